@@ -1,0 +1,79 @@
+"""Pure IAM policy documents. Reviewed by humans, so golden-tested and kept least-privilege."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .validation import parse_s3_uri
+
+EC2_ASSUME_ROLE_POLICY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+# AWS managed policies: SSM Session Manager (the default way onto a node, instead of SSH) and the
+# CloudWatch agent (metrics and logs). Names from the AWS managed policy reference.
+SSM_MANAGED_POLICY = "AmazonSSMManagedInstanceCore"
+CLOUDWATCH_AGENT_POLICY = "CloudWatchAgentServerPolicy"
+
+
+def managed_policy_arn(name: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:iam::aws:policy/{name}"
+
+
+def weights_read_policy(
+    weights_uri: str,
+    *,
+    kms_key_arn: str | None = None,
+    region: str | None = None,
+    partition: str = "aws",
+) -> dict[str, Any]:
+    """Read one model prefix and nothing else.
+
+    GetObject on the prefix's objects; ListBucket on the bucket only for keys under the prefix
+    (the ``s3:prefix`` condition: `aws s3 sync` lists before it copies); kms:Decrypt on the given
+    key only when S3 calls KMS on the role's behalf (``kms:ViaService``).
+    """
+    parsed = parse_s3_uri(weights_uri)
+    if parsed is None:
+        raise ValueError(f"weights_uri {weights_uri!r} is not s3://<bucket>/<prefix>/")
+    bucket, prefix = parsed
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadModelWeights",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:{partition}:s3:::{bucket}/{prefix}*",
+        },
+        {
+            "Sid": "ListModelPrefix",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": f"arn:{partition}:s3:::{bucket}",
+            "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
+        },
+    ]
+    if kms_key_arn is not None:
+        via = f"s3.{region}.amazonaws.com" if region else "s3.*.amazonaws.com"
+        operator = "StringEquals" if region else "StringLike"
+        statements.append(
+            {
+                "Sid": "DecryptWeightsViaS3",
+                "Effect": "Allow",
+                "Action": "kms:Decrypt",
+                "Resource": kms_key_arn,
+                "Condition": {operator: {"kms:ViaService": via}},
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def to_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=False)

@@ -1,0 +1,88 @@
+"""ReservedCapacity: On-Demand Capacity Reservations for the nodes, and what they cost.
+
+Only ODCRs are created: they are cancellable (delete the resource, billing stops). Reserved
+Instances, Savings Plans and Capacity Blocks are non-cancellable commitments and are never
+bought by this component.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from .catalog import PRICE_SNAPSHOT_DATE, PRICE_SNAPSHOT_REGION, on_demand_price
+from .config import ReservedCapacityArgs
+from .tagging import merged_tags
+
+HOURS_PER_MONTH = 730  # AWS pricing pages' convention (8,760 h / 12)
+
+
+@dataclass(frozen=True)
+class ReservationCost:
+    instance_type: str
+    instance_count: int
+    usd_per_hour: float | None
+    price_snapshot: str
+
+    @property
+    def usd_per_month(self) -> float | None:
+        return None if self.usd_per_hour is None else self.usd_per_hour * HOURS_PER_MONTH
+
+
+def reservation_cost(instance_type: str, instance_count: int) -> ReservationCost:
+    """An ODCR bills the on-demand rate for every reserved instance, used or not."""
+    price = on_demand_price(instance_type)
+    return ReservationCost(
+        instance_type=instance_type,
+        instance_count=instance_count,
+        usd_per_hour=None if price is None else round(price * instance_count, 5),
+        price_snapshot=f"{PRICE_SNAPSHOT_REGION} on-demand, {PRICE_SNAPSHOT_DATE}",
+    )
+
+
+class ReservedCapacity(pulumi.ComponentResource):
+    """One targeted ODCR per availability zone; ``reservation_ids`` feeds an ASG's
+    ``capacity_reservation_specification``. ``targeted`` matching keeps other launches in the
+    account from consuming the reservation."""
+
+    reservations: list[aws.ec2.CapacityReservation]
+    reservation_ids: pulumi.Output[list[str]]
+    cost: ReservationCost
+
+    def __init__(
+        self,
+        name: str,
+        args: ReservedCapacityArgs | dict[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        args = ReservedCapacityArgs.model_validate(args)
+        if args.instance_type is None:
+            raise ValueError(
+                "ReservedCapacityArgs.instance_type is required outside a cluster, "
+                "e.g. 'inf2.48xlarge'"
+            )
+        super().__init__("graviton-llm:capacity:ReservedCapacity", name, None, opts)
+        tags = merged_tags(name, args.tags)
+        self.reservations = [
+            aws.ec2.CapacityReservation(
+                f"{name}-{zone}",
+                instance_type=args.instance_type,
+                instance_platform="Linux/UNIX",
+                availability_zone=zone,
+                instance_count=args.instances_per_zone,
+                instance_match_criteria="targeted",
+                end_date_type="limited" if args.end_date else "unlimited",
+                end_date=args.end_date,
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for zone in args.availability_zones
+        ]
+        self.reservation_ids = pulumi.Output.all(*(r.id for r in self.reservations))
+        self.cost = reservation_cost(args.instance_type, args.instance_count)
+        self.register_outputs(
+            {"reservation_ids": self.reservation_ids, "usd_per_hour": self.cost.usd_per_hour}
+        )

@@ -1,0 +1,15 @@
+"""Tags every child carries, merged once per component."""
+
+from __future__ import annotations
+
+MANAGED_BY = "graviton-llm"
+
+
+def merged_tags(component_name: str, user_tags: dict[str, str]) -> dict[str, str]:
+    """Our tags first, the user's on top (a user may override Purpose, never lose ManagedBy)."""
+    return {
+        "Purpose": "llm-serving",
+        **user_tags,
+        "ManagedBy": MANAGED_BY,
+        "graviton-llm:component": component_name,
+    }

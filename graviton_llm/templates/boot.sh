@@ -1,0 +1,93 @@
+# ---- common boot steps (graviton_llm/templates/boot.sh), after the rendered header ----------
+# Tunables the tests shorten; real nodes keep the defaults.
+readonly POLL_SECONDS="${GRAVITON_LLM_POLL_SECONDS:-10}"
+readonly BACKOFF_SECONDS="${GRAVITON_LLM_BACKOFF_SECONDS:-5}"
+readonly ATTEMPTS="${GRAVITON_LLM_ATTEMPTS:-5}"
+readonly LOG_FILE="${ROOT}/var/log/graviton-llm-boot.log"
+readonly COMPLETE_MARKER="${ROOT}${MODEL_DIR}/.graviton-llm-complete"
+
+mkdir -p "$(dirname "$LOG_FILE")"
+# Every line goes to the log file and to the console (EC2 "Get system log").
+exec > >(tee -a "$LOG_FILE") 2>&1
+
+STEP="start"
+step() {
+  STEP="$1"
+  echo "graviton-llm: [$(date -u +%FT%TZ)] step: ${STEP}"
+}
+fail() {
+  echo "graviton-llm: FAILED in step '${STEP}': $*" >&2
+  exit 1
+}
+trap 'rc=$?; [ "$rc" -eq 0 ] || echo "graviton-llm: boot FAILED in step ${STEP} (exit ${rc}); log: ${LOG_FILE}" >&2' EXIT
+
+# retry N CMD...: run CMD up to N times with exponential backoff.
+retry() {
+  local attempts="$1" n=1
+  shift
+  until "$@"; do
+    if [ "$n" -ge "$attempts" ]; then
+      return 1
+    fi
+    echo "graviton-llm: attempt ${n}/${attempts} failed: $*; retrying in $((BACKOFF_SECONDS * 2 ** (n - 1)))s"
+    sleep "$((BACKOFF_SECONDS * 2 ** (n - 1)))"
+    n=$((n + 1))
+  done
+}
+
+step "install-docker"
+if ! command -v docker >/dev/null 2>&1; then
+  retry "$ATTEMPTS" dnf install -y docker || fail "could not install docker"
+fi
+systemctl enable --now docker
+
+step "download-weights"
+if [ -f "$COMPLETE_MARKER" ]; then
+  echo "graviton-llm: weights already complete in ${MODEL_DIR}; not downloading again"
+else
+  mkdir -p "${ROOT}${MODEL_DIR}"
+  listing="$(retry "$ATTEMPTS" aws s3 ls --recursive "$WEIGHTS_URI")" \
+    || fail "cannot list ${WEIGHTS_URI}: check the bucket, the prefix and the node role"
+  # Expected: count and bytes of every object (keys ending in / are folder markers).
+  expected="$(printf '%s\n' "$listing" | awk 'NF >= 4 && $4 !~ /\/$/ { n++; s += $3 } END { print n + 0, s + 0 }')"
+  if [ "${expected%% *}" -eq 0 ]; then
+    fail "no objects under ${WEIGHTS_URI}: upload the model directory there first"
+  fi
+  retry "$ATTEMPTS" aws s3 sync --only-show-errors "$WEIGHTS_URI" "${ROOT}${MODEL_DIR}" \
+    || fail "download of ${WEIGHTS_URI} failed after ${ATTEMPTS} attempts"
+  actual="$(find "${ROOT}${MODEL_DIR}" -type f ! -name .graviton-llm-complete -printf '%s\n' | awk '{ n++; s += $1 } END { print n + 0, s + 0 }')"
+  if [ "$expected" != "$actual" ]; then
+    fail "weights incomplete: expected ${expected} (files bytes) from ${WEIGHTS_URI}, found ${actual}"
+  fi
+  [ -f "${ROOT}${MODEL_DIR}/config.json" ] || fail "no config.json under ${WEIGHTS_URI}: not a model directory"
+  touch "$COMPLETE_MARKER"
+fi
+
+step "pull-image"
+retry "$ATTEMPTS" docker pull "$IMAGE" || fail "cannot pull ${IMAGE}"
+
+step "install-units"
+mkdir -p "${ROOT}${APP_DIR}/bin" "${ROOT}${ARTIFACTS_DIR}" "${ROOT}/etc/systemd/system"
+write_runner >"${ROOT}${APP_DIR}/bin/run-vllm"
+chmod 0755 "${ROOT}${APP_DIR}/bin/run-vllm"
+write_vllm_unit >"${ROOT}/etc/systemd/system/${VLLM_UNIT}"
+write_metrics_unit >"${ROOT}/etc/systemd/system/${METRICS_UNIT}"
+systemctl daemon-reload
+systemctl enable --now "$METRICS_UNIT"
+systemctl enable --now "$VLLM_UNIT"
+
+step "wait-ready"
+# Ready means /health answers and one real completion succeeds, within the predicted cold start.
+deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+probe_body="$(printf '{"model": "%s", "prompt": "ping", "max_tokens": 1}' "$MODEL_ID")"
+until curl -fsS --max-time 10 "http://127.0.0.1:${PORT}/health" >/dev/null 2>&1 \
+  && curl -fsS --max-time 60 -H 'Content-Type: application/json' -d "$probe_body" \
+    "http://127.0.0.1:${PORT}/v1/completions" >/dev/null 2>&1; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    fail "vLLM not ready after ${READY_TIMEOUT_SECONDS}s; see: journalctl -u ${VLLM_UNIT}"
+  fi
+  sleep "$POLL_SECONDS"
+done
+
+step "ready"
+echo "graviton-llm: serving ${MODEL_ID} on port ${PORT}"

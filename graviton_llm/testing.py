@@ -1,0 +1,234 @@
+"""Mock harness: run a Pulumi program in-process, no engine, no cloud, and see what it declares.
+
+Public so teams that compose our components can unit-test their own stacks::
+
+    from graviton_llm.testing import run_program
+
+    def program():
+        NeuronServingCluster("llm", {...})
+
+    result = run_program(program)
+    role = result.one("aws:iam/role:Role")
+    assert role.protect
+
+Every registered resource comes back with its type, name, inputs (camelCase, as the engine sees
+them), parent and options (protect, ignore_changes, retain_on_delete, ...). Provider functions
+(SSM AMI lookup, VPC lookup) answer with fixed, plausible values; pass ``calls`` to add more.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+MOCK_ACCOUNT = "123456789012"
+MOCK_AMI_ID = "ami-0123456789abcdef0"
+MOCK_VPC_CIDR = "10.20.0.0/16"
+
+
+@dataclass
+class RegisteredResource:
+    type: str
+    name: str
+    urn: str
+    inputs: dict[str, Any]
+    parent_urn: str | None
+    custom: bool
+    protect: bool
+    ignore_changes: list[str]
+    retain_on_delete: bool
+    delete_before_replace: bool
+    dependencies: list[str]
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def parent_name(self) -> str | None:
+        return self.parent_urn.rsplit("::", 1)[-1] if self.parent_urn else None
+
+
+@dataclass
+class ProgramResult:
+    resources: list[RegisteredResource]
+    stack_outputs: dict[str, Any]
+    value: Any = None
+
+    def of_type(self, type_: str) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str) -> RegisteredResource:
+        found = self.of_type(type_)
+        if len(found) != 1:
+            raise AssertionError(f"expected one {type_}, found {len(found)}")
+        return found[0]
+
+    def named(self, name: str) -> RegisteredResource:
+        for resource in self.resources:
+            if resource.name == name:
+                return resource
+        raise KeyError(name)
+
+    def children_of(self, parent: RegisteredResource) -> list[RegisteredResource]:
+        return [r for r in self.resources if r.parent_urn == parent.urn]
+
+
+CallHandler = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _default_calls(region: str) -> dict[str, CallHandler]:
+    return {
+        "aws:ssm/getParameter:getParameter": lambda a: {
+            "name": a["name"],
+            "type": "String",
+            "value": MOCK_AMI_ID,
+            "insecureValue": MOCK_AMI_ID,
+            "id": a["name"],
+            "arn": f"arn:aws:ssm:{region}::parameter{a['name']}",
+        },
+        "aws:ec2/getVpc:getVpc": lambda a: {
+            "id": a.get("id", "vpc-mock"),
+            "cidrBlock": MOCK_VPC_CIDR,
+            "arn": f"arn:aws:ec2:{region}:{MOCK_ACCOUNT}:vpc/{a.get('id', 'vpc-mock')}",
+        },
+        "aws:index/getRegion:getRegion": lambda a: {"name": region, "region": region, "id": region},
+        "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
+            "accountId": MOCK_ACCOUNT,
+            "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock",
+            "userId": "mock",
+            "id": MOCK_ACCOUNT,
+        },
+        "aws:index/getPartition:getPartition": lambda a: {"partition": "aws", "id": "aws"},
+    }
+
+
+def _computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict:
+    """Attributes the provider would compute, so dependants get realistic values."""
+    service = type_.split(":")[1].split("/")[0]
+    arn = f"arn:aws:{service}:{region}:{MOCK_ACCOUNT}:{name}"
+    extra: dict[str, Any] = {"arn": arn}
+    if type_ == "aws:iam/role:Role" or type_ == "aws:iam/instanceProfile:InstanceProfile":
+        extra["name"] = inputs.get("name", name)
+        extra["arn"] = f"arn:aws:iam::{MOCK_ACCOUNT}:{type_.rsplit(':', 1)[-1].lower()}/{name}"
+    elif type_ == "aws:ec2/launchTemplate:LaunchTemplate":
+        extra["latestVersion"] = 1
+    elif type_ == "aws:lb/loadBalancer:LoadBalancer":
+        extra["dnsName"] = f"internal-{name}.elb.{region}.amazonaws.com"
+    elif type_ == "aws:autoscaling/group:Group":
+        extra["name"] = inputs.get("name", name)
+    return {**inputs, **extra}
+
+
+class _Mocks(pulumi_mocks.Mocks):
+    def __init__(self, region: str, calls: Mapping[str, CallHandler]):
+        self.region = region
+        self.calls = {**_default_calls(region), **calls}
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
+        outputs = _computed_outputs(args.typ, args.name, dict(args.inputs), self.region)
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi_mocks.MockCallArgs):
+        handler = self.calls.get(args.token)
+        if handler is None:
+            raise NotImplementedError(f"graviton_llm.testing: no mock for {args.token}")
+        return handler(dict(args.args))
+
+
+class _CapturingMonitor(pulumi_mocks.MockMonitor):
+    """Records each registration's options, which MockMonitor's own bookkeeping drops."""
+
+    def __init__(self, mocks: _Mocks):
+        super().__init__(mocks)
+        self.captured: list[RegisteredResource] = []
+        self.stack_outputs: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def RegisterResource(self, request):
+        response = super().RegisterResource(request)
+        if request.type == "pulumi:pulumi:Stack":
+            return response
+        inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+        registration = self.resources.get(response.urn)
+        with self._lock:
+            self.captured.append(
+                RegisteredResource(
+                    type=request.type,
+                    name=request.name,
+                    urn=response.urn,
+                    inputs=dict(inputs),
+                    parent_urn=request.parent or None,
+                    custom=request.custom,
+                    protect=bool(request.protect),
+                    ignore_changes=list(request.ignoreChanges),
+                    retain_on_delete=bool(request.retainOnDelete),
+                    delete_before_replace=bool(request.deleteBeforeReplace),
+                    dependencies=list(request.dependencies),
+                    outputs=dict(registration.state) if registration else {},
+                )
+            )
+        return response
+
+    def RegisterResourceOutputs(self, request):
+        if request.urn.endswith("pulumi:pulumi:Stack::" + request.urn.rsplit("::", 1)[-1]):
+            outputs = pulumi.runtime.rpc.deserialize_properties(request.outputs)
+            with self._lock:
+                self.stack_outputs.update(outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+def run_program(
+    program: Callable[[], Any],
+    *,
+    config: Mapping[str, Any] | None = None,
+    project: str = "graviton-llm",
+    stack: str = "test",
+    region: str = "us-east-1",
+    calls: Mapping[str, CallHandler] | None = None,
+    preview: bool = True,
+) -> ProgramResult:
+    """Run ``program`` under Pulumi mocks and return every resource it registered.
+
+    ``config`` maps "namespace:key" to a value (objects are JSON-encoded as the CLI does);
+    ``aws:region`` defaults to ``region``. An exception from the program propagates, after the
+    runtime has settled, with the resources registered so far discarded.
+    """
+    import json
+
+    all_config = {"aws:region": region, **(config or {})}
+    pulumi.runtime.set_all_config(
+        {k: v if isinstance(v, str) else json.dumps(v) for k, v in all_config.items()}
+    )
+    monitor = _CapturingMonitor(_Mocks(region, calls or {}))
+    pulumi_settings.SETTINGS.rpc_manager.clear()
+    pulumi_settings.SETTINGS.outputs.clear()
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview,
+                             monitor=monitor)  # fmt: skip
+    holder: dict[str, Any] = {}
+
+    async def main() -> None:
+        holder["value"] = program()
+
+    try:
+        _sync_await(run_pulumi_func(main))
+    finally:
+        pulumi.runtime.set_all_config({})
+    # The stack's own outputs are registered at shutdown; read what was exported.
+    return ProgramResult(
+        resources=list(monitor.captured),
+        stack_outputs=dict(monitor.stack_outputs),
+        value=holder.get("value"),
+    )
+
+
+def resolve(output: Any) -> Any:
+    """The value of an Output created in the last ``run_program`` (None while unknown)."""
+    if not isinstance(output, pulumi.Output):
+        return output
+    return _sync_await(output.future())

@@ -1,0 +1,343 @@
+"""Pure renderer: cluster args -> the boot script a node runs as EC2 user data.
+
+One entry point, ``render_user_data``, and one function per serving stack (vLLM on the
+NxD-Inference-based Neuron plugin, vLLM on the newer Neuron plugin, vLLM's CPU backend on
+Graviton). The common steps (weights, image, systemd units, readiness gate) live in
+``templates/boot.sh``; the stack functions decide only the container's devices, env and flags.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import shlex
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import assert_never
+
+from . import images
+from .catalog import DTYPE_BYTES, GIB
+from .config import NeuronServingClusterArgs
+from .sizing import predict_cold_start
+
+# Paths on the node. The container sees the model read-only at MODEL_MOUNT.
+APP_DIR = "/opt/graviton-llm"
+MODEL_DIR = f"{APP_DIR}/model"
+ARTIFACTS_DIR = f"{APP_DIR}/compiled"
+MODEL_MOUNT = "/models/model"
+ARTIFACTS_MOUNT = "/compiled"
+CONTAINER_NAME = "graviton-llm-vllm"
+VLLM_UNIT = "graviton-llm-vllm.service"
+METRICS_UNIT = "graviton-llm-metrics.service"
+
+# vllm-neuron (NxDI-based) recommends a paged-attention block of 32 or 16 (Neuron docs, "vLLM
+# User Guide for NxD Inference", prefix caching row).
+NEURON_BLOCK_SIZE = 32
+# Pinned node metrics exporter for the CPU path (Prometheus node_exporter).
+NODE_EXPORTER_IMAGE = "quay.io/prometheus/node-exporter:v1.9.1"
+NEURON_MONITOR_PROMETHEUS = "/opt/aws/neuron/bin/neuron-monitor-prometheus.py"
+
+
+@dataclass(frozen=True)
+class ServeCommand:
+    """How one serving stack runs: docker options, container env and the `vllm` arguments."""
+
+    docker_options: list[str]
+    env: dict[str, str]
+    vllm_args: list[str]
+    metrics_exec: str
+    extra_notes: list[str] = field(default_factory=list)
+
+
+def num_gpu_blocks_override(args: NeuronServingClusterArgs) -> int:
+    """KV blocks NxDI compiles in; the scheduler must use the same count (vllm-neuron known issue).
+
+    With prefix caching (block KV layout): ceil(max_model_len / block_size) x max_num_seqs.
+    Without it (contiguous layout, block_size forced to max_model_len): exactly max_num_seqs.
+    """
+    if args.enable_prefix_caching:
+        return math.ceil(args.max_model_len / NEURON_BLOCK_SIZE) * args.max_num_seqs
+    return args.max_num_seqs
+
+
+def _common_vllm_args(args: NeuronServingClusterArgs) -> list[str]:
+    return [
+        "serve",
+        MODEL_MOUNT,
+        "--served-model-name",
+        args.model.id,
+        "--dtype",
+        args.model.dtype,
+        "--tensor-parallel-size",
+        str(args.tensor_parallel_size),
+        "--max-model-len",
+        str(args.max_model_len),
+        "--max-num-seqs",
+        str(args.max_num_seqs),
+        "--max-num-batched-tokens",
+        str(args.max_num_batched_tokens),
+        "--port",
+        str(args.port),
+        "--enable-prefix-caching" if args.enable_prefix_caching else "--no-enable-prefix-caching",
+    ]
+
+
+def _compact_json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _artifacts_key(args: NeuronServingClusterArgs) -> str:
+    """Compiled artifacts depend on image, model and shapes: a change recompiles into a new dir,
+    a restart with the same config reuses the old one."""
+    material = _compact_json(
+        [args.image, args.model.id, args.model.dtype, args.tensor_parallel_size,
+         args.max_model_len, args.max_num_seqs, args.max_num_batched_tokens,
+         args.enable_prefix_caching]
+    )  # fmt: skip
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def _neuron_docker_options(args: NeuronServingClusterArgs) -> list[str]:
+    # Each chip passed on its own: `--device=/dev/neuron` "all" is not supported (Neuron DLC docs).
+    devices = [f"--device=/dev/neuron{i}" for i in range(args.spec.neuron_chips)]
+    return [
+        *devices,
+        "--cap-add",
+        "SYS_ADMIN",
+        "--cap-add",
+        "IPC_LOCK",
+        "-v",
+        f"{ARTIFACTS_DIR}:{ARTIFACTS_MOUNT}",
+    ]
+
+
+def _neuron_metrics_exec(args: NeuronServingClusterArgs) -> str:
+    # neuron-monitor-prometheus.py defaults to port 8000 (vLLM's): always pass --port.
+    return (
+        "/bin/bash -c 'set -o pipefail; /opt/aws/neuron/bin/neuron-monitor | "
+        f"{NEURON_MONITOR_PROMETHEUS} --port {args.metrics_port}'"
+    )
+
+
+def _neuron_nxdi(args: NeuronServingClusterArgs) -> ServeCommand:
+    """inf2/trn1/trn1n: SDK 2.28 image, vllm-neuron 0.4.x on NxD Inference."""
+    blocks = num_gpu_blocks_override(args)
+    vllm_args = [
+        *_common_vllm_args(args),
+        "--block-size",
+        str(NEURON_BLOCK_SIZE),
+        "--num-gpu-blocks-override",
+        str(blocks),
+    ]
+    if args.enable_prefix_caching:
+        # Both flags enable automatic prefix caching in NxDI; pa_num_blocks must equal
+        # num_gpu_blocks_override (Neuron docs, "vLLM User Guide for NxD Inference").
+        override = {
+            "is_prefix_caching": True,
+            "is_block_kv_layout": True,
+            "pa_block_size": NEURON_BLOCK_SIZE,
+            "pa_num_blocks": blocks,
+        }
+        vllm_args += ["--additional-config", _compact_json({"override_neuron_config": override})]
+    return ServeCommand(
+        docker_options=_neuron_docker_options(args),
+        env={
+            "VLLM_NEURON_FRAMEWORK": "neuronx-distributed-inference",
+            "NEURON_COMPILED_ARTIFACTS": f"{ARTIFACTS_MOUNT}/{_artifacts_key(args)}",
+        },
+        vllm_args=vllm_args,
+        metrics_exec=_neuron_metrics_exec(args),
+    )
+
+
+def _neuron_plugin(args: NeuronServingClusterArgs) -> ServeCommand:
+    """trn2: the newer vllm-neuron plugin (0.21+); no --num-gpu-blocks-override/--block-size,
+    shapes go in --additional-config neuron_config buckets whose largest values must equal
+    max_num_batched_tokens and max_num_seqs (vllm-neuron reference-configuration)."""
+    neuron_config = {
+        "num_batched_tokens_buckets": [args.max_num_batched_tokens],
+        "num_seqs_buckets": [args.max_num_seqs],
+    }
+    return ServeCommand(
+        docker_options=_neuron_docker_options(args),
+        env={
+            "NEURON_COMPILED_ARTIFACTS": f"{ARTIFACTS_MOUNT}/{_artifacts_key(args)}",
+            # The nodes have no EFA interface (single-node serving); without this the server
+            # fails to start (Neuron DLC quickstart for the 0.2x images).
+            "NEURON_SKIP_EFA_AFFINITY": "1",
+        },
+        vllm_args=[
+            *_common_vllm_args(args),
+            "--additional-config",
+            _compact_json({"neuron_config": neuron_config}),
+        ],
+        metrics_exec=_neuron_metrics_exec(args),
+    )
+
+
+def cpu_kv_cache_gib(args: NeuronServingClusterArgs) -> int:
+    """VLLM_CPU_KVCACHE_SPACE: the KV cache for max_num_seqs x max_model_len (at least 4 GiB,
+    vLLM's own default)."""
+    info = args.model.info
+    if info is None:
+        return 4
+    per_token = 2 * info.layers * info.kv_heads * info.head_dim * DTYPE_BYTES[args.model.dtype]
+    return max(4, math.ceil(per_token * args.max_model_len * args.max_num_seqs / GIB))
+
+
+def _cpu(args: NeuronServingClusterArgs) -> ServeCommand:
+    """Graviton4: vLLM's CPU backend image for arm64. SYS_NICE and seccomp=unconfined let it bind
+    OpenMP threads to cores (vLLM docs, CPU installation)."""
+    return ServeCommand(
+        docker_options=[
+            "--cap-add",
+            "SYS_NICE",
+            "--security-opt",
+            "seccomp=unconfined",
+            "--shm-size",
+            "4g",
+        ],
+        env={
+            "VLLM_CPU_KVCACHE_SPACE": str(cpu_kv_cache_gib(args)),
+            "VLLM_CPU_OMP_THREADS_BIND": "auto",
+        },
+        vllm_args=_common_vllm_args(args),
+        metrics_exec=(
+            "/usr/bin/docker run --rm --name graviton-llm-node-exporter --net=host --pid=host "
+            f"-v /:/host:ro,rslave {NODE_EXPORTER_IMAGE} --path.rootfs=/host "
+            f"--web.listen-address=:{args.metrics_port}"
+        ),
+    )
+
+
+def serve_command(args: NeuronServingClusterArgs) -> ServeCommand:
+    stack = images.serving_stack(args.spec)
+    match stack:
+        case "neuron-nxdi":
+            return _neuron_nxdi(args)
+        case "neuron-plugin":
+            return _neuron_plugin(args)
+        case "cpu":
+            return _cpu(args)
+        case _:
+            assert_never(stack)
+
+
+def _runner_script(args: NeuronServingClusterArgs, command: ServeCommand) -> str:
+    """The foreground `docker run` that the systemd unit supervises."""
+    docker_run = [
+        "docker", "run", "--rm", "--name", CONTAINER_NAME,
+        "--log-driver", "journald",
+        "-p", f"{args.port}:{args.port}",
+        "-v", f"{MODEL_DIR}:{MODEL_MOUNT}:ro",
+        "--ulimit", "nofile=1048576:1048576",
+        *command.docker_options,
+        *(f"--env={key}={value}" for key, value in sorted(command.env.items())),
+        "--entrypoint", "vllm",
+        args.image or "",
+        *command.vllm_args,
+    ]  # fmt: skip
+    lines = " \\\n  ".join(shlex.quote(part) for part in docker_run)
+    return (
+        "#!/bin/bash\n"
+        "# Runs the vLLM container in the foreground for systemd (rendered by graviton-llm).\n"
+        "set -euo pipefail\n"
+        f"docker rm -f {CONTAINER_NAME} >/dev/null 2>&1 || true\n"
+        f"exec {lines}\n"
+    )
+
+
+def _vllm_unit() -> str:
+    return f"""[Unit]
+Description=vLLM OpenAI-compatible server (graviton-llm)
+Requires=docker.service
+After=docker.service network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+ExecStart={APP_DIR}/bin/run-vllm
+ExecStop=/usr/bin/docker stop --time 30 {CONTAINER_NAME}
+Restart=on-failure
+RestartSec=15
+TimeoutStopSec=60
+LimitNOFILE=1048576
+LimitMEMLOCK=infinity
+StandardOutput=journal
+StandardError=journal
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def _metrics_unit(command: ServeCommand) -> str:
+    return f"""[Unit]
+Description=Prometheus metrics exporter (graviton-llm)
+Requires=docker.service
+After=docker.service
+
+[Service]
+Type=simple
+ExecStart={command.metrics_exec}
+Restart=always
+RestartSec=15
+StandardOutput=journal
+StandardError=journal
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
+def readiness_timeout_seconds(args: NeuronServingClusterArgs) -> int:
+    return predict_cold_start(args.spec, args.model.weights_gib, args.model.info).grace_period_s
+
+
+def _assign(name: str, value: str | int) -> str:
+    return f"readonly {name}={shlex.quote(str(value))}"
+
+
+def render_user_data(args: NeuronServingClusterArgs) -> str:
+    """The complete boot script for one node of this cluster (bash, for cloud-init)."""
+    command = serve_command(args)
+    header = [
+        "#!/bin/bash",
+        f"# graviton-llm boot script, rendered for {args.model.id} on {args.instance_type} "
+        f"({images.serving_stack(args.spec)}). Do not edit: change the stack's args.",
+        "set -euo pipefail",
+        "# GRAVITON_LLM_ROOT prefixes every path so tests can run this script in a sandbox.",
+        'readonly ROOT="${GRAVITON_LLM_ROOT:-}"',
+        _assign("WEIGHTS_URI", args.model.weights_uri),
+        _assign("MODEL_ID", args.model.id),
+        _assign("IMAGE", args.image or ""),
+        _assign("PORT", args.port),
+        _assign("APP_DIR", APP_DIR),
+        _assign("MODEL_DIR", MODEL_DIR),
+        _assign("ARTIFACTS_DIR", ARTIFACTS_DIR),
+        _assign("VLLM_UNIT", VLLM_UNIT),
+        _assign("METRICS_UNIT", METRICS_UNIT),
+        _assign("READY_TIMEOUT_SECONDS", readiness_timeout_seconds(args)),
+        "",
+        "write_runner() {",
+        "cat <<'GRAVITON_LLM_RUNNER'",
+        _runner_script(args, command).rstrip("\n"),
+        "GRAVITON_LLM_RUNNER",
+        "}",
+        "",
+        "write_vllm_unit() {",
+        "cat <<'GRAVITON_LLM_UNIT'",
+        _vllm_unit().rstrip("\n"),
+        "GRAVITON_LLM_UNIT",
+        "}",
+        "",
+        "write_metrics_unit() {",
+        "cat <<'GRAVITON_LLM_UNIT'",
+        _metrics_unit(command).rstrip("\n"),
+        "GRAVITON_LLM_UNIT",
+        "}",
+        "",
+    ]
+    body = resources.files("graviton_llm").joinpath("templates/boot.sh").read_text()
+    return "\n".join(header) + "\n" + body
