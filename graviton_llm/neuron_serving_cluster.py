@@ -51,6 +51,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
     listener: aws.lb.Listener
     capacity: ReservedCapacity | None
     endpoint: pulumi.Output[str]
+    args: NeuronServingClusterArgs
     user_data: str
 
     def __init__(
@@ -60,6 +61,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         args = NeuronServingClusterArgs.model_validate(args)
+        self.args = args
         spec = args.spec
         region = resolve_region(args)
         if region is not None:
