@@ -352,6 +352,24 @@ def _tensor_parallel_problems(args: NeuronServingClusterArgs, spec: InstanceSpec
     ]
 
 
+def _chunked_prefill_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Problem]:
+    """The NxDI-based plugin has no chunked prefill ("Chunked prefill is not supported on Neuron",
+    vLLM User Guide for NxD Inference), and without it vLLM requires a step budget of at least
+    max_model_len, or a full-length prompt could never be scheduled."""
+    if images.serving_stack(spec) != "neuron-nxdi":
+        return []
+    if 0 < args.max_num_batched_tokens < args.max_model_len:
+        return [
+            Problem(
+                "max_num_batched_tokens",
+                args.max_num_batched_tokens,
+                f"must be >= max_model_len ({args.max_model_len}) on {spec.family}: the Neuron "
+                "NxDI plugin has no chunked prefill; raise it or lower max_model_len",
+            )
+        ]
+    return []
+
+
 def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     problems = []
     for field in ("max_model_len", "max_num_seqs", "max_num_batched_tokens"):
@@ -448,6 +466,7 @@ def cluster_problems(args: NeuronServingClusterArgs) -> list[Problem]:
         return problems
     problems += _accelerator_problems(args, spec)
     problems += _tensor_parallel_problems(args, spec)
+    problems += _chunked_prefill_problems(args, spec)
     if args.region is not None:
         problems += region_problems("region", args.region, spec)
     if not any(p.field in ("tensor_parallel_size", "accelerator") for p in problems):

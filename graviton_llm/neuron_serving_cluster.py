@@ -84,7 +84,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 allowed_cidrs=args.allowed_cidrs,
                 ssh_cidrs=args.ssh_cidrs,
                 vpc_cidr=aws.ec2.get_vpc_output(id=args.vpc_id, opts=_invoke(self)).cidr_block,
-                tags=args.tags,
+                tags=tags,
             ),
             opts=child,
         )
@@ -107,7 +107,9 @@ class NeuronServingCluster(pulumi.ComponentResource):
         if args.capacity is not None:
             self.capacity = ReservedCapacity(
                 f"{name}-capacity",
-                args.capacity.model_copy(update={"instance_type": spec.name}),
+                args.capacity.model_copy(
+                    update={"instance_type": spec.name, "tags": {**tags, **args.capacity.tags}}
+                ),
                 opts=child,
             )
 

@@ -6,10 +6,14 @@ MANAGED_BY = "graviton-llm"
 
 
 def merged_tags(component_name: str, user_tags: dict[str, str]) -> dict[str, str]:
-    """Our tags first, the user's on top (a user may override Purpose, never lose ManagedBy)."""
+    """Our tags first, the user's on top; a user may override Purpose, never lose ManagedBy.
+
+    A component inside a cluster receives the cluster's merged tags, so its children keep the
+    cluster's name in ``graviton-llm:component``.
+    """
     return {
         "Purpose": "llm-serving",
+        "graviton-llm:component": component_name,
         **user_tags,
         "ManagedBy": MANAGED_BY,
-        "graviton-llm:component": component_name,
     }

@@ -59,6 +59,7 @@ class ProgramResult:
     resources: list[RegisteredResource]
     stack_outputs: dict[str, Any]
     value: Any = None
+    error: BaseException | None = None
 
     def of_type(self, type_: str) -> list[RegisteredResource]:
         return [r for r in self.resources if r.type == type_]
@@ -192,12 +193,14 @@ def run_program(
     region: str = "us-east-1",
     calls: Mapping[str, CallHandler] | None = None,
     preview: bool = True,
+    catch: bool = False,
 ) -> ProgramResult:
     """Run ``program`` under Pulumi mocks and return every resource it registered.
 
     ``config`` maps "namespace:key" to a value (objects are JSON-encoded as the CLI does);
-    ``aws:region`` defaults to ``region``. An exception from the program propagates, after the
-    runtime has settled, with the resources registered so far discarded.
+    ``aws:region`` defaults to ``region``. An exception from the program propagates after the
+    runtime has settled; with ``catch=True`` it is returned in ``error`` instead, beside the
+    resources registered before it (to prove a failed program created nothing).
     """
     import json
 
@@ -215,8 +218,13 @@ def run_program(
     async def main() -> None:
         holder["value"] = program()
 
+    error: BaseException | None = None
     try:
         _sync_await(run_pulumi_func(main))
+    except Exception as exc:
+        if not catch:
+            raise
+        error = exc
     finally:
         pulumi.runtime.set_all_config({})
     # The stack's own outputs are registered at shutdown; read what was exported.
@@ -224,6 +232,7 @@ def run_program(
         resources=list(monitor.captured),
         stack_outputs=dict(monitor.stack_outputs),
         value=holder.get("value"),
+        error=error,
     )
 
 

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from graviton_llm import ServingSecurity, ServingSecurityArgs
+from graviton_llm.testing import run_program
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+
+
+def _security(**overrides):
+    args = {"vpc_id": "vpc-1", **overrides}
+    return run_program(lambda: ServingSecurity("sec", args))
+
+
+def _ports(rules):
+    return sorted((int(r["fromPort"]), int(r["toPort"]), tuple(r["cidrBlocks"])) for r in rules)
+
+
+def test_ingress_is_only_the_serving_and_metrics_ports_from_allowed_cidrs():
+    sg = _security(allowed_cidrs=["10.1.0.0/16"]).one(SG)
+    assert _ports(sg.inputs["ingress"]) == [
+        (8000, 8000, ("10.1.0.0/16",)),
+        (9100, 9100, ("10.1.0.0/16",)),
+    ]
+
+
+def test_no_ssh_by_default_and_ssh_only_from_ssh_cidrs_when_set():
+    closed = _security().one(SG)
+    assert all(int(r["fromPort"]) != 22 for r in closed.inputs["ingress"])
+    opened = _security(ssh_cidrs=["10.0.1.0/24"]).one(SG)
+    ssh = [r for r in opened.inputs["ingress"] if int(r["fromPort"]) == 22]
+    assert [tuple(r["cidrBlocks"]) for r in ssh] == [("10.0.1.0/24",)]
+
+
+def test_egress_is_https_only():
+    sg = _security().one(SG)
+    assert _ports(sg.inputs["egress"]) == [(443, 443, ("0.0.0.0/0",))]
+
+
+def test_vpc_cidr_is_allowed_on_the_serving_port_for_nlb_health_checks():
+    sg = _security(vpc_cidr="172.31.0.0/16").one(SG)
+    assert (8000, 8000, ("172.31.0.0/16",)) in _ports(sg.inputs["ingress"])
+
+
+def test_role_is_protected_and_trusts_only_ec2():
+    result = _security()
+    role = result.one("aws:iam/role:Role")
+    assert role.protect
+    trust = json.loads(role.inputs["assumeRolePolicy"])
+    assert trust["Statement"] == [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ]
+
+
+def test_role_gets_ssm_and_cloudwatch_agent_and_an_instance_profile():
+    result = _security()
+    attached = {
+        r.inputs["policyArn"]
+        for r in result.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    }
+    assert attached == {
+        "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+        "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy",
+    }
+    profile = result.one("aws:iam/instanceProfile:InstanceProfile")
+    assert profile.inputs["role"] == "sec-role"
+
+
+def test_every_child_is_parented_and_named_after_the_component():
+    result = _security()
+    component = result.one("graviton-llm:security:ServingSecurity")
+    children = result.children_of(component)
+    assert len(children) == len(result.resources) - 1
+    assert all(c.name.startswith("sec-") for c in children)
+
+
+def test_public_cidr_is_refused_before_anything_registers():
+    result = run_program(
+        lambda: ServingSecurity("sec", {"vpc_id": "vpc-1", "allowed_cidrs": ["0.0.0.0/0"]}),
+        catch=True,
+    )
+    assert isinstance(result.error, ValidationError)
+    assert result.resources == []
+
+
+def test_args_accept_outputs_for_the_vpc():
+    # A team passing `vpc.id` of a VPC it creates in the same stack.
+    import pulumi
+
+    with pytest.raises(ValidationError):
+        ServingSecurityArgs(vpc_id="vpc-1", port=22)
+    args = ServingSecurityArgs(vpc_id=pulumi.Output.from_input("vpc-1"))
+    assert isinstance(args.vpc_id, pulumi.Output)
