@@ -238,7 +238,7 @@ def _runner_script(args: NeuronServingClusterArgs, command: ServeCommand) -> str
         args.image or "",
         *command.vllm_args,
     ]  # fmt: skip
-    lines = " \\\n  ".join(shlex.quote(part) for part in docker_run)
+    lines = " \\\n  ".join(" ".join(map(shlex.quote, group)) for group in _flag_groups(docker_run))
     return (
         "#!/bin/bash\n"
         "# Runs the vLLM container in the foreground for systemd (rendered by graviton-llm).\n"
@@ -246,6 +246,22 @@ def _runner_script(args: NeuronServingClusterArgs, command: ServeCommand) -> str
         f"docker rm -f {CONTAINER_NAME} >/dev/null 2>&1 || true\n"
         f"exec {lines}\n"
     )
+
+
+def _flag_groups(argv: list[str]) -> list[list[str]]:
+    """One flag and its value per line; words that are not flags stay with the words before
+    them: ["docker", "run", "--port", "8000", "--rm"] -> [["docker", "run"], ["--port", "8000"],
+    ["--rm"]]."""
+    groups: list[list[str]] = []
+    for part in argv:
+        if groups and not part.startswith("-"):
+            head = groups[-1]
+            takes_value = head[0].startswith("-") and len(head) == 1 and "=" not in head[0]
+            if takes_value or not head[0].startswith("-"):
+                head.append(part)
+                continue
+        groups.append([part])
+    return groups
 
 
 def _vllm_unit() -> str:

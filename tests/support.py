@@ -50,3 +50,8 @@ def assert_golden(name: str, text: str) -> None:
             pytest.fail(f"golden file {path} was missing and has been written; review it")
     assert text == path.read_text(), f"{name} differs from its golden file (review, then rerun "
     "with GRAVITON_LLM_UPDATE_GOLDEN=1)"
+
+
+@pytest.fixture
+def inf2_cluster() -> ProgramResult:
+    return build_cluster(cluster_args())

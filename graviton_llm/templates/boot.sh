@@ -19,7 +19,13 @@ fail() {
   echo "graviton-llm: FAILED in step '${STEP}': $*" >&2
   exit 1
 }
-trap 'rc=$?; [ "$rc" -eq 0 ] || echo "graviton-llm: boot FAILED in step ${STEP} (exit ${rc}); log: ${LOG_FILE}" >&2' EXIT
+report_exit() {
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo "graviton-llm: boot FAILED in step ${STEP} (exit ${rc}); log: ${LOG_FILE}" >&2
+  fi
+}
+trap report_exit EXIT
 
 # retry N CMD...: run CMD up to N times with exponential backoff.
 retry() {

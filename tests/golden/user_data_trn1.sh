@@ -1,0 +1,209 @@
+#!/bin/bash
+# graviton-llm boot script, rendered for meta-llama/Llama-3.1-8B-Instruct on trn1.32xlarge (neuron-nxdi). Do not edit: change the stack's args.
+set -euo pipefail
+# GRAVITON_LLM_ROOT prefixes every path so tests can run this script in a sandbox.
+readonly ROOT="${GRAVITON_LLM_ROOT:-}"
+readonly WEIGHTS_URI=s3://team-weights/llama-3.1-8b-instruct/
+readonly MODEL_ID=meta-llama/Llama-3.1-8B-Instruct
+readonly IMAGE=public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.13.0-neuronx-py312-sdk2.28.0-ubuntu24.04
+readonly PORT=8000
+readonly APP_DIR=/opt/graviton-llm
+readonly MODEL_DIR=/opt/graviton-llm/model
+readonly ARTIFACTS_DIR=/opt/graviton-llm/compiled
+readonly VLLM_UNIT=graviton-llm-vllm.service
+readonly METRICS_UNIT=graviton-llm-metrics.service
+readonly READY_TIMEOUT_SECONDS=1200
+
+write_runner() {
+cat <<'GRAVITON_LLM_RUNNER'
+#!/bin/bash
+# Runs the vLLM container in the foreground for systemd (rendered by graviton-llm).
+set -euo pipefail
+docker rm -f graviton-llm-vllm >/dev/null 2>&1 || true
+exec docker run \
+  --rm \
+  --name graviton-llm-vllm \
+  --log-driver journald \
+  -p 8000:8000 \
+  -v /opt/graviton-llm/model:/models/model:ro \
+  --ulimit nofile=1048576:1048576 \
+  --device=/dev/neuron0 \
+  --device=/dev/neuron1 \
+  --device=/dev/neuron2 \
+  --device=/dev/neuron3 \
+  --device=/dev/neuron4 \
+  --device=/dev/neuron5 \
+  --device=/dev/neuron6 \
+  --device=/dev/neuron7 \
+  --device=/dev/neuron8 \
+  --device=/dev/neuron9 \
+  --device=/dev/neuron10 \
+  --device=/dev/neuron11 \
+  --device=/dev/neuron12 \
+  --device=/dev/neuron13 \
+  --device=/dev/neuron14 \
+  --device=/dev/neuron15 \
+  --cap-add SYS_ADMIN \
+  --cap-add IPC_LOCK \
+  -v /opt/graviton-llm/compiled:/compiled \
+  --env=NEURON_COMPILED_ARTIFACTS=/compiled/1c858cd310f6d93f \
+  --env=VLLM_NEURON_FRAMEWORK=neuronx-distributed-inference \
+  --entrypoint vllm \
+  public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.13.0-neuronx-py312-sdk2.28.0-ubuntu24.04 serve /models/model \
+  --served-model-name meta-llama/Llama-3.1-8B-Instruct \
+  --dtype bfloat16 \
+  --tensor-parallel-size 32 \
+  --max-model-len 4096 \
+  --max-num-seqs 8 \
+  --max-num-batched-tokens 4096 \
+  --port 8000 \
+  --no-enable-prefix-caching \
+  --block-size 32 \
+  --num-gpu-blocks-override 8
+GRAVITON_LLM_RUNNER
+}
+
+write_vllm_unit() {
+cat <<'GRAVITON_LLM_UNIT'
+[Unit]
+Description=vLLM OpenAI-compatible server (graviton-llm)
+Requires=docker.service
+After=docker.service network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+ExecStart=/opt/graviton-llm/bin/run-vllm
+ExecStop=/usr/bin/docker stop --time 30 graviton-llm-vllm
+Restart=on-failure
+RestartSec=15
+TimeoutStopSec=60
+LimitNOFILE=1048576
+LimitMEMLOCK=infinity
+StandardOutput=journal
+StandardError=journal
+
+[Install]
+WantedBy=multi-user.target
+GRAVITON_LLM_UNIT
+}
+
+write_metrics_unit() {
+cat <<'GRAVITON_LLM_UNIT'
+[Unit]
+Description=Prometheus metrics exporter (graviton-llm)
+Requires=docker.service
+After=docker.service
+
+[Service]
+Type=simple
+ExecStart=/bin/bash -c 'set -o pipefail; /opt/aws/neuron/bin/neuron-monitor | /opt/aws/neuron/bin/neuron-monitor-prometheus.py --port 9100'
+Restart=always
+RestartSec=15
+StandardOutput=journal
+StandardError=journal
+
+[Install]
+WantedBy=multi-user.target
+GRAVITON_LLM_UNIT
+}
+
+# ---- common boot steps (graviton_llm/templates/boot.sh), after the rendered header ----------
+# Tunables the tests shorten; real nodes keep the defaults.
+readonly POLL_SECONDS="${GRAVITON_LLM_POLL_SECONDS:-10}"
+readonly BACKOFF_SECONDS="${GRAVITON_LLM_BACKOFF_SECONDS:-5}"
+readonly ATTEMPTS="${GRAVITON_LLM_ATTEMPTS:-5}"
+readonly LOG_FILE="${ROOT}/var/log/graviton-llm-boot.log"
+readonly COMPLETE_MARKER="${ROOT}${MODEL_DIR}/.graviton-llm-complete"
+
+mkdir -p "$(dirname "$LOG_FILE")"
+# Every line goes to the log file and to the console (EC2 "Get system log").
+exec > >(tee -a "$LOG_FILE") 2>&1
+
+STEP="start"
+step() {
+  STEP="$1"
+  echo "graviton-llm: [$(date -u +%FT%TZ)] step: ${STEP}"
+}
+fail() {
+  echo "graviton-llm: FAILED in step '${STEP}': $*" >&2
+  exit 1
+}
+report_exit() {
+  local rc=$?
+  if [ "$rc" -ne 0 ]; then
+    echo "graviton-llm: boot FAILED in step ${STEP} (exit ${rc}); log: ${LOG_FILE}" >&2
+  fi
+}
+trap report_exit EXIT
+
+# retry N CMD...: run CMD up to N times with exponential backoff.
+retry() {
+  local attempts="$1" n=1
+  shift
+  until "$@"; do
+    if [ "$n" -ge "$attempts" ]; then
+      return 1
+    fi
+    echo "graviton-llm: attempt ${n}/${attempts} failed: $*; retrying in $((BACKOFF_SECONDS * 2 ** (n - 1)))s"
+    sleep "$((BACKOFF_SECONDS * 2 ** (n - 1)))"
+    n=$((n + 1))
+  done
+}
+
+step "install-docker"
+if ! command -v docker >/dev/null 2>&1; then
+  retry "$ATTEMPTS" dnf install -y docker || fail "could not install docker"
+fi
+systemctl enable --now docker
+
+step "download-weights"
+if [ -f "$COMPLETE_MARKER" ]; then
+  echo "graviton-llm: weights already complete in ${MODEL_DIR}; not downloading again"
+else
+  mkdir -p "${ROOT}${MODEL_DIR}"
+  listing="$(retry "$ATTEMPTS" aws s3 ls --recursive "$WEIGHTS_URI")" \
+    || fail "cannot list ${WEIGHTS_URI}: check the bucket, the prefix and the node role"
+  # Expected: count and bytes of every object (keys ending in / are folder markers).
+  expected="$(printf '%s\n' "$listing" | awk 'NF >= 4 && $4 !~ /\/$/ { n++; s += $3 } END { print n + 0, s + 0 }')"
+  if [ "${expected%% *}" -eq 0 ]; then
+    fail "no objects under ${WEIGHTS_URI}: upload the model directory there first"
+  fi
+  retry "$ATTEMPTS" aws s3 sync --only-show-errors "$WEIGHTS_URI" "${ROOT}${MODEL_DIR}" \
+    || fail "download of ${WEIGHTS_URI} failed after ${ATTEMPTS} attempts"
+  actual="$(find "${ROOT}${MODEL_DIR}" -type f ! -name .graviton-llm-complete -printf '%s\n' | awk '{ n++; s += $1 } END { print n + 0, s + 0 }')"
+  if [ "$expected" != "$actual" ]; then
+    fail "weights incomplete: expected ${expected} (files bytes) from ${WEIGHTS_URI}, found ${actual}"
+  fi
+  [ -f "${ROOT}${MODEL_DIR}/config.json" ] || fail "no config.json under ${WEIGHTS_URI}: not a model directory"
+  touch "$COMPLETE_MARKER"
+fi
+
+step "pull-image"
+retry "$ATTEMPTS" docker pull "$IMAGE" || fail "cannot pull ${IMAGE}"
+
+step "install-units"
+mkdir -p "${ROOT}${APP_DIR}/bin" "${ROOT}${ARTIFACTS_DIR}" "${ROOT}/etc/systemd/system"
+write_runner >"${ROOT}${APP_DIR}/bin/run-vllm"
+chmod 0755 "${ROOT}${APP_DIR}/bin/run-vllm"
+write_vllm_unit >"${ROOT}/etc/systemd/system/${VLLM_UNIT}"
+write_metrics_unit >"${ROOT}/etc/systemd/system/${METRICS_UNIT}"
+systemctl daemon-reload
+systemctl enable --now "$METRICS_UNIT"
+systemctl enable --now "$VLLM_UNIT"
+
+step "wait-ready"
+# Ready means /health answers and one real completion succeeds, within the predicted cold start.
+deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+probe_body="$(printf '{"model": "%s", "prompt": "ping", "max_tokens": 1}' "$MODEL_ID")"
+until curl -fsS --max-time 10 "http://127.0.0.1:${PORT}/health" >/dev/null 2>&1 \
+  && curl -fsS --max-time 60 -H 'Content-Type: application/json' -d "$probe_body" \
+    "http://127.0.0.1:${PORT}/v1/completions" >/dev/null 2>&1; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    fail "vLLM not ready after ${READY_TIMEOUT_SECONDS}s; see: journalctl -u ${VLLM_UNIT}"
+  fi
+  sleep "$POLL_SECONDS"
+done
+
+step "ready"
+echo "graviton-llm: serving ${MODEL_ID} on port ${PORT}"
