@@ -148,7 +148,6 @@ class _CapturingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: _Mocks):
         super().__init__(mocks)
         self.captured: list[RegisteredResource] = []
-        self.stack_outputs: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def RegisterResource(self, request):
@@ -176,13 +175,6 @@ class _CapturingMonitor(pulumi_mocks.MockMonitor):
             )
         return response
 
-    def RegisterResourceOutputs(self, request):
-        if request.urn.endswith("pulumi:pulumi:Stack::" + request.urn.rsplit("::", 1)[-1]):
-            outputs = pulumi.runtime.rpc.deserialize_properties(request.outputs)
-            with self._lock:
-                self.stack_outputs.update(outputs)
-        return super().RegisterResourceOutputs(request)
-
 
 def run_program(
     program: Callable[[], Any],
@@ -209,10 +201,13 @@ def run_program(
         {k: v if isinstance(v, str) else json.dumps(v) for k, v in all_config.items()}
     )
     monitor = _CapturingMonitor(_Mocks(region, calls or {}))
+    # A fresh root stack per run, so exports of one run do not leak into the next.
+    pulumi_settings.ROOT.set(None)
     pulumi_settings.SETTINGS.rpc_manager.clear()
     pulumi_settings.SETTINGS.outputs.clear()
-    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=preview,
-                             monitor=monitor)  # fmt: skip
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=project, stack=stack, preview=preview, monitor=monitor
+    )
     holder: dict[str, Any] = {}
 
     async def main() -> None:
@@ -227,17 +222,16 @@ def run_program(
         error = exc
     finally:
         pulumi.runtime.set_all_config({})
-    # The stack's own outputs are registered at shutdown; read what was exported.
+    root = pulumi_settings.get_root_resource()
+    exported = getattr(root, "outputs", {}) if error is None else {}
     return ProgramResult(
         resources=list(monitor.captured),
-        stack_outputs=dict(monitor.stack_outputs),
+        stack_outputs={key: resolve(value) for key, value in exported.items()},
         value=holder.get("value"),
         error=error,
     )
 
 
-def resolve(output: Any) -> Any:
-    """The value of an Output created in the last ``run_program`` (None while unknown)."""
-    if not isinstance(output, pulumi.Output):
-        return output
-    return _sync_await(output.future())
+def resolve(value: Any) -> Any:
+    """The plain value of an Output (or of any input) created in the last ``run_program``."""
+    return _sync_await(pulumi.Output.from_input(value).future())

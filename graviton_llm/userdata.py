@@ -91,10 +91,17 @@ def _artifacts_key(args: NeuronServingClusterArgs) -> str:
     """Compiled artifacts depend on image, model and shapes: a change recompiles into a new dir,
     a restart with the same config reuses the old one."""
     material = _compact_json(
-        [args.image, args.model.id, args.model.dtype, args.tensor_parallel_size,
-         args.max_model_len, args.max_num_seqs, args.max_num_batched_tokens,
-         args.enable_prefix_caching]
-    )  # fmt: skip
+        [
+            args.image,
+            args.model.id,
+            args.model.dtype,
+            args.tensor_parallel_size,
+            args.max_model_len,
+            args.max_num_seqs,
+            args.max_num_batched_tokens,
+            args.enable_prefix_caching,
+        ]
+    )
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
@@ -227,17 +234,26 @@ def serve_command(args: NeuronServingClusterArgs) -> ServeCommand:
 def _runner_script(args: NeuronServingClusterArgs, command: ServeCommand) -> str:
     """The foreground `docker run` that the systemd unit supervises."""
     docker_run = [
-        "docker", "run", "--rm", "--name", CONTAINER_NAME,
-        "--log-driver", "journald",
-        "-p", f"{args.port}:{args.port}",
-        "-v", f"{MODEL_DIR}:{MODEL_MOUNT}:ro",
-        "--ulimit", "nofile=1048576:1048576",
+        "docker",
+        "run",
+        "--rm",
+        "--name",
+        CONTAINER_NAME,
+        "--log-driver",
+        "journald",
+        "-p",
+        f"{args.port}:{args.port}",
+        "-v",
+        f"{MODEL_DIR}:{MODEL_MOUNT}:ro",
+        "--ulimit",
+        "nofile=1048576:1048576",
         *command.docker_options,
         *(f"--env={key}={value}" for key, value in sorted(command.env.items())),
-        "--entrypoint", "vllm",
+        "--entrypoint",
+        "vllm",
         args.image or "",
         *command.vllm_args,
-    ]  # fmt: skip
+    ]
     lines = " \\\n  ".join(" ".join(map(shlex.quote, group)) for group in _flag_groups(docker_run))
     return (
         "#!/bin/bash\n"

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import base64
 
+from support import build_cluster, cluster_args
+
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.images import AL2023_ARM64_AMI_PARAMETER, NEURON_BASE_AMI_PARAMETER
 from graviton_llm.testing import MOCK_AMI_ID, MOCK_VPC_CIDR, resolve, run_program
-from support import build_cluster, cluster_args
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 ASG = "aws:autoscaling/group:Group"
@@ -15,8 +16,15 @@ TG = "aws:lb/targetGroup:TargetGroup"
 
 def test_cluster_exposes_its_parts_and_an_internal_endpoint(inf2_cluster):
     cluster = inf2_cluster.value
-    for attribute in ("security_group", "role", "instance_profile", "launch_template",
-                      "auto_scaling_group", "load_balancer", "target_group"):  # fmt: skip
+    for attribute in (
+        "security_group",
+        "role",
+        "instance_profile",
+        "launch_template",
+        "auto_scaling_group",
+        "load_balancer",
+        "target_group",
+    ):
         assert getattr(cluster, attribute) is not None, attribute
     assert resolve(cluster.endpoint) == "http://internal-llm-nlb.elb.us-east-1.amazonaws.com:8000"
 
@@ -104,8 +112,11 @@ def test_nlb_is_internal_and_health_checks_vllm(inf2_cluster):
     assert tg["port"] == 8000 and tg["protocol"] == "TCP"
     check = tg["healthCheck"]
     assert (check["protocol"], check["path"], check["interval"], check["unhealthyThreshold"]) == (
-        "HTTP", "/health", 30, 3,
-    )  # fmt: skip
+        "HTTP",
+        "/health",
+        30,
+        3,
+    )
     listener = inf2_cluster.one("aws:lb/listener:Listener").inputs
     assert listener["port"] == 8000
     assert listener["defaultActions"][0]["type"] == "forward"

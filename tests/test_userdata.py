@@ -6,22 +6,27 @@ import sys
 from pathlib import Path
 
 import pytest
+from support import assert_golden, cluster_args
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.userdata import num_gpu_blocks_override, serve_command
-from support import assert_golden, cluster_args
 
 VARIANTS = {
     "inf2": cluster_args(),
     "inf2_70b": cluster_args(
         instance_type="inf2.48xlarge",
-        model={"id": "meta-llama/Llama-3.3-70B-Instruct", "weights_uri": "s3://team-weights/llama-70b/"},
-        max_model_len=8192, max_num_seqs=16, max_num_batched_tokens=8192,
+        model={
+            "id": "meta-llama/Llama-3.3-70B-Instruct",
+            "weights_uri": "s3://team-weights/llama-70b/",
+        },
+        max_model_len=8192,
+        max_num_seqs=16,
+        max_num_batched_tokens=8192,
     ),
     "trn1": cluster_args(instance_type="trn1.32xlarge", enable_prefix_caching=False),
     "trn2": cluster_args(instance_type="trn2.48xlarge", region="us-east-2"),
     "graviton": cluster_args(instance_type="r8g.16xlarge", max_num_seqs=32),
-}  # fmt: skip
+}
 
 
 def _args(variant: str) -> NeuronServingClusterArgs:
@@ -49,8 +54,10 @@ def test_rendered_script_is_shellcheck_clean(variant, tmp_path):
     runner.write_text(text.split("<<'GRAVITON_LLM_RUNNER'\n")[1].split("\nGRAVITON_LLM_RUNNER")[0])
     checked = subprocess.run(
         [_shellcheck(), "--severity=style", str(script), str(runner)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert checked.returncode == 0, checked.stdout
 
 
@@ -82,7 +89,7 @@ def test_one_device_per_neuron_chip_and_the_capabilities_neuron_needs():
     docker = serve_command(_args("inf2_70b")).docker_options
     devices = [o for o in docker if o.startswith("--device=")]
     assert devices == [f"--device=/dev/neuron{i}" for i in range(12)]
-    assert ["--cap-add", "SYS_ADMIN"] == docker[12:14] and "IPC_LOCK" in docker
+    assert docker[12:14] == ["--cap-add", "SYS_ADMIN"] and "IPC_LOCK" in docker
 
 
 def test_compiled_artifacts_live_on_a_persistent_path_keyed_by_config():
@@ -100,7 +107,9 @@ def test_trn2_uses_the_newer_plugin_flags():
     assert "--num-gpu-blocks-override" not in command.vllm_args
     assert "--block-size" not in command.vllm_args
     config = command.vllm_args[command.vllm_args.index("--additional-config") + 1]
-    assert config == '{"neuron_config":{"num_batched_tokens_buckets":[4096],"num_seqs_buckets":[8]}}'
+    assert (
+        config == '{"neuron_config":{"num_batched_tokens_buckets":[4096],"num_seqs_buckets":[8]}}'
+    )
     assert "VLLM_NEURON_FRAMEWORK" not in command.env
     assert len([o for o in command.docker_options if o.startswith("--device=")]) == 16
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from support import cluster_args
 
 from graviton_llm import NeuronServingCluster, NeuronServingClusterArgs
 from graviton_llm.testing import run_program
-
-from support import cluster_args
 
 # (overrides, field named in the error, words the message must contain)
 REJECTIONS = [
@@ -18,9 +17,7 @@ REJECTIONS = [
         "no Graviton instance has Neuron devices",
         id="neuron-on-graviton",
     ),
-    pytest.param(
-        {"accelerator": "cpu"}, "accelerator", "is a Neuron instance", id="cpu-on-neuron"
-    ),
+    pytest.param({"accelerator": "cpu"}, "accelerator", "is a Neuron instance", id="cpu-on-neuron"),
     pytest.param(
         {"instance_type": "r8g.96xlarge"}, "instance_type", "inf2.48xlarge", id="unknown-type"
     ),
@@ -37,7 +34,9 @@ REJECTIONS = [
         id="tp-4-unsupported-on-trn1",
     ),
     pytest.param(
-        {"tensor_parallel_size": 8}, "tensor_parallel_size", "exceeds the 2 NeuronCores",
+        {"tensor_parallel_size": 8},
+        "tensor_parallel_size",
+        "exceeds the 2 NeuronCores",
         id="tp-exceeds-cores",
     ),
     pytest.param(
@@ -74,12 +73,14 @@ REJECTIONS = [
         {"model": {"id": "acme/house-model-13b"}}, "model.id", "params_billion", id="unknown-model"
     ),
     pytest.param(
-        {"instance_type": "inf2.48xlarge",
-         "model": {"id": "meta-llama/Llama-3.2-11B-Vision-Instruct"}},
+        {
+            "instance_type": "inf2.48xlarge",
+            "model": {"id": "meta-llama/Llama-3.2-11B-Vision-Instruct"},
+        },
         "model.id",
         "not supported by the vLLM Neuron plugin",
         id="vision-on-neuron",
-    ),  # fmt: skip
+    ),
     pytest.param(
         {"allowed_cidrs": ["0.0.0.0/0"]}, "allowed_cidrs.0", "VPC-internal", id="open-world"
     ),
@@ -102,29 +103,39 @@ REJECTIONS = [
     pytest.param({"max_model_len": 0}, "max_model_len", "positive", id="zero-len"),
     pytest.param({"max_num_seqs": -1}, "max_num_seqs", "positive", id="negative-seqs"),
     pytest.param(
-        {"max_model_len": 8192}, "max_num_batched_tokens", "chunked prefill",
+        {"max_model_len": 8192},
+        "max_num_batched_tokens",
+        "chunked prefill",
         id="nxdi-needs-batched-tokens-ge-model-len",
     ),
     pytest.param(
-        {"model": {"weights_uri": "https://bucket/x"}}, "model.weights_uri", "s3://",
+        {"model": {"weights_uri": "https://bucket/x"}},
+        "model.weights_uri",
+        "s3://",
         id="weights-not-s3",
     ),
     pytest.param(
-        {"model": {"weights_uri": "s3://Bad_Bucket/prefix/"}}, "model.weights_uri",
-        "valid bucket", id="weights-bad-bucket",
+        {"model": {"weights_uri": "s3://Bad_Bucket/prefix/"}},
+        "model.weights_uri",
+        "valid bucket",
+        id="weights-bad-bucket",
     ),
     pytest.param(
-        {"model": {"weights_uri": "s3://bucket-only"}}, "model.weights_uri", "prefix",
+        {"model": {"weights_uri": "s3://bucket-only"}},
+        "model.weights_uri",
+        "prefix",
         id="weights-no-prefix",
     ),
     pytest.param(
-        {"instance_type": "trn2.48xlarge", "region": "us-east-1"}, "region",
-        "us-east-2", id="trn2-not-in-us-east-1",
+        {"instance_type": "trn2.48xlarge", "region": "us-east-1"},
+        "region",
+        "us-east-2",
+        id="trn2-not-in-us-east-1",
     ),
     pytest.param(
         {"max_model_len": 200000}, "max_model_len", "context of 131072", id="beyond-context"
     ),
-]  # fmt: skip
+]
 
 
 def _fields(error: ValidationError) -> set[str]:
@@ -171,7 +182,7 @@ def test_stack_region_is_checked_when_args_leave_region_unset():
     def program():
         NeuronServingCluster("llm", cluster_args(instance_type="trn2.48xlarge"))
 
-    with pytest.raises(ValidationError, match="trn2.48xlarge is not offered in us-east-1"):
+    with pytest.raises(ValidationError, match=r"trn2\.48xlarge is not offered in us-east-1"):
         run_program(program, region="us-east-1")
     assert run_program(program, region="us-east-2").resources
 

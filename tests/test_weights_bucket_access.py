@@ -3,11 +3,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from support import assert_golden
 
 from graviton_llm import WeightsBucketAccess
 from graviton_llm.policies import weights_read_policy
 from graviton_llm.testing import run_program
-from support import assert_golden
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1111-2222"
 
@@ -15,11 +15,15 @@ KEY = "arn:aws:kms:us-east-1:123456789012:key/1111-2222"
 def _actions_and_resources(document):
     for statement in document["Statement"]:
         actions = statement["Action"]
-        yield from ((a, statement["Resource"]) for a in ([actions] if isinstance(actions, str) else actions))
+        yield from (
+            (a, statement["Resource"]) for a in ([actions] if isinstance(actions, str) else actions)
+        )
 
 
 def test_policy_reads_only_the_prefix_golden():
-    document = weights_read_policy("s3://team-weights/llama/8b/", kms_key_arn=KEY, region="us-east-1")
+    document = weights_read_policy(
+        "s3://team-weights/llama/8b/", kms_key_arn=KEY, region="us-east-1"
+    )
     assert_golden("weights_policy_kms.json", json.dumps(document, indent=2) + "\n")
 
 
@@ -49,13 +53,16 @@ def test_kms_decrypt_only_with_a_key_and_only_via_s3():
     with_key = weights_read_policy("s3://team-weights/llama/", kms_key_arn=KEY, region="eu-west-1")
     (decrypt,) = [s for s in with_key["Statement"] if s["Action"] == "kms:Decrypt"]
     assert decrypt["Resource"] == KEY
-    assert decrypt["Condition"] == {"StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+    }
 
 
 def test_component_attaches_the_policy_to_the_role():
     result = run_program(
         lambda: WeightsBucketAccess(
-            "w", {"role": "node-role", "weights_uri": "s3://team-weights/llama/", "kms_key_arn": KEY}
+            "w",
+            {"role": "node-role", "weights_uri": "s3://team-weights/llama/", "kms_key_arn": KEY},
         )
     )
     policy = result.one("aws:iam/rolePolicy:RolePolicy")

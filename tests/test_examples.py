@@ -1,0 +1,68 @@
+"""Every example runs as a Pulumi program under mocks and builds the cluster it promises."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import pytest
+
+from graviton_llm.testing import run_program
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+CLUSTER = "graviton-llm:cluster:NeuronServingCluster"
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+
+# Resource count per example: a change in what an example creates should be deliberate.
+EXPECTED = {
+    "minimal_existing_vpc": 14,
+    "graviton_cpu": 14,
+    "reserved_capacity": 17,
+    # the cluster's 14 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables and
+    # 3 route table associations
+    "team_vpc": 26,
+}
+
+
+def _run(example: str):
+    return run_program(lambda: runpy.run_path(str(EXAMPLES / example / "__main__.py")))
+
+
+def test_every_example_directory_is_covered():
+    assert sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("example", sorted(EXPECTED))
+def test_example_builds_one_cluster_with_an_endpoint(example):
+    result = _run(example)
+    assert len(result.of_type(CLUSTER)) == 1
+    assert len(result.resources) == EXPECTED[example]
+    assert "endpoint" in result.stack_outputs
+    assert result.stack_outputs["endpoint"].startswith("http://internal-")
+
+
+def test_graviton_example_runs_the_cpu_image_on_arm64():
+    result = _run("graviton_cpu")
+    import base64
+
+    user_data = base64.b64decode(result.one(LT).inputs["userData"]).decode()
+    assert "vllm/vllm-openai-cpu:" in user_data and "/dev/neuron" not in user_data
+
+
+def test_reserved_capacity_example_reserves_one_instance_per_zone():
+    result = _run("reserved_capacity")
+    reservations = result.of_type("aws:ec2/capacityReservation:CapacityReservation")
+    assert sorted(r.inputs["availabilityZone"] for r in reservations) == [
+        "us-east-1a",
+        "us-east-1b",
+    ]
+    assert result.stack_outputs["reserved_usd_per_hour"] == pytest.approx(2 * 12.98127)
+
+
+def test_team_example_puts_nodes_in_its_own_private_subnets():
+    result = _run("team_vpc")
+    asg = result.one("aws:autoscaling/group:Group")
+    assert asg.inputs["vpcZoneIdentifiers"] == [
+        "team-private-us-east-1a-id",
+        "team-private-us-east-1b-id",
+    ]
