@@ -6,6 +6,7 @@ listing every problem by field, before any resource is registered.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import pulumi
@@ -278,6 +279,12 @@ class NeuronServingClusterArgs(_Args):
     health_check_grace_seconds: int | None = Field(
         default=None, description="ASG grace period; default: the predicted cold start."
     )
+    api_key_ssm_parameter: str | None = Field(
+        default=None,
+        description="Name of an SSM Parameter Store SecureString holding the API key clients "
+        "must send (vLLM --api-key). Read on the node at start; never written into user data. "
+        "None (default): no key, the endpoint is protected by the VPC and security group only.",
+    )
     tags: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -403,6 +410,15 @@ def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
         )
     if args.root_volume_gib is not None and args.root_volume_gib < 8:
         problems.append(Problem("root_volume_gib", args.root_volume_gib, "must be >= 8"))
+    parameter = args.api_key_ssm_parameter
+    if parameter is not None and not re.fullmatch(r"/[A-Za-z0-9_.\-/]{1,1010}", parameter):
+        problems.append(
+            Problem(
+                "api_key_ssm_parameter",
+                parameter,
+                "must be an SSM parameter name starting with '/', e.g. /llm/prod/api-key",
+            )
+        )
     if args.health_check_grace_seconds is not None and args.health_check_grace_seconds < 0:
         problems.append(
             Problem("health_check_grace_seconds", args.health_check_grace_seconds, "must be >= 0")

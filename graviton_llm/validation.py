@@ -166,9 +166,11 @@ HEADROOM_FRACTION = 0.10
 
 
 def effective_kv_heads(kv_heads: int, tensor_parallel_size: int) -> int:
-    """KV heads held across the TP group: NxD Inference replicates GQA KV heads up to the TP
-    degree when TP exceeds them (GQA sharding strategy REPLICATE_TO_TP_DEGREE), so TP=24 with
-    8 KV heads stores 24."""
+    """KV heads held across the TP group. NxD Inference's default GQA sharding,
+    REPLICATE_TO_TP_DEGREE, replicates KV heads up to the TP degree when TP exceeds them, so
+    TP=24 with 8 KV heads stores 24 (neuronx-distributed-inference, modules/attention/gqa.py,
+    determine_sharding_strategy). Every supported degree above 8 is a multiple of 8 (and of 4),
+    so the model table's KV head counts always divide it."""
     if tensor_parallel_size <= kv_heads:
         return kv_heads
     return kv_heads * math.ceil(tensor_parallel_size / kv_heads)
