@@ -15,6 +15,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from . import catalog, images
 from .catalog import DTYPE_BYTES, InstanceSpec, ModelInfo
 from .models import known_model_ids, nonexistent_model_hint, resolve_model
+from .operations_args import (
+    CapacityMode,
+    MonitoringArgs,
+    RolloutArgs,
+    ScalingArgs,
+    SpotArgs,
+    WarmPoolArgs,
+    operations_problems,
+)
 from .validation import (
     Problem,
     cidr_problems,
@@ -279,6 +288,25 @@ class NeuronServingClusterArgs(_Args):
     health_check_grace_seconds: int | None = Field(
         default=None, description="ASG grace period; default: the predicted cold start."
     )
+    capacity_mode: CapacityMode = Field(
+        default="on_demand",
+        description="on_demand; spot_with_on_demand_base (Spot above spot.on_demand_base_capacity "
+        "on-demand nodes, capacity-optimized, capacity rebalance); reserved (only the "
+        "capacity reservations in `capacity`).",
+    )
+    spot: SpotArgs = Field(default_factory=SpotArgs)
+    rollout: RolloutArgs = Field(default_factory=RolloutArgs)
+    warm_pool: WarmPoolArgs | None = Field(
+        default=None, description="Keep prepared instances stopped in an ASG warm pool."
+    )
+    scaling: ScalingArgs = Field(default_factory=ScalingArgs)
+    monitoring: MonitoringArgs = Field(default_factory=MonitoringArgs)
+    environment: str | None = Field(
+        default=None, description="Tagged as Environment on every resource (e.g. prod)."
+    )
+    owner: str | None = Field(
+        default=None, description="Tagged as Owner on every resource (e.g. a team)."
+    )
     api_key_ssm_parameter: str | None = Field(
         default=None,
         description="Name of an SSM Parameter Store SecureString holding the API key clients "
@@ -489,6 +517,7 @@ def cluster_problems(args: NeuronServingClusterArgs) -> list[Problem]:
         problems += _fit_problems(args, spec)
     if args.capacity is not None:
         problems += _capacity_problems(args, spec)
+    problems += operations_problems(args)
     return problems
 
 

@@ -12,11 +12,16 @@ import pulumi
 import pulumi_aws as aws
 
 from . import images, sizing
+from .catalog import InstanceSpec
 from .config import NeuronServingClusterArgs, ServingSecurityArgs, WeightsBucketAccessArgs
+from .monitoring import ASG_DIMENSION, NAMESPACE, ROLLOUT_ALARMS
+from .operations_args import node_count, refresh_healthy_percentages
+from .policies import node_operations_policy, ssm_parameter_arn, to_json
 from .reserved_capacity import ReservedCapacity
+from .serving_monitoring import ServingMonitoring, ServingMonitoringArgs, alarm_name
 from .serving_security import ServingSecurity
 from .tagging import merged_tags
-from .userdata import readiness_timeout_seconds, render_user_data
+from .userdata import LIFECYCLE_HOOK_NAME, readiness_timeout_seconds, render_user_data
 from .validation import raise_if_problems, region_problems
 from .weights_bucket_access import WeightsBucketAccess
 
@@ -25,6 +30,13 @@ from .weights_bucket_access import WeightsBucketAccess
 HEALTH_CHECK_PATH = "/health"
 HEALTH_CHECK_INTERVAL_SECONDS = 30
 HEALTH_CHECK_UNHEALTHY_THRESHOLD = 3
+# EC2 Auto Scaling caps a lifecycle hook's heartbeat timeout at 7200 s.
+MAX_LIFECYCLE_HEARTBEAT_SECONDS = 7200
+# vLLM gauges the target-tracking policy can follow, as published by the CloudWatch agent.
+SCALING_METRICS = {
+    "num_requests_waiting": "vllm:num_requests_waiting",
+    "num_requests_running": "vllm:num_requests_running",
+}
 
 
 def resolve_region(args: NeuronServingClusterArgs) -> str | None:
@@ -37,8 +49,10 @@ class NeuronServingCluster(pulumi.ComponentResource):
     Creates a VPC-internal security group and protected node role (``ServingSecurity``), read
     access to the weights prefix (``WeightsBucketAccess``), optional capacity reservations
     (``ReservedCapacity``), a launch template whose user data boots vLLM, an Auto Scaling group
-    in the private subnets and an internal Network Load Balancer. Every argument is checked
-    before the first resource is registered: a bad config creates nothing.
+    in the private subnets (instance refresh with rollback, optional warm pool, Spot, target
+    tracking), an internal Network Load Balancer, and alarms and a dashboard
+    (``ServingMonitoring``). Every argument is checked before the first resource is registered:
+    a bad config creates nothing.
     """
 
     security_group: aws.ec2.SecurityGroup
@@ -50,6 +64,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
     target_group: aws.lb.TargetGroup
     listener: aws.lb.Listener
     capacity: ReservedCapacity | None
+    monitoring: ServingMonitoring | None
+    scaling_policy: aws.autoscaling.Policy | None
     endpoint: pulumi.Output[str]
     args: NeuronServingClusterArgs
     user_data: str
@@ -68,13 +84,38 @@ class NeuronServingCluster(pulumi.ComponentResource):
             raise_if_problems(type(args).__name__, region_problems("region", region, spec))
         # Derived values: all pure, all known before any resource exists.
         self.user_data = render_user_data(args)
-        grace = args.health_check_grace_seconds or readiness_timeout_seconds(args)
+        warmup = args.health_check_grace_seconds or readiness_timeout_seconds(args)
         volume_gib = args.root_volume_gib or sizing.root_volume_gib(spec, args.model.weights_gib)
+        alarm_prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
 
         super().__init__("graviton-llm:cluster:NeuronServingCluster", name, None, opts)
-        tags = merged_tags(name, args.tags)
-        child = pulumi.ResourceOptions(parent=self)
+        owner_tags = {"Environment": args.environment, "Owner": args.owner}
+        tags = merged_tags(name, {**{k: v for k, v in owner_tags.items() if v}, **args.tags})
+        self._name, self._tags, self._child = name, tags, pulumi.ResourceOptions(parent=self)
 
+        self._declare_security(args, region)
+        self._declare_capacity(args, spec)
+        self._declare_launch_template(args, spec, volume_gib)
+        self._declare_load_balancer(args)
+        self._declare_group(args, warmup, alarm_prefix)
+        self._declare_node_permissions(args, region)
+        self._declare_scaling(args, warmup)
+        self._declare_monitoring(args, spec, region, alarm_prefix)
+
+        self.endpoint = pulumi.Output.concat(
+            "http://", self.load_balancer.dns_name, ":", str(args.port)
+        )
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "auto_scaling_group_name": self.auto_scaling_group.name,
+                "security_group_id": self.security_group.id,
+                "role_arn": self.role.arn,
+            }
+        )
+
+    def _declare_security(self, args: NeuronServingClusterArgs, region: str | None) -> None:
+        name = self._name
         security = ServingSecurity(
             f"{name}-security",
             ServingSecurityArgs(
@@ -84,14 +125,13 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 allowed_cidrs=args.allowed_cidrs,
                 ssh_cidrs=args.ssh_cidrs,
                 vpc_cidr=aws.ec2.get_vpc_output(id=args.vpc_id, opts=_invoke(self)).cidr_block,
-                tags=tags,
+                tags=self._tags,
             ),
-            opts=child,
+            opts=self._child,
         )
         self.security_group = security.security_group
         self.role = security.role
         self.instance_profile = security.instance_profile
-
         WeightsBucketAccess(
             f"{name}-weights",
             WeightsBucketAccessArgs(
@@ -100,19 +140,27 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 kms_key_arn=args.weights_kms_key_arn,
                 region=region,
             ),
-            opts=child,
+            opts=self._child,
         )
 
+    def _declare_capacity(self, args: NeuronServingClusterArgs, spec: InstanceSpec) -> None:
         self.capacity = None
         if args.capacity is not None:
             self.capacity = ReservedCapacity(
-                f"{name}-capacity",
+                f"{self._name}-capacity",
                 args.capacity.model_copy(
-                    update={"instance_type": spec.name, "tags": {**tags, **args.capacity.tags}}
+                    update={
+                        "instance_type": spec.name,
+                        "tags": {**self._tags, **args.capacity.tags},
+                    }
                 ),
-                opts=child,
+                opts=self._child,
             )
 
+    def _declare_launch_template(
+        self, args: NeuronServingClusterArgs, spec: InstanceSpec, volume_gib: int
+    ) -> None:
+        name, tags = self._name, self._tags
         self.launch_template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=f"graviton-llm {name}: {args.model.id} on {spec.name}",
@@ -127,6 +175,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 http_tokens="required",  # IMDSv2 only
                 # Weights are pulled on the host; the bridged container needs no IMDS access.
                 http_put_response_hop_limit=1,
+                # The boot script reads its group's name from the instance's tags.
+                instance_metadata_tags="enabled",
             ),
             block_device_mappings=[
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
@@ -149,9 +199,11 @@ class NeuronServingCluster(pulumi.ComponentResource):
             ],
             update_default_version=True,
             tags=tags,
-            opts=child,
+            opts=self._child,
         )
 
+    def _declare_load_balancer(self, args: NeuronServingClusterArgs) -> None:
+        name, tags = self._name, self._tags
         self.load_balancer = aws.lb.LoadBalancer(
             f"{name}-nlb",
             internal=True,
@@ -159,7 +211,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             subnets=args.subnet_ids,
             enable_cross_zone_load_balancing=True,
             tags=tags,
-            opts=child,
+            opts=self._child,
         )
         self.target_group = aws.lb.TargetGroup(
             f"{name}-tg",
@@ -178,7 +230,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 matcher="200",
             ),
             tags=tags,
-            opts=child,
+            opts=self._child,
         )
         self.listener = aws.lb.Listener(
             f"{name}-listener",
@@ -191,46 +243,147 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 )
             ],
             tags=tags,
-            opts=child,
+            opts=self._child,
         )
 
+    def _declare_group(
+        self, args: NeuronServingClusterArgs, warmup: int, alarm_prefix: str
+    ) -> None:
+        name = self._name
+        # Pinned to the version this deployment created, never $Latest/$Default, so a change
+        # rolls out deliberately and instance refresh can roll back.
+        template_version = self.launch_template.latest_version.apply(str)
+        spot = args.capacity_mode == "spot_with_on_demand_base"
+        protect = (
+            args.scaling.mode == "target_tracking"
+            and args.scaling.scale_in_protection_while_booting
+        )
         self.auto_scaling_group = aws.autoscaling.Group(
             f"{name}-asg",
             vpc_zone_identifiers=args.subnet_ids,
             min_size=args.min_size,
             max_size=args.max_size,
             desired_capacity=args.desired_capacity,
-            launch_template=aws.autoscaling.GroupLaunchTemplateArgs(
-                id=self.launch_template.id,
-                # Pinned to the version this deployment created, never $Latest/$Default, so a
-                # change rolls out deliberately and instance refresh can roll back.
-                version=self.launch_template.latest_version.apply(str),
+            launch_template=None
+            if spot
+            else aws.autoscaling.GroupLaunchTemplateArgs(
+                id=self.launch_template.id, version=template_version
             ),
+            mixed_instances_policy=_spot_policy(args, self.launch_template.id, template_version)
+            if spot
+            else None,
+            capacity_rebalance=True if spot else None,
             health_check_type="ELB",
             # Long enough for weights download + Neuron compile (sizing.predict_cold_start).
-            health_check_grace_period=grace,
+            health_check_grace_period=warmup,
+            default_instance_warmup=warmup,
             target_group_arns=[self.target_group.arn],
-            capacity_reservation_specification=_capacity_target(self.capacity),
+            capacity_reservation_specification=_capacity_target(self.capacity, args),
+            # A node stays Pending:Wait until its boot script reports it serves (or the hook
+            # times out and the node is abandoned): no traffic, no scale-in, no warm-pool stop
+            # before the model is loaded.
+            initial_lifecycle_hooks=[
+                aws.autoscaling.GroupInitialLifecycleHookArgs(
+                    name=LIFECYCLE_HOOK_NAME,
+                    lifecycle_transition="autoscaling:EC2_INSTANCE_LAUNCHING",
+                    heartbeat_timeout=min(warmup, MAX_LIFECYCLE_HEARTBEAT_SECONDS),
+                    default_result="ABANDON",
+                )
+            ],
+            protect_from_scale_in=protect or None,
+            instance_refresh=_instance_refresh(args, warmup, alarm_prefix),
+            warm_pool=_warm_pool(args),
             # Nodes take many minutes to pass /health; `pulumi up` should not block on them.
             wait_for_capacity_timeout="0",
             tags=[
                 aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=True)
-                for key, value in {**tags, "Name": f"{name}-node"}.items()
+                for key, value in {**self._tags, "Name": f"{name}-node"}.items()
             ],
             # An autoscaler or an operator may change desired capacity: IaC must not fight it.
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_capacity"]),
         )
 
-        self.endpoint = pulumi.Output.concat(
-            "http://", self.load_balancer.dns_name, ":", str(args.port)
+    def _declare_node_permissions(self, args: NeuronServingClusterArgs, region: str | None) -> None:
+        parameter_arn: pulumi.Input[str] | None = None
+        if args.api_key_ssm_parameter is not None:
+            account = aws.get_caller_identity_output(opts=_invoke(self)).account_id
+            parameter_arn = account.apply(
+                lambda acct: ssm_parameter_arn(
+                    args.api_key_ssm_parameter or "", region=region or "*", account=acct
+                )
+            )
+        document = pulumi.Output.all(self.auto_scaling_group.arn, parameter_arn).apply(
+            lambda values: to_json(
+                node_operations_policy(
+                    auto_scaling_group_arn=values[0], api_key_parameter_arn=values[1]
+                )
+            )
         )
-        self.register_outputs(
-            {
-                "endpoint": self.endpoint,
-                "auto_scaling_group_name": self.auto_scaling_group.name,
-                "security_group_id": self.security_group.id,
-                "role_arn": self.role.arn,
-            }
+        aws.iam.RolePolicy(
+            f"{self._name}-node-ops", role=self.role.name, policy=document, opts=self._child
+        )
+
+    def _declare_scaling(self, args: NeuronServingClusterArgs, warmup: int) -> None:
+        self.scaling_policy = None
+        if args.scaling.mode != "target_tracking":
+            return
+        self.scaling_policy = aws.autoscaling.Policy(
+            f"{self._name}-scaling",
+            autoscaling_group_name=self.auto_scaling_group.name,
+            policy_type="TargetTrackingScaling",
+            estimated_instance_warmup=warmup,
+            target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+                target_value=args.scaling.target_value,
+                customized_metric_specification=aws.autoscaling.PolicyTargetTrackingConfigurationCustomizedMetricSpecificationArgs(
+                    metric_name=SCALING_METRICS[args.scaling.metric],
+                    namespace=NAMESPACE,
+                    statistic="Average",
+                    metric_dimensions=[
+                        aws.autoscaling.PolicyTargetTrackingConfigurationCustomizedMetricSpecificationMetricDimensionArgs(
+                            name=ASG_DIMENSION, value=self.auto_scaling_group.name
+                        )
+                    ],
+                ),
+            ),
+            opts=self._child,
+        )
+
+    def _declare_monitoring(
+        self,
+        args: NeuronServingClusterArgs,
+        spec: InstanceSpec,
+        region: str | None,
+        alarm_prefix: str,
+    ) -> None:
+        self.monitoring = None
+        if not args.monitoring.enabled:
+            return
+        family = spec.neuron_family
+        device_gib = (
+            None
+            if family is None
+            else (args.tensor_parallel_size or 1) * family.device_memory_per_core_gib
+        )
+        watch = args.monitoring
+        self.monitoring = ServingMonitoring(
+            f"{self._name}-monitoring",
+            ServingMonitoringArgs(
+                alarm_name_prefix=alarm_prefix,
+                auto_scaling_group_name=self.auto_scaling_group.name,
+                target_group_arn_suffix=self.target_group.arn_suffix,
+                load_balancer_arn_suffix=self.load_balancer.arn_suffix,
+                region=region or "us-east-1",
+                error_rate_percent=args.rollout.error_rate_percent,
+                evaluation_minutes=args.rollout.alarm_evaluation_minutes,
+                latency_seconds=watch.latency_seconds,
+                device_memory_percent=watch.device_memory_percent,
+                device_memory_gib=device_gib,
+                alarm_topic=watch.alarm_topic,
+                alarm_emails=watch.alarm_emails,
+                dashboard=watch.dashboard,
+                tags=self._tags,
+            ),
+            opts=self._child,
         )
 
 
@@ -238,7 +391,7 @@ def _invoke(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:
     return pulumi.InvokeOutputOptions(parent=parent)
 
 
-def _latest_ami(parent: pulumi.Resource, spec) -> pulumi.Output[str]:
+def _latest_ami(parent: pulumi.Resource, spec: InstanceSpec) -> pulumi.Output[str]:
     """Resolve the SSM public parameter now and write the AMI id into the template: a
     `resolve:ssm:` image id would block instance-refresh rollback (EC2 Auto Scaling docs)."""
     parameter = aws.ssm.get_parameter_output(name=images.ami_parameter(spec), opts=_invoke(parent))
@@ -246,13 +399,81 @@ def _latest_ami(parent: pulumi.Resource, spec) -> pulumi.Output[str]:
 
 
 def _capacity_target(
-    capacity: ReservedCapacity | None,
+    capacity: ReservedCapacity | None, args: NeuronServingClusterArgs
 ) -> aws.autoscaling.GroupCapacityReservationSpecificationArgs | None:
     if capacity is None:
         return None
+    preference = (
+        "capacity-reservations-only"
+        if args.capacity_mode == "reserved"
+        else "capacity-reservations-first"
+    )
     return aws.autoscaling.GroupCapacityReservationSpecificationArgs(
-        capacity_reservation_preference="capacity-reservations-first",
+        capacity_reservation_preference=preference,
         capacity_reservation_target=aws.autoscaling.GroupCapacityReservationSpecificationCapacityReservationTargetArgs(
             capacity_reservation_ids=capacity.reservation_ids
+        ),
+    )
+
+
+def _spot_policy(
+    args: NeuronServingClusterArgs, template_id: pulumi.Output[str], version: pulumi.Output[str]
+) -> aws.autoscaling.GroupMixedInstancesPolicyArgs:
+    types = [args.instance_type, *(t for t in args.spot.instance_types if t != args.instance_type)]
+    return aws.autoscaling.GroupMixedInstancesPolicyArgs(
+        launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
+            launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
+                launch_template_id=template_id, version=version
+            ),
+            overrides=[
+                aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=t)
+                for t in types
+            ],
+        ),
+        instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
+            on_demand_base_capacity=args.spot.on_demand_base_capacity,
+            on_demand_percentage_above_base_capacity=0,
+            spot_allocation_strategy="capacity-optimized",
+        ),
+    )
+
+
+def _instance_refresh(
+    args: NeuronServingClusterArgs, warmup: int, alarm_prefix: str
+) -> aws.autoscaling.GroupInstanceRefreshArgs | None:
+    rollout = args.rollout
+    if not rollout.enabled:
+        return None
+    min_healthy, max_healthy = refresh_healthy_percentages(node_count(args))
+    alarms = None
+    if args.monitoring.enabled:
+        alarms = aws.autoscaling.GroupInstanceRefreshPreferencesAlarmSpecificationArgs(
+            alarms=[alarm_name(alarm_prefix, key) for key in ROLLOUT_ALARMS]
+        )
+    return aws.autoscaling.GroupInstanceRefreshArgs(
+        strategy="Rolling",
+        preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+            min_healthy_percentage=min_healthy,
+            max_healthy_percentage=max_healthy,
+            instance_warmup=str(rollout.instance_warmup_seconds or warmup),
+            auto_rollback=rollout.auto_rollback,
+            alarm_specification=alarms,
+            skip_matching=True,
+            # Nodes protected from scale-in while booting are still replaced by a refresh.
+            scale_in_protected_instances="Refresh",
+        ),
+    )
+
+
+def _warm_pool(args: NeuronServingClusterArgs) -> aws.autoscaling.GroupWarmPoolArgs | None:
+    pool = args.warm_pool
+    if pool is None:
+        return None
+    return aws.autoscaling.GroupWarmPoolArgs(
+        pool_state=pool.pool_state,
+        min_size=pool.min_size,
+        max_group_prepared_capacity=pool.max_group_prepared_capacity,
+        instance_reuse_policy=aws.autoscaling.GroupWarmPoolInstanceReusePolicyArgs(
+            reuse_on_scale_in=pool.reuse_on_scale_in
         ),
     )

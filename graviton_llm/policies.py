@@ -77,3 +77,36 @@ def weights_read_policy(
 
 def to_json(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=False)
+
+
+def node_operations_policy(
+    *, auto_scaling_group_arn: str, api_key_parameter_arn: str | None = None
+) -> dict[str, Any]:
+    """What a node does to its own group and reads at boot, scoped to this cluster.
+
+    The node finishes its launch lifecycle hook and lifts its scale-in protection once it
+    serves; with an API key it reads that one parameter (SecureStrings under the AWS managed
+    aws/ssm key decrypt through SSM without a KMS grant).
+    """
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReleaseOwnNode",
+            "Effect": "Allow",
+            "Action": ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceProtection"],
+            "Resource": auto_scaling_group_arn,
+        }
+    ]
+    if api_key_parameter_arn is not None:
+        statements.append(
+            {
+                "Sid": "ReadApiKey",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameter",
+                "Resource": api_key_parameter_arn,
+            }
+        )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def ssm_parameter_arn(name: str, *, region: str, account: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:ssm:{region}:{account}:parameter/{name.lstrip('/')}"

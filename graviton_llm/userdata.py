@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import assert_never
 
-from . import images
+from . import images, monitoring
 from .catalog import DTYPE_BYTES, GIB
 from .config import NeuronServingClusterArgs
 from .sizing import predict_cold_start
@@ -30,6 +30,10 @@ ARTIFACTS_MOUNT = "/compiled"
 CONTAINER_NAME = "graviton-llm-vllm"
 VLLM_UNIT = "graviton-llm-vllm.service"
 METRICS_UNIT = "graviton-llm-metrics.service"
+RELEASE_UNIT = "graviton-llm-release.service"
+# The ASG's launch lifecycle hook that each node completes once it serves.
+LIFECYCLE_HOOK_NAME = "graviton-llm-boot"
+CLOUDWATCH_DIR = "/opt/aws/amazon-cloudwatch-agent/etc"
 
 # vllm-neuron (NxDI-based) recommends a paged-attention block of 32 or 16 (Neuron docs, "vLLM
 # User Guide for NxD Inference", prefix caching row).
@@ -323,6 +327,60 @@ WantedBy=multi-user.target
 """
 
 
+def _release_script(args: NeuronServingClusterArgs) -> str:
+    """Runs at every boot: wait for /health, then finish the launch lifecycle hook (so the ASG
+    puts the node in service) and, with target tracking, lift the node's scale-in protection.
+    "No active Lifecycle Action" (nothing pending, e.g. a plain reboot) is not an error."""
+    timeout = readiness_timeout_seconds(args)
+    unprotect = ""
+    if args.scaling.mode == "target_tracking" and args.scaling.scale_in_protection_while_booting:
+        unprotect = (
+            'aws autoscaling set-instance-protection --instance-ids "$instance" '
+            '--auto-scaling-group-name "$group" --no-protected-from-scale-in\n'
+        )
+    return (
+        "#!/bin/bash\n"
+        "# Puts this node in service once vLLM answers (rendered by graviton-llm).\n"
+        "set -euo pipefail\n"
+        'imds="${GRAVITON_LLM_IMDS:-http://169.254.169.254}"\n'
+        f"deadline=$((SECONDS + {timeout}))\n"
+        f"until curl -fsS --max-time 5 http://127.0.0.1:{args.port}/health >/dev/null; do\n"
+        '  if [ "$SECONDS" -ge "$deadline" ]; then echo "vLLM not healthy" >&2; exit 1; fi\n'
+        '  sleep "${GRAVITON_LLM_POLL_SECONDS:-10}"\n'
+        "done\n"
+        "token=\"$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "
+        '"${imds}/latest/api/token")"\n'
+        'meta() { curl -fsS -H "X-aws-ec2-metadata-token: ${token}" '
+        '"${imds}/latest/meta-data/$1"; }\n'
+        'instance="$(meta instance-id)"\n'
+        'group="$(meta tags/instance/aws:autoscaling:groupName)"\n'
+        'if ! out="$(aws autoscaling complete-lifecycle-action --lifecycle-action-result CONTINUE '
+        f"--lifecycle-hook-name {LIFECYCLE_HOOK_NAME} "
+        '--auto-scaling-group-name "$group" --instance-id "$instance" 2>&1)"; then\n'
+        '  case "$out" in *"No active Lifecycle Action"*) ;; *) echo "$out" >&2; exit 1 ;; esac\n'
+        "fi\n"
+        f"{unprotect}"
+    )
+
+
+def _release_unit() -> str:
+    return f"""[Unit]
+Description=Put this node in service once vLLM serves (graviton-llm)
+Requires={VLLM_UNIT}
+After={VLLM_UNIT}
+
+[Service]
+Type=oneshot
+ExecStart={APP_DIR}/bin/release-node
+RemainAfterExit=yes
+StandardOutput=journal
+StandardError=journal
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
 def readiness_timeout_seconds(args: NeuronServingClusterArgs) -> int:
     return predict_cold_start(args.spec, args.model.weights_gib, args.model.info).grace_period_s
 
@@ -331,9 +389,15 @@ def _assign(name: str, value: str | int) -> str:
     return f"readonly {name}={shlex.quote(str(value))}"
 
 
+def _heredoc_function(function: str, delimiter: str, text: str) -> list[str]:
+    """A shell function that prints ``text`` verbatim (quoted heredoc: nothing expands)."""
+    return [f"{function}() {{", f"cat <<'{delimiter}'", text.rstrip("\n"), delimiter, "}", ""]
+
+
 def render_user_data(args: NeuronServingClusterArgs) -> str:
     """The complete boot script for one node of this cluster (bash, for cloud-init)."""
     command = serve_command(args)
+    neuron = args.spec.accelerator == "neuron"
     header = [
         "#!/bin/bash",
         f"# graviton-llm boot script, rendered for {args.model.id} on {args.instance_type} "
@@ -371,5 +435,26 @@ def render_user_data(args: NeuronServingClusterArgs) -> str:
         "}",
         "",
     ]
-    body = resources.files("graviton_llm").joinpath("templates/boot.sh").read_text()
-    return "\n".join(header) + "\n" + body
+    operations = [
+        _assign("MONITORING", 1 if args.monitoring.enabled else 0),
+        _assign("RELEASE_UNIT", RELEASE_UNIT),
+        _assign("CLOUDWATCH_DIR", CLOUDWATCH_DIR),
+        _assign("ASG_NAME_PLACEHOLDER", monitoring.ASG_NAME_PLACEHOLDER),
+        "",
+        *_heredoc_function("write_release_script", "GRAVITON_LLM_RELEASE", _release_script(args)),
+        *_heredoc_function("write_release_unit", "GRAVITON_LLM_UNIT", _release_unit()),
+        *_heredoc_function(
+            "write_prometheus_config",
+            "GRAVITON_LLM_PROMETHEUS",
+            monitoring.prometheus_scrape_config(args.port, args.metrics_port, neuron),
+        ),
+        *_heredoc_function(
+            "write_cloudwatch_agent_config",
+            "GRAVITON_LLM_CLOUDWATCH",
+            monitoring.cloudwatch_agent_config_json(neuron),
+        ),
+    ]
+    templates = resources.files("graviton_llm").joinpath("templates")
+    body = templates.joinpath("boot.sh").read_text()
+    tail = templates.joinpath("operations.sh").read_text()
+    return "\n".join(header + operations) + "\n" + body + tail

@@ -15,12 +15,13 @@ LT = "aws:ec2/launchTemplate:LaunchTemplate"
 
 # Resource count per example: a change in what an example creates should be deliberate.
 EXPECTED = {
-    "minimal_existing_vpc": 14,
-    "graviton_cpu": 14,
-    "reserved_capacity": 17,
-    # the cluster's 14 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables and
+    # 22 = 14 serving resources + node-ops policy + monitoring (component, 5 alarms, dashboard)
+    "minimal_existing_vpc": 22,
+    "graviton_cpu": 21,  # no device-memory alarm on a CPU node
+    "reserved_capacity": 25,
+    # the cluster's 22 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables and
     # 3 route table associations
-    "team_vpc": 26,
+    "team_vpc": 34,
 }
 
 

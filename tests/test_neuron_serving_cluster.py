@@ -175,6 +175,6 @@ def test_cluster_accepts_outputs_from_the_teams_own_vpc():
 
 def test_kms_key_reaches_the_weights_policy():
     result = build_cluster(cluster_args(weights_kms_key_arn="arn:aws:kms:us-east-1:1:key/k"))
-    policy = result.one("aws:iam/rolePolicy:RolePolicy").inputs["policy"]
+    policy = result.named("llm-weights-read").inputs["policy"]
     assert "arn:aws:kms:us-east-1:1:key/k" in policy
     assert "s3.us-east-1.amazonaws.com" in policy

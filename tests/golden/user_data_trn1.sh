@@ -108,6 +108,143 @@ WantedBy=multi-user.target
 GRAVITON_LLM_UNIT
 }
 
+readonly MONITORING=1
+readonly RELEASE_UNIT=graviton-llm-release.service
+readonly CLOUDWATCH_DIR=/opt/aws/amazon-cloudwatch-agent/etc
+readonly ASG_NAME_PLACEHOLDER=__GRAVITON_LLM_ASG_NAME__
+
+write_release_script() {
+cat <<'GRAVITON_LLM_RELEASE'
+#!/bin/bash
+# Puts this node in service once vLLM answers (rendered by graviton-llm).
+set -euo pipefail
+imds="${GRAVITON_LLM_IMDS:-http://169.254.169.254}"
+deadline=$((SECONDS + 1200))
+until curl -fsS --max-time 5 http://127.0.0.1:8000/health >/dev/null; do
+  if [ "$SECONDS" -ge "$deadline" ]; then echo "vLLM not healthy" >&2; exit 1; fi
+  sleep "${GRAVITON_LLM_POLL_SECONDS:-10}"
+done
+token="$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "${imds}/latest/api/token")"
+meta() { curl -fsS -H "X-aws-ec2-metadata-token: ${token}" "${imds}/latest/meta-data/$1"; }
+instance="$(meta instance-id)"
+group="$(meta tags/instance/aws:autoscaling:groupName)"
+if ! out="$(aws autoscaling complete-lifecycle-action --lifecycle-action-result CONTINUE --lifecycle-hook-name graviton-llm-boot --auto-scaling-group-name "$group" --instance-id "$instance" 2>&1)"; then
+  case "$out" in *"No active Lifecycle Action"*) ;; *) echo "$out" >&2; exit 1 ;; esac
+fi
+GRAVITON_LLM_RELEASE
+}
+
+write_release_unit() {
+cat <<'GRAVITON_LLM_UNIT'
+[Unit]
+Description=Put this node in service once vLLM serves (graviton-llm)
+Requires=graviton-llm-vllm.service
+After=graviton-llm-vllm.service
+
+[Service]
+Type=oneshot
+ExecStart=/opt/graviton-llm/bin/release-node
+RemainAfterExit=yes
+StandardOutput=journal
+StandardError=journal
+
+[Install]
+WantedBy=multi-user.target
+GRAVITON_LLM_UNIT
+}
+
+write_prometheus_config() {
+cat <<'GRAVITON_LLM_PROMETHEUS'
+global:
+  scrape_interval: 30s
+  scrape_timeout: 10s
+scrape_configs:
+- job_name: vllm
+  static_configs:
+  - targets:
+    - localhost:8000
+    labels:
+      AutoScalingGroupName: __GRAVITON_LLM_ASG_NAME__
+- job_name: neuron
+  static_configs:
+  - targets:
+    - localhost:9100
+    labels:
+      AutoScalingGroupName: __GRAVITON_LLM_ASG_NAME__
+GRAVITON_LLM_PROMETHEUS
+}
+
+write_cloudwatch_agent_config() {
+cat <<'GRAVITON_LLM_CLOUDWATCH'
+{
+  "agent": {
+    "metrics_collection_interval": 60
+  },
+  "logs": {
+    "metrics_collected": {
+      "prometheus": {
+        "prometheus_config_path": "/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml",
+        "emf_processor": {
+          "metric_declaration_dedup": true,
+          "metric_namespace": "GravitonLLM",
+          "metric_declaration": [
+            {
+              "source_labels": [
+                "job"
+              ],
+              "label_matcher": "^vllm$",
+              "dimensions": [
+                [
+                  "AutoScalingGroupName"
+                ]
+              ],
+              "metric_selectors": [
+                "^vllm:num_requests_waiting$",
+                "^vllm:num_requests_running$",
+                "^vllm:e2e_request_latency_seconds_sum$",
+                "^vllm:e2e_request_latency_seconds_count$"
+              ]
+            },
+            {
+              "source_labels": [
+                "job"
+              ],
+              "label_matcher": "^vllm$",
+              "dimensions": [
+                [
+                  "AutoScalingGroupName",
+                  "status"
+                ]
+              ],
+              "metric_selectors": [
+                "^http_requests_total$"
+              ]
+            },
+            {
+              "source_labels": [
+                "job"
+              ],
+              "label_matcher": "^neuron$",
+              "dimensions": [
+                [
+                  "AutoScalingGroupName",
+                  "memory_location"
+                ]
+              ],
+              "metric_selectors": [
+                "^neuron_runtime_memory_used_bytes$"
+              ]
+            }
+          ]
+        }
+      }
+    },
+    "force_flush_interval": 5
+  }
+}
+GRAVITON_LLM_CLOUDWATCH
+}
+
 # ---- common boot steps (graviton_llm/templates/boot.sh), after the rendered header ----------
 # Tunables the tests shorten; real nodes keep the defaults.
 readonly POLL_SECONDS="${GRAVITON_LLM_POLL_SECONDS:-10}"
@@ -207,3 +344,39 @@ done
 
 step "ready"
 echo "graviton-llm: serving ${MODEL_ID} on port ${PORT}"
+
+# ---- cluster operations (graviton_llm/templates/operations.sh), once the node serves --------
+readonly IMDS="${GRAVITON_LLM_IMDS:-http://169.254.169.254}"
+
+step "discover-group"
+# IMDSv2; the launch template exposes instance tags, among them the group's name.
+imds_token="$(curl -fsS --max-time 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "${IMDS}/latest/api/token")" \
+  || fail "instance metadata (IMDSv2) unreachable"
+imds() {
+  curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: ${imds_token}" "${IMDS}/latest/meta-data/$1"
+}
+asg_name="$(imds tags/instance/aws:autoscaling:groupName)" \
+  || fail "no aws:autoscaling:groupName tag in instance metadata: is instance_metadata_tags enabled?"
+
+if [ "$MONITORING" = "1" ]; then
+  step "cloudwatch-agent"
+  if ! command -v amazon-cloudwatch-agent-ctl >/dev/null 2>&1; then
+    retry "$ATTEMPTS" dnf install -y amazon-cloudwatch-agent || fail "could not install the CloudWatch agent"
+  fi
+  mkdir -p "${ROOT}${CLOUDWATCH_DIR}"
+  write_prometheus_config | sed "s/${ASG_NAME_PLACEHOLDER}/${asg_name}/g" >"${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
+  write_cloudwatch_agent_config >"${ROOT}${CLOUDWATCH_DIR}/graviton-llm.json"
+  amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "file:${CLOUDWATCH_DIR}/graviton-llm.json"
+fi
+
+step "release-node"
+# A oneshot unit, so a node that comes back from the warm pool (user data does not run again)
+# also completes its launch lifecycle hook once vLLM serves.
+write_release_script >"${ROOT}${APP_DIR}/bin/release-node"
+chmod 0755 "${ROOT}${APP_DIR}/bin/release-node"
+write_release_unit >"${ROOT}/etc/systemd/system/${RELEASE_UNIT}"
+systemctl daemon-reload
+systemctl enable --now "$RELEASE_UNIT"
+
+step "done"
+echo "graviton-llm: node released to group ${asg_name}"

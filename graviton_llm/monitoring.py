@@ -1,0 +1,298 @@
+"""Pure monitoring documents: the CloudWatch agent's Prometheus config, alarms and dashboard.
+
+Metrics flow: vLLM's /metrics (and neuron-monitor-prometheus on Neuron) -> the CloudWatch agent's
+Prometheus scraper on the node -> embedded metric format into the ``GravitonLLM`` namespace, with
+the Auto Scaling group's name as a dimension so the numbers aggregate per cluster. Sources:
+CloudWatch agent user guide, "Set up and configure Prometheus metrics collection on Amazon EC2
+instances"; vLLM metrics design doc (``vllm:`` gauges/histograms) and its API server, which counts
+responses with prometheus-fastapi-instrumentator (``http_requests_total{status="5xx"}``).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .catalog import GIB
+
+NAMESPACE = "GravitonLLM"
+ASG_DIMENSION = "AutoScalingGroupName"
+# Replaced at boot with the node's group name (read from instance metadata tags).
+ASG_NAME_PLACEHOLDER = "__GRAVITON_LLM_ASG_NAME__"
+PROMETHEUS_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml"
+SCRAPE_INTERVAL_SECONDS = 30
+
+VLLM_GAUGES = ["vllm:num_requests_waiting", "vllm:num_requests_running"]
+E2E_SUM = "vllm:e2e_request_latency_seconds_sum"
+E2E_COUNT = "vllm:e2e_request_latency_seconds_count"
+HTTP_REQUESTS = "http_requests_total"
+# neuron-monitor-prometheus: device memory in use, label memory_location="neuron_device".
+NEURON_MEMORY = "neuron_runtime_memory_used_bytes"
+
+
+def prometheus_scrape_config(port: int, metrics_port: int, neuron: bool) -> str:
+    """prometheus.yaml for the agent: vLLM always, the Neuron exporter on Neuron nodes."""
+    targets = {"vllm": port, **({"neuron": metrics_port} if neuron else {})}
+    jobs = [
+        {
+            "job_name": job,
+            "static_configs": [
+                {
+                    "targets": [f"localhost:{target}"],
+                    "labels": {ASG_DIMENSION: ASG_NAME_PLACEHOLDER},
+                }
+            ],
+        }
+        for job, target in targets.items()
+    ]
+    document = {
+        "global": {"scrape_interval": f"{SCRAPE_INTERVAL_SECONDS}s", "scrape_timeout": "10s"},
+        "scrape_configs": jobs,
+    }
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def _declaration(job: str, dimensions: list[str], selectors: list[str]) -> dict[str, Any]:
+    return {
+        "source_labels": ["job"],
+        "label_matcher": f"^{job}$",
+        "dimensions": [dimensions],
+        "metric_selectors": [f"^{s}$" for s in selectors],
+    }
+
+
+def cloudwatch_agent_config(neuron: bool) -> dict[str, Any]:
+    """The agent's JSON config: which scraped series become CloudWatch metrics, by dimension."""
+    declarations = [
+        _declaration("vllm", [ASG_DIMENSION], [*VLLM_GAUGES, E2E_SUM, E2E_COUNT]),
+        _declaration("vllm", [ASG_DIMENSION, "status"], [HTTP_REQUESTS]),
+    ]
+    if neuron:
+        declarations.append(
+            _declaration("neuron", [ASG_DIMENSION, "memory_location"], [NEURON_MEMORY])
+        )
+    return {
+        "agent": {"metrics_collection_interval": 60},
+        "logs": {
+            "metrics_collected": {
+                "prometheus": {
+                    "prometheus_config_path": PROMETHEUS_CONFIG_PATH,
+                    "emf_processor": {
+                        "metric_declaration_dedup": True,
+                        "metric_namespace": NAMESPACE,
+                        "metric_declaration": declarations,
+                    },
+                }
+            },
+            "force_flush_interval": 5,
+        },
+    }
+
+
+def cloudwatch_agent_config_json(neuron: bool) -> str:
+    return json.dumps(cloudwatch_agent_config(neuron), indent=2)
+
+
+class Ref(enum.Enum):
+    """Dimension values only known once resources exist; the component fills them in."""
+
+    ASG_NAME = "asg_name"
+    TARGET_GROUP = "target_group_arn_suffix"
+    LOAD_BALANCER = "load_balancer_arn_suffix"
+
+
+@dataclass(frozen=True)
+class Query:
+    id: str
+    expression: str | None = None
+    metric: str | None = None
+    namespace: str = NAMESPACE
+    dimensions: dict[str, str | Ref] = field(default_factory=dict)
+    stat: str = "Sum"
+    return_data: bool = False
+
+
+@dataclass(frozen=True)
+class AlarmSpec:
+    key: str  # resource and alarm name suffix
+    description: str
+    comparison: str
+    threshold: float
+    evaluation_periods: int
+    queries: tuple[Query, ...]
+    treat_missing_data: str = "notBreaching"
+
+
+PERIOD_SECONDS = 60
+ERROR_RATE, UNHEALTHY_HOSTS = "error-rate", "unhealthy-hosts"
+# The alarms that stop an instance refresh and roll it back.
+ROLLOUT_ALARMS = (ERROR_RATE, UNHEALTHY_HOSTS)
+
+
+def _asg_metric(query_id: str, metric: str, stat: str, **dims: str) -> Query:
+    return Query(
+        id=query_id, metric=metric, stat=stat, dimensions={ASG_DIMENSION: Ref.ASG_NAME, **dims}
+    )
+
+
+def _elb_metric(query_id: str, metric: str, stat: str) -> Query:
+    return Query(
+        id=query_id,
+        metric=metric,
+        namespace="AWS/NetworkELB",
+        stat=stat,
+        dimensions={"TargetGroup": Ref.TARGET_GROUP, "LoadBalancer": Ref.LOAD_BALANCER},
+        return_data=True,
+    )
+
+
+def alarm_specs(
+    *,
+    error_rate_percent: float,
+    evaluation_minutes: int,
+    latency_seconds: float,
+    device_memory_percent: float,
+    device_memory_gib: float | None,
+) -> list[AlarmSpec]:
+    """Every alarm of a cluster. A TCP listener on an NLB has no HTTP 5xx metric, so the error
+    rate comes from vLLM's own response counter; the NLB gives host health."""
+    periods = evaluation_minutes
+    specs = [
+        AlarmSpec(
+            key=ERROR_RATE,
+            description=f"5xx responses above {error_rate_percent}% of requests",
+            comparison="GreaterThanThreshold",
+            threshold=error_rate_percent,
+            evaluation_periods=periods,
+            queries=(
+                _asg_metric("e2xx", HTTP_REQUESTS, "Sum", status="2xx"),
+                _asg_metric("e4xx", HTTP_REQUESTS, "Sum", status="4xx"),
+                _asg_metric("e5xx", HTTP_REQUESTS, "Sum", status="5xx"),
+                Query(
+                    id="rate",
+                    expression="100 * FILL(e5xx, 0) / "
+                    "(FILL(e2xx, 0) + FILL(e4xx, 0) + FILL(e5xx, 0))",
+                    return_data=True,
+                ),
+            ),
+        ),
+        AlarmSpec(
+            key=UNHEALTHY_HOSTS,
+            description="a target failed the NLB's /health check",
+            comparison="GreaterThanThreshold",
+            threshold=0,
+            evaluation_periods=periods,
+            queries=(_elb_metric("unhealthy", "UnHealthyHostCount", "Maximum"),),
+        ),
+        AlarmSpec(
+            key="no-healthy-hosts",
+            description="no target passes the NLB's /health check: the endpoint is down",
+            comparison="LessThanThreshold",
+            threshold=1,
+            evaluation_periods=periods,
+            queries=(_elb_metric("healthy", "HealthyHostCount", "Minimum"),),
+            treat_missing_data="breaching",
+        ),
+        AlarmSpec(
+            key="latency",
+            # vLLM exports latency as a histogram; the agent publishes its _sum and _count, so
+            # the alarm watches the mean (a p99 needs the raw samples CloudWatch never gets).
+            description=f"mean end-to-end request latency above {latency_seconds}s",
+            comparison="GreaterThanThreshold",
+            threshold=latency_seconds,
+            evaluation_periods=periods,
+            queries=(
+                _asg_metric("lsum", E2E_SUM, "Sum"),
+                _asg_metric("lcount", E2E_COUNT, "Sum"),
+                Query(id="mean", expression="lsum / lcount", return_data=True),
+            ),
+        ),
+    ]
+    if device_memory_gib is not None:
+        total_bytes = device_memory_gib * GIB
+        specs.append(
+            AlarmSpec(
+                key="device-memory",
+                description=f"Neuron device memory above {device_memory_percent}% on a node",
+                comparison="GreaterThanThreshold",
+                threshold=device_memory_percent,
+                evaluation_periods=periods,
+                queries=(
+                    _asg_metric("used", NEURON_MEMORY, "Maximum", memory_location="neuron_device"),
+                    Query(
+                        id="percent", expression=f"100 * used / {total_bytes:.0f}", return_data=True
+                    ),
+                ),
+            )
+        )
+    return specs
+
+
+def dashboard_body(
+    *, region: str, asg_name: str, target_group: str, load_balancer: str, neuron: bool
+) -> dict[str, Any]:
+    """A CloudWatch dashboard: load, errors, latency, host health and (Neuron) device memory."""
+
+    def widget(title: str, metrics: list[list[Any]], stat: str, y: int, x: int) -> dict[str, Any]:
+        return {
+            "type": "metric",
+            "x": x,
+            "y": y,
+            "width": 12,
+            "height": 6,
+            "properties": {
+                "title": title,
+                "region": region,
+                "stat": stat,
+                "period": PERIOD_SECONDS,
+                "metrics": metrics,
+            },
+        }
+
+    asg = [ASG_DIMENSION, asg_name]
+    elb = ["TargetGroup", target_group, "LoadBalancer", load_balancer]
+    widgets = [
+        widget(
+            "Requests per node (waiting, running)",
+            [[NAMESPACE, g, *asg] for g in VLLM_GAUGES],
+            "Average",
+            0,
+            0,
+        ),
+        widget(
+            "Responses by status",
+            [[NAMESPACE, HTTP_REQUESTS, *asg, "status", s] for s in ("2xx", "4xx", "5xx")],
+            "Sum",
+            0,
+            12,
+        ),
+        widget(
+            "End-to-end latency (sum, count)",
+            [[NAMESPACE, E2E_SUM, *asg], [NAMESPACE, E2E_COUNT, *asg]],
+            "Sum",
+            6,
+            0,
+        ),
+        widget(
+            "Target health",
+            [["AWS/NetworkELB", m, *elb] for m in ("HealthyHostCount", "UnHealthyHostCount")],
+            "Minimum",
+            6,
+            12,
+        ),
+    ]
+    if neuron:
+        widgets.append(
+            widget(
+                "Neuron device memory used (bytes)",
+                [[NAMESPACE, NEURON_MEMORY, *asg, "memory_location", "neuron_device"]],
+                "Maximum",
+                12,
+                0,
+            )
+        )
+    return {"widgets": widgets}

@@ -1,0 +1,289 @@
+"""Typed operations options of a cluster: rollout, warm pool, capacity mode, scaling, monitoring.
+
+Each has a secure, working default; combinations AWS does not allow are refused by
+``operations_problems`` with the field named, before any resource is registered.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from . import catalog, images
+from .validation import Problem
+
+if TYPE_CHECKING:
+    from .config import NeuronServingClusterArgs
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RolloutArgs(_Args):
+    """Launch-template changes roll out by ASG instance refresh, one node at a time."""
+
+    enabled: bool = Field(default=True, description="Roll out launch-template changes.")
+    auto_rollback: bool = Field(
+        default=True,
+        description="Roll back to the previous launch template when the refresh fails or an "
+        "alarm below fires (EC2 Auto Scaling instance refresh AutoRollback).",
+    )
+    instance_warmup_seconds: int | None = Field(
+        default=None,
+        description="Seconds a new node gets before it counts as healthy; default: the "
+        "predicted cold start (weights download + Neuron compile).",
+    )
+    error_rate_percent: float = Field(
+        default=1.0, description="Roll back when 5xx responses exceed this share of requests."
+    )
+    alarm_evaluation_minutes: int = Field(
+        default=3, description="Minutes an alarm condition must hold before it fires."
+    )
+
+
+class WarmPoolArgs(_Args):
+    """Stopped instances whose weights and compiled artifacts are already on disk."""
+
+    min_size: int = Field(default=1, description="Instances kept in the warm pool.")
+    max_group_prepared_capacity: int | None = Field(
+        default=None, description="Cap on group + pool instances; default: max_size."
+    )
+    pool_state: Literal["Stopped", "Running", "Hibernated"] = Field(
+        default="Stopped",
+        description="Stopped costs only EBS; Running is billed as a running instance.",
+    )
+    reuse_on_scale_in: bool = Field(
+        default=True, description="Return scaled-in instances to the pool instead of ending them."
+    )
+
+
+class SpotArgs(_Args):
+    """Spot capacity above an on-demand floor (mixed instances policy)."""
+
+    on_demand_base_capacity: int = Field(
+        default=1, description="Nodes that are always on-demand; the rest run on Spot."
+    )
+    instance_types: list[str] = Field(
+        default_factory=list,
+        description="Further instance types Spot may use, each with the same accelerator, "
+        "serving stack, chip and core count as instance_type (e.g. inf2.xlarge for "
+        "inf2.8xlarge). More types mean fewer interruptions.",
+    )
+
+
+class ScalingArgs(_Args):
+    """Fixed size (default), or target tracking on a vLLM metric per node."""
+
+    mode: Literal["fixed", "target_tracking"] = "fixed"
+    metric: Literal["num_requests_waiting", "num_requests_running"] = Field(
+        default="num_requests_waiting",
+        description="vLLM gauge averaged over nodes (an NLB has no per-target request count).",
+    )
+    target_value: float = Field(default=4.0, description="Target average per node.")
+    scale_in_protection_while_booting: bool = Field(
+        default=True,
+        description="New nodes start protected from scale-in; each node lifts its protection "
+        "once it serves, so a node is never ended while downloading or compiling.",
+    )
+
+
+class MonitoringArgs(_Args):
+    """CloudWatch agent metrics, alarms, an optional SNS topic and a dashboard."""
+
+    enabled: bool = True
+    device_memory_percent: float = Field(
+        default=85.0, description="Alarm when Neuron device memory use exceeds this percent."
+    )
+    latency_seconds: float = Field(
+        default=30.0,
+        description="Alarm when mean end-to-end request latency exceeds this (seconds).",
+    )
+    alarm_topic: bool = Field(
+        default=False, description="Create an SNS topic and send every alarm to it."
+    )
+    alarm_emails: list[str] = Field(
+        default_factory=list, description="Email subscriptions for the topic (need confirming)."
+    )
+    dashboard: bool = Field(default=True, description="Create a CloudWatch dashboard.")
+
+
+CapacityMode = Literal["on_demand", "spot_with_on_demand_base", "reserved"]
+
+
+def node_count(args: NeuronServingClusterArgs) -> int:
+    return max(args.desired_capacity, 1)
+
+
+def refresh_healthy_percentages(nodes: int) -> tuple[int, int]:
+    """(min, max) healthy percentage that replaces exactly one node at a time.
+
+    With several nodes: terminate one, then launch its replacement (min = (n-1)/n). With a single
+    node that would mean an outage, so launch the replacement first (min 100, max 200).
+    AWS bounds: min 0-100, max 100-200, max - min <= 100.
+    """
+    if nodes <= 1:
+        return 100, 200
+    return math.floor(100 * (nodes - 1) / nodes), 100
+
+
+def _serving_shape(spec: catalog.InstanceSpec) -> tuple[int, int] | int:
+    """What one launch template depends on: chips and cores (Neuron), vCPUs (CPU)."""
+    return (spec.neuron_chips, spec.neuron_cores) if spec.neuron_cores else spec.vcpus
+
+
+def spot_problems(args: NeuronServingClusterArgs) -> list[Problem]:
+    spec = args.spec
+    problems = []
+    for i, other_type in enumerate(args.spot.instance_types):
+        field = f"spot.instance_types.{i}"
+        other = catalog.instance_spec(other_type)
+        if other is None:
+            problems.append(Problem(field, other_type, "is not a supported instance type"))
+            continue
+        if other.accelerator != spec.accelerator:
+            problems.append(
+                Problem(
+                    field,
+                    other_type,
+                    f"is a {other.accelerator} instance; one group cannot mix it with "
+                    f"{spec.accelerator} {spec.name}",
+                )
+            )
+        elif images.serving_stack(other) != images.serving_stack(spec):
+            problems.append(
+                Problem(field, other_type, f"needs another vLLM image than {spec.name}")
+            )
+        elif _serving_shape(other) != _serving_shape(spec):
+            problems.append(
+                Problem(
+                    field,
+                    other_type,
+                    f"has {other.neuron_chips} chips / {other.neuron_cores} NeuronCores / "
+                    f"{other.vcpus} vCPUs; the group needs the same as {spec.name} "
+                    f"({spec.neuron_chips} / {spec.neuron_cores} / {spec.vcpus}) so the same "
+                    "launch template serves on both",
+                )
+            )
+        elif args.region is not None and args.region not in other.regions:
+            problems.append(Problem(field, other_type, f"is not offered in {args.region}"))
+    if args.spot.on_demand_base_capacity < 0:
+        problems.append(
+            Problem(
+                "spot.on_demand_base_capacity", args.spot.on_demand_base_capacity, "must be >= 0"
+            )
+        )
+    return problems
+
+
+def operations_problems(args: NeuronServingClusterArgs) -> list[Problem]:
+    """Combinations of operations options that AWS refuses or that could not work."""
+    problems: list[Problem] = []
+    mode = args.capacity_mode
+    if mode == "spot_with_on_demand_base":
+        problems += spot_problems(args)
+        if args.warm_pool is not None:
+            # Warm pools support mixed instances policies (Nov 2025) but not Spot Instances
+            # (EC2 Auto Scaling user guide, "Warm pools": limitations).
+            problems.append(
+                Problem(
+                    "warm_pool",
+                    "set",
+                    "AWS warm pools cannot hold Spot Instances; use capacity_mode 'on_demand' "
+                    "or 'reserved' with a warm pool, or drop the warm pool",
+                )
+            )
+        if args.capacity is not None:
+            problems.append(
+                Problem(
+                    "capacity",
+                    "set",
+                    "capacity reservations hold on-demand capacity; Spot cannot use them. Use "
+                    "capacity_mode 'reserved' or 'on_demand'",
+                )
+            )
+    elif args.spot.instance_types:
+        problems.append(
+            Problem(
+                "spot.instance_types",
+                args.spot.instance_types,
+                "only used with capacity_mode 'spot_with_on_demand_base'",
+            )
+        )
+    if mode == "reserved" and args.capacity is None:
+        problems.append(
+            Problem(
+                "capacity_mode",
+                mode,
+                "'reserved' targets the cluster's capacity reservations: set capacity "
+                "(availability_zones, instances_per_zone)",
+            )
+        )
+    if args.warm_pool is not None:
+        pool = args.warm_pool
+        if pool.min_size < 0:
+            problems.append(Problem("warm_pool.min_size", pool.min_size, "must be >= 0"))
+        cap = pool.max_group_prepared_capacity
+        if cap is not None and cap < args.max_size:
+            problems.append(
+                Problem(
+                    "warm_pool.max_group_prepared_capacity",
+                    cap,
+                    f"must be >= max_size ({args.max_size}), or omitted",
+                )
+            )
+    if args.scaling.mode == "target_tracking":
+        if args.min_size >= args.max_size:
+            problems.append(
+                Problem(
+                    "scaling.mode",
+                    "target_tracking",
+                    f"needs room to scale: min_size ({args.min_size}) < max_size ({args.max_size})",
+                )
+            )
+        if args.scaling.target_value <= 0:
+            problems.append(
+                Problem("scaling.target_value", args.scaling.target_value, "must be > 0")
+            )
+    if not 0 < args.rollout.error_rate_percent < 100:
+        problems.append(
+            Problem(
+                "rollout.error_rate_percent", args.rollout.error_rate_percent, "must be in (0, 100)"
+            )
+        )
+    if args.rollout.alarm_evaluation_minutes < 1:
+        problems.append(
+            Problem(
+                "rollout.alarm_evaluation_minutes",
+                args.rollout.alarm_evaluation_minutes,
+                "must be >= 1",
+            )
+        )
+    if not 0 < args.monitoring.device_memory_percent <= 100:
+        problems.append(
+            Problem(
+                "monitoring.device_memory_percent",
+                args.monitoring.device_memory_percent,
+                "must be in (0, 100]",
+            )
+        )
+    if args.monitoring.alarm_emails and not args.monitoring.alarm_topic:
+        problems.append(
+            Problem(
+                "monitoring.alarm_emails",
+                args.monitoring.alarm_emails,
+                "need monitoring.alarm_topic: true (the topic they subscribe to)",
+            )
+        )
+    if args.rollout.auto_rollback and args.rollout.enabled and not args.monitoring.enabled:
+        problems.append(
+            Problem(
+                "rollout.auto_rollback",
+                True,
+                "rolls back on the monitoring alarms: enable monitoring, or set "
+                "rollout.auto_rollback false",
+            )
+        )
+    return problems
