@@ -121,8 +121,15 @@ def _computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str
         extra["latestVersion"] = 1
     elif type_ == "aws:lb/loadBalancer:LoadBalancer":
         extra["dnsName"] = f"internal-{name}.elb.{region}.amazonaws.com"
+        extra["arnSuffix"] = f"net/{name}/0123456789abcdef"
+    elif type_ == "aws:lb/targetGroup:TargetGroup":
+        extra["arnSuffix"] = f"targetgroup/{name}/0123456789abcdef"
     elif type_ == "aws:autoscaling/group:Group":
         extra["name"] = inputs.get("name", name)
+        extra["arn"] = (
+            f"arn:aws:autoscaling:{region}:{MOCK_ACCOUNT}:autoScalingGroup:0000:"
+            f"autoScalingGroupName/{extra['name']}"
+        )
     return {**inputs, **extra}
 
 

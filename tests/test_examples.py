@@ -19,6 +19,10 @@ EXPECTED = {
     "minimal_existing_vpc": 22,
     "graviton_cpu": 21,  # no device-memory alarm on a CPU node
     "reserved_capacity": 25,
+    "warm_pool": 22,
+    "spot_on_demand_floor": 22,
+    # + SNS topic, email subscription, scaling policy
+    "autoscaling_alerts": 25,
     # the cluster's 22 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables and
     # 3 route table associations
     "team_vpc": 34,
@@ -67,3 +71,22 @@ def test_team_example_puts_nodes_in_its_own_private_subnets():
         "team-private-us-east-1a-id",
         "team-private-us-east-1b-id",
     ]
+
+
+def test_warm_pool_example_keeps_two_prepared_nodes():
+    pool = _run("warm_pool").one("aws:autoscaling/group:Group").inputs["warmPool"]
+    assert pool["minSize"] == 2 and pool["poolState"] == "Stopped"
+
+
+def test_spot_example_has_an_on_demand_floor_of_one():
+    asg = _run("spot_on_demand_floor").one("aws:autoscaling/group:Group").inputs
+    distribution = asg["mixedInstancesPolicy"]["instancesDistribution"]
+    assert distribution["onDemandBaseCapacity"] == 1
+
+
+def test_autoscaling_example_tracks_queue_depth_and_pages_oncall():
+    result = _run("autoscaling_alerts")
+    policy = result.one("aws:autoscaling/policy:Policy").inputs
+    metric = policy["targetTrackingConfiguration"]["customizedMetricSpecification"]
+    assert metric["metricName"] == "vllm:num_requests_waiting"
+    assert result.stack_outputs["alarm_topic"].startswith("arn:aws:sns:")

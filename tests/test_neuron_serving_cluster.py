@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import base64
 
-from support import build_cluster, cluster_args
-
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.images import AL2023_ARM64_AMI_PARAMETER, NEURON_BASE_AMI_PARAMETER
 from graviton_llm.testing import MOCK_AMI_ID, MOCK_VPC_CIDR, resolve, run_program
+from support import build_cluster, cluster_args
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 ASG = "aws:autoscaling/group:Group"

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
-from support import build_cluster, cluster_args
 
 from graviton_llm import ReservedCapacity
 from graviton_llm.reserved_capacity import HOURS_PER_MONTH, reservation_cost
 from graviton_llm.testing import run_program
+from support import build_cluster, cluster_args
 
 ODCR = "aws:ec2/capacityReservation:CapacityReservation"
 

@@ -6,10 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import assert_golden, cluster_args
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.userdata import num_gpu_blocks_override, serve_command
+from support import assert_golden, cluster_args
 
 VARIANTS = {
     "inf2": cluster_args(),

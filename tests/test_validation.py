@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
-from support import cluster_args
 
 from graviton_llm import NeuronServingCluster, NeuronServingClusterArgs
 from graviton_llm.testing import run_program
+from support import cluster_args
 
 # (overrides, field named in the error, words the message must contain)
 REJECTIONS = [

@@ -3,11 +3,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from support import assert_golden
 
 from graviton_llm import WeightsBucketAccess
 from graviton_llm.policies import weights_read_policy
 from graviton_llm.testing import run_program
+from support import assert_golden
 
 KEY = "arn:aws:kms:us-east-1:123456789012:key/1111-2222"
 
