@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from graviton_llm import NeuronServingCluster
 from graviton_llm.testing import ProgramResult, run_program
@@ -50,6 +51,27 @@ def assert_golden(name: str, text: str) -> None:
             pytest.fail(f"golden file {path} was missing and has been written; review it")
     assert text == path.read_text(), f"{name} differs from its golden file (review, then rerun "
     "with GRAVITON_LLM_UPDATE_GOLDEN=1)"
+
+
+def error_messages(error: ValidationError) -> dict[str, str]:
+    """{"field.path": message} for every problem a ValidationError lists."""
+    return {".".join(map(str, e["loc"])): e["msg"] for e in error.errors()}
+
+
+def assert_refused(overrides: dict[str, Any], field: str, words: str) -> None:
+    """The args are refused naming `field` with `words` in the message, and building the
+    cluster from them registers nothing."""
+    from graviton_llm import NeuronServingClusterArgs
+
+    with pytest.raises(ValidationError) as caught:
+        NeuronServingClusterArgs.model_validate(cluster_args(**overrides))
+    messages = error_messages(caught.value)
+    assert field in messages, f"{field} not among {sorted(messages)}"
+    assert words in messages[field]
+    result = build_cluster(cluster_args(**overrides), catch=True)
+    assert isinstance(result.error, ValidationError)
+    assert field in error_messages(result.error)
+    assert result.resources == []
 
 
 @pytest.fixture

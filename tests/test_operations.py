@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from pydantic import ValidationError
 
-from graviton_llm import NeuronServingCluster, NeuronServingClusterArgs
 from graviton_llm.operations_args import refresh_healthy_percentages
-from graviton_llm.testing import run_program
 from graviton_llm.userdata import LIFECYCLE_HOOK_NAME
-from support import build_cluster, cluster_args
+from support import assert_refused, build_cluster, cluster_args
 
 ASG = "aws:autoscaling/group:Group"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -306,10 +303,4 @@ REFUSED = [
 
 @pytest.mark.parametrize(("overrides", "field", "words"), REFUSED)
 def test_impossible_operations_combinations_are_refused_and_create_nothing(overrides, field, words):
-    with pytest.raises(ValidationError) as caught:
-        NeuronServingClusterArgs.model_validate(cluster_args(**overrides))
-    messages = {".".join(map(str, e["loc"])): e["msg"] for e in caught.value.errors()}
-    assert field in messages, sorted(messages)
-    assert words in messages[field]
-    result = run_program(lambda: NeuronServingCluster("llm", cluster_args(**overrides)), catch=True)
-    assert isinstance(result.error, ValidationError) and result.resources == []
+    assert_refused(overrides, field, words)
