@@ -6,6 +6,7 @@ Reads like a table of contents: validate, derive, then declare children.
 from __future__ import annotations
 
 import base64
+import os
 from typing import Any
 
 import pulumi
@@ -22,7 +23,7 @@ from .serving_monitoring import ServingMonitoring, ServingMonitoringArgs, alarm_
 from .serving_security import ServingSecurity
 from .tagging import merged_tags
 from .userdata import LIFECYCLE_HOOK_NAME, readiness_timeout_seconds, render_user_data
-from .validation import raise_if_problems, region_problems
+from .validation import Problem, raise_if_problems, region_problems
 from .weights_bucket_access import WeightsBucketAccess
 
 # Target group health check: GET /health every 30 s, 3 failures to unhealthy (vLLM's /health
@@ -40,7 +41,13 @@ SCALING_METRICS = {
 
 
 def resolve_region(args: NeuronServingClusterArgs) -> str | None:
-    return args.region or pulumi.Config("aws").get("region")
+    """args.region, else the stack's aws:region, else the environment the provider reads."""
+    return (
+        args.region
+        or pulumi.Config("aws").get("region")
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+    )
 
 
 class NeuronServingCluster(pulumi.ComponentResource):
@@ -80,8 +87,18 @@ class NeuronServingCluster(pulumi.ComponentResource):
         self.args = args
         spec = args.spec
         region = resolve_region(args)
-        if region is not None:
-            raise_if_problems(type(args).__name__, region_problems("region", region, spec))
+        if region is None:
+            raise_if_problems(
+                type(args).__name__,
+                [
+                    Problem(
+                        "region",
+                        None,
+                        "not set: set args.region or `pulumi config set aws:region <region>`",
+                    )
+                ],
+            )
+        raise_if_problems(type(args).__name__, region_problems("region", region, spec))
         # Derived values: all pure, all known before any resource exists.
         self.user_data = render_user_data(args)
         warmup = args.health_check_grace_seconds or readiness_timeout_seconds(args)
@@ -114,7 +131,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             }
         )
 
-    def _declare_security(self, args: NeuronServingClusterArgs, region: str | None) -> None:
+    def _declare_security(self, args: NeuronServingClusterArgs, region: str) -> None:
         name = self._name
         security = ServingSecurity(
             f"{name}-security",
@@ -303,13 +320,13 @@ class NeuronServingCluster(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_capacity"]),
         )
 
-    def _declare_node_permissions(self, args: NeuronServingClusterArgs, region: str | None) -> None:
+    def _declare_node_permissions(self, args: NeuronServingClusterArgs, region: str) -> None:
         parameter_arn: pulumi.Input[str] | None = None
         if args.api_key_ssm_parameter is not None:
             account = aws.get_caller_identity_output(opts=_invoke(self)).account_id
             parameter_arn = account.apply(
                 lambda acct: ssm_parameter_arn(
-                    args.api_key_ssm_parameter or "", region=region or "*", account=acct
+                    args.api_key_ssm_parameter or "", region=region, account=acct
                 )
             )
         document = pulumi.Output.all(self.auto_scaling_group.arn, parameter_arn).apply(
@@ -352,7 +369,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         self,
         args: NeuronServingClusterArgs,
         spec: InstanceSpec,
-        region: str | None,
+        region: str,
         alarm_prefix: str,
     ) -> None:
         self.monitoring = None
@@ -372,7 +389,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 auto_scaling_group_name=self.auto_scaling_group.name,
                 target_group_arn_suffix=self.target_group.arn_suffix,
                 load_balancer_arn_suffix=self.load_balancer.arn_suffix,
-                region=region or "us-east-1",
+                region=region,
                 error_rate_percent=args.rollout.error_rate_percent,
                 evaluation_minutes=args.rollout.alarm_evaluation_minutes,
                 latency_seconds=watch.latency_seconds,

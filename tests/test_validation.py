@@ -190,3 +190,11 @@ def test_derived_defaults_are_filled_in():
     cpu = NeuronServingClusterArgs.model_validate(cluster_args(instance_type="r8g.48xlarge"))
     assert cpu.accelerator == "cpu" and cpu.tensor_parallel_size == 1
     assert cpu.image.endswith("-arm64")
+
+
+def test_a_cluster_without_any_region_is_refused_before_anything_registers(monkeypatch):
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    result = run_program(lambda: NeuronServingCluster("llm", cluster_args()), region="", catch=True)
+    assert "region" in error_messages(result.error)
+    assert result.resources == []
