@@ -15,9 +15,10 @@ import pulumi_aws as aws
 
 from .catalog import PRICE_SNAPSHOT_DATE, PRICE_SNAPSHOT_REGION, on_demand_price
 from .config import ReservedCapacityArgs
+from .cost import HOURS_PER_MONTH
 from .tagging import merged_tags
 
-HOURS_PER_MONTH = 730  # AWS pricing pages' convention (8,760 h / 12)
+__all__ = ["HOURS_PER_MONTH", "ReservationCost", "ReservedCapacity", "reservation_cost"]
 
 
 @dataclass(frozen=True)
