@@ -147,6 +147,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 )
                 for kind in ("instance", "volume")
             ],
+            instance_market_options=_market_options(self.capacity),
             update_default_version=True,
             tags=tags,
             opts=child,
@@ -245,13 +246,24 @@ def _latest_ami(parent: pulumi.Resource, spec) -> pulumi.Output[str]:
     return parameter.insecure_value
 
 
+def _market_options(
+    capacity: ReservedCapacity | None,
+) -> aws.ec2.LaunchTemplateInstanceMarketOptionsArgs | None:
+    if capacity is None or capacity.market_type is None:
+        return None
+    return aws.ec2.LaunchTemplateInstanceMarketOptionsArgs(market_type=capacity.market_type)
+
+
 def _capacity_target(
     capacity: ReservedCapacity | None,
 ) -> aws.autoscaling.GroupCapacityReservationSpecificationArgs | None:
     if capacity is None:
         return None
     return aws.autoscaling.GroupCapacityReservationSpecificationArgs(
-        capacity_reservation_preference="capacity-reservations-first",
+        # A Capacity Block is the only capacity a capacity-block launch template can use.
+        capacity_reservation_preference="capacity-reservations-only"
+        if capacity.capacity_block_id
+        else "capacity-reservations-first",
         capacity_reservation_target=aws.autoscaling.GroupCapacityReservationSpecificationCapacityReservationTargetArgs(
             capacity_reservation_ids=capacity.reservation_ids
         ),

@@ -143,6 +143,8 @@ class Plan:
             "instance_type": args.instance_type,
             "nodes": nodes,
             "reserved_instances": reserved,
+            # Prepaid when bought, so not in the hourly figures.
+            "capacity_block_id": args.capacity.capacity_block_id if args.capacity else None,
             "idle_reserved_instances": max(reserved - nodes, 0),
             "on_demand_usd_per_hour_per_node": price,
             "nodes_on_demand": money(nodes),

@@ -123,6 +123,11 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
                 f"  total billed: {cost['billed_instances']} instances = "
                 f"${total['usd_per_hour']:,.2f}/h, ${total['usd_per_month']:,.0f}/month"
             )
+    if cost["capacity_block_id"]:
+        console.print(
+            f"  capacity block {cost['capacity_block_id']}: targeted; prepaid at purchase, not "
+            "in these figures"
+        )
     console.print(
         f"  prices: {snapshot['region']} on-demand, snapshot {snapshot['date']}; "
         f"source {snapshot['source']}",
