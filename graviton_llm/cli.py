@@ -108,7 +108,7 @@ def cost(
         print_blog_checks(console)
         return
     with _config_errors():
-        args = _stack_args(stack)
+        args, _ = _stack_args_and_config(stack)
         measured = _parse_alt_tps(alt_tps or [])
         discounts = dict(model.ASSUMED_DISCOUNTS)
         for term, fraction in (("1yr", discount_1yr), ("3yr", discount_3yr)):
@@ -132,8 +132,79 @@ def cost(
     print_comparison(console, comparison, args.model.id, args.model.weights_gib)
 
 
-def _stack_args(stack: str):
-    """The stack's cluster args, validated, without running the program."""
+@app.command()
+def reserve(
+    stack: str = typer.Option("dev", help=STACK_HELP),
+    instance_type: str | None = typer.Option(None, help="Instead of the stack's instance type."),
+    count: int | None = typer.Option(None, help="Instances to reserve (default: the stack's)."),
+    region: str | None = typer.Option(None, help="AWS region (default: the stack's aws:region)."),
+    offering: str | None = typer.Option(
+        None, help="An offering id from the list: dry-run its purchase."
+    ),
+    purchase: bool = typer.Option(
+        False, "--purchase", help="Really buy --offering (after a passing dry run)."
+    ),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask before buying."),
+) -> None:
+    """Reserved Instance offerings for the stack's nodes, break-even utilization against
+    on-demand, and a dry-run-first purchase. Needs AWS credentials. Never buys Savings Plans or
+    Capacity Blocks (non-cancellable, no dry run)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from . import reservations
+    from .cost_report import print_offerings
+
+    with _config_errors():
+        if instance_type is None or count is None or region is None:
+            args, config = _stack_args_and_config(stack)
+            instance_type = instance_type or args.instance_type
+            count = count or args.desired_capacity
+            region = region or config.get("aws:region") or "us-east-1"
+        if purchase and offering is None:
+            raise ValueError("--purchase needs --offering <id> from the list")
+    price = catalog.on_demand_price(instance_type)
+    try:
+        ec2 = _ec2_client(region)
+        rows = reservations.advise(reservations.find_offerings(ec2, instance_type), price, count)
+    except (BotoCoreError, ClientError) as error:
+        console.print(f"[bold red]AWS lookup failed[/]: {error}", highlight=False)
+        raise typer.Exit(2) from None
+    print_offerings(console, rows, instance_type, count, region, price)
+    if offering is None:
+        return
+    chosen = next((r for r in rows if r.offering_id == offering), None)
+    if chosen is None:
+        console.print(f"[bold red]{offering} is not one of the offerings above[/]")
+        raise typer.Exit(2)
+    if purchase and not yes:
+        typer.confirm(
+            f"Buy {count} x {instance_type} {chosen.term} {chosen.offering_type} RIs: "
+            f"${chosen.upfront_usd * count:,.2f} upfront, ${chosen.total_commitment_usd:,.0f} "
+            "over the term, not cancellable?",
+            abort=True,
+        )
+    try:
+        result = reservations.purchase(ec2, chosen, instance_count=count, really=purchase)
+    except (BotoCoreError, ClientError) as error:
+        console.print(f"[bold red]purchase failed[/]: {error}", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(result.message, highlight=False)
+    if not result.dry_run_ok:
+        raise typer.Exit(1)
+    if result.reserved_instances_id:
+        console.print(f"reserved instances id: {result.reserved_instances_id}")
+    elif not purchase:
+        console.print("nothing bought; rerun with --purchase to buy")
+
+
+def _ec2_client(region: str):
+    import boto3
+
+    return boto3.client("ec2", region_name=region)
+
+
+def _stack_args_and_config(stack: str):
+    """The stack's cluster args, validated without running the program, and its raw config."""
     from .config import NeuronServingClusterArgs
     from .program import PROJECT, load_stack_config
 
@@ -141,7 +212,7 @@ def _stack_args(stack: str):
     key = f"{PROJECT}:cluster"
     if key not in config:
         raise ValueError(f"stack {stack!r} has no {key!r} in its config")
-    return NeuronServingClusterArgs.model_validate(config[key])
+    return NeuronServingClusterArgs.model_validate(config[key]), config
 
 
 def _parse_alt_tps(values: list[str]) -> dict[str, float]:

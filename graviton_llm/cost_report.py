@@ -110,3 +110,57 @@ def print_blog_checks(console: Console) -> None:
         )
     console.print(table)
     console.print(f"Source: {catalog.PRICE_SNAPSHOT_SOURCE}.", highlight=False)
+
+
+def print_offerings(
+    console: Console,
+    rows: list,
+    instance_type: str,
+    count: int,
+    region: str,
+    on_demand: float | None,
+) -> None:
+    title = f"Reserved Instance offerings: {count} x {instance_type}, {region}"
+    if not rows:
+        console.print(f"{title}: none offered (Linux/UNIX, default tenancy, sold by AWS).")
+    else:
+        table = Table(title=title, show_lines=False)
+        for column in (
+            "offering", "term", "class", "payment", "scope", "upfront/inst",
+            "effective $/h/inst", "off on-demand", "break-even use", "$/month (all)",
+        ):  # fmt: skip
+            table.add_column(column, overflow="fold")
+        for r in rows:
+            discount, break_even = r.discount, r.break_even_utilization
+            table.add_row(
+                r.offering_id,
+                r.term,
+                r.offering_class,
+                r.offering_type,
+                r.availability_zone or "region",
+                _money(r.upfront_usd),
+                f"${r.effective_usd_per_hour:.4f}",
+                "-" if discount is None else f"{discount:.1%}",
+                "-" if break_even is None else f"{break_even:.0%}",
+                _money(r.usd_per_month, 0),
+            )
+        console.print(table)
+    if on_demand is None:
+        console.print(f"No snapshot on-demand price for {instance_type}: no break-even.")
+    else:
+        console.print(
+            f"On-demand: ${on_demand}/h ({catalog.PRICE_SNAPSHOT_REGION}, snapshot "
+            f"{catalog.PRICE_SNAPSHOT_DATE}; source: {catalog.PRICE_SNAPSHOT_SOURCE}).",
+            highlight=False,
+        )
+        if region != catalog.PRICE_SNAPSHOT_REGION:
+            console.print(
+                f"[yellow]The snapshot is {catalog.PRICE_SNAPSHOT_REGION}; {region} prices "
+                "differ, so the break-even is approximate.[/]"
+            )
+    console.print(
+        "Break-even use: the fraction of hours the instances must run for the RI to cost less "
+        "than on-demand. RIs bill every hour of the term and cannot be cancelled. Savings Plans "
+        "and Capacity Blocks are never bought here.",
+        highlight=False,
+    )
