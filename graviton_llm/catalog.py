@@ -256,3 +256,32 @@ KNOWN_MODELS: dict[str, ModelInfo] = {
 }
 
 DTYPE_BYTES: dict[str, int] = {"bfloat16": 2, "float16": 2, "float32": 4}
+
+
+# ---------------------------------------------------------------------------------------------
+# GPU instances, for cost comparisons only (this product does not deploy them): GPUs per
+# instance and memory per GPU. Source: AWS EC2 accelerated computing instance specs — G5 carries
+# NVIDIA A10G (24 GiB each), G6 carries NVIDIA L4 (24 GiB each); 1 GPU from xlarge to 16xlarge,
+# 4 on 12xlarge and 24xlarge, 8 on 48xlarge.
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class GpuSpec:
+    name: str
+    gpu: str
+    gpus: int
+    memory_per_gpu_gib: int
+
+    @property
+    def device_memory_gib(self) -> int:
+        return self.gpus * self.memory_per_gpu_gib
+
+
+_GPU_COUNTS = {
+    "xlarge": 1, "2xlarge": 1, "4xlarge": 1, "8xlarge": 1, "16xlarge": 1,
+    "12xlarge": 4, "24xlarge": 4, "48xlarge": 8,
+}  # fmt: skip
+GPU_INSTANCES: dict[str, GpuSpec] = {
+    f"{family}.{size}": GpuSpec(f"{family}.{size}", gpu, count, 24)
+    for family, gpu in (("g5", "NVIDIA A10G"), ("g6", "NVIDIA L4"))
+    for size, count in _GPU_COUNTS.items()
+}

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
 
 import typer
+import yaml
 from pydantic import ValidationError
 from rich.console import Console
-from rich.table import Table
 
 from . import catalog
-from .reserved_capacity import HOURS_PER_MONTH
 
 app = typer.Typer(
     name="graviton-llm",
@@ -18,7 +21,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
+# Piped or in CI, rich assumes 80 columns and folds the resource table; 140 keeps rows whole
+# (a terminal, or COLUMNS, still decides when present).
+console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140)
 
 
 @app.callback()
@@ -30,59 +35,200 @@ def _print_validation_error(error: ValidationError) -> None:
     console.print(f"[bold red]Invalid configuration[/]: {error.error_count()} problem(s)")
     for entry in error.errors():
         field = ".".join(str(part) for part in entry["loc"]) or "(args)"
-        console.print(f"  [bold]{field}[/] = {entry.get('input')!r}")
-        console.print(f"      {entry['msg']}")
+        console.print(f"  [bold]{field}[/] = {entry.get('input')!r}", highlight=False)
+        console.print(f"      fix: {entry['msg']}", highlight=False)
+
+
+@contextmanager
+def _config_errors() -> Iterator[None]:
+    """Bad stack config: a readable list and exit code 2, never a traceback."""
+    try:
+        yield
+    except ValidationError as error:
+        _print_validation_error(error)
+        raise typer.Exit(2) from None
+    except (FileNotFoundError, yaml.YAMLError, ValueError) as error:
+        console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+STACK_HELP = "Stack name (stacks/Pulumi.<name>.yaml) or a path to a stack file."
 
 
 @app.command()
 def plan(
-    stack: str = typer.Option("dev", help="Stack name (stacks/Pulumi.<name>.yaml) or a path."),
-    full: bool = typer.Option(False, help="Print the whole rendered user data."),
+    stack: str = typer.Option("dev", help=STACK_HELP),
+    json_output: bool = typer.Option(False, "--json", help="Print the plan as JSON instead."),
+    full: bool = typer.Option(False, help="Include the whole rendered user data."),
 ) -> None:
-    """Run the stack program offline under the mock engine and print what it would create."""
-    from .plan import build_plan
+    """Run the stack program offline under the mock engine and print what it would create.
 
-    try:
+    Exit codes: 0 clean, 1 a security check failed, 2 bad configuration.
+    """
+    from .plan import build_plan, to_json
+
+    with _config_errors():
         result = build_plan(stack)
-    except ValidationError as error:
-        _print_validation_error(error)
-        raise typer.Exit(2) from None
-    except FileNotFoundError as error:
-        console.print(f"[bold red]{error}[/]")
-        raise typer.Exit(2) from None
-
-    table = Table(title=f"graviton-llm plan: stack {result.stack}", show_lines=False)
-    for column in ("resource", "type", "protect", "ignore_changes"):
-        table.add_column(column)
-    for row in result.resource_rows():
-        table.add_row(
-            "  " * row["depth"] + row["name"],
-            row["type"],
-            "yes" if row["protect"] else "",
-            ", ".join(row["ignore_changes"]),
-        )
-    console.print(table)
-    console.print(f"{len(result.result.resources)} resources")
-
-    cluster = result.cluster
-    if full:
-        console.print(cluster.user_data, markup=False, highlight=False)
+    document = result.document(full=full)
+    if json_output:
+        sys.stdout.write(to_json(document))
     else:
-        console.print(
-            f"user data: {len(cluster.user_data)} bytes, sha256 {result.user_data_sha256[:16]} "
-            "(--full prints it)"
+        from .plan_report import print_plan
+
+        print_plan(console, document)
+    if not document["security"]["passed"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def cost(
+    stack: str = typer.Option("dev", help=STACK_HELP),
+    tokens_per_second: float | None = typer.Option(
+        None, help="Measured output tokens/s of one node of the stack's instance type."
+    ),
+    utilization: float = typer.Option(
+        1.0, min=0.01, max=1.0, help="Fraction of paid hours spent at that throughput."
+    ),
+    alt_tps: Annotated[
+        list[str] | None,
+        typer.Option("--alt-tps", help="Measured tokens/s of an alternative, TYPE=X (repeatable)."),
+    ] = None,
+    discount_1yr: float | None = typer.Option(
+        None,
+        help="Your 1-year rate as a fraction off on-demand (e.g. 0.31); replaces the "
+        "assumed figure.",
+    ),
+    discount_3yr: float | None = typer.Option(
+        None, help="Your 3-year rate as a fraction off on-demand; there is no default."
+    ),
+    blog: bool = typer.Option(False, help="Recompute the blog's cost table instead."),
+) -> None:
+    """Hourly, monthly and per-1M-token cost of the stack's nodes against alternatives."""
+    from . import cost as model
+    from .cost_report import print_blog_checks, print_comparison
+
+    if blog:
+        print_blog_checks(console)
+        return
+    with _config_errors():
+        args, _ = _stack_args_and_config(stack)
+        measured = _parse_alt_tps(alt_tps or [])
+        discounts = dict(model.ASSUMED_DISCOUNTS)
+        for term, fraction in (("1yr", discount_1yr), ("3yr", discount_3yr)):
+            if fraction is not None:
+                discounts[term] = model.Discount(
+                    term, fraction, "given on the command line", assumption=True
+                )
+        comparison = model.compare(
+            args.instance_type,
+            args.desired_capacity,
+            args.model.weights_gib,
+            tokens_per_second=tokens_per_second,
+            utilization=utilization,
+            alternative_tokens_per_second=measured,
+            discounts=dict.fromkeys(
+                [args.instance_type, *model.comparable_instance_types(args.model.weights_gib),
+                 *measured],
+                discounts,
+            ),
+        )  # fmt: skip
+    print_comparison(console, comparison, args.model.id, args.model.weights_gib)
+
+
+@app.command()
+def reserve(
+    stack: str = typer.Option("dev", help=STACK_HELP),
+    instance_type: str | None = typer.Option(None, help="Instead of the stack's instance type."),
+    count: int | None = typer.Option(None, help="Instances to reserve (default: the stack's)."),
+    region: str | None = typer.Option(None, help="AWS region (default: the stack's aws:region)."),
+    offering: str | None = typer.Option(
+        None, help="An offering id from the list: dry-run its purchase."
+    ),
+    purchase: bool = typer.Option(
+        False, "--purchase", help="Really buy --offering (after a passing dry run)."
+    ),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask before buying."),
+) -> None:
+    """Reserved Instance offerings for the stack's nodes, break-even utilization against
+    on-demand, and a dry-run-first purchase. Needs AWS credentials. Never buys Savings Plans or
+    Capacity Blocks (non-cancellable, no dry run)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from . import reservations
+    from .cost_report import print_offerings
+
+    with _config_errors():
+        if instance_type is None or count is None or region is None:
+            args, config = _stack_args_and_config(stack)
+            instance_type = instance_type or args.instance_type
+            count = count or args.desired_capacity
+            region = region or config.get("aws:region") or "us-east-1"
+        if purchase and offering is None:
+            raise ValueError("--purchase needs --offering <id> from the list")
+    price = catalog.on_demand_price(instance_type)
+    try:
+        ec2 = _ec2_client(region)
+        rows = reservations.advise(reservations.find_offerings(ec2, instance_type), price, count)
+    except (BotoCoreError, ClientError) as error:
+        console.print(f"[bold red]AWS lookup failed[/]: {error}", highlight=False)
+        raise typer.Exit(2) from None
+    print_offerings(console, rows, instance_type, count, region, price)
+    if offering is None:
+        return
+    chosen = next((r for r in rows if r.offering_id == offering), None)
+    if chosen is None:
+        console.print(f"[bold red]{offering} is not one of the offerings above[/]")
+        raise typer.Exit(2)
+    if purchase and not yes:
+        typer.confirm(
+            f"Buy {count} x {instance_type} {chosen.term} {chosen.offering_type} RIs: "
+            f"${chosen.upfront_usd * count:,.2f} upfront, ${chosen.total_commitment_usd:,.0f} "
+            "over the term, not cancellable?",
+            abort=True,
         )
-    args = cluster.args
-    price = catalog.on_demand_price(args.instance_type)
-    if price is None:
-        console.print(f"cost: no snapshot price for {args.instance_type}")
-    else:
-        hourly = price * args.desired_capacity
-        console.print(
-            f"cost: {args.desired_capacity} x {args.instance_type} at ${price}/h = "
-            f"${hourly:,.2f}/h, ${hourly * HOURS_PER_MONTH:,.0f}/month on-demand "
-            f"({catalog.PRICE_SNAPSHOT_REGION}, {catalog.PRICE_SNAPSHOT_DATE})"
-        )
+    try:
+        result = reservations.purchase(ec2, chosen, instance_count=count, really=purchase)
+    except (BotoCoreError, ClientError) as error:
+        console.print(f"[bold red]purchase failed[/]: {error}", highlight=False)
+        raise typer.Exit(1) from None
+    console.print(result.message, highlight=False)
+    if not result.dry_run_ok:
+        raise typer.Exit(1)
+    if result.reserved_instances_id:
+        console.print(f"reserved instances id: {result.reserved_instances_id}")
+    elif not purchase:
+        console.print("nothing bought; rerun with --purchase to buy")
+
+
+def _ec2_client(region: str):
+    import boto3
+
+    return boto3.client("ec2", region_name=region)
+
+
+def _stack_args_and_config(stack: str):
+    """The stack's cluster args, validated without running the program, and its raw config."""
+    from .config import NeuronServingClusterArgs
+    from .program import PROJECT, load_stack_config
+
+    config = load_stack_config(stack)
+    key = f"{PROJECT}:cluster"
+    if key not in config:
+        raise ValueError(f"stack {stack!r} has no {key!r} in its config")
+    return NeuronServingClusterArgs.model_validate(config[key]), config
+
+
+def _parse_alt_tps(values: list[str]) -> dict[str, float]:
+    measured = {}
+    for value in values:
+        name, _, number = value.partition("=")
+        try:
+            measured[name.strip()] = float(number)
+        except ValueError:
+            raise ValueError(f"--alt-tps {value!r}: expected TYPE=TOKENS_PER_SECOND") from None
+        if catalog.on_demand_price(name.strip()) is None:
+            raise ValueError(f"--alt-tps {value!r}: no snapshot price for {name.strip()!r}")
+    return measured
 
 
 def main() -> None:

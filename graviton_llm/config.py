@@ -197,19 +197,30 @@ class WeightsBucketAccessArgs(_Args):
 
 
 class ReservedCapacityArgs(_Args):
-    """On-Demand Capacity Reservations (cancellable, billed while they exist) and their cost."""
+    """Reserved capacity for the nodes: On-Demand Capacity Reservations (cancellable, billed
+    while they exist), or an existing Capacity Block to target.
+
+    Give either ``availability_zones`` (ODCRs are created) or ``capacity_block_id`` (nothing is
+    created or bought: the block must already be purchased; Capacity Blocks are non-cancellable).
+    """
 
     instance_type: str | None = Field(
         default=None,
         description="Instance type to reserve; inside a cluster, defaults to the cluster's.",
     )
     availability_zones: list[str] = Field(
-        description="Zones to reserve in, e.g. ['us-east-1a', 'us-east-1b'].", min_length=1
+        default_factory=list,
+        description="Zones to create ODCRs in, e.g. ['us-east-1a', 'us-east-1b'].",
     )
     instances_per_zone: int = Field(default=1, description="Instances reserved in each zone.")
     end_date: str | None = Field(
         default=None,
         description="RFC 3339 time the reservations end; None keeps them until deleted.",
+    )
+    capacity_block_id: str | None = Field(
+        default=None,
+        description="Id (cr-...) of a Capacity Block for ML you already bought. The launch "
+        "template gets market type 'capacity-block' and the group launches only into it.",
     )
     tags: dict[str, str] = Field(default_factory=dict)
 
@@ -220,12 +231,43 @@ class ReservedCapacityArgs(_Args):
             problems += instance_problems("instance_type", self.instance_type)[1]
         if self.instances_per_zone < 1:
             problems.append(Problem("instances_per_zone", self.instances_per_zone, "must be >= 1"))
+        if self.capacity_block_id is not None:
+            if not _RESERVATION_ID.fullmatch(self.capacity_block_id):
+                problems.append(
+                    Problem(
+                        "capacity_block_id",
+                        self.capacity_block_id,
+                        "must be a capacity reservation id, e.g. cr-0123456789abcdef0",
+                    )
+                )
+            if self.availability_zones:
+                problems.append(
+                    Problem(
+                        "availability_zones",
+                        self.availability_zones,
+                        "give either availability_zones (create ODCRs) or capacity_block_id "
+                        "(target a block), not both",
+                    )
+                )
+        elif not self.availability_zones:
+            problems.append(
+                Problem(
+                    "availability_zones",
+                    self.availability_zones,
+                    "list at least one zone to reserve in, e.g. ['us-east-1a'], or give "
+                    "capacity_block_id",
+                )
+            )
         raise_if_problems(type(self).__name__, problems)
         return self
 
     @property
     def instance_count(self) -> int:
+        """Instances held by the ODCRs this creates (a Capacity Block is prepaid: 0 here)."""
         return self.instances_per_zone * len(self.availability_zones)
+
+
+_RESERVATION_ID = re.compile(r"cr-[0-9a-f]{8,17}")
 
 
 class NeuronServingClusterArgs(_Args):

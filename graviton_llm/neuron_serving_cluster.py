@@ -214,6 +214,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 )
                 for kind in ("instance", "volume")
             ],
+            instance_market_options=_market_options(self.capacity),
             update_default_version=True,
             tags=tags,
             opts=self._child,
@@ -415,16 +416,22 @@ def _latest_ami(parent: pulumi.Resource, spec: InstanceSpec) -> pulumi.Output[st
     return parameter.insecure_value
 
 
+def _market_options(
+    capacity: ReservedCapacity | None,
+) -> aws.ec2.LaunchTemplateInstanceMarketOptionsArgs | None:
+    if capacity is None or capacity.market_type is None:
+        return None
+    return aws.ec2.LaunchTemplateInstanceMarketOptionsArgs(market_type=capacity.market_type)
+
+
 def _capacity_target(
     capacity: ReservedCapacity | None, args: NeuronServingClusterArgs
 ) -> aws.autoscaling.GroupCapacityReservationSpecificationArgs | None:
     if capacity is None:
         return None
-    preference = (
-        "capacity-reservations-only"
-        if args.capacity_mode == "reserved"
-        else "capacity-reservations-first"
-    )
+    # A Capacity Block is the only capacity a capacity-block launch template can use.
+    only = args.capacity_mode == "reserved" or bool(capacity.capacity_block_id)
+    preference = "capacity-reservations-only" if only else "capacity-reservations-first"
     return aws.autoscaling.GroupCapacityReservationSpecificationArgs(
         capacity_reservation_preference=preference,
         capacity_reservation_target=aws.autoscaling.GroupCapacityReservationSpecificationCapacityReservationTargetArgs(

@@ -15,9 +15,10 @@ import pulumi_aws as aws
 
 from .catalog import PRICE_SNAPSHOT_DATE, PRICE_SNAPSHOT_REGION, on_demand_price
 from .config import ReservedCapacityArgs
+from .cost import HOURS_PER_MONTH
 from .tagging import merged_tags
 
-HOURS_PER_MONTH = 730  # AWS pricing pages' convention (8,760 h / 12)
+__all__ = ["HOURS_PER_MONTH", "ReservationCost", "ReservedCapacity", "reservation_cost"]
 
 
 @dataclass(frozen=True)
@@ -46,10 +47,18 @@ def reservation_cost(instance_type: str, instance_count: int) -> ReservationCost
 class ReservedCapacity(pulumi.ComponentResource):
     """One targeted ODCR per availability zone; ``reservation_ids`` feeds an ASG's
     ``capacity_reservation_specification``. ``targeted`` matching keeps other launches in the
-    account from consuming the reservation."""
+    account from consuming the reservation.
+
+    With ``capacity_block_id`` it creates nothing: ``reservation_ids`` is the block's id and
+    ``market_type`` is "capacity-block", which a launch template must carry to launch into a
+    Capacity Block (EC2 Auto Scaling guide, "Target Capacity Reservations from your Auto Scaling
+    group"). Buying a block is left to the user: it cannot be cancelled.
+    """
 
     reservations: list[aws.ec2.CapacityReservation]
     reservation_ids: pulumi.Output[list[str]]
+    capacity_block_id: str | None
+    market_type: str | None  # launch template market type the reservation needs
     cost: ReservationCost
 
     def __init__(
@@ -59,7 +68,7 @@ class ReservedCapacity(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         args = ReservedCapacityArgs.model_validate(args)
-        if args.instance_type is None:
+        if args.instance_type is None and args.capacity_block_id is None:
             raise ValueError(
                 "ReservedCapacityArgs.instance_type is required outside a cluster, "
                 "e.g. 'inf2.48xlarge'"
@@ -81,8 +90,12 @@ class ReservedCapacity(pulumi.ComponentResource):
             )
             for zone in args.availability_zones
         ]
-        self.reservation_ids = pulumi.Output.all(*(r.id for r in self.reservations))
-        self.cost = reservation_cost(args.instance_type, args.instance_count)
+        self.capacity_block_id = args.capacity_block_id
+        self.market_type = "capacity-block" if args.capacity_block_id else None
+        ids = [r.id for r in self.reservations] or [args.capacity_block_id]
+        self.reservation_ids = pulumi.Output.all(*ids)
+        # A block was paid for at purchase; only ODCRs bill by the hour from here on.
+        self.cost = reservation_cost(args.instance_type or "", args.instance_count)
         self.register_outputs(
             {"reservation_ids": self.reservation_ids, "usd_per_hour": self.cost.usd_per_hour}
         )

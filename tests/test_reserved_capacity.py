@@ -82,3 +82,41 @@ def test_standalone_reservation_needs_an_instance_type_and_creates_nothing_witho
     )
     assert "instance_type is required" in str(result.error)
     assert result.resources == []
+
+
+BLOCK = "cr-0123456789abcdef0"
+
+
+def test_capacity_block_is_targeted_never_bought():
+    result = build_cluster(
+        cluster_args(instance_type="trn1.32xlarge", capacity={"capacity_block_id": BLOCK})
+    )
+    types = {r.type for r in result.resources}
+    assert ODCR not in types
+    assert not any("capacityBlock" in t or "savingsplans" in t for t in types)
+    template = result.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
+    assert template["instanceMarketOptions"] == {"marketType": "capacity-block"}
+    spec = result.one("aws:autoscaling/group:Group").inputs["capacityReservationSpecification"]
+    assert spec["capacityReservationPreference"] == "capacity-reservations-only"
+    assert spec["capacityReservationTarget"]["capacityReservationIds"] == [BLOCK]
+
+
+def test_odcr_clusters_keep_on_demand_market():
+    result = build_cluster(cluster_args(capacity={"availability_zones": ["us-east-1a"]}))
+    assert "instanceMarketOptions" not in result.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
+
+
+@pytest.mark.parametrize(
+    ("capacity", "field"),
+    [
+        ({"capacity_block_id": "block-1"}, "capacity_block_id"),
+        ({"capacity_block_id": BLOCK, "availability_zones": ["us-east-1a"]}, "availability_zones"),
+        ({}, "availability_zones"),
+    ],
+)
+def test_capacity_needs_zones_or_one_valid_block_id(capacity, field):
+    from graviton_llm import ReservedCapacityArgs
+
+    with pytest.raises(ValidationError) as caught:
+        ReservedCapacityArgs.model_validate(capacity)
+    assert [".".join(map(str, e["loc"])) for e in caught.value.errors()] == [field]

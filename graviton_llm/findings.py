@@ -1,0 +1,225 @@
+"""Security checks over the resources a program declared (as the mock engine captured them).
+
+Pure: each check reads resource types and inputs (camelCase, as the engine sees them) and
+returns what it found. They look at what would be sent to AWS, not at our args, so they catch a
+hand-edited component or a composing stack just as well. Each check must come back empty for
+`graviton-llm plan` to exit 0.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class Resource(Protocol):
+    type: str
+    name: str
+    inputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Finding:
+    check: str
+    resource: str
+    type: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    id: str
+    title: str
+    findings: tuple[Finding, ...]
+
+    @property
+    def passed(self) -> bool:
+        return not self.findings
+
+
+SG = "aws:ec2/securityGroup:SecurityGroup"
+SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+LB = "aws:lb/loadBalancer:LoadBalancer"
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+INSTANCE = "aws:ec2/instance:Instance"
+EBS_VOLUME = "aws:ebs/volume:Volume"
+POLICY_TYPES = (
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/policy:Policy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+)
+POLICY_ATTACHMENT_TYPES = (
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+)
+# AWS managed policies that grant "*" on "*" (or nearly): attaching one is a wildcard grant.
+WILDCARD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess")
+
+
+def _is_public(cidr: Any) -> bool:
+    try:
+        network = ipaddress.ip_network(str(cidr), strict=False)
+    except ValueError:
+        return False
+    return network.prefixlen == 0 or network.is_global
+
+
+def _rule_text(rule: dict[str, Any]) -> str:
+    low, high = rule.get("fromPort"), rule.get("toPort")
+    ports = "all" if rule.get("protocol") in ("-1", "all") else f"{_num(low)}-{_num(high)}"
+    if low == high and low is not None:
+        ports = str(_num(low))
+    return f"{rule.get('protocol')} {ports}"
+
+
+def _num(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def public_ingress(resources: Iterable[Resource]) -> list[Finding]:
+    """Ingress from a public address range, or a load balancer facing the internet."""
+    found = []
+    for r in resources:
+        if r.type == SG:
+            rules = r.inputs.get("ingress") or []
+        elif r.type == SG_RULE and r.inputs.get("type") == "ingress":
+            rules = [r.inputs]
+        elif r.type == SG_INGRESS_RULE:
+            rule = dict(r.inputs)
+            rule["cidrBlocks"] = [rule.get("cidrIpv4")] if rule.get("cidrIpv4") else []
+            rule["ipv6CidrBlocks"] = [rule.get("cidrIpv6")] if rule.get("cidrIpv6") else []
+            rule["protocol"] = rule.get("ipProtocol")
+            rules = [rule]
+        elif r.type == LB:
+            if r.inputs.get("internal") is not True:
+                found.append(Finding("public-ingress", r.name, r.type, "internet-facing"))
+            continue
+        else:
+            continue
+        for rule in rules:
+            cidrs = [*(rule.get("cidrBlocks") or []), *(rule.get("ipv6CidrBlocks") or [])]
+            for cidr in cidrs:
+                if _is_public(cidr):
+                    found.append(
+                        Finding("public-ingress", r.name, r.type, f"{_rule_text(rule)} from {cidr}")
+                    )
+    return found
+
+
+def imdsv1(resources: Iterable[Resource]) -> list[Finding]:
+    """Instances or templates that do not require IMDSv2 session tokens."""
+    found = []
+    for r in resources:
+        if r.type not in (LAUNCH_TEMPLATE, INSTANCE):
+            continue
+        options = r.inputs.get("metadataOptions") or {}
+        if options.get("httpEndpoint") == "disabled":
+            continue
+        tokens = options.get("httpTokens")
+        if tokens != "required":
+            found.append(
+                Finding("imdsv1", r.name, r.type, f"metadataOptions.httpTokens = {tokens!r}")
+            )
+    return found
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() == "true")
+
+
+def unencrypted_volumes(resources: Iterable[Resource]) -> list[Finding]:
+    """EBS volumes, block device mappings and root devices without encryption."""
+    found = []
+    for r in resources:
+        if r.type == EBS_VOLUME:
+            devices = [("volume", r.inputs)]
+        elif r.type == LAUNCH_TEMPLATE:
+            devices = [
+                (m.get("deviceName", "?"), m.get("ebs"))
+                for m in r.inputs.get("blockDeviceMappings") or []
+                if m.get("ebs") is not None
+            ]
+        elif r.type == INSTANCE:
+            devices = [("root", r.inputs.get("rootBlockDevice") or {})]
+            devices += [
+                (m.get("deviceName", "?"), m) for m in r.inputs.get("ebsBlockDevices") or []
+            ]
+        else:
+            continue
+        for device, ebs in devices:
+            # A snapshot-backed device inherits its snapshot's encryption: not ours to judge.
+            if not _truthy(ebs.get("encrypted")) and not ebs.get("snapshotId"):
+                found.append(
+                    Finding("unencrypted-volume", r.name, r.type, f"{device}: not encrypted")
+                )
+    return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _wildcard_action(action: Any) -> bool:
+    return isinstance(action, str) and (action == "*" or action.endswith(":*"))
+
+
+def wildcard_iam(resources: Iterable[Resource]) -> list[Finding]:
+    """Allow statements with a wildcard action ("*", "s3:*") or resource ("*"), NotAction
+    grants, and attachments of AWS managed admin policies."""
+    found = []
+    for r in resources:
+        if r.type in POLICY_ATTACHMENT_TYPES:
+            arn = str(r.inputs.get("policyArn", ""))
+            if arn.rsplit("/", 1)[-1] in WILDCARD_MANAGED_POLICIES:
+                found.append(Finding("wildcard-iam", r.name, r.type, f"attaches {arn}"))
+            continue
+        if r.type not in POLICY_TYPES:
+            continue
+        document = r.inputs.get("policy")
+        if isinstance(document, str):
+            try:
+                document = json.loads(document)
+            except json.JSONDecodeError:
+                found.append(Finding("wildcard-iam", r.name, r.type, "policy is not JSON"))
+                continue
+        if not isinstance(document, dict):
+            found.append(Finding("wildcard-iam", r.name, r.type, "policy unknown at plan time"))
+            continue
+        for i, statement in enumerate(_as_list(document.get("Statement", []))):
+            if statement.get("Effect") != "Allow":
+                continue
+            where = statement.get("Sid") or f"Statement[{i}]"
+            actions = [a for a in _as_list(statement.get("Action", [])) if _wildcard_action(a)]
+            if actions:
+                found.append(Finding("wildcard-iam", r.name, r.type, f"{where}: Action {actions}"))
+            if "NotAction" in statement:
+                found.append(Finding("wildcard-iam", r.name, r.type, f"{where}: NotAction"))
+            if "*" in _as_list(statement.get("Resource", [])):
+                found.append(Finding("wildcard-iam", r.name, r.type, f"{where}: Resource '*'"))
+    return found
+
+
+CHECKS: tuple[tuple[str, str, Callable[[Iterable[Resource]], list[Finding]]], ...] = (
+    ("public-ingress", "No ingress from public addresses, no internet-facing load balancer",
+     public_ingress),
+    ("imdsv1", "IMDSv2 required (no IMDSv1) on every launch template and instance", imdsv1),
+    ("unencrypted-volume", "Every EBS volume encrypted", unencrypted_volumes),
+    ("wildcard-iam", "No wildcard IAM actions or resources", wildcard_iam),
+)  # fmt: skip
+
+
+def run_checks(resources: Iterable[Resource]) -> list[CheckResult]:
+    resources = list(resources)
+    return [
+        CheckResult(id, title, tuple(sorted(check(resources), key=_finding_order)))
+        for id, title, check in CHECKS
+    ]
+
+
+def _finding_order(finding: Finding) -> tuple[str, str]:
+    return (finding.resource, finding.detail)

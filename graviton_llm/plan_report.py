@@ -1,0 +1,136 @@
+"""Human rendering of the `plan` document: the same facts as `plan --json`, as tables."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _ports(rule: dict[str, Any]) -> str:
+    low, high = rule.get("fromPort"), rule.get("toPort")
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def summarize(type_: str, properties: dict[str, Any]) -> str:
+    """One or a few short lines a reviewer can scan: rules, actions, sizes."""
+    if type_ == "aws:ec2/securityGroup:SecurityGroup":
+        lines = [
+            f"in  {r.get('protocol')} {_ports(r)} from {', '.join(r.get('cidrBlocks') or [])}"
+            for r in properties.get("ingress", [])
+        ]
+        lines += [
+            f"out {r.get('protocol')} {_ports(r)} to {', '.join(r.get('cidrBlocks') or [])}"
+            for r in properties.get("egress", [])
+        ]
+        return "\n".join(lines)
+    if type_ == "aws:iam/rolePolicy:RolePolicy":
+        return "\n".join(
+            f"{s.get('Effect')} {s.get('Action')} on {s.get('Resource')}"
+            for s in properties.get("policy", {}).get("Statement", [])
+        )
+    if type_ == "aws:iam/role:Role":
+        statements = properties.get("assumeRolePolicy", {}).get("Statement", [])
+        return "assumed by " + ", ".join(
+            json.dumps(s.get("Principal"), sort_keys=True) for s in statements
+        )
+    if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
+        volumes = [
+            f"{m['deviceName']} {m['ebs'].get('volumeSize')} GiB {m['ebs'].get('volumeType')}"
+            f"{' encrypted' if str(m['ebs'].get('encrypted')).lower() == 'true' else ''}"
+            for m in properties.get("blockDeviceMappings", [])
+            if "ebs" in m
+        ]
+        tokens = properties.get("metadataOptions", {}).get("httpTokens")
+        return "\n".join(
+            [
+                f"{properties.get('instanceType')} {properties.get('imageId')}",
+                f"IMDS tokens {tokens}",
+                *volumes,
+            ]
+        )
+    return "\n".join(
+        f"{key}={json.dumps(value, sort_keys=True, separators=(',', ':'))}"
+        for key, value in properties.items()
+    )
+
+
+def print_plan(console: Console, document: dict[str, Any]) -> None:
+    table = Table(
+        title=f"graviton-llm plan: stack {document['stack']} ({document['region']})",
+        show_lines=True,
+    )
+    for column in ("resource", "type", "protect", "key properties"):
+        table.add_column(column, overflow="fold")
+    for row in document["resources"]:
+        flags = "yes" if row["protect"] else ""
+        if row["ignore_changes"]:
+            flags += ("\n" if flags else "") + "ignore " + ", ".join(row["ignore_changes"])
+        table.add_row(
+            "  " * row["depth"] + row["name"],
+            row["type"],
+            flags,
+            summarize(row["type"], row["properties"]),
+        )
+    console.print(table)
+    console.print(f"{document['resource_count']} resources")
+
+    user_data = document["user_data"]
+    if "text" in user_data:
+        console.rule("user data")
+        console.print(user_data["text"], markup=False, highlight=False)
+        console.rule()
+    else:
+        console.print(
+            f"user data: {user_data['bytes']} bytes, sha256 {user_data['sha256'][:16]} "
+            "(--full prints it)"
+        )
+
+    security = document["security"]
+    console.print("[bold]security[/]")
+    for check in security["checks"]:
+        mark = "[green]pass[/]" if check["passed"] else "[bold red]FAIL[/]"
+        console.print(f"  {mark}  {check['title']}")
+        for finding in check["findings"]:
+            console.print(
+                f"        {finding['resource']} ({finding['type']}): {finding['detail']}",
+                markup=False,
+                highlight=False,
+            )
+
+    cost = document["cost"]
+    snapshot = cost["price_snapshot"]
+    console.print("[bold]cost[/] (on-demand)")
+    if cost["total"] is None:
+        console.print(f"  {cost['note']}")
+    else:
+        nodes = cost["nodes_on_demand"]
+        console.print(
+            f"  {cost['nodes']} x {cost['instance_type']} at "
+            f"${cost['on_demand_usd_per_hour_per_node']}/h = ${nodes['usd_per_hour']:,.2f}/h, "
+            f"${nodes['usd_per_month']:,.0f}/month ({cost['hours_per_month']} h)"
+        )
+        if cost["reserved_instances"]:
+            total = cost["total"]
+            console.print(
+                f"  capacity reservations: {cost['reserved_instances']} instances billed at the "
+                f"on-demand rate whether used or not; "
+                f"{cost['idle_reserved_instances']} idle beyond the {cost['nodes']} nodes"
+            )
+            console.print(
+                f"  total billed: {cost['billed_instances']} instances = "
+                f"${total['usd_per_hour']:,.2f}/h, ${total['usd_per_month']:,.0f}/month"
+            )
+    if cost["capacity_block_id"]:
+        console.print(
+            f"  capacity block {cost['capacity_block_id']}: targeted; prepaid at purchase, not "
+            "in these figures"
+        )
+    console.print(
+        f"  prices: {snapshot['region']} on-demand, snapshot {snapshot['date']}; "
+        f"source {snapshot['source']}",
+        highlight=False,
+    )
+    console.print("  (graviton-llm cost compares terms and alternatives)")
