@@ -21,14 +21,17 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-# Piped or in CI, rich assumes 80 columns and folds the resource table; 140 keeps rows whole
-# (a terminal, or COLUMNS, still decides when present).
-console = Console(width=None if sys.stdout.isatty() or "COLUMNS" in os.environ else 140)
+console = Console()
 
 
 @app.callback()
 def _root() -> None:
-    """Keep subcommands as subcommands even while only one exists."""
+    """Group the subcommands; set the output width for this invocation."""
+    global console
+    # Piped or in CI, rich assumes 80 columns and folds the resource table; 140 keeps rows
+    # whole (a terminal, or COLUMNS, still decides when present).
+    wide = sys.stdout.isatty() or "COLUMNS" in os.environ
+    console = Console(width=None if wide else 140)
 
 
 def _print_validation_error(error: ValidationError) -> None:
