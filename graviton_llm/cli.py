@@ -26,6 +26,11 @@ def _root() -> None:
     """Keep subcommands as subcommands even while only one exists."""
 
 
+from .bench.cli import register as _register_bench  # noqa: E402
+
+_register_bench(app)
+
+
 def _print_validation_error(error: ValidationError) -> None:
     console.print(f"[bold red]Invalid configuration[/]: {error.error_count()} problem(s)")
     for entry in error.errors():

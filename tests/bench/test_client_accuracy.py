@@ -47,7 +47,7 @@ def test_ttft_tpot_and_itl_match_the_schedule_and_the_servers_timing(mock_server
     assert metrics.output_tokens == 24 * TOKENS
     assert metrics.prompt_tokens == 24 * 32
     # Never early, at most a few ms late against the schedule (timer granularity + loopback).
-    assert TTFT_S * 1000 <= metrics.ttft.median <= TTFT_S * 1000 + 3
+    assert TTFT_S * 1000 <= metrics.ttft.median <= TTFT_S * 1000 + 5
     assert abs(metrics.ttft.median - statistics.median(server_ttft_ms)) < 1.5
     assert metrics.tpot.mean == pytest.approx(ITL_S * 1000, abs=0.5)
     assert metrics.itl.median == pytest.approx(ITL_S * 1000, abs=1.0)
@@ -84,7 +84,8 @@ def test_queueing_behind_max_num_seqs_shows_in_ttft_not_hidden(mock_server):
     assert mock.state().peak_in_flight == 4
     # Only the first two find a free slot; every later request queues behind a full batch
     # for one whole service time, and that wait is part of its TTFT, as on vLLM.
-    assert ttfts[1] < 20 + 3
+    # (Without queueing every TTFT would be ~20 ms; the threshold sits between 20 and 60.)
+    assert ttfts[1] < 20 + service_ms / 2
     assert ttfts[2] > 20 + service_ms - 3
     # Little's law over the schedule: 2x40 + 6x80 ms in flight over a 160 ms window.
     assert metrics.mean_concurrency == pytest.approx(3.5, rel=0.05)
@@ -108,7 +109,8 @@ def _first(count: int, rate: float, seed: int) -> list[float]:
 
 def test_send_time_is_taken_after_the_concurrency_slot(mock_server):
     # All 9 arrive at once behind a cap of 3: the wait for a slot is the client's queue, not
-    # the server's latency, so every TTFT stays near the server's 30 ms.
+    # the server's latency, so every TTFT stays near the server's 30 ms. Timing from arrival
+    # would give 60 and 90 ms to two thirds of them.
     mock = mock_server(ttft_s=0.030, itl_s=0.0)
     result = run(
         config(
@@ -121,7 +123,7 @@ def test_send_time_is_taken_after_the_concurrency_slot(mock_server):
     )
     ttfts_ms = [r.ttft * 1000 for r in result.records]
     assert mock.state().peak_in_flight == 3
-    assert max(ttfts_ms) < 30 + 5
+    assert max(ttfts_ms) < 30 + 15
 
 
 def test_warmup_requests_are_sent_but_not_measured(mock_server):
