@@ -364,7 +364,8 @@ def build_app(config: MockConfig) -> web.Application:
             message = {"error": {"message": "injected fault", "code": config.error_status}}
             return web.json_response(message, status=config.error_status)
 
-        n = config.output_len or int(payload.get("max_tokens") or config.default_max_tokens)
+        requested = payload.get("max_completion_tokens") or payload.get("max_tokens")
+        n = config.output_len or int(requested or config.default_max_tokens)
         n = max(n, 1)
         prompt_tokens = _count_prompt_tokens(payload)
         timing.prompt_tokens = prompt_tokens
