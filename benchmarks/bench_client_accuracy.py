@@ -206,7 +206,7 @@ def run_ours(mock: Mock, concurrency: int, requests: int, osl: int, work: Path) 
 
 
 def run_guidellm(
-    exe: str, mock: Mock, concurrency: int, requests: int, osl: int, work: Path, tokenizer: Path
+    mock: Mock, exe: str, concurrency: int, requests: int, osl: int, work: Path, tokenizer: Path
 ) -> dict[str, Any]:
     out = work / "guidellm.json"
     subprocess.run(
@@ -239,7 +239,7 @@ def run_guidellm(
 
 
 def run_aiperf(
-    exe: str, mock: Mock, concurrency: int, requests: int, osl: int, work: Path, tokenizer: Path
+    mock: Mock, exe: str, concurrency: int, requests: int, osl: int, work: Path, tokenizer: Path
 ) -> dict[str, Any]:
     out = work / "aiperf"
     env = {k: v for k, v in os.environ.items() if k != "HF_HUB_OFFLINE"}  # fails on a local path
@@ -276,10 +276,11 @@ def build_tokenizer(directory: Path, python: str) -> None:
     words = sorted({*_VOCABULARY, *(p.strip() for p in TOKEN_PIECES), "computer", "problems"})
     words += [f"r{i}" for i in range(200_000)]  # our prompts' per-request first word
     directory.mkdir(parents=True, exist_ok=True)
+    (directory / "words.json").write_text(json.dumps(words))
     script = f"""
 import json, os
 from tokenizers import Tokenizer, models, pre_tokenizers, decoders
-words = ["[UNK]", "[PAD]", "<s>", "</s>"] + json.loads({json.dumps(json.dumps(words))})
+words = ["[UNK]", "[PAD]", "<s>", "</s>"] + json.load(open({str(directory / "words.json")!r}))
 tok = Tokenizer(models.WordLevel(vocab={{w: i for i, w in enumerate(words)}}, unk_token="[UNK]"))
 tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
 tok.decoder = decoders.WordPiece()
