@@ -34,6 +34,11 @@ def _root() -> None:
     console = Console(width=None if wide else 140)
 
 
+from .bench.cli import register as _register_bench  # noqa: E402
+
+_register_bench(app)
+
+
 def _print_validation_error(error: ValidationError) -> None:
     console.print(f"[bold red]Invalid configuration[/]: {error.error_count()} problem(s)")
     for entry in error.errors():

@@ -18,6 +18,7 @@ them), parent and options (protect, ignore_changes, retain_on_delete, ...). Prov
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -183,6 +184,18 @@ class _CapturingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
+def _ensure_event_loop() -> None:
+    """Pulumi's runtime drives its RPCs on the thread's current event loop; a test that ran
+    `asyncio.run` before (it closes and unsets the loop) must not break the next program."""
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+        if not loop.is_closed():
+            return
+    except RuntimeError:
+        pass
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def run_program(
     program: Callable[[], Any],
     *,
@@ -203,6 +216,7 @@ def run_program(
     """
     import json
 
+    _ensure_event_loop()
     all_config = {"aws:region": region, **(config or {})}
     pulumi.runtime.set_all_config(
         {k: v if isinstance(v, str) else json.dumps(v) for k, v in all_config.items()}

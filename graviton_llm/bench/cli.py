@@ -1,0 +1,254 @@
+"""``graviton-llm bench`` and ``graviton-llm mock-server``, added to the app by ``register``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from .. import catalog
+from .client import BenchConfig, BenchResult, run_benchmark
+from .metrics import SLO, compute_metrics
+from .mock_server import MockConfig, serve_forever
+from .report import (
+    RunReport,
+    compare_table,
+    machine,
+    read_json,
+    summary_table,
+    write_csv,
+    write_json,
+    write_plots,
+)
+from .workload import LengthSpec
+
+console = Console()
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[bold red]error[/]: {message}")
+    return typer.Exit(2)
+
+
+def _price(price_per_hour: float | None, instance_type: str | None) -> float | None:
+    """``--price-per-hour`` wins; otherwise the catalog's on-demand price for the type."""
+    if price_per_hour is not None:
+        if price_per_hour < 0:
+            raise _fail(f"--price-per-hour {price_per_hour}: must be >= 0")
+        return price_per_hour
+    if instance_type is None:
+        return None
+    price = catalog.on_demand_price(instance_type)
+    if price is None:
+        raise _fail(
+            f"--instance-type {instance_type}: no price in the {catalog.PRICE_SNAPSHOT_REGION} "
+            f"snapshot ({catalog.PRICE_SNAPSHOT_DATE}); pass --price-per-hour"
+        )
+    return price
+
+
+def _lengths(text: str, option: str) -> LengthSpec:
+    try:
+        return LengthSpec.parse(text)
+    except ValueError as error:
+        raise _fail(f"{option}: {error}") from None
+
+
+def _run_with_progress(config: BenchConfig, show: bool) -> BenchResult:
+    if not show:
+        return asyncio.run(run_benchmark(config))
+    total = config.num_requests
+    columns = [
+        TextColumn("[bold]bench[/] {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn() if total else TextColumn("{task.fields[done]} requests"),
+        TimeElapsedColumn(),
+    ]
+    # No refresh thread: the client's own timer updates the bar a few times a second, so the
+    # display never competes with the event loop between two timestamps.
+    with Progress(*columns, console=console, auto_refresh=False, transient=False) as progress:
+        task = progress.add_task(config.mode, total=total or config.duration_s, done=0)
+
+        def update(done: int, _total: int | None, elapsed: float) -> None:
+            completed = done if total else min(elapsed, config.duration_s or elapsed)
+            progress.update(task, completed=completed, done=done)
+            progress.refresh()
+
+        return asyncio.run(run_benchmark(config, progress=update))
+
+
+def bench(
+    url: str = typer.Option(None, help="Server base URL, e.g. http://127.0.0.1:8000."),
+    model: str = typer.Option(None, help="Model name; default: the first in /v1/models."),
+    endpoint: str = typer.Option("completions", help="completions or chat."),
+    concurrency: int = typer.Option(
+        None,
+        help="Requests in flight (fixed-concurrency mode, default 1); "
+        "with --request-rate, a cap on requests in flight.",
+    ),
+    request_rate: float = typer.Option(
+        None, help="Poisson arrivals at this many requests/s ('inf': all at once)."
+    ),
+    num_requests: int = typer.Option(
+        None, help="Measured requests (default 200 without --duration)."
+    ),
+    duration: float = typer.Option(None, help="Stop sending new requests after this many seconds."),
+    warmup: int = typer.Option(0, help="Warm-up requests, sent first and not measured."),
+    input_len: str = typer.Option("128", help="Prompt words: N, or LOW:HIGH uniform."),
+    output_len: str = typer.Option("128", help="max_tokens: N, or LOW:HIGH uniform."),
+    dataset: Annotated[
+        Path | None, typer.Option(help='JSONL prompts: {"prompt": ..., "max_tokens": ...}.')
+    ] = None,
+    seed: int = typer.Option(0, help="Seed for prompts, lengths and arrivals."),
+    timeout: float = typer.Option(300.0, help="Per-request timeout in seconds."),
+    slo_ttft_ms: float = typer.Option(None, help="Goodput SLO: TTFT <= this many ms."),
+    slo_tpot_ms: float = typer.Option(None, help="Goodput SLO: TPOT <= this many ms."),
+    slo_e2e_ms: float = typer.Option(None, help="Goodput SLO: end-to-end <= this many ms."),
+    price_per_hour: float = typer.Option(None, help="Instance $/h for cost per 1M tokens."),
+    instance_type: str = typer.Option(
+        None, help="Price cost per 1M tokens at this type's on-demand rate (catalog snapshot)."
+    ),
+    api_key: str = typer.Option(None, envvar="OPENAI_API_KEY", help="Bearer token, if needed."),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Directory for bench.json, records.csv, bench.png (default out/bench-<time>)."
+        ),
+    ] = None,
+    no_plot: bool = typer.Option(False, "--no-plot", help="Skip the PNG."),
+    progress: bool = typer.Option(True, help="Show the live progress bar."),
+    compare: Annotated[
+        tuple[Path, Path] | None,
+        typer.Option(help="Compare two bench.json files (A B) instead of running."),
+    ] = None,
+) -> None:
+    """Benchmark an OpenAI-compatible server (vLLM's API) with vLLM's metric definitions."""
+    if compare is not None:
+        _compare(compare[0], compare[1])
+        return
+    if url is None:
+        raise _fail("--url is required (or --compare A.json B.json)")
+    if num_requests is None and duration is None:
+        num_requests = 200
+    config = BenchConfig(
+        url=url,
+        model=model,
+        endpoint=endpoint,  # type: ignore[arg-type]
+        concurrency=concurrency,
+        request_rate=request_rate,
+        num_requests=num_requests,
+        duration_s=duration,
+        warmup_requests=warmup,
+        input_len=_lengths(input_len, "--input-len"),
+        output_len=_lengths(output_len, "--output-len"),
+        dataset=dataset,
+        seed=seed,
+        timeout_s=timeout,
+        api_key=api_key,
+    )
+    if problems := config.problems():
+        raise _fail("; ".join(problems))
+    price = _price(price_per_hour, instance_type)
+    slo = SLO(ttft_ms=slo_ttft_ms, tpot_ms=slo_tpot_ms, e2e_ms=slo_e2e_ms)
+
+    try:
+        result = _run_with_progress(config, progress)
+    except (ConnectionError, ValueError) as error:
+        raise _fail(str(error)) from None
+    metrics = compute_metrics(result.records, slo=slo, price_per_hour=price)
+
+    title = f"{result.model} @ {url}  ({config.mode})"
+    console.print(summary_table(metrics, title))
+    cores = result.client_cpu_s / result.wall_s if result.wall_s > 0 else 0.0
+    console.print(
+        f"client CPU {result.client_cpu_s:.2f} s over {result.wall_s:.2f} s "
+        f"({cores:.0%} of one core)"
+    )
+    asked = config.concurrency if config.request_rate is None else None
+    if asked and metrics.mean_concurrency < 0.9 * (asked or 1) and metrics.completed > 2 * asked:
+        console.print(
+            f"[yellow]note[/]: measured concurrency {metrics.mean_concurrency:.1f} is below the "
+            f"{asked} asked for: requests ended too fast to keep {asked} in flight, "
+            "or the client is saturated (see client CPU)"
+        )
+
+    directory = out or Path("out") / time.strftime("bench-%Y%m%d-%H%M%S")
+    directory.mkdir(parents=True, exist_ok=True)
+    meta = {
+        **config.to_dict(),
+        "model": result.model,
+        "started_at": result.started_at,
+        "client_cpu_s": result.client_cpu_s,
+        "wall_s": result.wall_s,
+        "machine": machine(),
+    }
+    meta.pop("api_key", None)
+    write_json(directory / "bench.json", RunReport(meta, metrics, result.records))
+    write_csv(directory / "records.csv", result.records)
+    written = ["bench.json", "records.csv"]
+    if not no_plot:
+        write_plots(directory / "bench.png", result.records, title)
+        written.append("bench.png")
+    console.print(f"wrote {', '.join(str(directory / name) for name in written)}")
+
+
+def _compare(path_a: Path, path_b: Path) -> None:
+    try:
+        a, b = read_json(path_a), read_json(path_b)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    console.print(compare_table(a, b, str(path_a), str(path_b)))
+
+
+def mock_server(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    model: str = typer.Option("mock-llm", help="Model id to serve."),
+    ttft_ms: float = typer.Option(50.0, help="Time to first token after admission (ms)."),
+    itl_ms: float = typer.Option(10.0, help="Time between tokens (ms); 0 sends all at once."),
+    output_len: int = typer.Option(None, help="Tokens per answer (default: max_tokens)."),
+    max_num_seqs: int = typer.Option(256, help="Sequences generated at once; the rest queue."),
+    error_rate: float = typer.Option(0.0, help="Fraction answered with --error-status."),
+    error_status: int = typer.Option(500, help="Status code of injected errors."),
+    reset_rate: float = typer.Option(0.0, help="Fraction of streams reset mid-answer."),
+    malformed_rate: float = typer.Option(0.0, help="Fraction of streams with a non-JSON chunk."),
+    stall_rate: float = typer.Option(0.0, help="Fraction of streams that stall after 1 token."),
+    stall_s: float = typer.Option(3600.0, help="How long a stalled stream stalls (s)."),
+    seed: int = typer.Option(0, help="Seed for fault selection."),
+) -> None:
+    """A vLLM-like OpenAI server with a known token schedule, queueing and fault injection."""
+    config = MockConfig(
+        model=model,
+        ttft_s=ttft_ms / 1000.0,
+        itl_s=itl_ms / 1000.0,
+        output_len=output_len,
+        max_num_seqs=max_num_seqs,
+        error_rate=error_rate,
+        error_status=error_status,
+        reset_rate=reset_rate,
+        malformed_rate=malformed_rate,
+        stall_rate=stall_rate,
+        stall_s=stall_s,
+        seed=seed,
+    )
+    try:
+        config.validate()
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    console.print(
+        f"mock server on http://{host}:{port}  model {model}, TTFT {ttft_ms:g} ms, "
+        f"ITL {itl_ms:g} ms, max-num-seqs {max_num_seqs}  (Ctrl-C stops)"
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever(config, host, port))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("bench")(bench)
+    app.command("mock-server")(mock_server)

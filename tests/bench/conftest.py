@@ -1,0 +1,40 @@
+"""Shared harness: a mock OpenAI-compatible server on 127.0.0.1 (ephemeral port) per test."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
+
+import pytest
+
+from graviton_llm.bench.client import BenchConfig, BenchResult, run_benchmark
+from graviton_llm.bench.mock_server import MockConfig, RunningMock, mock_in_thread
+
+
+@pytest.fixture(autouse=True)
+def _quick_gil_handoff() -> Iterator[None]:
+    """The mock runs in a thread of the test process. With the default 5 ms GIL switch
+    interval, a token the server thread is ready to write can wait up to 5 ms for the client
+    thread to yield: that is test-harness jitter, not client error. A separate-process mock
+    (the benchmark script) has no such coupling."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(0.0001)
+    yield
+    sys.setswitchinterval(previous)
+
+
+@pytest.fixture
+def mock_server() -> Iterator[Callable[..., RunningMock]]:
+    """Factory: ``mock_server(ttft_s=..., itl_s=...)`` starts a mock, stopped after the test."""
+    with ExitStack() as stack:
+
+        def start(**config: object) -> RunningMock:
+            return stack.enter_context(mock_in_thread(MockConfig(**config)))  # type: ignore[arg-type]
+
+        yield start
+
+
+def run(config: BenchConfig) -> BenchResult:
+    return asyncio.run(run_benchmark(config))

@@ -1,0 +1,83 @@
+"""The commands a user types: bench writes its files, --compare reads them, prices resolve."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from typer.testing import CliRunner
+
+from graviton_llm import catalog
+from graviton_llm.cli import app
+
+runner = CliRunner()
+
+
+def bench(*args: str):
+    return runner.invoke(app, ["bench", *args], catch_exceptions=False)
+
+
+def test_bench_writes_json_csv_and_png_and_prices_the_tokens(mock_server, tmp_path):
+    mock = mock_server(ttft_s=0.005, itl_s=0.001)
+    out = tmp_path / "run"
+    result = bench(
+        "--url", mock.url, "--concurrency", "4", "--num-requests", "12", "--output-len", "8",
+        "--input-len", "16", "--slo-ttft-ms", "500", "--instance-type", "inf2.xlarge",
+        "--out", str(out), "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "output token throughput" in result.output
+    data = json.loads((out / "bench.json").read_text())
+    metrics = data["metrics"]
+    assert metrics["completed"] == 12 and metrics["output_tokens"] == 96
+    assert metrics["price_per_hour"] == catalog.on_demand_price("inf2.xlarge")
+    assert metrics["cost_per_million_output_tokens"] > 0
+    assert metrics["good_requests"] == 12
+    assert data["meta"]["concurrency"] == 4
+    assert len(data["records"]) == 12
+    rows = list(csv.DictReader((out / "records.csv").open()))
+    assert len(rows) == 12 and rows[0]["output_tokens"] == "8"
+    assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_price_per_hour_overrides_the_catalog(mock_server, tmp_path):
+    mock = mock_server(ttft_s=0.001, itl_s=0.0)
+    result = bench(
+        "--url", mock.url, "--num-requests", "2", "--output-len", "4", "--no-plot",
+        "--instance-type", "inf2.xlarge", "--price-per-hour", "3.6",
+        "--out", str(tmp_path), "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "bench.json").read_text())["metrics"]["price_per_hour"] == 3.6
+
+
+def test_unpriced_instance_type_is_refused_by_name():
+    result = bench("--url", "http://127.0.0.1:9", "--instance-type", "trn2.48xlarge")
+    assert result.exit_code == 2
+    assert "--instance-type trn2.48xlarge" in result.output
+
+
+def test_compare_shows_both_runs_side_by_side(mock_server, tmp_path):
+    mock = mock_server(ttft_s=0.005, itl_s=0.001)
+    for name, concurrency in (("a", "1"), ("b", "4")):
+        result = bench(
+            "--url", mock.url, "--concurrency", concurrency, "--num-requests", "8",
+            "--output-len", "4", "--no-plot", "--out", str(tmp_path / name), "--no-progress",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    result = bench("--compare", str(tmp_path / "a/bench.json"), str(tmp_path / "b/bench.json"))
+    assert result.exit_code == 0, result.output
+    assert "output throughput" in result.output
+    assert "concurrency 1" in result.output and "concurrency 4" in result.output
+
+
+def test_compare_refuses_a_file_that_is_not_a_bench_result(tmp_path):
+    other = tmp_path / "x.json"
+    other.write_text("{}")
+    result = bench("--compare", str(other), str(other))
+    assert result.exit_code == 2 and "not a graviton-llm bench result" in result.output
+
+
+def test_mock_server_refuses_impossible_fault_rates():
+    result = runner.invoke(app, ["mock-server", "--error-rate", "0.7", "--reset-rate", "0.7"])
+    assert result.exit_code == 2 and "add up" in result.output

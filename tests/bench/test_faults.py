@@ -1,0 +1,100 @@
+"""Failures: each injected fault is counted once, in its kind, and the run always ends."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+from conftest import run
+
+from graviton_llm.bench.client import BenchConfig
+from graviton_llm.bench.metrics import compute_metrics
+from graviton_llm.bench.workload import LengthSpec
+
+
+def config(url: str, **overrides) -> BenchConfig:
+    base = {
+        "url": url,
+        "input_len": LengthSpec(8, 8),
+        "output_len": LengthSpec(6, 6),
+        "timeout_s": 10.0,
+    }
+    return BenchConfig(**(base | overrides))
+
+
+@pytest.mark.parametrize("endpoint", ["completions", "chat"])
+def test_each_injected_fault_is_counted_once_in_its_kind(mock_server, endpoint):
+    mock = mock_server(
+        ttft_s=0.002,
+        itl_s=0.001,
+        error_rate=0.15,
+        error_status=503,
+        reset_rate=0.15,
+        malformed_rate=0.15,
+        seed=11,
+    )
+    result = run(config(mock.url, endpoint=endpoint, concurrency=6, num_requests=80))
+    metrics = compute_metrics(result.records)
+    injected = mock.injected()
+
+    assert min(injected["http_error"], injected["reset"], injected["malformed"]) > 0
+    expected = {
+        "http_503": injected["http_error"],
+        "connection": injected["reset"],
+        "malformed_stream": injected["malformed"],
+    }
+    assert metrics.errors == expected
+    assert metrics.failed == sum(expected.values())
+    assert metrics.completed == 80 - metrics.failed
+    # Output tokens come only from answers that completed.
+    assert metrics.output_tokens == 6 * metrics.completed
+
+
+def test_a_stalled_stream_ends_at_the_timeout_as_a_timeout(mock_server):
+    mock = mock_server(ttft_s=0.001, itl_s=0.001, stall_rate=1.0)
+    start = time.perf_counter()
+    result = run(config(mock.url, concurrency=4, num_requests=4, timeout_s=0.3))
+    elapsed = time.perf_counter() - start
+    metrics = compute_metrics(result.records)
+    assert metrics.errors == {"timeout": 4}
+    assert mock.injected()["stall"] == 4
+    assert elapsed < 0.3 + 0.5
+
+
+def test_a_server_that_never_answers_ends_the_run_at_the_timeout():
+    # The kernel completes the TCP handshake on a listening socket; nothing ever replies.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        start = time.perf_counter()
+        result = run(config(url, model="m", concurrency=3, num_requests=3, timeout_s=0.3))
+        elapsed = time.perf_counter() - start
+    assert compute_metrics(result.records).errors == {"timeout": 3}
+    assert elapsed < 0.3 + 0.5
+
+
+def test_model_lookup_on_a_silent_server_fails_with_a_hint_not_a_hang():
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(ConnectionError, match="--model"):
+            run(config(url, concurrency=1, num_requests=1, timeout_s=0.2))
+
+
+def test_refused_connections_are_connection_errors():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run(config(f"http://127.0.0.1:{port}", model="m", concurrency=2, num_requests=4))
+    assert compute_metrics(result.records).errors == {"connection": 4}
+
+
+def test_impossible_configs_are_refused_with_every_problem_named():
+    with pytest.raises(ValueError) as error:
+        run(BenchConfig(url="http://127.0.0.1:1", concurrency=0, timeout_s=0))
+    message = str(error.value)
+    for field in ("concurrency=0", "num_requests / duration_s", "timeout_s=0"):
+        assert field in message
