@@ -167,13 +167,19 @@ class Sandbox:
         }
         return env | extra
 
-    def run(self, args: NeuronServingClusterArgs, timeout: float = 30, **extra: str) -> Run:
+    def run(
+        self,
+        args: NeuronServingClusterArgs,
+        timeout: float = 30,
+        env: dict[str, str] | None = None,
+        **extra: str,
+    ) -> Run:
         self.script.write_text(render_user_data(args))
         self.record.unlink(missing_ok=True)
         started = time.monotonic()
         done = subprocess.run(
             ["bash", str(self.script)],
-            env=self.env(**extra),
+            env=env if env is not None else self.env(**extra),
             capture_output=True,
             text=True,
             timeout=timeout,

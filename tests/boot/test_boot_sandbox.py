@@ -5,6 +5,8 @@ accelerator. Every run is bounded (Sandbox.run's subprocess timeout)."""
 from __future__ import annotations
 
 import hashlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sandbox import VLLM_UNIT, WEIGHTS
 
@@ -233,3 +235,46 @@ def test_a_missing_api_key_parameter_stops_the_boot_naming_the_parameter(sandbox
     assert "cannot read the API key from SSM parameter /llm/test/missing" in run.output
     assert "FAILED in step 'start-services': cannot start graviton-llm-vllm.service" in run.output
     assert _containers(run) == []
+
+
+def test_without_a_configured_region_the_node_reads_it_from_imdsv2(sandbox):
+    """The AWS CLI takes credentials from instance metadata but not the region: the script
+    must find it itself, with an IMDSv2 token (the launch template requires IMDSv2)."""
+    token = "imds-token-123"
+    seen: list[tuple[str, str]] = []
+
+    class Imds(BaseHTTPRequestHandler):
+        def log_message(self, format, *args):
+            pass
+
+        def _send(self, status: int, body: str) -> None:
+            seen.append((self.command, self.path))
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def do_PUT(self):
+            ok = self.path == "/latest/api/token"
+            self._send(200 if ok else 404, token if ok else "")
+
+        def do_GET(self):
+            authorized = self.headers.get("X-aws-ec2-metadata-token") == token
+            ok = self.path == "/latest/meta-data/placement/region" and authorized
+            self._send(200 if ok else 401, "eu-north-1" if ok else "")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Imds)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        env = sandbox.env(GRAVITON_LLM_IMDS_URL=f"http://127.0.0.1:{server.server_port}")
+        del env["AWS_DEFAULT_REGION"]
+        # No Neuron device: the boot stops right after the region step.
+        run = sandbox.run(sandbox.args(), env=env)
+    finally:
+        server.shutdown()
+
+    assert seen == [("PUT", "/latest/api/token"), ("GET", "/latest/meta-data/placement/region")]
+    aws_env = sandbox.root / "opt/graviton-llm/etc/aws.env"
+    assert aws_env.read_text() == "AWS_DEFAULT_REGION=eu-north-1\n"
+    assert "step 'check-accelerator'" in run.output
