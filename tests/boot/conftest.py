@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sandbox import MotoServer, Sandbox
+from sandbox import SCENARIOS, MotoServer, Run, Sandbox
 
 _buckets = itertools.count()
 
@@ -36,18 +38,41 @@ def sandbox(tmp_path, moto) -> Iterator[Sandbox]:
         yield box
 
 
-@pytest.fixture(scope="module")
-def booted(tmp_path_factory, moto) -> Iterator[SimpleNamespace]:
+class _Scenarios:
+    """Every registered scenario started at once on first use; `[name]` waits for one."""
+
+    def __init__(self, tmp_path_factory, moto: MotoServer) -> None:
+        self._tmp, self._moto = tmp_path_factory, moto
+        self._futures: dict[str, Future] = {}
+        self._boxes: list[Sandbox] = []
+        self._pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
+
+    def _start(self) -> None:
+        for name, setup in SCENARIOS.items():
+            box = Sandbox(self._tmp.mktemp(name[:40]), self._moto, f"weights-{next(_buckets)}")
+            self._moto.client("s3").create_bucket(Bucket=box.bucket)
+            self._boxes.append(box)
+            self._futures[name] = self._pool.submit(lambda s=setup, b=box: (b, s(b)))
+
+    def __getitem__(self, name: str) -> tuple[Sandbox, Run]:
+        if not self._futures:
+            self._start()
+        return self._futures[name].result(timeout=120)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        for box in self._boxes:
+            box.stop()
+
+
+@pytest.fixture(scope="session")
+def scenarios(tmp_path_factory, moto) -> Iterator[_Scenarios]:
+    runner = _Scenarios(tmp_path_factory, moto)
+    yield runner
+    runner.close()
+
+
+@pytest.fixture
+def booted(scenarios) -> SimpleNamespace:
     """One inf2.8xlarge node booted from scratch, then its boot script run a second time."""
-    with _sandbox(tmp_path_factory.mktemp("booted"), moto) as box:
-        box.upload_weights("llama/")
-        box.neuron_devices(1)  # inf2.8xlarge: one Inferentia2 chip
-        args = box.args()
-        # The engine reports healthy before it can complete (as vLLM does while warming up).
-        first = box.run(args, FAKE_VLLM_HEALTHY_AFTER="0.3", FAKE_VLLM_COMPLETE_AFTER="0.6")
-        events = box.server_events()
-        weights = box.model_files()
-        second = box.run(args) if first.returncode == 0 else None
-        yield SimpleNamespace(
-            sandbox=box, args=args, first=first, second=second, events=events, weights=weights
-        )
+    return scenarios["booted"][1]

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+# Fault scenarios are independent (own root, bucket, ports): conftest's `scenarios` fixture
+# runs them all at once, in threads, and each test waits for its own.
+SCENARIOS: dict[str, Callable[[Sandbox], Any]] = {}
+
+
+def scenario(setup: Callable[[Sandbox], Any]) -> Callable[[Sandbox], Any]:
+    SCENARIOS[setup.__name__] = setup
+    return setup
+
+
 class MotoServer:
     """`moto_server` on 127.0.0.1 with an ephemeral port."""
 
@@ -62,7 +73,8 @@ class MotoServer:
         raise RuntimeError(f"moto_server did not start: {log.read_text()}")
 
     def client(self, service: str) -> Any:
-        return boto3.client(
+        # A session per client: boto3's default session is not safe across threads.
+        return boto3.session.Session().client(
             service,
             endpoint_url=self.endpoint,
             region_name="us-east-1",
@@ -107,6 +119,7 @@ class Sandbox:
         self.port = free_port()
         self.metrics_port = free_port()
         self.script = tmp / "user-data.sh"
+        self.last_args: NeuronServingClusterArgs | None = None
 
     def _wrapper(self, path: Path, command: str) -> None:
         path.write_text(f'#!/bin/sh\nexec "{sys.executable}" {command} "$@"\n')
@@ -174,6 +187,7 @@ class Sandbox:
         env: dict[str, str] | None = None,
         **extra: str,
     ) -> Run:
+        self.last_args = args
         self.script.write_text(render_user_data(args))
         self.record.unlink(missing_ok=True)
         started = time.monotonic()

@@ -7,13 +7,29 @@ from __future__ import annotations
 import hashlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
-from sandbox import VLLM_UNIT, WEIGHTS
+from sandbox import VLLM_UNIT, WEIGHTS, Run, Sandbox, scenario
 
 from graviton_llm import render_user_data
 from graviton_llm.userdata import container_argv, readiness_timeout_seconds
 
 MODEL = "opt/graviton-llm/model"
+API_KEY = "sk-test-0123456789abcdef"
+
+
+@scenario
+def booted(box: Sandbox) -> SimpleNamespace:
+    box.upload_weights("llama/")
+    box.neuron_devices(1)  # inf2.8xlarge: one Inferentia2 chip
+    args = box.args()
+    # The engine reports healthy before it can complete (as vLLM does while warming up).
+    first = box.run(args, FAKE_VLLM_HEALTHY_AFTER="0.3", FAKE_VLLM_COMPLETE_AFTER="0.6")
+    events, weights = box.server_events(), box.model_files()
+    second = box.run(args) if first.returncode == 0 else None
+    return SimpleNamespace(
+        sandbox=box, args=args, first=first, second=second, events=events, weights=weights
+    )
 
 
 def _s3_calls(run) -> list[list[str]]:
@@ -81,11 +97,95 @@ def test_a_second_run_is_idempotent_and_downloads_nothing(booted):
     assert _containers(again) == []
 
 
-def test_s3_failing_the_first_times_is_retried_then_succeeds(sandbox):
-    sandbox.upload_weights("llama/")
-    sandbox.neuron_devices(1)
+# ---- faults and options: independent scenarios, run concurrently (see conftest.scenarios) ----
+
+
+@scenario
+def s3_failing_the_first_times_is_retried_then_succeeds(box: Sandbox) -> Run:
+    box.upload_weights("llama/")
+    box.neuron_devices(1)
     # The first two S3 calls hit a port where nothing listens; 3 attempts are allowed.
-    run = sandbox.run(sandbox.args(), GLT_AWS_FAIL_S3="2")
+    return box.run(box.args(), GLT_AWS_FAIL_S3="2")
+
+
+@scenario
+def s3_failing_every_time_gives_up_after_the_attempts_with_a_clear_message(box: Sandbox) -> Run:
+    box.upload_weights("llama/")
+    box.neuron_devices(1)
+    return box.run(box.args(), GLT_AWS_FAIL_S3="99", GRAVITON_LLM_ATTEMPTS="2")
+
+
+@scenario
+def an_empty_weights_prefix_fails_fast_without_retries(box: Sandbox) -> Run:
+    box.neuron_devices(1)
+    return box.run(box.args())  # nothing uploaded under llama/
+
+
+@scenario
+def a_missing_bucket_fails_fast_without_retries(box: Sandbox) -> Run:
+    box.neuron_devices(1)
+    return box.run(box.args(model={"weights_uri": "s3://no-such-bucket-here/llama/"}))
+
+
+@scenario
+def a_prefix_without_config_json_is_refused_before_downloading(box: Sandbox) -> Run:
+    box.upload_weights("llama/", {k: v for k, v in WEIGHTS.items() if k != "config.json"})
+    box.neuron_devices(1)
+    return box.run(box.args())
+
+
+@scenario
+def an_incomplete_download_fails_and_is_not_marked_complete(box: Sandbox) -> Run:
+    box.upload_weights("llama/")
+    box.neuron_devices(1)
+    return box.run(box.args(), GLT_AWS_DROP_FILE="1")
+
+
+@scenario
+def a_server_that_never_becomes_healthy_gives_up_after_the_timeout(box: Sandbox) -> Run:
+    box.seed_weights()
+    box.neuron_devices(1)
+    # The script waits the derived timeout (20 min for this model); the test shrinks it.
+    return box.run(
+        box.args(), FAKE_VLLM_HEALTHY_AFTER="never", GRAVITON_LLM_READY_TIMEOUT_SECONDS="2"
+    )
+
+
+@scenario
+def a_crashing_server_fails_the_gate_at_once_not_after_the_timeout(box: Sandbox) -> Run:
+    box.seed_weights()
+    box.neuron_devices(1)
+    return box.run(box.args(), FAKE_VLLM_EXIT="1")  # READY timeout stays 20 min
+
+
+@scenario
+def a_node_without_its_neuron_devices_fails_before_downloading(box: Sandbox) -> Run:
+    box.upload_weights("llama/")
+    return box.run(box.args(instance_type="inf2.24xlarge"))  # no /dev/neuron* at all
+
+
+@scenario
+def api_key_from_ssm_reaches_vllm_and_the_probe_and_no_command_line_or_log(box: Sandbox) -> Run:
+    box.moto.client("ssm").put_parameter(
+        Name="/llm/test/api-key", Value=API_KEY, Type="SecureString", Overwrite=True
+    )
+    box.seed_weights()
+    # Graviton: the CPU path, which needs no Neuron device.
+    args = box.args(
+        instance_type="r8g.16xlarge", max_num_seqs=32, api_key_ssm_parameter="/llm/test/api-key"
+    )
+    return box.run(args)
+
+
+@scenario
+def a_missing_api_key_parameter_stops_the_boot_naming_the_parameter(box: Sandbox) -> Run:
+    box.seed_weights()
+    args = box.args(instance_type="r8g.16xlarge", api_key_ssm_parameter="/llm/test/missing")
+    return box.run(args)
+
+
+def test_s3_failing_the_first_times_is_retried_then_succeeds(scenarios):
+    sandbox, run = scenarios["s3_failing_the_first_times_is_retried_then_succeeds"]
 
     assert run.returncode == 0, run.output
     assert "attempt 1/3 failed" in run.output and "attempt 2/3 failed" in run.output
@@ -93,10 +193,10 @@ def test_s3_failing_the_first_times_is_retried_then_succeeds(sandbox):
     assert sandbox.model_files() == WEIGHTS
 
 
-def test_s3_failing_every_time_gives_up_after_the_attempts_with_a_clear_message(sandbox):
-    sandbox.upload_weights("llama/")
-    sandbox.neuron_devices(1)
-    run = sandbox.run(sandbox.args(), GLT_AWS_FAIL_S3="99", GRAVITON_LLM_ATTEMPTS="2")
+def test_s3_failing_every_time_gives_up_after_the_attempts_with_a_clear_message(scenarios):
+    _sandbox, run = scenarios[
+        "s3_failing_every_time_gives_up_after_the_attempts_with_a_clear_message"
+    ]
 
     assert run.returncode != 0
     assert len(_s3_calls(run)) == 2 and "attempt 1/2 failed" in run.output
@@ -104,9 +204,8 @@ def test_s3_failing_every_time_gives_up_after_the_attempts_with_a_clear_message(
     assert _containers(run) == []
 
 
-def test_an_empty_weights_prefix_fails_fast_without_retries(sandbox):
-    sandbox.neuron_devices(1)
-    run = sandbox.run(sandbox.args())  # nothing uploaded under llama/
+def test_an_empty_weights_prefix_fails_fast_without_retries(scenarios):
+    sandbox, run = scenarios["an_empty_weights_prefix_fails_fast_without_retries"]
 
     assert run.returncode != 0
     assert f"no objects under s3://{sandbox.bucket}/llama/" in run.output
@@ -115,9 +214,8 @@ def test_an_empty_weights_prefix_fails_fast_without_retries(sandbox):
     assert _containers(run) == []
 
 
-def test_a_missing_bucket_fails_fast_without_retries(sandbox):
-    sandbox.neuron_devices(1)
-    run = sandbox.run(sandbox.args(model={"weights_uri": "s3://no-such-bucket-here/llama/"}))
+def test_a_missing_bucket_fails_fast_without_retries(scenarios):
+    _sandbox, run = scenarios["a_missing_bucket_fails_fast_without_retries"]
 
     assert run.returncode != 0
     assert "NoSuchBucket" in run.output
@@ -125,20 +223,16 @@ def test_a_missing_bucket_fails_fast_without_retries(sandbox):
     assert len(_s3_calls(run)) == 1
 
 
-def test_a_prefix_without_config_json_is_refused_before_downloading(sandbox):
-    sandbox.upload_weights("llama/", {k: v for k, v in WEIGHTS.items() if k != "config.json"})
-    sandbox.neuron_devices(1)
-    run = sandbox.run(sandbox.args())
+def test_a_prefix_without_config_json_is_refused_before_downloading(scenarios):
+    _sandbox, run = scenarios["a_prefix_without_config_json_is_refused_before_downloading"]
 
     assert run.returncode != 0
     assert "no config.json directly under" in run.output
     assert [a[:2] for a in _s3_calls(run)] == [["s3api", "list-objects-v2"]]
 
 
-def test_an_incomplete_download_fails_and_is_not_marked_complete(sandbox):
-    sandbox.upload_weights("llama/")
-    sandbox.neuron_devices(1)
-    run = sandbox.run(sandbox.args(), GLT_AWS_DROP_FILE="1")
+def test_an_incomplete_download_fails_and_is_not_marked_complete(scenarios):
+    sandbox, run = scenarios["an_incomplete_download_fails_and_is_not_marked_complete"]
 
     assert run.returncode != 0
     assert "weights incomplete: expected 5 " in run.output and "found 4 " in run.output
@@ -146,14 +240,10 @@ def test_an_incomplete_download_fails_and_is_not_marked_complete(sandbox):
     assert _containers(run) == []
 
 
-def test_a_server_that_never_becomes_healthy_gives_up_after_the_timeout(sandbox):
-    sandbox.seed_weights()
-    sandbox.neuron_devices(1)
-    args = sandbox.args()
-    # The script waits the derived timeout (20 min for this model); the test shrinks it.
-    derived = readiness_timeout_seconds(args)
-    assert f"readonly READY_TIMEOUT_SECONDS={derived}" in render_user_data(args)
-    run = sandbox.run(args, FAKE_VLLM_HEALTHY_AFTER="never", GRAVITON_LLM_READY_TIMEOUT_SECONDS="2")
+def test_a_server_that_never_becomes_healthy_gives_up_after_the_timeout(scenarios):
+    sandbox, run = scenarios["a_server_that_never_becomes_healthy_gives_up_after_the_timeout"]
+    derived = readiness_timeout_seconds(sandbox.last_args)
+    assert f"readonly READY_TIMEOUT_SECONDS={derived}" in render_user_data(sandbox.last_args)
 
     assert run.returncode != 0
     assert "FAILED in step 'wait-ready': vLLM not ready after 2s" in run.output
@@ -163,36 +253,27 @@ def test_a_server_that_never_becomes_healthy_gives_up_after_the_timeout(sandbox)
     assert set(_requests(sandbox.server_events())) == {("/health", 503)}
 
 
-def test_a_crashing_server_fails_the_gate_at_once_not_after_the_timeout(sandbox):
-    sandbox.seed_weights()
-    sandbox.neuron_devices(1)
-    run = sandbox.run(sandbox.args(), FAKE_VLLM_EXIT="1")  # READY timeout stays 20 min
+def test_a_crashing_server_fails_the_gate_at_once_not_after_the_timeout(scenarios):
+    _sandbox, run = scenarios["a_crashing_server_fails_the_gate_at_once_not_after_the_timeout"]
 
     assert run.returncode != 0
     assert f"{VLLM_UNIT} failed (it stopped restarting)" in run.output
     assert run.seconds < 15
 
 
-def test_a_node_without_its_neuron_devices_fails_before_downloading(sandbox):
-    sandbox.upload_weights("llama/")
-    run = sandbox.run(sandbox.args(instance_type="inf2.24xlarge"))  # no /dev/neuron* at all
+def test_a_node_without_its_neuron_devices_fails_before_downloading(scenarios):
+    _sandbox, run = scenarios["a_node_without_its_neuron_devices_fails_before_downloading"]
 
     assert run.returncode != 0
     assert "expected 6 Neuron devices (/dev/neuron0..5), found 0" in run.output
     assert _s3_calls(run) == []
 
 
-def test_api_key_from_ssm_reaches_vllm_and_the_probe_and_no_command_line_or_log(sandbox):
-    key = "sk-test-0123456789abcdef"
-    sandbox.moto.client("ssm").put_parameter(
-        Name="/llm/test/api-key", Value=key, Type="SecureString", Overwrite=True
-    )
-    sandbox.seed_weights()
-    # Graviton: the CPU path, which needs no Neuron device.
-    args = sandbox.args(
-        instance_type="r8g.16xlarge", max_num_seqs=32, api_key_ssm_parameter="/llm/test/api-key"
-    )
-    run = sandbox.run(args)
+def test_api_key_from_ssm_reaches_vllm_and_the_probe_and_no_command_line_or_log(scenarios):
+    sandbox, run = scenarios[
+        "api_key_from_ssm_reaches_vllm_and_the_probe_and_no_command_line_or_log"
+    ]
+    key, args = API_KEY, sandbox.last_args
 
     assert run.returncode == 0, run.output
     assert run.argv("neuron-ls") == []
@@ -226,10 +307,8 @@ def test_api_key_from_ssm_reaches_vllm_and_the_probe_and_no_command_line_or_log(
     assert run.argv("docker").count(container_argv(args)[1:]) == 1
 
 
-def test_a_missing_api_key_parameter_stops_the_boot_naming_the_parameter(sandbox):
-    sandbox.seed_weights()
-    args = sandbox.args(instance_type="r8g.16xlarge", api_key_ssm_parameter="/llm/test/missing")
-    run = sandbox.run(args)
+def test_a_missing_api_key_parameter_stops_the_boot_naming_the_parameter(scenarios):
+    _sandbox, run = scenarios["a_missing_api_key_parameter_stops_the_boot_naming_the_parameter"]
 
     assert run.returncode != 0
     assert "ParameterNotFound" in run.output
