@@ -266,7 +266,7 @@ def _container_entrypoint(args: NeuronServingClusterArgs) -> list[str]:
 
 def _runner_script(args: NeuronServingClusterArgs, command: ServeCommand) -> str:
     """The foreground `docker run` that the systemd unit supervises."""
-    docker_run = [*container_argv(args, command)]
+    docker_run = container_argv(args, command)
     lines = " \\\n  ".join(" ".join(map(shlex.quote, group)) for group in _flag_groups(docker_run))
     return (
         "#!/bin/bash\n"

@@ -157,7 +157,8 @@ report_exit() {
 }
 trap report_exit EXIT
 
-# retry N CMD...: run CMD up to N times with exponential backoff. Errors that no retry can fix
+# retry N CMD...: run CMD up to N times with exponential backoff (messages on stderr, so
+# `x="$(retry ...)"` captures only the output). Errors that no retry can fix
 # (a missing bucket or parameter, access denied) end the retries at once, with status 2.
 retry() {
   local attempts="$1" n=1 err
