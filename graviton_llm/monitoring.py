@@ -94,7 +94,7 @@ def cloudwatch_agent_config(neuron: bool) -> dict[str, Any]:
 
 
 def cloudwatch_agent_config_json(neuron: bool) -> str:
-    return json.dumps(cloudwatch_agent_config(neuron), indent=2)
+    return json.dumps(cloudwatch_agent_config(neuron), separators=(",", ":"))
 
 
 class Ref(enum.Enum):

@@ -22,7 +22,12 @@ from .reserved_capacity import ReservedCapacity
 from .serving_monitoring import ServingMonitoring, ServingMonitoringArgs, alarm_name
 from .serving_security import ServingSecurity
 from .tagging import merged_tags
-from .userdata import LIFECYCLE_HOOK_NAME, readiness_timeout_seconds, render_user_data
+from .userdata import (
+    LIFECYCLE_HOOK_NAME,
+    compress_user_data,
+    readiness_timeout_seconds,
+    render_user_data,
+)
 from .validation import Problem, raise_if_problems, region_problems
 from .weights_bucket_access import WeightsBucketAccess
 
@@ -207,7 +212,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 )
             ],
             monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
-            user_data=base64.b64encode(self.user_data.encode()).decode(),
+            user_data=base64.b64encode(compress_user_data(self.user_data)).decode(),
             tag_specifications=[
                 aws.ec2.LaunchTemplateTagSpecificationArgs(
                     resource_type=kind, tags={**tags, "Name": f"{name}-node"}

@@ -8,6 +8,7 @@ Graviton). The common steps (weights, image, systemd units, readiness gate) live
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
@@ -20,6 +21,7 @@ from . import images, monitoring
 from .catalog import DTYPE_BYTES, GIB
 from .config import NeuronServingClusterArgs
 from .sizing import predict_cold_start
+from .validation import parse_s3_uri
 
 # Paths on the node. The container sees the model read-only at MODEL_MOUNT.
 APP_DIR = "/opt/graviton-llm"
@@ -31,15 +33,29 @@ CONTAINER_NAME = "graviton-llm-vllm"
 VLLM_UNIT = "graviton-llm-vllm.service"
 METRICS_UNIT = "graviton-llm-metrics.service"
 RELEASE_UNIT = "graviton-llm-release.service"
+RELEASE_SCRIPT = f"{APP_DIR}/bin/release-node"
 # The ASG's launch lifecycle hook that each node completes once it serves.
 LIFECYCLE_HOOK_NAME = "graviton-llm-boot"
 CLOUDWATCH_DIR = "/opt/aws/amazon-cloudwatch-agent/etc"
+RUNNER = f"{APP_DIR}/bin/run-vllm"
+FETCH_API_KEY = f"{APP_DIR}/bin/fetch-api-key"
+# Region for the AWS CLI: the CLI takes credentials from instance metadata but not the region
+# (boto/boto3#375, aws/aws-cli#486), so the boot script resolves it once and writes it here.
+AWS_ENV_FILE = f"{APP_DIR}/etc/aws.env"
+# The API key lives only on tmpfs (/run), root-only; the container sees it read-only.
+API_KEY_FILE = "/run/graviton-llm/api-key"
+API_KEY_MOUNT = "/run/secrets/vllm-api-key"
+
+# "User data is limited to 16 KB, in raw form, before it is base64-encoded" (EC2 User Guide,
+# "Work with instance user data").
+USER_DATA_LIMIT_BYTES = 16 * 1024
 
 # vllm-neuron (NxDI-based) recommends a paged-attention block of 32 or 16 (Neuron docs, "vLLM
 # User Guide for NxD Inference", prefix caching row).
 NEURON_BLOCK_SIZE = 32
 # Pinned node metrics exporter for the CPU path (Prometheus node_exporter).
 NODE_EXPORTER_IMAGE = "quay.io/prometheus/node-exporter:v1.9.1"
+NODE_EXPORTER_CONTAINER = "graviton-llm-node-exporter"
 NEURON_MONITOR_PROMETHEUS = "/opt/aws/neuron/bin/neuron-monitor-prometheus.py"
 
 
@@ -51,7 +67,7 @@ class ServeCommand:
     env: dict[str, str]
     vllm_args: list[str]
     metrics_exec: str
-    extra_notes: list[str] = field(default_factory=list)
+    metrics_pre: list[str] = field(default_factory=list)
 
 
 def num_gpu_blocks_override(args: NeuronServingClusterArgs) -> int:
@@ -214,8 +230,11 @@ def _cpu(args: NeuronServingClusterArgs) -> ServeCommand:
             "VLLM_CPU_OMP_THREADS_BIND": "auto",
         },
         vllm_args=_common_vllm_args(args),
+        # A container left over from a crash would block the name: remove it first ("-": a
+        # missing one is fine).
+        metrics_pre=[f"-/usr/bin/docker rm -f {NODE_EXPORTER_CONTAINER}"],
         metrics_exec=(
-            "/usr/bin/docker run --rm --name graviton-llm-node-exporter --net=host --pid=host "
+            f"/usr/bin/docker run --rm --name {NODE_EXPORTER_CONTAINER} --net=host --pid=host "
             f"-v /:/host:ro,rslave {NODE_EXPORTER_IMAGE} --path.rootfs=/host "
             f"--web.listen-address=:{args.metrics_port}"
         ),
@@ -235,9 +254,44 @@ def serve_command(args: NeuronServingClusterArgs) -> ServeCommand:
             assert_never(stack)
 
 
+def _container_entrypoint(args: NeuronServingClusterArgs) -> list[str]:
+    """`--entrypoint` and the words before the vLLM arguments.
+
+    With an API key, a shell reads the key from a root-only file mounted read-only and exports
+    it as VLLM_API_KEY, which vLLM's API server uses exactly like `--api-key` (the flag wins when
+    both are set: vllm/entrypoints/openai/api_server.py, "Ensure --api-key option from CLI takes
+    precedence over VLLM_API_KEY"; the variable is defined in vllm/envs.py, "API key for vLLM API
+    server"). Passed this way the key is in neither `ps` (argv) nor `docker inspect` (Config.Env,
+    which `--env`/`--env-file` values would land in): both show only the file's path.
+    """
+    if args.api_key_ssm_parameter is None:
+        return ["--entrypoint", "vllm", args.image or ""]
+    export_key = f'VLLM_API_KEY="$(cat {API_KEY_MOUNT})" && export VLLM_API_KEY && exec vllm "$@"'
+    return ["--entrypoint", "/bin/sh", args.image or "", "-c", export_key, "vllm"]
+
+
 def _runner_script(args: NeuronServingClusterArgs, command: ServeCommand) -> str:
     """The foreground `docker run` that the systemd unit supervises."""
-    docker_run = [
+    docker_run = container_argv(args, command)
+    lines = " \\\n  ".join(" ".join(map(shlex.quote, group)) for group in _flag_groups(docker_run))
+    return (
+        "#!/bin/bash\n"
+        "# Runs the vLLM container in the foreground for systemd (rendered by graviton-llm).\n"
+        "set -euo pipefail\n"
+        f"docker rm -f {CONTAINER_NAME} >/dev/null 2>&1 || true\n"
+        f"exec {lines}\n"
+    )
+
+
+def container_argv(
+    args: NeuronServingClusterArgs, command: ServeCommand | None = None
+) -> list[str]:
+    """The exact `docker run ...` command line a node runs for this cluster."""
+    command = command or serve_command(args)
+    secrets: list[str] = []
+    if args.api_key_ssm_parameter is not None:
+        secrets = ["-v", f"{API_KEY_FILE}:{API_KEY_MOUNT}:ro"]
+    return [
         "docker",
         "run",
         "--rm",
@@ -249,23 +303,14 @@ def _runner_script(args: NeuronServingClusterArgs, command: ServeCommand) -> str
         f"{args.port}:{args.port}",
         "-v",
         f"{MODEL_DIR}:{MODEL_MOUNT}:ro",
+        *secrets,
         "--ulimit",
         "nofile=1048576:1048576",
         *command.docker_options,
         *(f"--env={key}={value}" for key, value in sorted(command.env.items())),
-        "--entrypoint",
-        "vllm",
-        args.image or "",
+        *_container_entrypoint(args),
         *command.vllm_args,
     ]
-    lines = " \\\n  ".join(" ".join(map(shlex.quote, group)) for group in _flag_groups(docker_run))
-    return (
-        "#!/bin/bash\n"
-        "# Runs the vLLM container in the foreground for systemd (rendered by graviton-llm).\n"
-        "set -euo pipefail\n"
-        f"docker rm -f {CONTAINER_NAME} >/dev/null 2>&1 || true\n"
-        f"exec {lines}\n"
-    )
 
 
 def _flag_groups(argv: list[str]) -> list[list[str]]:
@@ -284,24 +329,73 @@ def _flag_groups(argv: list[str]) -> list[list[str]]:
     return groups
 
 
-def _vllm_unit() -> str:
+def _fetch_api_key_script(parameter: str) -> str:
+    """ExecStartPre of the vLLM unit: the API key from SSM Parameter Store into a root-only file
+    on tmpfs (/run), read again at every (re)start so a rotated key needs only a restart."""
+    return f"""#!/bin/bash
+# Reads the vLLM API key (SSM SecureString) into a root-only file (rendered by graviton-llm).
+set -euo pipefail
+readonly ROOT="${{GRAVITON_LLM_ROOT:-}}"
+readonly PARAMETER={shlex.quote(parameter)}
+readonly KEY_FILE="${{ROOT}}{API_KEY_FILE}"
+umask 077
+mkdir -p "$(dirname "$KEY_FILE")"
+tmp="$(mktemp "${{KEY_FILE}}.XXXXXX")"
+trap 'rm -f "$tmp"' EXIT
+for attempt in 1 2 3 4 5; do
+  if aws ssm get-parameter --with-decryption --name "$PARAMETER" \\
+    --query Parameter.Value --output text >"$tmp" 2>"$tmp.err"; then
+    rm -f "$tmp.err"
+    if [ ! -s "$tmp" ]; then
+      echo "graviton-llm: SSM parameter ${{PARAMETER}} is empty" >&2
+      exit 1
+    fi
+    mv -f "$tmp" "$KEY_FILE"
+    exit 0
+  fi
+  cat "$tmp.err" >&2
+  if grep -Eq 'ParameterNotFound|AccessDenied|InvalidKeyId' "$tmp.err"; then
+    break
+  fi
+  sleep "$((attempt * 2))"
+done
+rm -f "$tmp.err"
+echo "graviton-llm: cannot read the API key from SSM parameter ${{PARAMETER}}" \\
+  "(it must exist as a SecureString the node role may read, ssm:GetParameter + kms:Decrypt)" >&2
+exit 1
+"""
+
+
+def _vllm_unit(args: NeuronServingClusterArgs) -> str:
+    # The unit's main process is the docker client: container limits are docker's (--ulimit in
+    # the runner); these Limit*= apply to the client. StartLimit*: a crash loop (bad flags, a
+    # model that does not fit) ends in the "failed" state, which the boot gate reports at once,
+    # while a crash after a long compile is still restarted (systemd.unit(5), StartLimitBurst=).
+    pre = ""
+    if args.api_key_ssm_parameter is not None:
+        pre = f"ExecStartPre={FETCH_API_KEY}\n"
     return f"""[Unit]
 Description=vLLM OpenAI-compatible server (graviton-llm)
 Requires=docker.service
 After=docker.service network-online.target
 Wants=network-online.target
+StartLimitIntervalSec=1800
+StartLimitBurst=5
 
 [Service]
 Type=simple
-ExecStart={APP_DIR}/bin/run-vllm
+EnvironmentFile={AWS_ENV_FILE}
+{pre}ExecStart={RUNNER}
 ExecStop=/usr/bin/docker stop --time 30 {CONTAINER_NAME}
 Restart=on-failure
 RestartSec=15
+TimeoutStartSec=300
 TimeoutStopSec=60
 LimitNOFILE=1048576
 LimitMEMLOCK=infinity
 StandardOutput=journal
 StandardError=journal
+SyslogIdentifier=graviton-llm-vllm
 
 [Install]
 WantedBy=multi-user.target
@@ -309,6 +403,7 @@ WantedBy=multi-user.target
 
 
 def _metrics_unit(command: ServeCommand) -> str:
+    pre = "".join(f"ExecStartPre={line}\n" for line in command.metrics_pre)
     return f"""[Unit]
 Description=Prometheus metrics exporter (graviton-llm)
 Requires=docker.service
@@ -316,11 +411,12 @@ After=docker.service
 
 [Service]
 Type=simple
-ExecStart={command.metrics_exec}
+{pre}ExecStart={command.metrics_exec}
 Restart=always
 RestartSec=15
 StandardOutput=journal
 StandardError=journal
+SyslogIdentifier=graviton-llm-metrics
 
 [Install]
 WantedBy=multi-user.target
@@ -342,7 +438,7 @@ def _release_script(args: NeuronServingClusterArgs) -> str:
         "#!/bin/bash\n"
         "# Puts this node in service once vLLM answers (rendered by graviton-llm).\n"
         "set -euo pipefail\n"
-        'imds="${GRAVITON_LLM_IMDS:-http://169.254.169.254}"\n'
+        'imds="${GRAVITON_LLM_IMDS_URL:-http://169.254.169.254}"\n'
         f"deadline=$((SECONDS + {timeout}))\n"
         f"until curl -fsS --max-time 5 http://127.0.0.1:{args.port}/health >/dev/null; do\n"
         '  if [ "$SECONDS" -ge "$deadline" ]; then echo "vLLM not healthy" >&2; exit 1; fi\n'
@@ -371,7 +467,7 @@ After={VLLM_UNIT}
 
 [Service]
 Type=oneshot
-ExecStart={APP_DIR}/bin/release-node
+ExecStart={RELEASE_SCRIPT}
 RemainAfterExit=yes
 StandardOutput=journal
 StandardError=journal
@@ -381,7 +477,44 @@ WantedBy=multi-user.target
 """
 
 
+@dataclass(frozen=True)
+class NodeFile:
+    """A file the boot script installs on the node."""
+
+    path: str
+    mode: str
+    text: str
+
+
+def node_files(args: NeuronServingClusterArgs) -> list[NodeFile]:
+    """Every file the boot script writes besides the weights: scripts and systemd units."""
+    command = serve_command(args)
+    files = [NodeFile(RUNNER, "0755", _runner_script(args, command))]
+    if args.api_key_ssm_parameter is not None:
+        files.append(
+            NodeFile(FETCH_API_KEY, "0700", _fetch_api_key_script(args.api_key_ssm_parameter))
+        )
+    files += [
+        NodeFile(f"/etc/systemd/system/{VLLM_UNIT}", "0644", _vllm_unit(args)),
+        NodeFile(f"/etc/systemd/system/{METRICS_UNIT}", "0644", _metrics_unit(command)),
+        NodeFile(RELEASE_SCRIPT, "0755", _release_script(args)),
+        NodeFile(f"/etc/systemd/system/{RELEASE_UNIT}", "0644", _release_unit()),
+    ]
+    if args.monitoring.enabled:
+        neuron = args.spec.accelerator == "neuron"
+        scrape = monitoring.prometheus_scrape_config(args.port, args.metrics_port, neuron)
+        agent = monitoring.cloudwatch_agent_config_json(neuron)
+        files += [
+            # The group's name replaces the placeholder at boot (templates/operations.sh).
+            NodeFile(f"{CLOUDWATCH_DIR}/prometheus.yaml", "0644", scrape),
+            NodeFile(f"{CLOUDWATCH_DIR}/graviton-llm.json", "0644", agent),
+        ]
+    return files
+
+
 def readiness_timeout_seconds(args: NeuronServingClusterArgs) -> int:
+    """How long the boot gate waits for a healthy completion: the ASG grace period, i.e. the
+    predicted cold start with margin (sizing.py). Past it the ASG replaces the node anyway."""
     return predict_cold_start(args.spec, args.model.weights_gib, args.model.info).grace_period_s
 
 
@@ -389,15 +522,52 @@ def _assign(name: str, value: str | int) -> str:
     return f"readonly {name}={shlex.quote(str(value))}"
 
 
-def _heredoc_function(function: str, delimiter: str, text: str) -> list[str]:
-    """A shell function that prints ``text`` verbatim (quoted heredoc: nothing expands)."""
-    return [f"{function}() {{", f"cat <<'{delimiter}'", text.rstrip("\n"), delimiter, "}", ""]
+def _install_function(files: list[NodeFile]) -> list[str]:
+    lines = ["write_node_files() {"]
+    for node_file in files:
+        marker = "GRAVITON_LLM_FILE"
+        if marker in node_file.text:
+            raise ValueError(f"{node_file.path} contains the heredoc marker {marker}")
+        lines += [
+            f"install_file {shlex.quote(node_file.path)} {node_file.mode} <<'{marker}'",
+            node_file.text.rstrip("\n"),
+            marker,
+        ]
+    return [*lines, "}"]
+
+
+def _check_accelerator(args: NeuronServingClusterArgs) -> list[str]:
+    chips = args.spec.neuron_chips
+    if chips == 0:
+        return ["check_accelerator() {", "  : # vLLM's CPU backend needs no device", "}"]
+    # neuron-ls fails without the Neuron driver; each chip is one /dev/neuron<i> (the devices
+    # the container is given, see _neuron_docker_options).
+    return f"""check_accelerator() {{
+  local found=0 device
+  PATH="${{PATH}}:/opt/aws/neuron/bin"
+  neuron-ls >/dev/null || fail "neuron-ls failed: no Neuron driver; use the Neuron base DLAMI"
+  for device in "${{ROOT}}"/dev/neuron[0-9]*; do
+    if [ -e "$device" ]; then
+      found=$((found + 1))
+    fi
+  done
+  if [ "$found" -ne {chips} ]; then
+    fail "expected {chips} Neuron devices (/dev/neuron0..{chips - 1}), found ${{found}}"
+  fi
+}}""".splitlines()
 
 
 def render_user_data(args: NeuronServingClusterArgs) -> str:
-    """The complete boot script for one node of this cluster (bash, for cloud-init)."""
-    command = serve_command(args)
-    neuron = args.spec.accelerator == "neuron"
+    """The complete boot script for one node of this cluster (bash, for cloud-init).
+
+    A shell script, not cloud-config: cloud-init runs user data that starts with `#!` as-is
+    (cloud-init docs, "User data formats": user data script), so there is no cloud-config
+    schema to validate; the script itself is shellcheck-clean and tested by running it.
+    """
+    parsed = parse_s3_uri(args.model.weights_uri)
+    if parsed is None:  # config validation refuses these; keep the renderer total anyway
+        raise ValueError(f"model.weights_uri {args.model.weights_uri!r} is not s3://bucket/prefix/")
+    bucket, prefix = parsed
     header = [
         "#!/bin/bash",
         f"# graviton-llm boot script, rendered for {args.model.id} on {args.instance_type} "
@@ -405,34 +575,25 @@ def render_user_data(args: NeuronServingClusterArgs) -> str:
         "set -euo pipefail",
         "# GRAVITON_LLM_ROOT prefixes every path so tests can run this script in a sandbox.",
         'readonly ROOT="${GRAVITON_LLM_ROOT:-}"',
-        _assign("WEIGHTS_URI", args.model.weights_uri),
+        _assign("WEIGHTS_URI", f"s3://{bucket}/{prefix}"),
+        _assign("WEIGHTS_BUCKET", bucket),
+        _assign("WEIGHTS_PREFIX", prefix),
         _assign("MODEL_ID", args.model.id),
         _assign("IMAGE", args.image or ""),
         _assign("PORT", args.port),
-        _assign("APP_DIR", APP_DIR),
+        _assign("DEPLOY_REGION", args.region or ""),
+        _assign("API_KEY_PARAMETER", args.api_key_ssm_parameter or ""),
+        _assign("API_KEY_FILE", API_KEY_FILE),
+        _assign("AWS_ENV_FILE", AWS_ENV_FILE),
         _assign("MODEL_DIR", MODEL_DIR),
         _assign("ARTIFACTS_DIR", ARTIFACTS_DIR),
         _assign("VLLM_UNIT", VLLM_UNIT),
         _assign("METRICS_UNIT", METRICS_UNIT),
         _assign("READY_TIMEOUT_SECONDS", readiness_timeout_seconds(args)),
         "",
-        "write_runner() {",
-        "cat <<'GRAVITON_LLM_RUNNER'",
-        _runner_script(args, command).rstrip("\n"),
-        "GRAVITON_LLM_RUNNER",
-        "}",
+        *_install_function(node_files(args)),
         "",
-        "write_vllm_unit() {",
-        "cat <<'GRAVITON_LLM_UNIT'",
-        _vllm_unit().rstrip("\n"),
-        "GRAVITON_LLM_UNIT",
-        "}",
-        "",
-        "write_metrics_unit() {",
-        "cat <<'GRAVITON_LLM_UNIT'",
-        _metrics_unit(command).rstrip("\n"),
-        "GRAVITON_LLM_UNIT",
-        "}",
+        *_check_accelerator(args),
         "",
     ]
     operations = [
@@ -441,20 +602,26 @@ def render_user_data(args: NeuronServingClusterArgs) -> str:
         _assign("CLOUDWATCH_DIR", CLOUDWATCH_DIR),
         _assign("ASG_NAME_PLACEHOLDER", monitoring.ASG_NAME_PLACEHOLDER),
         "",
-        *_heredoc_function("write_release_script", "GRAVITON_LLM_RELEASE", _release_script(args)),
-        *_heredoc_function("write_release_unit", "GRAVITON_LLM_UNIT", _release_unit()),
-        *_heredoc_function(
-            "write_prometheus_config",
-            "GRAVITON_LLM_PROMETHEUS",
-            monitoring.prometheus_scrape_config(args.port, args.metrics_port, neuron),
-        ),
-        *_heredoc_function(
-            "write_cloudwatch_agent_config",
-            "GRAVITON_LLM_CLOUDWATCH",
-            monitoring.cloudwatch_agent_config_json(neuron),
-        ),
     ]
     templates = resources.files("graviton_llm").joinpath("templates")
     body = templates.joinpath("boot.sh").read_text()
     tail = templates.joinpath("operations.sh").read_text()
-    return "\n".join(header + operations) + "\n" + body + tail
+    script = "\n".join(header + operations) + "\n" + body + tail
+    compress_user_data(script)  # refuses a script EC2 would not take, at preview time
+    return script
+
+
+def compress_user_data(script: str) -> bytes:
+    """The bytes the launch template carries: the script gzip-compressed (deterministically).
+
+    cloud-init uncompresses gzip user data and then treats it as if it had not been compressed
+    (cloud-init docs, "User data formats": gzip compressed content); EC2's 16 KB limit applies
+    to these raw bytes, before base64. Compressed, the largest variant (trn2 with its 16 device
+    flags and an API key) is ~6 KB instead of ~17 KB.
+    """
+    raw = gzip.compress(script.encode(), mtime=0)
+    if len(raw) > USER_DATA_LIMIT_BYTES:  # EC2 would refuse the launch template at deploy time
+        raise ValueError(
+            f"user data is {len(raw)} bytes compressed, over EC2's {USER_DATA_LIMIT_BYTES}"
+        )
+    return raw

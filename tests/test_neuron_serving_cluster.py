@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import gzip
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.images import AL2023_ARM64_AMI_PARAMETER, NEURON_BASE_AMI_PARAMETER
@@ -73,7 +74,8 @@ def test_explicit_ami_id_skips_the_lookup():
 def test_user_data_is_the_pure_renderer_output(inf2_cluster):
     encoded = inf2_cluster.one(LT).inputs["userData"]
     expected = render_user_data(NeuronServingClusterArgs.model_validate(cluster_args()))
-    assert base64.b64decode(encoded).decode() == expected
+    # gzip-compressed, which cloud-init undoes before running the script
+    assert gzip.decompress(base64.b64decode(encoded)).decode() == expected
 
 
 def test_asg_pins_the_launch_template_version_and_ignores_desired_capacity(inf2_cluster):

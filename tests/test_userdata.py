@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
-from graviton_llm.userdata import num_gpu_blocks_override, serve_command
+from graviton_llm.userdata import (
+    USER_DATA_LIMIT_BYTES,
+    compress_user_data,
+    node_files,
+    num_gpu_blocks_override,
+    serve_command,
+)
 from support import assert_golden, cluster_args
 
 VARIANTS = {
@@ -26,6 +32,13 @@ VARIANTS = {
     "trn1": cluster_args(instance_type="trn1.32xlarge", enable_prefix_caching=False),
     "trn2": cluster_args(instance_type="trn2.48xlarge", region="us-east-2"),
     "graviton": cluster_args(instance_type="r8g.16xlarge", max_num_seqs=32),
+    "inf2_api_key": cluster_args(api_key_ssm_parameter="/llm/prod/api-key"),
+    "trn2_api_key": cluster_args(
+        instance_type="trn2.48xlarge", region="us-east-2", api_key_ssm_parameter="/llm/key"
+    ),
+    "graviton_api_key": cluster_args(
+        instance_type="r8g.16xlarge", max_num_seqs=32, api_key_ssm_parameter="/llm/prod/api-key"
+    ),
 }
 
 
@@ -46,19 +59,29 @@ def test_rendered_script_matches_its_golden_file(variant):
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_rendered_script_is_shellcheck_clean(variant, tmp_path):
+    args = _args(variant)
     script = tmp_path / f"{variant}.sh"
-    script.write_text(render_user_data(_args(variant)))
-    runner = tmp_path / "run-vllm"
-    # The embedded runner is a script of its own: check it too.
-    text = script.read_text()
-    runner.write_text(text.split("<<'GRAVITON_LLM_RUNNER'\n")[1].split("\nGRAVITON_LLM_RUNNER")[0])
+    script.write_text(render_user_data(args))
+    # The scripts the boot script installs (runner, release, API-key reader) are checked too.
+    embedded = []
+    for node_file in node_files(args):
+        if node_file.text.startswith("#!/bin/bash"):
+            embedded.append(tmp_path / node_file.path.rsplit("/", 1)[1])
+            embedded[-1].write_text(node_file.text)
     checked = subprocess.run(
-        [_shellcheck(), "--severity=style", str(script), str(runner)],
+        [_shellcheck(), "--severity=style", str(script), *map(str, embedded)],
         capture_output=True,
         text=True,
         check=False,
     )
     assert checked.returncode == 0, checked.stdout
+    assert len(embedded) == (3 if args.api_key_ssm_parameter else 2)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_rendered_script_fits_ec2s_16_kib_user_data_limit(variant):
+    compressed = compress_user_data(render_user_data(_args(variant)))
+    assert len(compressed) <= USER_DATA_LIMIT_BYTES == 16384
 
 
 def test_script_fails_loudly():

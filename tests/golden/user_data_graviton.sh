@@ -4,18 +4,23 @@ set -euo pipefail
 # GRAVITON_LLM_ROOT prefixes every path so tests can run this script in a sandbox.
 readonly ROOT="${GRAVITON_LLM_ROOT:-}"
 readonly WEIGHTS_URI=s3://team-weights/llama-3.1-8b-instruct/
+readonly WEIGHTS_BUCKET=team-weights
+readonly WEIGHTS_PREFIX=llama-3.1-8b-instruct/
 readonly MODEL_ID=meta-llama/Llama-3.1-8B-Instruct
 readonly IMAGE=vllm/vllm-openai-cpu:v0.33.0-arm64
 readonly PORT=8000
-readonly APP_DIR=/opt/graviton-llm
+readonly DEPLOY_REGION=''
+readonly API_KEY_PARAMETER=''
+readonly API_KEY_FILE=/run/graviton-llm/api-key
+readonly AWS_ENV_FILE=/opt/graviton-llm/etc/aws.env
 readonly MODEL_DIR=/opt/graviton-llm/model
 readonly ARTIFACTS_DIR=/opt/graviton-llm/compiled
 readonly VLLM_UNIT=graviton-llm-vllm.service
 readonly METRICS_UNIT=graviton-llm-metrics.service
 readonly READY_TIMEOUT_SECONDS=240
 
-write_runner() {
-cat <<'GRAVITON_LLM_RUNNER'
+write_node_files() {
+install_file /opt/graviton-llm/bin/run-vllm 0755 <<'GRAVITON_LLM_FILE'
 #!/bin/bash
 # Runs the vLLM container in the foreground for systemd (rendered by graviton-llm).
 set -euo pipefail
@@ -42,36 +47,35 @@ exec docker run \
   --max-num-batched-tokens 4096 \
   --port 8000 \
   --enable-prefix-caching
-GRAVITON_LLM_RUNNER
-}
-
-write_vllm_unit() {
-cat <<'GRAVITON_LLM_UNIT'
+GRAVITON_LLM_FILE
+install_file /etc/systemd/system/graviton-llm-vllm.service 0644 <<'GRAVITON_LLM_FILE'
 [Unit]
 Description=vLLM OpenAI-compatible server (graviton-llm)
 Requires=docker.service
 After=docker.service network-online.target
 Wants=network-online.target
+StartLimitIntervalSec=1800
+StartLimitBurst=5
 
 [Service]
 Type=simple
+EnvironmentFile=/opt/graviton-llm/etc/aws.env
 ExecStart=/opt/graviton-llm/bin/run-vllm
 ExecStop=/usr/bin/docker stop --time 30 graviton-llm-vllm
 Restart=on-failure
 RestartSec=15
+TimeoutStartSec=300
 TimeoutStopSec=60
 LimitNOFILE=1048576
 LimitMEMLOCK=infinity
 StandardOutput=journal
 StandardError=journal
+SyslogIdentifier=graviton-llm-vllm
 
 [Install]
 WantedBy=multi-user.target
-GRAVITON_LLM_UNIT
-}
-
-write_metrics_unit() {
-cat <<'GRAVITON_LLM_UNIT'
+GRAVITON_LLM_FILE
+install_file /etc/systemd/system/graviton-llm-metrics.service 0644 <<'GRAVITON_LLM_FILE'
 [Unit]
 Description=Prometheus metrics exporter (graviton-llm)
 Requires=docker.service
@@ -79,28 +83,22 @@ After=docker.service
 
 [Service]
 Type=simple
+ExecStartPre=-/usr/bin/docker rm -f graviton-llm-node-exporter
 ExecStart=/usr/bin/docker run --rm --name graviton-llm-node-exporter --net=host --pid=host -v /:/host:ro,rslave quay.io/prometheus/node-exporter:v1.9.1 --path.rootfs=/host --web.listen-address=:9100
 Restart=always
 RestartSec=15
 StandardOutput=journal
 StandardError=journal
+SyslogIdentifier=graviton-llm-metrics
 
 [Install]
 WantedBy=multi-user.target
-GRAVITON_LLM_UNIT
-}
-
-readonly MONITORING=1
-readonly RELEASE_UNIT=graviton-llm-release.service
-readonly CLOUDWATCH_DIR=/opt/aws/amazon-cloudwatch-agent/etc
-readonly ASG_NAME_PLACEHOLDER=__GRAVITON_LLM_ASG_NAME__
-
-write_release_script() {
-cat <<'GRAVITON_LLM_RELEASE'
+GRAVITON_LLM_FILE
+install_file /opt/graviton-llm/bin/release-node 0755 <<'GRAVITON_LLM_FILE'
 #!/bin/bash
 # Puts this node in service once vLLM answers (rendered by graviton-llm).
 set -euo pipefail
-imds="${GRAVITON_LLM_IMDS:-http://169.254.169.254}"
+imds="${GRAVITON_LLM_IMDS_URL:-http://169.254.169.254}"
 deadline=$((SECONDS + 240))
 until curl -fsS --max-time 5 http://127.0.0.1:8000/health >/dev/null; do
   if [ "$SECONDS" -ge "$deadline" ]; then echo "vLLM not healthy" >&2; exit 1; fi
@@ -113,11 +111,8 @@ group="$(meta tags/instance/aws:autoscaling:groupName)"
 if ! out="$(aws autoscaling complete-lifecycle-action --lifecycle-action-result CONTINUE --lifecycle-hook-name graviton-llm-boot --auto-scaling-group-name "$group" --instance-id "$instance" 2>&1)"; then
   case "$out" in *"No active Lifecycle Action"*) ;; *) echo "$out" >&2; exit 1 ;; esac
 fi
-GRAVITON_LLM_RELEASE
-}
-
-write_release_unit() {
-cat <<'GRAVITON_LLM_UNIT'
+GRAVITON_LLM_FILE
+install_file /etc/systemd/system/graviton-llm-release.service 0644 <<'GRAVITON_LLM_FILE'
 [Unit]
 Description=Put this node in service once vLLM serves (graviton-llm)
 Requires=graviton-llm-vllm.service
@@ -132,11 +127,8 @@ StandardError=journal
 
 [Install]
 WantedBy=multi-user.target
-GRAVITON_LLM_UNIT
-}
-
-write_prometheus_config() {
-cat <<'GRAVITON_LLM_PROMETHEUS'
+GRAVITON_LLM_FILE
+install_file /opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml 0644 <<'GRAVITON_LLM_FILE'
 global:
   scrape_interval: 30s
   scrape_timeout: 10s
@@ -147,70 +139,28 @@ scrape_configs:
     - localhost:8000
     labels:
       AutoScalingGroupName: __GRAVITON_LLM_ASG_NAME__
-GRAVITON_LLM_PROMETHEUS
+GRAVITON_LLM_FILE
+install_file /opt/aws/amazon-cloudwatch-agent/etc/graviton-llm.json 0644 <<'GRAVITON_LLM_FILE'
+{"agent":{"metrics_collection_interval":60},"logs":{"metrics_collected":{"prometheus":{"prometheus_config_path":"/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml","emf_processor":{"metric_declaration_dedup":true,"metric_namespace":"GravitonLLM","metric_declaration":[{"source_labels":["job"],"label_matcher":"^vllm$","dimensions":[["AutoScalingGroupName"]],"metric_selectors":["^vllm:num_requests_waiting$","^vllm:num_requests_running$","^vllm:e2e_request_latency_seconds_sum$","^vllm:e2e_request_latency_seconds_count$"]},{"source_labels":["job"],"label_matcher":"^vllm$","dimensions":[["AutoScalingGroupName","status"]],"metric_selectors":["^http_requests_total$"]}]}}},"force_flush_interval":5}}
+GRAVITON_LLM_FILE
 }
 
-write_cloudwatch_agent_config() {
-cat <<'GRAVITON_LLM_CLOUDWATCH'
-{
-  "agent": {
-    "metrics_collection_interval": 60
-  },
-  "logs": {
-    "metrics_collected": {
-      "prometheus": {
-        "prometheus_config_path": "/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml",
-        "emf_processor": {
-          "metric_declaration_dedup": true,
-          "metric_namespace": "GravitonLLM",
-          "metric_declaration": [
-            {
-              "source_labels": [
-                "job"
-              ],
-              "label_matcher": "^vllm$",
-              "dimensions": [
-                [
-                  "AutoScalingGroupName"
-                ]
-              ],
-              "metric_selectors": [
-                "^vllm:num_requests_waiting$",
-                "^vllm:num_requests_running$",
-                "^vllm:e2e_request_latency_seconds_sum$",
-                "^vllm:e2e_request_latency_seconds_count$"
-              ]
-            },
-            {
-              "source_labels": [
-                "job"
-              ],
-              "label_matcher": "^vllm$",
-              "dimensions": [
-                [
-                  "AutoScalingGroupName",
-                  "status"
-                ]
-              ],
-              "metric_selectors": [
-                "^http_requests_total$"
-              ]
-            }
-          ]
-        }
-      }
-    },
-    "force_flush_interval": 5
-  }
+check_accelerator() {
+  : # vLLM's CPU backend needs no device
 }
-GRAVITON_LLM_CLOUDWATCH
-}
+
+readonly MONITORING=1
+readonly RELEASE_UNIT=graviton-llm-release.service
+readonly CLOUDWATCH_DIR=/opt/aws/amazon-cloudwatch-agent/etc
+readonly ASG_NAME_PLACEHOLDER=__GRAVITON_LLM_ASG_NAME__
 
 # ---- common boot steps (graviton_llm/templates/boot.sh), after the rendered header ----------
 # Tunables the tests shorten; real nodes keep the defaults.
 readonly POLL_SECONDS="${GRAVITON_LLM_POLL_SECONDS:-10}"
 readonly BACKOFF_SECONDS="${GRAVITON_LLM_BACKOFF_SECONDS:-5}"
 readonly ATTEMPTS="${GRAVITON_LLM_ATTEMPTS:-5}"
+readonly READY_TIMEOUT="${GRAVITON_LLM_READY_TIMEOUT_SECONDS:-$READY_TIMEOUT_SECONDS}"
+readonly IMDS="${GRAVITON_LLM_IMDS_URL:-http://169.254.169.254}"
 readonly LOG_FILE="${ROOT}/var/log/graviton-llm-boot.log"
 readonly COMPLETE_MARKER="${ROOT}${MODEL_DIR}/.graviton-llm-complete"
 
@@ -235,19 +185,57 @@ report_exit() {
 }
 trap report_exit EXIT
 
-# retry N CMD...: run CMD up to N times with exponential backoff.
+# retry N CMD...: run CMD up to N times with exponential backoff (messages on stderr, so
+# `x="$(retry ...)"` captures only the output). Errors that no retry can fix
+# (a missing bucket or parameter, access denied) end the retries at once, with status 2.
 retry() {
-  local attempts="$1" n=1
+  local attempts="$1" n=1 err
   shift
-  until "$@"; do
+  err="$(mktemp)"
+  until "$@" 2>"$err"; do
+    cat "$err" >&2
+    if grep -Eq 'NoSuchBucket|InvalidBucketName|AccessDenied|ParameterNotFound' "$err"; then
+      rm -f "$err"
+      return 2
+    fi
     if [ "$n" -ge "$attempts" ]; then
+      rm -f "$err"
       return 1
     fi
-    echo "graviton-llm: attempt ${n}/${attempts} failed: $*; retrying in $((BACKOFF_SECONDS * 2 ** (n - 1)))s"
+    echo "graviton-llm: attempt ${n}/${attempts} failed: $*; retrying in $((BACKOFF_SECONDS * 2 ** (n - 1)))s" >&2
     sleep "$((BACKOFF_SECONDS * 2 ** (n - 1)))"
     n=$((n + 1))
   done
+  cat "$err" >&2
+  rm -f "$err"
 }
+
+# install_file PATH MODE < CONTENT
+install_file() {
+  local path="${ROOT}$1"
+  mkdir -p "$(dirname "$path")"
+  cat >"$path"
+  chmod "$2" "$path"
+}
+
+imds_region() {
+  local token
+  token="$(curl -fsS --max-time 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "${IMDS}/latest/api/token")"
+  curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: ${token}" "${IMDS}/latest/meta-data/placement/region"
+}
+
+step "region"
+# The AWS CLI reads credentials from instance metadata but never the region.
+region="${AWS_REGION:-${AWS_DEFAULT_REGION:-$DEPLOY_REGION}}"
+if [ -z "$region" ]; then
+  region="$(retry "$ATTEMPTS" imds_region)" || fail "cannot read the region from instance metadata (IMDSv2)"
+fi
+export AWS_DEFAULT_REGION="$region"
+install_file "$AWS_ENV_FILE" 0644 <<<"AWS_DEFAULT_REGION=${region}"
+
+step "check-accelerator"
+# Before minutes of downloads: a node without its accelerator (wrong AMI, no driver) cannot serve.
+check_accelerator
 
 step "install-docker"
 if ! command -v docker >/dev/null 2>&1; then
@@ -260,20 +248,26 @@ if [ -f "$COMPLETE_MARKER" ]; then
   echo "graviton-llm: weights already complete in ${MODEL_DIR}; not downloading again"
 else
   mkdir -p "${ROOT}${MODEL_DIR}"
-  listing="$(retry "$ATTEMPTS" aws s3 ls --recursive "$WEIGHTS_URI")" \
-    || fail "cannot list ${WEIGHTS_URI}: check the bucket, the prefix and the node role"
-  # Expected: count and bytes of every object (keys ending in / are folder markers).
-  expected="$(printf '%s\n' "$listing" | awk 'NF >= 4 && $4 !~ /\/$/ { n++; s += $3 } END { print n + 0, s + 0 }')"
+  # "<size>\t<key>" per object; "None" when the prefix is empty (keys ending in / are folder
+  # markers, which sync does not create).
+  listing="$(retry "$ATTEMPTS" aws s3api list-objects-v2 --bucket "$WEIGHTS_BUCKET" \
+    --prefix "$WEIGHTS_PREFIX" --query 'Contents[].[Size, Key]' --output text)" \
+    || fail "cannot list ${WEIGHTS_URI}: the bucket must exist and the node role be allowed to read it (error above)"
+  expected="$(printf '%s\n' "$listing" | awk -F '\t' 'NF >= 2 && $2 !~ /\/$/ { n++; s += $1 } END { print n + 0, s + 0 }')"
   if [ "${expected%% *}" -eq 0 ]; then
-    fail "no objects under ${WEIGHTS_URI}: upload the model directory there first"
+    fail "no objects under ${WEIGHTS_URI}: upload the model directory (config.json, *.safetensors, tokenizer) there first"
   fi
-  retry "$ATTEMPTS" aws s3 sync --only-show-errors "$WEIGHTS_URI" "${ROOT}${MODEL_DIR}" \
+  if ! printf '%s\n' "$listing" | awk -F '\t' -v key="${WEIGHTS_PREFIX}config.json" '$2 == key { found = 1 } END { exit !found }'; then
+    fail "no config.json directly under ${WEIGHTS_URI}: not a Hugging Face model directory"
+  fi
+  echo "graviton-llm: downloading ${expected#* } bytes in ${expected%% *} files from ${WEIGHTS_URI}"
+  # --delete: files left by an interrupted earlier run that S3 no longer has would break the count.
+  retry "$ATTEMPTS" aws s3 sync --only-show-errors --delete "$WEIGHTS_URI" "${ROOT}${MODEL_DIR}" \
     || fail "download of ${WEIGHTS_URI} failed after ${ATTEMPTS} attempts"
   actual="$(find "${ROOT}${MODEL_DIR}" -type f ! -name .graviton-llm-complete -printf '%s\n' | awk '{ n++; s += $1 } END { print n + 0, s + 0 }')"
   if [ "$expected" != "$actual" ]; then
     fail "weights incomplete: expected ${expected} (files bytes) from ${WEIGHTS_URI}, found ${actual}"
   fi
-  [ -f "${ROOT}${MODEL_DIR}/config.json" ] || fail "no config.json under ${WEIGHTS_URI}: not a model directory"
   touch "$COMPLETE_MARKER"
 fi
 
@@ -281,63 +275,64 @@ step "pull-image"
 retry "$ATTEMPTS" docker pull "$IMAGE" || fail "cannot pull ${IMAGE}"
 
 step "install-units"
-mkdir -p "${ROOT}${APP_DIR}/bin" "${ROOT}${ARTIFACTS_DIR}" "${ROOT}/etc/systemd/system"
-write_runner >"${ROOT}${APP_DIR}/bin/run-vllm"
-chmod 0755 "${ROOT}${APP_DIR}/bin/run-vllm"
-write_vllm_unit >"${ROOT}/etc/systemd/system/${VLLM_UNIT}"
-write_metrics_unit >"${ROOT}/etc/systemd/system/${METRICS_UNIT}"
+mkdir -p "${ROOT}${ARTIFACTS_DIR}"
+write_node_files
 systemctl daemon-reload
-systemctl enable --now "$METRICS_UNIT"
-systemctl enable --now "$VLLM_UNIT"
+
+step "start-services"
+systemctl enable --now "$METRICS_UNIT" || fail "cannot start ${METRICS_UNIT}; see: journalctl -u ${METRICS_UNIT}"
+systemctl enable --now "$VLLM_UNIT" || fail "cannot start ${VLLM_UNIT}; see: journalctl -u ${VLLM_UNIT}"
 
 step "wait-ready"
 # Ready means /health answers and one real completion succeeds, within the predicted cold start.
-deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+# With an API key the probe sends it from a root-only header file, never on curl's command line.
+auth=()
+if [ -n "$API_KEY_PARAMETER" ]; then
+  probe_headers="${ROOT}${API_KEY_FILE}.probe-headers"
+  (umask 077 && printf 'Authorization: Bearer %s\n' "$(cat "${ROOT}${API_KEY_FILE}")" >"$probe_headers")
+  auth=(-H "@${probe_headers}")
+fi
+deadline=$((SECONDS + READY_TIMEOUT))
 probe_body="$(printf '{"model": "%s", "prompt": "ping", "max_tokens": 1}' "$MODEL_ID")"
 until curl -fsS --max-time 10 "http://127.0.0.1:${PORT}/health" >/dev/null 2>&1 \
-  && curl -fsS --max-time 60 -H 'Content-Type: application/json' -d "$probe_body" \
+  && curl -fsS --max-time 60 "${auth[@]}" -H 'Content-Type: application/json' -d "$probe_body" \
     "http://127.0.0.1:${PORT}/v1/completions" >/dev/null 2>&1; do
+  if systemctl is-failed --quiet "$VLLM_UNIT"; then
+    fail "${VLLM_UNIT} failed (it stopped restarting); see: journalctl -u ${VLLM_UNIT}"
+  fi
   if [ "$SECONDS" -ge "$deadline" ]; then
-    fail "vLLM not ready after ${READY_TIMEOUT_SECONDS}s; see: journalctl -u ${VLLM_UNIT}"
+    fail "vLLM not ready after ${READY_TIMEOUT}s; see: journalctl -u ${VLLM_UNIT}"
   fi
   sleep "$POLL_SECONDS"
 done
+rm -f "${probe_headers:-}"
 
 step "ready"
 echo "graviton-llm: serving ${MODEL_ID} on port ${PORT}"
 
 # ---- cluster operations (graviton_llm/templates/operations.sh), once the node serves --------
-readonly IMDS="${GRAVITON_LLM_IMDS:-http://169.254.169.254}"
-
 step "discover-group"
 # IMDSv2; the launch template exposes instance tags, among them the group's name.
 imds_token="$(curl -fsS --max-time 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "${IMDS}/latest/api/token")" \
   || fail "instance metadata (IMDSv2) unreachable"
-imds() {
-  curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: ${imds_token}" "${IMDS}/latest/meta-data/$1"
-}
-asg_name="$(imds tags/instance/aws:autoscaling:groupName)" \
+asg_name="$(curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: ${imds_token}" \
+  "${IMDS}/latest/meta-data/tags/instance/aws:autoscaling:groupName")" \
   || fail "no aws:autoscaling:groupName tag in instance metadata: is instance_metadata_tags enabled?"
 
 if [ "$MONITORING" = "1" ]; then
   step "cloudwatch-agent"
+  sed -i "s/${ASG_NAME_PLACEHOLDER}/${asg_name}/g" "${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
   if ! command -v amazon-cloudwatch-agent-ctl >/dev/null 2>&1; then
     retry "$ATTEMPTS" dnf install -y amazon-cloudwatch-agent || fail "could not install the CloudWatch agent"
   fi
-  mkdir -p "${ROOT}${CLOUDWATCH_DIR}"
-  write_prometheus_config | sed "s/${ASG_NAME_PLACEHOLDER}/${asg_name}/g" >"${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
-  write_cloudwatch_agent_config >"${ROOT}${CLOUDWATCH_DIR}/graviton-llm.json"
-  amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "file:${CLOUDWATCH_DIR}/graviton-llm.json"
+  amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "file:${CLOUDWATCH_DIR}/graviton-llm.json" \
+    || fail "the CloudWatch agent refused its configuration"
 fi
 
 step "release-node"
 # A oneshot unit, so a node that comes back from the warm pool (user data does not run again)
 # also completes its launch lifecycle hook once vLLM serves.
-write_release_script >"${ROOT}${APP_DIR}/bin/release-node"
-chmod 0755 "${ROOT}${APP_DIR}/bin/release-node"
-write_release_unit >"${ROOT}/etc/systemd/system/${RELEASE_UNIT}"
-systemctl daemon-reload
-systemctl enable --now "$RELEASE_UNIT"
+systemctl enable --now "$RELEASE_UNIT" || fail "cannot start ${RELEASE_UNIT}; see: journalctl -u ${RELEASE_UNIT}"
 
 step "done"
 echo "graviton-llm: node released to group ${asg_name}"

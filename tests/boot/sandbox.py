@@ -1,0 +1,275 @@
+"""Runs a rendered boot script for real in a temporary root, against moto and fake tools."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from graviton_llm import NeuronServingClusterArgs, render_user_data
+
+FAKES = Path(__file__).parent / "fakes"
+SHIMMED = ("docker", "systemctl", "neuron-ls", "dnf", "aws", "amazon-cloudwatch-agent-ctl")
+ASG_NAME = "llm-asg-0123"
+INSTANCE_ID = "i-0123456789abcdef0"
+REAL_AWS = Path(sys.executable).with_name("aws")
+VLLM_UNIT = "graviton-llm-vllm.service"
+
+# The fake model directory: small files, a nested one and an S3 folder marker (not a file).
+WEIGHTS = {
+    "config.json": b'{"architectures": ["LlamaForCausalLM"], "num_hidden_layers": 2}',
+    "model-00001-of-00002.safetensors": os.urandom(96 * 1024),
+    "model-00002-of-00002.safetensors": os.urandom(64 * 1024),
+    "tokenizer.json": b'{"version": "1.0"}',
+    "original/params.json": b'{"dim": 64}',
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# Fault scenarios are independent (own root, bucket, ports): conftest's `scenarios` fixture
+# runs them all at once, in threads, and each test waits for its own.
+SCENARIOS: dict[str, Callable[[Sandbox], Any]] = {}
+
+
+def scenario(setup: Callable[[Sandbox], Any]) -> Callable[[Sandbox], Any]:
+    SCENARIOS[setup.__name__] = setup
+    return setup
+
+
+class MotoServer:
+    """`moto_server` on 127.0.0.1 with an ephemeral port."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+        with open(log, "w") as out:
+            self.process = subprocess.Popen(
+                [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", "0"],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.process.poll() is None:
+            found = re.search(r"Running on (http://127\.0\.0\.1:\d+)", log.read_text())
+            if found:
+                self.endpoint = found.group(1)
+                return
+            time.sleep(0.05)
+        self.process.kill()
+        raise RuntimeError(f"moto_server did not start: {log.read_text()}")
+
+    def client(self, service: str) -> Any:
+        # A session per client: boto3's default session is not safe across threads.
+        return boto3.session.Session().client(
+            service,
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@dataclass
+class Run:
+    returncode: int
+    output: str
+    seconds: float
+    calls: list[dict[str, Any]]
+
+    def argv(self, tool: str) -> list[list[str]]:
+        return [c["argv"] for c in self.calls if c["tool"] == tool]
+
+
+class FakeImds:
+    """IMDSv2 on 127.0.0.1: a token, then the instance id, region and the group-name tag."""
+
+    TOKEN = "imds-token"
+
+    def __init__(self, region: str = "us-east-1") -> None:
+        values = {
+            "/latest/meta-data/instance-id": INSTANCE_ID,
+            "/latest/meta-data/placement/region": region,
+            "/latest/meta-data/tags/instance/aws:autoscaling:groupName": ASG_NAME,
+        }
+        token = self.TOKEN
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _send(self, status: int, body: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body.encode())
+
+            def do_PUT(self) -> None:
+                ok = self.path == "/latest/api/token"
+                self._send(200 if ok else 404, token if ok else "")
+
+            def do_GET(self) -> None:
+                if self.headers.get("X-aws-ec2-metadata-token") != token:
+                    self._send(401, "")
+                elif self.path in values:
+                    self._send(200, values[self.path])
+                else:
+                    self._send(404, "")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Sandbox:
+    """A node's filesystem under a temp dir, PATH shims, and the stand-in vLLM."""
+
+    def __init__(self, tmp: Path, moto: MotoServer, bucket: str) -> None:
+        self.tmp = tmp
+        self.moto = moto
+        self.bucket = bucket
+        self.root = tmp / "root"
+        self.state = tmp / "state"
+        self.bin = tmp / "bin"
+        self.container_bin = tmp / "container-bin"
+        for directory in (self.root, self.state, self.bin, self.container_bin):
+            directory.mkdir()
+        for tool in SHIMMED:
+            self._wrapper(self.bin / tool, f'"{FAKES / "tool.py"}" {tool}')
+        self._wrapper(self.container_bin / "vllm", f'"{FAKES / "fake_vllm.py"}"')
+        self.record = tmp / "calls.jsonl"
+        self.server_log = tmp / "server.jsonl"
+        self.port = free_port()
+        self.metrics_port = free_port()
+        self.script = tmp / "user-data.sh"
+        self.last_args: NeuronServingClusterArgs | None = None
+        self.imds = FakeImds()
+
+    def _wrapper(self, path: Path, command: str) -> None:
+        path.write_text(f'#!/bin/sh\nexec "{sys.executable}" {command} "$@"\n')
+        path.chmod(0o755)
+
+    # ---- inputs ---------------------------------------------------------------------------
+    def upload_weights(self, prefix: str, files: dict[str, bytes] | None = None) -> None:
+        s3 = self.moto.client("s3")
+        for name, data in (WEIGHTS if files is None else files).items():
+            s3.put_object(Bucket=self.bucket, Key=f"{prefix}{name}", Body=data)
+        s3.put_object(Bucket=self.bucket, Key=f"{prefix}original/", Body=b"")
+
+    def seed_weights(self) -> None:
+        """A node whose weights are already complete (a reboot, a warm-pool instance)."""
+        model = self.root / "opt/graviton-llm/model"
+        for name, data in WEIGHTS.items():
+            (model / name).parent.mkdir(parents=True, exist_ok=True)
+            (model / name).write_bytes(data)
+        (model / ".graviton-llm-complete").touch()
+
+    def neuron_devices(self, count: int) -> None:
+        (self.root / "dev").mkdir(exist_ok=True)
+        for i in range(count):
+            (self.root / "dev" / f"neuron{i}").touch()
+
+    def args(self, **overrides: Any) -> NeuronServingClusterArgs:
+        from support import cluster_args
+
+        model = {"weights_uri": f"s3://{self.bucket}/llama/"} | overrides.pop("model", {})
+        return NeuronServingClusterArgs.model_validate(
+            cluster_args(port=self.port, metrics_port=self.metrics_port, model=model, **overrides)
+        )
+
+    # ---- running ----------------------------------------------------------------------------
+    def env(self, **extra: str) -> dict[str, str]:
+        env = {
+            "PATH": f"{self.bin}:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "HOME": str(self.tmp),
+            "LANG": "C.UTF-8",
+            "GRAVITON_LLM_ROOT": str(self.root),
+            "GRAVITON_LLM_POLL_SECONDS": "0.2",
+            "GRAVITON_LLM_BACKOFF_SECONDS": "0",
+            "GRAVITON_LLM_ATTEMPTS": "3",
+            "AWS_ENDPOINT_URL": self.moto.endpoint,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": str(self.tmp / "no-aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(self.tmp / "no-aws-credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "GLT_RECORD": str(self.record),
+            "GLT_STATE": str(self.state),
+            "GLT_REAL_AWS": str(REAL_AWS),
+            "GLT_DEAD_PORT": str(free_port()),
+            "GLT_CONTAINER_BIN": str(self.container_bin),
+            "GLT_START_UNITS": VLLM_UNIT,
+            "GRAVITON_LLM_IMDS_URL": self.imds.url,
+            "FAKE_VLLM_LOG": str(self.server_log),
+        }
+        return env | extra
+
+    def run(
+        self,
+        args: NeuronServingClusterArgs,
+        timeout: float = 30,
+        env: dict[str, str] | None = None,
+        **extra: str,
+    ) -> Run:
+        self.last_args = args
+        self.script.write_text(render_user_data(args))
+        self.record.unlink(missing_ok=True)
+        started = time.monotonic()
+        done = subprocess.run(
+            ["bash", str(self.script)],
+            env=env if env is not None else self.env(**extra),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        seconds = time.monotonic() - started
+        calls = [json.loads(line) for line in self.record.read_text().splitlines()]
+        return Run(done.returncode, done.stdout + done.stderr, seconds, calls)
+
+    def model_files(self) -> dict[str, bytes]:
+        """The weights on the node, by path under the model directory."""
+        model = self.root / "opt/graviton-llm/model"
+        return {
+            str(p.relative_to(model)): p.read_bytes()
+            for p in sorted(model.rglob("*"))
+            if p.is_file() and p.name != ".graviton-llm-complete"
+        }
+
+    def server_events(self) -> list[dict[str, Any]]:
+        if not self.server_log.exists():
+            return []
+        return [json.loads(line) for line in self.server_log.read_text().splitlines()]
+
+    def stop(self) -> None:
+        """Ends every process the systemctl shim started (their own process groups)."""
+        self.imds.stop()
+        for pid_file in self.state.glob("*.pid"):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(int(pid_file.read_text()), signal.SIGTERM)

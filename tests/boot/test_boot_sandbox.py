@@ -1,0 +1,360 @@
+"""The rendered boot script, run for real: moto S3 and SSM, PATH shims for docker, systemctl,
+neuron-ls and dnf, and a stand-in vLLM on 127.0.0.1. What a node would do, minus AWS and the
+accelerator. Every run is bounded (Sandbox.run's subprocess timeout)."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
+
+from sandbox import VLLM_UNIT, WEIGHTS, Run, Sandbox, scenario
+
+from graviton_llm import render_user_data
+from graviton_llm.userdata import container_argv, readiness_timeout_seconds
+
+MODEL = "opt/graviton-llm/model"
+API_KEY = "sk-test-0123456789abcdef"
+
+
+@scenario
+def booted(box: Sandbox) -> SimpleNamespace:
+    box.upload_weights("llama/")
+    box.neuron_devices(1)  # inf2.8xlarge: one Inferentia2 chip
+    args = box.args()
+    # The engine reports healthy before it can complete (as vLLM does while warming up).
+    first = box.run(args, FAKE_VLLM_HEALTHY_AFTER="0.3", FAKE_VLLM_COMPLETE_AFTER="0.6")
+    events, weights = box.server_events(), box.model_files()
+    second = box.run(args) if first.returncode == 0 else None
+    return SimpleNamespace(
+        sandbox=box, args=args, first=first, second=second, events=events, weights=weights
+    )
+
+
+def _s3_calls(run) -> list[list[str]]:
+    return [argv for argv in run.argv("aws") if argv[0] in ("s3", "s3api")]
+
+
+def _containers(run) -> list[list[str]]:
+    return [argv for argv in run.argv("docker") if argv[0] == "run"]
+
+
+def _requests(events) -> list[tuple[str, int]]:
+    return [(e["path"], e["status"]) for e in events if e["event"] == "request"]
+
+
+def test_boot_succeeds_and_reports_the_endpoint(booted):
+    print(f"\nsandbox boot (happy path, inf2.8xlarge): {booted.first.seconds:.2f} s")
+    assert booted.first.returncode == 0, booted.first.output
+    assert f"serving {booted.args.model.id} on port {booted.sandbox.port}" in booted.first.output
+    log = (booted.sandbox.root / "var/log/graviton-llm-boot.log").read_text()
+    assert "step: download-weights" in log and "step: ready" in log
+
+
+def test_weights_land_complete_byte_for_byte(booted):
+    # Every object under the prefix, nested ones too; the S3 folder marker is not a file.
+    assert booted.weights == WEIGHTS
+    assert (booted.sandbox.root / MODEL / ".graviton-llm-complete").exists()
+
+
+def test_the_container_gets_exactly_the_rendered_command_line(booted):
+    assert _containers(booted.first) == [container_argv(booted.args)[1:]]
+    assert ["pull", booted.args.image] in booted.first.argv("docker")
+    # It saw the persistent compiled-artifacts path the renderer chose.
+    start = next(e for e in booted.events if e["event"] == "start")
+    assert start["env"]["NEURON_COMPILED_ARTIFACTS"].startswith("/compiled/")
+
+
+def test_both_units_are_installed_enabled_and_started(booted):
+    units = booted.sandbox.root / "etc/systemd/system"
+    assert (units / VLLM_UNIT).exists() and (units / "graviton-llm-metrics.service").exists()
+    systemctl = booted.first.argv("systemctl")
+    assert ["daemon-reload"] in systemctl
+    assert ["enable", "--now", VLLM_UNIT] in systemctl
+    assert ["enable", "--now", "graviton-llm-metrics.service"] in systemctl
+    assert booted.first.argv("neuron-ls") == [[]]
+
+
+def test_readiness_waits_for_health_and_then_for_a_real_completion(booted):
+    # /health went 503 -> 200, completions stayed 503 a while after that, and the script
+    # declared ready only after one succeeded (it is the last request).
+    requests = _requests(booted.events)
+    assert ("/health", 503) in requests
+    first_healthy = requests.index(("/health", 200))
+    assert ("/v1/completions", 503) in requests[first_healthy:]
+    assert requests[-1] == ("/v1/completions", 200)
+    assert requests.count(("/v1/completions", 200)) == 1
+
+
+def test_a_second_run_is_idempotent_and_downloads_nothing(booted):
+    again = booted.second
+    assert again is not None and again.returncode == 0, again and again.output
+    assert "weights already complete" in again.output
+    assert _s3_calls(again) == []
+    assert booted.sandbox.model_files() == booted.weights == WEIGHTS
+    # The running service is left alone: no second container.
+    assert _containers(again) == []
+
+
+# ---- faults and options: independent scenarios, run concurrently (see conftest.scenarios) ----
+
+
+@scenario
+def s3_failing_the_first_times_is_retried_then_succeeds(box: Sandbox) -> Run:
+    box.upload_weights("llama/")
+    box.neuron_devices(1)
+    # The first two S3 calls hit a port where nothing listens; 3 attempts are allowed.
+    return box.run(box.args(), GLT_AWS_FAIL_S3="2")
+
+
+@scenario
+def s3_failing_every_time_gives_up_after_the_attempts_with_a_clear_message(box: Sandbox) -> Run:
+    box.upload_weights("llama/")
+    box.neuron_devices(1)
+    return box.run(box.args(), GLT_AWS_FAIL_S3="99", GRAVITON_LLM_ATTEMPTS="2")
+
+
+@scenario
+def an_empty_weights_prefix_fails_fast_without_retries(box: Sandbox) -> Run:
+    box.neuron_devices(1)
+    return box.run(box.args())  # nothing uploaded under llama/
+
+
+@scenario
+def a_missing_bucket_fails_fast_without_retries(box: Sandbox) -> Run:
+    box.neuron_devices(1)
+    return box.run(box.args(model={"weights_uri": "s3://no-such-bucket-here/llama/"}))
+
+
+@scenario
+def a_prefix_without_config_json_is_refused_before_downloading(box: Sandbox) -> Run:
+    box.upload_weights("llama/", {k: v for k, v in WEIGHTS.items() if k != "config.json"})
+    box.neuron_devices(1)
+    return box.run(box.args())
+
+
+@scenario
+def an_incomplete_download_fails_and_is_not_marked_complete(box: Sandbox) -> Run:
+    box.upload_weights("llama/")
+    box.neuron_devices(1)
+    return box.run(box.args(), GLT_AWS_DROP_FILE="1")
+
+
+@scenario
+def a_server_that_never_becomes_healthy_gives_up_after_the_timeout(box: Sandbox) -> Run:
+    box.seed_weights()
+    box.neuron_devices(1)
+    # The script waits the derived timeout (20 min for this model); the test shrinks it.
+    return box.run(
+        box.args(), FAKE_VLLM_HEALTHY_AFTER="never", GRAVITON_LLM_READY_TIMEOUT_SECONDS="2"
+    )
+
+
+@scenario
+def a_crashing_server_fails_the_gate_at_once_not_after_the_timeout(box: Sandbox) -> Run:
+    box.seed_weights()
+    box.neuron_devices(1)
+    return box.run(box.args(), FAKE_VLLM_EXIT="1")  # READY timeout stays 20 min
+
+
+@scenario
+def a_node_without_its_neuron_devices_fails_before_downloading(box: Sandbox) -> Run:
+    box.upload_weights("llama/")
+    return box.run(box.args(instance_type="inf2.24xlarge"))  # no /dev/neuron* at all
+
+
+@scenario
+def api_key_from_ssm_reaches_vllm_and_the_probe_and_no_command_line_or_log(box: Sandbox) -> Run:
+    box.moto.client("ssm").put_parameter(
+        Name="/llm/test/api-key", Value=API_KEY, Type="SecureString", Overwrite=True
+    )
+    box.seed_weights()
+    # Graviton: the CPU path, which needs no Neuron device.
+    args = box.args(
+        instance_type="r8g.16xlarge", max_num_seqs=32, api_key_ssm_parameter="/llm/test/api-key"
+    )
+    return box.run(args)
+
+
+@scenario
+def a_missing_api_key_parameter_stops_the_boot_naming_the_parameter(box: Sandbox) -> Run:
+    box.seed_weights()
+    args = box.args(instance_type="r8g.16xlarge", api_key_ssm_parameter="/llm/test/missing")
+    return box.run(args)
+
+
+def test_s3_failing_the_first_times_is_retried_then_succeeds(scenarios):
+    sandbox, run = scenarios["s3_failing_the_first_times_is_retried_then_succeeds"]
+
+    assert run.returncode == 0, run.output
+    assert "attempt 1/3 failed" in run.output and "attempt 2/3 failed" in run.output
+    assert "Could not connect to the endpoint URL" in run.output
+    assert sandbox.model_files() == WEIGHTS
+
+
+def test_s3_failing_every_time_gives_up_after_the_attempts_with_a_clear_message(scenarios):
+    _sandbox, run = scenarios[
+        "s3_failing_every_time_gives_up_after_the_attempts_with_a_clear_message"
+    ]
+
+    assert run.returncode != 0
+    assert len(_s3_calls(run)) == 2 and "attempt 1/2 failed" in run.output
+    assert "FAILED in step 'download-weights': cannot list s3://" in run.output
+    assert _containers(run) == []
+
+
+def test_an_empty_weights_prefix_fails_fast_without_retries(scenarios):
+    sandbox, run = scenarios["an_empty_weights_prefix_fails_fast_without_retries"]
+
+    assert run.returncode != 0
+    assert f"no objects under s3://{sandbox.bucket}/llama/" in run.output
+    assert len(_s3_calls(run)) == 1  # listed once: no retry can fix an empty prefix
+    assert "boot FAILED in step download-weights" in run.output
+    assert _containers(run) == []
+
+
+def test_a_missing_bucket_fails_fast_without_retries(scenarios):
+    _sandbox, run = scenarios["a_missing_bucket_fails_fast_without_retries"]
+
+    assert run.returncode != 0
+    assert "NoSuchBucket" in run.output
+    assert "cannot list s3://no-such-bucket-here/llama/" in run.output
+    assert len(_s3_calls(run)) == 1
+
+
+def test_a_prefix_without_config_json_is_refused_before_downloading(scenarios):
+    _sandbox, run = scenarios["a_prefix_without_config_json_is_refused_before_downloading"]
+
+    assert run.returncode != 0
+    assert "no config.json directly under" in run.output
+    assert [a[:2] for a in _s3_calls(run)] == [["s3api", "list-objects-v2"]]
+
+
+def test_an_incomplete_download_fails_and_is_not_marked_complete(scenarios):
+    sandbox, run = scenarios["an_incomplete_download_fails_and_is_not_marked_complete"]
+
+    assert run.returncode != 0
+    assert "weights incomplete: expected 5 " in run.output and "found 4 " in run.output
+    assert not (sandbox.root / MODEL / ".graviton-llm-complete").exists()
+    assert _containers(run) == []
+
+
+def test_a_server_that_never_becomes_healthy_gives_up_after_the_timeout(scenarios):
+    sandbox, run = scenarios["a_server_that_never_becomes_healthy_gives_up_after_the_timeout"]
+    derived = readiness_timeout_seconds(sandbox.last_args)
+    assert f"readonly READY_TIMEOUT_SECONDS={derived}" in render_user_data(sandbox.last_args)
+
+    assert run.returncode != 0
+    assert "FAILED in step 'wait-ready': vLLM not ready after 2s" in run.output
+    assert f"journalctl -u {VLLM_UNIT}" in run.output
+    # bash's SECONDS counts whole seconds: the gate gives up 1 to 2 s after it began.
+    assert 1 <= run.seconds < 10
+    assert set(_requests(sandbox.server_events())) == {("/health", 503)}
+
+
+def test_a_crashing_server_fails_the_gate_at_once_not_after_the_timeout(scenarios):
+    _sandbox, run = scenarios["a_crashing_server_fails_the_gate_at_once_not_after_the_timeout"]
+
+    assert run.returncode != 0
+    assert f"{VLLM_UNIT} failed (it stopped restarting)" in run.output
+    assert run.seconds < 15
+
+
+def test_a_node_without_its_neuron_devices_fails_before_downloading(scenarios):
+    _sandbox, run = scenarios["a_node_without_its_neuron_devices_fails_before_downloading"]
+
+    assert run.returncode != 0
+    assert "expected 6 Neuron devices (/dev/neuron0..5), found 0" in run.output
+    assert _s3_calls(run) == []
+
+
+def test_api_key_from_ssm_reaches_vllm_and_the_probe_and_no_command_line_or_log(scenarios):
+    sandbox, run = scenarios[
+        "api_key_from_ssm_reaches_vllm_and_the_probe_and_no_command_line_or_log"
+    ]
+    key, args = API_KEY, sandbox.last_args
+
+    assert run.returncode == 0, run.output
+    assert run.argv("neuron-ls") == []
+    ssm = [a for a in run.argv("aws") if a[0] == "ssm"]
+    assert ssm == [
+        [
+            "ssm",
+            "get-parameter",
+            "--with-decryption",
+            "--name",
+            "/llm/test/api-key",
+            "--query",
+            "Parameter.Value",
+            "--output",
+            "text",
+        ]
+    ]
+    # vLLM got the key (VLLM_API_KEY, set inside the container from the mounted file) ...
+    start = next(e for e in sandbox.server_events() if e["event"] == "start")
+    assert start["api_key_sha256"] == hashlib.sha256(key.encode()).hexdigest()
+    # ... the probe sent it (the stand-in refuses /v1 without it), ...
+    assert _requests(sandbox.server_events())[-1] == ("/v1/completions", 200)
+    assert ("/v1/completions", 401) not in _requests(sandbox.server_events())
+    # ... it is root-only on the node, and in no user data, argv, or boot log.
+    key_file = sandbox.root / "run/graviton-llm/api-key"
+    assert key_file.read_text().strip() == key
+    assert key_file.stat().st_mode & 0o077 == 0
+    assert key not in sandbox.script.read_text()
+    assert key not in str(run.calls) and key not in run.output
+    assert key not in (sandbox.root / "var/log/graviton-llm-boot.log").read_text()
+    assert run.argv("docker").count(container_argv(args)[1:]) == 1
+
+
+def test_a_missing_api_key_parameter_stops_the_boot_naming_the_parameter(scenarios):
+    _sandbox, run = scenarios["a_missing_api_key_parameter_stops_the_boot_naming_the_parameter"]
+
+    assert run.returncode != 0
+    assert "ParameterNotFound" in run.output
+    assert "cannot read the API key from SSM parameter /llm/test/missing" in run.output
+    assert "FAILED in step 'start-services': cannot start graviton-llm-vllm.service" in run.output
+    assert _containers(run) == []
+
+
+def test_without_a_configured_region_the_node_reads_it_from_imdsv2(sandbox):
+    """The AWS CLI takes credentials from instance metadata but not the region: the script
+    must find it itself, with an IMDSv2 token (the launch template requires IMDSv2)."""
+    token = "imds-token-123"
+    seen: list[tuple[str, str]] = []
+
+    class Imds(BaseHTTPRequestHandler):
+        def log_message(self, format, *args):
+            pass
+
+        def _send(self, status: int, body: str) -> None:
+            seen.append((self.command, self.path))
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def do_PUT(self):
+            ok = self.path == "/latest/api/token"
+            self._send(200 if ok else 404, token if ok else "")
+
+        def do_GET(self):
+            authorized = self.headers.get("X-aws-ec2-metadata-token") == token
+            ok = self.path == "/latest/meta-data/placement/region" and authorized
+            self._send(200 if ok else 401, "eu-north-1" if ok else "")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Imds)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        env = sandbox.env(GRAVITON_LLM_IMDS_URL=f"http://127.0.0.1:{server.server_port}")
+        del env["AWS_DEFAULT_REGION"]
+        # No Neuron device: the boot stops right after the region step.
+        run = sandbox.run(sandbox.args(), env=env)
+    finally:
+        server.shutdown()
+
+    assert seen == [("PUT", "/latest/api/token"), ("GET", "/latest/meta-data/placement/region")]
+    aws_env = sandbox.root / "opt/graviton-llm/etc/aws.env"
+    assert aws_env.read_text() == "AWS_DEFAULT_REGION=eu-north-1\n"
+    assert "step 'check-accelerator'" in run.output
