@@ -28,13 +28,16 @@ IMAGE_PULL_GIB_PER_SECOND = 0.15
 # 10 Gb/s for a single host process.
 S3_EFFICIENCY = 0.5
 S3_CAP_GBPS = 10.0
-# The root volume is gp3 at its default throughput, 125 MiB/s ("the default value is 125",
-# EC2 API ModifyVolume/CreateVolume `Throughput`; the launch template does not raise it).
+# The root volume is gp3: 125 MiB/s and 3000 IOPS by default ("the default value is 125",
+# EC2 API CreateVolume `Throughput`), up to 1000 MiB/s provisioned, which needs at least
+# 4000 IOPS (0.25 MiB/s per IOPS; EBS User Guide, "General Purpose SSD volumes").
 # Writes land in the page cache first; Linux starts throttling writers to the disk's speed once
 # dirty pages pass vm.dirty_ratio, 20 % of RAM by default (Linux mm/page-writeback.c,
-# `vm_dirty_ratio = 20`; admin-guide/sysctl/vm.rst).
-# So weights larger than that download at disk speed.
+# `vm_dirty_ratio = 20`; admin-guide/sysctl/vm.rst). So weights larger than that download at
+# disk speed, and for those the launch template provisions the fast gp3 settings (about $40 a
+# month per node at us-east-1 gp3 rates, against many minutes of every cold start).
 GP3_DEFAULT_MIB_PER_SECOND = 125
+GP3_FAST = {"throughput_mibps": 1000, "iops": 4000}
 DIRTY_RATIO = 0.20
 # Neuron compiles the model on first start: "5-10+ min" (FACTS.md, Neuron docs), and
 # awslabs/ai-on-eks says deployment "may take up to 10 minutes" for Llama 3 8B on inf2. We take
@@ -77,12 +80,23 @@ class ColdStart:
         return self.boot_s + self.load_s
 
 
+def disk_bound(spec: InstanceSpec, weights_gib: float) -> bool:
+    """True when the weights outgrow the page cache's dirty budget and hit the disk's speed."""
+    return weights_gib > spec.memory_gib * DIRTY_RATIO
+
+
+def root_volume_performance(spec: InstanceSpec, weights_gib: float) -> dict[str, int] | None:
+    """Provisioned gp3 throughput/IOPS for disk-bound downloads; None keeps gp3's defaults."""
+    return dict(GP3_FAST) if disk_bound(spec, weights_gib) else None
+
+
 def download_gbps(spec: InstanceSpec, weights_gib: float) -> float:
     """Rate at which the weights reach the node's disk, in Gb/s."""
     network = min(spec.network_gbps * S3_EFFICIENCY, S3_CAP_GBPS)
-    if weights_gib <= spec.memory_gib * DIRTY_RATIO:
+    performance = root_volume_performance(spec, weights_gib)
+    if performance is None:
         return network
-    disk = GP3_DEFAULT_MIB_PER_SECOND * 2**20 * 8 / 1e9
+    disk = performance["throughput_mibps"] * 2**20 * 8 / 1e9
     return min(network, disk)
 
 

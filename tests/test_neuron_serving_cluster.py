@@ -179,3 +179,19 @@ def test_kms_key_reaches_the_weights_policy():
     policy = result.named("llm-weights-read").inputs["policy"]
     assert "arn:aws:kms:us-east-1:1:key/k" in policy
     assert "s3.us-east-1.amazonaws.com" in policy
+
+
+def test_large_weights_get_a_provisioned_gp3_volume_small_ones_the_defaults(inf2_cluster):
+    small = inf2_cluster.one(LT).inputs["blockDeviceMappings"][0]["ebs"]
+    assert "throughput" not in small and "iops" not in small  # 15 GiB fits the page cache
+    big = build_cluster(
+        cluster_args(
+            # 131.5 GiB of weights against 102 GiB of page-cache budget (512 GiB RAM)
+            instance_type="trn1.32xlarge",
+            model={"id": "meta-llama/Llama-3.3-70B-Instruct"},
+            max_model_len=4096,
+            max_num_batched_tokens=4096,
+        )
+    )
+    ebs = big.one(LT).inputs["blockDeviceMappings"][0]["ebs"]
+    assert (ebs["throughput"], ebs["iops"]) == (1000, 4000)

@@ -10,6 +10,7 @@ from graviton_llm.sizing import (
     cold_start_table,
     download_gbps,
     predict_cold_start,
+    root_volume_performance,
     warm_pool_advice,
 )
 
@@ -42,9 +43,14 @@ def test_the_cpu_path_compiles_nothing():
     assert cold.compile_s == 0 and cold.total_s < 300
 
 
-def test_weights_beyond_the_dirty_page_budget_download_at_gp3_speed():
+def test_weights_beyond_the_dirty_page_budget_get_a_faster_volume_and_download_at_its_speed():
     trn1_small = catalog.instance_spec("trn1.2xlarge")  # 32 GiB RAM: 6.4 GiB of dirty pages
-    assert download_gbps(trn1_small, 15.0) == pytest.approx(125 * 2**20 * 8 / 1e9)
+    assert root_volume_performance(trn1_small, 15.0) == {"throughput_mibps": 1000, "iops": 4000}
+    # network: half of 12.5 Gb/s = 6.25 Gb/s; disk: 1000 MiB/s = 8.4 Gb/s
+    assert download_gbps(trn1_small, 15.0) == pytest.approx(6.25)
+    trn1_big = catalog.instance_spec("trn1.32xlarge")  # 512 GiB RAM: 102 GiB of dirty pages
+    assert download_gbps(trn1_big, 131.5) == pytest.approx(1000 * 2**20 * 8 / 1e9)
+    assert root_volume_performance(trn1_small, 5.0) is None  # fits the page cache: defaults
     assert download_gbps(trn1_small, 5.0) == pytest.approx(12.5 * 0.5)
 
 
