@@ -5,11 +5,12 @@ accelerator. Every run is bounded (Sandbox.run's subprocess timeout)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
-from sandbox import VLLM_UNIT, WEIGHTS, Run, Sandbox, scenario
+from sandbox import ASG_NAME, VLLM_UNIT, WEIGHTS, Run, Sandbox, scenario
 
 from graviton_llm import render_user_data
 from graviton_llm.userdata import container_argv, readiness_timeout_seconds
@@ -358,3 +359,18 @@ def test_without_a_configured_region_the_node_reads_it_from_imdsv2(sandbox):
     aws_env = sandbox.root / "opt/graviton-llm/etc/aws.env"
     assert aws_env.read_text() == "AWS_DEFAULT_REGION=eu-north-1\n"
     assert "step 'check-accelerator'" in run.output
+
+
+def test_the_node_configures_the_cloudwatch_agent_for_its_group_and_releases_itself(booted):
+    """After serving: the agent scrapes vLLM and the Neuron exporter with the group's name as a
+    dimension (read from instance metadata tags), and the release unit is started."""
+    cloudwatch = booted.sandbox.root / "opt/aws/amazon-cloudwatch-agent/etc"
+    scrape = (cloudwatch / "prometheus.yaml").read_text()
+    assert f"AutoScalingGroupName: {ASG_NAME}" in scrape and "__GRAVITON_LLM" not in scrape
+    assert f"localhost:{booted.sandbox.port}" in scrape
+    assert json.loads((cloudwatch / "graviton-llm.json").read_text())["logs"]
+    ctl = booted.first.argv("amazon-cloudwatch-agent-ctl")
+    config = "file:/opt/aws/amazon-cloudwatch-agent/etc/graviton-llm.json"
+    assert ctl == [["-a", "fetch-config", "-m", "ec2", "-s", "-c", config]]
+    assert ["enable", "--now", "graviton-llm-release.service"] in booted.first.argv("systemctl")
+    assert f"node released to group {ASG_NAME}" in booted.first.output
