@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from . import catalog, program
+from . import catalog, program, sizing
 from .cost import HOURS_PER_MONTH
 from .findings import CheckResult, run_checks
 from .testing import ProgramResult, RegisteredResource, resolve, run_program
@@ -30,7 +30,12 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "aws:autoscaling/group:Group": (
         "minSize", "maxSize", "desiredCapacity", "healthCheckType", "healthCheckGracePeriod",
         "launchTemplate", "vpcZoneIdentifiers", "capacityReservationSpecification",
+        "instanceRefresh", "warmPool", "mixedInstancesPolicy", "protectFromScaleIn",
     ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name", "comparisonOperator", "threshold",
+                                               "evaluationPeriods", "alarmActions"),
+    "aws:autoscaling/policy:Policy": ("policyType", "targetTrackingConfiguration"),
+    "aws:sns/topic:Topic": ("kmsMasterKeyId",),
     "aws:lb/loadBalancer:LoadBalancer": ("internal", "loadBalancerType", "subnets"),
     "aws:lb/targetGroup:TargetGroup": ("port", "protocol", "healthCheck"),
     "aws:lb/listener:Listener": ("port", "protocol"),
@@ -193,6 +198,19 @@ class Plan:
                 ],
             },
             "cost": self.cost(),
+            "cold_start": self.cold_start(),
+        }
+
+    def cold_start(self) -> dict[str, Any]:
+        """Predicted boot-to-ready seconds by part (sizing.py), the figure behind the ASG grace
+        period, instance warm-up, lifecycle-hook timeout and the boot script's readiness gate."""
+        args = self.cluster.args
+        cold = sizing.predict_cold_start(args.spec, args.model.weights_gib, args.model.info)
+        advice = sizing.warm_pool_advice(cold)
+        return {
+            "seconds": {k: round(v, 1) for k, v in sizing.cold_start_table(cold).items()},
+            "warm_pool_recommended": advice.recommended,
+            "warm_pool_configured": args.warm_pool is not None,
         }
 
 

@@ -134,3 +134,19 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
         highlight=False,
     )
     console.print("  (graviton-llm cost compares terms and alternatives)")
+
+    cold = document["cold_start"]
+    seconds = cold["seconds"]
+    parts = ", ".join(f"{name} {value:,.0f} s" for name, value in list(seconds.items())[:5])
+    console.print("[bold]cold start[/] (predicted, sizing.py)")
+    console.print(f"  {parts}")
+    console.print(
+        f"  total {seconds['total']:,.0f} s; ASG grace, warm-up and readiness timeout "
+        f"{seconds['ASG grace / readiness timeout']:,.0f} s; warm start from a stopped pool "
+        f"{seconds['warm start (from a stopped warm pool)']:,.0f} s"
+        + (
+            "; a warm pool is advised"
+            if cold["warm_pool_recommended"] and not cold["warm_pool_configured"]
+            else ""
+        )
+    )

@@ -48,7 +48,8 @@ def test_plan_prints_tree_findings_and_cost():
     assert "in  tcp 8000 from 10.0.0.0/8" in out
     assert out.count("pass ") == 4
     assert "$28,429/month" in out  # 3 x 12.98127 x 730
-    assert "1 idle beyond the 3 nodes" in out  # 4 reserved for 3 nodes
+    assert "0 idle beyond the 3 nodes" in out  # one reservation per node
+    assert "Neuron compile 1,500 s" in out  # 70B: 80 layers x 600 s per 32 layers
     assert catalog.PRICE_SNAPSHOT_DATE in out
 
 

@@ -12,7 +12,7 @@ from graviton_llm.plan import build_plan
     ("stack", "resources", "instance_type", "nodes"),
     [
         ("dev", 22, "inf2.8xlarge", 1),
-        ("prod", 26, "inf2.48xlarge", 3),
+        ("prod", 27, "inf2.48xlarge", 3),
     ],
 )
 def test_stack_config_builds_the_cluster(stack, resources, instance_type, nodes):
@@ -28,7 +28,7 @@ def test_prod_serves_a_real_70b_at_tp24_with_reservations():
     args = plan.cluster.args
     assert args.model.id == "meta-llama/Llama-3.3-70B-Instruct"
     assert args.tensor_parallel_size == 24
-    assert len(plan.result.of_type("aws:ec2/capacityReservation:CapacityReservation")) == 2
+    assert len(plan.result.of_type("aws:ec2/capacityReservation:CapacityReservation")) == 3
 
 
 def test_stack_names_map_to_files_and_paths_pass_through(tmp_path):
