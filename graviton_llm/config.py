@@ -328,7 +328,10 @@ class NeuronServingClusterArgs(_Args):
         default=None, description="Root gp3 volume; default: sized for image, weights, artifacts."
     )
     health_check_grace_seconds: int | None = Field(
-        default=None, description="ASG grace period; default: the predicted cold start."
+        default=None,
+        description="ASG health-check grace after a node enters service; default 180 s. A "
+        "node only enters service once it serves (launch lifecycle hook), so this need not "
+        "cover the download or compile; 0 is allowed.",
     )
     capacity_mode: CapacityMode = Field(
         default="on_demand",

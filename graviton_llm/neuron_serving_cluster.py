@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from . import images, sizing
+from . import images, sizing, timing
 from .catalog import InstanceSpec
 from .config import NeuronServingClusterArgs, ServingSecurityArgs, WeightsBucketAccessArgs
 from .monitoring import ASG_DIMENSION, NAMESPACE, ROLLOUT_ALARMS
@@ -25,19 +25,11 @@ from .tagging import merged_tags
 from .userdata import (
     LIFECYCLE_HOOK_NAME,
     compress_user_data,
-    readiness_timeout_seconds,
     render_user_data,
 )
 from .validation import Problem, raise_if_problems, region_problems
 from .weights_bucket_access import WeightsBucketAccess
 
-# Target group health check: GET /health every 30 s, 3 failures to unhealthy (vLLM's /health
-# answers 200 once the engine is up).
-HEALTH_CHECK_PATH = "/health"
-HEALTH_CHECK_INTERVAL_SECONDS = 30
-HEALTH_CHECK_UNHEALTHY_THRESHOLD = 3
-# EC2 Auto Scaling caps a lifecycle hook's heartbeat timeout at 7200 s.
-MAX_LIFECYCLE_HEARTBEAT_SECONDS = 7200
 # vLLM gauges the target-tracking policy can follow, as published by the CloudWatch agent.
 SCALING_METRICS = {
     "num_requests_waiting": "vllm:num_requests_waiting",
@@ -106,7 +98,12 @@ class NeuronServingCluster(pulumi.ComponentResource):
         raise_if_problems(type(args).__name__, region_problems("region", region, spec))
         # Derived values: all pure, all known before any resource exists.
         self.user_data = render_user_data(args)
-        warmup = args.health_check_grace_seconds or readiness_timeout_seconds(args)
+        # The launch hook holds a node until it serves (timing.py): what follows InService only
+        # waits for the NLB, whatever the model's cold start.
+        settle = timing.IN_SERVICE_SETTLE_SECONDS
+        grace = (
+            settle if args.health_check_grace_seconds is None else args.health_check_grace_seconds
+        )
         volume_gib = args.root_volume_gib or sizing.root_volume_gib(spec, args.model.weights_gib)
         alarm_prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
 
@@ -119,9 +116,9 @@ class NeuronServingCluster(pulumi.ComponentResource):
         self._declare_capacity(args, spec)
         self._declare_launch_template(args, spec, volume_gib)
         self._declare_load_balancer(args)
-        self._declare_group(args, warmup, alarm_prefix)
+        self._declare_group(args, grace, alarm_prefix)
         self._declare_node_permissions(args, region)
-        self._declare_scaling(args, warmup)
+        self._declare_scaling(args)
         self._declare_monitoring(args, spec, region, alarm_prefix)
 
         self.endpoint = pulumi.Output.concat(
@@ -247,11 +244,11 @@ class NeuronServingCluster(pulumi.ComponentResource):
             health_check=aws.lb.TargetGroupHealthCheckArgs(
                 enabled=True,
                 protocol="HTTP",
-                path=HEALTH_CHECK_PATH,
+                path=timing.HEALTH_CHECK_PATH,
                 port="traffic-port",
-                interval=HEALTH_CHECK_INTERVAL_SECONDS,
-                unhealthy_threshold=HEALTH_CHECK_UNHEALTHY_THRESHOLD,
-                healthy_threshold=HEALTH_CHECK_UNHEALTHY_THRESHOLD,
+                interval=timing.HEALTH_CHECK_INTERVAL_SECONDS,
+                unhealthy_threshold=timing.UNHEALTHY_THRESHOLD,
+                healthy_threshold=timing.HEALTHY_THRESHOLD,
                 matcher="200",
             ),
             tags=tags,
@@ -271,9 +268,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             opts=self._child,
         )
 
-    def _declare_group(
-        self, args: NeuronServingClusterArgs, warmup: int, alarm_prefix: str
-    ) -> None:
+    def _declare_group(self, args: NeuronServingClusterArgs, grace: int, alarm_prefix: str) -> None:
         name = self._name
         # Pinned to the version this deployment created, never $Latest/$Default, so a change
         # rolls out deliberately and instance refresh can roll back.
@@ -299,24 +294,23 @@ class NeuronServingCluster(pulumi.ComponentResource):
             else None,
             capacity_rebalance=True if spot else None,
             health_check_type="ELB",
-            # Long enough for weights download + Neuron compile (sizing.predict_cold_start).
-            health_check_grace_period=warmup,
-            default_instance_warmup=warmup,
+            health_check_grace_period=grace,
+            default_instance_warmup=timing.IN_SERVICE_SETTLE_SECONDS,
             target_group_arns=[self.target_group.arn],
             capacity_reservation_specification=_capacity_target(self.capacity, args),
-            # A node stays Pending:Wait until its boot script reports it serves (or the hook
-            # times out and the node is abandoned): no traffic, no scale-in, no warm-pool stop
-            # before the model is loaded.
+            # A node stays Pending:Wait until its boot script reports it serves, sending
+            # heartbeats meanwhile (a silent node is abandoned after the timeout): no traffic, no
+            # scale-in, no warm-pool stop before the model is loaded, however long the compile.
             initial_lifecycle_hooks=[
                 aws.autoscaling.GroupInitialLifecycleHookArgs(
                     name=LIFECYCLE_HOOK_NAME,
                     lifecycle_transition="autoscaling:EC2_INSTANCE_LAUNCHING",
-                    heartbeat_timeout=min(warmup, MAX_LIFECYCLE_HEARTBEAT_SECONDS),
+                    heartbeat_timeout=timing.LIFECYCLE_HEARTBEAT_TIMEOUT_SECONDS,
                     default_result="ABANDON",
                 )
             ],
             protect_from_scale_in=protect or None,
-            instance_refresh=_instance_refresh(args, warmup, alarm_prefix),
+            instance_refresh=_instance_refresh(args, alarm_prefix),
             warm_pool=_warm_pool(args),
             # Nodes take many minutes to pass /health; `pulumi up` should not block on them.
             wait_for_capacity_timeout="0",
@@ -348,7 +342,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             f"{self._name}-node-ops", role=self.role.name, policy=document, opts=self._child
         )
 
-    def _declare_scaling(self, args: NeuronServingClusterArgs, warmup: int) -> None:
+    def _declare_scaling(self, args: NeuronServingClusterArgs) -> None:
         self.scaling_policy = None
         if args.scaling.mode != "target_tracking":
             return
@@ -356,7 +350,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             f"{self._name}-scaling",
             autoscaling_group_name=self.auto_scaling_group.name,
             policy_type="TargetTrackingScaling",
-            estimated_instance_warmup=warmup,
+            estimated_instance_warmup=timing.IN_SERVICE_SETTLE_SECONDS,
             target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
                 target_value=args.scaling.target_value,
                 customized_metric_specification=aws.autoscaling.PolicyTargetTrackingConfigurationCustomizedMetricSpecificationArgs(
@@ -477,7 +471,7 @@ def _spot_policy(
 
 
 def _instance_refresh(
-    args: NeuronServingClusterArgs, warmup: int, alarm_prefix: str
+    args: NeuronServingClusterArgs, alarm_prefix: str
 ) -> aws.autoscaling.GroupInstanceRefreshArgs | None:
     rollout = args.rollout
     if not rollout.enabled:
@@ -493,7 +487,11 @@ def _instance_refresh(
         preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
             min_healthy_percentage=min_healthy,
             max_healthy_percentage=max_healthy,
-            instance_warmup=str(rollout.instance_warmup_seconds or warmup),
+            instance_warmup=str(
+                timing.IN_SERVICE_SETTLE_SECONDS
+                if rollout.instance_warmup_seconds is None
+                else rollout.instance_warmup_seconds
+            ),
             auto_rollback=rollout.auto_rollback,
             alarm_specification=alarms,
             skip_matching=True,

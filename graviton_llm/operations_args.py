@@ -33,8 +33,9 @@ class RolloutArgs(_Args):
     )
     instance_warmup_seconds: int | None = Field(
         default=None,
-        description="Seconds a new node gets before it counts as healthy; default: the "
-        "predicted cold start (weights download + Neuron compile).",
+        description="Seconds after a new node enters service before the refresh counts it; "
+        "default 180 s (the NLB's health checks). The node already serves then: the launch "
+        "lifecycle hook held it through download and compile.",
     )
     error_rate_percent: float = Field(
         default=1.0, description="Roll back when 5xx responses exceed this share of requests."

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import assert_never
 
-from . import images, monitoring
+from . import images, monitoring, timing
 from .catalog import DTYPE_BYTES, GIB
 from .config import NeuronServingClusterArgs
 from .sizing import predict_cold_start
@@ -424,39 +424,23 @@ WantedBy=multi-user.target
 
 
 def _release_script(args: NeuronServingClusterArgs) -> str:
-    """Runs at every boot: wait for /health, then finish the launch lifecycle hook (so the ASG
-    puts the node in service) and, with target tracking, lift the node's scale-in protection.
-    "No active Lifecycle Action" (nothing pending, e.g. a plain reboot) is not an error."""
-    timeout = readiness_timeout_seconds(args)
-    unprotect = ""
-    if args.scaling.mode == "target_tracking" and args.scaling.scale_in_protection_while_booting:
-        unprotect = (
-            'aws autoscaling set-instance-protection --instance-ids "$instance" '
-            '--auto-scaling-group-name "$group" --no-protected-from-scale-in\n'
-        )
-    return (
-        "#!/bin/bash\n"
-        "# Puts this node in service once vLLM answers (rendered by graviton-llm).\n"
-        "set -euo pipefail\n"
-        'imds="${GRAVITON_LLM_IMDS_URL:-http://169.254.169.254}"\n'
-        f"deadline=$((SECONDS + {timeout}))\n"
-        f"until curl -fsS --max-time 5 http://127.0.0.1:{args.port}/health >/dev/null; do\n"
-        '  if [ "$SECONDS" -ge "$deadline" ]; then echo "vLLM not healthy" >&2; exit 1; fi\n'
-        '  sleep "${GRAVITON_LLM_POLL_SECONDS:-10}"\n'
-        "done\n"
-        "token=\"$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "
-        '"${imds}/latest/api/token")"\n'
-        'meta() { curl -fsS -H "X-aws-ec2-metadata-token: ${token}" '
-        '"${imds}/latest/meta-data/$1"; }\n'
-        'instance="$(meta instance-id)"\n'
-        'group="$(meta tags/instance/aws:autoscaling:groupName)"\n'
-        'if ! out="$(aws autoscaling complete-lifecycle-action --lifecycle-action-result CONTINUE '
-        f"--lifecycle-hook-name {LIFECYCLE_HOOK_NAME} "
-        '--auto-scaling-group-name "$group" --instance-id "$instance" 2>&1)"; then\n'
-        '  case "$out" in *"No active Lifecycle Action"*) ;; *) echo "$out" >&2; exit 1 ;; esac\n'
-        "fi\n"
-        f"{unprotect}"
+    """The release unit's script: settings for this cluster, then templates/release-node.sh.
+    With target tracking it also lifts the node's scale-in protection once it serves."""
+    protected = (
+        args.scaling.mode == "target_tracking" and args.scaling.scale_in_protection_while_booting
     )
+    settings = [
+        "#!/bin/bash",
+        "# Puts this node in service once vLLM answers (rendered by graviton-llm).",
+        "set -euo pipefail",
+        _assign("PORT", args.port),
+        _assign("READY_TIMEOUT_SECONDS", readiness_timeout_seconds(args)),
+        _assign("LIFECYCLE_HOOK", LIFECYCLE_HOOK_NAME),
+        _assign("HEARTBEAT_SECONDS", timing.LIFECYCLE_HEARTBEAT_EVERY_SECONDS),
+        _assign("UNPROTECT", 1 if protected else 0),
+    ]
+    body = resources.files("graviton_llm").joinpath("templates/release-node.sh").read_text()
+    return "\n".join(settings) + "\n" + body
 
 
 def _release_unit() -> str:
@@ -599,6 +583,8 @@ def render_user_data(args: NeuronServingClusterArgs) -> str:
     operations = [
         _assign("MONITORING", 1 if args.monitoring.enabled else 0),
         _assign("RELEASE_UNIT", RELEASE_UNIT),
+        _assign("LIFECYCLE_HOOK", LIFECYCLE_HOOK_NAME),
+        _assign("HEARTBEAT_SECONDS", timing.LIFECYCLE_HEARTBEAT_EVERY_SECONDS),
         _assign("CLOUDWATCH_DIR", CLOUDWATCH_DIR),
         _assign("ASG_NAME_PLACEHOLDER", monitoring.ASG_NAME_PLACEHOLDER),
         "",

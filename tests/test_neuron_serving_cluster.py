@@ -3,6 +3,8 @@ from __future__ import annotations
 import base64
 import gzip
 
+import pytest
+
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.images import AL2023_ARM64_AMI_PARAMETER, NEURON_BASE_AMI_PARAMETER
 from graviton_llm.testing import MOCK_AMI_ID, MOCK_VPC_CIDR, resolve, run_program
@@ -84,12 +86,20 @@ def test_asg_pins_the_launch_template_version_and_ignores_desired_capacity(inf2_
     assert asg.ignore_changes == ["desiredCapacity"]
 
 
-def test_asg_uses_elb_health_checks_with_grace_for_download_and_compile(inf2_cluster):
+def test_asg_uses_elb_health_checks_from_the_moment_a_node_serves(inf2_cluster):
     asg = inf2_cluster.one(ASG).inputs
     assert asg["healthCheckType"] == "ELB"
-    # 8B on inf2: ~10 min compile alone (Neuron docs); grace covers the predicted cold start.
-    assert asg["healthCheckGracePeriod"] >= 900
+    # The launch hook holds a node through download and compile, so the grace only covers the
+    # NLB's first verdict: 2 x 3 checks x 30 s.
+    assert asg["healthCheckGracePeriod"] == 180
     assert asg["targetGroupArns"] == ["arn:aws:lb:us-east-1:123456789012:llm-tg"]
+
+
+@pytest.mark.parametrize("grace", [0, 60])
+def test_a_user_grace_period_is_kept_and_leaves_the_launch_hook_alone(grace):
+    asg = build_cluster(cluster_args(health_check_grace_seconds=grace)).one(ASG).inputs
+    assert asg["healthCheckGracePeriod"] == grace
+    assert asg["initialLifecycleHooks"][0]["heartbeatTimeout"] == 900
 
 
 def test_asg_spans_the_private_subnets_with_3_3_3_by_default(inf2_cluster):

@@ -35,8 +35,8 @@ def test_instance_refresh_rolls_back_on_error_rate_and_unhealthy_hosts(inf2_clus
     assert refresh["strategy"] == "Rolling"
     assert prefs["autoRollback"] is True
     assert (prefs["minHealthyPercentage"], prefs["maxHealthyPercentage"]) == (66, 100)
-    # Warm-up covers the cold start: the same figure as the health-check grace.
-    assert prefs["instanceWarmup"] == str(int(_asg(inf2_cluster)["healthCheckGracePeriod"]))
+    # Counted from InService, when the node already serves: the NLB's verdict, not the boot.
+    assert prefs["instanceWarmup"] == "180"
     names = {a.inputs["name"] for a in inf2_cluster.of_type(ALARM)}
     assert prefs["alarmSpecification"]["alarms"] == [
         "graviton-llm-test-llm-error-rate",
@@ -113,9 +113,10 @@ def test_every_node_holds_its_launch_lifecycle_hook_until_it_serves(inf2_cluster
     assert hook["name"] == LIFECYCLE_HOOK_NAME
     assert hook["lifecycleTransition"] == "autoscaling:EC2_INSTANCE_LAUNCHING"
     assert hook["defaultResult"] == "ABANDON"
-    assert hook["heartbeatTimeout"] == _asg(inf2_cluster)["healthCheckGracePeriod"]
+    assert hook["heartbeatTimeout"] == 900  # a silent node is replaced after 15 minutes
     user_data = inf2_cluster.value.user_data
-    assert f"--lifecycle-hook-name {LIFECYCLE_HOOK_NAME}" in user_data
+    assert "record-lifecycle-action-heartbeat" in user_data  # a working one keeps it open
+    assert f"readonly LIFECYCLE_HOOK={LIFECYCLE_HOOK_NAME}" in user_data
     lt = inf2_cluster.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
     assert lt["metadataOptions"]["instanceMetadataTags"] == "enabled"
 
@@ -167,14 +168,14 @@ def test_target_tracking_on_vllm_queue_depth_with_boot_protection():
     assert policy["targetTrackingConfiguration"]["targetValue"] == 2
     asg = _asg(result)
     assert asg["protectFromScaleIn"] is True
-    assert asg["defaultInstanceWarmup"] == asg["healthCheckGracePeriod"]
-    assert "--no-protected-from-scale-in" in result.value.user_data
+    assert asg["defaultInstanceWarmup"] == 180
+    assert "readonly UNPROTECT=1" in result.value.user_data
 
 
 def test_fixed_size_has_no_scaling_policy_and_no_protection(inf2_cluster):
     assert inf2_cluster.of_type("aws:autoscaling/policy:Policy") == []
     assert "protectFromScaleIn" not in _asg(inf2_cluster)
-    assert "--no-protected-from-scale-in" not in inf2_cluster.value.user_data
+    assert "readonly UNPROTECT=0" in inf2_cluster.value.user_data
 
 
 def test_node_permissions_are_scoped_to_the_group_and_the_api_key():
@@ -304,3 +305,19 @@ REFUSED = [
 @pytest.mark.parametrize(("overrides", "field", "words"), REFUSED)
 def test_impossible_operations_combinations_are_refused_and_create_nothing(overrides, field, words):
     assert_refused(overrides, field, words)
+
+
+def test_the_launch_hook_does_not_depend_on_the_model():
+    """Created once with the group (pulumi-aws applies initial_lifecycle_hooks only then), so it
+    must fit any later model: heartbeats, not a cold-start-sized timeout, keep it open."""
+    small = _asg(build_cluster(cluster_args()))["initialLifecycleHooks"]
+    big = _asg(
+        build_cluster(
+            cluster_args(
+                instance_type="inf2.48xlarge",
+                model={"id": "meta-llama/Llama-3.3-70B-Instruct"},
+                max_num_batched_tokens=4096,
+            )
+        )
+    )["initialLifecycleHooks"]
+    assert small == big

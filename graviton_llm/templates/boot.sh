@@ -23,6 +23,10 @@ fail() {
 }
 report_exit() {
   local rc=$?
+  if [ -n "${heartbeat_pid:-}" ]; then
+    pkill -P "$heartbeat_pid" 2>/dev/null || true
+    kill "$heartbeat_pid" 2>/dev/null || true
+  fi
   if [ "$rc" -ne 0 ]; then
     echo "graviton-llm: boot FAILED in step ${STEP} (exit ${rc}); log: ${LOG_FILE}" >&2
   fi
@@ -80,6 +84,29 @@ install_file "$AWS_ENV_FILE" 0644 <<<"AWS_DEFAULT_REGION=${region}"
 step "check-accelerator"
 # Before minutes of downloads: a node without its accelerator (wrong AMI, no driver) cannot serve.
 check_accelerator
+
+step "discover-group"
+# IMDSv2; the launch template exposes instance tags, among them the group's name.
+imds_token="$(curl -fsS --max-time 5 --retry 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "${IMDS}/latest/api/token")" \
+  || fail "instance metadata (IMDSv2) unreachable"
+imds_get() {
+  curl -fsS --max-time 5 --retry 5 -H "X-aws-ec2-metadata-token: ${imds_token}" "${IMDS}/latest/meta-data/$1"
+}
+instance_id="$(imds_get instance-id)" || fail "no instance id in instance metadata"
+asg_name="$(imds_get tags/instance/aws:autoscaling:groupName)" \
+  || fail "no aws:autoscaling:groupName tag in instance metadata: is instance_metadata_tags enabled?"
+# The launch hook holds this node out of service until the release unit reports it serves; a
+# heartbeat every few minutes keeps it open through download and compile. If this script fails
+# the heartbeats stop, and the group abandons and replaces the node after the hook's timeout
+# (time enough to look at it with SSM first).
+heartbeat_every="${GRAVITON_LLM_HEARTBEAT_SECONDS:-$HEARTBEAT_SECONDS}"
+(
+  while sleep "$heartbeat_every"; do
+    aws autoscaling record-lifecycle-action-heartbeat --lifecycle-hook-name "$LIFECYCLE_HOOK" \
+      --auto-scaling-group-name "$asg_name" --instance-id "$instance_id" || true
+  done
+) </dev/null >/dev/null 2>&1 &
+heartbeat_pid=$!
 
 step "install-docker"
 if ! command -v docker >/dev/null 2>&1; then

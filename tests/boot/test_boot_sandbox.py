@@ -10,7 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
-from sandbox import ASG_NAME, VLLM_UNIT, WEIGHTS, Run, Sandbox, scenario
+from sandbox import ASG_NAME, INSTANCE_ID, VLLM_UNIT, WEIGHTS, Run, Sandbox, scenario
 
 from graviton_llm import render_user_data
 from graviton_llm.userdata import container_argv, readiness_timeout_seconds
@@ -25,7 +25,12 @@ def booted(box: Sandbox) -> SimpleNamespace:
     box.neuron_devices(1)  # inf2.8xlarge: one Inferentia2 chip
     args = box.args()
     # The engine reports healthy before it can complete (as vLLM does while warming up).
-    first = box.run(args, FAKE_VLLM_HEALTHY_AFTER="0.3", FAKE_VLLM_COMPLETE_AFTER="0.6")
+    first = box.run(
+        args,
+        FAKE_VLLM_HEALTHY_AFTER="0.3",
+        FAKE_VLLM_COMPLETE_AFTER="0.6",
+        GRAVITON_LLM_HEARTBEAT_SECONDS="0.4",
+    )
     events, weights = box.server_events(), box.model_files()
     second = box.run(args) if first.returncode == 0 else None
     return SimpleNamespace(
@@ -374,3 +379,22 @@ def test_the_node_configures_the_cloudwatch_agent_for_its_group_and_releases_its
     assert ctl == [["-a", "fetch-config", "-m", "ec2", "-s", "-c", config]]
     assert ["enable", "--now", "graviton-llm-release.service"] in booted.first.argv("systemctl")
     assert f"node released to group {ASG_NAME}" in booted.first.output
+
+
+def test_the_boot_heartbeats_its_launch_hook_while_it_works(booted):
+    """However long download and compile take, the hook stays open: the boot script sends
+    heartbeats for this instance and group (every 5 minutes on a node; 0.4 s here)."""
+    heartbeats = [
+        argv
+        for argv in booted.first.argv("aws")
+        if argv[:2] == ["autoscaling", "record-lifecycle-action-heartbeat"]
+    ]
+    assert heartbeats, booted.first.argv("aws")
+    assert heartbeats[0][2:] == [
+        "--lifecycle-hook-name",
+        "graviton-llm-boot",
+        "--auto-scaling-group-name",
+        ASG_NAME,
+        "--instance-id",
+        INSTANCE_ID,
+    ]

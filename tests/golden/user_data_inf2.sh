@@ -101,18 +101,51 @@ install_file /opt/graviton-llm/bin/release-node 0755 <<'GRAVITON_LLM_FILE'
 #!/bin/bash
 # Puts this node in service once vLLM answers (rendered by graviton-llm).
 set -euo pipefail
+readonly PORT=8000
+readonly READY_TIMEOUT_SECONDS=1200
+readonly LIFECYCLE_HOOK=graviton-llm-boot
+readonly HEARTBEAT_SECONDS=300
+readonly UNPROTECT=0
+# ---- body (graviton_llm/templates/release-node.sh), after the rendered settings -------------
+# Runs at every boot (the graviton-llm-release unit): once vLLM answers /health, complete this
+# node's launch lifecycle hook so the group puts it in service; heartbeat the hook meanwhile.
 imds="${GRAVITON_LLM_IMDS_URL:-http://169.254.169.254}"
-deadline=$((SECONDS + 1200))
-until curl -fsS --max-time 5 http://127.0.0.1:8000/health >/dev/null; do
-  if [ "$SECONDS" -ge "$deadline" ]; then echo "vLLM not healthy" >&2; exit 1; fi
-  sleep "${GRAVITON_LLM_POLL_SECONDS:-10}"
-done
-token="$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "${imds}/latest/api/token")"
-meta() { curl -fsS -H "X-aws-ec2-metadata-token: ${token}" "${imds}/latest/meta-data/$1"; }
+poll="${GRAVITON_LLM_POLL_SECONDS:-10}"
+heartbeat_every="${GRAVITON_LLM_HEARTBEAT_SECONDS:-$HEARTBEAT_SECONDS}"
+
+token="$(curl -fsS --max-time 5 --retry 5 -X PUT \
+  -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "${imds}/latest/api/token")"
+meta() {
+  curl -fsS --max-time 5 --retry 5 -H "X-aws-ec2-metadata-token: ${token}" "${imds}/latest/meta-data/$1"
+}
 instance="$(meta instance-id)"
 group="$(meta tags/instance/aws:autoscaling:groupName)"
-if ! out="$(aws autoscaling complete-lifecycle-action --lifecycle-action-result CONTINUE --lifecycle-hook-name graviton-llm-boot --auto-scaling-group-name "$group" --instance-id "$instance" 2>&1)"; then
-  case "$out" in *"No active Lifecycle Action"*) ;; *) echo "$out" >&2; exit 1 ;; esac
+hook=(--lifecycle-hook-name "$LIFECYCLE_HOOK" --auto-scaling-group-name "$group" --instance-id "$instance")
+
+deadline=$((SECONDS + READY_TIMEOUT_SECONDS))
+last_heartbeat=$SECONDS
+until curl -fsS --max-time 5 "http://127.0.0.1:${PORT}/health" >/dev/null; do
+  if [ "$SECONDS" -ge "$deadline" ]; then
+    echo "vLLM not healthy after ${READY_TIMEOUT_SECONDS}s" >&2
+    exit 1
+  fi
+  if [ $((SECONDS - last_heartbeat)) -ge "$heartbeat_every" ]; then
+    aws autoscaling record-lifecycle-action-heartbeat "${hook[@]}" >/dev/null 2>&1 || true
+    last_heartbeat=$SECONDS
+  fi
+  sleep "$poll"
+done
+
+# "No active Lifecycle Action" (a plain reboot, nothing pending) is not an error.
+if ! out="$(aws autoscaling complete-lifecycle-action --lifecycle-action-result CONTINUE "${hook[@]}" 2>&1)"; then
+  case "$out" in
+    *"No active Lifecycle Action"*) ;;
+    *) echo "$out" >&2; exit 1 ;;
+  esac
+fi
+if [ "$UNPROTECT" = "1" ]; then
+  aws autoscaling set-instance-protection --instance-ids "$instance" \
+    --auto-scaling-group-name "$group" --no-protected-from-scale-in
 fi
 GRAVITON_LLM_FILE
 install_file /etc/systemd/system/graviton-llm-release.service 0644 <<'GRAVITON_LLM_FILE'
@@ -170,6 +203,8 @@ check_accelerator() {
 
 readonly MONITORING=1
 readonly RELEASE_UNIT=graviton-llm-release.service
+readonly LIFECYCLE_HOOK=graviton-llm-boot
+readonly HEARTBEAT_SECONDS=300
 readonly CLOUDWATCH_DIR=/opt/aws/amazon-cloudwatch-agent/etc
 readonly ASG_NAME_PLACEHOLDER=__GRAVITON_LLM_ASG_NAME__
 
@@ -198,6 +233,10 @@ fail() {
 }
 report_exit() {
   local rc=$?
+  if [ -n "${heartbeat_pid:-}" ]; then
+    pkill -P "$heartbeat_pid" 2>/dev/null || true
+    kill "$heartbeat_pid" 2>/dev/null || true
+  fi
   if [ "$rc" -ne 0 ]; then
     echo "graviton-llm: boot FAILED in step ${STEP} (exit ${rc}); log: ${LOG_FILE}" >&2
   fi
@@ -255,6 +294,29 @@ install_file "$AWS_ENV_FILE" 0644 <<<"AWS_DEFAULT_REGION=${region}"
 step "check-accelerator"
 # Before minutes of downloads: a node without its accelerator (wrong AMI, no driver) cannot serve.
 check_accelerator
+
+step "discover-group"
+# IMDSv2; the launch template exposes instance tags, among them the group's name.
+imds_token="$(curl -fsS --max-time 5 --retry 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "${IMDS}/latest/api/token")" \
+  || fail "instance metadata (IMDSv2) unreachable"
+imds_get() {
+  curl -fsS --max-time 5 --retry 5 -H "X-aws-ec2-metadata-token: ${imds_token}" "${IMDS}/latest/meta-data/$1"
+}
+instance_id="$(imds_get instance-id)" || fail "no instance id in instance metadata"
+asg_name="$(imds_get tags/instance/aws:autoscaling:groupName)" \
+  || fail "no aws:autoscaling:groupName tag in instance metadata: is instance_metadata_tags enabled?"
+# The launch hook holds this node out of service until the release unit reports it serves; a
+# heartbeat every few minutes keeps it open through download and compile. If this script fails
+# the heartbeats stop, and the group abandons and replaces the node after the hook's timeout
+# (time enough to look at it with SSM first).
+heartbeat_every="${GRAVITON_LLM_HEARTBEAT_SECONDS:-$HEARTBEAT_SECONDS}"
+(
+  while sleep "$heartbeat_every"; do
+    aws autoscaling record-lifecycle-action-heartbeat --lifecycle-hook-name "$LIFECYCLE_HOOK" \
+      --auto-scaling-group-name "$asg_name" --instance-id "$instance_id" || true
+  done
+) </dev/null >/dev/null 2>&1 &
+heartbeat_pid=$!
 
 step "install-docker"
 if ! command -v docker >/dev/null 2>&1; then
@@ -330,21 +392,16 @@ step "ready"
 echo "graviton-llm: serving ${MODEL_ID} on port ${PORT}"
 
 # ---- cluster operations (graviton_llm/templates/operations.sh), once the node serves --------
-step "discover-group"
-# IMDSv2; the launch template exposes instance tags, among them the group's name.
-imds_token="$(curl -fsS --max-time 5 -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "${IMDS}/latest/api/token")" \
-  || fail "instance metadata (IMDSv2) unreachable"
-asg_name="$(curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: ${imds_token}" \
-  "${IMDS}/latest/meta-data/tags/instance/aws:autoscaling:groupName")" \
-  || fail "no aws:autoscaling:groupName tag in instance metadata: is instance_metadata_tags enabled?"
-
 if [ "$MONITORING" = "1" ]; then
   step "cloudwatch-agent"
   sed -i "s/${ASG_NAME_PLACEHOLDER}/${asg_name}/g" "${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
-  if ! command -v amazon-cloudwatch-agent-ctl >/dev/null 2>&1; then
+  # The package installs the control script here (CloudWatch agent user guide).
+  ctl="${ROOT}/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
+  if [ ! -x "$ctl" ] && ! command -v amazon-cloudwatch-agent-ctl >/dev/null 2>&1; then
     retry "$ATTEMPTS" dnf install -y amazon-cloudwatch-agent || fail "could not install the CloudWatch agent"
   fi
-  amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c "file:${CLOUDWATCH_DIR}/graviton-llm.json" \
+  [ -x "$ctl" ] || ctl=amazon-cloudwatch-agent-ctl
+  "$ctl" -a fetch-config -m ec2 -s -c "file:${CLOUDWATCH_DIR}/graviton-llm.json" \
     || fail "the CloudWatch agent refused its configuration"
 fi
 
