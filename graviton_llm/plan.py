@@ -202,8 +202,8 @@ class Plan:
         }
 
     def cold_start(self) -> dict[str, Any]:
-        """Predicted boot-to-ready seconds by part (sizing.py), the figure behind the ASG grace
-        period, instance warm-up, lifecycle-hook timeout and the boot script's readiness gate."""
+        """Predicted boot-to-ready seconds by part (sizing.py), the figure behind the boot
+        script's readiness gate; the lifecycle hook's heartbeats cover however long it takes."""
         args = self.cluster.args
         cold = sizing.predict_cold_start(args.spec, args.model.weights_gib, args.model.info)
         advice = sizing.warm_pool_advice(cold)

@@ -141,8 +141,8 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
     console.print("[bold]cold start[/] (predicted, sizing.py)")
     console.print(f"  {parts}")
     console.print(
-        f"  total {seconds['total']:,.0f} s; ASG grace, warm-up and readiness timeout "
-        f"{seconds['ASG grace / readiness timeout']:,.0f} s; warm start from a stopped pool "
+        f"  total {seconds['total']:,.0f} s; readiness timeout (boot gate, release unit) "
+        f"{seconds['readiness timeout']:,.0f} s; warm start from a stopped pool "
         f"{seconds['warm start (from a stopped warm pool)']:,.0f} s"
         + (
             "; a warm pool is advised"

@@ -1,9 +1,9 @@
 """Pure sizing: root volume and the predicted cold start (boot to first healthy completion).
 
-The cold start feeds the ASG health-check grace period and the boot script's readiness timeout,
-so a node is never killed while it downloads or compiles. Figures marked "assumption" are our
-engineering estimates, not measurements: they are kept here, in one place, to be replaced by
-measured values.
+The cold start sets the boot script's readiness timeout and is what `plan` reports; the launch
+lifecycle hook (heartbeats, timing.py) keeps a node out of service until it serves. Figures
+marked "assumption" are our engineering estimates, not measurements: they are kept here, in one
+place, to be replaced by measured values.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ NEURON_COMPILE_SECONDS_PER_32_LAYERS = 600
 UNKNOWN_MODEL_LAYERS = 80  # assumption for models outside the table: size like a 70B
 # Assumption: loading weights from local disk (page cache) into device or host memory at 1 GiB/s.
 LOAD_GIB_PER_SECOND = 1.0
-# Margin on top of the prediction for the ASG grace period and the readiness timeout.
+# Margin on top of the prediction for the readiness timeout.
 SAFETY_FACTOR = 1.5
 
 
@@ -68,7 +68,7 @@ class ColdStart:
         )
 
     @property
-    def grace_period_s(self) -> int:
+    def readiness_timeout_s(self) -> int:
         """Predicted cold start with margin, rounded up to the minute."""
         return int(math.ceil(self.total_s * SAFETY_FACTOR / 60) * 60)
 
@@ -125,7 +125,7 @@ def cold_start_table(cold: ColdStart) -> dict[str, float]:
         "Neuron compile": cold.compile_s,
         "weights load": cold.load_s,
         "total": cold.total_s,
-        "ASG grace / readiness timeout": float(cold.grace_period_s),
+        "readiness timeout": float(cold.readiness_timeout_s),
         "warm start (from a stopped warm pool)": cold.warm_start_s,
     }
 
@@ -149,9 +149,8 @@ def warm_pool_advice(cold: ColdStart, scale_out_budget_s: float = 600) -> WarmPo
     recommended = cold.total_s > scale_out_budget_s
     notes = (
         "Use pool_state='Stopped': you pay for the EBS volume, not the instance hours.",
-        "Add a lifecycle hook on warm-pool entry that completes only when the boot script "
-        "reports ready; a node stopped mid-download is not repaired on start (cloud-init runs "
-        "user data once per instance).",
+        "The cluster's launch lifecycle hook holds a pool node until its boot script reports "
+        "ready, so no node is stopped mid-download (cloud-init runs user data only once).",
         "On start from the pool the enabled systemd units bring vLLM up again from the volume, "
         "with no download and no recompile.",
     )

@@ -497,9 +497,10 @@ def node_files(args: NeuronServingClusterArgs) -> list[NodeFile]:
 
 
 def readiness_timeout_seconds(args: NeuronServingClusterArgs) -> int:
-    """How long the boot gate waits for a healthy completion: the ASG grace period, i.e. the
-    predicted cold start with margin (sizing.py). Past it the ASG replaces the node anyway."""
-    return predict_cold_start(args.spec, args.model.weights_gib, args.model.info).grace_period_s
+    """How long the boot gate and the release unit wait for vLLM: the predicted cold start with
+    margin (sizing.py). Past it the boot fails, its heartbeats stop and the group replaces it."""
+    cold = predict_cold_start(args.spec, args.model.weights_gib, args.model.info)
+    return cold.readiness_timeout_s
 
 
 def _assign(name: str, value: str | int) -> str:

@@ -27,7 +27,7 @@ def test_inf2_8xlarge_llama_8b_cold_start_and_grace():
     cold = _cold("inf2.8xlarge", LLAMA_8B)
     assert cold.compile_s == NEURON_COMPILE_SECONDS_PER_32_LAYERS == 600  # 32 layers
     assert cold.total_s == pytest.approx(798, abs=1)
-    assert cold.grace_period_s == 1200  # x1.5, rounded up to the minute
+    assert cold.readiness_timeout_s == 1200  # x1.5, rounded up to the minute
 
 
 def test_inf2_48xlarge_llama_70b_compile_scales_with_layers():
@@ -35,7 +35,7 @@ def test_inf2_48xlarge_llama_70b_compile_scales_with_layers():
     assert cold.compile_s == 600 * 80 / 32
     assert cold.weights_download_s == pytest.approx(113, abs=1)  # 131.5 GiB at the 10 Gb/s cap
     assert cold.total_s == pytest.approx(1914, abs=1)
-    assert cold.grace_period_s == 2880
+    assert cold.readiness_timeout_s == 2880
 
 
 def test_the_cpu_path_compiles_nothing():
@@ -59,7 +59,7 @@ def test_the_table_lists_every_part_and_they_add_up_to_the_total():
     parts = ["AMI boot", "image pull", "weights download", "Neuron compile", "weights load"]
     assert list(table)[:5] == parts
     assert sum(table[p] for p in parts) == pytest.approx(table["total"])
-    assert table["ASG grace / readiness timeout"] == 2880
+    assert table["readiness timeout"] == 2880
 
 
 def test_a_warm_pool_is_advised_where_the_cold_start_is_long_and_saves_compile_and_download():
