@@ -110,3 +110,34 @@ def node_operations_policy(
 
 def ssm_parameter_arn(name: str, *, region: str, account: str, partition: str = "aws") -> str:
     return f"arn:{partition}:ssm:{region}:{account}:parameter/{name.lstrip('/')}"
+
+
+def alarm_topic_key_policy(account_id: str, partition: str = "aws") -> dict[str, Any]:
+    """Key policy for the alarm topic's KMS key.
+
+    CloudWatch can publish alarms to an encrypted SNS topic only when the topic's customer
+    managed key lets cloudwatch.amazonaws.com use it; the AWS managed aws/sns key cannot (its
+    policy is fixed), and alarms to such a topic are silently dropped (SNS developer guide,
+    "Key management": compatibility with AWS services). The account keeps administering the key
+    through IAM, as in KMS's default key policy.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersThroughIam",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchAlarmsPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            },
+        ],
+    }

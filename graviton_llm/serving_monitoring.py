@@ -10,6 +10,7 @@ import pulumi_aws as aws
 from pydantic import BaseModel, ConfigDict, Field
 
 from .monitoring import PERIOD_SECONDS, AlarmSpec, Query, Ref, alarm_specs, dashboard_body
+from .policies import alarm_topic_key_policy, to_json
 
 StrInput = str | pulumi.Output
 
@@ -56,6 +57,7 @@ def alarm_name(prefix: str, key: str) -> str:
 class ServingMonitoring(pulumi.ComponentResource):
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
     topic: aws.sns.Topic | None
+    topic_key: aws.kms.Key | None
     dashboard: aws.cloudwatch.Dashboard | None
 
     def __init__(
@@ -74,11 +76,23 @@ class ServingMonitoring(pulumi.ComponentResource):
         }
 
         self.topic = None
+        self.topic_key = None
         actions: list[Any] = []
         if args.alarm_topic:
-            # Encrypted at rest with the AWS managed SNS key.
+            # Encrypted at rest with a key CloudWatch may use (policies.alarm_topic_key_policy).
+            account = aws.get_caller_identity_output(
+                opts=pulumi.InvokeOutputOptions(parent=self)
+            ).account_id
+            self.topic_key = aws.kms.Key(
+                f"{name}-alarms-key",
+                description=f"graviton-llm {name}: encrypts the alarm topic",
+                enable_key_rotation=True,
+                policy=account.apply(lambda acct: to_json(alarm_topic_key_policy(acct))),
+                tags=args.tags,
+                opts=child,
+            )
             self.topic = aws.sns.Topic(
-                f"{name}-alarms", kms_master_key_id="alias/aws/sns", tags=args.tags, opts=child
+                f"{name}-alarms", kms_master_key_id=self.topic_key.arn, tags=args.tags, opts=child
             )
             actions = [self.topic.arn]
             for i, email in enumerate(args.alarm_emails):

@@ -88,7 +88,16 @@ def test_alarms_go_to_an_encrypted_sns_topic_with_email_subscriptions():
         cluster_args(monitoring={"alarm_topic": True, "alarm_emails": ["oncall@example.com"]})
     )
     topic = result.one("aws:sns/topic:Topic")
-    assert topic.inputs["kmsMasterKeyId"] == "alias/aws/sns"
+    key = result.one("aws:kms/key:Key")
+    # A customer managed key CloudWatch may use: with aws/sns, alarms are silently dropped.
+    assert topic.inputs["kmsMasterKeyId"] == key.outputs["arn"]
+    assert key.inputs["enableKeyRotation"] is True
+    statements = json.loads(key.inputs["policy"])["Statement"]
+    (cloudwatch,) = [
+        s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert cloudwatch["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert cloudwatch["Condition"] == {"StringEquals": {"aws:SourceAccount": "123456789012"}}
     subscription = result.one("aws:sns/topicSubscription:TopicSubscription").inputs
     assert (subscription["protocol"], subscription["endpoint"]) == ("email", "oncall@example.com")
     for alarm in _alarms(result).values():
