@@ -21,8 +21,8 @@ EXPECTED = {
     "reserved_capacity": 25,
     "warm_pool": 22,
     "spot_on_demand_floor": 22,
-    # + SNS topic, email subscription, scaling policy
-    "autoscaling_alerts": 25,
+    # + SNS topic, its KMS key, email subscription, scaling policy
+    "autoscaling_alerts": 26,
     # the cluster's 22 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables and
     # 3 route table associations
     "team_vpc": 34,

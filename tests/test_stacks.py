@@ -12,7 +12,7 @@ from graviton_llm.plan import build_plan
     ("stack", "resources", "instance_type", "nodes"),
     [
         ("dev", 22, "inf2.8xlarge", 1),
-        ("prod", 27, "inf2.48xlarge", 3),
+        ("prod", 28, "inf2.48xlarge", 3),
     ],
 )
 def test_stack_config_builds_the_cluster(stack, resources, instance_type, nodes):
