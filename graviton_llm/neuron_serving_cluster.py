@@ -148,10 +148,11 @@ class NeuronServingCluster(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
+        self._security = security
         self.security_group = security.security_group
         self.role = security.role
         self.instance_profile = security.instance_profile
-        WeightsBucketAccess(
+        self._weights = WeightsBucketAccess(
             f"{name}-weights",
             WeightsBucketAccessArgs(
                 role=self.role.name,
@@ -221,7 +222,9 @@ class NeuronServingCluster(pulumi.ComponentResource):
             instance_market_options=_market_options(self.capacity),
             update_default_version=True,
             tags=tags,
-            opts=self._child,
+            # IAM is eventually consistent: let the role's grants exist before a node can boot
+            # and list the weights (the boot script treats AccessDenied as final).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._security, self._weights]),
         )
 
     def _declare_load_balancer(self, args: NeuronServingClusterArgs) -> None:

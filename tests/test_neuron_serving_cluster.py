@@ -205,3 +205,9 @@ def test_large_weights_get_a_provisioned_gp3_volume_small_ones_the_defaults(inf2
     )
     ebs = big.one(LT).inputs["blockDeviceMappings"][0]["ebs"]
     assert (ebs["throughput"], ebs["iops"]) == (1000, 4000)
+
+
+def test_the_launch_template_waits_for_the_nodes_grants(inf2_cluster):
+    lt = inf2_cluster.one(LT)
+    waits_for = {urn.rsplit("::", 1)[-1] for urn in lt.dependencies}
+    assert {"llm-weights-read", "llm-security-ssm", "llm-security-cloudwatch"} <= waits_for
