@@ -450,6 +450,26 @@ def _chunked_prefill_problems(args: NeuronServingClusterArgs, spec: InstanceSpec
     return []
 
 
+# Nodes expose their tags in instance metadata (the boot script reads its group's name there),
+# and then EC2 refuses to launch an instance whose tag keys break these rules: only letters,
+# digits and + - = . , _ : @; no spaces or /; not ".", ".." or "_index" (EC2 User Guide, "View
+# tags for your EC2 instances using instance metadata").
+_METADATA_TAG_KEY = re.compile(r"[A-Za-z0-9+\-=.,_:@]+")
+
+
+def _instance_tag_problems(tags: dict[str, str]) -> list[Problem]:
+    return [
+        Problem(
+            f"tags.{key}",
+            key,
+            "tag keys reach instance metadata, where EC2 allows only letters, digits and "
+            "+ - = . , _ : @ (no spaces or /); e.g. 'team:owner' instead of 'team/owner'",
+        )
+        for key in tags
+        if not _METADATA_TAG_KEY.fullmatch(key) or key in (".", "..", "_index")
+    ]
+
+
 def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     problems = []
     for field in ("max_model_len", "max_num_seqs", "max_num_batched_tokens"):
@@ -492,6 +512,7 @@ def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
                 "must be an SSM parameter name starting with '/', e.g. /llm/prod/api-key",
             )
         )
+    problems += _instance_tag_problems(args.tags)
     if args.health_check_grace_seconds is not None and args.health_check_grace_seconds < 0:
         problems.append(
             Problem("health_check_grace_seconds", args.health_check_grace_seconds, "must be >= 0")

@@ -135,6 +135,12 @@ REJECTIONS = [
     pytest.param(
         {"max_model_len": 200000}, "max_model_len", "context of 131072", id="beyond-context"
     ),
+    pytest.param(
+        {"tags": {"kubernetes.io/cluster/x": "owned"}},
+        "tags.kubernetes.io/cluster/x",
+        "no spaces or /",
+        id="tag-key-instance-metadata-refuses",
+    ),
 ]
 
 
