@@ -358,6 +358,11 @@ class NeuronServingClusterArgs(_Args):
         "must send (vLLM --api-key). Read on the node at start; never written into user data. "
         "None (default): no key, the endpoint is protected by the VPC and security group only.",
     )
+    api_key_kms_key_arn: StrInput | None = Field(
+        default=None,
+        description="Customer managed KMS key of that SecureString, if any: the node role may "
+        "decrypt with it only through SSM. Not needed for the AWS managed aws/ssm key.",
+    )
     tags: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -513,6 +518,14 @@ def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
             )
         )
     problems += _instance_tag_problems(args.tags)
+    if args.api_key_kms_key_arn is not None and args.api_key_ssm_parameter is None:
+        problems.append(
+            Problem(
+                "api_key_kms_key_arn",
+                args.api_key_kms_key_arn,
+                "only used with api_key_ssm_parameter (the SecureString it decrypts)",
+            )
+        )
     if args.health_check_grace_seconds is not None and args.health_check_grace_seconds < 0:
         problems.append(
             Problem("health_check_grace_seconds", args.health_check_grace_seconds, "must be >= 0")

@@ -334,10 +334,15 @@ class NeuronServingCluster(pulumi.ComponentResource):
                     args.api_key_ssm_parameter or "", region=region, account=acct
                 )
             )
-        document = pulumi.Output.all(self.auto_scaling_group.arn, parameter_arn).apply(
+        document = pulumi.Output.all(
+            self.auto_scaling_group.arn, parameter_arn, args.api_key_kms_key_arn
+        ).apply(
             lambda values: to_json(
                 node_operations_policy(
-                    auto_scaling_group_arn=values[0], api_key_parameter_arn=values[1]
+                    auto_scaling_group_arn=values[0],
+                    api_key_parameter_arn=values[1],
+                    api_key_kms_key_arn=values[2],
+                    region=region,
                 )
             )
         )

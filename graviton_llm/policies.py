@@ -80,19 +80,28 @@ def to_json(document: dict[str, Any]) -> str:
 
 
 def node_operations_policy(
-    *, auto_scaling_group_arn: str, api_key_parameter_arn: str | None = None
+    *,
+    auto_scaling_group_arn: str,
+    api_key_parameter_arn: str | None = None,
+    api_key_kms_key_arn: str | None = None,
+    region: str | None = None,
 ) -> dict[str, Any]:
     """What a node does to its own group and reads at boot, scoped to this cluster.
 
-    The node finishes its launch lifecycle hook and lifts its scale-in protection once it
-    serves; with an API key it reads that one parameter (SecureStrings under the AWS managed
-    aws/ssm key decrypt through SSM without a KMS grant).
+    The node heartbeats and finishes its launch lifecycle hook and lifts its scale-in
+    protection once it serves; with an API key it reads that one parameter (SecureStrings under
+    the AWS managed aws/ssm key decrypt through SSM without a KMS grant; a customer managed key
+    needs kms:Decrypt, granted only via SSM).
     """
     statements: list[dict[str, Any]] = [
         {
             "Sid": "ReleaseOwnNode",
             "Effect": "Allow",
-            "Action": ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceProtection"],
+            "Action": [
+                "autoscaling:CompleteLifecycleAction",
+                "autoscaling:RecordLifecycleActionHeartbeat",
+                "autoscaling:SetInstanceProtection",
+            ],
             "Resource": auto_scaling_group_arn,
         }
     ]
@@ -105,6 +114,18 @@ def node_operations_policy(
                 "Resource": api_key_parameter_arn,
             }
         )
+        if api_key_kms_key_arn is not None:
+            via = f"ssm.{region}.amazonaws.com" if region else "ssm.*.amazonaws.com"
+            operator = "StringEquals" if region else "StringLike"
+            statements.append(
+                {
+                    "Sid": "DecryptApiKeyViaSsm",
+                    "Effect": "Allow",
+                    "Action": "kms:Decrypt",
+                    "Resource": api_key_kms_key_arn,
+                    "Condition": {operator: {"kms:ViaService": via}},
+                }
+            )
     return {"Version": "2012-10-17", "Statement": statements}
 
 

@@ -188,16 +188,29 @@ def test_fixed_size_has_no_scaling_policy_and_no_protection(inf2_cluster):
 
 
 def test_node_permissions_are_scoped_to_the_group_and_the_api_key():
-    result = build_cluster(cluster_args(api_key_ssm_parameter="/llm/dev/api-key"))
+    key = "arn:aws:kms:us-east-1:123456789012:key/api"
+    result = build_cluster(
+        cluster_args(api_key_ssm_parameter="/llm/dev/api-key", api_key_kms_key_arn=key)
+    )
     statements = json.loads(result.named("llm-node-ops").inputs["policy"])["Statement"]
-    release, read_key = statements
+    release, read_key, decrypt = statements
     assert release["Resource"].endswith("autoScalingGroupName/llm-asg")
+    assert "autoscaling:RecordLifecycleActionHeartbeat" in release["Action"]
     assert read_key == {
         "Sid": "ReadApiKey",
         "Effect": "Allow",
         "Action": "ssm:GetParameter",
         "Resource": "arn:aws:ssm:us-east-1:123456789012:parameter/llm/dev/api-key",
     }
+    assert decrypt["Action"] == "kms:Decrypt" and decrypt["Resource"] == key
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "ssm.us-east-1.amazonaws.com"}
+    }
+
+
+def test_without_an_api_key_the_node_reads_no_parameter(inf2_cluster):
+    statements = json.loads(inf2_cluster.named("llm-node-ops").inputs["policy"])["Statement"]
+    assert [s["Sid"] for s in statements] == ["ReleaseOwnNode"]
 
 
 def test_environment_and_owner_tag_every_taggable_resource():
@@ -307,6 +320,12 @@ REFUSED = [
         "api_key_ssm_parameter",
         "starting with '/'",
         id="api-key-not-a-parameter-name",
+    ),
+    pytest.param(
+        {"api_key_kms_key_arn": "arn:aws:kms:us-east-1:1:key/k"},
+        "api_key_kms_key_arn",
+        "only used with",
+        id="api-key-kms-without-parameter",
     ),
 ]
 
