@@ -150,8 +150,8 @@ def _neuron(name, chips, cores, device_gib, vcpus, ram_gib, network, regions) ->
     )
 
 
-def _graviton4(family: str, size: str, vcpus: int, gib_per_vcpu: int) -> InstanceSpec:
-    network = "50 Gb/s" if vcpus >= 192 else "up to 50 Gb/s"
+def _graviton4(family: str, size: str, gib_per_vcpu: int) -> InstanceSpec:
+    vcpus, network = _GRAVITON4_SIZES[size]
     return InstanceSpec(
         f"{family}.{size}",
         family,
@@ -184,9 +184,12 @@ _NEURON_ROWS = [
 # Graviton4 rows (CPU-only serving; no Neuron device on any Graviton instance).
 # Source: EC2 general purpose / memory / compute optimized specs: r8g 8 GiB, m8g 4 GiB and
 # c8g 2 GiB per vCPU; sizes xlarge..48xlarge; 48xlarge at 50 Gb/s.
+# vCPUs and network per size, the same in r8g, m8g and c8g. Source: EC2 DescribeInstanceTypes
+# (NetworkInfo.NetworkPerformance), as carried by moto 5.2.5 (ec2/resources/instance_types.json).
 _GRAVITON4_SIZES = {
-    "xlarge": 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48,
-    "16xlarge": 64, "24xlarge": 96, "48xlarge": 192,
+    "xlarge": (4, "up to 12.5 Gb/s"), "2xlarge": (8, "up to 15 Gb/s"),
+    "4xlarge": (16, "up to 15 Gb/s"), "8xlarge": (32, "15 Gb/s"), "12xlarge": (48, "22.5 Gb/s"),
+    "16xlarge": (64, "30 Gb/s"), "24xlarge": (96, "40 Gb/s"), "48xlarge": (192, "50 Gb/s"),
 }  # fmt: skip
 _GRAVITON4_GIB_PER_VCPU = {"r8g": 8, "m8g": 4, "c8g": 2}
 
@@ -195,9 +198,9 @@ INSTANCE_TYPES: dict[str, InstanceSpec] = {
     for spec in [
         *_NEURON_ROWS,
         *(
-            _graviton4(family, size, vcpus, gib)
+            _graviton4(family, size, gib)
             for family, gib in _GRAVITON4_GIB_PER_VCPU.items()
-            for size, vcpus in _GRAVITON4_SIZES.items()
+            for size in _GRAVITON4_SIZES
         ),
     ]
 }

@@ -59,3 +59,24 @@ def test_blog_llama_3_2_70b_names_the_real_70b_models():
     assert "Llama 3.2 has no 70B" in hint
     assert "Llama-3.1-70B" in hint and "Llama-3.3-70B" in hint
     assert nonexistent_model_hint("meta-llama/Llama-3.1-8B") is None
+
+
+def test_catalog_agrees_with_ec2_describe_instance_types_as_moto_carries_it():
+    """vCPUs, memory and network of every row against EC2's own instance type data."""
+    import gzip
+    import json
+    import re
+    from pathlib import Path
+
+    import moto
+
+    data_file = Path(moto.__file__).parent / "ec2/resources/instance_types.json.gz"
+    described = json.loads(gzip.decompress(data_file.read_bytes()))
+    for name, spec in INSTANCE_TYPES.items():
+        info = described[name]
+        assert info["VCpuInfo"]["DefaultVCpus"] == spec.vcpus, name
+        assert info["MemoryInfo"]["SizeInMiB"] == spec.memory_gib * 1024, name
+        network = info["NetworkInfo"]["NetworkPerformance"]  # "Up to 15 Gigabit", "8x 100 Gigabit"
+        match = re.search(r"(?:(\d+)x )?([\d.]+) Gigabit", network)
+        gbps = float(match.group(2)) * int(match.group(1) or 1)
+        assert spec.network_gbps == gbps, (name, network)
