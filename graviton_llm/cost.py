@@ -20,6 +20,7 @@ TERMS: tuple[Term, ...] = ("on-demand", "1yr", "3yr")
 
 # AWS pricing pages bill a month as 730 hours (8,760 h / 12).
 HOURS_PER_MONTH = 730
+HOURS_PER_YEAR = 12 * HOURS_PER_MONTH  # 8,760
 SECONDS_PER_HOUR = 3600
 
 

@@ -2,9 +2,10 @@
 
 Reads offerings with ``describe_reserved_instances_offerings`` and compares each with the
 on-demand snapshot price: effective hourly rate, discount, break-even utilization. Buying goes
-through ``purchase_reserved_instances_offering`` with ``DryRun=True`` first and a ``LimitPrice``
-so a changed price fails rather than charges more. Savings Plans and Capacity Blocks are
-non-cancellable and have no dry run: nothing here buys them.
+through ``purchase_reserved_instances_offering`` with ``DryRun=True`` first, then reads the
+offering again and buys only if its price is still the one shown (``LimitPrice`` would not
+guard this: AWS applies it to Marketplace offerings only, EC2 API reference). Savings Plans and
+Capacity Blocks are non-cancellable and have no dry run: nothing here buys them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from .cost import (
     HOURS_PER_MONTH,
+    HOURS_PER_YEAR,
     Term,
     break_even_utilization,
     offering_effective_hourly,
@@ -57,7 +59,7 @@ class OfferingAdvice:
     @property
     def total_commitment_usd(self) -> float:
         """What the term costs whatever happens: RIs are not cancellable."""
-        hours = {"1yr": 8760, "3yr": 3 * 8760}[self.term]
+        hours = {"1yr": HOURS_PER_YEAR, "3yr": 3 * HOURS_PER_YEAR}[self.term]
         return self.effective_usd_per_hour * hours * self.instances
 
 
@@ -119,19 +121,9 @@ class PurchaseResult:
 def purchase(
     ec2: Any, advice: OfferingAdvice, *, instance_count: int, really: bool
 ) -> PurchaseResult:
-    """DryRun first; only when ``really`` and the dry run passed, the purchase itself.
-
-    ``LimitPrice`` caps the upfront total at what the offering showed, so a price change
-    between advice and purchase makes AWS refuse instead of charging more.
-    """
-    request = {
-        "ReservedInstancesOfferingId": advice.offering_id,
-        "InstanceCount": instance_count,
-        "LimitPrice": {
-            "Amount": round(advice.upfront_usd * instance_count, 2),
-            "CurrencyCode": "USD",
-        },
-    }
+    """DryRun first; only when ``really`` and the dry run passed, and the offering still
+    costs what it showed, the purchase itself."""
+    request = {"ReservedInstancesOfferingId": advice.offering_id, "InstanceCount": instance_count}
     try:
         ec2.purchase_reserved_instances_offering(DryRun=True, **request)
     except ClientError as error:
@@ -143,5 +135,29 @@ def purchase(
         return PurchaseResult(False, "dry run returned no DryRunOperation answer; not buying")
     if not really:
         return PurchaseResult(True, "dry run passed: the purchase would be accepted")
+    changed = _price_change(ec2, advice)
+    if changed is not None:
+        return PurchaseResult(True, f"not buying: {changed}; run reserve again to see it")
     response = ec2.purchase_reserved_instances_offering(DryRun=False, **request)
     return PurchaseResult(True, "purchased", response.get("ReservedInstancesId"))
+
+
+def _price_change(ec2: Any, advice: OfferingAdvice) -> str | None:
+    """Why the offering no longer matches the advice the user accepted, or None."""
+    found = ec2.describe_reserved_instances_offerings(
+        ReservedInstancesOfferingIds=[advice.offering_id], IncludeMarketplace=False
+    ).get("ReservedInstancesOfferings", [])
+    if not found:
+        return f"offering {advice.offering_id} is no longer offered"
+    current = found[0]
+    upfront = float(current.get("FixedPrice") or 0.0)
+    hourly = offering_effective_hourly(current)
+    if (
+        abs(upfront - advice.upfront_usd) > 0.005
+        or abs(hourly - advice.effective_usd_per_hour) > 1e-6
+    ):
+        return (
+            f"its price changed (upfront ${advice.upfront_usd:,.2f} -> ${upfront:,.2f}, "
+            f"effective ${advice.effective_usd_per_hour:.4f}/h -> ${hourly:.4f}/h)"
+        )
+    return None

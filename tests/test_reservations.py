@@ -102,7 +102,6 @@ def _dry_run_answer(stubber):
             "DryRun": True,
             "ReservedInstancesOfferingId": OFFERING_ID,
             "InstanceCount": 3,
-            "LimitPrice": {"Amount": 0.0, "CurrencyCode": "USD"},
         },
     )
 
@@ -129,17 +128,21 @@ def test_reserve_with_an_offering_only_dry_runs(stubbed):
     stubbed.assert_no_pending_responses()
 
 
+def _offering_again(stubber, offering):
+    stubber.add_response(
+        "describe_reserved_instances_offerings",
+        {"ReservedInstancesOfferings": [offering]},
+        {"ReservedInstancesOfferingIds": [OFFERING_ID], "IncludeMarketplace": False},
+    )
+
+
 def test_reserve_purchase_needs_the_flag_and_dry_runs_first(stubbed):
     _dry_run_answer(stubbed)
+    _offering_again(stubbed, OFFERINGS[0])
     stubbed.add_response(
         "purchase_reserved_instances_offering",
         {"ReservedInstancesId": "ri-0123"},
-        {
-            "DryRun": False,
-            "ReservedInstancesOfferingId": OFFERING_ID,
-            "InstanceCount": 3,
-            "LimitPrice": ANY,
-        },
+        {"DryRun": False, "ReservedInstancesOfferingId": OFFERING_ID, "InstanceCount": 3},
     )
     result = invoke("--offering", OFFERING_ID, "--purchase", "--yes")
     assert result.exit_code == 0, result.output
@@ -153,7 +156,7 @@ def test_a_refused_dry_run_stops_the_purchase(stubbed):
         service_error_code="UnauthorizedOperation",
         service_message="not allowed",
         expected_params={"DryRun": True, **{k: ANY for k in ("ReservedInstancesOfferingId",
-                                                             "InstanceCount", "LimitPrice")}},
+                                                             "InstanceCount")}},
     )  # fmt: skip
     result = invoke("--offering", OFFERING_ID, "--purchase", "--yes")
     assert result.exit_code == 1
@@ -176,3 +179,13 @@ def test_unanswered_confirmation_buys_nothing(stubbed):
     )
     assert result.exit_code == 1  # aborted
     stubbed.assert_no_pending_responses()
+
+
+def test_a_price_change_after_the_advice_buys_nothing(stubbed):
+    """AWS's LimitPrice applies only to Marketplace offerings: the advisor itself reads the
+    offering again after the dry run and refuses when its price moved."""
+    _dry_run_answer(stubbed)
+    _offering_again(stubbed, _offering(OFFERING_ID, YEAR, 0.0, 9.5, "No Upfront"))
+    result = invoke("--offering", OFFERING_ID, "--purchase", "--yes")
+    assert "not buying: its price changed" in result.output
+    stubbed.assert_no_pending_responses()  # no purchase call was queued or made

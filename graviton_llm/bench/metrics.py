@@ -22,10 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import cost
 from .records import RequestRecord
-
-SECONDS_PER_HOUR = 3600.0
-TOKENS_PER_MILLION = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -123,10 +121,11 @@ class BenchmarkMetrics:
 
 
 def cost_per_million_tokens(price_per_hour: float, tokens_per_second: float) -> float | None:
-    """Dollars per 1M tokens for an instance billed ``price_per_hour`` at the given rate."""
+    """Dollars per 1M tokens for an instance billed ``price_per_hour`` at the measured rate
+    (graviton_llm.cost's formula at full utilization); None when nothing was generated."""
     if tokens_per_second <= 0:
         return None
-    return price_per_hour / (tokens_per_second * SECONDS_PER_HOUR) * TOKENS_PER_MILLION
+    return cost.cost_per_million_tokens(price_per_hour, tokens_per_second)
 
 
 def compute_metrics(
