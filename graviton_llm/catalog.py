@@ -235,9 +235,11 @@ class ModelInfo:
     max_context: int
     vision: bool = False
 
-    def kv_bytes_per_token(self, dtype_bytes: int) -> int:
-        """K and V for every layer: 2 x layers x kv_heads x head_dim x bytes."""
-        return 2 * self.layers * self.kv_heads * self.head_dim * dtype_bytes
+    def kv_bytes_per_token(self, dtype_bytes: int, kv_heads: int | None = None) -> int:
+        """K and V for every layer: 2 x layers x kv_heads x head_dim x bytes. ``kv_heads``
+        overrides the model's count where the runtime stores more (Neuron's GQA replication)."""
+        heads = self.kv_heads if kv_heads is None else kv_heads
+        return 2 * self.layers * heads * self.head_dim * dtype_bytes
 
 
 KNOWN_MODELS: dict[str, ModelInfo] = {

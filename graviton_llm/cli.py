@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import yaml
@@ -47,16 +48,34 @@ def _print_validation_error(error: ValidationError) -> None:
         console.print(f"      fix: {entry['msg']}", highlight=False)
 
 
+def _error_document(error: Exception) -> dict[str, Any]:
+    """Bad config as `plan --json` reports it: {"errors": [{"field", "value", "fix"}]}."""
+    if isinstance(error, ValidationError):
+        return {
+            "errors": [
+                {
+                    "field": ".".join(str(part) for part in entry["loc"]) or None,
+                    "value": entry.get("input"),
+                    "fix": entry["msg"],
+                }
+                for entry in error.errors()
+            ]
+        }
+    return {"errors": [{"field": None, "value": None, "fix": str(error)}]}
+
+
 @contextmanager
-def _config_errors() -> Iterator[None]:
-    """Bad stack config: a readable list and exit code 2, never a traceback."""
+def _config_errors(as_json: bool = False) -> Iterator[None]:
+    """Bad stack config: a readable list (or JSON) and exit code 2, never a traceback."""
     try:
         yield
-    except ValidationError as error:
-        _print_validation_error(error)
-        raise typer.Exit(2) from None
-    except (FileNotFoundError, yaml.YAMLError, ValueError) as error:
-        console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
+    except (ValidationError, FileNotFoundError, yaml.YAMLError, ValueError) as error:
+        if as_json:
+            sys.stdout.write(json.dumps(_error_document(error), indent=2, default=str) + "\n")
+        elif isinstance(error, ValidationError):
+            _print_validation_error(error)
+        else:
+            console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
         raise typer.Exit(2) from None
 
 
@@ -75,7 +94,7 @@ def plan(
     """
     from .plan import build_plan, to_json
 
-    with _config_errors():
+    with _config_errors(as_json=json_output):
         result = build_plan(stack)
     document = result.document(full=full)
     if json_output:

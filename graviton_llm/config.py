@@ -42,6 +42,8 @@ StrInput = str | pulumi.Output
 # neuron-monitor-prometheus.py defaults to port 8000, which clashes with vLLM; node_exporter's
 # well-known 9100 serves both paths' metrics instead.
 DEFAULT_METRICS_PORT = 9100
+DEFAULT_PORT = 8000  # vLLM's own default for `vllm serve`
+DEFAULT_ALLOWED_CIDRS = ("10.0.0.0/8",)
 
 
 class _Args(BaseModel):
@@ -125,13 +127,13 @@ class ServingSecurityArgs(_Args):
     """Network and identity for nodes: VPC-internal ingress, SSM access, a protected role."""
 
     vpc_id: StrInput = Field(description="VPC the security group belongs to.")
-    port: int = Field(default=8000, description="vLLM's OpenAI-compatible API port.")
+    port: int = Field(default=DEFAULT_PORT, description="vLLM's OpenAI-compatible API port.")
     metrics_port: int = Field(
         default=DEFAULT_METRICS_PORT,
         description="Prometheus exporter port (neuron-monitor or node metrics).",
     )
     allowed_cidrs: list[str] = Field(
-        default_factory=lambda: ["10.0.0.0/8"],
+        default_factory=lambda: list(DEFAULT_ALLOWED_CIDRS),
         description="Private CIDRs allowed to reach port and metrics_port. Public ranges are "
         "refused: the service is VPC-internal.",
     )
@@ -299,9 +301,12 @@ class NeuronServingClusterArgs(_Args):
     max_num_seqs: int = Field(default=256, description="Max concurrent sequences per node.")
     max_num_batched_tokens: int = Field(default=8192, description="Tokens per scheduler step.")
     enable_prefix_caching: bool = Field(default=True)
-    port: int = Field(default=8000)
+    port: int = Field(default=DEFAULT_PORT, description="vLLM's OpenAI-compatible API port.")
     metrics_port: int = Field(default=DEFAULT_METRICS_PORT)
-    allowed_cidrs: list[str] = Field(default_factory=lambda: ["10.0.0.0/8"])
+    allowed_cidrs: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_CIDRS),
+        description="Private CIDRs allowed to reach the API and metrics ports.",
+    )
     ssh_cidrs: list[str] = Field(default_factory=list)
     min_size: int = Field(default=3)
     max_size: int = Field(default=3)

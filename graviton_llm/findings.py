@@ -209,7 +209,12 @@ CHECKS: tuple[tuple[str, str, Callable[[Iterable[Resource]], list[Finding]]], ..
      public_ingress),
     ("imdsv1", "IMDSv2 required (no IMDSv1) on every launch template and instance", imdsv1),
     ("unencrypted-volume", "Every EBS volume encrypted", unencrypted_volumes),
-    ("wildcard-iam", "No wildcard IAM actions or resources", wildcard_iam),
+    (
+        "wildcard-iam",
+        "No wildcard IAM actions or resources in the stack's own policies (AWS managed "
+        "policies other than admin are not judged)",
+        wildcard_iam,
+    ),
 )  # fmt: skip
 
 

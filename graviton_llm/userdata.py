@@ -209,7 +209,7 @@ def cpu_kv_cache_gib(args: NeuronServingClusterArgs) -> int:
     info = args.model.info
     if info is None:
         return 4
-    per_token = 2 * info.layers * info.kv_heads * info.head_dim * DTYPE_BYTES[args.model.dtype]
+    per_token = info.kv_bytes_per_token(DTYPE_BYTES[args.model.dtype])
     return max(4, math.ceil(per_token * args.max_model_len * args.max_num_seqs / GIB))
 
 

@@ -198,7 +198,7 @@ def memory_fit(
         heads = model.kv_heads
         if spec.accelerator == "neuron":
             heads = effective_kv_heads(model.kv_heads, tensor_parallel_size)
-        per_token = 2 * model.layers * heads * model.head_dim * dtype_bytes
+        per_token = model.kv_bytes_per_token(dtype_bytes, heads)
         kv_gib = per_token * max_model_len * max_num_seqs / catalog.GIB
     if spec.accelerator == "neuron":
         family = spec.neuron_family

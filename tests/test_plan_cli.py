@@ -91,6 +91,16 @@ def test_bad_config_lists_each_field_and_exits_2_without_traceback(tmp_path, com
     assert result.output.count("fix: ") >= 2
 
 
+def test_bad_config_with_json_is_a_json_error_document(tmp_path):
+    result = invoke("plan", "--stack", str(_bad_stack(tmp_path)), "--json")
+    assert result.exit_code == 2
+    errors = json.loads(result.output)["errors"]
+    by_field = {e["field"]: e for e in errors}
+    assert by_field["instance_type"]["value"] == "inf2.9xlarge"
+    assert "not a supported instance type" in by_field["instance_type"]["fix"]
+    assert by_field["allowed_cidrs.0"]["value"] == "0.0.0.0/0"
+
+
 def test_missing_stack_exits_2():
     result = invoke("plan", "--stack", "nosuch")
     assert result.exit_code == 2
