@@ -213,6 +213,22 @@ def operations_problems(args: NeuronServingClusterArgs) -> list[Problem]:
                 "only used with capacity_mode 'spot_with_on_demand_base'",
             )
         )
+    if mode == "reserved" and args.capacity is not None and not args.capacity.capacity_block_id:
+        # capacity-reservations-only: a node beyond the reservations cannot launch. A one-node
+        # rollout launches the replacement before ending the old node (refresh_healthy_percentages).
+        single = args.rollout.enabled and node_count(args) <= 1
+        needed = max(args.max_size, args.desired_capacity + (1 if single else 0))
+        if args.capacity.instance_count < needed:
+            problems.append(
+                Problem(
+                    "capacity.instances_per_zone",
+                    args.capacity.instances_per_zone,
+                    f"'reserved' runs nodes only in the reservations: "
+                    f"{args.capacity.instance_count} reserved, {needed} needed (max_size"
+                    + (", plus one for a one-node rollout" if single else "")
+                    + "); reserve more or use capacity_mode 'on_demand'",
+                )
+            )
     if mode == "reserved" and args.capacity is None:
         problems.append(
             Problem(

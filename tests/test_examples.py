@@ -23,9 +23,9 @@ EXPECTED = {
     "spot_on_demand_floor": 22,
     # + SNS topic, its KMS key, email subscription, scaling policy
     "autoscaling_alerts": 26,
-    # the cluster's 22 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables and
-    # 3 route table associations
-    "team_vpc": 34,
+    # the cluster's 22 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables,
+    # 3 route table associations and an S3 gateway endpoint
+    "team_vpc": 35,
 }
 
 
@@ -91,3 +91,10 @@ def test_autoscaling_example_tracks_queue_depth_and_pages_oncall():
     metric = policy["targetTrackingConfiguration"]["customizedMetricSpecification"]
     assert metric["metricName"] == "vllm:num_requests_waiting"
     assert result.stack_outputs["alarm_topic"].startswith("arn:aws:sns:")
+
+
+def test_team_example_keeps_weight_downloads_off_the_nat_gateway():
+    endpoint = _run("team_vpc").one("aws:ec2/vpcEndpoint:VpcEndpoint").inputs
+    assert endpoint["vpcEndpointType"] == "Gateway"
+    assert endpoint["serviceName"] == "com.amazonaws.us-east-1.s3"
+    assert endpoint["routeTableIds"] == ["team-private-id"]

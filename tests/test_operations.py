@@ -153,7 +153,10 @@ def test_spot_mode_uses_a_mixed_policy_with_an_on_demand_floor():
 
 def test_reserved_mode_runs_only_in_the_reservations():
     result = build_cluster(
-        cluster_args(capacity_mode="reserved", capacity={"availability_zones": ["us-east-1a"]})
+        cluster_args(
+            capacity_mode="reserved",
+            capacity={"availability_zones": ["us-east-1a", "us-east-1b", "us-east-1c"]},
+        )
     )
     spec = _asg(result)["capacityReservationSpecification"]
     assert spec["capacityReservationPreference"] == "capacity-reservations-only"
@@ -320,6 +323,24 @@ REFUSED = [
         "api_key_ssm_parameter",
         "starting with '/'",
         id="api-key-not-a-parameter-name",
+    ),
+    pytest.param(
+        {"capacity_mode": "reserved", "capacity": {"availability_zones": ["us-east-1a"]}},
+        "capacity.instances_per_zone",
+        "1 reserved, 3 needed",
+        id="reserved-mode-with-too-few-reservations",
+    ),
+    pytest.param(
+        {
+            "capacity_mode": "reserved",
+            "capacity": {"availability_zones": ["us-east-1a"]},
+            "min_size": 1,
+            "max_size": 1,
+            "desired_capacity": 1,
+        },
+        "capacity.instances_per_zone",
+        "plus one for a one-node rollout",
+        id="reserved-single-node-rollout-needs-a-spare",
     ),
     pytest.param(
         {"api_key_kms_key_arn": "arn:aws:kms:us-east-1:1:key/k"},

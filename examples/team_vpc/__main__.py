@@ -30,6 +30,15 @@ private_routes = aws.ec2.RouteTable(
     vpc_id=vpc.id,
     routes=[aws.ec2.RouteTableRouteArgs(cidr_block="0.0.0.0/0", nat_gateway_id=nat.id)],
 )
+# Weights (141 GB for a 70B model) come from S3: a gateway endpoint keeps them off the NAT
+# gateway, whose data processing is charged per GB.
+aws.ec2.VpcEndpoint(
+    "team-s3",
+    vpc_id=vpc.id,
+    service_name="com.amazonaws.us-east-1.s3",
+    vpc_endpoint_type="Gateway",
+    route_table_ids=[private_routes.id],
+)
 private_subnets = []
 for index, zone in enumerate(ZONES):
     subnet = aws.ec2.Subnet(
