@@ -43,6 +43,8 @@ StrInput = str | pulumi.Output
 # well-known 9100 serves both paths' metrics instead.
 DEFAULT_METRICS_PORT = 9100
 DEFAULT_PORT = 8000  # vLLM's own default for `vllm serve`
+# The node's latency exporter (node/latency_exporter.py), on 127.0.0.1 only.
+LATENCY_EXPORTER_PORT = 9101
 DEFAULT_ALLOWED_CIDRS = ("10.0.0.0/8",)
 
 
@@ -171,6 +173,15 @@ def security_problems(args: ServingSecurityArgs | NeuronServingClusterArgs) -> l
                 "use different ports (defaults 8000 and 9100)",
             )
         )
+    for field in ("port", "metrics_port"):
+        if getattr(args, field) == LATENCY_EXPORTER_PORT:
+            problems.append(
+                Problem(
+                    field,
+                    LATENCY_EXPORTER_PORT,
+                    f"{LATENCY_EXPORTER_PORT} is the node's latency exporter; pick another port",
+                )
+            )
     if not args.allowed_cidrs:
         problems.append(
             Problem("allowed_cidrs", [], "no client could reach the service; give a private CIDR")

@@ -27,16 +27,24 @@ PROMETHEUS_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml"
 SCRAPE_INTERVAL_SECONDS = 30
 
 VLLM_GAUGES = ["vllm:num_requests_waiting", "vllm:num_requests_running"]
-E2E_SUM = "vllm:e2e_request_latency_seconds_sum"
-E2E_COUNT = "vllm:e2e_request_latency_seconds_count"
+# Percentiles from vLLM's histograms, computed on the node (node/latency_exporter.py): the agent
+# drops Prometheus histograms.
+E2E_P50, E2E_P99 = "graviton_llm_e2e_latency_p50_seconds", "graviton_llm_e2e_latency_p99_seconds"
+TTFT_P99 = "graviton_llm_ttft_p99_seconds"
+LATENCY_METRICS = [E2E_P50, E2E_P99, TTFT_P99]
 HTTP_REQUESTS = "http_requests_total"
 # neuron-monitor-prometheus: device memory in use, label memory_location="neuron_device".
 NEURON_MEMORY = "neuron_runtime_memory_used_bytes"
 
 
-def prometheus_scrape_config(port: int, metrics_port: int, neuron: bool) -> str:
-    """prometheus.yaml for the agent: vLLM always, the Neuron exporter on Neuron nodes."""
-    targets = {"vllm": port, **({"neuron": metrics_port} if neuron else {})}
+def prometheus_scrape_config(port: int, metrics_port: int, latency_port: int, neuron: bool) -> str:
+    """prometheus.yaml for the agent: vLLM, the latency exporter, the Neuron exporter on Neuron
+    nodes."""
+    targets = {
+        "vllm": port,
+        "latency": latency_port,
+        **({"neuron": metrics_port} if neuron else {}),
+    }
     jobs = [
         {
             "job_name": job,
@@ -68,7 +76,8 @@ def _declaration(job: str, dimensions: list[str], selectors: list[str]) -> dict[
 def cloudwatch_agent_config(neuron: bool) -> dict[str, Any]:
     """The agent's JSON config: which scraped series become CloudWatch metrics, by dimension."""
     declarations = [
-        _declaration("vllm", [ASG_DIMENSION], [*VLLM_GAUGES, E2E_SUM, E2E_COUNT]),
+        _declaration("vllm", [ASG_DIMENSION], VLLM_GAUGES),
+        _declaration("latency", [ASG_DIMENSION], LATENCY_METRICS),
         _declaration("vllm", [ASG_DIMENSION, "status"], [HTTP_REQUESTS]),
     ]
     if neuron:
@@ -199,16 +208,19 @@ def alarm_specs(
         ),
         AlarmSpec(
             key="latency",
-            # vLLM exports latency as a histogram; the agent publishes its _sum and _count, so
-            # the alarm watches the mean (a p99 needs the raw samples CloudWatch never gets).
-            description=f"mean end-to-end request latency above {latency_seconds}s",
+            # Each node's p99 over the last scrape interval; the worst node decides.
+            description=f"p99 end-to-end request latency above {latency_seconds}s on a node",
             comparison="GreaterThanThreshold",
             threshold=latency_seconds,
             evaluation_periods=periods,
             queries=(
-                _asg_metric("lsum", E2E_SUM, "Sum"),
-                _asg_metric("lcount", E2E_COUNT, "Sum"),
-                Query(id="mean", expression="lsum / lcount", return_data=True),
+                Query(
+                    id="p99",
+                    metric=E2E_P99,
+                    stat="Maximum",
+                    dimensions={ASG_DIMENSION: Ref.ASG_NAME},
+                    return_data=True,
+                ),
             ),
         ),
     ]
@@ -271,9 +283,9 @@ def dashboard_body(
             12,
         ),
         widget(
-            "End-to-end latency (sum, count)",
-            [[NAMESPACE, E2E_SUM, *asg], [NAMESPACE, E2E_COUNT, *asg]],
-            "Sum",
+            "Latency (s): end-to-end p50, p99; time to first token p99",
+            [[NAMESPACE, m, *asg] for m in LATENCY_METRICS],
+            "Maximum",
             6,
             0,
         ),

@@ -100,7 +100,7 @@ class MonitoringArgs(_Args):
     )
     latency_seconds: float = Field(
         default=30.0,
-        description="Alarm when mean end-to-end request latency exceeds this (seconds).",
+        description="Alarm when a node's p99 end-to-end request latency exceeds this (s).",
     )
     alarm_topic: bool = Field(
         default=False, description="Create an SNS topic and send every alarm to it."

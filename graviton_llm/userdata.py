@@ -19,7 +19,7 @@ from typing import assert_never
 
 from . import images, monitoring, timing
 from .catalog import DTYPE_BYTES, GIB
-from .config import NeuronServingClusterArgs
+from .config import LATENCY_EXPORTER_PORT, NeuronServingClusterArgs
 from .sizing import predict_cold_start
 from .validation import parse_s3_uri
 
@@ -34,6 +34,8 @@ VLLM_UNIT = "graviton-llm-vllm.service"
 METRICS_UNIT = "graviton-llm-metrics.service"
 RELEASE_UNIT = "graviton-llm-release.service"
 RELEASE_SCRIPT = f"{APP_DIR}/bin/release-node"
+LATENCY_UNIT = "graviton-llm-latency.service"
+LATENCY_EXPORTER = f"{APP_DIR}/bin/latency-exporter"
 # The ASG's launch lifecycle hook that each node completes once it serves.
 LIFECYCLE_HOOK_NAME = "graviton-llm-boot"
 CLOUDWATCH_DIR = "/opt/aws/amazon-cloudwatch-agent/etc"
@@ -57,6 +59,8 @@ NEURON_BLOCK_SIZE = 32
 NODE_EXPORTER_IMAGE = "quay.io/prometheus/node-exporter:v1.9.1"
 NODE_EXPORTER_CONTAINER = "graviton-llm-node-exporter"
 NEURON_MONITOR_PROMETHEUS = "/opt/aws/neuron/bin/neuron-monitor-prometheus.py"
+NEURON_EXPORTER_VENV = f"{APP_DIR}/neuron-exporter"
+PROMETHEUS_CLIENT = "prometheus-client==0.21.1"
 
 
 @dataclass(frozen=True)
@@ -140,11 +144,23 @@ def _neuron_docker_options(args: NeuronServingClusterArgs) -> list[str]:
 
 
 def _neuron_metrics_exec(args: NeuronServingClusterArgs) -> str:
-    # neuron-monitor-prometheus.py defaults to port 8000 (vLLM's): always pass --port.
+    # neuron-monitor-prometheus.py defaults to port 8000 (vLLM's): always pass --port. It
+    # "requires Python3 and the Prometheus client Python module" (Neuron monitor user guide),
+    # which the base DLAMI's system Python lacks: it runs in its own venv (_neuron_metrics_pre).
     return (
         "/bin/bash -c 'set -o pipefail; /opt/aws/neuron/bin/neuron-monitor | "
-        f"{NEURON_MONITOR_PROMETHEUS} --port {args.metrics_port}'"
+        f"{NEURON_EXPORTER_VENV}/bin/python {NEURON_MONITOR_PROMETHEUS} --port {args.metrics_port}'"
     )
+
+
+def _neuron_metrics_pre() -> list[str]:
+    """Create the exporter's venv once (pinned client, from PyPI through the NAT); a failed
+    install fails the unit, which systemd retries."""
+    return [
+        f"/bin/bash -c 'test -x {NEURON_EXPORTER_VENV}/bin/python || "
+        f"(python3 -m venv {NEURON_EXPORTER_VENV} && {NEURON_EXPORTER_VENV}/bin/pip install "
+        f"--quiet {PROMETHEUS_CLIENT})'"
+    ]
 
 
 def _neuron_nxdi(args: NeuronServingClusterArgs) -> ServeCommand:
@@ -175,6 +191,7 @@ def _neuron_nxdi(args: NeuronServingClusterArgs) -> ServeCommand:
         },
         vllm_args=vllm_args,
         metrics_exec=_neuron_metrics_exec(args),
+        metrics_pre=_neuron_metrics_pre(),
     )
 
 
@@ -200,6 +217,7 @@ def _neuron_plugin(args: NeuronServingClusterArgs) -> ServeCommand:
             _compact_json({"neuron_config": neuron_config}),
         ],
         metrics_exec=_neuron_metrics_exec(args),
+        metrics_pre=_neuron_metrics_pre(),
     )
 
 
@@ -486,14 +504,42 @@ def node_files(args: NeuronServingClusterArgs) -> list[NodeFile]:
     ]
     if args.monitoring.enabled:
         neuron = args.spec.accelerator == "neuron"
-        scrape = monitoring.prometheus_scrape_config(args.port, args.metrics_port, neuron)
+        scrape = monitoring.prometheus_scrape_config(
+            args.port, args.metrics_port, LATENCY_EXPORTER_PORT, neuron
+        )
         agent = monitoring.cloudwatch_agent_config_json(neuron)
         files += [
             # The group's name replaces the placeholder at boot (templates/operations.sh).
             NodeFile(f"{CLOUDWATCH_DIR}/prometheus.yaml", "0644", scrape),
             NodeFile(f"{CLOUDWATCH_DIR}/graviton-llm.json", "0644", agent),
+            NodeFile(LATENCY_EXPORTER, "0755", _latency_exporter_script()),
+            NodeFile(f"/etc/systemd/system/{LATENCY_UNIT}", "0644", _latency_unit(args)),
         ]
     return files
+
+
+def _latency_exporter_script() -> str:
+    source = resources.files("graviton_llm").joinpath("node/latency_exporter.py").read_text()
+    return "#!/usr/bin/python3\n" + source
+
+
+def _latency_unit(args: NeuronServingClusterArgs) -> str:
+    return f"""[Unit]
+Description=vLLM latency percentiles for the CloudWatch agent (graviton-llm)
+After={VLLM_UNIT}
+
+[Service]
+Type=simple
+ExecStart=/usr/bin/python3 {LATENCY_EXPORTER} --vllm-port {args.port} --port {LATENCY_EXPORTER_PORT}
+Restart=always
+RestartSec=15
+StandardOutput=journal
+StandardError=journal
+SyslogIdentifier=graviton-llm-latency
+
+[Install]
+WantedBy=multi-user.target
+"""
 
 
 def readiness_timeout_seconds(args: NeuronServingClusterArgs) -> int:
@@ -584,6 +630,7 @@ def render_user_data(args: NeuronServingClusterArgs) -> str:
     operations = [
         _assign("MONITORING", 1 if args.monitoring.enabled else 0),
         _assign("RELEASE_UNIT", RELEASE_UNIT),
+        _assign("LATENCY_UNIT", LATENCY_UNIT),
         _assign("LIFECYCLE_HOOK", LIFECYCLE_HOOK_NAME),
         _assign("HEARTBEAT_SECONDS", timing.LIFECYCLE_HEARTBEAT_EVERY_SECONDS),
         _assign("CLOUDWATCH_DIR", CLOUDWATCH_DIR),

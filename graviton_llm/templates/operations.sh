@@ -3,6 +3,7 @@
 if [ "$MONITORING" = "1" ]; then
   step "cloudwatch-agent"
   sed -i "s/${ASG_NAME_PLACEHOLDER}/${asg_name}/g" "${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
+  systemctl enable --now "$LATENCY_UNIT" || fail "cannot start ${LATENCY_UNIT}"
   # The package installs the control script here (CloudWatch agent user guide).
   ctl="${ROOT}/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
   if [ ! -x "$ctl" ] && ! command -v amazon-cloudwatch-agent-ctl >/dev/null 2>&1; then

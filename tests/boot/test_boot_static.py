@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
-from graviton_llm.userdata import METRICS_UNIT, RELEASE_UNIT, VLLM_UNIT, node_files
+from graviton_llm.userdata import LATENCY_UNIT, METRICS_UNIT, RELEASE_UNIT, VLLM_UNIT, node_files
 
 VARIANTS = {
     "inf2": {"instance_type": "inf2.8xlarge"},
@@ -28,6 +28,7 @@ VARIANTS = {
 OS_PROGRAMS = [
     "/usr/bin/docker",
     "/bin/bash",
+    "/usr/bin/python3",
     "/opt/aws/neuron/bin/neuron-monitor",
     "/opt/aws/neuron/bin/neuron-monitor-prometheus.py",
 ]
@@ -80,7 +81,7 @@ def _verify(root: Path, unit: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-@pytest.mark.parametrize("unit", [VLLM_UNIT, METRICS_UNIT, RELEASE_UNIT])
+@pytest.mark.parametrize("unit", [VLLM_UNIT, METRICS_UNIT, RELEASE_UNIT, LATENCY_UNIT])
 def test_units_pass_systemd_analyze_verify(variant, unit, tmp_path):
     root = _node_root(tmp_path, _args(variant))
     verified = _verify(root, unit)

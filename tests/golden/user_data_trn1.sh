@@ -101,7 +101,8 @@ After=docker.service
 
 [Service]
 Type=simple
-ExecStart=/bin/bash -c 'set -o pipefail; /opt/aws/neuron/bin/neuron-monitor | /opt/aws/neuron/bin/neuron-monitor-prometheus.py --port 9100'
+ExecStartPre=/bin/bash -c 'test -x /opt/graviton-llm/neuron-exporter/bin/python || (python3 -m venv /opt/graviton-llm/neuron-exporter && /opt/graviton-llm/neuron-exporter/bin/pip install --quiet prometheus-client==0.21.1)'
+ExecStart=/bin/bash -c 'set -o pipefail; /opt/aws/neuron/bin/neuron-monitor | /opt/graviton-llm/neuron-exporter/bin/python /opt/aws/neuron/bin/neuron-monitor-prometheus.py --port 9100'
 Restart=always
 RestartSec=15
 StandardOutput=journal
@@ -189,6 +190,12 @@ scrape_configs:
     - localhost:8000
     labels:
       AutoScalingGroupName: __GRAVITON_LLM_ASG_NAME__
+- job_name: latency
+  static_configs:
+  - targets:
+    - localhost:9101
+    labels:
+      AutoScalingGroupName: __GRAVITON_LLM_ASG_NAME__
 - job_name: neuron
   static_configs:
   - targets:
@@ -197,7 +204,163 @@ scrape_configs:
       AutoScalingGroupName: __GRAVITON_LLM_ASG_NAME__
 GRAVITON_LLM_FILE
 install_file /opt/aws/amazon-cloudwatch-agent/etc/graviton-llm.json 0644 <<'GRAVITON_LLM_FILE'
-{"agent":{"metrics_collection_interval":60},"logs":{"metrics_collected":{"prometheus":{"prometheus_config_path":"/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml","emf_processor":{"metric_declaration_dedup":true,"metric_namespace":"GravitonLLM","metric_declaration":[{"source_labels":["job"],"label_matcher":"^vllm$","dimensions":[["AutoScalingGroupName"]],"metric_selectors":["^vllm:num_requests_waiting$","^vllm:num_requests_running$","^vllm:e2e_request_latency_seconds_sum$","^vllm:e2e_request_latency_seconds_count$"]},{"source_labels":["job"],"label_matcher":"^vllm$","dimensions":[["AutoScalingGroupName","status"]],"metric_selectors":["^http_requests_total$"]},{"source_labels":["job"],"label_matcher":"^neuron$","dimensions":[["AutoScalingGroupName","memory_location"]],"metric_selectors":["^neuron_runtime_memory_used_bytes$"]}]}}},"force_flush_interval":5}}
+{"agent":{"metrics_collection_interval":60},"logs":{"metrics_collected":{"prometheus":{"prometheus_config_path":"/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml","emf_processor":{"metric_declaration_dedup":true,"metric_namespace":"GravitonLLM","metric_declaration":[{"source_labels":["job"],"label_matcher":"^vllm$","dimensions":[["AutoScalingGroupName"]],"metric_selectors":["^vllm:num_requests_waiting$","^vllm:num_requests_running$"]},{"source_labels":["job"],"label_matcher":"^latency$","dimensions":[["AutoScalingGroupName"]],"metric_selectors":["^graviton_llm_e2e_latency_p50_seconds$","^graviton_llm_e2e_latency_p99_seconds$","^graviton_llm_ttft_p99_seconds$"]},{"source_labels":["job"],"label_matcher":"^vllm$","dimensions":[["AutoScalingGroupName","status"]],"metric_selectors":["^http_requests_total$"]},{"source_labels":["job"],"label_matcher":"^neuron$","dimensions":[["AutoScalingGroupName","memory_location"]],"metric_selectors":["^neuron_runtime_memory_used_bytes$"]}]}}},"force_flush_interval":5}}
+GRAVITON_LLM_FILE
+install_file /opt/graviton-llm/bin/latency-exporter 0755 <<'GRAVITON_LLM_FILE'
+#!/usr/bin/python3
+"""Latency percentiles for CloudWatch, from vLLM's Prometheus histograms. Runs on every node.
+
+The CloudWatch agent drops Prometheus histograms ("histogram metric type are dropped", CloudWatch
+agent guide, Prometheus metric type conversion), and vLLM reports latency only as histograms. So
+this small exporter scrapes vLLM's /metrics, takes each histogram's bucket counts over the last
+interval, interpolates p50/p90/p99 inside the bucket as Prometheus's histogram_quantile does, and
+serves them as gauges the agent keeps. Standard library only, Python 3.9+ (AL2023's python3):
+the node installs this file as it is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import re
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HISTOGRAMS = {
+    "vllm:e2e_request_latency_seconds": "graviton_llm_e2e_latency",
+    "vllm:time_to_first_token_seconds": "graviton_llm_ttft",
+}
+QUANTILES = (0.5, 0.9, 0.99)
+_BUCKET = re.compile(r"^([a-zA-Z_:][\w:]*)_bucket\{(.*)\}\s+(\S+)")
+_LE = re.compile(r'le="([^"]+)"')
+
+
+def parse_buckets(text: str) -> dict[str, dict[float, float]]:
+    """{histogram: {upper bound: cumulative count}}, summed over label sets (models, engines)."""
+    found: dict[str, dict[float, float]] = {}
+    for line in text.splitlines():
+        match = _BUCKET.match(line)
+        if match is None or match.group(1) not in HISTOGRAMS:
+            continue
+        le = _LE.search(match.group(2))
+        if le is None:
+            continue
+        bound = math.inf if le.group(1) == "+Inf" else float(le.group(1))
+        counts = found.setdefault(match.group(1), {})
+        counts[bound] = counts.get(bound, 0.0) + float(match.group(3))
+    return found
+
+
+def quantile(q: float, buckets: dict[float, float]) -> float | None:
+    """The q-quantile of cumulative bucket counts, linear within the bucket (None: no data).
+    Like Prometheus: a quantile in the +Inf bucket is the largest finite bound."""
+    bounds = sorted(buckets)
+    total = buckets[bounds[-1]] if bounds else 0.0
+    if total <= 0:
+        return None
+    rank = q * total
+    lower_bound, lower_count = 0.0, 0.0
+    for bound in bounds:
+        count = buckets[bound]
+        if count >= rank:
+            if math.isinf(bound):
+                return lower_bound
+            if count == lower_count:
+                return bound
+            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (
+                count - lower_count
+            )
+        lower_bound, lower_count = bound, count
+    return lower_bound
+
+
+def window(now: dict[float, float], before: dict[float, float]) -> dict[float, float]:
+    """Counts of the requests that finished between two scrapes (a restart resets to now)."""
+    if any(now.get(bound, 0.0) < count for bound, count in before.items()):
+        return dict(now)
+    return {bound: count - before.get(bound, 0.0) for bound, count in now.items()}
+
+
+def render(previous: dict[str, dict[float, float]], current: dict[str, dict[float, float]]) -> str:
+    lines = []
+    for histogram, name in HISTOGRAMS.items():
+        if histogram not in current:
+            continue
+        recent = window(current[histogram], previous.get(histogram, {}))
+        for q in QUANTILES:
+            value = quantile(q, recent)
+            if value is not None:  # no requests: no sample, so the alarm sees missing data
+                metric = f"{name}_p{round(q * 100)}_seconds"
+                lines += [f"# TYPE {metric} gauge", f"{metric} {value:.6f}"]
+    return "\n".join(lines) + "\n"
+
+
+class Exporter:
+    def __init__(self, source: str, interval: float) -> None:
+        self.source, self.interval = source, interval
+        self.previous: dict[str, dict[float, float]] = {}
+        self.text = "\n"
+
+    def scrape_once(self) -> None:
+        with urllib.request.urlopen(self.source, timeout=10) as response:
+            current = parse_buckets(response.read().decode())
+        self.text = render(self.previous, current)
+        self.previous = current
+
+    def run(self) -> None:
+        while True:
+            try:
+                self.scrape_once()
+            except OSError:
+                self.text = "\n"  # vLLM down or restarting: report nothing rather than stale
+            time.sleep(self.interval)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--vllm-port", type=int, required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--interval", type=float, default=30.0)
+    options = parser.parse_args()
+    exporter = Exporter(f"http://127.0.0.1:{options.vllm_port}/metrics", options.interval)
+    threading.Thread(target=exporter.run, daemon=True).start()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = exporter.text.encode()
+            self.send_response(200 if self.path == "/metrics" else 404)
+            self.send_header("Content-Type", "text/plain; version=0.0.4")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    ThreadingHTTPServer(("127.0.0.1", options.port), Handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
+GRAVITON_LLM_FILE
+install_file /etc/systemd/system/graviton-llm-latency.service 0644 <<'GRAVITON_LLM_FILE'
+[Unit]
+Description=vLLM latency percentiles for the CloudWatch agent (graviton-llm)
+After=graviton-llm-vllm.service
+
+[Service]
+Type=simple
+ExecStart=/usr/bin/python3 /opt/graviton-llm/bin/latency-exporter --vllm-port 8000 --port 9101
+Restart=always
+RestartSec=15
+StandardOutput=journal
+StandardError=journal
+SyslogIdentifier=graviton-llm-latency
+
+[Install]
+WantedBy=multi-user.target
 GRAVITON_LLM_FILE
 }
 
@@ -217,6 +380,7 @@ check_accelerator() {
 
 readonly MONITORING=1
 readonly RELEASE_UNIT=graviton-llm-release.service
+readonly LATENCY_UNIT=graviton-llm-latency.service
 readonly LIFECYCLE_HOOK=graviton-llm-boot
 readonly HEARTBEAT_SECONDS=300
 readonly CLOUDWATCH_DIR=/opt/aws/amazon-cloudwatch-agent/etc
@@ -409,6 +573,7 @@ echo "graviton-llm: serving ${MODEL_ID} on port ${PORT}"
 if [ "$MONITORING" = "1" ]; then
   step "cloudwatch-agent"
   sed -i "s/${ASG_NAME_PLACEHOLDER}/${asg_name}/g" "${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
+  systemctl enable --now "$LATENCY_UNIT" || fail "cannot start ${LATENCY_UNIT}"
   # The package installs the control script here (CloudWatch agent user guide).
   ctl="${ROOT}/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
   if [ ! -x "$ctl" ] && ! command -v amazon-cloudwatch-agent-ctl >/dev/null 2>&1; then
