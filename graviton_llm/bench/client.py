@@ -195,7 +195,9 @@ class _Runner:
         record = RequestRecord(index=index, send_time=send, end_time=send, warmup=warmup)
         try:
             async with asyncio.timeout(self.config.timeout_s):
-                async with self.session.post(self.url, data=body, headers=self.headers) as resp:
+                async with self.session.post(
+                    self.url, data=body, headers=self.headers, trace_request_ctx=record
+                ) as resp:
                     record.status = resp.status
                     if resp.status >= 400:
                         text = await resp.read()
@@ -222,14 +224,15 @@ class _Runner:
         return record
 
     async def _read_stream(self, resp: aiohttp.ClientResponse, record: RequestRecord) -> None:
-        """Parse the SSE stream; each event is stamped with the time its bytes were read."""
+        """Read the SSE stream, stamping each event with the time its bytes were read.
+
+        While the stream runs the loop only splits bytes into events and keeps (time, event)
+        pairs; JSON is parsed after the last byte. With many streams ticking together, parsing
+        inline would hold up the reads, and so the stamps, of the streams queued behind it.
+        """
         content = resp.content
-        chat = self.chat
-        itl = record.itl
+        stamped: list[tuple[float, bytes]] = []
         pending = b""
-        first = last = None
-        chunks = 0
-        done = False
         while True:
             data = await content.readany()
             if not data:
@@ -241,49 +244,55 @@ class _Runner:
                 data = data.replace(b"\r\n", b"\n")
             events = data.split(b"\n\n")
             pending = events.pop()
-            for event in events:
-                if event.startswith(b"data: ") and b"\n" not in event:
-                    payload = event[6:]
-                else:
-                    payload = _data_field(event)
-                    if payload is None:
-                        continue  # comment or non-data event (SSE keep-alive)
-                if payload == b"[DONE]":
-                    done = True
-                    continue
-                try:
-                    obj = json.loads(payload)
-                except ValueError:
-                    raise _MalformedStreamError(
-                        f"chunk is not JSON: {payload[:80].decode(errors='replace')!r}"
-                    ) from None
-                if not isinstance(obj, dict):
-                    raise _MalformedStreamError(f"chunk is not a JSON object: {obj!r:.80}")
-                choices = obj.get("choices")
-                if choices:
-                    choice = choices[0]
-                    if chat:
-                        text = (choice.get("delta") or {}).get("content")
-                    else:
-                        text = choice.get("text")
-                    if text:
-                        if first is None:
-                            first = now
-                        else:
-                            itl.append(now - last)
-                        last = now
-                        chunks += 1
-                usage = obj.get("usage")
-                if usage:
-                    record.prompt_tokens = usage.get("prompt_tokens")
-                    record.output_tokens = usage.get("completion_tokens")
-                    record.usage_reported = True
-                elif "error" in obj and not choices:
-                    error = obj["error"] if isinstance(obj["error"], dict) else {}
-                    status = error.get("code") if isinstance(error.get("code"), int) else 500
-                    raise _StreamErrorEvent(status, f"error event in stream: {obj['error']!r}")
+            stamped.extend((now, event) for event in events)
         if pending.strip():
             raise _MalformedStreamError("stream ended inside an event")
+        self._parse_events(stamped, record)
+
+    def _parse_events(self, stamped: list[tuple[float, bytes]], record: RequestRecord) -> None:
+        chat = self.chat
+        itl = record.itl
+        first = last = None
+        chunks = 0
+        done = False
+        for now, event in stamped:
+            if event.startswith(b"data: ") and b"\n" not in event:
+                payload = event[6:]
+            else:
+                payload = _data_field(event)
+                if payload is None:
+                    continue  # comment or non-data event (SSE keep-alive)
+            if payload == b"[DONE]":
+                done = True
+                continue
+            try:
+                obj = json.loads(payload)
+            except ValueError:
+                raise _MalformedStreamError(
+                    f"chunk is not JSON: {payload[:80].decode(errors='replace')!r}"
+                ) from None
+            if not isinstance(obj, dict):
+                raise _MalformedStreamError(f"chunk is not a JSON object: {obj!r:.80}")
+            choices = obj.get("choices")
+            if choices:
+                choice = choices[0]
+                text = (choice.get("delta") or {}).get("content") if chat else choice.get("text")
+                if text:
+                    if first is None:
+                        first = now
+                    else:
+                        itl.append(now - last)
+                    last = now
+                    chunks += 1
+            usage = obj.get("usage")
+            if usage:
+                record.prompt_tokens = usage.get("prompt_tokens")
+                record.output_tokens = usage.get("completion_tokens")
+                record.usage_reported = True
+            elif "error" in obj and not choices:
+                error = obj["error"] if isinstance(obj["error"], dict) else {}
+                status = error.get("code") if isinstance(error.get("code"), int) else 500
+                raise _StreamErrorEvent(status, f"error event in stream: {obj['error']!r}")
         if not done:
             raise _MalformedStreamError("stream ended without data: [DONE]")
         record.first_token_time = first
@@ -371,6 +380,17 @@ def _pool_limit(config: BenchConfig) -> int:
     return config.concurrency or 0
 
 
+async def _stamp_sent(session, context, params) -> None:
+    """The request's last body byte went to the socket: that is when it was sent."""
+    context.trace_request_ctx.send_time = time.perf_counter()
+
+
+def _trace() -> aiohttp.TraceConfig:
+    trace = aiohttp.TraceConfig()
+    trace.on_request_chunk_sent.append(_stamp_sent)
+    return trace
+
+
 async def run_benchmark(
     config: BenchConfig, progress: ProgressCallback | None = None
 ) -> BenchResult:
@@ -379,7 +399,7 @@ async def run_benchmark(
     connector = aiohttp.TCPConnector(limit=_pool_limit(config), limit_per_host=0)
     timeout = aiohttp.ClientTimeout(total=None)  # each request has its own asyncio.timeout
     async with aiohttp.ClientSession(
-        connector=connector, timeout=timeout, auto_decompress=False
+        connector=connector, timeout=timeout, auto_decompress=False, trace_configs=[_trace()]
     ) as session:
         try:
             async with asyncio.timeout(config.timeout_s):

@@ -32,7 +32,9 @@ class RequestRecord:
     index: int
     """Position in the issue order (warm-up requests first)."""
     send_time: float
-    """When the request was written, after its concurrency slot was acquired."""
+    """When the request's last byte went to the socket (aiohttp's on_request_chunk_sent), after
+    its concurrency slot was acquired; a request that never got that far keeps the moment it
+    was issued."""
     end_time: float
     """When the stream ended (``[DONE]`` or the connection closed) or the error was seen."""
     first_token_time: float | None = None
