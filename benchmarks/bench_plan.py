@@ -3,7 +3,7 @@
 Both run in this one process under the same in-process mocks (graviton_llm.testing.run_program).
 "ours" is what `graviton-llm plan --stack prod --json` does: read the stack file, validate the
 args, render user data, declare the components and their resources, run the security checks and
-build the JSON document. "raw" declares the same 13 AWS resources with direct pulumi_aws calls and
+build the JSON document. "raw" declares the same 23 AWS resources with direct pulumi_aws calls and
 hard-coded inputs (user data and policy texts prepared outside the timed region, as a raw stack
 would keep them in files), and nothing else.
 
@@ -88,12 +88,12 @@ def raw_program(user_data_b64: str, policy: str) -> None:
             instance_type="inf2.48xlarge",
             instance_platform="Linux/UNIX",
             availability_zone=zone,
-            instance_count=2,
+            instance_count=1,
             instance_match_criteria="targeted",
             end_date_type="unlimited",
             tags=TAGS,
         )
-        for zone in ("us-east-1a", "us-east-1b")
+        for zone in ("us-east-1a", "us-east-1b", "us-east-1c")
     ]
     ami = aws.ssm.get_parameter_output(
         name="/aws/service/neuron/dlami/base/ubuntu-24.04/latest/image_id"
@@ -156,7 +156,72 @@ def raw_program(user_data_b64: str, policy: str) -> None:
                 capacity_reservation_ids=[r.id for r in reservations]
             ),
         ),
+        initial_lifecycle_hooks=[
+            aws.autoscaling.GroupInitialLifecycleHookArgs(
+                name="graviton-llm-boot",
+                lifecycle_transition="autoscaling:EC2_INSTANCE_LAUNCHING",
+                heartbeat_timeout=900,
+                default_result="ABANDON",
+            )
+        ],
+        instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
+            strategy="Rolling",
+            preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+                min_healthy_percentage=66,
+                max_healthy_percentage=100,
+                instance_warmup="180",
+                auto_rollback=True,
+                alarm_specification=aws.autoscaling.GroupInstanceRefreshPreferencesAlarmSpecificationArgs(
+                    alarms=[f"{NAME}-error-rate", f"{NAME}-unhealthy-hosts"]
+                ),
+            ),
+        ),
         opts=pulumi.ResourceOptions(ignore_changes=["desired_capacity"]),
+    )
+    asg_name = f"{NAME}-asg"
+    aws.iam.RolePolicy(
+        f"{NAME}-node-ops",
+        role=role.name,
+        policy=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": ["autoscaling:CompleteLifecycleAction"],
+                        "Resource": f"arn:aws:autoscaling:us-east-1:1:{asg_name}",
+                    }
+                ],
+            }
+        ),
+    )
+    key = aws.kms.Key(f"{NAME}-alarms-key", enable_key_rotation=True, tags=TAGS)
+    topic = aws.sns.Topic(f"{NAME}-alarms", kms_master_key_id=key.arn, tags=TAGS)
+    for alarm in ("error-rate", "unhealthy-hosts", "no-healthy-hosts", "latency", "device-memory"):
+        aws.cloudwatch.MetricAlarm(
+            f"{NAME}-{alarm}",
+            name=f"{NAME}-{alarm}",
+            comparison_operator="GreaterThanThreshold",
+            threshold=1,
+            evaluation_periods=3,
+            metric_queries=[
+                aws.cloudwatch.MetricAlarmMetricQueryArgs(
+                    id="m",
+                    return_data=True,
+                    metric=aws.cloudwatch.MetricAlarmMetricQueryMetricArgs(
+                        metric_name=alarm,
+                        namespace="GravitonLLM",
+                        dimensions={"AutoScalingGroupName": asg_name},
+                        stat="Maximum",
+                        period=60,
+                    ),
+                )
+            ],
+            alarm_actions=[topic.arn],
+            tags=TAGS,
+        )
+    aws.cloudwatch.Dashboard(
+        f"{NAME}-dashboard", dashboard_name=NAME, dashboard_body=json.dumps({"widgets": []})
     )
     pulumi.export("endpoint", pulumi.Output.concat("http://", nlb.dns_name, ":8000"))
 
