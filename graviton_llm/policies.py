@@ -61,18 +61,21 @@ def weights_read_policy(
         },
     ]
     if kms_key_arn is not None:
-        via = f"s3.{region}.amazonaws.com" if region else "s3.*.amazonaws.com"
-        operator = "StringEquals" if region else "StringLike"
-        statements.append(
-            {
-                "Sid": "DecryptWeightsViaS3",
-                "Effect": "Allow",
-                "Action": "kms:Decrypt",
-                "Resource": kms_key_arn,
-                "Condition": {operator: {"kms:ViaService": via}},
-            }
-        )
+        statements.append(_decrypt_via("DecryptWeightsViaS3", kms_key_arn, "s3", region))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _decrypt_via(sid: str, key_arn: str, service: str, region: str | None) -> dict[str, Any]:
+    """kms:Decrypt on one key, only when ``service`` calls KMS for the role (kms:ViaService)."""
+    via = f"{service}.{region}.amazonaws.com" if region else f"{service}.*.amazonaws.com"
+    operator = "StringEquals" if region else "StringLike"
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": key_arn,
+        "Condition": {operator: {"kms:ViaService": via}},
+    }
 
 
 def to_json(document: dict[str, Any]) -> str:
@@ -115,16 +118,8 @@ def node_operations_policy(
             }
         )
         if api_key_kms_key_arn is not None:
-            via = f"ssm.{region}.amazonaws.com" if region else "ssm.*.amazonaws.com"
-            operator = "StringEquals" if region else "StringLike"
             statements.append(
-                {
-                    "Sid": "DecryptApiKeyViaSsm",
-                    "Effect": "Allow",
-                    "Action": "kms:Decrypt",
-                    "Resource": api_key_kms_key_arn,
-                    "Condition": {operator: {"kms:ViaService": via}},
-                }
+                _decrypt_via("DecryptApiKeyViaSsm", api_key_kms_key_arn, "ssm", region)
             )
     return {"Version": "2012-10-17", "Statement": statements}
 

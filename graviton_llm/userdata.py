@@ -384,61 +384,72 @@ exit 1
 """
 
 
+def _systemd_unit(name: str, description: str, unit: list[str], service: list[str]) -> str:
+    """A unit with our common tail: journald logging under its own name, started at boot."""
+    return "\n".join(
+        [
+            "[Unit]",
+            f"Description={description} (graviton-llm)",
+            *unit,
+            "",
+            "[Service]",
+            *service,
+            "StandardOutput=journal",
+            "StandardError=journal",
+            f"SyslogIdentifier={name}",
+            "",
+            "[Install]",
+            "WantedBy=multi-user.target",
+            "",
+        ]
+    )
+
+
 def _vllm_unit(args: NeuronServingClusterArgs) -> str:
     # The unit's main process is the docker client: container limits are docker's (--ulimit in
     # the runner); these Limit*= apply to the client. StartLimit*: a crash loop (bad flags, a
     # model that does not fit) ends in the "failed" state, which the boot gate reports at once,
     # while a crash after a long compile is still restarted (systemd.unit(5), StartLimitBurst=).
-    pre = ""
-    if args.api_key_ssm_parameter is not None:
-        pre = f"ExecStartPre={FETCH_API_KEY}\n"
-    return f"""[Unit]
-Description=vLLM OpenAI-compatible server (graviton-llm)
-Requires=docker.service
-After=docker.service network-online.target
-Wants=network-online.target
-StartLimitIntervalSec=1800
-StartLimitBurst=5
-
-[Service]
-Type=simple
-EnvironmentFile={AWS_ENV_FILE}
-{pre}ExecStart={RUNNER}
-ExecStop=/usr/bin/docker stop --time 30 {CONTAINER_NAME}
-Restart=on-failure
-RestartSec=15
-TimeoutStartSec=300
-TimeoutStopSec=60
-LimitNOFILE=1048576
-LimitMEMLOCK=infinity
-StandardOutput=journal
-StandardError=journal
-SyslogIdentifier=graviton-llm-vllm
-
-[Install]
-WantedBy=multi-user.target
-"""
+    pre = [f"ExecStartPre={FETCH_API_KEY}"] if args.api_key_ssm_parameter is not None else []
+    return _systemd_unit(
+        "graviton-llm-vllm",
+        "vLLM OpenAI-compatible server",
+        [
+            "Requires=docker.service",
+            "After=docker.service network-online.target",
+            "Wants=network-online.target",
+            "StartLimitIntervalSec=1800",
+            "StartLimitBurst=5",
+        ],
+        [
+            "Type=simple",
+            f"EnvironmentFile={AWS_ENV_FILE}",
+            *pre,
+            f"ExecStart={RUNNER}",
+            f"ExecStop=/usr/bin/docker stop --time 30 {CONTAINER_NAME}",
+            "Restart=on-failure",
+            "RestartSec=15",
+            "TimeoutStartSec=300",
+            "TimeoutStopSec=60",
+            "LimitNOFILE=1048576",
+            "LimitMEMLOCK=infinity",
+        ],
+    )
 
 
 def _metrics_unit(command: ServeCommand) -> str:
-    pre = "".join(f"ExecStartPre={line}\n" for line in command.metrics_pre)
-    return f"""[Unit]
-Description=Prometheus metrics exporter (graviton-llm)
-Requires=docker.service
-After=docker.service
-
-[Service]
-Type=simple
-{pre}ExecStart={command.metrics_exec}
-Restart=always
-RestartSec=15
-StandardOutput=journal
-StandardError=journal
-SyslogIdentifier=graviton-llm-metrics
-
-[Install]
-WantedBy=multi-user.target
-"""
+    return _systemd_unit(
+        "graviton-llm-metrics",
+        "Prometheus metrics exporter",
+        ["Requires=docker.service", "After=docker.service"],
+        [
+            "Type=simple",
+            *(f"ExecStartPre={line}" for line in command.metrics_pre),
+            f"ExecStart={command.metrics_exec}",
+            "Restart=always",
+            "RestartSec=15",
+        ],
+    )
 
 
 def _release_script(args: NeuronServingClusterArgs) -> str:
@@ -462,21 +473,12 @@ def _release_script(args: NeuronServingClusterArgs) -> str:
 
 
 def _release_unit() -> str:
-    return f"""[Unit]
-Description=Put this node in service once vLLM serves (graviton-llm)
-Requires={VLLM_UNIT}
-After={VLLM_UNIT}
-
-[Service]
-Type=oneshot
-ExecStart={RELEASE_SCRIPT}
-RemainAfterExit=yes
-StandardOutput=journal
-StandardError=journal
-
-[Install]
-WantedBy=multi-user.target
-"""
+    return _systemd_unit(
+        "graviton-llm-release",
+        "Put this node in service once vLLM serves",
+        [f"Requires={VLLM_UNIT}", f"After={VLLM_UNIT}"],
+        ["Type=oneshot", f"ExecStart={RELEASE_SCRIPT}", "RemainAfterExit=yes"],
+    )
 
 
 @dataclass(frozen=True)
@@ -524,22 +526,18 @@ def _latency_exporter_script() -> str:
 
 
 def _latency_unit(args: NeuronServingClusterArgs) -> str:
-    return f"""[Unit]
-Description=vLLM latency percentiles for the CloudWatch agent (graviton-llm)
-After={VLLM_UNIT}
-
-[Service]
-Type=simple
-ExecStart=/usr/bin/python3 {LATENCY_EXPORTER} --vllm-port {args.port} --port {LATENCY_EXPORTER_PORT}
-Restart=always
-RestartSec=15
-StandardOutput=journal
-StandardError=journal
-SyslogIdentifier=graviton-llm-latency
-
-[Install]
-WantedBy=multi-user.target
-"""
+    command = f"/usr/bin/python3 {LATENCY_EXPORTER} --vllm-port {args.port}"
+    return _systemd_unit(
+        "graviton-llm-latency",
+        "vLLM latency percentiles for the CloudWatch agent",
+        [f"After={VLLM_UNIT}"],
+        [
+            "Type=simple",
+            f"ExecStart={command} --port {LATENCY_EXPORTER_PORT}",
+            "Restart=always",
+            "RestartSec=15",
+        ],
+    )
 
 
 def readiness_timeout_seconds(args: NeuronServingClusterArgs) -> int:

@@ -157,6 +157,7 @@ ExecStart=/opt/graviton-llm/bin/release-node
 RemainAfterExit=yes
 StandardOutput=journal
 StandardError=journal
+SyslogIdentifier=graviton-llm-release
 
 [Install]
 WantedBy=multi-user.target
