@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from . import catalog
-from .cost import HOURS_PER_MONTH, cost_per_million_tokens, model_memory_gib, monthly
+from .cost import (
+    HOURS_PER_MONTH,
+    cost_per_million_tokens,
+    model_memory_gib,
+    monthly,
+    tokens_per_second_for,
+)
 
 Verdict = Literal["holds", "does not hold", "unverifiable"]
 
@@ -92,10 +98,12 @@ def figures() -> dict[str, float]:
             blog_grav_hour, BLOG["graviton_tokens_per_second"]
         ),
         # Throughput the blog's per-token prices would need from its clusters, on-demand.
-        "inf2_tokens_per_second_needed": inf2_hour * 1e6 / (BLOG["inf2_usd_per_million"] * 3600),
-        "graviton_tokens_per_second_needed": grav_hour
-        * 1e6
-        / (BLOG["graviton_usd_per_million"] * 3600),
+        "inf2_tokens_per_second_needed": tokens_per_second_for(
+            BLOG["inf2_usd_per_million"], inf2_hour
+        ),
+        "graviton_tokens_per_second_needed": tokens_per_second_for(
+            BLOG["graviton_usd_per_million"], grav_hour
+        ),
         "savings_usd_year_from_blog_rates": (
             (BLOG["inf2_usd_per_million"] - BLOG["graviton_usd_per_million"])
             * BLOG["tokens_per_month"]

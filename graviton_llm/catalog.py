@@ -126,10 +126,6 @@ class InstanceSpec:
     regions: tuple[str, ...]
 
     @property
-    def on_demand_usd_per_hour(self) -> float | None:
-        return on_demand_price(self.name)
-
-    @property
     def neuron_family(self) -> NeuronFamily | None:
         return NEURON_FAMILIES.get(self.family)
 
@@ -208,6 +204,16 @@ INSTANCE_TYPES: dict[str, InstanceSpec] = {
 
 def instance_spec(instance_type: str) -> InstanceSpec | None:
     return INSTANCE_TYPES.get(instance_type)
+
+
+def serving_memory_gib(spec: InstanceSpec, tensor_parallel_size: int | None = None) -> int:
+    """Memory a model replica lives in: the device memory of the NeuronCores in use (default:
+    the largest valid TP degree), or host RAM on the CPU path."""
+    family = spec.neuron_family
+    if family is None:
+        return spec.memory_gib
+    tp = tensor_parallel_size or default_tensor_parallel_size(spec)
+    return tp * family.device_memory_per_core_gib
 
 
 def default_tensor_parallel_size(spec: InstanceSpec) -> int:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import pulumi
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from . import catalog, images
+from . import catalog, images, timing
 from .catalog import DTYPE_BYTES, InstanceSpec, ModelInfo
 from .models import known_model_ids, nonexistent_model_hint, resolve_model
 from .operations_args import (
@@ -170,7 +170,7 @@ def security_problems(args: ServingSecurityArgs | NeuronServingClusterArgs) -> l
                 "port",
                 args.port,
                 f"clashes with the metrics exporter on metrics_port {args.metrics_port}; "
-                "use different ports (defaults 8000 and 9100)",
+                f"use different ports (defaults {DEFAULT_PORT} and {DEFAULT_METRICS_PORT})",
             )
         )
     for field in ("port", "metrics_port"):
@@ -345,7 +345,8 @@ class NeuronServingClusterArgs(_Args):
     )
     health_check_grace_seconds: int | None = Field(
         default=None,
-        description="ASG health-check grace after a node enters service; default 180 s. A "
+        description="ASG health-check grace after a node enters service; default "
+        f"{timing.IN_SERVICE_SETTLE_SECONDS} s. A "
         "node only enters service once it serves (launch lifecycle hook), so this need not "
         "cover the download or compile; 0 is allowed.",
     )

@@ -214,10 +214,7 @@ def model_memory_gib(instance_type: str) -> float | None:
     or host RAM for Graviton CPU serving. None for types the catalogs do not describe."""
     spec = catalog.instance_spec(instance_type)
     if spec is not None:
-        family = spec.neuron_family
-        if family is None:
-            return float(spec.memory_gib)
-        return float(catalog.default_tensor_parallel_size(spec) * family.device_memory_per_core_gib)
+        return float(catalog.serving_memory_gib(spec))
     gpu = catalog.GPU_INSTANCES.get(instance_type)
     return None if gpu is None else float(gpu.device_memory_gib)
 

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from . import images, sizing, timing
+from . import catalog, images, sizing, timing
 from .catalog import InstanceSpec
 from .config import NeuronServingClusterArgs, ServingSecurityArgs, WeightsBucketAccessArgs
 from .monitoring import ASG_DIMENSION, NAMESPACE, ROLLOUT_ALARMS
@@ -385,11 +385,10 @@ class NeuronServingCluster(pulumi.ComponentResource):
         self.monitoring = None
         if not args.monitoring.enabled:
             return
-        family = spec.neuron_family
         device_gib = (
             None
-            if family is None
-            else (args.tensor_parallel_size or 1) * family.device_memory_per_core_gib
+            if spec.neuron_family is None
+            else catalog.serving_memory_gib(spec, args.tensor_parallel_size)
         )
         watch = args.monitoring
         self.monitoring = ServingMonitoring(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import catalog, images
+from . import catalog, images, timing
 from .validation import Problem
 
 if TYPE_CHECKING:
@@ -34,7 +34,8 @@ class RolloutArgs(_Args):
     instance_warmup_seconds: int | None = Field(
         default=None,
         description="Seconds after a new node enters service before the refresh counts it; "
-        "default 180 s (the NLB's health checks). The node already serves then: the launch "
+        f"default {timing.IN_SERVICE_SETTLE_SECONDS} s (the NLB's health checks). The node "
+        "already serves then: the launch "
         "lifecycle hook held it through download and compile.",
     )
     error_rate_percent: float = Field(

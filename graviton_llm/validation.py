@@ -200,12 +200,7 @@ def memory_fit(
             heads = effective_kv_heads(model.kv_heads, tensor_parallel_size)
         per_token = model.kv_bytes_per_token(dtype_bytes, heads)
         kv_gib = per_token * max_model_len * max_num_seqs / catalog.GIB
-    if spec.accelerator == "neuron":
-        family = spec.neuron_family
-        assert family is not None  # every Neuron row has a family; a catalog bug otherwise
-        available = tensor_parallel_size * family.device_memory_per_core_gib
-    else:
-        available = spec.memory_gib
+    available = catalog.serving_memory_gib(spec, tensor_parallel_size)
     return MemoryFit(weights_gib, kv_gib, available * HEADROOM_FRACTION, available)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import os
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,13 @@ BASE_ARGS: dict[str, Any] = {
     "max_num_seqs": 8,
     "max_num_batched_tokens": 4096,
 }
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def cluster_args(**overrides: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ agent keeps (it drops histograms). Pure math first, then the script run for real
 from __future__ import annotations
 
 import math
-import socket
 import subprocess
 import sys
 import threading
@@ -16,6 +15,7 @@ import pytest
 
 from graviton_llm.node import latency_exporter as exporter
 from graviton_llm.userdata import LATENCY_EXPORTER, node_files
+from support import free_port
 
 BUCKETS = {0.1: 10.0, 0.5: 60.0, 1.0: 90.0, math.inf: 100.0}
 
@@ -57,12 +57,6 @@ def test_parse_sums_label_sets_and_ignores_other_series():
     assert parsed == {"vllm:e2e_request_latency_seconds": {0.5: 6.0, 2.0: 12.0, math.inf: 12.0}}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_the_installed_script_serves_p99_of_the_last_interval(tmp_path):
     """The exact file the node installs, run with python3 against a stand-in vLLM."""
     counts = {"fast": 0, "total": 0}
@@ -83,7 +77,7 @@ def test_the_installed_script_serves_p99_of_the_last_interval(tmp_path):
     (script,) = [f.text for f in node_files(_args()) if f.path == LATENCY_EXPORTER]
     path = tmp_path / "latency-exporter"
     path.write_text(script)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,

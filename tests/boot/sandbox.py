@@ -7,7 +7,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from typing import Any
 import boto3
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
+from support import free_port
 
 FAKES = Path(__file__).parent / "fakes"
 SHIMMED = ("docker", "systemctl", "neuron-ls", "dnf", "aws", "amazon-cloudwatch-agent-ctl")
@@ -37,12 +37,6 @@ WEIGHTS = {
     "tokenizer.json": b'{"version": "1.0"}',
     "original/params.json": b'{"dim": 64}',
 }
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # Fault scenarios are independent (own root, bucket, ports): conftest's `scenarios` fixture
@@ -114,12 +108,15 @@ class FakeImds:
             "/latest/meta-data/tags/instance/aws:autoscaling:groupName": ASG_NAME,
         }
         token = self.TOKEN
+        self.seen: list[tuple[str, str]] = []  # (method, path) of every request
+        seen = self.seen
 
         class Handler(BaseHTTPRequestHandler):
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
             def _send(self, status: int, body: str) -> None:
+                seen.append((self.command, self.path))
                 self.send_response(status)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
-from sandbox import ASG_NAME, INSTANCE_ID, VLLM_UNIT, WEIGHTS, Run, Sandbox, scenario
+from sandbox import ASG_NAME, INSTANCE_ID, VLLM_UNIT, WEIGHTS, FakeImds, Run, Sandbox, scenario
 
 from graviton_llm import render_user_data
 from graviton_llm.userdata import container_argv, readiness_timeout_seconds
@@ -326,41 +324,17 @@ def test_a_missing_api_key_parameter_stops_the_boot_naming_the_parameter(scenari
 def test_without_a_configured_region_the_node_reads_it_from_imdsv2(sandbox):
     """The AWS CLI takes credentials from instance metadata but not the region: the script
     must find it itself, with an IMDSv2 token (the launch template requires IMDSv2)."""
-    token = "imds-token-123"
-    seen: list[tuple[str, str]] = []
-
-    class Imds(BaseHTTPRequestHandler):
-        def log_message(self, format, *args):
-            pass
-
-        def _send(self, status: int, body: str) -> None:
-            seen.append((self.command, self.path))
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body.encode())
-
-        def do_PUT(self):
-            ok = self.path == "/latest/api/token"
-            self._send(200 if ok else 404, token if ok else "")
-
-        def do_GET(self):
-            authorized = self.headers.get("X-aws-ec2-metadata-token") == token
-            ok = self.path == "/latest/meta-data/placement/region" and authorized
-            self._send(200 if ok else 401, "eu-north-1" if ok else "")
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Imds)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    imds = FakeImds(region="eu-north-1")
     try:
-        env = sandbox.env(GRAVITON_LLM_IMDS_URL=f"http://127.0.0.1:{server.server_port}")
+        env = sandbox.env(GRAVITON_LLM_IMDS_URL=imds.url)
         del env["AWS_DEFAULT_REGION"]
         # No Neuron device: the boot stops right after the region step.
         run = sandbox.run(sandbox.args(), env=env)
     finally:
-        server.shutdown()
+        imds.stop()
 
-    assert seen == [("PUT", "/latest/api/token"), ("GET", "/latest/meta-data/placement/region")]
+    region = ("GET", "/latest/meta-data/placement/region")
+    assert imds.seen == [("PUT", "/latest/api/token"), region]
     aws_env = sandbox.root / "opt/graviton-llm/etc/aws.env"
     assert aws_env.read_text() == "AWS_DEFAULT_REGION=eu-north-1\n"
     assert "step 'check-accelerator'" in run.output
