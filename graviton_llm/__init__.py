@@ -1,17 +1,17 @@
 """graviton-llm: typed Pulumi components for vLLM serving clusters on AWS Neuron and Graviton4."""
 
-from .config import (
+from .args import (
     ModelSpec,
     NeuronServingClusterArgs,
     ReservedCapacityArgs,
     ServingSecurityArgs,
     WeightsBucketAccessArgs,
 )
-from .neuron_serving_cluster import NeuronServingCluster
-from .reserved_capacity import ReservedCapacity
-from .serving_security import ServingSecurity
-from .userdata import render_user_data
-from .weights_bucket_access import WeightsBucketAccess
+from .components.neuron_serving_cluster import NeuronServingCluster
+from .components.reserved_capacity import ReservedCapacity
+from .components.serving_security import ServingSecurity
+from .components.weights_bucket_access import WeightsBucketAccess
+from .node.user_data import render_user_data
 
 __all__ = [
     "ModelSpec",

@@ -1,4 +1,5 @@
-"""`graviton-llm`: review a cluster offline (plan), and more commands as they land."""
+"""`graviton-llm`: thin commands. Each parses its options, calls the layer that does the work,
+prints, and sets the exit code: 0 done, 1 a check failed, 2 bad input (never a traceback)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ import yaml
 from pydantic import ValidationError
 from rich.console import Console
 
-from . import catalog
+from .bench.cli import register as register_bench
+from .facts import catalog
 
 app = typer.Typer(
     name="graviton-llm",
@@ -22,34 +24,18 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-console = Console()
+register_bench(app)
 
 
-@app.callback()
-def _root() -> None:
-    """Group the subcommands; set the output width for this invocation."""
-    global console
-    # Piped or in CI, rich assumes 80 columns and folds the resource table; 140 keeps rows
-    # whole (a terminal, or COLUMNS, still decides when present).
+def _console() -> Console:
+    """This invocation's output. Piped or in CI, rich assumes 80 columns and folds the resource
+    table; 140 keeps rows whole (a terminal, or COLUMNS, still decides when present)."""
     wide = sys.stdout.isatty() or "COLUMNS" in os.environ
-    console = Console(width=None if wide else 140)
-
-
-from .bench.cli import register as _register_bench  # noqa: E402
-
-_register_bench(app)
-
-
-def _print_validation_error(error: ValidationError) -> None:
-    console.print(f"[bold red]Invalid configuration[/]: {error.error_count()} problem(s)")
-    for entry in error.errors():
-        field = ".".join(str(part) for part in entry["loc"]) or "(args)"
-        console.print(f"  [bold]{field}[/] = {entry.get('input')!r}", highlight=False)
-        console.print(f"      fix: {entry['msg']}", highlight=False)
+    return Console(width=None if wide else 140)
 
 
 def _error_document(error: Exception) -> dict[str, Any]:
-    """Bad config as `plan --json` reports it: {"errors": [{"field", "value", "fix"}]}."""
+    """Bad input as `--json` reports it: {"errors": [{"field", "value", "fix"}]}."""
     if isinstance(error, ValidationError):
         return {
             "errors": [
@@ -64,22 +50,31 @@ def _error_document(error: Exception) -> dict[str, Any]:
     return {"errors": [{"field": None, "value": None, "fix": str(error)}]}
 
 
+def _print_error(console: Console, error: Exception) -> None:
+    if isinstance(error, ValidationError):
+        console.print(f"[bold red]Invalid configuration[/]: {error.error_count()} problem(s)")
+        for entry in error.errors():
+            field = ".".join(str(part) for part in entry["loc"]) or "(args)"
+            console.print(f"  [bold]{field}[/] = {entry.get('input')!r}", highlight=False)
+            console.print(f"      fix: {entry['msg']}", highlight=False)
+    else:
+        console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
+
+
 @contextmanager
-def _config_errors(as_json: bool = False) -> Iterator[None]:
-    """Bad stack config: a readable list (or JSON) and exit code 2, never a traceback."""
+def _input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
+    """Bad input: a readable list (or JSON) and exit code 2, never a traceback."""
     try:
         yield
     except (ValidationError, FileNotFoundError, yaml.YAMLError, ValueError) as error:
         if as_json:
             sys.stdout.write(json.dumps(_error_document(error), indent=2, default=str) + "\n")
-        elif isinstance(error, ValidationError):
-            _print_validation_error(error)
         else:
-            console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
+            _print_error(console, error)
         raise typer.Exit(2) from None
 
 
-STACK_HELP = "Stack name (stacks/Pulumi.<name>.yaml) or a path to a stack file."
+STACK_HELP = "Stack name (graviton_llm/stacks/Pulumi.<name>.yaml) or a path to a stack file."
 
 
 @app.command()
@@ -93,15 +88,15 @@ def plan(
     Exit codes: 0 clean, 1 a security check failed, 2 bad configuration.
     """
     from .plan import build_plan, to_json
+    from .plan.report import print_plan
 
-    with _config_errors(as_json=json_output):
+    console = _console()
+    with _input_errors(console, as_json=json_output):
         result = build_plan(stack)
     document = result.document(full=full)
     if json_output:
         sys.stdout.write(to_json(document))
     else:
-        from .plan_report import print_plan
-
         print_plan(console, document)
     if not document["security"]["passed"]:
         raise typer.Exit(1)
@@ -131,34 +126,28 @@ def cost(
     blog: bool = typer.Option(False, help="Recompute the blog's cost table instead."),
 ) -> None:
     """Hourly, monthly and per-1M-token cost of the stack's nodes against alternatives."""
-    from . import cost as model
-    from .cost_report import print_blog_checks, print_comparison
+    from .pricing import cost as model
+    from .pricing.report import print_blog_checks, print_comparison
 
+    console = _console()
     if blog:
         print_blog_checks(console)
         return
-    with _config_errors():
+    with _input_errors(console):
         args, _ = _stack_args_and_config(stack)
         measured = _parse_alt_tps(alt_tps or [])
-        discounts = dict(model.ASSUMED_DISCOUNTS)
-        for term, fraction in (("1yr", discount_1yr), ("3yr", discount_3yr)):
-            if fraction is not None:
-                discounts[term] = model.Discount(
-                    term, fraction, "given on the command line", assumption=True
-                )
+        discounts = model.discounts_with(
+            {"1yr": discount_1yr, "3yr": discount_3yr}, "given on the command line"
+        )
         comparison = model.compare(
             args.instance_type,
             args.desired_capacity,
-            args.model.weights_gib,
+            args.model_memory_gib,
             tokens_per_second=tokens_per_second,
             utilization=utilization,
             alternative_tokens_per_second=measured,
-            discounts=dict.fromkeys(
-                [args.instance_type, *model.comparable_instance_types(args.model.weights_gib),
-                 *measured],
-                discounts,
-            ),
-        )  # fmt: skip
+            default_discounts=discounts,
+        )
     print_comparison(console, comparison, args.model.id, args.model.weights_gib)
 
 
@@ -181,10 +170,11 @@ def reserve(
     Capacity Blocks (non-cancellable, no dry run)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from . import reservations
-    from .cost_report import print_offerings
+    from .pricing import reservations
+    from .pricing.report import print_offerings
 
-    with _config_errors():
+    console = _console()
+    with _input_errors(console):
         if instance_type is None or count is None or region is None:
             args, config = _stack_args_and_config(stack)
             instance_type = instance_type or args.instance_type
@@ -202,17 +192,10 @@ def reserve(
     print_offerings(console, rows, instance_type, count, region, price)
     if offering is None:
         return
-    chosen = next((r for r in rows if r.offering_id == offering), None)
-    if chosen is None:
-        console.print(f"[bold red]{offering} is not one of the offerings above[/]")
-        raise typer.Exit(2)
+    with _input_errors(console):
+        chosen = reservations.choose(rows, offering)
     if purchase and not yes:
-        typer.confirm(
-            f"Buy {count} x {instance_type} {chosen.term} {chosen.offering_type} RIs: "
-            f"${chosen.upfront_usd * count:,.2f} upfront, ${chosen.total_commitment_usd:,.0f} "
-            "over the term, not cancellable?",
-            abort=True,
-        )
+        typer.confirm(reservations.purchase_question(chosen, instance_type, count), abort=True)
     try:
         result = reservations.purchase(ec2, chosen, instance_count=count, really=purchase)
     except (BotoCoreError, ClientError) as error:
@@ -235,14 +218,9 @@ def _ec2_client(region: str):
 
 def _stack_args_and_config(stack: str):
     """The stack's cluster args, validated without running the program, and its raw config."""
-    from .config import NeuronServingClusterArgs
-    from .program import PROJECT, load_stack_config
+    from .program import stack_cluster_args
 
-    config = load_stack_config(stack)
-    key = f"{PROJECT}:cluster"
-    if key not in config:
-        raise ValueError(f"stack {stack!r} has no {key!r} in its config")
-    return NeuronServingClusterArgs.model_validate(config[key]), config
+    return stack_cluster_args(stack)
 
 
 def _parse_alt_tps(values: list[str]) -> dict[str, float]:

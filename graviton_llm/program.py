@@ -8,10 +8,13 @@ from typing import Any
 import pulumi
 import yaml
 
-from .neuron_serving_cluster import NeuronServingCluster
+from .args import NeuronServingClusterArgs
+from .components.neuron_serving_cluster import NeuronServingCluster
 
 PROJECT = "graviton-llm"
-STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
+# The stacks this project ships live in the package, so an installed wheel finds them too;
+# Pulumi.yaml's stackConfigDir points here.
+STACKS_DIR = Path(__file__).resolve().parent / "stacks"
 
 
 def main() -> NeuronServingCluster:
@@ -25,7 +28,7 @@ def main() -> NeuronServingCluster:
 
 
 def stack_config_path(stack: str) -> Path:
-    """`dev` -> stacks/Pulumi.dev.yaml; a path is taken as it is."""
+    """`dev` -> graviton_llm/stacks/Pulumi.dev.yaml; a path is taken as it is."""
     path = Path(stack)
     if path.suffix in (".yaml", ".yml"):
         return path
@@ -39,3 +42,12 @@ def load_stack_config(stack: str) -> dict[str, Any]:
         raise FileNotFoundError(f"no stack config at {path}")
     document = yaml.safe_load(path.read_text()) or {}
     return dict(document.get("config") or {})
+
+
+def stack_cluster_args(stack: str) -> tuple[NeuronServingClusterArgs, dict[str, Any]]:
+    """The stack's cluster args, validated without running the program, and its raw config."""
+    config = load_stack_config(stack)
+    key = f"{PROJECT}:cluster"
+    if key not in config:
+        raise ValueError(f"stack {stack!r} has no {key!r} in its config")
+    return NeuronServingClusterArgs.model_validate(config[key]), config

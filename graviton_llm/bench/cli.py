@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from .. import catalog
+from ..facts import catalog
 from .client import BenchConfig, BenchResult, run_benchmark
 from .metrics import SLO, compute_metrics
 from .mock_server import MockConfig, serve_forever

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import cost
+from ..pricing import cost
 from .records import RequestRecord
 
 

@@ -7,8 +7,8 @@ import json
 
 from typer.testing import CliRunner
 
-from graviton_llm import catalog
 from graviton_llm.cli import app
+from graviton_llm.facts import catalog
 
 runner = CliRunner()
 

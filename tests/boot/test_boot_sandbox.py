@@ -11,7 +11,8 @@ from types import SimpleNamespace
 from sandbox import ASG_NAME, INSTANCE_ID, VLLM_UNIT, WEIGHTS, FakeImds, Run, Sandbox, scenario
 
 from graviton_llm import render_user_data
-from graviton_llm.userdata import container_argv, readiness_timeout_seconds
+from graviton_llm.node.node_files import readiness_timeout_seconds
+from graviton_llm.node.serve_command import container_argv
 
 MODEL = "opt/graviton-llm/model"
 API_KEY = "sk-test-0123456789abcdef"

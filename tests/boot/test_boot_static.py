@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
-from graviton_llm.userdata import LATENCY_UNIT, METRICS_UNIT, RELEASE_UNIT, VLLM_UNIT, node_files
+from graviton_llm.node.node_files import node_files
+from graviton_llm.node.paths import LATENCY_UNIT, METRICS_UNIT, RELEASE_UNIT, VLLM_UNIT
 
 VARIANTS = {
     "inf2": {"instance_type": "inf2.8xlarge"},

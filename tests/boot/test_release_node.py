@@ -13,7 +13,8 @@ import pytest
 from sandbox import ASG_NAME, INSTANCE_ID, FakeImds
 
 from graviton_llm import NeuronServingClusterArgs
-from graviton_llm.userdata import LIFECYCLE_HOOK_NAME, RELEASE_SCRIPT, node_files
+from graviton_llm.node.node_files import node_files
+from graviton_llm.node.paths import LIFECYCLE_HOOK_NAME, RELEASE_SCRIPT
 from support import cluster_args
 
 AWS_STUB = """#!/bin/sh

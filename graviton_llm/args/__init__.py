@@ -1,0 +1,25 @@
+"""What a user may set, and every rule that refuses it (one pass, all problems at once)."""
+
+from .cluster import NeuronServingClusterArgs
+from .components import (
+    ReservedCapacityArgs,
+    ServingMonitoringArgs,
+    ServingSecurityArgs,
+    WeightsBucketAccessArgs,
+)
+from .model import ModelSpec
+from .operations import MonitoringArgs, RolloutArgs, ScalingArgs, SpotArgs, WarmPoolArgs
+
+__all__ = [
+    "ModelSpec",
+    "MonitoringArgs",
+    "NeuronServingClusterArgs",
+    "ReservedCapacityArgs",
+    "RolloutArgs",
+    "ScalingArgs",
+    "ServingMonitoringArgs",
+    "ServingSecurityArgs",
+    "SpotArgs",
+    "WarmPoolArgs",
+    "WeightsBucketAccessArgs",
+]

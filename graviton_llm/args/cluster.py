@@ -1,0 +1,184 @@
+"""NeuronServingClusterArgs: everything a user may set on a cluster, its default, and what AWS
+does with it. Validation runs every rule in ``cluster_rules`` at once and raises one
+``ValidationError`` (a ``ValueError``) listing each problem by field, before any resource exists.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pulumi
+from pydantic import Field, model_validator
+
+from ..facts import catalog, images, timing
+from ..facts.catalog import Accelerator, InstanceSpec
+from ..facts.memory import MemoryFit, model_memory_gib
+from ..facts.ports import DEFAULT_METRICS_PORT, DEFAULT_PORT
+from .base import ArgsModel, StrInput
+from .cluster_rules import cluster_memory_fit, cluster_problems, deploy_region_problems
+from .components import DEFAULT_ALLOWED_CIDRS, ReservedCapacityArgs
+from .model import ModelSpec
+from .operations import (
+    CapacityMode,
+    MonitoringArgs,
+    RolloutArgs,
+    ScalingArgs,
+    SpotArgs,
+    WarmPoolArgs,
+)
+from .problems import raise_if_problems
+
+
+class NeuronServingClusterArgs(ArgsModel):
+    """A vLLM serving cluster: launch template, Auto Scaling group and internal NLB.
+
+    Only vpc_id, subnet_ids, instance_type and model are required; every other field has a
+    secure, working default.
+    """
+
+    vpc_id: StrInput = Field(description="VPC to serve in.")
+    subnet_ids: list[StrInput] = Field(
+        description="Private subnets (one per AZ) for the nodes and the internal NLB."
+    )
+    instance_type: str = Field(
+        description="inf2/trn1/trn1n/trn2 for Neuron, r8g/m8g/c8g (Graviton4) for CPU serving."
+    )
+    accelerator: Accelerator | None = Field(
+        default=None,
+        description="Derived from instance_type when omitted; must match it when given.",
+    )
+    model: ModelSpec
+    tensor_parallel_size: int | None = Field(
+        default=None,
+        description="NeuronCores per model replica. Default: the largest degree the Neuron "
+        "runtime supports within the instance's cores (24 on inf2.48xlarge, 8 on "
+        "inf2.24xlarge); 1 on CPU.",
+    )
+    max_model_len: int = Field(default=4096, description="Max tokens (prompt + output).")
+    max_num_seqs: int = Field(default=256, description="Max concurrent sequences per node.")
+    max_num_batched_tokens: int = Field(default=8192, description="Tokens per scheduler step.")
+    enable_prefix_caching: bool = Field(default=True)
+    port: int = Field(default=DEFAULT_PORT, description="vLLM's OpenAI-compatible API port.")
+    metrics_port: int = Field(default=DEFAULT_METRICS_PORT)
+    allowed_cidrs: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_ALLOWED_CIDRS),
+        description="Private CIDRs allowed to reach the API and metrics ports.",
+    )
+    ssh_cidrs: list[str] = Field(default_factory=list)
+    min_size: int = Field(default=3)
+    max_size: int = Field(default=3)
+    desired_capacity: int = Field(default=3)
+    weights_kms_key_arn: StrInput | None = Field(default=None)
+    region: str | None = Field(
+        default=None, description="AWS region; default: the stack's aws:region."
+    )
+    capacity: ReservedCapacityArgs | None = Field(
+        default=None, description="Reserve capacity (ODCRs) for the nodes and target it."
+    )
+    image: str | None = Field(
+        default=None, description="vLLM container image; default: pinned per instance family."
+    )
+    ami_id: StrInput | None = Field(
+        default=None,
+        description="AMI for reproducible fleets; default: the latest Neuron base DLAMI "
+        "(Neuron) or AL2023 arm64 (CPU), looked up from SSM at deploy time.",
+    )
+    root_device_name: str = Field(
+        default="/dev/xvda", description="Root device of the AMI (AL2023 images: /dev/xvda)."
+    )
+    root_volume_gib: int | None = Field(
+        default=None, description="Root gp3 volume; default: sized for image, weights, artifacts."
+    )
+    health_check_grace_seconds: int | None = Field(
+        default=None,
+        description="ASG health-check grace after a node enters service; default "
+        f"{timing.IN_SERVICE_SETTLE_SECONDS} s. A "
+        "node only enters service once it serves (launch lifecycle hook), so this need not "
+        "cover the download or compile; 0 is allowed.",
+    )
+    capacity_mode: CapacityMode = Field(
+        default="on_demand",
+        description="on_demand; spot_with_on_demand_base (Spot above spot.on_demand_base_capacity "
+        "on-demand nodes, capacity-optimized, capacity rebalance); reserved (only the "
+        "capacity reservations in `capacity`).",
+    )
+    spot: SpotArgs = Field(default_factory=SpotArgs)
+    rollout: RolloutArgs = Field(default_factory=RolloutArgs)
+    warm_pool: WarmPoolArgs | None = Field(
+        default=None, description="Keep prepared instances stopped in an ASG warm pool."
+    )
+    scaling: ScalingArgs = Field(default_factory=ScalingArgs)
+    monitoring: MonitoringArgs = Field(default_factory=MonitoringArgs)
+    environment: str | None = Field(
+        default=None, description="Tagged as Environment on every resource (e.g. prod)."
+    )
+    owner: str | None = Field(
+        default=None, description="Tagged as Owner on every resource (e.g. a team)."
+    )
+    api_key_ssm_parameter: str | None = Field(
+        default=None,
+        description="Name of an SSM Parameter Store SecureString holding the API key clients "
+        "must send (vLLM --api-key). Read on the node at start; never written into user data. "
+        "None (default): no key, the endpoint is protected by the VPC and security group only.",
+    )
+    api_key_kms_key_arn: StrInput | None = Field(
+        default=None,
+        description="Customer managed KMS key of that SecureString, if any: the node role may "
+        "decrypt with it only through SSM. Not needed for the AWS managed aws/ssm key.",
+    )
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _validate(self) -> NeuronServingClusterArgs:
+        raise_if_problems(type(self).__name__, cluster_problems(self))
+        # Fill the derived defaults now that the combination is known to be valid.
+        spec = self.spec
+        if self.accelerator is None:
+            self.accelerator = spec.accelerator
+        if self.tensor_parallel_size is None:
+            self.tensor_parallel_size = catalog.default_tensor_parallel_size(spec)
+        if self.image is None:
+            self.image = images.default_image(spec)
+        return self
+
+    @property
+    def spec(self) -> InstanceSpec:
+        spec = catalog.instance_spec(self.instance_type)
+        if spec is None:
+            raise ValueError(f"instance_type {self.instance_type!r} is not in the catalog")
+        return spec
+
+    @property
+    def node_count(self) -> int:
+        """Nodes a rollout replaces one at a time (at least one)."""
+        return max(self.desired_capacity, 1)
+
+    @property
+    def memory_fit(self) -> MemoryFit:
+        return cluster_memory_fit(self, self.spec)
+
+    @property
+    def model_memory_gib(self) -> float:
+        """Weights + KV cache for these shapes on any hardware (facts/memory.py)."""
+        model = self.model
+        return model_memory_gib(
+            model.resolved_params_billion,
+            model.dtype,
+            model.info,
+            self.max_model_len,
+            self.max_num_seqs,
+        )
+
+
+def deploy_region(args: NeuronServingClusterArgs) -> str:
+    """args.region, else the stack's aws:region, else the environment the provider reads;
+    refused (with the field named) when none is set or the instance type is not offered there."""
+    region = (
+        args.region
+        or pulumi.Config("aws").get("region")
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+    )
+    raise_if_problems(type(args).__name__, deploy_region_problems(args, region))
+    assert region is not None
+    return region

@@ -1,0 +1,87 @@
+"""The model to serve: which one, where its weights are, and the rules that refuse a model that
+does not exist or that the chosen hardware cannot serve."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..facts.models import (
+    ModelInfo,
+    known_model_ids,
+    nonexistent_model_hint,
+    resolve_model,
+    weights_gib,
+)
+from .base import ArgsModel
+from .fields import s3_uri_problems
+from .problems import Problem
+
+
+class ModelSpec(ArgsModel):
+    """The model to serve and where its weights are."""
+
+    id: str = Field(
+        description="Hugging Face model id, e.g. meta-llama/Llama-3.1-8B-Instruct. Used as the "
+        "served model name; the weights come from weights_uri, never from a hub at boot."
+    )
+    weights_uri: str = Field(
+        description="s3://bucket/prefix/ holding the model directory (config.json, "
+        "*.safetensors, tokenizer). Nodes read only this prefix."
+    )
+    params_billion: float | None = Field(
+        default=None,
+        description="Parameter count in billions. Optional for models in the known-models "
+        "table; required for any other model, to size memory and disk.",
+    )
+    dtype: Literal["bfloat16", "float16", "float32"] = Field(
+        default="bfloat16", description="Weight and KV-cache dtype passed to vLLM."
+    )
+
+    @property
+    def info(self) -> ModelInfo | None:
+        return resolve_model(self.id)
+
+    @property
+    def resolved_params_billion(self) -> float:
+        if self.params_billion is not None:
+            return self.params_billion
+        info = self.info
+        if info is None:
+            raise ValueError(f"model.params_billion is required for unknown model {self.id!r}")
+        return info.params_billion
+
+    @property
+    def weights_gib(self) -> float:
+        return weights_gib(self.resolved_params_billion, self.dtype)
+
+
+def model_problems(model: ModelSpec, accelerator: str | None) -> list[Problem]:
+    problems = s3_uri_problems("model.weights_uri", model.weights_uri)
+    info = model.info
+    hint = nonexistent_model_hint(model.id)
+    if hint is not None:
+        problems.append(Problem("model.id", model.id, hint))
+    elif info is None and model.params_billion is None:
+        problems.append(
+            Problem(
+                "model.id",
+                model.id,
+                f"'{model.id}' is not in the known-models table ({', '.join(known_model_ids())}); "
+                "set model.params_billion so memory and disk can be sized",
+            )
+        )
+    if info is not None and info.vision and accelerator == "neuron":
+        problems.append(
+            Problem(
+                "model.id",
+                model.id,
+                "Llama 3.2 Vision (mllama) is not supported by the vLLM Neuron plugin; serve a "
+                "text model (e.g. meta-llama/Llama-3.1-8B-Instruct) on Neuron, or use a "
+                "Graviton4 instance (accelerator 'cpu')",
+            )
+        )
+    if model.params_billion is not None and model.params_billion <= 0:
+        problems.append(Problem("model.params_billion", model.params_billion, "must be > 0"))
+    return problems

@@ -1,0 +1,107 @@
+"""Typed operations options of a cluster: rollout, warm pool, capacity mode, scaling, monitoring.
+
+Each has a secure, working default; combinations AWS does not allow are refused by
+``operations_rules.operations_problems`` with the field named, before any resource exists.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from ..facts import timing
+from ..facts.vllm_metrics import ScalingMetric
+from .base import ArgsModel
+
+CapacityMode = Literal["on_demand", "spot_with_on_demand_base", "reserved"]
+
+
+class RolloutArgs(ArgsModel):
+    """Launch-template changes roll out by ASG instance refresh, one node at a time."""
+
+    enabled: bool = Field(default=True, description="Roll out launch-template changes.")
+    auto_rollback: bool = Field(
+        default=True,
+        description="Roll back to the previous launch template when the refresh fails or an "
+        "alarm below fires (EC2 Auto Scaling instance refresh AutoRollback).",
+    )
+    instance_warmup_seconds: int | None = Field(
+        default=None,
+        description="Seconds after a new node enters service before the refresh counts it; "
+        f"default {timing.IN_SERVICE_SETTLE_SECONDS} s (the NLB's health checks). The node "
+        "already serves then: the launch "
+        "lifecycle hook held it through download and compile.",
+    )
+    error_rate_percent: float = Field(
+        default=1.0, description="Roll back when 5xx responses exceed this share of requests."
+    )
+    alarm_evaluation_minutes: int = Field(
+        default=3, description="Minutes an alarm condition must hold before it fires."
+    )
+
+
+class WarmPoolArgs(ArgsModel):
+    """Stopped instances whose weights and compiled artifacts are already on disk."""
+
+    min_size: int = Field(default=1, description="Instances kept in the warm pool.")
+    max_group_prepared_capacity: int | None = Field(
+        default=None, description="Cap on group + pool instances; default: max_size."
+    )
+    pool_state: Literal["Stopped", "Running", "Hibernated"] = Field(
+        default="Stopped",
+        description="Stopped costs only EBS; Running is billed as a running instance.",
+    )
+    reuse_on_scale_in: bool = Field(
+        default=True, description="Return scaled-in instances to the pool instead of ending them."
+    )
+
+
+class SpotArgs(ArgsModel):
+    """Spot capacity above an on-demand floor (mixed instances policy)."""
+
+    on_demand_base_capacity: int = Field(
+        default=1, description="Nodes that are always on-demand; the rest run on Spot."
+    )
+    instance_types: list[str] = Field(
+        default_factory=list,
+        description="Further instance types Spot may use, each with the same accelerator, "
+        "serving stack, chip and core count as instance_type (e.g. inf2.xlarge for "
+        "inf2.8xlarge). More types mean fewer interruptions.",
+    )
+
+
+class ScalingArgs(ArgsModel):
+    """Fixed size (default), or target tracking on a vLLM metric per node."""
+
+    mode: Literal["fixed", "target_tracking"] = "fixed"
+    metric: ScalingMetric = Field(
+        default="num_requests_waiting",
+        description="vLLM gauge averaged over nodes (an NLB has no per-target request count).",
+    )
+    target_value: float = Field(default=4.0, description="Target average per node.")
+    scale_in_protection_while_booting: bool = Field(
+        default=True,
+        description="New nodes start protected from scale-in; each node lifts its protection "
+        "once it serves, so a node is never ended while downloading or compiling.",
+    )
+
+
+class MonitoringArgs(ArgsModel):
+    """CloudWatch agent metrics, alarms, an optional SNS topic and a dashboard."""
+
+    enabled: bool = True
+    device_memory_percent: float = Field(
+        default=85.0, description="Alarm when Neuron device memory use exceeds this percent."
+    )
+    latency_seconds: float = Field(
+        default=30.0,
+        description="Alarm when a node's p99 end-to-end request latency exceeds this (s).",
+    )
+    alarm_topic: bool = Field(
+        default=False, description="Create an SNS topic and send every alarm to it."
+    )
+    alarm_emails: list[str] = Field(
+        default_factory=list, description="Email subscriptions for the topic (need confirming)."
+    )
+    dashboard: bool = Field(default=True, description="Create a CloudWatch dashboard.")

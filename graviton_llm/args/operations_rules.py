@@ -1,0 +1,189 @@
+"""Combinations of operations options that AWS refuses or that could not work, judged over the
+whole cluster args (rollout, warm pool, capacity mode, Spot, scaling, monitoring)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..facts import catalog, images
+from ..facts.catalog import InstanceSpec
+from .problems import Problem
+
+if TYPE_CHECKING:  # the cluster model imports these rules; only its type is needed here
+    from .cluster import NeuronServingClusterArgs
+
+
+def _serving_shape(spec: InstanceSpec) -> tuple[int, int] | int:
+    """What one launch template depends on: chips and cores (Neuron), vCPUs (CPU)."""
+    return (spec.neuron_chips, spec.neuron_cores) if spec.neuron_cores else spec.vcpus
+
+
+def spot_problems(args: NeuronServingClusterArgs) -> list[Problem]:
+    spec = args.spec
+    problems = []
+    for i, other_type in enumerate(args.spot.instance_types):
+        field = f"spot.instance_types.{i}"
+        other = catalog.instance_spec(other_type)
+        if other is None:
+            problems.append(Problem(field, other_type, "is not a supported instance type"))
+            continue
+        if other.accelerator != spec.accelerator:
+            problems.append(
+                Problem(
+                    field,
+                    other_type,
+                    f"is a {other.accelerator} instance; one group cannot mix it with "
+                    f"{spec.accelerator} {spec.name}",
+                )
+            )
+        elif images.serving_stack(other) != images.serving_stack(spec):
+            problems.append(
+                Problem(field, other_type, f"needs another vLLM image than {spec.name}")
+            )
+        elif _serving_shape(other) != _serving_shape(spec):
+            problems.append(
+                Problem(
+                    field,
+                    other_type,
+                    f"has {other.neuron_chips} chips / {other.neuron_cores} NeuronCores / "
+                    f"{other.vcpus} vCPUs; the group needs the same as {spec.name} "
+                    f"({spec.neuron_chips} / {spec.neuron_cores} / {spec.vcpus}) so the same "
+                    "launch template serves on both",
+                )
+            )
+        elif args.region is not None and args.region not in other.regions:
+            problems.append(Problem(field, other_type, f"is not offered in {args.region}"))
+    if args.spot.on_demand_base_capacity < 0:
+        problems.append(
+            Problem(
+                "spot.on_demand_base_capacity", args.spot.on_demand_base_capacity, "must be >= 0"
+            )
+        )
+    return problems
+
+
+def operations_problems(args: NeuronServingClusterArgs) -> list[Problem]:
+    """Combinations of operations options that AWS refuses or that could not work."""
+    problems: list[Problem] = []
+    mode = args.capacity_mode
+    if mode == "spot_with_on_demand_base":
+        problems += spot_problems(args)
+        if args.warm_pool is not None:
+            # Warm pools support mixed instances policies (Nov 2025) but not Spot Instances
+            # (EC2 Auto Scaling user guide, "Warm pools": limitations).
+            problems.append(
+                Problem(
+                    "warm_pool",
+                    "set",
+                    "AWS warm pools cannot hold Spot Instances; use capacity_mode 'on_demand' "
+                    "or 'reserved' with a warm pool, or drop the warm pool",
+                )
+            )
+        if args.capacity is not None:
+            problems.append(
+                Problem(
+                    "capacity",
+                    "set",
+                    "capacity reservations hold on-demand capacity; Spot cannot use them. Use "
+                    "capacity_mode 'reserved' or 'on_demand'",
+                )
+            )
+    elif args.spot.instance_types:
+        problems.append(
+            Problem(
+                "spot.instance_types",
+                args.spot.instance_types,
+                "only used with capacity_mode 'spot_with_on_demand_base'",
+            )
+        )
+    if mode == "reserved" and args.capacity is not None and not args.capacity.capacity_block_id:
+        # capacity-reservations-only: a node beyond the reservations cannot launch. A one-node
+        # rollout launches the replacement before ending the old node (refresh_healthy_percentages).
+        single = args.rollout.enabled and args.node_count <= 1
+        needed = max(args.max_size, args.desired_capacity + (1 if single else 0))
+        if args.capacity.instance_count < needed:
+            problems.append(
+                Problem(
+                    "capacity.instances_per_zone",
+                    args.capacity.instances_per_zone,
+                    f"'reserved' runs nodes only in the reservations: "
+                    f"{args.capacity.instance_count} reserved, {needed} needed (max_size"
+                    + (", plus one for a one-node rollout" if single else "")
+                    + "); reserve more or use capacity_mode 'on_demand'",
+                )
+            )
+    if mode == "reserved" and args.capacity is None:
+        problems.append(
+            Problem(
+                "capacity_mode",
+                mode,
+                "'reserved' targets the cluster's capacity reservations: set capacity "
+                "(availability_zones, instances_per_zone)",
+            )
+        )
+    if args.warm_pool is not None:
+        pool = args.warm_pool
+        if pool.min_size < 0:
+            problems.append(Problem("warm_pool.min_size", pool.min_size, "must be >= 0"))
+        cap = pool.max_group_prepared_capacity
+        if cap is not None and cap < args.max_size:
+            problems.append(
+                Problem(
+                    "warm_pool.max_group_prepared_capacity",
+                    cap,
+                    f"must be >= max_size ({args.max_size}), or omitted",
+                )
+            )
+    if args.scaling.mode == "target_tracking":
+        if args.min_size >= args.max_size:
+            problems.append(
+                Problem(
+                    "scaling.mode",
+                    "target_tracking",
+                    f"needs room to scale: min_size ({args.min_size}) < max_size ({args.max_size})",
+                )
+            )
+        if args.scaling.target_value <= 0:
+            problems.append(
+                Problem("scaling.target_value", args.scaling.target_value, "must be > 0")
+            )
+    if not 0 < args.rollout.error_rate_percent < 100:
+        problems.append(
+            Problem(
+                "rollout.error_rate_percent", args.rollout.error_rate_percent, "must be in (0, 100)"
+            )
+        )
+    if args.rollout.alarm_evaluation_minutes < 1:
+        problems.append(
+            Problem(
+                "rollout.alarm_evaluation_minutes",
+                args.rollout.alarm_evaluation_minutes,
+                "must be >= 1",
+            )
+        )
+    if not 0 < args.monitoring.device_memory_percent <= 100:
+        problems.append(
+            Problem(
+                "monitoring.device_memory_percent",
+                args.monitoring.device_memory_percent,
+                "must be in (0, 100]",
+            )
+        )
+    if args.monitoring.alarm_emails and not args.monitoring.alarm_topic:
+        problems.append(
+            Problem(
+                "monitoring.alarm_emails",
+                args.monitoring.alarm_emails,
+                "need monitoring.alarm_topic: true (the topic they subscribe to)",
+            )
+        )
+    if args.rollout.auto_rollback and args.rollout.enabled and not args.monitoring.enabled:
+        problems.append(
+            Problem(
+                "rollout.auto_rollback",
+                True,
+                "rolls back on the monitoring alarms: enable monitoring, or set "
+                "rollout.auto_rollback false",
+            )
+        )
+    return problems

@@ -1,0 +1,1 @@
+"""The only modules that register resources: one component per module, named after it."""

@@ -1,0 +1,117 @@
+"""Arguments of the Auto Scaling group, built from the cluster's args: pure builders of
+pulumi_aws input types (they register nothing), so the component reads as a table of contents."""
+
+from __future__ import annotations
+
+import math
+
+import pulumi
+import pulumi_aws as aws
+
+from ..args import NeuronServingClusterArgs
+from ..documents.alarms import ROLLOUT_ALARMS, alarm_name
+from ..facts import timing
+from .reserved_capacity import ReservedCapacity
+
+
+def refresh_healthy_percentages(nodes: int) -> tuple[int, int]:
+    """(min, max) healthy percentage that replaces exactly one node at a time.
+
+    With several nodes: terminate one, then launch its replacement (min = (n-1)/n). With a single
+    node that would mean an outage, so launch the replacement first (min 100, max 200).
+    AWS bounds: min 0-100, max 100-200, max - min <= 100.
+    """
+    if nodes <= 1:
+        return 100, 200
+    return math.floor(100 * (nodes - 1) / nodes), 100
+
+
+def market_options(
+    capacity: ReservedCapacity | None,
+) -> aws.ec2.LaunchTemplateInstanceMarketOptionsArgs | None:
+    if capacity is None or capacity.market_type is None:
+        return None
+    return aws.ec2.LaunchTemplateInstanceMarketOptionsArgs(market_type=capacity.market_type)
+
+
+def capacity_target(
+    capacity: ReservedCapacity | None, args: NeuronServingClusterArgs
+) -> aws.autoscaling.GroupCapacityReservationSpecificationArgs | None:
+    if capacity is None:
+        return None
+    # A Capacity Block is the only capacity a capacity-block launch template can use.
+    only = args.capacity_mode == "reserved" or bool(capacity.capacity_block_id)
+    preference = "capacity-reservations-only" if only else "capacity-reservations-first"
+    return aws.autoscaling.GroupCapacityReservationSpecificationArgs(
+        capacity_reservation_preference=preference,
+        capacity_reservation_target=aws.autoscaling.GroupCapacityReservationSpecificationCapacityReservationTargetArgs(
+            capacity_reservation_ids=capacity.reservation_ids
+        ),
+    )
+
+
+def spot_policy(
+    args: NeuronServingClusterArgs, template_id: pulumi.Output[str], version: pulumi.Output[str]
+) -> aws.autoscaling.GroupMixedInstancesPolicyArgs:
+    types = [args.instance_type, *(t for t in args.spot.instance_types if t != args.instance_type)]
+    return aws.autoscaling.GroupMixedInstancesPolicyArgs(
+        launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
+            launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
+                launch_template_id=template_id, version=version
+            ),
+            overrides=[
+                aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateOverrideArgs(instance_type=t)
+                for t in types
+            ],
+        ),
+        instances_distribution=aws.autoscaling.GroupMixedInstancesPolicyInstancesDistributionArgs(
+            on_demand_base_capacity=args.spot.on_demand_base_capacity,
+            on_demand_percentage_above_base_capacity=0,
+            spot_allocation_strategy="capacity-optimized",
+        ),
+    )
+
+
+def instance_refresh(
+    args: NeuronServingClusterArgs, alarm_prefix: str
+) -> aws.autoscaling.GroupInstanceRefreshArgs | None:
+    rollout = args.rollout
+    if not rollout.enabled:
+        return None
+    min_healthy, max_healthy = refresh_healthy_percentages(args.node_count)
+    alarms = None
+    if args.monitoring.enabled:
+        alarms = aws.autoscaling.GroupInstanceRefreshPreferencesAlarmSpecificationArgs(
+            alarms=[alarm_name(alarm_prefix, key) for key in ROLLOUT_ALARMS]
+        )
+    return aws.autoscaling.GroupInstanceRefreshArgs(
+        strategy="Rolling",
+        preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+            min_healthy_percentage=min_healthy,
+            max_healthy_percentage=max_healthy,
+            instance_warmup=str(
+                timing.IN_SERVICE_SETTLE_SECONDS
+                if rollout.instance_warmup_seconds is None
+                else rollout.instance_warmup_seconds
+            ),
+            auto_rollback=rollout.auto_rollback,
+            alarm_specification=alarms,
+            skip_matching=True,
+            # Nodes protected from scale-in while booting are still replaced by a refresh.
+            scale_in_protected_instances="Refresh",
+        ),
+    )
+
+
+def warm_pool(args: NeuronServingClusterArgs) -> aws.autoscaling.GroupWarmPoolArgs | None:
+    pool = args.warm_pool
+    if pool is None:
+        return None
+    return aws.autoscaling.GroupWarmPoolArgs(
+        pool_state=pool.pool_state,
+        min_size=pool.min_size,
+        max_group_prepared_capacity=pool.max_group_prepared_capacity,
+        instance_reuse_policy=aws.autoscaling.GroupWarmPoolInstanceReusePolicyArgs(
+            reuse_on_scale_in=pool.reuse_on_scale_in
+        ),
+    )

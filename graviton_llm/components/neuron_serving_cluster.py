@@ -1,0 +1,407 @@
+"""NeuronServingCluster: the whole serving cluster in one component.
+
+Reads like a table of contents: validate, derive, then declare children.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ..args import (
+    NeuronServingClusterArgs,
+    ServingMonitoringArgs,
+    ServingSecurityArgs,
+    WeightsBucketAccessArgs,
+)
+from ..args.cluster import deploy_region
+from ..documents.cloudwatch_agent import ASG_DIMENSION, NAMESPACE
+from ..documents.iam import node_operations_policy, ssm_parameter_arn, to_json
+from ..facts import catalog, images, sizing, timing
+from ..facts.catalog import InstanceSpec
+from ..facts.vllm_metrics import vllm_gauge
+from ..node.paths import LIFECYCLE_HOOK_NAME
+from ..node.user_data import compress_user_data, render_user_data
+from . import auto_scaling
+from .reserved_capacity import ReservedCapacity
+from .serving_monitoring import ServingMonitoring
+from .serving_security import ServingSecurity
+from .tagging import merged_tags
+from .weights_bucket_access import WeightsBucketAccess
+
+
+class NeuronServingCluster(pulumi.ComponentResource):
+    """A vLLM serving cluster on Neuron (inf2/trn1/trn1n/trn2) or Graviton4 CPU instances.
+
+    Creates a VPC-internal security group and protected node role (``ServingSecurity``), read
+    access to the weights prefix (``WeightsBucketAccess``), optional capacity reservations
+    (``ReservedCapacity``), a launch template whose user data boots vLLM, an Auto Scaling group
+    in the private subnets (instance refresh with rollback, optional warm pool, Spot, target
+    tracking), an internal Network Load Balancer, and alarms and a dashboard
+    (``ServingMonitoring``). Every argument is checked before the first resource is registered:
+    a bad config creates nothing.
+    """
+
+    security_group: aws.ec2.SecurityGroup
+    role: aws.iam.Role
+    instance_profile: aws.iam.InstanceProfile
+    launch_template: aws.ec2.LaunchTemplate
+    auto_scaling_group: aws.autoscaling.Group
+    load_balancer: aws.lb.LoadBalancer
+    target_group: aws.lb.TargetGroup
+    listener: aws.lb.Listener
+    capacity: ReservedCapacity | None
+    monitoring: ServingMonitoring | None
+    scaling_policy: aws.autoscaling.Policy | None
+    endpoint: pulumi.Output[str]
+    args: NeuronServingClusterArgs
+    user_data: str
+
+    def __init__(
+        self,
+        name: str,
+        args: NeuronServingClusterArgs | dict[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        args = NeuronServingClusterArgs.model_validate(args)
+        self.args = args
+        spec = args.spec
+        region = deploy_region(args)
+        # Derived values: all pure, all known before any resource exists.
+        self.user_data = render_user_data(args)
+        # The launch hook holds a node until it serves (timing.py): what follows InService only
+        # waits for the NLB, whatever the model's cold start.
+        settle = timing.IN_SERVICE_SETTLE_SECONDS
+        grace = (
+            settle if args.health_check_grace_seconds is None else args.health_check_grace_seconds
+        )
+        volume_gib = args.root_volume_gib or sizing.root_volume_gib(spec, args.model.weights_gib)
+        alarm_prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
+
+        super().__init__("graviton-llm:cluster:NeuronServingCluster", name, None, opts)
+        owner_tags = {"Environment": args.environment, "Owner": args.owner}
+        tags = merged_tags(name, {**{k: v for k, v in owner_tags.items() if v}, **args.tags})
+        self._name, self._tags, self._child = name, tags, pulumi.ResourceOptions(parent=self)
+
+        self._declare_security(args, region)
+        self._declare_capacity(args, spec)
+        self._declare_launch_template(args, spec, volume_gib)
+        self._declare_load_balancer(args)
+        self._declare_group(args, grace, alarm_prefix)
+        self._declare_node_permissions(args, region)
+        self._declare_scaling(args)
+        self._declare_monitoring(args, spec, region, alarm_prefix)
+
+        self.endpoint = pulumi.Output.concat(
+            "http://", self.load_balancer.dns_name, ":", str(args.port)
+        )
+        self.register_outputs(
+            {
+                "endpoint": self.endpoint,
+                "auto_scaling_group_name": self.auto_scaling_group.name,
+                "security_group_id": self.security_group.id,
+                "role_arn": self.role.arn,
+            }
+        )
+
+    def _declare_security(self, args: NeuronServingClusterArgs, region: str) -> None:
+        name = self._name
+        security = ServingSecurity(
+            f"{name}-security",
+            ServingSecurityArgs(
+                vpc_id=args.vpc_id,
+                port=args.port,
+                metrics_port=args.metrics_port,
+                allowed_cidrs=args.allowed_cidrs,
+                ssh_cidrs=args.ssh_cidrs,
+                vpc_cidr=aws.ec2.get_vpc_output(id=args.vpc_id, opts=_invoke(self)).cidr_block,
+                tags=self._tags,
+            ),
+            opts=self._child,
+        )
+        self._security = security
+        self.security_group = security.security_group
+        self.role = security.role
+        self.instance_profile = security.instance_profile
+        self._weights = WeightsBucketAccess(
+            f"{name}-weights",
+            WeightsBucketAccessArgs(
+                role=self.role.name,
+                weights_uri=args.model.weights_uri,
+                kms_key_arn=args.weights_kms_key_arn,
+                region=region,
+            ),
+            opts=self._child,
+        )
+
+    def _declare_capacity(self, args: NeuronServingClusterArgs, spec: InstanceSpec) -> None:
+        self.capacity = None
+        if args.capacity is not None:
+            self.capacity = ReservedCapacity(
+                f"{self._name}-capacity",
+                args.capacity.model_copy(
+                    update={
+                        "instance_type": spec.name,
+                        "tags": {**self._tags, **args.capacity.tags},
+                    }
+                ),
+                opts=self._child,
+            )
+
+    def _declare_launch_template(
+        self, args: NeuronServingClusterArgs, spec: InstanceSpec, volume_gib: int
+    ) -> None:
+        name, tags = self._name, self._tags
+        self.launch_template = aws.ec2.LaunchTemplate(
+            f"{name}-lt",
+            description=f"graviton-llm {name}: {args.model.id} on {spec.name}",
+            image_id=args.ami_id or _latest_ami(self, spec),
+            instance_type=spec.name,
+            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(
+                arn=self.instance_profile.arn
+            ),
+            vpc_security_group_ids=[self.security_group.id],
+            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
+                http_endpoint="enabled",
+                http_tokens="required",  # IMDSv2 only
+                # Weights are pulled on the host; the bridged container needs no IMDS access.
+                http_put_response_hop_limit=1,
+                # The boot script reads its group's name from the instance's tags.
+                instance_metadata_tags="enabled",
+            ),
+            block_device_mappings=[
+                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
+                    device_name=args.root_device_name,
+                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
+                        volume_size=volume_gib,
+                        volume_type="gp3",
+                        # Faster gp3 when the weights would download at disk speed.
+                        **_volume_performance(spec, args.model.weights_gib),
+                        encrypted="true",
+                        delete_on_termination="true",
+                    ),
+                )
+            ],
+            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
+            user_data=base64.b64encode(compress_user_data(self.user_data)).decode(),
+            tag_specifications=[
+                aws.ec2.LaunchTemplateTagSpecificationArgs(
+                    resource_type=kind, tags={**tags, "Name": f"{name}-node"}
+                )
+                for kind in ("instance", "volume")
+            ],
+            instance_market_options=auto_scaling.market_options(self.capacity),
+            update_default_version=True,
+            tags=tags,
+            # IAM is eventually consistent: let the role's grants exist before a node can boot
+            # and list the weights (the boot script treats AccessDenied as final).
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._security, self._weights]),
+        )
+
+    def _declare_load_balancer(self, args: NeuronServingClusterArgs) -> None:
+        name, tags = self._name, self._tags
+        self.load_balancer = aws.lb.LoadBalancer(
+            f"{name}-nlb",
+            internal=True,
+            load_balancer_type="network",
+            subnets=args.subnet_ids,
+            enable_cross_zone_load_balancing=True,
+            tags=tags,
+            opts=self._child,
+        )
+        self.target_group = aws.lb.TargetGroup(
+            f"{name}-tg",
+            port=args.port,
+            protocol="TCP",
+            target_type="instance",
+            vpc_id=args.vpc_id,
+            health_check=aws.lb.TargetGroupHealthCheckArgs(
+                enabled=True,
+                protocol="HTTP",
+                path=timing.HEALTH_CHECK_PATH,
+                port="traffic-port",
+                interval=timing.HEALTH_CHECK_INTERVAL_SECONDS,
+                unhealthy_threshold=timing.UNHEALTHY_THRESHOLD,
+                healthy_threshold=timing.HEALTHY_THRESHOLD,
+                matcher="200",
+            ),
+            tags=tags,
+            opts=self._child,
+        )
+        self.listener = aws.lb.Listener(
+            f"{name}-listener",
+            load_balancer_arn=self.load_balancer.arn,
+            port=args.port,
+            protocol="TCP",
+            default_actions=[
+                aws.lb.ListenerDefaultActionArgs(
+                    type="forward", target_group_arn=self.target_group.arn
+                )
+            ],
+            tags=tags,
+            opts=self._child,
+        )
+
+    def _declare_group(self, args: NeuronServingClusterArgs, grace: int, alarm_prefix: str) -> None:
+        name = self._name
+        # Pinned to the version this deployment created, never $Latest/$Default, so a change
+        # rolls out deliberately and instance refresh can roll back.
+        template_version = self.launch_template.latest_version.apply(str)
+        spot = args.capacity_mode == "spot_with_on_demand_base"
+        protect = (
+            args.scaling.mode == "target_tracking"
+            and args.scaling.scale_in_protection_while_booting
+        )
+        self.auto_scaling_group = aws.autoscaling.Group(
+            f"{name}-asg",
+            vpc_zone_identifiers=args.subnet_ids,
+            min_size=args.min_size,
+            max_size=args.max_size,
+            desired_capacity=args.desired_capacity,
+            launch_template=None
+            if spot
+            else aws.autoscaling.GroupLaunchTemplateArgs(
+                id=self.launch_template.id, version=template_version
+            ),
+            mixed_instances_policy=(
+                auto_scaling.spot_policy(args, self.launch_template.id, template_version)
+                if spot
+                else None
+            ),
+            capacity_rebalance=True if spot else None,
+            health_check_type="ELB",
+            health_check_grace_period=grace,
+            default_instance_warmup=timing.IN_SERVICE_SETTLE_SECONDS,
+            target_group_arns=[self.target_group.arn],
+            capacity_reservation_specification=auto_scaling.capacity_target(self.capacity, args),
+            # A node stays Pending:Wait until its boot script reports it serves, sending
+            # heartbeats meanwhile (a silent node is abandoned after the timeout): no traffic, no
+            # scale-in, no warm-pool stop before the model is loaded, however long the compile.
+            initial_lifecycle_hooks=[
+                aws.autoscaling.GroupInitialLifecycleHookArgs(
+                    name=LIFECYCLE_HOOK_NAME,
+                    lifecycle_transition="autoscaling:EC2_INSTANCE_LAUNCHING",
+                    heartbeat_timeout=timing.LIFECYCLE_HEARTBEAT_TIMEOUT_SECONDS,
+                    default_result="ABANDON",
+                )
+            ],
+            protect_from_scale_in=protect or None,
+            instance_refresh=auto_scaling.instance_refresh(args, alarm_prefix),
+            warm_pool=auto_scaling.warm_pool(args),
+            # Nodes take many minutes to pass /health; `pulumi up` should not block on them.
+            wait_for_capacity_timeout="0",
+            tags=[
+                aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=True)
+                for key, value in {**self._tags, "Name": f"{name}-node"}.items()
+            ],
+            # An autoscaler or an operator may change desired capacity: IaC must not fight it.
+            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_capacity"]),
+        )
+
+    def _declare_node_permissions(self, args: NeuronServingClusterArgs, region: str) -> None:
+        parameter_arn: pulumi.Input[str] | None = None
+        if args.api_key_ssm_parameter is not None:
+            account = aws.get_caller_identity_output(opts=_invoke(self)).account_id
+            parameter_arn = account.apply(
+                lambda acct: ssm_parameter_arn(
+                    args.api_key_ssm_parameter or "", region=region, account=acct
+                )
+            )
+        document = pulumi.Output.all(
+            self.auto_scaling_group.arn, parameter_arn, args.api_key_kms_key_arn
+        ).apply(
+            lambda values: to_json(
+                node_operations_policy(
+                    auto_scaling_group_arn=values[0],
+                    api_key_parameter_arn=values[1],
+                    api_key_kms_key_arn=values[2],
+                    region=region,
+                )
+            )
+        )
+        aws.iam.RolePolicy(
+            f"{self._name}-node-ops", role=self.role.name, policy=document, opts=self._child
+        )
+
+    def _declare_scaling(self, args: NeuronServingClusterArgs) -> None:
+        self.scaling_policy = None
+        if args.scaling.mode != "target_tracking":
+            return
+        self.scaling_policy = aws.autoscaling.Policy(
+            f"{self._name}-scaling",
+            autoscaling_group_name=self.auto_scaling_group.name,
+            policy_type="TargetTrackingScaling",
+            estimated_instance_warmup=timing.IN_SERVICE_SETTLE_SECONDS,
+            target_tracking_configuration=aws.autoscaling.PolicyTargetTrackingConfigurationArgs(
+                target_value=args.scaling.target_value,
+                customized_metric_specification=aws.autoscaling.PolicyTargetTrackingConfigurationCustomizedMetricSpecificationArgs(
+                    metric_name=vllm_gauge(args.scaling.metric),
+                    namespace=NAMESPACE,
+                    statistic="Average",
+                    metric_dimensions=[
+                        aws.autoscaling.PolicyTargetTrackingConfigurationCustomizedMetricSpecificationMetricDimensionArgs(
+                            name=ASG_DIMENSION, value=self.auto_scaling_group.name
+                        )
+                    ],
+                ),
+            ),
+            opts=self._child,
+        )
+
+    def _declare_monitoring(
+        self,
+        args: NeuronServingClusterArgs,
+        spec: InstanceSpec,
+        region: str,
+        alarm_prefix: str,
+    ) -> None:
+        self.monitoring = None
+        if not args.monitoring.enabled:
+            return
+        device_gib = (
+            None
+            if spec.neuron_family is None
+            else catalog.serving_memory_gib(spec, args.tensor_parallel_size)
+        )
+        watch = args.monitoring
+        self.monitoring = ServingMonitoring(
+            f"{self._name}-monitoring",
+            ServingMonitoringArgs(
+                alarm_name_prefix=alarm_prefix,
+                auto_scaling_group_name=self.auto_scaling_group.name,
+                target_group_arn_suffix=self.target_group.arn_suffix,
+                load_balancer_arn_suffix=self.load_balancer.arn_suffix,
+                region=region,
+                error_rate_percent=args.rollout.error_rate_percent,
+                evaluation_minutes=args.rollout.alarm_evaluation_minutes,
+                latency_seconds=watch.latency_seconds,
+                device_memory_percent=watch.device_memory_percent,
+                device_memory_gib=device_gib,
+                alarm_topic=watch.alarm_topic,
+                alarm_emails=watch.alarm_emails,
+                dashboard=watch.dashboard,
+                tags=self._tags,
+            ),
+            opts=self._child,
+        )
+
+
+def _volume_performance(spec: InstanceSpec, weights_gib: float) -> dict[str, int]:
+    performance = sizing.root_volume_performance(spec, weights_gib)
+    if performance is None:
+        return {}
+    return {"throughput": performance["throughput_mibps"], "iops": performance["iops"]}
+
+
+def _invoke(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:
+    return pulumi.InvokeOutputOptions(parent=parent)
+
+
+def _latest_ami(parent: pulumi.Resource, spec: InstanceSpec) -> pulumi.Output[str]:
+    """Resolve the SSM public parameter now and write the AMI id into the template: a
+    `resolve:ssm:` image id would block instance-refresh rollback (EC2 Auto Scaling docs)."""
+    parameter = aws.ssm.get_parameter_output(name=images.ami_parameter(spec), opts=_invoke(parent))
+    return parameter.insecure_value

@@ -1,0 +1,39 @@
+"""WeightsBucketAccess: least-privilege read of one model's weights prefix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from ..args import WeightsBucketAccessArgs
+from ..documents.iam import to_json, weights_read_policy
+
+
+class WeightsBucketAccess(pulumi.ComponentResource):
+    """An inline role policy: GetObject under the prefix, ListBucket limited to the prefix, and
+    kms:Decrypt via S3 when the weights are encrypted with a customer key. No wildcards."""
+
+    policy: aws.iam.RolePolicy
+
+    def __init__(
+        self,
+        name: str,
+        args: WeightsBucketAccessArgs | dict[str, Any],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        args = WeightsBucketAccessArgs.model_validate(args)
+        super().__init__("graviton-llm:weights:WeightsBucketAccess", name, None, opts)
+        document = pulumi.Output.from_input(args.kms_key_arn).apply(
+            lambda key: to_json(
+                weights_read_policy(args.weights_uri, kms_key_arn=key, region=args.region)
+            )
+        )
+        self.policy = aws.iam.RolePolicy(
+            f"{name}-read",
+            role=args.role,
+            policy=document,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.register_outputs({"policy_name": self.policy.name})

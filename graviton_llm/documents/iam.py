@@ -1,0 +1,159 @@
+"""Pure IAM policy documents. Reviewed by humans, so golden-tested and kept least-privilege."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..args.fields import parse_s3_uri
+
+EC2_ASSUME_ROLE_POLICY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+# AWS managed policies: SSM Session Manager (the default way onto a node, instead of SSH) and the
+# CloudWatch agent (metrics and logs). Names from the AWS managed policy reference.
+SSM_MANAGED_POLICY = "AmazonSSMManagedInstanceCore"
+CLOUDWATCH_AGENT_POLICY = "CloudWatchAgentServerPolicy"
+
+
+def managed_policy_arn(name: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:iam::aws:policy/{name}"
+
+
+def weights_read_policy(
+    weights_uri: str,
+    *,
+    kms_key_arn: str | None = None,
+    region: str | None = None,
+    partition: str = "aws",
+) -> dict[str, Any]:
+    """Read one model prefix and nothing else.
+
+    GetObject on the prefix's objects; ListBucket on the bucket only for keys under the prefix
+    (the ``s3:prefix`` condition: `aws s3 sync` lists before it copies); kms:Decrypt on the given
+    key only when S3 calls KMS on the role's behalf (``kms:ViaService``).
+    """
+    parsed = parse_s3_uri(weights_uri)
+    if parsed is None:
+        raise ValueError(f"weights_uri {weights_uri!r} is not s3://<bucket>/<prefix>/")
+    bucket, prefix = parsed
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadModelWeights",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"arn:{partition}:s3:::{bucket}/{prefix}*",
+        },
+        {
+            "Sid": "ListModelPrefix",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": f"arn:{partition}:s3:::{bucket}",
+            "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
+        },
+    ]
+    if kms_key_arn is not None:
+        statements.append(_decrypt_via("DecryptWeightsViaS3", kms_key_arn, "s3", region))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _decrypt_via(sid: str, key_arn: str, service: str, region: str | None) -> dict[str, Any]:
+    """kms:Decrypt on one key, only when ``service`` calls KMS for the role (kms:ViaService)."""
+    via = f"{service}.{region}.amazonaws.com" if region else f"{service}.*.amazonaws.com"
+    operator = "StringEquals" if region else "StringLike"
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": key_arn,
+        "Condition": {operator: {"kms:ViaService": via}},
+    }
+
+
+def to_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=False)
+
+
+def node_operations_policy(
+    *,
+    auto_scaling_group_arn: str,
+    api_key_parameter_arn: str | None = None,
+    api_key_kms_key_arn: str | None = None,
+    region: str | None = None,
+) -> dict[str, Any]:
+    """What a node does to its own group and reads at boot, scoped to this cluster.
+
+    The node heartbeats and finishes its launch lifecycle hook and lifts its scale-in
+    protection once it serves; with an API key it reads that one parameter (SecureStrings under
+    the AWS managed aws/ssm key decrypt through SSM without a KMS grant; a customer managed key
+    needs kms:Decrypt, granted only via SSM).
+    """
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReleaseOwnNode",
+            "Effect": "Allow",
+            "Action": [
+                "autoscaling:CompleteLifecycleAction",
+                "autoscaling:RecordLifecycleActionHeartbeat",
+                "autoscaling:SetInstanceProtection",
+            ],
+            "Resource": auto_scaling_group_arn,
+        }
+    ]
+    if api_key_parameter_arn is not None:
+        statements.append(
+            {
+                "Sid": "ReadApiKey",
+                "Effect": "Allow",
+                "Action": "ssm:GetParameter",
+                "Resource": api_key_parameter_arn,
+            }
+        )
+        if api_key_kms_key_arn is not None:
+            statements.append(
+                _decrypt_via("DecryptApiKeyViaSsm", api_key_kms_key_arn, "ssm", region)
+            )
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def ssm_parameter_arn(name: str, *, region: str, account: str, partition: str = "aws") -> str:
+    return f"arn:{partition}:ssm:{region}:{account}:parameter/{name.lstrip('/')}"
+
+
+def alarm_topic_key_policy(account_id: str, partition: str = "aws") -> dict[str, Any]:
+    """Key policy for the alarm topic's KMS key.
+
+    CloudWatch can publish alarms to an encrypted SNS topic only when the topic's customer
+    managed key lets cloudwatch.amazonaws.com use it; the AWS managed aws/sns key cannot (its
+    policy is fixed), and alarms to such a topic are silently dropped (SNS developer guide,
+    "Key management": compatibility with AWS services). The account keeps administering the key
+    through IAM, as in KMS's default key policy.
+    """
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdministersThroughIam",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:{partition}:iam::{account_id}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchAlarmsPublish",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account_id}},
+            },
+        ],
+    }

@@ -1,0 +1,27 @@
+"""Where things live on a node: directories, scripts, systemd units, and their container mounts."""
+
+from __future__ import annotations
+
+# Paths on the node. The container sees the model read-only at MODEL_MOUNT.
+APP_DIR = "/opt/graviton-llm"
+MODEL_DIR = f"{APP_DIR}/model"
+ARTIFACTS_DIR = f"{APP_DIR}/compiled"
+MODEL_MOUNT = "/models/model"
+ARTIFACTS_MOUNT = "/compiled"
+CONTAINER_NAME = "graviton-llm-vllm"
+VLLM_UNIT = "graviton-llm-vllm.service"
+METRICS_UNIT = "graviton-llm-metrics.service"
+RELEASE_UNIT = "graviton-llm-release.service"
+RELEASE_SCRIPT = f"{APP_DIR}/bin/release-node"
+LATENCY_UNIT = "graviton-llm-latency.service"
+LATENCY_EXPORTER = f"{APP_DIR}/bin/latency-exporter"
+# The ASG's launch lifecycle hook that each node completes once it serves.
+LIFECYCLE_HOOK_NAME = "graviton-llm-boot"
+RUNNER = f"{APP_DIR}/bin/run-vllm"
+FETCH_API_KEY = f"{APP_DIR}/bin/fetch-api-key"
+# Region for the AWS CLI: the CLI takes credentials from instance metadata but not the region
+# (boto/boto3#375, aws/aws-cli#486), so the boot script resolves it once and writes it here.
+AWS_ENV_FILE = f"{APP_DIR}/etc/aws.env"
+# The API key lives only on tmpfs (/run), root-only; the container sees it read-only.
+API_KEY_FILE = "/run/graviton-llm/api-key"
+API_KEY_MOUNT = "/run/secrets/vllm-api-key"

@@ -1,0 +1,306 @@
+"""How each serving stack runs vLLM: the container's devices, env and flags, and the exact
+`docker run` line. One function per stack (vLLM on the NxD-Inference-based Neuron plugin, on the
+newer Neuron plugin, vLLM's CPU backend on Graviton), chosen by an exhaustive match."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import assert_never
+
+from ..args import NeuronServingClusterArgs
+from ..facts import images
+from ..facts.memory import kv_cache_gib
+from .paths import (
+    API_KEY_FILE,
+    API_KEY_MOUNT,
+    APP_DIR,
+    ARTIFACTS_DIR,
+    ARTIFACTS_MOUNT,
+    CONTAINER_NAME,
+    MODEL_DIR,
+    MODEL_MOUNT,
+)
+
+# vllm-neuron (NxDI-based) recommends a paged-attention block of 32 or 16 (Neuron docs, "vLLM
+# User Guide for NxD Inference", prefix caching row).
+NEURON_BLOCK_SIZE = 32
+# Pinned node metrics exporter for the CPU path (Prometheus node_exporter).
+NODE_EXPORTER_IMAGE = "quay.io/prometheus/node-exporter:v1.9.1"
+NODE_EXPORTER_CONTAINER = "graviton-llm-node-exporter"
+NEURON_MONITOR_PROMETHEUS = "/opt/aws/neuron/bin/neuron-monitor-prometheus.py"
+NEURON_EXPORTER_VENV = f"{APP_DIR}/neuron-exporter"
+PROMETHEUS_CLIENT = "prometheus-client==0.21.1"
+
+
+@dataclass(frozen=True)
+class ServeCommand:
+    """How one serving stack runs: docker options, container env and the `vllm` arguments."""
+
+    docker_options: list[str]
+    env: dict[str, str]
+    vllm_args: list[str]
+    metrics_exec: str
+    metrics_pre: list[str] = field(default_factory=list)
+
+
+def num_gpu_blocks_override(args: NeuronServingClusterArgs) -> int:
+    """KV blocks NxDI compiles in; the scheduler must use the same count (vllm-neuron known issue).
+
+    With prefix caching (block KV layout): ceil(max_model_len / block_size) x max_num_seqs.
+    Without it (contiguous layout, block_size forced to max_model_len): exactly max_num_seqs.
+    """
+    if args.enable_prefix_caching:
+        return math.ceil(args.max_model_len / NEURON_BLOCK_SIZE) * args.max_num_seqs
+    return args.max_num_seqs
+
+
+def _common_vllm_args(args: NeuronServingClusterArgs) -> list[str]:
+    return [
+        "serve",
+        MODEL_MOUNT,
+        "--served-model-name",
+        args.model.id,
+        "--dtype",
+        args.model.dtype,
+        "--tensor-parallel-size",
+        str(args.tensor_parallel_size),
+        "--max-model-len",
+        str(args.max_model_len),
+        "--max-num-seqs",
+        str(args.max_num_seqs),
+        "--max-num-batched-tokens",
+        str(args.max_num_batched_tokens),
+        "--port",
+        str(args.port),
+        "--enable-prefix-caching" if args.enable_prefix_caching else "--no-enable-prefix-caching",
+    ]
+
+
+def _compact_json(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _artifacts_key(args: NeuronServingClusterArgs) -> str:
+    """Compiled artifacts depend on image, model and shapes: a change recompiles into a new dir,
+    a restart with the same config reuses the old one."""
+    material = _compact_json(
+        [
+            args.image,
+            args.model.id,
+            args.model.dtype,
+            args.tensor_parallel_size,
+            args.max_model_len,
+            args.max_num_seqs,
+            args.max_num_batched_tokens,
+            args.enable_prefix_caching,
+        ]
+    )
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def _neuron_docker_options(args: NeuronServingClusterArgs) -> list[str]:
+    # Each chip passed on its own: `--device=/dev/neuron` "all" is not supported (Neuron DLC docs).
+    devices = [f"--device=/dev/neuron{i}" for i in range(args.spec.neuron_chips)]
+    return [
+        *devices,
+        "--cap-add",
+        "SYS_ADMIN",
+        "--cap-add",
+        "IPC_LOCK",
+        "-v",
+        f"{ARTIFACTS_DIR}:{ARTIFACTS_MOUNT}",
+    ]
+
+
+def _neuron_metrics_exec(args: NeuronServingClusterArgs) -> str:
+    # neuron-monitor-prometheus.py defaults to port 8000 (vLLM's): always pass --port. It
+    # "requires Python3 and the Prometheus client Python module" (Neuron monitor user guide),
+    # which the base DLAMI's system Python lacks: it runs in its own venv (_neuron_metrics_pre).
+    return (
+        "/bin/bash -c 'set -o pipefail; /opt/aws/neuron/bin/neuron-monitor | "
+        f"{NEURON_EXPORTER_VENV}/bin/python {NEURON_MONITOR_PROMETHEUS} --port {args.metrics_port}'"
+    )
+
+
+def _neuron_metrics_pre() -> list[str]:
+    """Create the exporter's venv once (pinned client, from PyPI through the NAT); a failed
+    install fails the unit, which systemd retries."""
+    return [
+        f"/bin/bash -c 'test -x {NEURON_EXPORTER_VENV}/bin/python || "
+        f"(python3 -m venv {NEURON_EXPORTER_VENV} && {NEURON_EXPORTER_VENV}/bin/pip install "
+        f"--quiet {PROMETHEUS_CLIENT})'"
+    ]
+
+
+def _neuron_nxdi(args: NeuronServingClusterArgs) -> ServeCommand:
+    """inf2/trn1/trn1n: SDK 2.28 image, vllm-neuron 0.4.x on NxD Inference."""
+    blocks = num_gpu_blocks_override(args)
+    vllm_args = [
+        *_common_vllm_args(args),
+        "--block-size",
+        str(NEURON_BLOCK_SIZE),
+        "--num-gpu-blocks-override",
+        str(blocks),
+    ]
+    if args.enable_prefix_caching:
+        # Both flags enable automatic prefix caching in NxDI; pa_num_blocks must equal
+        # num_gpu_blocks_override (Neuron docs, "vLLM User Guide for NxD Inference").
+        override = {
+            "is_prefix_caching": True,
+            "is_block_kv_layout": True,
+            "pa_block_size": NEURON_BLOCK_SIZE,
+            "pa_num_blocks": blocks,
+        }
+        vllm_args += ["--additional-config", _compact_json({"override_neuron_config": override})]
+    return ServeCommand(
+        docker_options=_neuron_docker_options(args),
+        env={
+            "VLLM_NEURON_FRAMEWORK": "neuronx-distributed-inference",
+            "NEURON_COMPILED_ARTIFACTS": f"{ARTIFACTS_MOUNT}/{_artifacts_key(args)}",
+        },
+        vllm_args=vllm_args,
+        metrics_exec=_neuron_metrics_exec(args),
+        metrics_pre=_neuron_metrics_pre(),
+    )
+
+
+def _neuron_plugin(args: NeuronServingClusterArgs) -> ServeCommand:
+    """trn2: the newer vllm-neuron plugin (0.21+); no --num-gpu-blocks-override/--block-size,
+    shapes go in --additional-config neuron_config buckets whose largest values must equal
+    max_num_batched_tokens and max_num_seqs (vllm-neuron reference-configuration)."""
+    neuron_config = {
+        "num_batched_tokens_buckets": [args.max_num_batched_tokens],
+        "num_seqs_buckets": [args.max_num_seqs],
+    }
+    return ServeCommand(
+        docker_options=_neuron_docker_options(args),
+        env={
+            "NEURON_COMPILED_ARTIFACTS": f"{ARTIFACTS_MOUNT}/{_artifacts_key(args)}",
+            # The nodes have no EFA interface (single-node serving); without this the server
+            # fails to start (Neuron DLC quickstart for the 0.2x images).
+            "NEURON_SKIP_EFA_AFFINITY": "1",
+        },
+        vllm_args=[
+            *_common_vllm_args(args),
+            "--additional-config",
+            _compact_json({"neuron_config": neuron_config}),
+        ],
+        metrics_exec=_neuron_metrics_exec(args),
+        metrics_pre=_neuron_metrics_pre(),
+    )
+
+
+def cpu_kv_cache_gib(args: NeuronServingClusterArgs) -> int:
+    """VLLM_CPU_KVCACHE_SPACE: the KV cache for max_num_seqs x max_model_len (at least 4 GiB,
+    vLLM's own default)."""
+    info = args.model.info
+    if info is None:
+        return 4
+    kv = kv_cache_gib(info, args.model.dtype, args.max_model_len, args.max_num_seqs)
+    return max(4, math.ceil(kv))
+
+
+def _cpu(args: NeuronServingClusterArgs) -> ServeCommand:
+    """Graviton4: vLLM's CPU backend image for arm64. SYS_NICE and seccomp=unconfined let it bind
+    OpenMP threads to cores (vLLM docs, CPU installation)."""
+    return ServeCommand(
+        docker_options=[
+            "--cap-add",
+            "SYS_NICE",
+            "--security-opt",
+            "seccomp=unconfined",
+            "--shm-size",
+            "4g",
+        ],
+        env={
+            "VLLM_CPU_KVCACHE_SPACE": str(cpu_kv_cache_gib(args)),
+            "VLLM_CPU_OMP_THREADS_BIND": "auto",
+        },
+        vllm_args=_common_vllm_args(args),
+        # A container left over from a crash would block the name: remove it first ("-": a
+        # missing one is fine).
+        metrics_pre=[f"-/usr/bin/docker rm -f {NODE_EXPORTER_CONTAINER}"],
+        metrics_exec=(
+            f"/usr/bin/docker run --rm --name {NODE_EXPORTER_CONTAINER} --net=host --pid=host "
+            f"-v /:/host:ro,rslave {NODE_EXPORTER_IMAGE} --path.rootfs=/host "
+            f"--web.listen-address=:{args.metrics_port}"
+        ),
+    )
+
+
+def serve_command(args: NeuronServingClusterArgs) -> ServeCommand:
+    stack = images.serving_stack(args.spec)
+    match stack:
+        case "neuron-nxdi":
+            return _neuron_nxdi(args)
+        case "neuron-plugin":
+            return _neuron_plugin(args)
+        case "cpu":
+            return _cpu(args)
+        case _:
+            assert_never(stack)
+
+
+def _container_entrypoint(args: NeuronServingClusterArgs) -> list[str]:
+    """`--entrypoint` and the words before the vLLM arguments.
+
+    With an API key, a shell reads the key from a root-only file mounted read-only and exports
+    it as VLLM_API_KEY, which vLLM's API server uses exactly like `--api-key` (the flag wins when
+    both are set: vllm/entrypoints/openai/api_server.py, "Ensure --api-key option from CLI takes
+    precedence over VLLM_API_KEY"; the variable is defined in vllm/envs.py, "API key for vLLM API
+    server"). Passed this way the key is in neither `ps` (argv) nor `docker inspect` (Config.Env,
+    which `--env`/`--env-file` values would land in): both show only the file's path.
+    """
+    if args.api_key_ssm_parameter is None:
+        return ["--entrypoint", "vllm", args.image or ""]
+    export_key = f'VLLM_API_KEY="$(cat {API_KEY_MOUNT})" && export VLLM_API_KEY && exec vllm "$@"'
+    return ["--entrypoint", "/bin/sh", args.image or "", "-c", export_key, "vllm"]
+
+
+def container_argv(
+    args: NeuronServingClusterArgs, command: ServeCommand | None = None
+) -> list[str]:
+    """The exact `docker run ...` command line a node runs for this cluster."""
+    command = command or serve_command(args)
+    secrets: list[str] = []
+    if args.api_key_ssm_parameter is not None:
+        secrets = ["-v", f"{API_KEY_FILE}:{API_KEY_MOUNT}:ro"]
+    return [
+        "docker",
+        "run",
+        "--rm",
+        "--name",
+        CONTAINER_NAME,
+        "--log-driver",
+        "journald",
+        "-p",
+        f"{args.port}:{args.port}",
+        "-v",
+        f"{MODEL_DIR}:{MODEL_MOUNT}:ro",
+        *secrets,
+        "--ulimit",
+        "nofile=1048576:1048576",
+        *command.docker_options,
+        *(f"--env={key}={value}" for key, value in sorted(command.env.items())),
+        *_container_entrypoint(args),
+        *command.vllm_args,
+    ]
+
+
+def flag_groups(argv: list[str]) -> list[list[str]]:
+    """One flag and its value per line; words that are not flags stay with the words before
+    them: ["docker", "run", "--port", "8000", "--rm"] -> [["docker", "run"], ["--port", "8000"],
+    ["--rm"]]."""
+    groups: list[list[str]] = []
+    for part in argv:
+        if groups and not part.startswith("-"):
+            head = groups[-1]
+            takes_value = head[0].startswith("-") and len(head) == 1 and "=" not in head[0]
+            if takes_value or not head[0].startswith("-"):
+                head.append(part)
+                continue
+        groups.append([part])
+    return groups

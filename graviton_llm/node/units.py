@@ -1,0 +1,107 @@
+"""The systemd units a node runs: vLLM, the metrics exporter, the release unit and the latency
+exporter. Each renderer takes only the values it reads."""
+
+from __future__ import annotations
+
+from ..facts.ports import LATENCY_EXPORTER_PORT
+from .paths import (
+    AWS_ENV_FILE,
+    CONTAINER_NAME,
+    FETCH_API_KEY,
+    LATENCY_EXPORTER,
+    RELEASE_SCRIPT,
+    RUNNER,
+    VLLM_UNIT,
+)
+
+
+def systemd_unit(name: str, description: str, unit: list[str], service: list[str]) -> str:
+    """A unit with our common tail: journald logging under its own name, started at boot."""
+    return "\n".join(
+        [
+            "[Unit]",
+            f"Description={description} (graviton-llm)",
+            *unit,
+            "",
+            "[Service]",
+            *service,
+            "StandardOutput=journal",
+            "StandardError=journal",
+            f"SyslogIdentifier={name}",
+            "",
+            "[Install]",
+            "WantedBy=multi-user.target",
+            "",
+        ]
+    )
+
+
+def vllm_unit(*, api_key: bool) -> str:
+    # The unit's main process is the docker client: container limits are docker's (--ulimit in
+    # the runner); these Limit*= apply to the client. StartLimit*: a crash loop (bad flags, a
+    # model that does not fit) ends in the "failed" state, which the boot gate reports at once,
+    # while a crash after a long compile is still restarted (systemd.unit(5), StartLimitBurst=).
+    pre = [f"ExecStartPre={FETCH_API_KEY}"] if api_key else []
+    return systemd_unit(
+        "graviton-llm-vllm",
+        "vLLM OpenAI-compatible server",
+        [
+            "Requires=docker.service",
+            "After=docker.service network-online.target",
+            "Wants=network-online.target",
+            "StartLimitIntervalSec=1800",
+            "StartLimitBurst=5",
+        ],
+        [
+            "Type=simple",
+            f"EnvironmentFile={AWS_ENV_FILE}",
+            *pre,
+            f"ExecStart={RUNNER}",
+            f"ExecStop=/usr/bin/docker stop --time 30 {CONTAINER_NAME}",
+            "Restart=on-failure",
+            "RestartSec=15",
+            "TimeoutStartSec=300",
+            "TimeoutStopSec=60",
+            "LimitNOFILE=1048576",
+            "LimitMEMLOCK=infinity",
+        ],
+    )
+
+
+def metrics_unit(exec_start: str, exec_start_pre: list[str]) -> str:
+    return systemd_unit(
+        "graviton-llm-metrics",
+        "Prometheus metrics exporter",
+        ["Requires=docker.service", "After=docker.service"],
+        [
+            "Type=simple",
+            *(f"ExecStartPre={line}" for line in exec_start_pre),
+            f"ExecStart={exec_start}",
+            "Restart=always",
+            "RestartSec=15",
+        ],
+    )
+
+
+def release_unit() -> str:
+    return systemd_unit(
+        "graviton-llm-release",
+        "Put this node in service once vLLM serves",
+        [f"Requires={VLLM_UNIT}", f"After={VLLM_UNIT}"],
+        ["Type=oneshot", f"ExecStart={RELEASE_SCRIPT}", "RemainAfterExit=yes"],
+    )
+
+
+def latency_unit(vllm_port: int) -> str:
+    command = f"/usr/bin/python3 {LATENCY_EXPORTER} --vllm-port {vllm_port}"
+    return systemd_unit(
+        "graviton-llm-latency",
+        "vLLM latency percentiles for the CloudWatch agent",
+        [f"After={VLLM_UNIT}"],
+        [
+            "Type=simple",
+            f"ExecStart={command} --port {LATENCY_EXPORTER_PORT}",
+            "Restart=always",
+            "RestartSec=15",
+        ],
+    )

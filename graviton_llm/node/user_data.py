@@ -1,0 +1,128 @@
+"""Pure renderer: cluster args -> the boot script a node runs as EC2 user data.
+
+One entry point, ``render_user_data``. The common steps (weights, image, systemd units,
+readiness gate) live in ``templates/boot.sh`` and the operations tail in
+``templates/operations.sh``; ``serve_command`` decides the container's devices, env and flags per
+serving stack, and ``node_files`` the files installed. Values from the user reach the script
+only as quoted assignments (shell.py).
+"""
+
+from __future__ import annotations
+
+import gzip
+import shlex
+
+from ..args import NeuronServingClusterArgs
+from ..args.fields import parse_s3_uri
+from ..documents import cloudwatch_agent
+from ..facts import images, timing
+from .node_files import NodeFile, node_files, readiness_timeout_seconds
+from .paths import (
+    API_KEY_FILE,
+    ARTIFACTS_DIR,
+    AWS_ENV_FILE,
+    LATENCY_UNIT,
+    LIFECYCLE_HOOK_NAME,
+    METRICS_UNIT,
+    MODEL_DIR,
+    RELEASE_UNIT,
+    VLLM_UNIT,
+)
+from .shell import assign, template
+
+# "User data is limited to 16 KB, in raw form, before it is base64-encoded" (EC2 User Guide,
+# "Work with instance user data").
+USER_DATA_LIMIT_BYTES = 16 * 1024
+
+
+def _install_function(files: list[NodeFile]) -> list[str]:
+    lines = ["write_node_files() {"]
+    for node_file in files:
+        marker = "GRAVITON_LLM_FILE"
+        if marker in node_file.text:
+            raise ValueError(f"{node_file.path} contains the heredoc marker {marker}")
+        lines += [
+            f"install_file {shlex.quote(node_file.path)} {node_file.mode} <<'{marker}'",
+            node_file.text.rstrip("\n"),
+            marker,
+        ]
+    return [*lines, "}"]
+
+
+def _check_accelerator(chips: int) -> list[str]:
+    if chips == 0:
+        return ["check_accelerator() {", "  : # vLLM's CPU backend needs no device", "}"]
+    # neuron-ls fails without the Neuron driver; each chip is one /dev/neuron<i> (the devices
+    # the container is given, see serve_command._neuron_docker_options).
+    return template("check-accelerator.sh", CHIPS=chips, LAST_CHIP=chips - 1).splitlines()
+
+
+def render_user_data(args: NeuronServingClusterArgs) -> str:
+    """The complete boot script for one node of this cluster (bash, for cloud-init).
+
+    A shell script, not cloud-config: cloud-init runs user data that starts with `#!` as-is
+    (cloud-init docs, "User data formats": user data script), so there is no cloud-config
+    schema to validate; the script itself is shellcheck-clean and tested by running it.
+    """
+    parsed = parse_s3_uri(args.model.weights_uri)
+    if parsed is None:  # config validation refuses these; keep the renderer total anyway
+        raise ValueError(f"model.weights_uri {args.model.weights_uri!r} is not s3://bucket/prefix/")
+    bucket, prefix = parsed
+    header = [
+        "#!/bin/bash",
+        f"# graviton-llm boot script, rendered for {args.model.id} on {args.instance_type} "
+        f"({images.serving_stack(args.spec)}). Do not edit: change the stack's args.",
+        "set -euo pipefail",
+        "# GRAVITON_LLM_ROOT prefixes every path so tests can run this script in a sandbox.",
+        'readonly ROOT="${GRAVITON_LLM_ROOT:-}"',
+        assign("WEIGHTS_URI", f"s3://{bucket}/{prefix}"),
+        assign("WEIGHTS_BUCKET", bucket),
+        assign("WEIGHTS_PREFIX", prefix),
+        assign("MODEL_ID", args.model.id),
+        assign("IMAGE", args.image or ""),
+        assign("PORT", args.port),
+        assign("DEPLOY_REGION", args.region or ""),
+        assign("API_KEY_PARAMETER", args.api_key_ssm_parameter or ""),
+        assign("API_KEY_FILE", API_KEY_FILE),
+        assign("AWS_ENV_FILE", AWS_ENV_FILE),
+        assign("MODEL_DIR", MODEL_DIR),
+        assign("ARTIFACTS_DIR", ARTIFACTS_DIR),
+        assign("VLLM_UNIT", VLLM_UNIT),
+        assign("METRICS_UNIT", METRICS_UNIT),
+        assign("READY_TIMEOUT_SECONDS", readiness_timeout_seconds(args)),
+        "",
+        *_install_function(node_files(args)),
+        "",
+        *_check_accelerator(args.spec.neuron_chips),
+        "",
+    ]
+    operations = [
+        assign("MONITORING", 1 if args.monitoring.enabled else 0),
+        assign("RELEASE_UNIT", RELEASE_UNIT),
+        assign("LATENCY_UNIT", LATENCY_UNIT),
+        assign("LIFECYCLE_HOOK", LIFECYCLE_HOOK_NAME),
+        assign("HEARTBEAT_SECONDS", timing.LIFECYCLE_HEARTBEAT_EVERY_SECONDS),
+        assign("CLOUDWATCH_DIR", cloudwatch_agent.CLOUDWATCH_DIR),
+        assign("ASG_NAME_PLACEHOLDER", cloudwatch_agent.ASG_NAME_PLACEHOLDER),
+        "",
+    ]
+    body = template("boot.sh") + template("operations.sh")
+    script = "\n".join(header + operations) + "\n" + body
+    compress_user_data(script)  # refuses a script EC2 would not take, at preview time
+    return script
+
+
+def compress_user_data(script: str) -> bytes:
+    """The bytes the launch template carries: the script gzip-compressed (deterministically).
+
+    cloud-init uncompresses gzip user data and then treats it as if it had not been compressed
+    (cloud-init docs, "User data formats": gzip compressed content); EC2's 16 KB limit applies
+    to these raw bytes, before base64. Compressed, the largest variant (trn2 with its 16 device
+    flags and an API key) is ~6 KB instead of ~17 KB.
+    """
+    raw = gzip.compress(script.encode(), mtime=0)
+    if len(raw) > USER_DATA_LIMIT_BYTES:  # EC2 would refuse the launch template at deploy time
+        raise ValueError(
+            f"user data is {len(raw)} bytes compressed, over EC2's {USER_DATA_LIMIT_BYTES}"
+        )
+    return raw

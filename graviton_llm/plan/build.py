@@ -1,0 +1,232 @@
+"""Offline plan: run the real stack program under the mock engine and describe what it declares."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .. import program
+from ..facts import catalog, sizing
+from ..facts.units import HOURS_PER_MONTH
+from ..pricing.cost import monthly
+from ..testing import ProgramResult, RegisteredResource, resolve, run_program
+from .findings import CheckResult, run_checks
+
+# Version of the `plan --json` document (docs/plan-json.md). Bump on any incompatible change.
+SCHEMA_VERSION = 1
+
+# Inputs worth a reviewer's eye, per resource type (camelCase, as the engine sees them). Tags and
+# user data are left out: tags are the same everywhere, user data has its own section.
+KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "aws:ec2/securityGroup:SecurityGroup": ("vpcId", "ingress", "egress"),
+    "aws:iam/role:Role": ("assumeRolePolicy",),
+    "aws:iam/rolePolicy:RolePolicy": ("role", "policy"),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
+    "aws:iam/instanceProfile:InstanceProfile": ("role",),
+    "aws:ec2/launchTemplate:LaunchTemplate": (
+        "instanceType", "imageId", "metadataOptions", "blockDeviceMappings",
+        "vpcSecurityGroupIds", "iamInstanceProfile",
+    ),
+    "aws:autoscaling/group:Group": (
+        "minSize", "maxSize", "desiredCapacity", "healthCheckType", "healthCheckGracePeriod",
+        "launchTemplate", "vpcZoneIdentifiers", "capacityReservationSpecification",
+        "instanceRefresh", "warmPool", "mixedInstancesPolicy", "protectFromScaleIn",
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name", "comparisonOperator", "threshold",
+                                               "evaluationPeriods", "alarmActions"),
+    "aws:autoscaling/policy:Policy": ("policyType", "targetTrackingConfiguration"),
+    "aws:sns/topic:Topic": ("kmsMasterKeyId",),
+    "aws:lb/loadBalancer:LoadBalancer": ("internal", "loadBalancerType", "subnets"),
+    "aws:lb/targetGroup:TargetGroup": ("port", "protocol", "healthCheck"),
+    "aws:lb/listener:Listener": ("port", "protocol"),
+    "aws:ec2/capacityReservation:CapacityReservation": (
+        "instanceType", "availabilityZone", "instanceCount", "instanceMatchCriteria",
+        "endDateType", "endDate",
+    ),
+}  # fmt: skip
+# Inputs that are JSON documents in a string: shown parsed, so the JSON diff reads well.
+_JSON_STRING_PROPERTIES = {"assumeRolePolicy", "policy"}
+
+
+def _plain(value: Any) -> Any:
+    """Engine values as JSON: integral floats back to ints (the engine sends numbers as floats),
+    dict keys sorted by json.dumps later."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def key_properties(resource: RegisteredResource) -> dict[str, Any]:
+    properties = {}
+    for key in KEY_PROPERTIES.get(resource.type, ()):
+        if key not in resource.inputs:
+            continue
+        value = resource.inputs[key]
+        if key in _JSON_STRING_PROPERTIES and isinstance(value, str):
+            value = json.loads(value)
+        properties[key] = _plain(value)
+    return properties
+
+
+@dataclass(frozen=True)
+class Plan:
+    stack: str
+    region: str
+    result: ProgramResult
+    cluster: Any  # the NeuronServingCluster the program built
+
+    @property
+    def user_data(self) -> str:
+        return self.cluster.user_data
+
+    @property
+    def user_data_sha256(self) -> str:
+        return hashlib.sha256(self.user_data.encode()).hexdigest()
+
+    def resource_rows(self) -> list[dict[str, Any]]:
+        """One row per resource, parents before children, siblings by name: a stable order."""
+        by_parent: dict[str | None, list] = {}
+        urns = {r.urn for r in self.result.resources}
+        for r in self.result.resources:
+            parent = r.parent_urn if r.parent_urn in urns else None
+            by_parent.setdefault(parent, []).append(r)
+        rows: list[dict[str, Any]] = []
+
+        def walk(parent: str | None, depth: int) -> None:
+            for r in sorted(by_parent.get(parent, []), key=lambda r: (r.type, r.name)):
+                rows.append(
+                    {
+                        "depth": depth,
+                        "type": r.type,
+                        "name": r.name,
+                        "parent": r.parent_name if parent else None,
+                        "protect": r.protect,
+                        "ignore_changes": sorted(r.ignore_changes),
+                        "retain_on_delete": r.retain_on_delete,
+                        "properties": key_properties(r),
+                    }
+                )
+                walk(r.urn, depth + 1)
+
+        walk(None, 0)
+        return rows
+
+    def security(self) -> list[CheckResult]:
+        return run_checks(self.result.resources)
+
+    @property
+    def secure(self) -> bool:
+        return all(check.passed for check in self.security())
+
+    def cost(self) -> dict[str, Any]:
+        """On-demand cost of the nodes, plus what capacity reservations bill on top.
+
+        An ODCR bills the on-demand rate for every reserved instance, used or not; a node running
+        in it is not billed again. With the ASG targeting its reservations first, the cluster bills
+        max(nodes, reserved) instances (assuming the nodes land in the reserved zones).
+        """
+        args = self.cluster.args
+        price = catalog.on_demand_price(args.instance_type)
+        nodes = args.desired_capacity
+        reserved = args.capacity.instance_count if args.capacity is not None else 0
+        billed = max(nodes, reserved)
+
+        def money(per_hour_instances: int) -> dict[str, float] | None:
+            if price is None:
+                return None
+            hourly = price * per_hour_instances
+            return {
+                "usd_per_hour": round(hourly, 5),
+                "usd_per_month": round(monthly(hourly), 2),
+            }
+
+        return {
+            "instance_type": args.instance_type,
+            "nodes": nodes,
+            "reserved_instances": reserved,
+            # Prepaid when bought, so not in the hourly figures.
+            "capacity_block_id": args.capacity.capacity_block_id if args.capacity else None,
+            "idle_reserved_instances": max(reserved - nodes, 0),
+            "on_demand_usd_per_hour_per_node": price,
+            "nodes_on_demand": money(nodes),
+            "billed_instances": billed,
+            "total": money(billed),
+            "hours_per_month": HOURS_PER_MONTH,
+            "price_snapshot": {
+                "date": catalog.PRICE_SNAPSHOT_DATE,
+                "region": catalog.PRICE_SNAPSHOT_REGION,
+                "source": catalog.PRICE_SNAPSHOT_SOURCE,
+            },
+            "note": None if price is not None else f"no snapshot price for {args.instance_type}",
+        }
+
+    def document(self, full: bool = False) -> dict[str, Any]:
+        """The `plan --json` document (schema: docs/plan-json.md). Same input, same bytes."""
+        checks = self.security()
+        user_data: dict[str, Any] = {
+            "bytes": len(self.user_data.encode()),
+            "sha256": self.user_data_sha256,
+        }
+        if full:
+            user_data["text"] = self.user_data
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "project": program.PROJECT,
+            "stack": self.stack,
+            "region": self.region,
+            "resource_count": len(self.result.resources),
+            "resources": self.resource_rows(),
+            "outputs": _plain(self.result.stack_outputs),
+            "user_data": user_data,
+            "security": {
+                "passed": all(c.passed for c in checks),
+                "checks": [
+                    {
+                        "id": c.id,
+                        "title": c.title,
+                        "passed": c.passed,
+                        "findings": [
+                            {"resource": f.resource, "type": f.type, "detail": f.detail}
+                            for f in c.findings
+                        ],
+                    }
+                    for c in checks
+                ],
+            },
+            "cost": self.cost(),
+            "cold_start": self.cold_start(),
+        }
+
+    def cold_start(self) -> dict[str, Any]:
+        """Predicted boot-to-ready seconds by part (facts/sizing.py), the figure behind the boot
+        script's readiness gate; the lifecycle hook's heartbeats cover however long it takes."""
+        args = self.cluster.args
+        cold = sizing.predict_cold_start(args.spec, args.model.weights_gib, args.model.info)
+        advice = sizing.warm_pool_advice(cold)
+        return {
+            "seconds": {k: round(v, 1) for k, v in sizing.cold_start_table(cold).items()},
+            "warm_pool_recommended": advice.recommended,
+            "warm_pool_configured": args.warm_pool is not None,
+        }
+
+
+def to_json(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
+
+
+def build_plan(stack: str) -> Plan:
+    """Run program.main with the stack's config, offline. Raises the args' ValidationError."""
+    config = program.load_stack_config(stack)
+    region = config.get("aws:region", "us-east-1")
+    name = program.stack_config_path(stack).stem.removeprefix("Pulumi.")
+    result = run_program(
+        program.main, config=config, project=program.PROJECT, stack=name, region=region
+    )
+    resolve(result.value.endpoint)
+    return Plan(stack=name, region=region, result=result, cluster=result.value)

@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+import base64
+import gzip
+
+import pytest
+
+from graviton_llm import NeuronServingClusterArgs, render_user_data
+from graviton_llm.facts.images import AL2023_ARM64_AMI_PARAMETER, NEURON_BASE_AMI_PARAMETER
+from graviton_llm.testing import MOCK_AMI_ID, MOCK_VPC_CIDR, resolve, run_program
+from support import build_cluster, cluster_args
+
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
+ASG = "aws:autoscaling/group:Group"
+NLB = "aws:lb/loadBalancer:LoadBalancer"
+TG = "aws:lb/targetGroup:TargetGroup"
+
+
+def test_cluster_exposes_its_parts_and_an_internal_endpoint(inf2_cluster):
+    cluster = inf2_cluster.value
+    for attribute in (
+        "security_group",
+        "role",
+        "instance_profile",
+        "launch_template",
+        "auto_scaling_group",
+        "load_balancer",
+        "target_group",
+    ):
+        assert getattr(cluster, attribute) is not None, attribute
+    assert resolve(cluster.endpoint) == "http://internal-llm-nlb.elb.us-east-1.amazonaws.com:8000"
+
+
+def test_launch_template_requires_imdsv2_and_encrypts_a_gp3_root_volume(inf2_cluster):
+    lt = inf2_cluster.one(LT).inputs
+    assert lt["metadataOptions"]["httpTokens"] == "required"
+    (root,) = lt["blockDeviceMappings"]
+    assert root["ebs"]["encrypted"] == "true"
+    assert root["ebs"]["volumeType"] == "gp3"
+    # image (2 x 12 GiB) + 15 GiB weights + 15 GiB compiled artifacts + 30 GiB OS, rounded up
+    assert root["ebs"]["volumeSize"] == 90
+    assert lt["monitoring"] == {"enabled": True}
+
+
+def test_launch_template_tags_instances_and_volumes(inf2_cluster):
+    specs = inf2_cluster.one(LT).inputs["tagSpecifications"]
+    assert {s["resourceType"] for s in specs} == {"instance", "volume"}
+    assert all(s["tags"]["ManagedBy"] == "graviton-llm" for s in specs)
+
+
+def test_ami_is_resolved_from_ssm_at_deploy_time_never_resolve_ssm():
+    seen = []
+
+    def lookup(args):
+        seen.append(args["name"])
+        return {"name": args["name"], "value": MOCK_AMI_ID, "insecureValue": MOCK_AMI_ID}
+
+    calls = {"aws:ssm/getParameter:getParameter": lookup}
+    neuron = build_cluster(cluster_args(), calls=calls)
+    cpu = build_cluster(cluster_args(instance_type="r8g.4xlarge"), calls=calls)
+    assert seen == [NEURON_BASE_AMI_PARAMETER, AL2023_ARM64_AMI_PARAMETER]
+    for result in (neuron, cpu):
+        assert result.one(LT).inputs["imageId"] == MOCK_AMI_ID
+
+
+def test_explicit_ami_id_skips_the_lookup():
+    def refuse(args):
+        raise AssertionError("no SSM lookup expected")
+
+    result = build_cluster(
+        cluster_args(ami_id="ami-0fixed"), calls={"aws:ssm/getParameter:getParameter": refuse}
+    )
+    assert result.one(LT).inputs["imageId"] == "ami-0fixed"
+
+
+def test_user_data_is_the_pure_renderer_output(inf2_cluster):
+    encoded = inf2_cluster.one(LT).inputs["userData"]
+    expected = render_user_data(NeuronServingClusterArgs.model_validate(cluster_args()))
+    # gzip-compressed, which cloud-init undoes before running the script
+    assert gzip.decompress(base64.b64decode(encoded)).decode() == expected
+
+
+def test_asg_pins_the_launch_template_version_and_ignores_desired_capacity(inf2_cluster):
+    asg = inf2_cluster.one(ASG)
+    assert asg.inputs["launchTemplate"] == {"id": "llm-lt-id", "version": "1"}
+    assert asg.ignore_changes == ["desiredCapacity"]
+
+
+def test_asg_uses_elb_health_checks_from_the_moment_a_node_serves(inf2_cluster):
+    asg = inf2_cluster.one(ASG).inputs
+    assert asg["healthCheckType"] == "ELB"
+    # The launch hook holds a node through download and compile, so the grace only covers the
+    # NLB's first verdict: 2 x 3 checks x 30 s.
+    assert asg["healthCheckGracePeriod"] == 180
+    assert asg["targetGroupArns"] == ["arn:aws:lb:us-east-1:123456789012:llm-tg"]
+
+
+@pytest.mark.parametrize("grace", [0, 60])
+def test_a_user_grace_period_is_kept_and_leaves_the_launch_hook_alone(grace):
+    asg = build_cluster(cluster_args(health_check_grace_seconds=grace)).one(ASG).inputs
+    assert asg["healthCheckGracePeriod"] == grace
+    assert asg["initialLifecycleHooks"][0]["heartbeatTimeout"] == 900
+
+
+def test_asg_spans_the_private_subnets_with_3_3_3_by_default(inf2_cluster):
+    asg = inf2_cluster.one(ASG).inputs
+    assert asg["vpcZoneIdentifiers"] == ["subnet-0a", "subnet-0b"]
+    assert (asg["minSize"], asg["maxSize"], asg["desiredCapacity"]) == (3, 3, 3)
+
+
+def test_asg_tags_propagate_to_instances():
+    result = build_cluster(cluster_args(tags={"Environment": "dev", "Owner": "ml"}))
+    tags = {t["key"]: t for t in result.one(ASG).inputs["tags"]}
+    assert tags["Environment"]["value"] == "dev" and tags["Owner"]["value"] == "ml"
+    assert all(t["propagateAtLaunch"] for t in tags.values())
+
+
+def test_nlb_is_internal_and_health_checks_vllm(inf2_cluster):
+    nlb = inf2_cluster.one(NLB).inputs
+    assert nlb["internal"] is True and nlb["loadBalancerType"] == "network"
+    assert nlb["subnets"] == ["subnet-0a", "subnet-0b"]
+    tg = inf2_cluster.one(TG).inputs
+    assert tg["port"] == 8000 and tg["protocol"] == "TCP"
+    check = tg["healthCheck"]
+    assert (check["protocol"], check["path"], check["interval"], check["unhealthyThreshold"]) == (
+        "HTTP",
+        "/health",
+        30,
+        3,
+    )
+    listener = inf2_cluster.one("aws:lb/listener:Listener").inputs
+    assert listener["port"] == 8000
+    assert listener["defaultActions"][0]["type"] == "forward"
+
+
+def test_custom_port_flows_to_security_group_target_group_listener_and_vllm():
+    result = build_cluster(cluster_args(port=8080))
+    assert result.one(TG).inputs["port"] == 8080
+    assert result.one("aws:lb/listener:Listener").inputs["port"] == 8080
+    ingress = result.one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]
+    assert {int(r["fromPort"]) for r in ingress} == {8080, 9100}
+    assert "--port 8080" in result.value.user_data
+
+
+def test_security_group_admits_the_vpc_cidr_for_nlb_health_checks(inf2_cluster):
+    ingress = inf2_cluster.one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]
+    assert any(r["cidrBlocks"] == [MOCK_VPC_CIDR] for r in ingress)
+
+
+def test_every_child_has_the_cluster_as_ancestor_derived_names_and_common_tags(inf2_cluster):
+    by_urn = {r.urn: r for r in inf2_cluster.resources}
+    root = inf2_cluster.one("graviton-llm:cluster:NeuronServingCluster")
+    for resource in inf2_cluster.resources:
+        if resource is root:
+            continue
+        assert resource.name.startswith("llm-"), resource.name
+        ancestor = by_urn.get(resource.parent_urn)
+        while ancestor is not None and ancestor is not root:
+            ancestor = by_urn.get(ancestor.parent_urn)
+        assert ancestor is root, f"{resource.name} is not under the cluster"
+        tags = resource.inputs.get("tags")
+        if isinstance(tags, dict):
+            assert tags["ManagedBy"] == "graviton-llm"
+            assert tags["graviton-llm:component"] == "llm"
+
+
+def test_only_the_role_is_protected(inf2_cluster):
+    protected = [r.type for r in inf2_cluster.resources if r.protect]
+    assert protected == ["aws:iam/role:Role"]
+
+
+def test_cluster_accepts_outputs_from_the_teams_own_vpc():
+    import pulumi_aws as aws
+
+    from graviton_llm import NeuronServingCluster
+
+    def program():
+        vpc = aws.ec2.Vpc("team-vpc", cidr_block="10.42.0.0/16")
+        subnet = aws.ec2.Subnet("team-a", vpc_id=vpc.id, cidr_block="10.42.1.0/24")
+        return NeuronServingCluster("llm", cluster_args(vpc_id=vpc.id, subnet_ids=[subnet.id]))
+
+    result = run_program(program)
+    assert result.one(ASG).inputs["vpcZoneIdentifiers"] == ["team-a-id"]
+    assert result.one(TG).inputs["vpcId"] == "team-vpc-id"
+
+
+def test_kms_key_reaches_the_weights_policy():
+    result = build_cluster(cluster_args(weights_kms_key_arn="arn:aws:kms:us-east-1:1:key/k"))
+    policy = result.named("llm-weights-read").inputs["policy"]
+    assert "arn:aws:kms:us-east-1:1:key/k" in policy
+    assert "s3.us-east-1.amazonaws.com" in policy
+
+
+def test_large_weights_get_a_provisioned_gp3_volume_small_ones_the_defaults(inf2_cluster):
+    small = inf2_cluster.one(LT).inputs["blockDeviceMappings"][0]["ebs"]
+    assert "throughput" not in small and "iops" not in small  # 15 GiB fits the page cache
+    big = build_cluster(
+        cluster_args(
+            # 131.5 GiB of weights against 102 GiB of page-cache budget (512 GiB RAM)
+            instance_type="trn1.32xlarge",
+            model={"id": "meta-llama/Llama-3.3-70B-Instruct"},
+            max_model_len=4096,
+            max_num_batched_tokens=4096,
+        )
+    )
+    ebs = big.one(LT).inputs["blockDeviceMappings"][0]["ebs"]
+    assert (ebs["throughput"], ebs["iops"]) == (1000, 4000)
+
+
+def test_the_launch_template_waits_for_the_nodes_grants(inf2_cluster):
+    lt = inf2_cluster.one(LT)
+    waits_for = {urn.rsplit("::", 1)[-1] for urn in lt.dependencies}
+    assert {"llm-weights-read", "llm-security-ssm", "llm-security-cloudwatch"} <= waits_for

@@ -1,0 +1,120 @@
+"""The node's latency exporter: p50/p90/p99 from vLLM's histograms, as gauges the CloudWatch
+agent keeps (it drops histograms). Pure math first, then the script run for real on loopback."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from graviton_llm.node import latency_exporter as exporter
+from graviton_llm.node.node_files import node_files
+from graviton_llm.node.paths import LATENCY_EXPORTER
+from support import free_port
+
+BUCKETS = {0.1: 10.0, 0.5: 60.0, 1.0: 90.0, math.inf: 100.0}
+
+
+def test_quantiles_interpolate_inside_the_bucket_like_histogram_quantile():
+    assert exporter.quantile(0.5, BUCKETS) == pytest.approx(0.1 + 0.4 * 40 / 50)  # 0.42
+    assert exporter.quantile(0.9, BUCKETS) == pytest.approx(1.0)
+    # In the +Inf bucket: the largest finite bound, as Prometheus answers.
+    assert exporter.quantile(0.99, BUCKETS) == 1.0
+    assert exporter.quantile(0.99, {0.1: 0.0, math.inf: 0.0}) is None  # no requests, no sample
+
+
+def test_only_the_requests_of_the_last_interval_count_and_a_restart_resets():
+    before = {0.1: 10.0, 1.0: 20.0, math.inf: 20.0}
+    now = {0.1: 10.0, 1.0: 30.0, math.inf: 30.0}
+    assert exporter.window(now, before) == {0.1: 0.0, 1.0: 10.0, math.inf: 10.0}
+    restarted = {0.1: 1.0, 1.0: 1.0, math.inf: 1.0}
+    assert exporter.window(restarted, before) == restarted
+
+
+VLLM_METRICS = """# TYPE vllm:e2e_request_latency_seconds histogram
+vllm:e2e_request_latency_seconds_bucket{engine="0",le="0.5",model_name="m"} FAST
+vllm:e2e_request_latency_seconds_bucket{engine="0",le="2.0",model_name="m"} TOTAL
+vllm:e2e_request_latency_seconds_bucket{engine="0",le="+Inf",model_name="m"} TOTAL
+vllm:e2e_request_latency_seconds_count{engine="0",model_name="m"} TOTAL
+vllm:num_requests_running{engine="0",model_name="m"} 3.0
+"""
+
+
+def _metrics(fast: int, total: int) -> str:
+    return VLLM_METRICS.replace("FAST", str(fast)).replace("TOTAL", str(total))
+
+
+def test_parse_sums_label_sets_and_ignores_other_series():
+    text = _metrics(fast=5, total=10) + _metrics(fast=1, total=2).replace(
+        'engine="0"', 'engine="1"'
+    )
+    parsed = exporter.parse_buckets(text)
+    assert parsed == {"vllm:e2e_request_latency_seconds": {0.5: 6.0, 2.0: 12.0, math.inf: 12.0}}
+
+
+def test_the_installed_script_serves_p99_of_the_last_interval(tmp_path):
+    """The exact file the node installs, run with python3 against a stand-in vLLM."""
+    counts = {"fast": 0, "total": 0}
+
+    class Vllm(BaseHTTPRequestHandler):
+        def log_message(self, format, *args):
+            pass
+
+        def do_GET(self):
+            body = _metrics(**counts).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    vllm = ThreadingHTTPServer(("127.0.0.1", 0), Vllm)
+    threading.Thread(target=vllm.serve_forever, daemon=True).start()
+    (script,) = [f.text for f in node_files(_args()) if f.path == LATENCY_EXPORTER]
+    path = tmp_path / "latency-exporter"
+    path.write_text(script)
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(path),
+            "--vllm-port",
+            str(vllm.server_port),
+            "--port",
+            str(port),
+            "--interval",
+            "0.2",
+        ],
+    )
+    try:
+        # 100 requests arrive, 90 under 0.5 s and 10 between 0.5 s and 2 s.
+        counts.update(fast=90, total=100)
+        deadline = time.monotonic() + 10
+        text = ""
+        while time.monotonic() < deadline and "p99" not in text:
+            time.sleep(0.2)
+            try:
+                text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2)
+                text = text.read().decode()
+            except OSError:
+                text = ""
+        values = dict(line.split() for line in text.splitlines() if not line.startswith("#"))
+        # rank 99 of 100: in (0.5, 2.0], 9 of the 10 requests in: 0.5 + 1.5 x 9/10
+        assert float(values["graviton_llm_e2e_latency_p99_seconds"]) == pytest.approx(1.85)
+        assert float(values["graviton_llm_e2e_latency_p50_seconds"]) == pytest.approx(0.5 * 50 / 90)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        vllm.shutdown()
+
+
+def _args():
+    from graviton_llm import NeuronServingClusterArgs
+    from support import cluster_args
+
+    return NeuronServingClusterArgs.model_validate(cluster_args())

@@ -1,0 +1,139 @@
+"""`graviton-llm plan` and `graviton-llm cost` as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+import pulumi_aws as aws
+import pytest
+from typer.testing import CliRunner
+
+from graviton_llm import program
+from graviton_llm.cli import app
+from graviton_llm.components import serving_security
+from graviton_llm.facts import catalog
+from graviton_llm.plan import build_plan, to_json
+from support import assert_golden
+
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plan_json_matches_the_reviewed_golden_document(stack):
+    result = invoke("plan", "--stack", stack, "--json")
+    assert result.exit_code == 0, result.output
+    assert_golden(f"plan_{stack}.json", result.output)
+
+
+def test_plan_json_is_stable_across_runs():
+    assert to_json(build_plan("prod").document()) == to_json(build_plan("prod").document())
+
+
+def test_plan_json_full_carries_the_user_data_it_digests():
+    document = json.loads(invoke("plan", "--stack", "dev", "--json", "--full").output)
+    import hashlib
+
+    text = document["user_data"]["text"]
+    assert text.startswith("#!")
+    assert hashlib.sha256(text.encode()).hexdigest() == document["user_data"]["sha256"]
+
+
+def test_plan_prints_tree_findings_and_cost():
+    result = invoke("plan", "--stack", "prod")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "llm-prod-security-role" in out and "yes" in out  # protected role
+    assert "in  tcp 8000 from 10.0.0.0/8" in out
+    assert out.count("pass ") == 4
+    assert "$28,429/month" in out  # 3 x 12.98127 x 730
+    assert "0 idle beyond the 3 nodes" in out  # one reservation per node
+    assert "Neuron compile 1,500 s" in out  # 70B: 80 layers x 600 s per 32 layers
+    assert catalog.PRICE_SNAPSHOT_DATE in out
+
+
+def test_a_public_ingress_makes_plan_fail_with_the_finding(monkeypatch):
+    original = serving_security._ingress_rules
+
+    def with_public_rule(args):
+        return [
+            *original(args),
+            aws.ec2.SecurityGroupIngressArgs(
+                protocol="tcp", from_port=22, to_port=22, cidr_blocks=["0.0.0.0/0"]
+            ),
+        ]
+
+    monkeypatch.setattr(serving_security, "_ingress_rules", with_public_rule)
+    result = invoke("plan", "--stack", "dev")
+    assert result.exit_code == 1
+    assert "FAIL" in result.output
+    assert "llm-dev-security-sg" in result.output and "tcp 22 from 0.0.0.0/0" in result.output
+    document = json.loads(invoke("plan", "--stack", "dev", "--json").output)
+    assert document["security"]["passed"] is False
+
+
+def _bad_stack(tmp_path):
+    text = (program.STACKS_DIR / "Pulumi.dev.yaml").read_text()
+    text = text.replace("inf2.8xlarge", "inf2.9xlarge").replace("10.0.0.0/8", "0.0.0.0/0")
+    path = tmp_path / "Pulumi.bad.yaml"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("command", ["plan", "cost"])
+def test_bad_config_lists_each_field_and_exits_2_without_traceback(tmp_path, command):
+    result = invoke(command, "--stack", str(_bad_stack(tmp_path)))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "instance_type = 'inf2.9xlarge'" in result.output
+    assert "allowed_cidrs.0 = '0.0.0.0/0'" in result.output
+    assert result.output.count("fix: ") >= 2
+
+
+def test_bad_config_with_json_is_a_json_error_document(tmp_path):
+    result = invoke("plan", "--stack", str(_bad_stack(tmp_path)), "--json")
+    assert result.exit_code == 2
+    errors = json.loads(result.output)["errors"]
+    by_field = {e["field"]: e for e in errors}
+    assert by_field["instance_type"]["value"] == "inf2.9xlarge"
+    assert "not a supported instance type" in by_field["instance_type"]["fix"]
+    assert by_field["allowed_cidrs.0"]["value"] == "0.0.0.0/0"
+
+
+def test_missing_stack_exits_2():
+    result = invoke("plan", "--stack", "nosuch")
+    assert result.exit_code == 2
+    assert "no stack config" in result.output
+
+
+def test_cost_compares_terms_and_alternatives_with_the_snapshot_named():
+    result = invoke("cost", "--stack", "prod", "--tokens-per-second", "31.3")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    for name in ("inf2.48xlarge", "trn1.32xlarge", "g5.48xlarge", "g6.48xlarge", "r8g.8xlarge"):
+        assert name in out
+    assert "inf2.24xlarge" not in out  # cannot hold a 70B model
+    assert "$28,429" in out and "$115.20" in out  # on-demand month, $/1M at 31.3 tok/s
+    assert "1yr assumed 35% off" in out and "unverified" in out
+    assert "no sourced rate" in out  # 3-year: nothing invented
+    assert catalog.PRICE_SNAPSHOT_DATE in out and "karpenter-provider-aws" in out
+
+
+def test_cost_with_utilization_and_measured_alternatives():
+    result = invoke(
+        "cost", "--stack", "dev", "--tokens-per-second", "50", "--utilization", "0.5",
+        "--alt-tps", "g5.xlarge=40", "--discount-3yr", "0.5",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    # g5.xlarge $1.006/h at 40 tok/s, half busy: 1.006 / 144,000 x 1e6 / 0.5 = $13.97.
+    assert "$13.97" in result.output
+    assert "3yr assumed 50% off" in result.output
+
+
+def test_cost_blog_prints_the_verdicts():
+    result = invoke("cost", "--blog")
+    assert result.exit_code == 0, result.output
+    assert "$14,214" in result.output and "does not hold" in result.output
