@@ -85,7 +85,8 @@ def print_comparison(
                 console.print(f"{discount.label}: {discount.source}.", highlight=False)
     console.print(
         "Alternatives: per family, the cheapest type whose accelerator memory (host RAM on "
-        "Graviton) holds the weights with 20 % left for KV cache. Memory, not speed: give "
+        "Graviton) holds the weights and the stack's KV cache with 10 % headroom, the rule the "
+        "args apply. Memory, not speed: give "
         "measured throughput with --alt-tps TYPE=X. Monthly = 730 h; $/1M = $/h / (tok/s x "
         "3600) x 1e6 / utilization.",
         highlight=False,

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from graviton_llm.facts.vllm_metrics import LATENCY_METRICS
 from graviton_llm.node import latency_exporter as exporter
 from graviton_llm.node.node_files import node_files
 from graviton_llm.node.paths import LATENCY_EXPORTER
@@ -48,6 +49,19 @@ vllm:num_requests_running{engine="0",model_name="m"} 3.0
 
 def _metrics(fast: int, total: int) -> str:
     return VLLM_METRICS.replace("FAST", str(fast)).replace("TOTAL", str(total))
+
+
+def test_every_latency_metric_the_agent_keeps_is_one_the_exporter_serves():
+    # The exporter runs standalone on the node and names its output itself; the CloudWatch agent's
+    # selectors, the dashboard and the p99 alarm use facts/vllm_metrics.py. A rename on one side
+    # only would leave the alarm with no data.
+    histograms = {name: {0.5: 1.0, math.inf: 2.0} for name in exporter.HISTOGRAMS}
+    served = {
+        line.split()[0]
+        for line in exporter.render({}, histograms).splitlines()
+        if line and not line.startswith("#")
+    }
+    assert set(LATENCY_METRICS) <= served
 
 
 def test_parse_sums_label_sets_and_ignores_other_series():
