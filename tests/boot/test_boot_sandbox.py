@@ -26,8 +26,10 @@ def booted(box: Sandbox) -> SimpleNamespace:
     # The engine reports healthy before it can complete (as vLLM does while warming up).
     first = box.run(
         args,
-        FAKE_VLLM_HEALTHY_AFTER="0.3",
-        FAKE_VLLM_COMPLETE_AFTER="0.6",
+        FAKE_VLLM_UNHEALTHY_FOR="2",
+        FAKE_VLLM_BUSY_FOR="2",
+        # Healthy only after the first heartbeat: the heartbeat test holds on any machine.
+        FAKE_VLLM_WAIT_FOR_CALL="record-lifecycle-action-heartbeat",
         GRAVITON_LLM_HEARTBEAT_SECONDS="0.4",
     )
     events, weights = box.server_events(), box.model_files()
@@ -152,7 +154,7 @@ def a_server_that_never_becomes_healthy_gives_up_after_the_timeout(box: Sandbox)
     box.neuron_devices(1)
     # The script waits the derived timeout (20 min for this model); the test shrinks it.
     return box.run(
-        box.args(), FAKE_VLLM_HEALTHY_AFTER="never", GRAVITON_LLM_READY_TIMEOUT_SECONDS="2"
+        box.args(), FAKE_VLLM_UNHEALTHY_FOR="never", GRAVITON_LLM_READY_TIMEOUT_SECONDS="2"
     )
 
 
@@ -253,8 +255,9 @@ def test_a_server_that_never_becomes_healthy_gives_up_after_the_timeout(scenario
     assert run.returncode != 0
     assert "FAILED in step 'wait-ready': vLLM not ready after 2s" in run.output
     assert f"journalctl -u {VLLM_UNIT}" in run.output
-    # bash's SECONDS counts whole seconds: the gate gives up 1 to 2 s after it began.
-    assert 1 <= run.seconds < 10
+    # It waited for the timeout (bash's SECONDS counts whole seconds, so at least 1 s), and
+    # only the timeout branch prints the message above; no upper bound: CI may be slow.
+    assert run.seconds >= 1
     assert set(_requests(sandbox.server_events())) == {("/health", 503)}
 
 
@@ -262,8 +265,10 @@ def test_a_crashing_server_fails_the_gate_at_once_not_after_the_timeout(scenario
     _sandbox, run = scenarios["a_crashing_server_fails_the_gate_at_once_not_after_the_timeout"]
 
     assert run.returncode != 0
+    # Only the unit-failed branch prints this; the 20-minute timeout would have been a
+    # different message (and the sandbox's 30 s limit would have ended the run first).
     assert f"{VLLM_UNIT} failed (it stopped restarting)" in run.output
-    assert run.seconds < 15
+    assert "not ready after" not in run.output
 
 
 def test_a_node_without_its_neuron_devices_fails_before_downloading(scenarios):

@@ -3,10 +3,13 @@
 Behaves like vLLM's API server where the boot script depends on it: `/health` answers 200 once
 the engine is up; routes under /v1 require `Authorization: Bearer <VLLM_API_KEY>` when that
 variable is set (vLLM's auth middleware); a completion for a model other than
---served-model-name is a 404. Test controls (environment):
-  FAKE_VLLM_HEALTHY_AFTER / FAKE_VLLM_COMPLETE_AFTER  seconds after start, or "never"
-  FAKE_VLLM_EXIT                                      exit at once with this status (a crash)
-  FAKE_VLLM_LOG                                       JSON lines: the start and every request
+--served-model-name is a 404. Test controls (environment), counted in requests so no outcome depends on the machine's speed:
+  FAKE_VLLM_UNHEALTHY_FOR  /health answers 503 to this many requests first, or "never" healthy
+  FAKE_VLLM_BUSY_FOR       once healthy, completions answer 503 to this many requests first
+  FAKE_VLLM_WAIT_FOR_CALL  /health stays 503 until a recorded tool call ($GLT_RECORD) has this
+                           text (e.g. the boot's first lifecycle heartbeat)
+  FAKE_VLLM_EXIT           exit at once with this status (a crash)
+  FAKE_VLLM_LOG            JSON lines: the start and every request
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ import hashlib
 import json
 import os
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-STARTED = time.monotonic()
+_counts = {"FAKE_VLLM_UNHEALTHY_FOR": 0, "FAKE_VLLM_BUSY_FOR": 0}
+_lock = threading.Lock()
 
 
 def log(event: dict) -> None:
@@ -26,9 +31,24 @@ def log(event: dict) -> None:
         out.write(json.dumps({"t": time.time(), **event}) + "\n")
 
 
-def after(name: str) -> bool:
+def ready(name: str) -> bool:
+    """False for the first N requests that ask (N from the environment), then True."""
     value = os.environ.get(name, "0")
-    return value != "never" and time.monotonic() - STARTED >= float(value)
+    if value == "never":
+        return False
+    with _lock:
+        _counts[name] += 1
+        return _counts[name] > int(value)
+
+
+def called(text: str | None) -> bool:
+    if not text:
+        return True
+    try:
+        with open(os.environ["GLT_RECORD"]) as calls:
+            return text in calls.read()
+    except FileNotFoundError:
+        return False
 
 
 def flag(argv: list[str], name: str) -> str:
@@ -38,6 +58,7 @@ def flag(argv: list[str], name: str) -> str:
 class Handler(BaseHTTPRequestHandler):
     served_model = ""
     api_key: str | None = None
+    healthy = False  # /health has answered 200 once
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
@@ -58,8 +79,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path == "/health":
-            healthy = after("FAKE_VLLM_HEALTHY_AFTER")
-            self.reply(200 if healthy else 503, {})
+            if not Handler.healthy:  # once up, the engine stays up
+                waited = called(os.environ.get("FAKE_VLLM_WAIT_FOR_CALL"))
+                Handler.healthy = ready("FAKE_VLLM_UNHEALTHY_FOR") and waited
+            self.reply(200 if Handler.healthy else 503, {})
         elif not self.authorized():
             self.reply(401, {"error": "Unauthorized"})
         elif self.path == "/v1/models":
@@ -74,7 +97,7 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(404, {"error": "not found"})
         elif not self.authorized():
             self.reply(401, {"error": "Unauthorized"})
-        elif not (after("FAKE_VLLM_HEALTHY_AFTER") and after("FAKE_VLLM_COMPLETE_AFTER")):
+        elif not (Handler.healthy and ready("FAKE_VLLM_BUSY_FOR")):
             self.reply(503, {"error": "engine not ready"})
         elif body.get("model") != self.served_model:
             self.reply(404, {"error": f"The model `{body.get('model')}` does not exist."})
