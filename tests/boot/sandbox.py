@@ -101,11 +101,11 @@ class FakeImds:
 
     TOKEN = "imds-token"
 
-    def __init__(self, region: str = "us-east-1") -> None:
+    def __init__(self, region: str = "us-east-1", group: str = ASG_NAME) -> None:
         values = {
             "/latest/meta-data/instance-id": INSTANCE_ID,
             "/latest/meta-data/placement/region": region,
-            "/latest/meta-data/tags/instance/aws:autoscaling:groupName": ASG_NAME,
+            "/latest/meta-data/tags/instance/aws:autoscaling:groupName": group,
         }
         token = self.TOKEN
         self.seen: list[tuple[str, str]] = []  # (method, path) of every request
@@ -118,9 +118,10 @@ class FakeImds:
             def _send(self, status: int, body: str) -> None:
                 seen.append((self.command, self.path))
                 self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
+                data = body.encode()
+                self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(body.encode())
+                self.wfile.write(data)
 
             def do_PUT(self) -> None:
                 ok = self.path == "/latest/api/token"
@@ -186,6 +187,11 @@ class Sandbox:
             (model / name).write_bytes(data)
         (model / ".graviton-llm-complete").touch()
 
+    def group_name(self, name: str) -> None:
+        """Instance metadata reports this Auto Scaling group name from now on."""
+        self.imds.stop()
+        self.imds = FakeImds(group=name)
+
     def neuron_devices(self, count: int) -> None:
         (self.root / "dev").mkdir(exist_ok=True)
         for i in range(count):
@@ -240,6 +246,7 @@ class Sandbox:
         started = time.monotonic()
         done = subprocess.run(
             ["bash", str(self.script)],
+            cwd=self.tmp,  # a relative path the script writes lands in the sandbox
             env=env if env is not None else self.env(**extra),
             capture_output=True,
             text=True,

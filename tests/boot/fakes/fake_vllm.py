@@ -3,7 +3,8 @@
 Behaves like vLLM's API server where the boot script depends on it: `/health` answers 200 once
 the engine is up; routes under /v1 require `Authorization: Bearer <VLLM_API_KEY>` when that
 variable is set (vLLM's auth middleware); a completion for a model other than
---served-model-name is a 404. Test controls (environment), counted in requests so no outcome depends on the machine's speed:
+--served-model-name is a 404. Test controls (environment), counted in requests so no outcome
+depends on the machine's speed:
   FAKE_VLLM_UNHEALTHY_FOR  /health answers 503 to this many requests first, or "never" healthy
   FAKE_VLLM_BUSY_FOR       once healthy, completions answer 503 to this many requests first
   FAKE_VLLM_WAIT_FOR_CALL  /health stays 503 until a recorded tool call ($GLT_RECORD) has this
