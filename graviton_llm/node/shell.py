@@ -15,8 +15,12 @@ _TOKEN = re.compile(r"@([A-Z_]+)@")
 
 
 def assign(name: str, value: str | int) -> str:
-    """A shell assignment that holds ``value`` as data, whatever characters it has."""
-    return f"readonly {name}={shlex.quote(str(value))}"
+    """A shell assignment that holds ``value`` as data, whatever characters it has (bash cannot
+    hold a NUL, so a value with one is refused)."""
+    text = str(value)
+    if "\x00" in text:
+        raise ValueError(f"{name}: a NUL character cannot reach the node's shell")
+    return f"readonly {name}={shlex.quote(text)}"
 
 
 def template(name: str, **numbers: int) -> str:

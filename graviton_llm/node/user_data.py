@@ -10,6 +10,7 @@ only as quoted assignments (shell.py).
 from __future__ import annotations
 
 import gzip
+import json
 import shlex
 
 from ..args import NeuronServingClusterArgs
@@ -33,6 +34,11 @@ from .shell import assign, template
 # "User data is limited to 16 KB, in raw form, before it is base64-encoded" (EC2 User Guide,
 # "Work with instance user data").
 USER_DATA_LIMIT_BYTES = 16 * 1024
+
+
+def probe_body(model_id: str) -> str:
+    """One real completion: the boot is ready only when the model answers one."""
+    return json.dumps({"model": model_id, "prompt": "ping", "max_tokens": 1})
 
 
 def _install_function(files: list[NodeFile]) -> list[str]:
@@ -70,8 +76,9 @@ def render_user_data(args: NeuronServingClusterArgs) -> str:
     bucket, prefix = parsed
     header = [
         "#!/bin/bash",
-        f"# graviton-llm boot script, rendered for {args.model.id} on {args.instance_type} "
-        f"({images.serving_stack(args.spec)}). Do not edit: change the stack's args.",
+        # Only catalog names here: a user's value is never inside a comment, always quoted below.
+        f"# graviton-llm boot script for {args.spec.name} ({images.serving_stack(args.spec)}). "
+        "Do not edit: change the stack's args.",
         "set -euo pipefail",
         "# GRAVITON_LLM_ROOT prefixes every path so tests can run this script in a sandbox.",
         'readonly ROOT="${GRAVITON_LLM_ROOT:-}"',
@@ -79,6 +86,8 @@ def render_user_data(args: NeuronServingClusterArgs) -> str:
         assign("WEIGHTS_BUCKET", bucket),
         assign("WEIGHTS_PREFIX", prefix),
         assign("MODEL_ID", args.model.id),
+        # The readiness probe's request, built as JSON here (never by printf in the script).
+        assign("PROBE_BODY", probe_body(args.model.id)),
         assign("IMAGE", args.image or ""),
         assign("PORT", args.port),
         assign("DEPLOY_REGION", args.region or ""),

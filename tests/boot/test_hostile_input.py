@@ -22,8 +22,13 @@ def test_a_model_id_with_newlines_does_not_run_its_payload(sandbox: Sandbox):
     sandbox.upload_weights("llama/")
     sandbox.neuron_devices(1)
     args = sandbox.args()
-    hostile = args.model.model_copy(update={"id": f"acme/x\ntouch {marker}\n#"})
-    run = sandbox.run(args.model_copy(update={"model": hostile}))
+    hostile = args.model.model_copy(
+        update={"id": f"acme/x\ntouch {marker}\n#", "params_billion": 8.03}
+    )
+    # A short readiness wait: before the fix the probe JSON broke too and the node never served.
+    run = sandbox.run(
+        args.model_copy(update={"model": hostile}), GRAVITON_LLM_READY_TIMEOUT_SECONDS="5"
+    )
 
     assert not marker.exists(), run.output
     assert run.returncode == 0, run.output  # the id is data: the node serves under it

@@ -1,5 +1,5 @@
 #!/bin/bash
-# graviton-llm boot script, rendered for meta-llama/Llama-3.1-8B-Instruct on r8g.16xlarge (cpu). Do not edit: change the stack's args.
+# graviton-llm boot script for r8g.16xlarge (cpu). Do not edit: change the stack's args.
 set -euo pipefail
 # GRAVITON_LLM_ROOT prefixes every path so tests can run this script in a sandbox.
 readonly ROOT="${GRAVITON_LLM_ROOT:-}"
@@ -7,6 +7,7 @@ readonly WEIGHTS_URI=s3://team-weights/llama-3.1-8b-instruct/
 readonly WEIGHTS_BUCKET=team-weights
 readonly WEIGHTS_PREFIX=llama-3.1-8b-instruct/
 readonly MODEL_ID=meta-llama/Llama-3.1-8B-Instruct
+readonly PROBE_BODY='{"model": "meta-llama/Llama-3.1-8B-Instruct", "prompt": "ping", "max_tokens": 1}'
 readonly IMAGE=vllm/vllm-openai-cpu:v0.33.0-arm64
 readonly PORT=8000
 readonly DEPLOY_REGION=''
@@ -103,7 +104,7 @@ readonly READY_TIMEOUT_SECONDS=240
 readonly LIFECYCLE_HOOK=graviton-llm-boot
 readonly HEARTBEAT_SECONDS=300
 readonly UNPROTECT=0
-# ---- body (graviton_llm/templates/release-node.sh), after the rendered settings -------------
+# ---- body (graviton_llm/node/templates/release-node.sh), after the rendered settings --------
 # Runs at every boot (the graviton-llm-release unit): once vLLM answers /health, complete this
 # node's launch lifecycle hook so the group puts it in service; heartbeat the hook meanwhile.
 imds="${GRAVITON_LLM_IMDS_URL:-http://169.254.169.254}"
@@ -353,7 +354,7 @@ readonly HEARTBEAT_SECONDS=300
 readonly CLOUDWATCH_DIR=/opt/aws/amazon-cloudwatch-agent/etc
 readonly ASG_NAME_PLACEHOLDER=__GRAVITON_LLM_ASG_NAME__
 
-# ---- common boot steps (graviton_llm/templates/boot.sh), after the rendered header ----------
+# ---- common boot steps (graviton_llm/node/templates/boot.sh), after the rendered header -----
 # Tunables the tests shorten; real nodes keep the defaults.
 readonly POLL_SECONDS="${GRAVITON_LLM_POLL_SECONDS:-10}"
 readonly BACKOFF_SECONDS="${GRAVITON_LLM_BACKOFF_SECONDS:-5}"
@@ -433,6 +434,10 @@ region="${AWS_REGION:-${AWS_DEFAULT_REGION:-$DEPLOY_REGION}}"
 if [ -z "$region" ]; then
   region="$(retry "$ATTEMPTS" imds_region)" || fail "cannot read the region from instance metadata (IMDSv2)"
 fi
+# It lands in a systemd EnvironmentFile: nothing but a region name may get there.
+if [[ ! "$region" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; then
+  fail "'${region}' is not an AWS region name"
+fi
 export AWS_DEFAULT_REGION="$region"
 install_file "$AWS_ENV_FILE" 0644 <<<"AWS_DEFAULT_REGION=${region}"
 
@@ -450,6 +455,11 @@ imds_get() {
 instance_id="$(imds_get instance-id)" || fail "no instance id in instance metadata"
 asg_name="$(imds_get tags/instance/aws:autoscaling:groupName)" \
   || fail "no aws:autoscaling:groupName tag in instance metadata: is instance_metadata_tags enabled?"
+# Both reach the CloudWatch agent's config and AWS CLI calls: only names the cluster can have.
+# (A group is named from the cluster's name, which its args hold to these characters.)
+[[ "$instance_id" =~ ^i-[0-9a-f]{8,17}$ ]] || fail "unexpected instance id '${instance_id}' in instance metadata"
+[[ "$asg_name" =~ ^[A-Za-z0-9._-]{1,255}$ ]] \
+  || fail "unexpected Auto Scaling group name '${asg_name}' in instance metadata (allowed: letters, digits, . _ -)"
 # The launch hook holds this node out of service until the release unit reports it serves; a
 # heartbeat every few minutes keeps it open through download and compile. If this script fails
 # the heartbeats stop, and the group abandons and replaces the node after the hook's timeout
@@ -483,7 +493,8 @@ else
   if [ "${expected%% *}" -eq 0 ]; then
     fail "no objects under ${WEIGHTS_URI}: upload the model directory (config.json, *.safetensors, tokenizer) there first"
   fi
-  if ! printf '%s\n' "$listing" | awk -F '\t' -v key="${WEIGHTS_PREFIX}config.json" '$2 == key { found = 1 } END { exit !found }'; then
+  # The key reaches awk through its environment: `-v` would interpret backslashes in it.
+  if ! printf '%s\n' "$listing" | CONFIG_KEY="${WEIGHTS_PREFIX}config.json" awk -F '\t' '$2 == ENVIRON["CONFIG_KEY"] { found = 1 } END { exit !found }'; then
     fail "no config.json directly under ${WEIGHTS_URI}: not a Hugging Face model directory"
   fi
   echo "graviton-llm: downloading ${expected#* } bytes in ${expected%% *} files from ${WEIGHTS_URI}"
@@ -519,9 +530,8 @@ if [ -n "$API_KEY_PARAMETER" ]; then
   auth=(-H "@${probe_headers}")
 fi
 deadline=$((SECONDS + READY_TIMEOUT))
-probe_body="$(printf '{"model": "%s", "prompt": "ping", "max_tokens": 1}' "$MODEL_ID")"
 until curl -fsS --max-time 10 "http://127.0.0.1:${PORT}/health" >/dev/null 2>&1 \
-  && curl -fsS --max-time 60 "${auth[@]}" -H 'Content-Type: application/json' -d "$probe_body" \
+  && curl -fsS --max-time 60 "${auth[@]}" -H 'Content-Type: application/json' -d "$PROBE_BODY" \
     "http://127.0.0.1:${PORT}/v1/completions" >/dev/null 2>&1; do
   if systemctl is-failed --quiet "$VLLM_UNIT"; then
     fail "${VLLM_UNIT} failed (it stopped restarting); see: journalctl -u ${VLLM_UNIT}"
@@ -536,10 +546,15 @@ rm -f "${probe_headers:-}"
 step "ready"
 echo "graviton-llm: serving ${MODEL_ID} on port ${PORT}"
 
-# ---- cluster operations (graviton_llm/templates/operations.sh), once the node serves --------
+# ---- cluster operations (graviton_llm/node/templates/operations.sh), once the node serves ---
 if [ "$MONITORING" = "1" ]; then
   step "cloudwatch-agent"
-  sed -i "s/${ASG_NAME_PLACEHOLDER}/${asg_name}/g" "${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
+  # A literal replacement (no sed: a name is never a program); bash 5.2 would read an unquoted
+  # & in the replacement as the match, so that option is off.
+  shopt -u patsub_replacement 2>/dev/null || true
+  scrape_config="${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
+  scrape="$(<"$scrape_config")"
+  printf '%s\n' "${scrape//"$ASG_NAME_PLACEHOLDER"/"$asg_name"}" >"$scrape_config"
   systemctl enable --now "$LATENCY_UNIT" || fail "cannot start ${LATENCY_UNIT}"
   # The package installs the control script here (CloudWatch agent user guide).
   ctl="${ROOT}/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"

@@ -1,8 +1,13 @@
 
-# ---- cluster operations (graviton_llm/templates/operations.sh), once the node serves --------
+# ---- cluster operations (graviton_llm/node/templates/operations.sh), once the node serves ---
 if [ "$MONITORING" = "1" ]; then
   step "cloudwatch-agent"
-  sed -i "s/${ASG_NAME_PLACEHOLDER}/${asg_name}/g" "${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
+  # A literal replacement (no sed: a name is never a program); bash 5.2 would read an unquoted
+  # & in the replacement as the match, so that option is off.
+  shopt -u patsub_replacement 2>/dev/null || true
+  scrape_config="${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
+  scrape="$(<"$scrape_config")"
+  printf '%s\n' "${scrape//"$ASG_NAME_PLACEHOLDER"/"$asg_name"}" >"$scrape_config"
   systemctl enable --now "$LATENCY_UNIT" || fail "cannot start ${LATENCY_UNIT}"
   # The package installs the control script here (CloudWatch agent user guide).
   ctl="${ROOT}/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"

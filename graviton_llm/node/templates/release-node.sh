@@ -1,4 +1,4 @@
-# ---- body (graviton_llm/templates/release-node.sh), after the rendered settings -------------
+# ---- body (graviton_llm/node/templates/release-node.sh), after the rendered settings --------
 # Runs at every boot (the graviton-llm-release unit): once vLLM answers /health, complete this
 # node's launch lifecycle hook so the group puts it in service; heartbeat the hook meanwhile.
 imds="${GRAVITON_LLM_IMDS_URL:-http://169.254.169.254}"
