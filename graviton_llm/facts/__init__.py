@@ -1,0 +1,1 @@
+"""Sourced figures and pure arithmetic over them. No pydantic, no Pulumi."""
