@@ -26,13 +26,14 @@ def fits(required_gib: float, available_gib: float) -> bool:
 
 def effective_kv_heads(kv_heads: int, tensor_parallel_size: int) -> int:
     """KV heads held across the TP group. NxD Inference's default GQA sharding,
-    REPLICATE_TO_TP_DEGREE, replicates KV heads up to the TP degree when TP exceeds them, so
-    TP=24 with 8 KV heads stores 24 (neuronx-distributed-inference, modules/attention/gqa.py,
-    determine_sharding_strategy). Every supported degree above 8 is a multiple of 8 (and of 4),
-    so the model table's KV head counts always divide it."""
-    if tensor_parallel_size <= kv_heads:
-        return kv_heads
-    return kv_heads * math.ceil(tensor_parallel_size / kv_heads)
+    REPLICATE_TO_TP_DEGREE, replicates KV heads up to the TP degree when TP exceeds them (TP=24
+    with 8 KV heads stores 24), and pads them to a multiple of TP otherwise
+    (neuronx-distributed-inference, modules/attention/gqa.py, determine_sharding_strategy).
+    Every supported degree divides or is a multiple of the model table's KV head counts, so for
+    those only the replication changes anything."""
+    if tensor_parallel_size > kv_heads:
+        return kv_heads * math.ceil(tensor_parallel_size / kv_heads)
+    return math.ceil(kv_heads / tensor_parallel_size) * tensor_parallel_size
 
 
 def kv_cache_gib(

@@ -22,6 +22,8 @@ class ModelInfo:
     head_dim: int
     max_context: int
     vision: bool = False
+    # The rest of config.json the performance model's arithmetic reads (None: not modelled).
+    architecture: Architecture | None = None
 
     def kv_bytes_per_token(self, dtype_bytes: int, kv_heads: int | None = None) -> int:
         """K and V for every layer: 2 x layers x kv_heads x head_dim x bytes. ``kv_heads``
@@ -30,23 +32,46 @@ class ModelInfo:
         return 2 * self.layers * heads * self.head_dim * dtype_bytes
 
 
+@dataclass(frozen=True)
+class Architecture:
+    """config.json's hidden_size, num_attention_heads, intermediate_size (gated MLP), vocab_size
+    and tie_word_embeddings."""
+
+    hidden_size: int
+    attention_heads: int
+    intermediate_size: int
+    vocab_size: int
+    tied_embeddings: bool = False
+
+
+_LLAMA_31_VOCAB = 128256
 KNOWN_MODELS: dict[str, ModelInfo] = {
     m.id: m
     for m in [
-        ModelInfo("meta-llama/Llama-3.2-1B", 1.24, 16, 8, 64, 131072),
-        ModelInfo("meta-llama/Llama-3.2-3B", 3.21, 28, 8, 128, 131072),
+        ModelInfo("meta-llama/Llama-3.2-1B", 1.24, 16, 8, 64, 131072,
+                  architecture=Architecture(2048, 32, 8192, _LLAMA_31_VOCAB, tied_embeddings=True)),
+        ModelInfo("meta-llama/Llama-3.2-3B", 3.21, 28, 8, 128, 131072,
+                  architecture=Architecture(3072, 24, 8192, _LLAMA_31_VOCAB, tied_embeddings=True)),
         ModelInfo("meta-llama/Llama-3.2-11B-Vision", 10.6, 40, 8, 128, 131072, vision=True),
         ModelInfo("meta-llama/Llama-3.2-90B-Vision", 88.8, 100, 8, 128, 131072, vision=True),
-        ModelInfo("meta-llama/Llama-3.1-8B", 8.03, 32, 8, 128, 131072),
-        ModelInfo("meta-llama/Llama-3.1-70B", 70.6, 80, 8, 128, 131072),
-        ModelInfo("meta-llama/Llama-3.1-405B", 405.9, 126, 8, 128, 131072),
-        ModelInfo("meta-llama/Llama-3.3-70B", 70.6, 80, 8, 128, 131072),
-        ModelInfo("meta-llama/Meta-Llama-3-8B", 8.03, 32, 8, 128, 8192),
-        ModelInfo("meta-llama/Meta-Llama-3-70B", 70.6, 80, 8, 128, 8192),
-        ModelInfo("mistralai/Mistral-7B-v0.3", 7.25, 32, 8, 128, 32768),
-        ModelInfo("Qwen/Qwen2.5-7B", 7.62, 28, 4, 128, 32768),
+        ModelInfo("meta-llama/Llama-3.1-8B", 8.03, 32, 8, 128, 131072,
+                  architecture=Architecture(4096, 32, 14336, _LLAMA_31_VOCAB)),
+        ModelInfo("meta-llama/Llama-3.1-70B", 70.6, 80, 8, 128, 131072,
+                  architecture=Architecture(8192, 64, 28672, _LLAMA_31_VOCAB)),
+        ModelInfo("meta-llama/Llama-3.1-405B", 405.9, 126, 8, 128, 131072,
+                  architecture=Architecture(16384, 128, 53248, _LLAMA_31_VOCAB)),
+        ModelInfo("meta-llama/Llama-3.3-70B", 70.6, 80, 8, 128, 131072,
+                  architecture=Architecture(8192, 64, 28672, _LLAMA_31_VOCAB)),
+        ModelInfo("meta-llama/Meta-Llama-3-8B", 8.03, 32, 8, 128, 8192,
+                  architecture=Architecture(4096, 32, 14336, _LLAMA_31_VOCAB)),
+        ModelInfo("meta-llama/Meta-Llama-3-70B", 70.6, 80, 8, 128, 8192,
+                  architecture=Architecture(8192, 64, 28672, _LLAMA_31_VOCAB)),
+        ModelInfo("mistralai/Mistral-7B-v0.3", 7.25, 32, 8, 128, 32768,
+                  architecture=Architecture(4096, 32, 14336, 32768)),
+        ModelInfo("Qwen/Qwen2.5-7B", 7.62, 28, 4, 128, 32768,
+                  architecture=Architecture(3584, 28, 18944, 152064)),
     ]
-}
+}  # fmt: skip
 
 DTYPE_BYTES: dict[str, int] = {"bfloat16": 2, "float16": 2, "float32": 4}
 
@@ -56,10 +81,11 @@ def weights_gib(params_billion: float, dtype: str) -> float:
     return params_billion * 1e9 * DTYPE_BYTES[dtype] / GIB
 
 
-_SUFFIXES = ("-instruct", "-hf")
+_SUFFIXES = ("-instruct", "-hf", "-chat")
 
 
-def _key(model_id: str) -> str:
+def model_key(model_id: str) -> str:
+    """The spelling-free name of a model id: no org, no -Instruct/-hf/-chat, Meta- dropped."""
     name = model_id.rsplit("/", 1)[-1].lower()
     for suffix in _SUFFIXES:
         name = name.removesuffix(suffix)
@@ -69,12 +95,12 @@ def _key(model_id: str) -> str:
     return name
 
 
-_BY_KEY: dict[str, ModelInfo] = {_key(m.id): m for m in KNOWN_MODELS.values()}
+_BY_KEY: dict[str, ModelInfo] = {model_key(m.id): m for m in KNOWN_MODELS.values()}
 
 
 def resolve_model(model_id: str) -> ModelInfo | None:
     """The known model an id names, with or without org prefix and -Instruct suffix."""
-    key = _key(model_id)
+    key = model_key(model_id)
     # "Llama-3.2-11B" can only mean the vision model: there is no text-only 11B in 3.2.
     return _BY_KEY.get(key) or _BY_KEY.get(f"{key}-vision")
 
@@ -83,7 +109,7 @@ _LLAMA = re.compile(r"llama-(\d(?:\.\d)?)-(\d+)b")
 
 
 def _llama_generation(info: ModelInfo) -> tuple[str, str] | None:
-    match = _LLAMA.search(_key(info.id))
+    match = _LLAMA.search(model_key(info.id))
     return (match.group(1), match.group(2)) if match else None
 
 
@@ -92,7 +118,7 @@ def nonexistent_model_hint(model_id: str) -> str | None:
 
     The blog's "Llama 3.2 70B" is the case in point: 3.2 shipped 1B/3B text and 11B/90B vision.
     """
-    match = _LLAMA.search(_key(model_id))
+    match = _LLAMA.search(model_key(model_id))
     if match is None or resolve_model(model_id) is not None:
         return None
     generation, size = match.groups()

@@ -1,0 +1,35 @@
+"""Predicted TTFT, TPOT and throughput of a vLLM replica, from the roofline plus a few parameters
+fitted to published measurements (docs/performance-model.md): equations in roofline.py, fitted
+values in parameters.py, the figures in data/, the fit and its error report in fit.py and
+errors.py. Pure: numpy and the standard library."""
+
+from .model import (
+    DegreeOption,
+    Prediction,
+    check,
+    feasible_tensor_parallel_degrees,
+    memory_required_bytes,
+    predict,
+    tensor_parallel_options,
+)
+from .parameters import WEIGHT_DTYPES, PerformanceInputError
+from .roofline import Hardware, features, hardware, resolve_shape
+from .shapes import ModelShape, model_shape
+
+__all__ = [
+    "WEIGHT_DTYPES",
+    "DegreeOption",
+    "Hardware",
+    "ModelShape",
+    "PerformanceInputError",
+    "Prediction",
+    "check",
+    "feasible_tensor_parallel_degrees",
+    "features",
+    "hardware",
+    "memory_required_bytes",
+    "model_shape",
+    "predict",
+    "resolve_shape",
+    "tensor_parallel_options",
+]
