@@ -29,8 +29,8 @@ from graviton_llm.policies import weights_read_policy
 from graviton_llm.testing import run_program
 
 NAME = "llm-prod"
-VPC = "vpc-0prod000000000000"
-SUBNETS = ["subnet-0prod00000000000a", "subnet-0prod00000000000b"]
+VPC = "vpc-0f000000000000001"
+SUBNETS = ["subnet-0f00000000000000a", "subnet-0f00000000000000b"]
 TAGS = {"Environment": "prod", "Owner": "platform-team", "ManagedBy": "graviton-llm"}
 
 

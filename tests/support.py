@@ -17,9 +17,11 @@ from graviton_llm.testing import ProgramResult, run_program
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_GOLDEN = os.environ.get("GRAVITON_LLM_UPDATE_GOLDEN") == "1"
 
+KMS_KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
 BASE_ARGS: dict[str, Any] = {
-    "vpc_id": "vpc-0abc",
-    "subnet_ids": ["subnet-0a", "subnet-0b"],
+    "vpc_id": "vpc-0123456789abcdef0",
+    "subnet_ids": ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"],
     "instance_type": "inf2.8xlarge",
     "model": {
         "id": "meta-llama/Llama-3.1-8B-Instruct",

@@ -10,4 +10,9 @@ StrInput = str | pulumi.Output
 
 
 class ArgsModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+    """Unknown fields are errors; types are strict (YAML's `true` is not the port 1, "8000" is
+    not a number) and floats finite."""
+
+    model_config = ConfigDict(
+        extra="forbid", arbitrary_types_allowed=True, strict=True, allow_inf_nan=False
+    )

@@ -28,6 +28,18 @@ from .operations import (
 )
 from .problems import raise_if_problems
 
+# Bounds: each where AWS sets one (cited at its use), the rest ours, far beyond any real cluster
+# and far below what would overflow a number or a document.
+MAX_TOKENS = 1_048_576  # ours: 2^20 tokens, beyond any supported context
+MAX_SEQS = 4096  # ours
+MAX_NODES = 1000  # ours: one group; EC2 quotas on accelerator instances are far lower
+MAX_WAIT_SECONDS = 86_400  # ours: a day
+MAX_SUBNETS = 16  # ours
+# A security group holds 60 inbound rules by default (Amazon VPC quotas); each allowed CIDR takes
+# two (API and metrics ports), the VPC's CIDR one more.
+MAX_ALLOWED_CIDRS = 25
+MAX_SSH_CIDRS = 5
+
 
 class NeuronServingClusterArgs(ArgsModel):
     """A vLLM serving cluster: launch template, Auto Scaling group and internal NLB.
@@ -36,9 +48,10 @@ class NeuronServingClusterArgs(ArgsModel):
     secure, working default.
     """
 
-    vpc_id: StrInput = Field(description="VPC to serve in.")
+    vpc_id: StrInput = Field(description="VPC to serve in (vpc-...), or a VPC's id Output.")
     subnet_ids: list[StrInput] = Field(
-        description="Private subnets (one per AZ) for the nodes and the internal NLB."
+        max_length=MAX_SUBNETS,
+        description="Private subnets (one per AZ) for the nodes and the internal NLB.",
     )
     instance_type: str = Field(
         description="inf2/trn1/trn1n/trn2 for Neuron, r8g/m8g/c8g (Graviton4) for CPU serving."
@@ -50,25 +63,52 @@ class NeuronServingClusterArgs(ArgsModel):
     model: ModelSpec
     tensor_parallel_size: int | None = Field(
         default=None,
+        ge=1,
+        le=128,
         description="NeuronCores per model replica. Default: the largest degree the Neuron "
         "runtime supports within the instance's cores (24 on inf2.48xlarge, 8 on "
         "inf2.24xlarge); 1 on CPU.",
     )
-    max_model_len: int = Field(default=4096, description="Max tokens (prompt + output).")
-    max_num_seqs: int = Field(default=256, description="Max concurrent sequences per node.")
-    max_num_batched_tokens: int = Field(default=8192, description="Tokens per scheduler step.")
-    enable_prefix_caching: bool = Field(default=True)
+    max_model_len: int = Field(
+        default=4096, ge=1, le=MAX_TOKENS, description="Max tokens (prompt + output)."
+    )
+    max_num_seqs: int = Field(
+        default=256, ge=1, le=MAX_SEQS, description="Max concurrent sequences per node."
+    )
+    max_num_batched_tokens: int = Field(
+        default=8192, ge=1, le=MAX_TOKENS, description="Tokens per scheduler step."
+    )
+    enable_prefix_caching: bool = Field(
+        default=True, description="vLLM automatic prefix caching (block KV layout on Neuron)."
+    )
     port: int = Field(default=DEFAULT_PORT, description="vLLM's OpenAI-compatible API port.")
-    metrics_port: int = Field(default=DEFAULT_METRICS_PORT)
+    metrics_port: int = Field(
+        default=DEFAULT_METRICS_PORT,
+        description="Prometheus exporter port (neuron-monitor or node metrics).",
+    )
     allowed_cidrs: list[str] = Field(
         default_factory=lambda: list(DEFAULT_ALLOWED_CIDRS),
+        max_length=MAX_ALLOWED_CIDRS,
         description="Private CIDRs allowed to reach the API and metrics ports.",
     )
-    ssh_cidrs: list[str] = Field(default_factory=list)
-    min_size: int = Field(default=3)
-    max_size: int = Field(default=3)
-    desired_capacity: int = Field(default=3)
-    weights_kms_key_arn: StrInput | None = Field(default=None)
+    ssh_cidrs: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_SSH_CIDRS,
+        description="Private CIDRs allowed SSH; empty (default): no port 22, use SSM.",
+    )
+    min_size: int = Field(default=3, ge=0, le=MAX_NODES, description="Group minimum size.")
+    max_size: int = Field(default=3, ge=0, le=MAX_NODES, description="Group maximum size.")
+    desired_capacity: int = Field(
+        default=3,
+        ge=0,
+        le=MAX_NODES,
+        description="Nodes at creation; later changes by an autoscaler or operator are kept.",
+    )
+    weights_kms_key_arn: StrInput | None = Field(
+        default=None,
+        description="KMS key ARN of the weights (SSE-KMS): the nodes may decrypt with it only "
+        "through S3.",
+    )
     region: str | None = Field(
         default=None, description="AWS region; default: the stack's aws:region."
     )
@@ -87,10 +127,15 @@ class NeuronServingClusterArgs(ArgsModel):
         default="/dev/xvda", description="Root device of the AMI (AL2023 images: /dev/xvda)."
     )
     root_volume_gib: int | None = Field(
-        default=None, description="Root gp3 volume; default: sized for image, weights, artifacts."
+        default=None,
+        ge=8,
+        le=65536,  # gp3: 1 GiB to 64 TiB (EBS User Guide, "General Purpose SSD volumes")
+        description="Root gp3 volume; default: sized for image, weights, artifacts.",
     )
     health_check_grace_seconds: int | None = Field(
         default=None,
+        ge=0,
+        le=MAX_WAIT_SECONDS,
         description="ASG health-check grace after a node enters service; default "
         f"{timing.IN_SERVICE_SETTLE_SECONDS} s. A "
         "node only enters service once it serves (launch lifecycle hook), so this need not "
@@ -102,13 +147,19 @@ class NeuronServingClusterArgs(ArgsModel):
         "on-demand nodes, capacity-optimized, capacity rebalance); reserved (only the "
         "capacity reservations in `capacity`).",
     )
-    spot: SpotArgs = Field(default_factory=SpotArgs)
-    rollout: RolloutArgs = Field(default_factory=RolloutArgs)
+    spot: SpotArgs = Field(default_factory=SpotArgs, description="Spot settings (SpotArgs).")
+    rollout: RolloutArgs = Field(
+        default_factory=RolloutArgs, description="How template changes roll out (RolloutArgs)."
+    )
     warm_pool: WarmPoolArgs | None = Field(
         default=None, description="Keep prepared instances stopped in an ASG warm pool."
     )
-    scaling: ScalingArgs = Field(default_factory=ScalingArgs)
-    monitoring: MonitoringArgs = Field(default_factory=MonitoringArgs)
+    scaling: ScalingArgs = Field(
+        default_factory=ScalingArgs, description="Fixed size or target tracking (ScalingArgs)."
+    )
+    monitoring: MonitoringArgs = Field(
+        default_factory=MonitoringArgs, description="Alarms and dashboard (MonitoringArgs)."
+    )
     environment: str | None = Field(
         default=None, description="Tagged as Environment on every resource (e.g. prod)."
     )
@@ -126,7 +177,10 @@ class NeuronServingClusterArgs(ArgsModel):
         description="Customer managed KMS key of that SecureString, if any: the node role may "
         "decrypt with it only through SSM. Not needed for the AWS managed aws/ssm key.",
     )
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="Tags on every resource and instance (EC2 instance-metadata tag rules).",
+    )
 
     @model_validator(mode="after")
     def _validate(self) -> NeuronServingClusterArgs:

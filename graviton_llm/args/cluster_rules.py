@@ -3,14 +3,25 @@ capacity, tags, region. All problems are collected at once."""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
 from ..facts import catalog, images
 from ..facts.catalog import InstanceSpec
 from ..facts.memory import MemoryFit, largest_batch_that_fits, memory_fit
-from .components import security_problems
+from .components import OUR_TAGS, security_problems
 from .fields import instance_problems, region_problems
+from .identifiers import (
+    device_name_problems,
+    ec2_id_problems,
+    email_problems,
+    image_problems,
+    kms_key_arn_problems,
+    region_name_problems,
+    shown,
+    ssm_parameter_problems,
+    tag_problems,
+    tag_value_problems,
+)
 from .model import model_problems
 from .operations_rules import operations_problems
 from .problems import Problem
@@ -88,34 +99,10 @@ def _chunked_prefill_problems(args: NeuronServingClusterArgs, spec: InstanceSpec
     return []
 
 
-# Nodes expose their tags in instance metadata (the boot script reads its group's name there),
-# and then EC2 refuses to launch an instance whose tag keys break these rules: only letters,
-# digits and + - = . , _ : @; no spaces or /; not ".", ".." or "_index" (EC2 User Guide, "View
-# tags for your EC2 instances using instance metadata").
-_METADATA_TAG_KEY = re.compile(r"[A-Za-z0-9+\-=.,_:@]+")
-
-
-def _instance_tag_problems(tags: dict[str, str]) -> list[Problem]:
-    return [
-        Problem(
-            f"tags.{key}",
-            key,
-            "tag keys reach instance metadata, where EC2 allows only letters, digits and "
-            "+ - = . , _ : @ (no spaces or /); e.g. 'team:owner' instead of 'team/owner'",
-        )
-        for key in tags
-        if not _METADATA_TAG_KEY.fullmatch(key) or key in (".", "..", "_index")
-    ]
-
-
 def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     problems = []
-    for field in ("max_model_len", "max_num_seqs", "max_num_batched_tokens"):
-        value = getattr(args, field)
-        if value <= 0:
-            problems.append(Problem(field, value, "must be a positive number of tokens/sequences"))
     # vLLM's SchedulerConfig refuses a step budget smaller than the batch.
-    if 0 < args.max_num_batched_tokens < args.max_num_seqs:
+    if args.max_num_batched_tokens < args.max_num_seqs:
         problems.append(
             Problem(
                 "max_num_batched_tokens",
@@ -127,8 +114,6 @@ def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
         problems.append(
             Problem("subnet_ids", [], "give at least one private subnet (one per AZ is best)")
         )
-    if args.min_size < 0:
-        problems.append(Problem("min_size", args.min_size, "must be >= 0"))
     if args.min_size > args.max_size:
         problems.append(Problem("min_size", args.min_size, f"is above max_size ({args.max_size})"))
     elif not args.min_size <= args.desired_capacity <= args.max_size:
@@ -139,30 +124,54 @@ def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
                 f"must lie within min_size..max_size ({args.min_size}..{args.max_size})",
             )
         )
-    if args.root_volume_gib is not None and args.root_volume_gib < 8:
-        problems.append(Problem("root_volume_gib", args.root_volume_gib, "must be >= 8"))
-    parameter = args.api_key_ssm_parameter
-    if parameter is not None and not re.fullmatch(r"/[A-Za-z0-9_.\-/]{1,1010}", parameter):
-        problems.append(
-            Problem(
-                "api_key_ssm_parameter",
-                parameter,
-                "must be an SSM parameter name starting with '/', e.g. /llm/prod/api-key",
-            )
-        )
-    problems += _instance_tag_problems(args.tags)
     if args.api_key_kms_key_arn is not None and args.api_key_ssm_parameter is None:
         problems.append(
             Problem(
                 "api_key_kms_key_arn",
-                args.api_key_kms_key_arn,
+                shown(args.api_key_kms_key_arn),
                 "only used with api_key_ssm_parameter (the SecureString it decrypts)",
             )
         )
-    if args.health_check_grace_seconds is not None and args.health_check_grace_seconds < 0:
-        problems.append(
-            Problem("health_check_grace_seconds", args.health_check_grace_seconds, "must be >= 0")
-        )
+    return problems
+
+
+def _identifier_problems(args: NeuronServingClusterArgs) -> list[Problem]:
+    """Every id, name and ARN the user gave, against the rules AWS applies (identifiers.py).
+    Outputs (ids of resources the stack creates) are AWS's own and are not judged."""
+    problems = []
+    if isinstance(args.vpc_id, str):
+        problems += ec2_id_problems("vpc_id", args.vpc_id, "vpc")
+    strings = [s for s in args.subnet_ids if isinstance(s, str)]
+    for i, subnet in enumerate(args.subnet_ids):
+        if isinstance(subnet, str):
+            problems += ec2_id_problems(f"subnet_ids.{i}", subnet, "subnet")
+    if len(set(strings)) < len(strings):
+        problems.append(Problem("subnet_ids", strings, "lists a subnet twice; give each once"))
+    if isinstance(args.ami_id, str):
+        problems += ec2_id_problems("ami_id", args.ami_id, "ami")
+    for field in ("weights_kms_key_arn", "api_key_kms_key_arn"):
+        value = getattr(args, field)
+        if isinstance(value, str):
+            problems += kms_key_arn_problems(field, value)
+    if args.region is not None:
+        problems += region_name_problems("region", args.region)
+    if args.image is not None:
+        problems += image_problems("image", args.image)
+    problems += device_name_problems("root_device_name", args.root_device_name)
+    if args.api_key_ssm_parameter is not None:
+        problems += ssm_parameter_problems("api_key_ssm_parameter", args.api_key_ssm_parameter)
+    for field in ("environment", "owner"):
+        value = getattr(args, field)
+        if value is not None:
+            problems += tag_value_problems(field, value)
+    problems += tag_problems(
+        "tags",
+        args.tags,
+        ours=OUR_TAGS + 2,
+        instance_metadata=True,  # + Environment, Owner
+    )
+    for i, email in enumerate(args.monitoring.alarm_emails):
+        problems += email_problems(f"monitoring.alarm_emails.{i}", email)
     return problems
 
 
@@ -225,6 +234,7 @@ def cluster_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     spec, problems = instance_problems("instance_type", args.instance_type)
     problems += security_problems(args.port, args.metrics_port, args.allowed_cidrs, args.ssh_cidrs)
     problems += _size_problems(args)
+    problems += _identifier_problems(args)
     problems += model_problems(args.model, args.accelerator or (spec and spec.accelerator))
     if spec is None:
         return problems

@@ -3,16 +3,26 @@ WeightsBucketAccess, ReservedCapacity and ServingMonitoring."""
 
 from __future__ import annotations
 
-import re
-
 from pydantic import Field, model_validator
 
 from ..facts.ports import DEFAULT_METRICS_PORT, DEFAULT_PORT, LATENCY_EXPORTER_PORT
 from .base import ArgsModel, StrInput
 from .fields import cidr_problems, instance_problems, port_problems, s3_uri_problems
+from .identifiers import (
+    ec2_id_problems,
+    future_time_problems,
+    iam_role_name_problems,
+    kms_key_arn_problems,
+    region_name_problems,
+    tag_problems,
+    zone_problems,
+)
 from .problems import Problem, raise_if_problems
 
 DEFAULT_ALLOWED_CIDRS = ("10.0.0.0/8",)
+# Tags a component adds beside the user's: Purpose, graviton-llm:component and ManagedBy
+# (components/tagging.py), and Name.
+OUR_TAGS = 4
 
 
 class ServingSecurityArgs(ArgsModel):
@@ -26,6 +36,7 @@ class ServingSecurityArgs(ArgsModel):
     )
     allowed_cidrs: list[str] = Field(
         default_factory=lambda: list(DEFAULT_ALLOWED_CIDRS),
+        max_length=25,  # 60 inbound rules per security group (Amazon VPC quotas), two per CIDR
         description="Private CIDRs allowed to reach port and metrics_port. Public ranges are "
         "refused: the service is VPC-internal.",
     )
@@ -39,14 +50,19 @@ class ServingSecurityArgs(ArgsModel):
         description="Private CIDRs allowed SSH. Empty (default): no port 22; use SSM Session "
         "Manager, which the role permits.",
     )
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")
 
     @model_validator(mode="after")
     def _validate(self) -> ServingSecurityArgs:
-        raise_if_problems(
-            type(self).__name__,
-            security_problems(self.port, self.metrics_port, self.allowed_cidrs, self.ssh_cidrs),
+        problems = security_problems(
+            self.port, self.metrics_port, self.allowed_cidrs, self.ssh_cidrs
         )
+        if isinstance(self.vpc_id, str):
+            problems += ec2_id_problems("vpc_id", self.vpc_id, "vpc")
+        if isinstance(self.vpc_cidr, str):
+            problems += cidr_problems("vpc_cidr", [self.vpc_cidr])
+        problems += tag_problems("tags", self.tags, ours=OUR_TAGS, instance_metadata=False)
+        raise_if_problems(type(self).__name__, problems)
         return self
 
 
@@ -101,7 +117,14 @@ class WeightsBucketAccessArgs(ArgsModel):
 
     @model_validator(mode="after")
     def _validate(self) -> WeightsBucketAccessArgs:
-        raise_if_problems(type(self).__name__, s3_uri_problems("weights_uri", self.weights_uri))
+        problems = s3_uri_problems("weights_uri", self.weights_uri)
+        if isinstance(self.role, str):
+            problems += iam_role_name_problems("role", self.role)
+        if isinstance(self.kms_key_arn, str):
+            problems += kms_key_arn_problems("kms_key_arn", self.kms_key_arn)
+        if self.region is not None:
+            problems += region_name_problems("region", self.region)
+        raise_if_problems(type(self).__name__, problems)
         return self
 
 
@@ -119,9 +142,12 @@ class ReservedCapacityArgs(ArgsModel):
     )
     availability_zones: list[str] = Field(
         default_factory=list,
+        max_length=16,  # ours: more zones than any region has
         description="Zones to create ODCRs in, e.g. ['us-east-1a', 'us-east-1b'].",
     )
-    instances_per_zone: int = Field(default=1, description="Instances reserved in each zone.")
+    instances_per_zone: int = Field(
+        default=1, ge=1, le=1000, description="Instances reserved in each zone."
+    )
     end_date: str | None = Field(
         default=None,
         description="RFC 3339 time the reservations end; None keeps them until deleted.",
@@ -138,17 +164,18 @@ class ReservedCapacityArgs(ArgsModel):
         problems = []
         if self.instance_type is not None:
             problems += instance_problems("instance_type", self.instance_type)[1]
-        if self.instances_per_zone < 1:
-            problems.append(Problem("instances_per_zone", self.instances_per_zone, "must be >= 1"))
+        for i, zone in enumerate(self.availability_zones):
+            problems += zone_problems(f"availability_zones.{i}", zone)
+        if len(set(self.availability_zones)) < len(self.availability_zones):
+            problems.append(
+                Problem("availability_zones", self.availability_zones, "lists a zone twice; "
+                        "raise instances_per_zone instead")
+            )  # fmt: skip
+        if self.end_date is not None:
+            problems += future_time_problems("end_date", self.end_date)
+        problems += tag_problems("tags", self.tags, ours=OUR_TAGS, instance_metadata=False)
         if self.capacity_block_id is not None:
-            if not _RESERVATION_ID.fullmatch(self.capacity_block_id):
-                problems.append(
-                    Problem(
-                        "capacity_block_id",
-                        self.capacity_block_id,
-                        "must be a capacity reservation id, e.g. cr-0123456789abcdef0",
-                    )
-                )
+            problems += ec2_id_problems("capacity_block_id", self.capacity_block_id, "cr")
             if self.availability_zones:
                 problems.append(
                     Problem(
@@ -174,9 +201,6 @@ class ReservedCapacityArgs(ArgsModel):
     def instance_count(self) -> int:
         """Instances held by the ODCRs this creates (a Capacity Block is prepaid: 0 here)."""
         return self.instances_per_zone * len(self.availability_zones)
-
-
-_RESERVATION_ID = re.compile(r"cr-[0-9a-f]{8,17}")
 
 
 def standalone_capacity_problems(args: ReservedCapacityArgs) -> list[Problem]:

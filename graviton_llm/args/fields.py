@@ -9,6 +9,7 @@ import re
 
 from ..facts import catalog
 from ..facts.catalog import InstanceSpec
+from .identifiers import shown
 from .problems import Problem
 
 # Address space that stays inside a VPC: RFC 1918, the RFC 6598 shared space AWS allows as a
@@ -57,34 +58,79 @@ def port_problems(field: str, port: int) -> list[Problem]:
     return []
 
 
-# S3 bucket naming rules: 3-63 chars of lowercase letters, digits, dots and hyphens, starting and
-# ending with a letter or digit (Amazon S3 User Guide, "General purpose bucket naming rules").
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# General purpose bucket naming rules (Amazon S3 User Guide, "General purpose bucket naming
+# rules"): 3-63 characters of lowercase letters, digits, '.' and '-', starting and ending with a
+# letter or digit, no "..", not an IP address, none of the reserved prefixes and suffixes.
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IP_ADDRESS = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+# Object key characters AWS calls safe (S3 User Guide, "Object key naming guidelines") and '/'.
+# '*', '?' and '$' are left out on purpose: the prefix becomes an IAM Resource, where the first
+# two are wildcards and '${...}' a policy variable (IAM User Guide, "Resource" element).
+_PREFIX = re.compile(r"[A-Za-z0-9!_.'()/-]+")
+# Keys are at most 1,024 bytes; leave room for the file names under the prefix.
+_PREFIX_MAX = 512
 
 
-def parse_s3_uri(uri: str) -> tuple[str, str] | None:
-    """('bucket', 'prefix/') for s3://bucket/prefix/, or None when it is not that shape."""
-    match = re.fullmatch(r"s3://([^/]+)/(.+)", uri)
+def _bucket_problem(bucket: str) -> str | None:
+    if not _BUCKET.fullmatch(bucket):
+        return (
+            "a bucket name of 3-63 lowercase letters, digits, '.' or '-', starting and ending "
+            "with a letter or digit"
+        )
+    if ".." in bucket or _IP_ADDRESS.fullmatch(bucket):
+        return "a bucket name without '..' that is not an IP address"
+    if bucket.startswith(_RESERVED_PREFIXES) or bucket.endswith(_RESERVED_SUFFIXES):
+        return (
+            f"a bucket name not starting with {', '.join(_RESERVED_PREFIXES)} or ending with "
+            f"{', '.join(_RESERVED_SUFFIXES)} (reserved by S3)"
+        )
+    return None
+
+
+def _prefix_problem(prefix: str) -> str | None:
+    if len(prefix) > _PREFIX_MAX or not _PREFIX.fullmatch(prefix):
+        return (
+            f"a prefix of at most {_PREFIX_MAX} of the characters S3 calls safe "
+            "(letters, digits, ! _ . ' ( ) - and /); no *, ? or $, which IAM reads as wildcards"
+        )
+    segments = prefix.rstrip("/").split("/")
+    if prefix.startswith("/") or "" in segments or {".", ".."} & set(segments):
+        return "a prefix without empty, '.' or '..' path segments"
+    return None
+
+
+def _split_s3_uri(uri: str) -> tuple[str, str] | str:
+    """('bucket', 'prefix/'), or what is wrong with the URI."""
+    match = re.fullmatch(r"s3://([^/]*)/(.+)", uri, flags=re.DOTALL)
     if match is None:
-        return None
+        return "s3://<bucket>/<prefix>/"
     bucket, prefix = match.groups()
-    if not _BUCKET.match(bucket) or ".." in bucket or "*" in prefix:
-        return None
+    wrong = _bucket_problem(bucket) or _prefix_problem(prefix)
+    if wrong is not None:
+        return wrong
     return bucket, prefix if prefix.endswith("/") else prefix + "/"
 
 
+def parse_s3_uri(uri: str) -> tuple[str, str] | None:
+    """('bucket', 'prefix/') for a valid s3://bucket/prefix/, else None."""
+    parsed = _split_s3_uri(uri)
+    return parsed if isinstance(parsed, tuple) else None
+
+
 def s3_uri_problems(field: str, uri: str) -> list[Problem]:
-    if parse_s3_uri(uri) is None:
-        return [
-            Problem(
-                field,
-                uri,
-                f"'{uri}' is not s3://<bucket>/<prefix>/ with a valid bucket name (lowercase "
-                "letters, digits, dots, hyphens) and a prefix, "
-                "e.g. s3://my-weights/llama-3.1-8b-instruct/",
-            )
-        ]
-    return []
+    parsed = _split_s3_uri(uri)
+    if isinstance(parsed, tuple):
+        return []
+    return [
+        Problem(
+            field,
+            shown(uri),
+            f"{shown(uri)} is not a weights location: it must be s3://<bucket>/<prefix>/ with "
+            f"{parsed}, e.g. s3://my-weights/llama-3.1-8b-instruct/",
+        )
+    ]
 
 
 def instance_problems(field: str, instance_type: str) -> tuple[InstanceSpec | None, list[Problem]]:

@@ -16,6 +16,7 @@ from ..facts.models import (
 )
 from .base import ArgsModel
 from .fields import s3_uri_problems
+from .identifiers import hf_model_id_problems
 from .problems import Problem
 
 
@@ -32,6 +33,8 @@ class ModelSpec(ArgsModel):
     )
     params_billion: float | None = Field(
         default=None,
+        gt=0,
+        le=10_000,  # ours: ten trillion parameters, beyond any released model
         description="Parameter count in billions. Optional for models in the known-models "
         "table; required for any other model, to size memory and disk.",
     )
@@ -59,6 +62,9 @@ class ModelSpec(ArgsModel):
 
 def model_problems(model: ModelSpec, accelerator: str | None) -> list[Problem]:
     problems = s3_uri_problems("model.weights_uri", model.weights_uri)
+    id_problems = hf_model_id_problems("model.id", model.id)
+    if id_problems:
+        return problems + id_problems
     info = model.info
     hint = nonexistent_model_hint(model.id)
     if hint is not None:
@@ -82,6 +88,4 @@ def model_problems(model: ModelSpec, accelerator: str | None) -> list[Problem]:
                 "Graviton4 instance (accelerator 'cpu')",
             )
         )
-    if model.params_billion is not None and model.params_billion <= 0:
-        problems.append(Problem("model.params_billion", model.params_billion, "must be > 0"))
     return problems

@@ -28,25 +28,34 @@ class RolloutArgs(ArgsModel):
     )
     instance_warmup_seconds: int | None = Field(
         default=None,
+        ge=0,
+        le=86_400,  # ours: a day
         description="Seconds after a new node enters service before the refresh counts it; "
         f"default {timing.IN_SERVICE_SETTLE_SECONDS} s (the NLB's health checks). The node "
         "already serves then: the launch "
         "lifecycle hook held it through download and compile.",
     )
     error_rate_percent: float = Field(
-        default=1.0, description="Roll back when 5xx responses exceed this share of requests."
+        default=1.0,
+        gt=0,
+        lt=100,
+        description="Roll back when 5xx responses exceed this share of requests.",
     )
     alarm_evaluation_minutes: int = Field(
-        default=3, description="Minutes an alarm condition must hold before it fires."
+        default=3,
+        ge=1,
+        # EvaluationPeriods x Period (60 s) may not exceed a day (CloudWatch PutMetricAlarm).
+        le=1440,
+        description="Minutes an alarm condition must hold before it fires.",
     )
 
 
 class WarmPoolArgs(ArgsModel):
     """Stopped instances whose weights and compiled artifacts are already on disk."""
 
-    min_size: int = Field(default=1, description="Instances kept in the warm pool.")
+    min_size: int = Field(default=1, ge=0, le=1000, description="Instances kept in the warm pool.")
     max_group_prepared_capacity: int | None = Field(
-        default=None, description="Cap on group + pool instances; default: max_size."
+        default=None, ge=0, le=1000, description="Cap on group + pool instances; default: max_size."
     )
     pool_state: Literal["Stopped", "Running", "Hibernated"] = Field(
         default="Stopped",
@@ -61,10 +70,15 @@ class SpotArgs(ArgsModel):
     """Spot capacity above an on-demand floor (mixed instances policy)."""
 
     on_demand_base_capacity: int = Field(
-        default=1, description="Nodes that are always on-demand; the rest run on Spot."
+        default=1,
+        ge=0,
+        le=1000,
+        description="Nodes that are always on-demand; the rest run on Spot.",
     )
     instance_types: list[str] = Field(
         default_factory=list,
+        # With instance_type, at most 40 types (EC2 Auto Scaling, "Mixed instances groups").
+        max_length=39,
         description="Further instance types Spot may use, each with the same accelerator, "
         "serving stack, chip and core count as instance_type (e.g. inf2.xlarge for "
         "inf2.8xlarge). More types mean fewer interruptions.",
@@ -74,12 +88,17 @@ class SpotArgs(ArgsModel):
 class ScalingArgs(ArgsModel):
     """Fixed size (default), or target tracking on a vLLM metric per node."""
 
-    mode: Literal["fixed", "target_tracking"] = "fixed"
+    mode: Literal["fixed", "target_tracking"] = Field(
+        default="fixed",
+        description="fixed: min/max/desired as given; target_tracking: scale on `metric`.",
+    )
     metric: ScalingMetric = Field(
         default="num_requests_waiting",
         description="vLLM gauge averaged over nodes (an NLB has no per-target request count).",
     )
-    target_value: float = Field(default=4.0, description="Target average per node.")
+    target_value: float = Field(
+        default=4.0, gt=0, le=10_000, description="Target average per node."
+    )
     scale_in_protection_while_booting: bool = Field(
         default=True,
         description="New nodes start protected from scale-in; each node lifts its protection "
@@ -90,18 +109,24 @@ class ScalingArgs(ArgsModel):
 class MonitoringArgs(ArgsModel):
     """CloudWatch agent metrics, alarms, an optional SNS topic and a dashboard."""
 
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="Alarms, dashboard, CloudWatch agent.")
     device_memory_percent: float = Field(
-        default=85.0, description="Alarm when Neuron device memory use exceeds this percent."
+        default=85.0,
+        gt=0,
+        le=100,
+        description="Alarm when Neuron device memory use exceeds this percent.",
     )
     latency_seconds: float = Field(
         default=30.0,
+        gt=0,
+        le=86_400,
         description="Alarm when a node's p99 end-to-end request latency exceeds this (s).",
     )
     alarm_topic: bool = Field(
         default=False, description="Create an SNS topic and send every alarm to it."
     )
     alarm_emails: list[str] = Field(
-        default_factory=list, description="Email subscriptions for the topic (need confirming)."
+        default_factory=list,
+        max_length=10,  # ours description="Email subscriptions for the topic (need confirming)."
     )
     dashboard: bool = Field(default=True, description="Create a CloudWatch dashboard.")

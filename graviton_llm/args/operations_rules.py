@@ -53,12 +53,6 @@ def spot_problems(args: NeuronServingClusterArgs) -> list[Problem]:
             )
         elif args.region is not None and args.region not in other.regions:
             problems.append(Problem(field, other_type, f"is not offered in {args.region}"))
-    if args.spot.on_demand_base_capacity < 0:
-        problems.append(
-            Problem(
-                "spot.on_demand_base_capacity", args.spot.on_demand_base_capacity, "must be >= 0"
-            )
-        )
     return problems
 
 
@@ -123,8 +117,6 @@ def operations_problems(args: NeuronServingClusterArgs) -> list[Problem]:
         )
     if args.warm_pool is not None:
         pool = args.warm_pool
-        if pool.min_size < 0:
-            problems.append(Problem("warm_pool.min_size", pool.min_size, "must be >= 0"))
         cap = pool.max_group_prepared_capacity
         if cap is not None and cap < args.max_size:
             problems.append(
@@ -134,39 +126,12 @@ def operations_problems(args: NeuronServingClusterArgs) -> list[Problem]:
                     f"must be >= max_size ({args.max_size}), or omitted",
                 )
             )
-    if args.scaling.mode == "target_tracking":
-        if args.min_size >= args.max_size:
-            problems.append(
-                Problem(
-                    "scaling.mode",
-                    "target_tracking",
-                    f"needs room to scale: min_size ({args.min_size}) < max_size ({args.max_size})",
-                )
-            )
-        if args.scaling.target_value <= 0:
-            problems.append(
-                Problem("scaling.target_value", args.scaling.target_value, "must be > 0")
-            )
-    if not 0 < args.rollout.error_rate_percent < 100:
+    if args.scaling.mode == "target_tracking" and args.min_size >= args.max_size:
         problems.append(
             Problem(
-                "rollout.error_rate_percent", args.rollout.error_rate_percent, "must be in (0, 100)"
-            )
-        )
-    if args.rollout.alarm_evaluation_minutes < 1:
-        problems.append(
-            Problem(
-                "rollout.alarm_evaluation_minutes",
-                args.rollout.alarm_evaluation_minutes,
-                "must be >= 1",
-            )
-        )
-    if not 0 < args.monitoring.device_memory_percent <= 100:
-        problems.append(
-            Problem(
-                "monitoring.device_memory_percent",
-                args.monitoring.device_memory_percent,
-                "must be in (0, 100]",
+                "scaling.mode",
+                "target_tracking",
+                f"needs room to scale: min_size ({args.min_size}) < max_size ({args.max_size})",
             )
         )
     if args.monitoring.alarm_emails and not args.monitoring.alarm_topic:

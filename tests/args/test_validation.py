@@ -100,8 +100,12 @@ REJECTIONS = [
     ),
     pytest.param({"port": 70000}, "port", "1-65535", id="port-range"),
     pytest.param({"port": 9100}, "port", "metrics exporter", id="port-clashes-with-metrics"),
-    pytest.param({"max_model_len": 0}, "max_model_len", "positive", id="zero-len"),
-    pytest.param({"max_num_seqs": -1}, "max_num_seqs", "positive", id="negative-seqs"),
+    pytest.param(
+        {"max_model_len": 0}, "max_model_len", "greater than or equal to 1", id="zero-len"
+    ),
+    pytest.param(
+        {"max_num_seqs": -1}, "max_num_seqs", "greater than or equal to 1", id="negative-seqs"
+    ),
     pytest.param(
         {"max_model_len": 8192},
         "max_num_batched_tokens",
@@ -117,7 +121,7 @@ REJECTIONS = [
     pytest.param(
         {"model": {"weights_uri": "s3://Bad_Bucket/prefix/"}},
         "model.weights_uri",
-        "valid bucket",
+        "bucket name",
         id="weights-bad-bucket",
     ),
     pytest.param(

@@ -8,7 +8,7 @@ import pytest
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.facts.images import AL2023_ARM64_AMI_PARAMETER, NEURON_BASE_AMI_PARAMETER
 from graviton_llm.testing import MOCK_AMI_ID, MOCK_VPC_CIDR, resolve, run_program
-from support import build_cluster, cluster_args
+from support import KMS_KEY, build_cluster, cluster_args
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 ASG = "aws:autoscaling/group:Group"
@@ -68,9 +68,10 @@ def test_explicit_ami_id_skips_the_lookup():
         raise AssertionError("no SSM lookup expected")
 
     result = build_cluster(
-        cluster_args(ami_id="ami-0fixed"), calls={"aws:ssm/getParameter:getParameter": refuse}
+        cluster_args(ami_id="ami-0fedcba9876543210"),
+        calls={"aws:ssm/getParameter:getParameter": refuse},
     )
-    assert result.one(LT).inputs["imageId"] == "ami-0fixed"
+    assert result.one(LT).inputs["imageId"] == "ami-0fedcba9876543210"
 
 
 def test_user_data_is_the_pure_renderer_output(inf2_cluster):
@@ -104,7 +105,7 @@ def test_a_user_grace_period_is_kept_and_leaves_the_launch_hook_alone(grace):
 
 def test_asg_spans_the_private_subnets_with_3_3_3_by_default(inf2_cluster):
     asg = inf2_cluster.one(ASG).inputs
-    assert asg["vpcZoneIdentifiers"] == ["subnet-0a", "subnet-0b"]
+    assert asg["vpcZoneIdentifiers"] == ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
     assert (asg["minSize"], asg["maxSize"], asg["desiredCapacity"]) == (3, 3, 3)
 
 
@@ -118,7 +119,7 @@ def test_asg_tags_propagate_to_instances():
 def test_nlb_is_internal_and_health_checks_vllm(inf2_cluster):
     nlb = inf2_cluster.one(NLB).inputs
     assert nlb["internal"] is True and nlb["loadBalancerType"] == "network"
-    assert nlb["subnets"] == ["subnet-0a", "subnet-0b"]
+    assert nlb["subnets"] == ["subnet-0aaaaaaaaaaaaaaaa", "subnet-0bbbbbbbbbbbbbbbb"]
     tg = inf2_cluster.one(TG).inputs
     assert tg["port"] == 8000 and tg["protocol"] == "TCP"
     check = tg["healthCheck"]
@@ -185,9 +186,9 @@ def test_cluster_accepts_outputs_from_the_teams_own_vpc():
 
 
 def test_kms_key_reaches_the_weights_policy():
-    result = build_cluster(cluster_args(weights_kms_key_arn="arn:aws:kms:us-east-1:1:key/k"))
+    result = build_cluster(cluster_args(weights_kms_key_arn=KMS_KEY))
     policy = result.named("llm-weights-read").inputs["policy"]
-    assert "arn:aws:kms:us-east-1:1:key/k" in policy
+    assert KMS_KEY in policy
     assert "s3.us-east-1.amazonaws.com" in policy
 
 

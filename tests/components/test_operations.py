@@ -8,7 +8,7 @@ import pytest
 
 from graviton_llm.components.auto_scaling import refresh_healthy_percentages
 from graviton_llm.node.paths import LIFECYCLE_HOOK_NAME
-from support import assert_refused, build_cluster, cluster_args
+from support import KMS_KEY, assert_refused, build_cluster, cluster_args
 
 ASG = "aws:autoscaling/group:Group"
 ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm"
@@ -191,7 +191,7 @@ def test_fixed_size_has_no_scaling_policy_and_no_protection(inf2_cluster):
 
 
 def test_node_permissions_are_scoped_to_the_group_and_the_api_key():
-    key = "arn:aws:kms:us-east-1:123456789012:key/api"
+    key = "arn:aws:kms:us-east-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321"
     result = build_cluster(
         cluster_args(api_key_ssm_parameter="/llm/dev/api-key", api_key_kms_key_arn=key)
     )
@@ -315,7 +315,7 @@ REFUSED = [
     pytest.param(
         {"rollout": {"error_rate_percent": 0}},
         "rollout.error_rate_percent",
-        "(0, 100)",
+        "greater than 0",
         id="zero-error-rate",
     ),
     pytest.param(
@@ -343,7 +343,7 @@ REFUSED = [
         id="reserved-single-node-rollout-needs-a-spare",
     ),
     pytest.param(
-        {"api_key_kms_key_arn": "arn:aws:kms:us-east-1:1:key/k"},
+        {"api_key_kms_key_arn": KMS_KEY},
         "api_key_kms_key_arn",
         "only used with",
         id="api-key-kms-without-parameter",

@@ -12,7 +12,7 @@ SG = "aws:ec2/securityGroup:SecurityGroup"
 
 
 def _security(**overrides):
-    args = {"vpc_id": "vpc-1", **overrides}
+    args = {"vpc_id": "vpc-0123456789abcdef0", **overrides}
     return run_program(lambda: ServingSecurity("sec", args))
 
 
@@ -84,7 +84,9 @@ def test_every_child_is_parented_and_named_after_the_component():
 
 def test_public_cidr_is_refused_before_anything_registers():
     result = run_program(
-        lambda: ServingSecurity("sec", {"vpc_id": "vpc-1", "allowed_cidrs": ["0.0.0.0/0"]}),
+        lambda: ServingSecurity(
+            "sec", {"vpc_id": "vpc-0123456789abcdef0", "allowed_cidrs": ["0.0.0.0/0"]}
+        ),
         catch=True,
     )
     assert isinstance(result.error, ValidationError)
@@ -96,6 +98,6 @@ def test_args_accept_outputs_for_the_vpc():
     import pulumi
 
     with pytest.raises(ValidationError):
-        ServingSecurityArgs(vpc_id="vpc-1", port=22)
-    args = ServingSecurityArgs(vpc_id=pulumi.Output.from_input("vpc-1"))
+        ServingSecurityArgs(vpc_id="vpc-0123456789abcdef0", port=22)
+    args = ServingSecurityArgs(vpc_id=pulumi.Output.from_input("vpc-0123456789abcdef0"))
     assert isinstance(args.vpc_id, pulumi.Output)

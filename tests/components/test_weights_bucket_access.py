@@ -9,7 +9,7 @@ from graviton_llm.documents.iam import weights_read_policy
 from graviton_llm.testing import run_program
 from support import assert_golden
 
-KEY = "arn:aws:kms:us-east-1:123456789012:key/1111-2222"
+KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def _actions_and_resources(document):
