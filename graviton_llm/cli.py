@@ -4,6 +4,7 @@ prints, and sets the exit code: 0 done, 1 a check failed, 2 bad input (never a t
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -11,7 +12,6 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
-import yaml
 from pydantic import ValidationError
 from rich.console import Console
 
@@ -63,15 +63,33 @@ def _print_error(console: Console, error: Exception) -> None:
 
 @contextmanager
 def _input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
-    """Bad input: a readable list (or JSON) and exit code 2, never a traceback."""
+    """Bad input: a readable list (or JSON) and exit code 2, never a traceback. Every layer
+    reports bad input as a ValueError (pydantic's ValidationError, the stack files'
+    ConfigError, the pricing and performance models' own); unreadable files as OSError."""
     try:
         yield
-    except (ValidationError, FileNotFoundError, yaml.YAMLError, ValueError) as error:
+    except (ValueError, OSError, ArithmeticError) as error:
         if as_json:
             sys.stdout.write(json.dumps(_error_document(error), indent=2, default=str) + "\n")
         else:
             _print_error(console, error)
         raise typer.Exit(2) from None
+
+
+def _finite(minimum: float, maximum: float, *, open_minimum: bool = False):
+    """A typer callback: the option, when given, is a finite number in range (click's
+    FloatRange lets nan through: every comparison with it is false)."""
+
+    def check(value: float | None) -> float | None:
+        if value is None:
+            return None
+        low_ok = value > minimum if open_minimum else value >= minimum
+        if not (math.isfinite(value) and low_ok and value <= maximum):
+            low = f"> {minimum:g}" if open_minimum else f">= {minimum:g}"
+            raise typer.BadParameter(f"{value!r} is not a finite number {low} and <= {maximum:g}")
+        return value
+
+    return check
 
 
 STACK_HELP = "Stack name (graviton_llm/stacks/Pulumi.<name>.yaml) or a path to a stack file."
@@ -106,10 +124,14 @@ def plan(
 def cost(
     stack: str = typer.Option("dev", help=STACK_HELP),
     tokens_per_second: float | None = typer.Option(
-        None, help="Measured output tokens/s of one node of the stack's instance type."
+        None,
+        callback=_finite(0, 1e9, open_minimum=True),
+        help="Measured output tokens/s of one node of the stack's instance type.",
     ),
     utilization: float = typer.Option(
-        1.0, min=0.01, max=1.0, help="Fraction of paid hours spent at that throughput."
+        1.0,
+        callback=_finite(0.01, 1.0),
+        help="Fraction of paid hours spent at that throughput (0.01-1).",
     ),
     alt_tps: Annotated[
         list[str] | None,
@@ -117,11 +139,14 @@ def cost(
     ] = None,
     discount_1yr: float | None = typer.Option(
         None,
+        callback=_finite(0, 0.99),
         help="Your 1-year rate as a fraction off on-demand (e.g. 0.31); replaces the "
         "assumed figure.",
     ),
     discount_3yr: float | None = typer.Option(
-        None, help="Your 3-year rate as a fraction off on-demand; there is no default."
+        None,
+        callback=_finite(0, 0.99),
+        help="Your 3-year rate as a fraction off on-demand; there is no default.",
     ),
     blog: bool = typer.Option(False, help="Recompute the blog's cost table instead."),
 ) -> None:
@@ -155,7 +180,9 @@ def cost(
 def reserve(
     stack: str = typer.Option("dev", help=STACK_HELP),
     instance_type: str | None = typer.Option(None, help="Instead of the stack's instance type."),
-    count: int | None = typer.Option(None, help="Instances to reserve (default: the stack's)."),
+    count: int | None = typer.Option(
+        None, min=1, max=1000, help="Instances to reserve (default: the stack's)."
+    ),
     region: str | None = typer.Option(None, help="AWS region (default: the stack's aws:region)."),
     offering: str | None = typer.Option(
         None, help="An offering id from the list: dry-run its purchase."
@@ -172,14 +199,16 @@ def reserve(
 
     from .pricing import reservations
     from .pricing.report import print_offerings
+    from .program.stack_files import stack_region
 
     console = _console()
     with _input_errors(console):
         if instance_type is None or count is None or region is None:
             args, config = _stack_args_and_config(stack)
             instance_type = instance_type or args.instance_type
-            count = count or args.desired_capacity
-            region = region or config.get("aws:region") or "us-east-1"
+            count = count or max(args.desired_capacity, 1)
+            region = region or stack_region(stack, config)
+        reservations.check_request(instance_type, region)
         if purchase and offering is None:
             raise ValueError("--purchase needs --offering <id> from the list")
     price = catalog.on_demand_price(instance_type)
@@ -228,11 +257,14 @@ def _parse_alt_tps(values: list[str]) -> dict[str, float]:
     for value in values:
         name, _, number = value.partition("=")
         try:
-            measured[name.strip()] = float(number)
+            tokens = float(number)
         except ValueError:
             raise ValueError(f"--alt-tps {value!r}: expected TYPE=TOKENS_PER_SECOND") from None
+        if not (math.isfinite(tokens) and tokens > 0):
+            raise ValueError(f"--alt-tps {value!r}: tokens/s must be a finite number > 0")
         if catalog.on_demand_price(name.strip()) is None:
             raise ValueError(f"--alt-tps {value!r}: no snapshot price for {name.strip()!r}")
+        measured[name.strip()] = tokens
     return measured
 
 

@@ -11,6 +11,7 @@ from .. import program
 from ..facts import catalog, sizing
 from ..facts.units import HOURS_PER_MONTH
 from ..pricing.cost import monthly
+from ..program.stack_files import cluster_config, stack_region
 from ..testing import ProgramResult, RegisteredResource, resolve, run_program
 from .findings import CheckResult, run_checks
 
@@ -221,9 +222,11 @@ def to_json(document: dict[str, Any]) -> str:
 
 
 def build_plan(stack: str) -> Plan:
-    """Run program.main with the stack's config, offline. Raises the args' ValidationError."""
+    """Run program.main with the stack's config, offline. Bad input raises a ConfigError or the
+    args' ValidationError before the program runs."""
     config = program.load_stack_config(stack)
-    region = config.get("aws:region", "us-east-1")
+    cluster_config(stack, config)
+    region = stack_region(stack, config)
     name = program.stack_config_path(stack).stem.removeprefix("Pulumi.")
     result = run_program(
         program.main, config=config, project=program.PROJECT, stack=name, region=region

@@ -10,11 +10,13 @@ Capacity Blocks are non-cancellable and have no dry run: nothing here buys them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from ..facts import catalog
 from ..facts.units import HOURS_PER_YEAR
 from .cost import (
     Term,
@@ -61,6 +63,20 @@ class OfferingAdvice:
         """What the term costs whatever happens: RIs are not cancellable."""
         hours = {"1yr": HOURS_PER_YEAR, "3yr": 3 * HOURS_PER_YEAR}[self.term]
         return self.effective_usd_per_hour * hours * self.instances
+
+
+_REGION = re.compile(r"[a-z]{2}(?:-gov)?-[a-z]+-\d{1,2}")
+
+
+def check_request(instance_type: str, region: str) -> None:
+    """Refuse, before any AWS call, a type the catalog does not know or a malformed region."""
+    if catalog.instance_spec(instance_type) is None:
+        raise ValueError(
+            f"--instance-type {instance_type!r} is not a supported instance type, e.g. "
+            "inf2.48xlarge"
+        )
+    if not _REGION.fullmatch(region):
+        raise ValueError(f"--region {region!r} is not an AWS region name, e.g. us-east-1")
 
 
 def find_offerings(ec2: Any, instance_type: str) -> list[dict[str, Any]]:

@@ -106,7 +106,7 @@ def test_bad_config_with_json_is_a_json_error_document(tmp_path):
 def test_missing_stack_exits_2():
     result = invoke("plan", "--stack", "nosuch")
     assert result.exit_code == 2
-    assert "no stack config" in result.output
+    assert "no stack 'nosuch'" in result.output and "dev, prod" in result.output
 
 
 def test_cost_compares_terms_and_alternatives_with_the_snapshot_named():
