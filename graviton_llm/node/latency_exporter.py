@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import sys
 import threading
 import time
 import urllib.request
@@ -40,6 +41,9 @@ def parse_buckets(text: str) -> dict[str, dict[float, float]]:
         bound = math.inf if le.group(1) == "+Inf" else float(le.group(1))
         counts = found.setdefault(match.group(1), {})
         counts[bound] = counts.get(bound, 0.0) + float(match.group(3))
+    for name, counts in found.items():
+        if math.inf not in counts:  # cut off mid-answer: not a distribution
+            raise ValueError(f"{name} has no +Inf bucket: the answer is incomplete")
     return found
 
 
@@ -99,12 +103,24 @@ class Exporter:
         self.text = render(self.previous, current)
         self.previous = current
 
+    def step(self) -> None:
+        """One scrape. Whatever goes wrong (vLLM down, a truncated or malformed answer), the
+        percentiles are withdrawn rather than left stale, the log says why, and the next
+        interval tries again: the alarm then sees missing data, not old values."""
+        try:
+            self.scrape_once()
+        except Exception as error:  # the loop must outlive any bad answer
+            self.text = "\n"
+            print(
+                f"graviton-llm-latency: scrape of {self.source} failed ({error!r}); "
+                "serving no percentiles until a good scrape",
+                file=sys.stderr,
+                flush=True,
+            )
+
     def run(self) -> None:
         while True:
-            try:
-                self.scrape_once()
-            except OSError:
-                self.text = "\n"  # vLLM down or restarting: report nothing rather than stale
+            self.step()
             time.sleep(self.interval)
 
 

@@ -132,3 +132,51 @@ def _args():
     from support import cluster_args
 
     return NeuronServingClusterArgs.model_validate(cluster_args())
+
+
+class _Scripted(BaseHTTPRequestHandler):
+    """Answers /metrics with the next scripted reply: (status, body, declared length or None)."""
+
+    replies: list[tuple[int, bytes, int | None]] = []
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        status, body, length = self.replies.pop(0)
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body) if length is None else length))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_no_scrape_failure_stops_the_exporter_or_leaves_stale_percentiles(capsys):
+    good = _metrics(fast=45, total=90).encode()
+    later = _metrics(fast=90, total=180).encode()
+    truncated_mid_histogram = good[: good.index(b'le="+Inf"')]
+    _Scripted.replies = [
+        (200, good, None),
+        (200, b"vllm:e2e_request_latency_seconds_bucket{le=\"0.5\"} not-a-number\n", None),
+        (200, good[:40], len(good)),  # the connection closes before the declared length
+        (500, b"engine dead", None),
+        (200, truncated_mid_histogram, None),
+        (200, later, None),
+    ]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        scraper = exporter.Exporter(f"http://127.0.0.1:{server.server_port}/metrics", 30)
+        scraper.step()
+        first = scraper.text
+        seen = []
+        for _ in range(4):  # malformed, truncated, HTTP 500, cut off before +Inf
+            scraper.step()  # never raises: the thread would have died
+            seen.append(scraper.text)
+        scraper.step()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert "graviton_llm_e2e_latency_p99_seconds" in first
+    assert seen == ["\n"] * 4  # nothing stale while the answers are bad
+    assert "graviton_llm_e2e_latency_p99_seconds" in scraper.text  # and back once they are good
+    assert capsys.readouterr().err.count("serving no percentiles") == 4
