@@ -10,6 +10,7 @@ import threading
 import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -137,7 +138,7 @@ def _args():
 class _Scripted(BaseHTTPRequestHandler):
     """Answers /metrics with the next scripted reply: (status, body, declared length or None)."""
 
-    replies: list[tuple[int, bytes, int | None]] = []
+    replies: ClassVar[list[tuple[int, bytes, int | None]]] = []
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -156,7 +157,7 @@ def test_no_scrape_failure_stops_the_exporter_or_leaves_stale_percentiles(capsys
     truncated_mid_histogram = good[: good.index(b'le="+Inf"')]
     _Scripted.replies = [
         (200, good, None),
-        (200, b"vllm:e2e_request_latency_seconds_bucket{le=\"0.5\"} not-a-number\n", None),
+        (200, b'vllm:e2e_request_latency_seconds_bucket{le="0.5"} not-a-number\n', None),
         (200, good[:40], len(good)),  # the connection closes before the declared length
         (500, b"engine dead", None),
         (200, truncated_mid_histogram, None),
