@@ -26,6 +26,7 @@ FAKES = Path(__file__).parent / "fakes"
 SHIMMED = ("docker", "systemctl", "neuron-ls", "dnf", "aws", "amazon-cloudwatch-agent-ctl")
 ASG_NAME = "llm-asg-0123"
 INSTANCE_ID = "i-0123456789abcdef0"
+GROUP_NAME_PATH = "/latest/meta-data/tags/instance/aws:autoscaling:groupName"
 REAL_AWS = Path(sys.executable).with_name("aws")
 VLLM_UNIT = "graviton-llm-vllm.service"
 
@@ -102,10 +103,10 @@ class FakeImds:
     TOKEN = "imds-token"
 
     def __init__(self, region: str = "us-east-1", group: str = ASG_NAME) -> None:
-        values = {
+        self.values = values = {
             "/latest/meta-data/instance-id": INSTANCE_ID,
             "/latest/meta-data/placement/region": region,
-            "/latest/meta-data/tags/instance/aws:autoscaling:groupName": group,
+            GROUP_NAME_PATH: group,
         }
         token = self.TOKEN
         self.seen: list[tuple[str, str]] = []  # (method, path) of every request
@@ -189,8 +190,7 @@ class Sandbox:
 
     def group_name(self, name: str) -> None:
         """Instance metadata reports this Auto Scaling group name from now on."""
-        self.imds.stop()
-        self.imds = FakeImds(group=name)
+        self.imds.values[GROUP_NAME_PATH] = name
 
     def neuron_devices(self, count: int) -> None:
         (self.root / "dev").mkdir(exist_ok=True)
