@@ -125,8 +125,17 @@ def cost(
         None, help="Your 3-year rate as a fraction off on-demand; there is no default."
     ),
     blog: bool = typer.Option(False, help="Recompute the blog's cost table instead."),
+    input_len: int = typer.Option(
+        None, min=1, help="Prompt tokens of the predicted throughput (default 512, docs/size.md)."
+    ),
+    output_len: int = typer.Option(
+        None, min=1, help="Output tokens of the predicted throughput (default 128)."
+    ),
 ) -> None:
-    """Hourly, monthly and per-1M-token cost of the stack's nodes against alternatives."""
+    """Hourly, monthly and per-1M-token cost of the stack's nodes against alternatives.
+
+    Without --tokens-per-second, the stack's throughput is predicted (graviton-llm size):
+    one node at its max_num_seqs, --input-len / --output-len tokens per request."""
     from .pricing import cost as model
     from .pricing.report import print_blog_checks, print_comparison
 
@@ -136,6 +145,9 @@ def cost(
         return
     with _input_errors(console):
         args, _ = _stack_args_and_config(stack)
+        basis = None
+        if tokens_per_second is None:
+            tokens_per_second, basis = _predicted_throughput(args, input_len, output_len)
         measured = _parse_alt_tps(alt_tps or [])
         discounts = model.discounts_with(
             {"1yr": discount_1yr, "3yr": discount_3yr}, "given on the command line"
@@ -149,7 +161,24 @@ def cost(
             alternative_tokens_per_second=measured,
             default_discounts=discounts,
         )
-    print_comparison(console, comparison, args.model.id, args.model.weights_gib)
+    print_comparison(
+        console, comparison, args.model.id, args.model.weights_gib, throughput_basis=basis
+    )
+
+
+def _predicted_throughput(args, input_len, output_len) -> tuple[float | None, str]:
+    """One node's predicted output tokens/s at its max_num_seqs, and what `cost` says of it."""
+    from .sizing import stack_performance
+
+    performance = stack_performance(args, input_len, output_len)
+    shape = (
+        f"{args.max_num_seqs} requests running (max_num_seqs), {performance.input_len} in / "
+        f"{performance.output_len} out tokens (--input-len/--output-len)"
+    )
+    if performance.prediction is None:
+        return None, f"no prediction ({performance.problem}); give --tokens-per-second"
+    tokens = round(performance.prediction.output_tokens_per_s, 1)
+    return tokens, f"{tokens:g} output tok/s per node, {performance.basis}, at {shape}"
 
 
 @app.command()

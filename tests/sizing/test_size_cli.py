@@ -1,5 +1,5 @@
-"""`graviton-llm size` as a user runs it: table, JSON shape, --predict, --write-stack, --calibrate,
-exit codes."""
+"""`graviton-llm size` and `cost` as a user runs them: table, JSON shape, --predict, --write-stack,
+--calibrate, exit codes; `cost` without --tokens-per-second."""
 
 from __future__ import annotations
 
@@ -168,3 +168,21 @@ def test_calibrate_against_a_bench_result_for_the_prod_stack(tmp_path):
     assert table.exit_code == 0 and "-50.0%" in table.output and "calibrated" in table.output
     missing = invoke("size", "--calibrate", str(tmp_path / "none.json"), "--stack", "prod")
     assert missing.exit_code == 2 and "cannot read a bench result" in missing.output
+
+
+def test_cost_prod_prints_a_predicted_per_token_figure_without_tokens_per_second():
+    result = invoke("cost", "--stack", "prod")
+    assert result.exit_code == 0, result.output
+    tokens = round(
+        perf.predict(LLAMA_70B, "inf2.48xlarge", tensor_parallel_size=24, batch=16,
+                     input_len=512, output_len=128, max_num_seqs=16).output_tokens_per_s, 1,
+    )  # fmt: skip
+    per_million = 12.98127 / (tokens * 3600) * 1e6
+    assert f"${per_million:,.2f}" in result.output
+    assert f"{tokens:g} output tok/s per node (predicted)" in result.output
+    assert "calibrated on published measurements" in result.output
+    assert "512 in / 128 out tokens" in result.output
+    shorter = invoke("cost", "--stack", "prod", "--output-len", "64")
+    assert "512 in / 64 out tokens" in shorter.output
+    given = invoke("cost", "--stack", "prod", "--tokens-per-second", "31.3")
+    assert "predicted" not in given.output and "$115.20" in given.output
