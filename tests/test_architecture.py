@@ -40,6 +40,8 @@ def test_the_package_keeps_every_import_contract():
         ("node/paths.py", "import graviton_llm.components.tagging", "Layers import only"),
         ("facts/units.py", "import pydantic", "Facts are plain Python"),
         ("pricing/cost.py", "from graviton_llm.args import problems", "Pricing stands beside"),
+        ("sizing/search.py", "import graviton_llm.plan.build", "Sizing stands beside"),
+        ("sizing/calibrate.py", "from graviton_llm.bench import report", "Sizing stands beside"),
     ],
 )
 def test_a_wrong_way_import_breaks_a_contract(tmp_path, module, wrong_way, contract):

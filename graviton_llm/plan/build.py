@@ -12,6 +12,7 @@ from ..facts import catalog, sizing
 from ..facts.units import HOURS_PER_MONTH
 from ..pricing.cost import monthly
 from ..program.stack_files import cluster_config, stack_region
+from ..sizing import stack_performance
 from ..testing import ProgramResult, RegisteredResource, resolve, run_program
 from .findings import CheckResult, run_checks
 
@@ -202,7 +203,14 @@ class Plan:
             },
             "cost": self.cost(),
             "cold_start": self.cold_start(),
+            "performance": self.performance(),
         }
+
+    def performance(self) -> dict[str, Any]:
+        """Predicted TTFT, TPOT and throughput of a node at its max_num_seqs, at the request
+        shape sizing assumes (graviton_llm/sizing/deployment.py), and whether the model is
+        calibrated for this hardware."""
+        return stack_performance(self.cluster.args).document()
 
     def cold_start(self) -> dict[str, Any]:
         """Predicted boot-to-ready seconds by part (facts/sizing.py), the figure behind the boot

@@ -150,3 +150,26 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
             else ""
         )
     )
+
+    _print_performance(console, document["performance"])
+
+
+def _print_performance(console: Console, performance: dict[str, Any]) -> None:
+    console.print("[bold]performance[/] (predicted, graviton-llm size)")
+    if performance["ttft_ms"] is None:
+        console.print(f"  no prediction: {performance['note']}", highlight=False)
+        return
+    console.print(
+        f"  every node running {performance['batch']} requests (max_num_seqs) of "
+        f"{performance['input_len']} in / {performance['output_len']} out tokens (assumed): "
+        f"TTFT {performance['ttft_ms']:,.0f} ms (no queue), TPOT {performance['tpot_ms']:,.1f} "
+        f"ms a decode step, {performance['itl_under_load_ms']:,.1f} ms under load",
+        highlight=False,
+    )
+    console.print(
+        f"  {performance['per_request_tokens_per_s']:,.1f} output tok/s per request, "
+        f"{performance['output_tokens_per_s']:,.0f} per node, "
+        f"{performance['cluster_output_tokens_per_s']:,.0f} for {performance['nodes']} node(s)",
+        highlight=False,
+    )
+    console.print(f"  {performance['basis']}", highlight=False)

@@ -51,11 +51,18 @@ def _rows(table: Table, option: OptionCost, comparison: Comparison, label: str) 
 
 
 def print_comparison(
-    console: Console, comparison: Comparison, model_id: str, weights_gib: float
+    console: Console,
+    comparison: Comparison,
+    model_id: str,
+    weights_gib: float,
+    throughput_basis: str | None = None,
 ) -> None:
+    """``throughput_basis`` says where the stack's throughput came from when it was not given
+    (e.g. predicted, by which model, at which request shape)."""
     stack = comparison.stack
     tps = (
         f"{stack.tokens_per_second:g} output tok/s per node"
+        + (" (predicted)" if throughput_basis else "")
         if stack.tokens_per_second is not None
         else "no throughput given (--tokens-per-second)"
     )
@@ -70,7 +77,8 @@ def print_comparison(
     for option in comparison.alternatives:
         _rows(table, option, comparison, "")
     console.print(table)
-
+    if throughput_basis is not None:
+        console.print(f"Throughput: {throughput_basis}.", highlight=False)
     console.print(
         f"Prices: {catalog.PRICE_SNAPSHOT_REGION} on-demand, snapshot {catalog.PRICE_SNAPSHOT_DATE}"
         f"; source: {catalog.PRICE_SNAPSHOT_SOURCE}.",

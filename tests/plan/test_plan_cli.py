@@ -55,6 +55,26 @@ def test_plan_prints_tree_findings_and_cost():
     assert catalog.PRICE_SNAPSHOT_DATE in out
 
 
+def test_plan_prints_the_predicted_performance_of_the_cluster():
+    out = invoke("plan", "--stack", "prod").output
+    section = out[out.index("performance (predicted") :]
+    # 70B on inf2.48xlarge TP 24, 16 running, 512/128 tokens (graviton_llm/sizing/deployment.py).
+    assert "every node running 16 requests (max_num_seqs) of 512 in / 128 out tokens" in section
+    assert "TTFT 248 ms (no queue), TPOT 38.9 ms a decode step, 60.8 ms under load" in section
+    assert "257 per node, 771 for 3 node(s)" in section
+    assert "neuron-v2: calibrated on published measurements" in section
+
+
+def test_plan_performance_section_is_the_sizing_prediction():
+    from graviton_llm.sizing import stack_performance
+
+    plan = build_plan("dev")
+    section = plan.document()["performance"]
+    assert section == stack_performance(plan.cluster.args).document()
+    assert (section["batch"], section["input_len"], section["output_len"]) == (8, 512, 128)
+    assert section["calibrated"] is True and section["note"] is None
+
+
 def test_a_public_ingress_makes_plan_fail_with_the_finding(monkeypatch):
     original = serving_security._ingress_rules
 

@@ -1,0 +1,175 @@
+"""Predicted performance of a cluster as deployed: its model, instance type, TP degree and
+max_num_seqs. What `cost` prices per token when no throughput is given and what `plan` prints.
+
+``deployment_performance`` takes the few values it reads, not the cluster args;
+``stack_performance`` reads them from a stack's args, so `plan` and `cost` share one definition
+of the prediction, the lengths assumed and the document shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..args import NeuronServingClusterArgs
+from ..facts import catalog
+from ..facts import performance as perf
+
+# Assumed request shape when none is given: 512 prompt / 128 output tokens, the shape of the
+# published vLLM-on-Neuron figure we check against (vllm-neuron EAGLE3 tutorial baseline, sonnet
+# 512 / 128; docs/performance-model.md). An assumption about traffic, not a measurement.
+DEFAULT_INPUT_LEN = 512
+DEFAULT_OUTPUT_LEN = 128
+
+# The args' model.dtype as the performance model names weight formats; float32 is not modelled.
+WEIGHT_DTYPE = {"bfloat16": "bf16", "float16": "fp16"}
+
+
+@dataclass(frozen=True)
+class DeploymentPerformance:
+    """One replica per node (the stack serves one), every node running ``batch`` requests
+    (max_num_seqs unless told otherwise)."""
+
+    model: str
+    instance_type: str
+    tensor_parallel_size: int
+    max_num_seqs: int
+    batch: int  # requests running on each node
+    nodes: int
+    input_len: int
+    output_len: int
+    prediction: perf.Prediction | None
+    problem: str | None  # why there is no prediction
+
+    @property
+    def basis(self) -> str:
+        p = self.prediction
+        if p is None:
+            return "no prediction"
+        if p.calibrated:
+            return (
+                f"predicted ({p.generation}: calibrated on published measurements, "
+                "docs/performance-model.md)"
+            )
+        return (
+            f"predicted ({p.generation}: NOT calibrated, a roofline upper bound; real "
+            "throughput will be lower, measure it with `graviton-llm bench`)"
+        )
+
+    def document(self) -> dict[str, Any]:
+        """The `performance` section of `plan --json` (docs/plan-json.md)."""
+        p = self.prediction
+
+        def num(value: float | None) -> float | None:
+            return None if value is None else round(value, 2)
+
+        return {
+            "model": self.model,
+            "instance_type": self.instance_type,
+            "tensor_parallel_size": self.tensor_parallel_size,
+            "max_num_seqs": self.max_num_seqs,
+            "batch": self.batch,
+            "nodes": self.nodes,
+            "input_len": self.input_len,
+            "output_len": self.output_len,
+            "ttft_ms": num(p and p.ttft_ms),
+            "tpot_ms": num(p and p.tpot_ms),
+            "itl_under_load_ms": num(p and p.itl_under_load_ms),
+            "e2e_ms": num(p and p.e2e_ms),
+            "per_request_tokens_per_s": num(p and p.per_request_tokens_per_s),
+            "output_tokens_per_s": num(p and p.output_tokens_per_s),
+            "cluster_output_tokens_per_s": num(p and p.output_tokens_per_s * self.nodes),
+            "calibrated": None if p is None else p.calibrated,
+            "generation": None if p is None else p.generation,
+            "decode_bound": None if p is None else p.decode_bound,
+            "basis": self.basis,
+            "note": self.problem,
+        }
+
+
+def deployment_performance(
+    model_id: str,
+    instance_type: str,
+    *,
+    tensor_parallel_size: int,
+    max_num_seqs: int,
+    max_model_len: int,
+    dtype: str = "bfloat16",
+    nodes: int = 1,
+    input_len: int = DEFAULT_INPUT_LEN,
+    output_len: int = DEFAULT_OUTPUT_LEN,
+    batch: int | None = None,
+) -> DeploymentPerformance:
+    """The prediction at ``batch`` running requests (default: max_num_seqs, a full node).
+    Never raises for what the model cannot predict: ``problem`` says why instead."""
+    running = max_num_seqs if batch is None else batch
+
+    def result(prediction: perf.Prediction | None, problem: str | None) -> DeploymentPerformance:
+        return DeploymentPerformance(
+            model_id, instance_type, tensor_parallel_size, max_num_seqs, running, nodes,
+            input_len, output_len, prediction, problem,
+        )  # fmt: skip
+
+    weight_dtype = WEIGHT_DTYPE.get(dtype)
+    if weight_dtype is None:
+        return result(None, f"model.dtype {dtype}: the performance model has no {dtype} figures")
+    if input_len + output_len > max_model_len:
+        return result(
+            None,
+            f"{input_len} + {output_len} tokens exceed the stack's max_model_len "
+            f"{max_model_len}: give shorter --input-len/--output-len",
+        )
+    try:
+        prediction = perf.predict(
+            model_id,
+            instance_type,
+            tensor_parallel_size=tensor_parallel_size,
+            batch=running,
+            input_len=input_len,
+            output_len=output_len,
+            weight_dtype=weight_dtype,
+            max_num_seqs=max_num_seqs,
+        )
+    except perf.PerformanceInputError as error:
+        return result(None, str(error))
+    return result(prediction, None)
+
+
+def stack_performance(
+    args: NeuronServingClusterArgs, input_len: int | None = None, output_len: int | None = None
+) -> DeploymentPerformance:
+    """A stack's cluster as `cost` and `plan` see it: every node at its max_num_seqs, requests
+    of ``input_len`` / ``output_len`` tokens (None: the assumed 512 / 128)."""
+    assert args.tensor_parallel_size is not None  # filled by the args' validation
+    return deployment_performance(
+        args.model.id, args.instance_type, tensor_parallel_size=args.tensor_parallel_size,
+        max_num_seqs=args.max_num_seqs, max_model_len=args.max_model_len,
+        dtype=args.model.dtype, nodes=args.desired_capacity,
+        input_len=input_len or DEFAULT_INPUT_LEN, output_len=output_len or DEFAULT_OUTPUT_LEN,
+    )  # fmt: skip
+
+
+def tensor_parallel_size_or_default(instance_type: str, given: int | None) -> int:
+    """The degree given, else the one the args would fill in (the largest the cores allow)."""
+    if given is not None:
+        return given
+    spec = catalog.instance_spec(instance_type)
+    return 1 if spec is None else catalog.default_tensor_parallel_size(spec)
+
+
+def point_prediction(
+    model: str | perf.ModelShape,
+    instance_type: str,
+    *,
+    tensor_parallel_size: int | None,
+    batch: int,
+    input_len: int,
+    output_len: int,
+    max_num_seqs: int | None = None,
+) -> perf.Prediction:
+    """`size --predict`: one prediction; raises PerformanceInputError naming the argument."""
+    return perf.predict(
+        model, instance_type,
+        tensor_parallel_size=tensor_parallel_size_or_default(instance_type, tensor_parallel_size),
+        batch=batch, input_len=input_len, output_len=output_len, max_num_seqs=max_num_seqs,
+    )  # fmt: skip

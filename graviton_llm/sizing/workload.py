@@ -1,0 +1,193 @@
+"""What `graviton-llm size` is asked: the model (an id, or a Hugging Face config.json for its
+shape), the traffic and the latency targets. Every check names the option that fixes it."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..facts import performance as perf
+from ..facts.models import ModelInfo, nonexistent_model_hint, resolve_model
+
+# Neuron compiles power-of-two context buckets from 128 up (facts/performance/roofline.py), so a
+# max_model_len on a power of two wastes no bucket. Our choice, not a vLLM requirement.
+MIN_MAX_MODEL_LEN = 128
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    """The model to size: the id it is served as, its shape, and its known-models row if any."""
+
+    id: str
+    shape: perf.ModelShape
+    info: ModelInfo | None
+    max_context: int | None  # None: not known, not checked
+
+    @property
+    def params_billion(self) -> float:
+        return self.info.params_billion if self.info else round(self.shape.params / 1e9, 3)
+
+
+# config.json keys the performance model reads (Hugging Face transformers LlamaConfig names).
+_CONFIG_KEYS = (
+    "hidden_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+    "intermediate_size",
+    "vocab_size",
+)
+
+
+def shape_from_config(model_id: str, path: Path) -> tuple[perf.ModelShape, int | None]:
+    """A model's shape and context length from its Hugging Face ``config.json``."""
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"--model-config {path}: cannot read a config.json ({error})") from None
+    if not isinstance(config, dict):
+        raise ValueError(f"--model-config {path}: not a JSON object")
+    missing = [key for key in _CONFIG_KEYS if not isinstance(config.get(key), int)]
+    if missing:
+        raise ValueError(
+            f"--model-config {path}: needs integer {', '.join(missing)} (a decoder-only "
+            "transformer's config.json; vision and mixture-of-experts models are not modelled)"
+        )
+    heads = config["num_attention_heads"]
+    shape = perf.ModelShape(
+        id=model_id,
+        hidden_size=config["hidden_size"],
+        layers=config["num_hidden_layers"],
+        attention_heads=heads,
+        kv_heads=int(config.get("num_key_value_heads") or heads),
+        head_dim=int(config.get("head_dim") or config["hidden_size"] // heads),
+        intermediate_size=config["intermediate_size"],
+        vocab_size=config["vocab_size"],
+        tied_embeddings=bool(config.get("tie_word_embeddings", False)),
+    )
+    context = config.get("max_position_embeddings")
+    return shape, context if isinstance(context, int) else None
+
+
+def choose_model(model_id: str, config_path: Path | None = None) -> ModelChoice:
+    """The model named by ``--model``, shaped by ``--model-config`` when given."""
+    info = resolve_model(model_id)
+    if config_path is not None:
+        shape, context = shape_from_config(model_id, config_path)
+        return ModelChoice(model_id, shape, info, info.max_context if info else context)
+    hint = nonexistent_model_hint(model_id)
+    if hint is not None:
+        raise ValueError(f"--model {model_id!r}: {hint}")
+    shape = perf.model_shape(model_id)
+    if shape is None:
+        raise ValueError(
+            f"--model {model_id!r}: no layer/head/width shape is known for it; pass its "
+            "Hugging Face config.json with --model-config (vision models are not modelled)"
+        )
+    return ModelChoice(model_id, shape, info, info.max_context if info else None)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Requests per second (open loop, Poisson arrivals) or concurrent users (closed loop: each
+    sends its next request when the last one ends, no think time), and token lengths."""
+
+    input_len: int  # mean prompt tokens
+    output_len: int  # mean output tokens
+    requests_per_s: float | None = None
+    concurrent_users: int | None = None
+    input_len_p50: int | None = None  # default: the mean
+    input_len_p99: int | None = None  # default: the mean
+    output_len_p99: int | None = None  # default: the mean; only sizes max_model_len
+
+    def __post_init__(self) -> None:
+        problems = []
+        if (self.requests_per_s is None) == (self.concurrent_users is None):
+            problems.append("give exactly one of --requests-per-s and --concurrent-users")
+        if self.requests_per_s is not None and not self.requests_per_s > 0:
+            problems.append(f"--requests-per-s must be > 0, got {self.requests_per_s}")
+        if self.concurrent_users is not None and self.concurrent_users < 1:
+            problems.append(f"--concurrent-users must be >= 1, got {self.concurrent_users}")
+        for option, value in (("--input-len", self.input_len), ("--output-len", self.output_len)):
+            if value < 1:
+                problems.append(f"{option} must be >= 1 token, got {value}")
+        for option, value, floor in (
+            ("--input-len-p99", self.input_len_p99, self.input_len),
+            ("--output-len-p99", self.output_len_p99, self.output_len),
+            ("--input-len-p99", self.input_len_p99, self.input_len_p50),
+        ):
+            if value is not None and floor is not None and value < floor:
+                problems.append(f"{option} ({value}) must be >= {floor}")
+        if self.input_len_p50 is not None and self.input_len_p50 < 1:
+            problems.append(f"--input-len-p50 must be >= 1 token, got {self.input_len_p50}")
+        if problems:
+            raise ValueError("; ".join(problems))
+
+    @property
+    def closed_loop(self) -> bool:
+        return self.concurrent_users is not None
+
+    @property
+    def prompt_p50(self) -> int:
+        return self.input_len_p50 or self.input_len
+
+    @property
+    def prompt_p99(self) -> int:
+        return self.input_len_p99 or self.input_len
+
+    @property
+    def longest_request(self) -> int:
+        """Prompt plus output tokens a request may hold (the p99 lengths when given)."""
+        return self.prompt_p99 + (self.output_len_p99 or self.output_len)
+
+
+def default_max_model_len(traffic: Traffic, model: ModelChoice) -> int:
+    """The smallest power of two (>= 128) holding the p99 prompt plus the p99 output, capped at
+    the model's context; refused when even the context is too short."""
+    longest = traffic.longest_request
+    if model.max_context is not None and longest > model.max_context:
+        raise ValueError(
+            f"a request of {longest} tokens (p99 prompt + output) exceeds {model.id}'s context "
+            f"of {model.max_context} tokens; shorten --input-len/--output-len"
+        )
+    length = max(MIN_MAX_MODEL_LEN, 2 ** math.ceil(math.log2(longest)))
+    return min(length, model.max_context) if model.max_context else length
+
+
+def checked_max_model_len(given: int | None, traffic: Traffic, model: ModelChoice) -> int:
+    if given is None:
+        return default_max_model_len(traffic, model)
+    if given < traffic.longest_request:
+        raise ValueError(
+            f"--max-model-len {given} cannot hold a request of {traffic.longest_request} tokens "
+            "(p99 prompt + output)"
+        )
+    if model.max_context is not None and given > model.max_context:
+        raise ValueError(
+            f"--max-model-len {given} exceeds {model.id}'s context of {model.max_context} tokens"
+        )
+    return given
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Latency targets in ms; None is not checked. TPOT is the inter-token latency a client
+    measures under load (what `graviton-llm bench` and `vllm bench serve` call TPOT)."""
+
+    ttft_p50_ms: float | None = None
+    ttft_p99_ms: float | None = None
+    tpot_ms: float | None = None
+
+    def __post_init__(self) -> None:
+        bad = [
+            f"{option} must be > 0 ms, got {value}"
+            for option, value in (
+                ("--ttft-p50-ms", self.ttft_p50_ms),
+                ("--ttft-p99-ms", self.ttft_p99_ms),
+                ("--tpot-ms", self.tpot_ms),
+            )
+            if value is not None and not value > 0
+        ]
+        if bad:
+            raise ValueError("; ".join(bad))

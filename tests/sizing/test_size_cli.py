@@ -1,0 +1,189 @@
+"""`graviton-llm size` and `cost` as a user runs them: table, JSON shape, --predict, --write-stack,
+--calibrate, exit codes; `cost` without --tokens-per-second."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from graviton_llm.cli import app
+from graviton_llm.facts import catalog
+from graviton_llm.facts import performance as perf
+from graviton_llm.program import stack_cluster_args
+
+runner = CliRunner()
+LLAMA_70B = "meta-llama/Llama-3.3-70B-Instruct"
+ASKED = ("--model", LLAMA_70B, "--requests-per-s", "2", "--input-len", "512",
+         "--output-len", "256", "--ttft-p99-ms", "2000", "--tpot-ms", "100")  # fmt: skip
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "200"})
+
+
+def test_size_prints_the_ranked_table_the_formulas_and_what_was_dropped():
+    result = invoke("size", *ASKED)
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "trn1.32xlarge" in out and "inf2.48xlarge" in out
+    assert "$21.50" in out  # one trn1.32xlarge, the cheapest that meets both targets
+    assert "floor(L / max_num_seqs) + 1" in out  # the node formula, stated
+    assert "misses the TPOT target" in out and "does not fit at any max_num_seqs" in out
+    assert "not offered in us-east-1" in out and "no published measurement" in out
+    assert "3yr: no sourced rate" in out
+    assert catalog.PRICE_SNAPSHOT_DATE in out
+
+
+def test_size_json_has_a_stable_documented_shape():
+    result = invoke("size", *ASKED, "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert set(document) == {
+        "schema_version", "model", "traffic", "max_model_len", "min_nodes", "targets", "region",
+        "prices", "terms", "formulas", "assumptions", "options", "rejected",
+    }  # fmt: skip
+    assert document["schema_version"] == 1 and document["max_model_len"] == 1024
+    option = document["options"][0]
+    assert set(option) == {
+        "rank", "instance_type", "tensor_parallel_size", "max_num_seqs", "nodes",
+        "nodes_for_traffic", "concurrency", "ttft_p50_ms", "ttft_p99_ms", "ttft_no_queue_ms",
+        "queue_wait_p99_ms", "tpot_ms", "decode_step_ms", "e2e_ms", "per_request_tokens_per_s",
+        "node_output_tokens_per_s", "fleet_output_tokens_per_s", "served_output_tokens_per_s",
+        "generation", "calibrated", "costs",
+    }  # fmt: skip
+    assert [o["rank"] for o in document["options"]] == list(range(1, len(document["options"]) + 1))
+    assert [c["term"] for c in option["costs"]] == ["on-demand", "1yr"]
+    assert set(option["costs"][0]) == {
+        "term", "usd_per_hour", "usd_per_month", "usd_per_million_output_tokens",
+    }  # fmt: skip
+    rejected = document["rejected"][0]
+    assert set(rejected) == {"instance_type", "tensor_parallel_size", "max_num_seqs", "reasons"}
+    allowed = {
+        "not-offered-in-region", "no-price", "uncalibrated", "does-not-fit", "misses-ttft-p50",
+        "misses-ttft-p99", "misses-tpot", "not-servable",
+    }  # fmt: skip
+    assert {r["code"] for x in document["rejected"] for r in x["reasons"]} <= allowed
+    assert document["prices"]["note"] is None
+    # Same input, same bytes.
+    assert invoke("size", *ASKED, "--json").output == result.output
+
+
+def test_another_region_is_told_the_prices_are_us_east_1():
+    result = invoke("size", *ASKED, "--region", "us-west-2", "--json")
+    note = json.loads(result.output)["prices"]["note"]
+    assert "us-east-1 snapshot" in note and "us-west-2" in note
+    assert "us-west-2 prices differ" in invoke("size", *ASKED, "--region", "us-west-2").output
+
+
+def test_predict_json_is_the_models_point_prediction():
+    result = invoke(
+        "size", "--predict", "--model", LLAMA_70B, "--instance-type", "inf2.48xlarge",
+        "--tensor-parallel-size", "24", "--batch", "16", "--input-len", "512",
+        "--output-len", "128", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    expected = perf.predict(
+        LLAMA_70B, "inf2.48xlarge", tensor_parallel_size=24, batch=16, input_len=512,
+        output_len=128,
+    )  # fmt: skip
+    for key in ("ttft_ms", "tpot_ms", "output_tokens_per_s", "per_request_tokens_per_s"):
+        assert document[key] == pytest.approx(getattr(expected, key))
+    assert document["calibrated"] is True and "itl_under_load_ms" in document
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--requests-per-s", "2", "--concurrent-users", "3"), "exactly one of"),
+        (("--requests-per-s", "-1"), "--requests-per-s must be > 0"),
+        (("--requests-per-s", "1", "--instance-type", "inf2.9xlarge"), "not in the catalog"),
+        (("--requests-per-s", "1", "--input-len", "200000"), "exceeds"),
+        (("--predict", "--instance-type", "inf2.48xlarge", "--tensor-parallel-size", "7"),
+         "tensor_parallel_size 7 is not supported"),
+        (("--predict",), "--instance-type is required"),
+    ],
+)  # fmt: skip
+def test_bad_input_exits_2_with_a_readable_error(args, message):
+    result = invoke("size", "--model", LLAMA_70B, *args)
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output and message in result.output
+    as_json = invoke("size", "--model", LLAMA_70B, *args, "--json")
+    assert as_json.exit_code == 2 and message in json.loads(as_json.output)["errors"][0]["fix"]
+
+
+def test_no_feasible_option_exits_1_and_writes_nothing(tmp_path):
+    path = tmp_path / "Pulumi.none.yaml"
+    result = invoke("size", *ASKED, "--tpot-ms", "1", "--write-stack", str(path))
+    assert result.exit_code == 1
+    assert "no feasible configuration" in result.output and "not written" in result.output
+    assert not path.exists()
+
+
+def test_write_stack_writes_a_validated_stack_and_refuses_to_overwrite(tmp_path):
+    path = tmp_path / "Pulumi.sized.yaml"
+    result = invoke(
+        "size", *ASKED, "--min-nodes", "3", "--write-stack", str(path),
+        "--vpc-id", "vpc-0123456789abcdef0",
+        "--subnet-id", "subnet-0aaaaaaaaaaaaaaaa", "--subnet-id", "subnet-0bbbbbbbbbbbbbbbb",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "wrote" in result.output and "model.weights_uri" in result.output
+    args, config = stack_cluster_args(str(path))
+    assert (args.instance_type, args.desired_capacity, args.max_num_seqs) == (
+        "inf2.48xlarge",
+        3,
+        16,
+    )  # fmt: skip  (the prod stack's own shape, found from the traffic)
+    assert args.vpc_id == "vpc-0123456789abcdef0" and config["aws:region"] == "us-east-1"
+    before = path.read_text()
+    again = invoke("size", *ASKED, "--write-stack", str(path))
+    assert again.exit_code == 2 and "pass --force" in again.output
+    assert path.read_text() == before
+    bad = invoke("size", *ASKED, "--write-stack", str(tmp_path / "Pulumi.bad.yaml"),
+                 "--weights-uri", "not-a-uri")  # fmt: skip
+    assert bad.exit_code == 2 and "weights_uri" in bad.output
+    assert not (tmp_path / "Pulumi.bad.yaml").exists()
+
+
+def test_calibrate_against_a_bench_result_for_the_prod_stack(tmp_path):
+    predicted = perf.predict(
+        LLAMA_70B, "inf2.48xlarge", tensor_parallel_size=24, batch=16, input_len=512,
+        output_len=128, max_num_seqs=16,
+    )  # fmt: skip
+    bench = {
+        "model_id": LLAMA_70B, "request_rate": "inf", "max_concurrency": 16, "completed": 100,
+        "total_input_tokens": 51200, "total_output_tokens": 12800,
+        "mean_ttft_ms": predicted.ttft_ms * 2, "mean_tpot_ms": predicted.itl_under_load_ms,
+        "output_throughput": predicted.output_tokens_per_s,
+    }  # fmt: skip
+    path = tmp_path / "bench.json"
+    path.write_text(json.dumps(bench))
+    result = invoke("size", "--calibrate", str(path), "--stack", "prod", "--json")
+    assert result.exit_code == 0, result.output
+    errors = {r["metric"]: r["error"] for r in json.loads(result.output)["rows"]}
+    assert errors == {"TTFT ms": -0.5, "TPOT ms": 0.0, "output tokens/s": 0.0}
+    table = invoke("size", "--calibrate", str(path), "--stack", "prod")
+    assert table.exit_code == 0 and "-50.0%" in table.output and "calibrated" in table.output
+    missing = invoke("size", "--calibrate", str(tmp_path / "none.json"), "--stack", "prod")
+    assert missing.exit_code == 2 and "cannot read a bench result" in missing.output
+
+
+def test_cost_prod_prints_a_predicted_per_token_figure_without_tokens_per_second():
+    result = invoke("cost", "--stack", "prod")
+    assert result.exit_code == 0, result.output
+    tokens = round(
+        perf.predict(LLAMA_70B, "inf2.48xlarge", tensor_parallel_size=24, batch=16,
+                     input_len=512, output_len=128, max_num_seqs=16).output_tokens_per_s, 1,
+    )  # fmt: skip
+    per_million = 12.98127 / (tokens * 3600) * 1e6
+    assert f"${per_million:,.2f}" in result.output
+    assert f"{tokens:g} output tok/s per node (predicted)" in result.output
+    assert "calibrated on published measurements" in result.output
+    assert "512 in / 128 out tokens" in result.output
+    shorter = invoke("cost", "--stack", "prod", "--output-len", "64")
+    assert "512 in / 64 out tokens" in shorter.output
+    given = invoke("cost", "--stack", "prod", "--tokens-per-second", "31.3")
+    assert "predicted" not in given.output and "$115.20" in given.output

@@ -1,0 +1,207 @@
+"""The search: feasibility and the reason for each drop, node counts by hand, ranking, cost."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from graviton_llm.facts import performance as perf
+from graviton_llm.facts.performance.parameters import generation_params
+from graviton_llm.pricing import cost
+from graviton_llm.sizing import SizingRequest, Targets, Traffic, choose_model, size
+from graviton_llm.sizing.queueing import waits
+from graviton_llm.sizing.search import best_per_degree, nodes_for_traffic
+
+LLAMA_70B = choose_model("meta-llama/Llama-3.3-70B-Instruct")
+LLAMA_8B = choose_model("meta-llama/Llama-3.1-8B-Instruct")
+
+
+def request(model=LLAMA_70B, traffic=None, targets=None, **kwargs) -> SizingRequest:
+    traffic = traffic or Traffic(512, 256, requests_per_s=2)
+    return SizingRequest(model, traffic, targets or Targets(), kwargs.pop("max_model_len", 1024),
+                         **kwargs)  # fmt: skip
+
+
+def codes(result, instance_type, tp=None, seqs=None) -> set[str]:
+    return {
+        reason.code
+        for r in result.rejected
+        if r.instance_type == instance_type
+        and (tp is None or r.tensor_parallel_size == tp)
+        and (seqs is None or r.max_num_seqs == seqs)
+        for reason in r.reasons
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Node count, by hand
+# ---------------------------------------------------------------------------------------------
+
+
+def test_nodes_follow_littles_law_by_hand():
+    # 2 req/s x 10 s = 20 in flight; 16 slots per node: floor(20 / 16) + 1 = 2 nodes.
+    assert nodes_for_traffic(Traffic(512, 256, requests_per_s=2), 10.0, 16) == (20.0, 2)
+    # 1.6 req/s x 10 s = 16 = one node's slots exactly: Poisson arrivals would queue without
+    # bound, so one more node.
+    assert nodes_for_traffic(Traffic(512, 256, requests_per_s=1.6), 10.0, 16) == (16.0, 2)
+    assert nodes_for_traffic(Traffic(512, 256, requests_per_s=0.1), 10.0, 16) == (1.0, 1)
+    # 33 users back to back, 16 slots: ceil(33 / 16) = 3; 32 users: exactly 2.
+    assert nodes_for_traffic(Traffic(512, 256, concurrent_users=33), 10.0, 16) == (33.0, 3)
+    assert nodes_for_traffic(Traffic(512, 256, concurrent_users=32), 10.0, 16) == (32.0, 2)
+
+
+def test_an_option_carries_its_arithmetic():
+    result = size(request(instance_types=("inf2.48xlarge",), max_num_seqs=(16,)))
+    (option,) = result.options
+    predicted = perf.predict(
+        LLAMA_70B.shape, "inf2.48xlarge", tensor_parallel_size=24, batch=16, input_len=512,
+        output_len=256, max_num_seqs=16,
+    )  # fmt: skip
+    assert option.prediction == predicted
+    assert option.concurrency == pytest.approx(2 * predicted.e2e_ms / 1000)
+    assert option.nodes == option.nodes_for_traffic == math.floor(option.concurrency / 16) + 1
+    assert option.tpot_ms == predicted.itl_under_load_ms  # what a client measures as TPOT
+    # TTFT p99 = serving + prefill (no p99 length given: the mean prompt) + one step + waits.
+    assert option.ttft_p99_ms == pytest.approx(
+        predicted.ttft_ms + predicted.tpot_ms + option.waits.p99_ms
+    )
+    # $/1M = nodes x $/h / (2 req/s x 256 tokens x 3600 s) x 1e6, on-demand and 1yr (35 % off).
+    hourly = option.nodes * 12.98127
+    on_demand, one_year = option.cost.terms
+    assert on_demand.usd_per_hour == pytest.approx(hourly)
+    assert on_demand.usd_per_month == pytest.approx(hourly * 730)
+    assert on_demand.usd_per_million_tokens == pytest.approx(hourly / (2 * 256 * 3600) * 1e6)
+    assert one_year.usd_per_million_tokens == pytest.approx(0.65 * hourly / (2 * 256 * 3600) * 1e6)
+
+
+def test_a_ttft_target_adds_nodes_until_the_queue_is_short_enough():
+    traffic = Traffic(512, 128, requests_per_s=5)
+    base = size(request(LLAMA_8B, traffic, instance_types=("inf2.8xlarge",), max_num_seqs=(8,)))
+    (free,) = base.options
+    assert free.nodes == free.nodes_for_traffic == 5  # 5 req/s x 6.9 s = 34.4 in flight, 8 slots
+    target = 1000.0
+    assert free.ttft_p99_ms > target  # 5 nodes at 86 % of their slots queue for seconds
+    tight = size(
+        request(LLAMA_8B, traffic, Targets(ttft_p99_ms=target),
+                instance_types=("inf2.8xlarge",), max_num_seqs=(8,))
+    )  # fmt: skip
+    (option,) = tight.options
+    assert option.nodes > option.nodes_for_traffic == 5
+    assert option.ttft_p99_ms <= target
+
+    serving_ms = generation_params("neuron-v2").serving_overhead_ms
+
+    def p99_at(nodes: int) -> float:
+        p = option.prediction
+        w = waits(
+            arrivals_per_s=5, nodes=nodes, slots_per_node=8, e2e_s=p.e2e_ms / 1e3,
+            prefill_s=(p.ttft_ms - serving_ms) / 1e3, closed_loop=False,
+        )  # fmt: skip
+        return p.ttft_ms + p.tpot_ms + w.p99_ms
+
+    assert p99_at(option.nodes) == pytest.approx(option.ttft_p99_ms)
+    assert p99_at(option.nodes - 1) > target  # the fewest nodes that meet it
+
+
+def test_min_nodes_is_a_floor():
+    result = size(request(instance_types=("inf2.48xlarge",), max_num_seqs=(16,), min_nodes=3))
+    (option,) = result.options
+    assert option.nodes == 3 and option.nodes_for_traffic == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Feasibility and reasons
+# ---------------------------------------------------------------------------------------------
+
+
+def test_every_infeasible_option_is_dropped_with_its_reason():
+    result = size(request(targets=Targets(ttft_p99_ms=2000, tpot_ms=100)))
+    # 70B in bf16 (131 GiB) cannot fit one or two 16 GiB NeuronCores at any batch.
+    assert codes(result, "inf2.xlarge") == {"does-not-fit"}
+    whole = [
+        r for r in result.rejected if r.instance_type == "inf2.48xlarge" and not r.max_num_seqs
+    ]
+    assert [r.tensor_parallel_size for r in whole] == [1, 2, 4, 8]
+    assert codes(result, "inf2.48xlarge", 24, 64) == {"misses-tpot"}
+    assert codes(result, "inf2.48xlarge", 24, 256) == {"does-not-fit"}
+    assert codes(result, "trn2.48xlarge") == {"not-offered-in-region", "no-price"}
+    assert codes(result, "r8g.48xlarge") == {"uncalibrated"}
+    # Each configuration appears once: as an option or as a rejection.
+    seen = [(o.instance_type, o.tensor_parallel_size, o.max_num_seqs) for o in result.options]
+    seen += [(r.instance_type, r.tensor_parallel_size, r.max_num_seqs) for r in result.rejected]
+    assert len(seen) == len(set(seen))
+    for option in result.options:
+        assert option.tpot_ms <= 100 and option.ttft_p99_ms <= 2000
+
+
+def test_a_ttft_target_below_the_floor_says_no_queue_would_help():
+    result = size(request(targets=Targets(ttft_p50_ms=100), instance_types=("inf2.48xlarge",)))
+    assert not result.options
+    details = [x.detail for r in result.rejected for x in r.reasons if x.code == "misses-ttft-p50"]
+    assert details and all("even without queueing" in d for d in details)
+
+
+def test_region_decides_what_is_offered():
+    result = size(request(region="us-east-2", instance_types=("trn2.48xlarge", "trn1.32xlarge")))
+    assert codes(result, "trn2.48xlarge") == {"no-price"}  # offered there, but no price
+    result = size(request(region="eu-west-1", instance_types=("trn1.32xlarge",)))
+    assert codes(result, "trn1.32xlarge") == {"not-offered-in-region"}
+
+
+def test_uncalibrated_graviton_is_ranked_only_when_asked_and_flagged():
+    kwargs = {"instance_types": ("r8g.48xlarge",), "max_num_seqs": (8,)}
+    assert not size(request(LLAMA_8B, **kwargs)).options
+    (option,) = size(request(LLAMA_8B, include_uncalibrated=True, **kwargs)).options
+    assert option.prediction.calibrated is False
+
+
+def test_bad_search_inputs_are_refused():
+    with pytest.raises(ValueError, match=r"inf2\.9xlarge"):
+        size(request(instance_types=("inf2.9xlarge",)))
+    with pytest.raises(ValueError, match="--max-num-seqs"):
+        size(request(max_num_seqs=(0,)))
+    with pytest.raises(ValueError, match="--min-nodes"):
+        size(request(min_nodes=0))
+
+
+def test_the_args_memory_rule_is_checked_too(monkeypatch):
+    # The args size a known model by its card's parameter count (70.6B) where the performance
+    # model counts its layers (70.55B): an option must pass both, or its stack would not validate.
+    from graviton_llm.facts.memory import MemoryFit
+    from graviton_llm.sizing import search
+
+    monkeypatch.setattr(search, "memory_fit", lambda **_: MemoryFit(131.5, 300.0, 38.4, 384))
+    result = size(request(instance_types=("inf2.48xlarge",), max_num_seqs=(16,)))
+    assert not result.options
+    (rejection,) = [r for r in result.rejected if r.tensor_parallel_size == 24]
+    assert rejection.reasons[0].code == "does-not-fit"
+    assert "facts/memory.py" in rejection.reasons[0].detail
+
+
+# ---------------------------------------------------------------------------------------------
+# Ranking
+# ---------------------------------------------------------------------------------------------
+
+
+def test_options_are_ranked_by_the_fleets_price_then_latency():
+    result = size(request(targets=Targets(ttft_p99_ms=2000, tpot_ms=100)))
+    keys = [(o.on_demand_usd_per_hour, o.ttft_p99_ms) for o in result.options]
+    assert keys == sorted(keys)
+    best = result.best
+    assert best is not None and (best.instance_type, best.tensor_parallel_size) == (
+        "trn1.32xlarge",
+        32,
+    )  # one trn1.32xlarge ($21.50/h) against two inf2.48xlarge ($25.96/h)
+    per_degree = best_per_degree(result.options)
+    pairs = [(o.instance_type, o.tensor_parallel_size) for o in per_degree]
+    assert len(pairs) == len(set(pairs)) and per_degree[0] is best
+
+
+def test_a_3yr_rate_is_priced_only_when_given():
+    given = cost.discounts_with({"3yr": 0.5}, "test")
+    result = size(request(discounts=given, instance_types=("inf2.48xlarge",)))
+    terms = [t.term for t in result.options[0].cost.terms]
+    assert terms == ["on-demand", "1yr", "3yr"]
+    result = size(request(instance_types=("inf2.48xlarge",)))
+    assert [t.term for t in result.options[0].cost.terms] == ["on-demand", "1yr"]
