@@ -101,22 +101,37 @@ def plan(
     stack: str = typer.Option("dev", help=STACK_HELP),
     json_output: bool = typer.Option(False, "--json", help="Print the plan as JSON instead."),
     full: bool = typer.Option(False, help="Include the whole rendered user data."),
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="An earlier `plan --json` document: show what deploying this plan would "
+            "create, update, replace or delete.",
+        ),
+    ] = None,
 ) -> None:
     """Run the stack program offline under the mock engine and print what it would create.
 
     Exit codes: 0 clean, 1 a security check failed, 2 bad configuration.
     """
     from .plan import build_plan, to_json
-    from .plan.report import print_plan
+    from .plan.diff import diff_plans, load_plan_document
+    from .plan.report import print_changes, print_plan
 
     console = _console()
     with _input_errors(console, as_json=json_output):
+        old = load_plan_document(against) if against is not None else None
         result = build_plan(stack)
     document = result.document(full=full)
+    changes = None if old is None else diff_plans(old, document)
     if json_output:
+        if changes is not None:
+            document["changes"] = [change.as_dict() for change in changes]
         sys.stdout.write(to_json(document))
     else:
         print_plan(console, document)
+        if changes is not None:
+            print_changes(console, changes, str(against))
     if not document["security"]["passed"]:
         raise typer.Exit(1)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from .. import program
 from ..facts import catalog, sizing
+from ..facts.aws_replacements import replacing_inputs
 from ..facts.units import HOURS_PER_MONTH
 from ..pricing.cost import monthly
 from ..program.stack_files import cluster_config, stack_region
@@ -64,6 +65,20 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def replacing_values(resource: RegisteredResource) -> dict[str, Any]:
+    """The resource's inputs that force a replacement when they change (facts/aws_replacements)."""
+    return {
+        key: _plain(resource.inputs[key])
+        for key in replacing_inputs(resource.type)
+        if key in resource.inputs
+    }
+
+
+def inputs_digest(resource: RegisteredResource) -> str:
+    text = json.dumps(_plain(resource.inputs), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def key_properties(resource: RegisteredResource) -> dict[str, Any]:
     properties = {}
     for key in KEY_PROPERTIES.get(resource.type, ()):
@@ -112,6 +127,10 @@ class Plan:
                         "ignore_changes": sorted(r.ignore_changes),
                         "retain_on_delete": r.retain_on_delete,
                         "properties": key_properties(r),
+                        # What `plan --against` compares: the inputs that force AWS to replace
+                        # the resource, and a digest of all its inputs (any change: an update).
+                        "replace_on_change": replacing_values(r),
+                        "inputs_sha256": inputs_digest(r),
                     }
                 )
                 walk(r.urn, depth + 1)

@@ -173,3 +173,29 @@ def _print_performance(console: Console, performance: dict[str, Any]) -> None:
         highlight=False,
     )
     console.print(f"  {performance['basis']}", highlight=False)
+
+
+def print_changes(console: Console, changes: list, against: str) -> None:
+    """What deploying this plan does to the resources of the plan in ``against``."""
+    if not changes:
+        console.print(f"[bold]against {against}[/]: no change")
+        return
+    table = Table(title=f"changes against {against}", show_lines=False)
+    for column in ("action", "resource", "type", "because"):
+        table.add_column(column, overflow="fold")
+    colours = {"replace": "bold red", "delete": "red", "create": "green", "update": "yellow"}
+    for change in changes:
+        table.add_row(
+            f"[{colours[change.action]}]{change.action}[/]",
+            change.name,
+            change.type,
+            ", ".join(change.because),
+        )
+    console.print(table)
+    replaced = [c for c in changes if c.action == "replace"]
+    if replaced:
+        console.print(
+            f"[bold red]{len(replaced)} resource(s) would be replaced[/] (deleted and created): "
+            "review before `pulumi up`.",
+            highlight=False,
+        )

@@ -1,0 +1,85 @@
+"""`plan --against OLD.json`: what a deployment of the new plan would do to each resource of the
+old one, from two plan documents alone (no state, no cloud).
+
+A resource is keyed by type and name (its URN within the stack). Present only in the new plan:
+create; only in the old: delete; in both: replace when an input the provider marks ForceNew
+differs (the plan's `replace_on_change`), update when any other input differs (`inputs_sha256`),
+else nothing. A Pulumi replacement creates the new resource before deleting the old unless the
+resource says otherwise; for a load balancer or an Auto Scaling group either way is an outage
+or a full rollout, which is why a reviewer should see it before `pulumi up`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+Action = Literal["create", "update", "replace", "delete"]
+ORDER: dict[Action, int] = {"replace": 0, "delete": 1, "create": 2, "update": 3}
+
+
+@dataclass(frozen=True)
+class Change:
+    action: Action
+    type: str
+    name: str
+    because: tuple[str, ...] = ()  # the inputs that force a replacement
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "type": self.type, "name": self.name,
+                "because": list(self.because)}  # fmt: skip
+
+
+def _rows(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    resources = document.get("resources")
+    if not isinstance(resources, list):
+        raise ValueError("not a plan document: no `resources` list (write one with plan --json)")
+    rows = {}
+    for row in resources:
+        if not isinstance(row, dict) or "type" not in row or "name" not in row:
+            raise ValueError("not a plan document: a resource without type and name")
+        rows[(row["type"], row["name"])] = row
+    return rows
+
+
+def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Every change from ``old`` to ``new``, replacements first."""
+    before, after = _rows(old), _rows(new)
+    changes = [Change("delete", *key) for key in before if key not in after]
+    for key, row in after.items():
+        previous = before.get(key)
+        if previous is None:
+            changes.append(Change("create", *key))
+            continue
+        old_forcing = previous.get("replace_on_change") or {}
+        new_forcing = row.get("replace_on_change") or {}
+        forcing = tuple(
+            sorted(k for k in old_forcing.keys() | new_forcing.keys()
+                   if old_forcing.get(k) != new_forcing.get(k))
+        )  # fmt: skip
+        if forcing:
+            changes.append(Change("replace", *key, forcing))
+        elif previous.get("inputs_sha256") != row.get("inputs_sha256"):
+            changes.append(Change("update", *key))
+    return sorted(changes, key=lambda c: (ORDER[c.action], c.type, c.name))
+
+
+MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # ours: a plan document of a big stack is a few hundred KB
+
+
+def load_plan_document(path: Path) -> dict[str, Any]:
+    """A `plan --json` document from a file, or a ValueError saying why it is not one."""
+    try:
+        if path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise ValueError(f"{path}: over 16 MiB; not a plan document")
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file (write one with plan --json > {path})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{path}: not a plan document ({error})") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"{path}: not a plan document (the top level is not an object)")
+    _rows(document)
+    return document

@@ -1,0 +1,94 @@
+"""`plan --against`: create, update, replace and delete, read from two plan documents."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from graviton_llm.cli import app
+from graviton_llm.plan import build_plan
+from graviton_llm.plan.diff import diff_plans
+
+ASG = "aws:autoscaling/group:Group"
+LB = "aws:lb/loadBalancer:LoadBalancer"
+
+
+@pytest.fixture(scope="module")
+def prod() -> dict:
+    return json.loads(json.dumps(build_plan("prod").document()))
+
+
+def _row(document: dict, type_: str) -> dict:
+    (row,) = [r for r in document["resources"] if r["type"] == type_]
+    return row
+
+
+def _actions(old: dict, new: dict) -> dict[str, tuple[str, tuple[str, ...]]]:
+    return {c.name: (c.action, c.because) for c in diff_plans(old, new)}
+
+
+def test_the_same_plan_changes_nothing(prod):
+    assert diff_plans(prod, copy.deepcopy(prod)) == []
+
+
+def test_a_changed_lifecycle_hook_replaces_the_auto_scaling_group(prod):
+    new = copy.deepcopy(prod)
+    hooks = _row(new, ASG)["replace_on_change"]["initialLifecycleHooks"]
+    hooks[0]["heartbeatTimeout"] = 1800
+    assert _actions(prod, new) == {"llm-prod-asg": ("replace", ("initialLifecycleHooks",))}
+
+
+def test_a_renamed_load_balancer_is_replaced(prod):
+    new = copy.deepcopy(prod)
+    _row(new, LB)["replace_on_change"]["name"] = "llm-prod-api"
+    assert _actions(prod, new) == {"llm-prod-nlb": ("replace", ("name",))}
+
+
+def test_a_new_instance_count_is_an_update_in_place(prod):
+    # desiredCapacity is no ForceNew input: the group is updated, not replaced.
+    changed = build_plan("prod")
+    group = next(r for r in changed.result.resources if r.type == ASG)
+    group.inputs["desiredCapacity"] = 5.0
+    group.inputs["maxSize"] = 5.0
+    assert _actions(prod, changed.document()) == {"llm-prod-asg": ("update", ())}
+
+
+def test_resources_only_in_one_plan_are_created_or_deleted(prod):
+    new = copy.deepcopy(prod)
+    dropped = new["resources"].pop()
+    new["resources"].append({**dropped, "name": "llm-prod-extra"})
+    actions = _actions(prod, new)
+    assert actions[dropped["name"]] == ("delete", ())
+    assert actions["llm-prod-extra"] == ("create", ())
+
+
+def test_the_cli_prints_the_replacement_and_reports_it_in_json(prod, tmp_path):
+    old = copy.deepcopy(prod)
+    _row(old, ASG)["replace_on_change"]["initialLifecycleHooks"][0]["name"] = "old-hook"
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old))
+    runner = CliRunner()
+    text = runner.invoke(app, ["plan", "--stack", "prod", "--against", str(path)],
+                         env={"COLUMNS": "200"})  # fmt: skip
+    assert text.exit_code == 0, text.output
+    assert "replace" in text.output and "llm-prod-asg" in text.output
+    assert "1 resource(s) would be replaced" in text.output
+    as_json = runner.invoke(app, ["plan", "--stack", "prod", "--json", "--against", str(path)])
+    changes = json.loads(as_json.output)["changes"]
+    assert changes == [
+        {"action": "replace", "type": ASG, "name": "llm-prod-asg",
+         "because": ["initialLifecycleHooks"]},
+    ]  # fmt: skip
+
+
+def test_a_file_that_is_not_a_plan_document_exits_2(tmp_path):
+    bad = tmp_path / "old.json"
+    bad.write_text("[1, 2]")
+    result = CliRunner().invoke(app, ["plan", "--stack", "dev", "--against", str(bad)])
+    assert result.exit_code == 2 and "not a plan document" in result.output
+    bad.write_text("{")
+    result = CliRunner().invoke(app, ["plan", "--stack", "dev", "--against", str(bad)])
+    assert result.exit_code == 2 and "not a plan document" in result.output
