@@ -14,6 +14,12 @@ Public so teams that compose our components can unit-test their own stacks::
 Every registered resource comes back with its type, name, inputs (camelCase, as the engine sees
 them), parent and options (protect, ignore_changes, retain_on_delete, ...). Provider functions
 (SSM AMI lookup, VPC lookup) answer with fixed, plausible values; pass ``calls`` to add more.
+
+The harness is strict: mocks accept any input, AWS does not, so every registration is checked
+against the rules AWS and its provider apply (graviton_llm/facts/aws_rules.py: name lengths and
+characters, duplicate security-group permissions, user data size, tag limits, group sizes) and a
+violation fails the registration with an ``AwsRuleViolation``, as `pulumi up` would fail.
+``strict=False`` turns that off.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
+
+from .facts import aws_rules
 
 MOCK_ACCOUNT = "123456789012"
 MOCK_AMI_ID = "ami-0123456789abcdef0"
@@ -94,11 +102,7 @@ def _default_calls(region: str) -> dict[str, CallHandler]:
             "id": a["name"],
             "arn": f"arn:aws:ssm:{region}::parameter{a['name']}",
         },
-        "aws:ec2/getVpc:getVpc": lambda a: {
-            "id": a.get("id", "vpc-mock"),
-            "cidrBlock": MOCK_VPC_CIDR,
-            "arn": f"arn:aws:ec2:{region}:{MOCK_ACCOUNT}:vpc/{a.get('id', 'vpc-mock')}",
-        },
+        "aws:ec2/getVpc:getVpc": lambda a: _vpc(a.get("id", "vpc-mock"), MOCK_VPC_CIDR, region),
         "aws:index/getRegion:getRegion": lambda a: {"name": region, "region": region, "id": region},
         "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
             "accountId": MOCK_ACCOUNT,
@@ -108,6 +112,16 @@ def _default_calls(region: str) -> dict[str, CallHandler]:
         },
         "aws:index/getPartition:getPartition": lambda a: {"partition": "aws", "id": "aws"},
     }
+
+
+def _vpc(vpc_id: str, cidr: str, region: str) -> dict[str, Any]:
+    return {
+        "id": vpc_id,
+        "cidrBlock": cidr,
+        "cidrBlockAssociations": [{"associationId": "vpc-cidr-assoc-0", "cidrBlock": cidr,
+                                   "state": "associated"}],
+        "arn": f"arn:aws:ec2:{region}:{MOCK_ACCOUNT}:vpc/{vpc_id}",
+    }  # fmt: skip
 
 
 def _computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict:
@@ -134,20 +148,44 @@ def _computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str
     return {**inputs, **extra}
 
 
+class AwsRuleViolation(Exception):
+    """A resource AWS or its provider would refuse, named with every reason."""
+
+    def __init__(self, type_: str, name: str, problems: list[str]) -> None:
+        self.type, self.name, self.problems = type_, name, problems
+        super().__init__(f"{type_} {name!r}: " + "; ".join(problems))
+
+
 class _Mocks(pulumi_mocks.Mocks):
-    def __init__(self, region: str, calls: Mapping[str, CallHandler]):
+    def __init__(self, region: str, calls: Mapping[str, CallHandler], strict: bool):
         self.region = region
         self.calls = {**_default_calls(region), **calls}
+        self.strict = strict
+        self.violations: list[AwsRuleViolation] = []
+        self.vpcs: dict[str, str] = {}
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
-        outputs = _computed_outputs(args.typ, args.name, dict(args.inputs), self.region)
+        inputs = dict(args.inputs)
+        if self.strict:
+            problems = aws_rules.violations(args.typ, args.name, inputs)
+            if problems:
+                violation = AwsRuleViolation(args.typ, args.name, problems)
+                self.violations.append(violation)
+                raise violation
+        outputs = _computed_outputs(args.typ, args.name, inputs, self.region)
+        if args.typ == "aws:ec2/vpc:Vpc" and isinstance(inputs.get("cidrBlock"), str):
+            # A lookup of a VPC the program created answers with that VPC's own CIDR.
+            self.vpcs[f"{args.name}-id"] = inputs["cidrBlock"]
         return f"{args.name}-id", outputs
 
     def call(self, args: pulumi_mocks.MockCallArgs):
+        call_args = dict(args.args)
+        if args.token == "aws:ec2/getVpc:getVpc" and call_args.get("id") in self.vpcs:
+            return _vpc(call_args["id"], self.vpcs[call_args["id"]], self.region)
         handler = self.calls.get(args.token)
         if handler is None:
             raise NotImplementedError(f"graviton_llm.testing: no mock for {args.token}")
-        return handler(dict(args.args))
+        return handler(call_args)
 
 
 class _CapturingMonitor(pulumi_mocks.MockMonitor):
@@ -206,6 +244,7 @@ def run_program(
     calls: Mapping[str, CallHandler] | None = None,
     preview: bool = True,
     catch: bool = False,
+    strict: bool = True,
 ) -> ProgramResult:
     """Run ``program`` under Pulumi mocks and return every resource it registered.
 
@@ -221,7 +260,8 @@ def run_program(
     pulumi.runtime.set_all_config(
         {k: v if isinstance(v, str) else json.dumps(v) for k, v in all_config.items()}
     )
-    monitor = _CapturingMonitor(_Mocks(region, calls or {}))
+    mocks = _Mocks(region, calls or {}, strict)
+    monitor = _CapturingMonitor(mocks)
     # A fresh root stack per run, so exports of one run do not leak into the next.
     pulumi_settings.ROOT.set(None)
     pulumi_settings.SETTINGS.rpc_manager.clear()
@@ -238,11 +278,14 @@ def run_program(
     try:
         _sync_await(run_pulumi_func(main))
     except Exception as exc:
-        if not catch:
-            raise
         error = exc
     finally:
         pulumi.runtime.set_all_config({})
+    # The engine reports a failed registration in its own words: raise the rule behind it.
+    if mocks.violations:
+        error = mocks.violations[0]
+    if error is not None and not catch:
+        raise error
     root = pulumi_settings.get_root_resource()
     exported = getattr(root, "outputs", {}) if error is None else {}
     return ProgramResult(

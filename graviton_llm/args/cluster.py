@@ -16,7 +16,7 @@ from ..facts.memory import MemoryFit, model_memory_gib
 from ..facts.ports import DEFAULT_METRICS_PORT, DEFAULT_PORT
 from .base import ArgsModel, StrInput
 from .cluster_rules import cluster_memory_fit, cluster_problems, deploy_region_problems
-from .components import DEFAULT_ALLOWED_CIDRS, ReservedCapacityArgs
+from .components import DEFAULT_ALLOWED_CIDRS, MAX_RULE_CIDRS, ReservedCapacityArgs
 from .model import ModelSpec
 from .operations import (
     CapacityMode,
@@ -35,9 +35,6 @@ MAX_SEQS = 4096  # ours
 MAX_NODES = 1000  # ours: one group; EC2 quotas on accelerator instances are far lower
 MAX_WAIT_SECONDS = 86_400  # ours: a day
 MAX_SUBNETS = 16  # ours
-# A security group holds 60 inbound rules by default (Amazon VPC quotas); each allowed CIDR takes
-# two (API and metrics ports), the VPC's CIDR one more.
-MAX_ALLOWED_CIDRS = 25
 MAX_SSH_CIDRS = 5
 
 
@@ -88,8 +85,14 @@ class NeuronServingClusterArgs(ArgsModel):
     )
     allowed_cidrs: list[str] = Field(
         default_factory=lambda: list(DEFAULT_ALLOWED_CIDRS),
-        max_length=MAX_ALLOWED_CIDRS,
-        description="Private CIDRs allowed to reach the API and metrics ports.",
+        max_length=MAX_RULE_CIDRS,
+        description="Private CIDRs allowed to reach the API port.",
+    )
+    metrics_cidrs: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_RULE_CIDRS,
+        description="Private CIDRs allowed to scrape metrics_port from outside the node; empty "
+        "(default): closed, the CloudWatch agent scrapes on the node.",
     )
     ssh_cidrs: list[str] = Field(
         default_factory=list,

@@ -20,6 +20,9 @@ from .identifiers import (
 from .problems import Problem, raise_if_problems
 
 DEFAULT_ALLOWED_CIDRS = ("10.0.0.0/8",)
+# A security group holds 60 inbound rules by default (Amazon VPC quotas); each CIDR of a list
+# takes one, and the API, metrics and VPC lists share them.
+MAX_RULE_CIDRS = 25
 # Tags a component adds beside the user's: Purpose, graviton-llm:component and ManagedBy
 # (components/tagging.py), and Name.
 OUR_TAGS = 4
@@ -36,14 +39,22 @@ class ServingSecurityArgs(ArgsModel):
     )
     allowed_cidrs: list[str] = Field(
         default_factory=lambda: list(DEFAULT_ALLOWED_CIDRS),
-        max_length=25,  # 60 inbound rules per security group (Amazon VPC quotas), two per CIDR
-        description="Private CIDRs allowed to reach port and metrics_port. Public ranges are "
-        "refused: the service is VPC-internal.",
+        max_length=MAX_RULE_CIDRS,
+        description="Private CIDRs allowed to reach port. Public ranges are refused: the "
+        "service is VPC-internal.",
     )
-    vpc_cidr: StrInput | None = Field(
+    metrics_cidrs: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_RULE_CIDRS,
+        description="Private CIDRs allowed to scrape metrics_port from outside the node (e.g. "
+        "your Prometheus). Empty (default): closed; the CloudWatch agent scrapes on the node.",
+    )
+    vpc_cidr: StrInput | list[str] | None = Field(
         default=None,
-        description="The VPC's own CIDR, also allowed on port so the internal NLB's health "
-        "checks (sent from its private addresses) reach the nodes. The cluster looks it up.",
+        description="The VPC's CIDRs (one, a list, or an Output of either: primary and "
+        "secondary), also allowed on port so the internal NLB's health checks, sent from its "
+        "private addresses in any of the VPC's subnets, reach the nodes. The cluster looks "
+        "them up.",
     )
     ssh_cidrs: list[str] = Field(
         default_factory=list,
@@ -55,19 +66,25 @@ class ServingSecurityArgs(ArgsModel):
     @model_validator(mode="after")
     def _validate(self) -> ServingSecurityArgs:
         problems = security_problems(
-            self.port, self.metrics_port, self.allowed_cidrs, self.ssh_cidrs
+            self.port, self.metrics_port, self.allowed_cidrs, self.ssh_cidrs, self.metrics_cidrs
         )
         if isinstance(self.vpc_id, str):
             problems += ec2_id_problems("vpc_id", self.vpc_id, "vpc")
         if isinstance(self.vpc_cidr, str):
             problems += cidr_problems("vpc_cidr", [self.vpc_cidr])
+        elif isinstance(self.vpc_cidr, list):
+            problems += cidr_problems("vpc_cidr", self.vpc_cidr)
         problems += tag_problems("tags", self.tags, ours=OUR_TAGS, instance_metadata=False)
         raise_if_problems(type(self).__name__, problems)
         return self
 
 
 def security_problems(
-    port: int, metrics_port: int, allowed_cidrs: list[str], ssh_cidrs: list[str]
+    port: int,
+    metrics_port: int,
+    allowed_cidrs: list[str],
+    ssh_cidrs: list[str],
+    metrics_cidrs: list[str],
 ) -> list[Problem]:
     """The network rules a cluster and a standalone ServingSecurity share."""
     problems = [
@@ -75,6 +92,7 @@ def security_problems(
         *port_problems("metrics_port", metrics_port),
         *cidr_problems("allowed_cidrs", allowed_cidrs),
         *cidr_problems("ssh_cidrs", ssh_cidrs),
+        *cidr_problems("metrics_cidrs", metrics_cidrs),
     ]
     if port == metrics_port:
         problems.append(

@@ -22,6 +22,9 @@ _INTERNAL_NETWORKS = [
 
 def cidr_problems(field: str, cidrs: list[str]) -> list[Problem]:
     problems = []
+    if len(set(cidrs)) < len(cidrs):
+        # EC2 refuses a security group permission listed twice (AuthorizeSecurityGroupIngress).
+        problems.append(Problem(field, cidrs, "lists a CIDR twice; give each once"))
     for i, cidr in enumerate(cidrs):
         where = f"{field}.{i}"
         try:

@@ -117,7 +117,11 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 metrics_port=args.metrics_port,
                 allowed_cidrs=args.allowed_cidrs,
                 ssh_cidrs=args.ssh_cidrs,
-                vpc_cidr=aws.ec2.get_vpc_output(id=args.vpc_id, opts=_invoke(self)).cidr_block,
+                metrics_cidrs=args.metrics_cidrs,
+                # Every CIDR of the VPC (primary and secondary): subnets may sit in any of them.
+                vpc_cidr=aws.ec2.get_vpc_output(
+                    id=args.vpc_id, opts=_invoke(self)
+                ).cidr_block_associations.apply(lambda assocs: [a.cidr_block for a in assocs]),
                 tags=self._tags,
             ),
             opts=self._child,

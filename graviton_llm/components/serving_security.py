@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -15,6 +16,7 @@ from ..documents.iam import (
     SSM_MANAGED_POLICY,
     managed_policy_arn,
 )
+from ..facts.ports import SSH_PORT
 from .tagging import merged_tags
 
 # Egress: HTTPS only. Nodes need ECR Public / Docker Hub (image), S3 (weights), SSM and
@@ -49,7 +51,9 @@ class ServingSecurity(pulumi.ComponentResource):
             f"{name}-sg",
             description=f"graviton-llm {name}: VPC-internal vLLM serving",
             vpc_id=args.vpc_id,
-            ingress=_ingress_rules(args),
+            ingress=pulumi.Output.from_input(args.vpc_cidr).apply(
+                lambda vpc_cidrs: _ingress_rules(args, vpc_cidrs)
+            ),
             egress=[
                 aws.ec2.SecurityGroupEgressArgs(
                     description="HTTPS to ECR, S3, SSM, CloudWatch",
@@ -88,19 +92,42 @@ class ServingSecurity(pulumi.ComponentResource):
         )
 
 
-def _ingress_rules(args: ServingSecurityArgs) -> list[aws.ec2.SecurityGroupIngressArgs]:
-    def rule(description: str, port: int, cidrs: list[Any]) -> aws.ec2.SecurityGroupIngressArgs:
-        return aws.ec2.SecurityGroupIngressArgs(
-            description=description, protocol="tcp", from_port=port, to_port=port, cidr_blocks=cidrs
-        )
-
-    rules = [
-        rule("vLLM API from allowed CIDRs", args.port, args.allowed_cidrs),
-        rule("metrics from allowed CIDRs", args.metrics_port, args.allowed_cidrs),
-    ]
-    if args.vpc_cidr is not None:
+def ingress_permissions(
+    args: ServingSecurityArgs, vpc_cidrs: list[str]
+) -> list[tuple[str, int, list[str]]]:
+    """(description, port, CIDRs) per inbound rule. A CIDR appears once per port: EC2 refuses a
+    permission listed twice in one request, and the provider sends all of a group's rules in one
+    (EC2 AuthorizeSecurityGroupIngress; terraform-provider-aws #29492), so the NLB's rule takes
+    only the VPC ranges the API rule does not already allow."""
+    api = list(dict.fromkeys(args.allowed_cidrs))
+    vpc = [cidr for cidr in dict.fromkeys(vpc_cidrs) if cidr not in api]
+    rules = [("vLLM API from allowed CIDRs", args.port, api)]
+    if vpc:
         # The internal NLB health-checks targets from its own private addresses in the VPC.
-        rules.append(rule("NLB health checks from the VPC", args.port, [args.vpc_cidr]))
+        rules.append(("NLB health checks from the VPC", args.port, vpc))
+    if args.metrics_cidrs:
+        rules.append(("metrics from metrics_cidrs", args.metrics_port, list(args.metrics_cidrs)))
     if args.ssh_cidrs:
-        rules.append(rule("SSH from allowed CIDRs", 22, args.ssh_cidrs))
+        rules.append(("SSH from allowed CIDRs", SSH_PORT, list(args.ssh_cidrs)))
+    return rules
+
+
+def _ingress_rules(
+    args: ServingSecurityArgs, vpc_cidrs: Any
+) -> list[aws.ec2.SecurityGroupIngressArgs]:
+    cidrs = vpc_cidrs if isinstance(vpc_cidrs, list) else [vpc_cidrs] if vpc_cidrs else []
+    rules = []
+    for description, port, sources in ingress_permissions(args, cidrs):
+        ipv4 = [c for c in sources if ipaddress.ip_network(c).version == 4]
+        ipv6 = [c for c in sources if ipaddress.ip_network(c).version == 6]
+        rules.append(
+            aws.ec2.SecurityGroupIngressArgs(
+                description=description,
+                protocol="tcp",
+                from_port=port,
+                to_port=port,
+                cidr_blocks=ipv4 or None,
+                ipv6_cidr_blocks=ipv6 or None,
+            )
+        )
     return rules

@@ -18,7 +18,8 @@ def summarize(type_: str, properties: dict[str, Any]) -> str:
     """One or a few short lines a reviewer can scan: rules, actions, sizes."""
     if type_ == "aws:ec2/securityGroup:SecurityGroup":
         lines = [
-            f"in  {r.get('protocol')} {_ports(r)} from {', '.join(r.get('cidrBlocks') or [])}"
+            f"in  {r.get('protocol')} {_ports(r)} from "
+            f"{', '.join([*(r.get('cidrBlocks') or []), *(r.get('ipv6CidrBlocks') or [])])}"
             for r in properties.get("ingress", [])
         ]
         lines += [

@@ -139,7 +139,7 @@ def test_custom_port_flows_to_security_group_target_group_listener_and_vllm():
     assert result.one(TG).inputs["port"] == 8080
     assert result.one("aws:lb/listener:Listener").inputs["port"] == 8080
     ingress = result.one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]
-    assert {int(r["fromPort"]) for r in ingress} == {8080, 9100}
+    assert {int(r["fromPort"]) for r in ingress} == {8080}  # metrics closed by default
     assert "--port 8080" in result.value.user_data
 
 
@@ -212,3 +212,22 @@ def test_the_launch_template_waits_for_the_nodes_grants(inf2_cluster):
     lt = inf2_cluster.one(LT)
     waits_for = {urn.rsplit("::", 1)[-1] for urn in lt.dependencies}
     assert {"llm-weights-read", "llm-security-ssm", "llm-security-cloudwatch"} <= waits_for
+
+
+def test_every_cidr_of_the_vpc_may_health_check_the_nodes():
+    """Subnets (and so the NLB's addresses) may sit in a secondary CIDR of the VPC."""
+
+    def vpc(args):
+        associations = [
+            {"cidrBlock": cidr, "associationId": f"a-{i}", "state": "associated"}
+            for i, cidr in enumerate(["10.20.0.0/16", "100.64.0.0/16"])
+        ]
+        return {"id": args["id"], "cidrBlock": "10.20.0.0/16",
+                "cidrBlockAssociations": associations}  # fmt: skip
+
+    result = build_cluster(
+        cluster_args(allowed_cidrs=["10.1.0.0/16"]), calls={"aws:ec2/getVpc:getVpc": vpc}
+    )
+    ingress = result.one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]
+    health = next(r for r in ingress if r["description"].startswith("NLB health checks"))
+    assert health["cidrBlocks"] == ["10.20.0.0/16", "100.64.0.0/16"]

@@ -17,15 +17,40 @@ def _security(**overrides):
 
 
 def _ports(rules):
-    return sorted((int(r["fromPort"]), int(r["toPort"]), tuple(r["cidrBlocks"])) for r in rules)
+    return sorted(
+        (
+            int(r["fromPort"]),
+            int(r["toPort"]),
+            (*r.get("cidrBlocks", []), *r.get("ipv6CidrBlocks", [])),
+        )
+        for r in rules
+    )
 
 
-def test_ingress_is_only_the_serving_and_metrics_ports_from_allowed_cidrs():
+def test_ingress_is_only_the_serving_port_from_allowed_cidrs():
+    # The metrics port stays closed: the CloudWatch agent scrapes on the node itself.
     sg = _security(allowed_cidrs=["10.1.0.0/16"]).one(SG)
-    assert _ports(sg.inputs["ingress"]) == [
-        (8000, 8000, ("10.1.0.0/16",)),
-        (9100, 9100, ("10.1.0.0/16",)),
+    assert _ports(sg.inputs["ingress"]) == [(8000, 8000, ("10.1.0.0/16",))]
+
+
+def test_the_metrics_port_opens_only_to_metrics_cidrs():
+    sg = _security(allowed_cidrs=["10.1.0.0/16"], metrics_cidrs=["10.9.0.0/24"]).one(SG)
+    assert (9100, 9100, ("10.9.0.0/24",)) in _ports(sg.inputs["ingress"])
+
+
+def test_a_vpc_cidr_already_allowed_is_not_a_second_permission():
+    """EC2 refuses a permission listed twice; the strict harness would fail this program."""
+    sg = _security(allowed_cidrs=["172.31.0.0/16"], vpc_cidr=["172.31.0.0/16", "100.64.0.0/16"])
+    assert _ports(sg.one(SG).inputs["ingress"]) == [
+        (8000, 8000, ("100.64.0.0/16",)),  # the NLB's rule: only the secondary range is new
+        (8000, 8000, ("172.31.0.0/16",)),
     ]
+
+
+def test_ipv6_ranges_go_in_their_own_list():
+    sg = _security(allowed_cidrs=["10.1.0.0/16", "fd00::/8"]).one(SG)
+    (rule,) = sg.inputs["ingress"]
+    assert rule["cidrBlocks"] == ["10.1.0.0/16"] and rule["ipv6CidrBlocks"] == ["fd00::/8"]
 
 
 def test_no_ssh_by_default_and_ssh_only_from_ssh_cidrs_when_set():

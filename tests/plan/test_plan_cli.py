@@ -78,9 +78,9 @@ def test_plan_performance_section_is_the_sizing_prediction():
 def test_a_public_ingress_makes_plan_fail_with_the_finding(monkeypatch):
     original = serving_security._ingress_rules
 
-    def with_public_rule(args):
+    def with_public_rule(args, vpc_cidrs):
         return [
-            *original(args),
+            *original(args, vpc_cidrs),
             aws.ec2.SecurityGroupIngressArgs(
                 protocol="tcp", from_port=22, to_port=22, cidr_blocks=["0.0.0.0/0"]
             ),

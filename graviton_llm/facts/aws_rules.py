@@ -1,0 +1,237 @@
+"""Rules AWS (or the AWS provider, at preview) applies to resource inputs, which Pulumi's mocks do
+not: names, security-group permissions, user data, tags. Pure: each rule reads a resource's type,
+logical name and inputs (camelCase, as the engine sends them) and returns what AWS would refuse.
+``graviton_llm.testing`` runs them on every registration, so a test fails where `pulumi up` would.
+Sources: docs/sources.md, "Rules the strict harness enforces".
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+# Pulumi auto-names a resource `<logical name>-<7 hex>` (pulumi-aws autonaming.go; pulumi
+# NewUniqueHex), within the longest name the provider allows for the type.
+AUTONAME_SUFFIX = 8
+USER_DATA_LIMIT_BYTES = 16 * 1024  # EC2 User Guide, "Work with instance user data"
+MAX_TAGS = 50
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """The name input of a type: its longest value, characters, and the auto-name's limit."""
+
+    field: str | None  # None: the type takes no name input
+    max_length: int
+    pattern: re.Pattern[str] | None = None
+    autoname_max: int | None = None  # longest auto-name (None: not auto-named)
+    forbidden_prefixes: tuple[str, ...] = ()
+    note: str = ""
+
+
+_ELB = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+_IAM = re.compile(r"[\w+=,.@-]+", re.ASCII)
+NAME_RULES: dict[str, NameRule] = {
+    # ELBv2 CreateLoadBalancer / CreateTargetGroup: 32 of A-Z a-z 0-9 '-', no '-' at either end;
+    # the provider checks at preview. pulumi-aws caps target-group auto-names at 32 but not load
+    # balancers', so a logical name over 24 fails the provider's check there.
+    "aws:lb/loadBalancer:LoadBalancer": NameRule(
+        "name", 32, _ELB, 32, ("internal-",), "ELBv2 CreateLoadBalancer"
+    ),
+    "aws:lb/targetGroup:TargetGroup": NameRule("name", 32, _ELB, 32, (), "ELBv2 CreateTargetGroup"),
+    "aws:iam/role:Role": NameRule("name", 64, _IAM, 64, (), "IAM CreateRole"),
+    "aws:iam/instanceProfile:InstanceProfile": NameRule(
+        "name", 128, _IAM, 128, (), "IAM CreateInstanceProfile"
+    ),
+    "aws:iam/rolePolicy:RolePolicy": NameRule("name", 128, _IAM, 128, (), "IAM PutRolePolicy"),
+    # 3-128 in the API; the provider refuses over 125.
+    "aws:ec2/launchTemplate:LaunchTemplate": NameRule(
+        "name", 125, re.compile(r"[A-Za-z0-9()./_-]{3,}"), 125, (), "EC2 CreateLaunchTemplate"
+    ),
+    # Printable ASCII 33-126 without ':' (CreateAutoScalingGroup, AutoScalingGroupName).
+    "aws:autoscaling/group:Group": NameRule(
+        "name", 255, re.compile(r"[!-9;-~]+"), 255, (), "EC2 Auto Scaling CreateAutoScalingGroup"
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": NameRule(
+        "name", 255, re.compile(r"[ -~]+"), 255, (), "CloudWatch PutMetricAlarm"
+    ),
+    "aws:cloudwatch/dashboard:Dashboard": NameRule(
+        "dashboardName", 255, re.compile(r"[A-Za-z0-9_-]+"), None, (), "CloudWatch PutDashboard"
+    ),
+    # pulumi-aws caps SNS topic auto-names at 80.
+    "aws:sns/topic:Topic": NameRule(
+        "name", 256, re.compile(r"[A-Za-z0-9_-]+(?:\.fifo)?"), 80, (), "SNS CreateTopic"
+    ),
+    "aws:cloudwatch/logGroup:LogGroup": NameRule(
+        "name", 512, re.compile(r"[A-Za-z0-9_./#-]+"), 255, ("aws/",), "CloudWatch Logs"
+    ),
+    "aws:ec2/securityGroup:SecurityGroup": NameRule(
+        "name", 255, None, 255, ("sg-",), "EC2 CreateSecurityGroup"
+    ),
+    "aws:s3/bucketV2:BucketV2": NameRule(
+        "bucket", 63, re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"), 63, (), "S3 bucket naming"
+    ),
+    "aws:s3/bucket:Bucket": NameRule(
+        "bucket", 63, re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"), 63, (), "S3 bucket naming"
+    ),
+    "aws:kms/alias:Alias": NameRule(
+        "name", 256, re.compile(r"alias/[A-Za-z0-9/_-]+"), 256, ("alias/aws/",), "KMS CreateAlias"
+    ),
+}
+# Security group and rule descriptions (EC2 CreateSecurityGroup, IpRange.Description).
+_SG_TEXT = re.compile(r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]*")
+# EC2 API Tag: keys 1-127 characters, values up to 256, no "aws:" prefix.
+_EC2_TAGGED = ("aws:ec2/", "aws:autoscaling/", "aws:lb/")
+
+
+def _names(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
+    rule = NAME_RULES.get(type_)
+    if rule is None or rule.field is None:
+        return []
+    given = inputs.get(rule.field)
+    if isinstance(given, str):
+        name, what = given, f"{rule.field} {given!r}"
+    elif rule.autoname_max is not None and f"{rule.field}Prefix" not in inputs:
+        # The engine derives it from the logical name: check the longest it can become.
+        name = logical + "-" + "f" * (AUTONAME_SUFFIX - 1)
+        if rule.pattern is not None and "bucket" in rule.field:
+            name = name.lower()
+        what = f"auto-name of {logical!r}"
+        if len(name) > min(rule.max_length, rule.autoname_max):
+            return [
+                f"{what}: {len(logical)} + {AUTONAME_SUFFIX} characters, over the "
+                f"{min(rule.max_length, rule.autoname_max)} allowed ({rule.note})"
+            ]
+    else:
+        return []
+    problems = []
+    if len(name) > rule.max_length:
+        problems.append(f"{what}: {len(name)} characters, over {rule.max_length} ({rule.note})")
+    if rule.pattern is not None and not rule.pattern.fullmatch(name):
+        problems.append(f"{what}: characters {rule.note} does not allow")
+    problems += [
+        f"{what}: may not start with {prefix!r} ({rule.note})"
+        for prefix in rule.forbidden_prefixes
+        if name.startswith(prefix)
+    ]
+    return problems
+
+
+def _whole(value: Any) -> Any:
+    """The engine sends numbers as floats: 8000.0 is the port 8000."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+def _permissions(rules: Iterable[dict[str, Any]]) -> Counter:
+    seen: Counter = Counter()
+    for rule in rules:
+        protocol = str(rule.get("protocol", "")).lower()
+        protocol = {"-1": "all", "6": "tcp", "17": "udp"}.get(protocol, protocol)
+        ports = tuple(_whole(rule.get(key)) for key in ("fromPort", "toPort"))
+        for key in ("cidrBlocks", "ipv6CidrBlocks", "securityGroups", "prefixListIds"):
+            for source in rule.get(key) or []:
+                seen[(protocol, *ports, source)] += 1
+        if rule.get("self"):
+            seen[(protocol, *ports, "self")] += 1
+    return seen
+
+
+def _security_group(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
+    """EC2 refuses "the same permission must not appear multiple times" in one request, and the
+    provider sends all of a group's rules (per direction) in one AuthorizeSecurityGroup* call."""
+    if type_ != "aws:ec2/securityGroup:SecurityGroup":
+        return []
+    problems = []
+    for direction in ("ingress", "egress"):
+        rules = inputs.get(direction) or []
+        for permission, count in _permissions(rules).items():
+            if count > 1:
+                problems.append(
+                    f"{direction}: {permission[0]} {permission[1]}-{permission[2]} from "
+                    f"{permission[3]} appears {count} times; EC2 refuses a duplicate permission"
+                )
+        for rule in rules:
+            description = rule.get("description")
+            if isinstance(description, str) and (
+                len(description) > 255 or not _SG_TEXT.fullmatch(description)
+            ):
+                problems.append(f"{direction} rule description {description!r}: EC2 allows 255 "
+                                "of a-z A-Z 0-9 spaces ._-:/()#,@[]+=&;{}!$*")  # fmt: skip
+    description = inputs.get("description")
+    if isinstance(description, str) and (
+        len(description) > 255 or not _SG_TEXT.fullmatch(description)
+    ):
+        problems.append(f"description {description!r}: characters or length EC2 refuses")
+    return problems
+
+
+def _user_data(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
+    if type_ != "aws:ec2/launchTemplate:LaunchTemplate":
+        return []
+    encoded = inputs.get("userData")
+    if not isinstance(encoded, str):
+        return []
+    raw = len(base64.b64decode(encoded))
+    if raw > USER_DATA_LIMIT_BYTES:
+        return [f"user data is {raw} bytes before base64, over EC2's {USER_DATA_LIMIT_BYTES}"]
+    return []
+
+
+def _tag_pairs(type_: str, inputs: dict[str, Any]) -> list[tuple[Any, Any]]:
+    if type_ == "aws:autoscaling/group:Group":
+        return [(t.get("key"), t.get("value")) for t in inputs.get("tags") or []]
+    tags = inputs.get("tags")
+    return list(tags.items()) if isinstance(tags, dict) else []
+
+
+def _tags(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
+    pairs = _tag_pairs(type_, inputs)
+    key_limit = 127 if type_.startswith(_EC2_TAGGED) else 128
+    problems = []
+    if len(pairs) > MAX_TAGS:
+        problems.append(f"{len(pairs)} tags, over the {MAX_TAGS} AWS allows per resource")
+    for key, value in pairs:
+        if not isinstance(key, str):
+            continue
+        if not 1 <= len(key) <= key_limit or key.lower().startswith("aws:"):
+            problems.append(f"tag key {key[:40]!r}: 1-{key_limit} characters, no 'aws:' prefix")
+        if isinstance(value, str) and len(value) > 256:
+            problems.append(f"tag {key[:40]!r}: value over 256 characters")
+    return problems
+
+
+def _group_sizes(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
+    """An Auto Scaling group needs min <= desired <= max, and exactly one of a launch template
+    and a mixed instances policy (CreateAutoScalingGroup)."""
+    if type_ != "aws:autoscaling/group:Group":
+        return []
+    problems = []
+    low, high = inputs.get("minSize"), inputs.get("maxSize")
+    desired = inputs.get("desiredCapacity")
+    numbers = isinstance(low, int | float) and isinstance(high, int | float)
+    if numbers and (
+        low > high or (isinstance(desired, int | float) and not low <= desired <= high)
+    ):
+        problems.append(f"sizes min {low}, desired {desired}, max {high}: need min <= desired "
+                        "<= max")  # fmt: skip
+    if ("launchTemplate" in inputs) == ("mixedInstancesPolicy" in inputs):
+        problems.append("give exactly one of launchTemplate and mixedInstancesPolicy")
+    return problems
+
+
+RULES: tuple[Callable[[str, str, dict[str, Any]], list[str]], ...] = (
+    _names,
+    _security_group,
+    _user_data,
+    _tags,
+    _group_sizes,
+)
+
+
+def violations(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
+    """What AWS would refuse in this resource's inputs (empty: nothing)."""
+    return [problem for rule in RULES for problem in rule(type_, logical, inputs)]
