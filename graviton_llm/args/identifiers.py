@@ -42,6 +42,27 @@ def _checked(
     return []
 
 
+# ---- component names ------------------------------------------------------------------------
+# A cluster names its children "<name>-nlb", "<name>-tg", "<name>-security-role", ... and Pulumi
+# auto-names them "<logical>-<7 hex>". Load balancer and target group names are at most 32 of
+# A-Z a-z 0-9 '-' (ELBv2 CreateLoadBalancer, CreateTargetGroup), so "<name>-nlb" + 8 fits only
+# when the name has at most 20 characters; a dashboard takes only A-Z a-z 0-9 _ - (PutDashboard).
+CLUSTER_NAME_MAX = 20
+_CLUSTER_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+
+
+def cluster_name_problems(field: str, name: str) -> list[Problem]:
+    return _checked(
+        field,
+        name,
+        pattern=_CLUSTER_NAME,
+        max_length=CLUSTER_NAME_MAX,
+        what="a cluster name (letters, digits and '-', starting with a letter; its load "
+        "balancer's name is built from it and AWS allows 32 characters there)",
+        example="llm-prod",
+    )
+
+
 # ---- Hugging Face ---------------------------------------------------------------------------
 # huggingface_hub 2.4.0 utils/_validators.py validate_repo_id: "[namespace/]name", each part 1-96
 # ASCII word characters, '-' or '.', starting and ending with a letter, digit or '_'; no "--" or

@@ -18,6 +18,9 @@ from ..args import (
     WeightsBucketAccessArgs,
 )
 from ..args.cluster import deploy_region
+from ..args.identifiers import cluster_name_problems
+from ..args.problems import raise_if_problems
+from ..documents.alarms import alarm_name_prefix
 from ..documents.cloudwatch_agent import ASG_DIMENSION, NAMESPACE
 from ..documents.iam import node_operations_policy, ssm_parameter_arn, to_json
 from ..facts import catalog, images, sizing, timing
@@ -67,6 +70,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         args = NeuronServingClusterArgs.model_validate(args)
+        raise_if_problems(type(args).__name__, cluster_name_problems("name", name))
         self.args = args
         spec = args.spec
         region = deploy_region(args)
@@ -79,7 +83,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             settle if args.health_check_grace_seconds is None else args.health_check_grace_seconds
         )
         volume_gib = args.root_volume_gib or sizing.root_volume_gib(spec, args.model.weights_gib)
-        alarm_prefix = f"{pulumi.get_project()}-{pulumi.get_stack()}-{name}"
+        alarm_prefix = alarm_name_prefix(pulumi.get_project(), pulumi.get_stack(), name)
 
         super().__init__("graviton-llm:cluster:NeuronServingCluster", name, None, opts)
         owner_tags = {"Environment": args.environment, "Owner": args.owner}

@@ -4,6 +4,7 @@ publishes (cloudwatch_agent.py) and the NLB's own."""
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,12 @@ PERIOD_SECONDS = 60
 ERROR_RATE, UNHEALTHY_HOSTS = "error-rate", "unhealthy-hosts"
 # The alarms that stop an instance refresh and roll it back.
 ROLLOUT_ALARMS = (ERROR_RATE, UNHEALTHY_HOSTS)
+
+
+def alarm_name_prefix(project: str, stack: str, cluster: str) -> str:
+    """"<project>-<stack>-<cluster>", also the dashboard's name: dashboards are account-wide and
+    take only A-Z a-z 0-9 _ - (CloudWatch PutDashboard), while stack names may hold '.'."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", f"{project}-{stack}-{cluster}")[:200]
 
 
 def alarm_name(prefix: str, key: str) -> str:
