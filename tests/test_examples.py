@@ -15,17 +15,18 @@ LT = "aws:ec2/launchTemplate:LaunchTemplate"
 
 # Resource count per example: a change in what an example creates should be deliberate.
 EXPECTED = {
-    # 22 = 14 serving resources + node-ops policy + monitoring (component, 5 alarms, dashboard)
-    "minimal_existing_vpc": 22,
-    "graviton_cpu": 21,  # no device-memory alarm on a CPU node
-    "reserved_capacity": 25,
-    "warm_pool": 22,
-    "spot_on_demand_floor": 22,
+    # 24 = 14 serving resources + node-ops policy + monitoring (component, 6 alarms, dashboard,
+    # the agent's metrics log group)
+    "minimal_existing_vpc": 24,
+    "graviton_cpu": 23,  # no device-memory alarm on a CPU node
+    "reserved_capacity": 27,
+    "warm_pool": 24,
+    "spot_on_demand_floor": 24,
     # + SNS topic, its KMS key, email subscription, scaling policy
-    "autoscaling_alerts": 26,
-    # the cluster's 22 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables,
+    "autoscaling_alerts": 28,
+    # the cluster's 24 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables,
     # 3 route table associations and an S3 gateway endpoint
-    "team_vpc": 35,
+    "team_vpc": 37,
 }
 
 

@@ -257,4 +257,8 @@ class ServingMonitoringArgs(ArgsModel):
     alarm_topic: bool
     alarm_emails: list[str]
     dashboard: bool
+    metrics_log_group: str = Field(
+        description="Log group the nodes' CloudWatch agent writes metrics to (created here)."
+    )
+    log_retention_days: int
     tags: dict[str, str]

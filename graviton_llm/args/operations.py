@@ -15,6 +15,11 @@ from ..facts.vllm_metrics import ScalingMetric
 from .base import ArgsModel
 
 CapacityMode = Literal["on_demand", "spot_with_on_demand_base", "reserved"]
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy, retentionInDays).
+LogRetentionDays = Literal[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+]  # fmt: skip
 
 
 class RolloutArgs(ArgsModel):
@@ -130,3 +135,8 @@ class MonitoringArgs(ArgsModel):
         max_length=10,  # ours description="Email subscriptions for the topic (need confirming)."
     )
     dashboard: bool = Field(default=True, description="Create a CloudWatch dashboard.")
+    log_retention_days: LogRetentionDays = Field(
+        default=7,
+        description="Days CloudWatch Logs keeps the agent's metric logs (embedded metric "
+        "format; the metrics themselves follow CloudWatch's own retention).",
+    )

@@ -21,7 +21,7 @@ from ..args.cluster import deploy_region
 from ..args.identifiers import cluster_name_problems
 from ..args.problems import raise_if_problems
 from ..documents.alarms import alarm_name_prefix
-from ..documents.cloudwatch_agent import ASG_DIMENSION, NAMESPACE
+from ..documents.cloudwatch_agent import ASG_DIMENSION, NAMESPACE, metrics_log_group
 from ..documents.iam import node_operations_policy, ssm_parameter_arn, to_json
 from ..facts import catalog, images, sizing, timing
 from ..facts.catalog import InstanceSpec
@@ -62,6 +62,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     args: NeuronServingClusterArgs
     user_data: str
+    metrics_log_group: str
 
     def __init__(
         self,
@@ -75,7 +76,9 @@ class NeuronServingCluster(pulumi.ComponentResource):
         spec = args.spec
         region = deploy_region(args)
         # Derived values: all pure, all known before any resource exists.
-        self.user_data = render_user_data(args)
+        alarm_prefix = alarm_name_prefix(pulumi.get_project(), pulumi.get_stack(), name)
+        self.metrics_log_group = metrics_log_group(alarm_prefix)
+        self.user_data = render_user_data(args, metrics_log_group=self.metrics_log_group)
         # The launch hook holds a node until it serves (timing.py): what follows InService only
         # waits for the NLB, whatever the model's cold start.
         settle = timing.IN_SERVICE_SETTLE_SECONDS
@@ -83,7 +86,6 @@ class NeuronServingCluster(pulumi.ComponentResource):
             settle if args.health_check_grace_seconds is None else args.health_check_grace_seconds
         )
         volume_gib = args.root_volume_gib or sizing.root_volume_gib(spec, args.model.weights_gib)
-        alarm_prefix = alarm_name_prefix(pulumi.get_project(), pulumi.get_stack(), name)
 
         super().__init__("graviton-llm:cluster:NeuronServingCluster", name, None, opts)
         owner_tags = {"Environment": args.environment, "Owner": args.owner}
@@ -391,6 +393,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 alarm_topic=watch.alarm_topic,
                 alarm_emails=watch.alarm_emails,
                 dashboard=watch.dashboard,
+                metrics_log_group=self.metrics_log_group,
+                log_retention_days=watch.log_retention_days,
                 tags=self._tags,
             ),
             opts=self._child,

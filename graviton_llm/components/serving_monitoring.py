@@ -23,6 +23,7 @@ from ..documents.iam import alarm_topic_key_policy, to_json
 
 class ServingMonitoring(pulumi.ComponentResource):
     alarms: dict[str, aws.cloudwatch.MetricAlarm]
+    log_group: aws.cloudwatch.LogGroup
     topic: aws.sns.Topic | None
     topic_key: aws.kms.Key | None
     dashboard: aws.cloudwatch.Dashboard | None
@@ -42,6 +43,15 @@ class ServingMonitoring(pulumi.ComponentResource):
             Ref.LOAD_BALANCER: args.load_balancer_arn_suffix,
         }
 
+        # The agent's metrics arrive as embedded-metric-format logs in this group; created here so
+        # it has a retention (the agent would create it to keep logs forever).
+        self.log_group = aws.cloudwatch.LogGroup(
+            f"{name}-metrics",
+            name=args.metrics_log_group,
+            retention_in_days=args.log_retention_days,
+            tags=args.tags,
+            opts=child,
+        )
         self.topic = None
         self.topic_key = None
         actions: list[Any] = []

@@ -51,12 +51,13 @@ class AlarmSpec:
 
 PERIOD_SECONDS = 60
 ERROR_RATE, UNHEALTHY_HOSTS = "error-rate", "unhealthy-hosts"
+METRICS_MISSING = "metrics-missing"
 # The alarms that stop an instance refresh and roll it back.
 ROLLOUT_ALARMS = (ERROR_RATE, UNHEALTHY_HOSTS)
 
 
 def alarm_name_prefix(project: str, stack: str, cluster: str) -> str:
-    """"<project>-<stack>-<cluster>", also the dashboard's name: dashboards are account-wide and
+    """ "<project>-<stack>-<cluster>", also the dashboard's name: dashboards are account-wide and
     take only A-Z a-z 0-9 _ - (CloudWatch PutDashboard), while stack names may hold '.'."""
     return re.sub(r"[^A-Za-z0-9_-]", "-", f"{project}-{stack}-{cluster}")[:200]
 
@@ -148,6 +149,34 @@ def alarm_specs(
             ),
         ),
     ]
+    specs.append(
+        AlarmSpec(
+            key=METRICS_MISSING,
+            # A node may serve while its CloudWatch agent does not run (the boot only warns, so
+            # monitoring never keeps a model out of service); then every alarm above reads no
+            # data. This one says so: targets are healthy but no vLLM gauge arrives.
+            description="nodes serve but send no vLLM metrics: the CloudWatch agent on them is "
+            "not running or not configured (see each node's boot log)",
+            comparison="GreaterThanThreshold",
+            threshold=0,
+            evaluation_periods=periods,
+            queries=(
+                Query(
+                    id="healthy",
+                    metric="HealthyHostCount",
+                    namespace="AWS/NetworkELB",
+                    stat="Minimum",
+                    dimensions={"TargetGroup": Ref.TARGET_GROUP, "LoadBalancer": Ref.LOAD_BALANCER},
+                ),
+                _asg_metric("samples", VLLM_GAUGES[0], "SampleCount"),
+                Query(
+                    id="missing",
+                    expression="IF(FILL(healthy, 0) > 0 AND FILL(samples, 0) == 0, 1, 0)",
+                    return_data=True,
+                ),
+            ),
+        )
+    )
     if device_memory_gib is not None:
         total_bytes = device_memory_gib * GIB
         specs.append(

@@ -65,8 +65,14 @@ def _declaration(job: str, dimensions: list[str], selectors: list[str]) -> dict[
     }
 
 
-def cloudwatch_agent_config(neuron: bool) -> dict[str, Any]:
-    """The agent's JSON config: which scraped series become CloudWatch metrics, by dimension."""
+def cloudwatch_agent_config(neuron: bool, log_group: str) -> dict[str, Any]:
+    """The agent's JSON config: which scraped series become CloudWatch metrics, by dimension.
+
+    On EC2 the agent's translator refuses a Prometheus section without `log_group_name` ("prometheus
+    does not have log group name": aws/amazon-cloudwatch-agent translator/translate/otel/exporter/
+    awsemf/prometheus.go): the metrics travel as embedded-metric-format logs into that group,
+    which the cluster creates with a retention (the agent would create it without one).
+    """
     declarations = [
         _declaration("vllm", [ASG_DIMENSION], VLLM_GAUGES),
         _declaration("latency", [ASG_DIMENSION], LATENCY_METRICS),
@@ -81,9 +87,9 @@ def cloudwatch_agent_config(neuron: bool) -> dict[str, Any]:
         "logs": {
             "metrics_collected": {
                 "prometheus": {
+                    "log_group_name": log_group,
                     "prometheus_config_path": PROMETHEUS_CONFIG_PATH,
                     "emf_processor": {
-                        "metric_declaration_dedup": True,
                         "metric_namespace": NAMESPACE,
                         "metric_declaration": declarations,
                     },
@@ -94,5 +100,66 @@ def cloudwatch_agent_config(neuron: bool) -> dict[str, Any]:
     }
 
 
-def cloudwatch_agent_config_json(neuron: bool) -> str:
-    return json.dumps(cloudwatch_agent_config(neuron), separators=(",", ":"))
+# The keys the agent's JSON schema allows (aws/amazon-cloudwatch-agent translator/config/
+# schema.json: the prometheus section, emfProcessorDefinition and its metric_declaration items
+# are `additionalProperties: false`), and the translator's own EC2 rule above.
+_PROMETHEUS_KEYS = {"cluster_name", "log_group_name", "prometheus_config_path", "emf_processor",
+                    "ecs_service_discovery", "disable_metric_extraction"}  # fmt: skip
+_EMF_KEYS = {"metric_declaration_dedup", "metric_namespace", "metric_unit", "metric_declaration"}
+_DECLARATION_KEYS = {"source_labels", "label_matcher", "label_separator", "metric_selectors",
+                     "dimensions"}  # fmt: skip
+_INTERVAL = range(1, 172_801)  # timeIntervalDefinition: 1-172,800 seconds
+
+
+def agent_config_problems(config: dict[str, Any], scrape_config: str) -> list[str]:
+    """What the agent (on EC2) would refuse in its config, or silently drop: a dimension that no
+    scrape job labels gives no metric at all (only scrape labels become dimensions on this
+    pipeline: translator/translate/otel/pipeline/prometheus)."""
+    problems = []
+    interval = config.get("agent", {}).get("metrics_collection_interval")
+    if interval not in _INTERVAL:
+        problems.append(f"agent.metrics_collection_interval {interval!r} is not 1-172800")
+    logs = config.get("logs", {})
+    if logs.get("force_flush_interval") not in _INTERVAL:
+        problems.append("logs.force_flush_interval is not 1-172800")
+    prometheus = logs.get("metrics_collected", {}).get("prometheus")
+    if prometheus is None:
+        return problems
+    if not prometheus.get("log_group_name"):
+        problems.append("logs.metrics_collected.prometheus has no log_group_name (required on EC2)")
+    problems += [
+        f"prometheus.{k} is not an agent setting" for k in set(prometheus) - _PROMETHEUS_KEYS
+    ]
+    emf = prometheus.get("emf_processor", {})
+    problems += [f"emf_processor.{k} is not an agent setting" for k in set(emf) - _EMF_KEYS]
+    labelled = {
+        job["job_name"]: {
+            label for static in job.get("static_configs", []) for label in static.get("labels", {})
+        }
+        for job in yaml.safe_load(scrape_config)["scrape_configs"]
+    }
+    for i, declaration in enumerate(emf.get("metric_declaration", [])):
+        where = f"metric_declaration[{i}]"
+        problems += [f"{where}.{k} is not an agent setting"
+                     for k in set(declaration) - _DECLARATION_KEYS]  # fmt: skip
+        if not declaration.get("metric_selectors") or not declaration.get("source_labels"):
+            problems.append(f"{where} has no metric_selectors or source_labels: the agent skips it")
+        job = declaration.get("label_matcher", "").strip("^$")
+        dimensions = {name for group in declaration.get("dimensions", []) for name in group}
+        if ASG_DIMENSION in dimensions and ASG_DIMENSION not in labelled.get(job, set()):
+            problems.append(f"{where}: scrape job {job!r} sets no {ASG_DIMENSION} label")
+    return problems
+
+
+def cloudwatch_agent_config_json(neuron: bool, log_group: str) -> str:
+    return json.dumps(cloudwatch_agent_config(neuron, log_group), separators=(",", ":"))
+
+
+def metrics_log_group(alarm_prefix: str) -> str:
+    """The log group the agent writes a cluster's metrics to (1-512 of a-z A-Z 0-9 _ - / . #,
+    not starting with aws/: CloudWatch Logs CreateLogGroup)."""
+    return f"/graviton-llm/{alarm_prefix}/metrics"
+
+
+# Rendered alone (render_user_data without a cluster), the user data names this group.
+DEFAULT_LOG_GROUP = metrics_log_group("graviton-llm")

@@ -3,12 +3,14 @@ the CloudWatch agent's documents."""
 
 from __future__ import annotations
 
+import json
 import shlex
 from dataclasses import dataclass
 from importlib import resources
 
 from ..args import NeuronServingClusterArgs
 from ..documents import cloudwatch_agent
+from ..documents.cloudwatch_agent import DEFAULT_LOG_GROUP
 from ..facts import timing
 from ..facts.ports import LATENCY_EXPORTER_PORT
 from ..facts.sizing import predict_cold_start
@@ -39,8 +41,11 @@ class NodeFile:
     text: str
 
 
-def node_files(args: NeuronServingClusterArgs) -> list[NodeFile]:
-    """Every file the boot script writes besides the weights: scripts and systemd units."""
+def node_files(
+    args: NeuronServingClusterArgs, *, metrics_log_group: str = DEFAULT_LOG_GROUP
+) -> list[NodeFile]:
+    """Every file the boot script writes besides the weights: scripts, systemd units and the
+    CloudWatch agent's documents (refused here if the agent would refuse them)."""
     command = serve_command(args)
     files = [NodeFile(RUNNER, "0755", runner_script(container_argv(args, command)))]
     if args.api_key_ssm_parameter is not None:
@@ -66,7 +71,10 @@ def node_files(args: NeuronServingClusterArgs) -> list[NodeFile]:
         scrape = cloudwatch_agent.prometheus_scrape_config(
             args.port, args.metrics_port, LATENCY_EXPORTER_PORT, neuron
         )
-        agent = cloudwatch_agent.cloudwatch_agent_config_json(neuron)
+        agent = cloudwatch_agent.cloudwatch_agent_config_json(neuron, metrics_log_group)
+        problems = cloudwatch_agent.agent_config_problems(json.loads(agent), scrape)
+        if problems:
+            raise ValueError("the CloudWatch agent would refuse its config: " + "; ".join(problems))
         files += [
             # The group's name replaces the placeholder at boot (templates/operations.sh).
             NodeFile(cloudwatch_agent.PROMETHEUS_CONFIG_PATH, "0644", scrape),

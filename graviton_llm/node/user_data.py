@@ -16,6 +16,7 @@ import shlex
 from ..args import NeuronServingClusterArgs
 from ..args.fields import parse_s3_uri
 from ..documents import cloudwatch_agent
+from ..documents.cloudwatch_agent import DEFAULT_LOG_GROUP
 from ..facts import images, timing
 from .node_files import NodeFile, node_files, readiness_timeout_seconds
 from .paths import (
@@ -63,7 +64,9 @@ def _check_accelerator(chips: int) -> list[str]:
     return template("check-accelerator.sh", CHIPS=chips, LAST_CHIP=chips - 1).splitlines()
 
 
-def render_user_data(args: NeuronServingClusterArgs) -> str:
+def render_user_data(
+    args: NeuronServingClusterArgs, *, metrics_log_group: str = DEFAULT_LOG_GROUP
+) -> str:
     """The complete boot script for one node of this cluster (bash, for cloud-init).
 
     A shell script, not cloud-config: cloud-init runs user data that starts with `#!` as-is
@@ -100,7 +103,7 @@ def render_user_data(args: NeuronServingClusterArgs) -> str:
         assign("METRICS_UNIT", METRICS_UNIT),
         assign("READY_TIMEOUT_SECONDS", readiness_timeout_seconds(args)),
         "",
-        *_install_function(node_files(args)),
+        *_install_function(node_files(args, metrics_log_group=metrics_log_group)),
         "",
         *_check_accelerator(args.spec.neuron_chips),
         "",

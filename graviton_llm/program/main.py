@@ -17,7 +17,7 @@ PROJECT = "graviton-llm"
 
 
 def default_cluster_name(stack: str) -> str:
-    """"llm-<stack>", made to fit a cluster name (args/identifiers.py): characters a load
+    """ "llm-<stack>", made to fit a cluster name (args/identifiers.py): characters a load
     balancer name takes, and at most 20 of them, a long stack shortened with a digest so two
     stacks never share a name."""
     name = "llm-" + re.sub(r"[^A-Za-z0-9]+", "-", stack).strip("-")

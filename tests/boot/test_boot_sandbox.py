@@ -378,3 +378,19 @@ def test_the_boot_heartbeats_its_launch_hook_while_it_works(booted):
         "--instance-id",
         INSTANCE_ID,
     ]
+
+
+@scenario
+def a_failing_cloudwatch_agent_does_not_keep_the_node_out_of_service(box: Sandbox) -> Run:
+    box.upload_weights("llama/")
+    box.neuron_devices(1)
+    return box.run(box.args(), GLT_AGENT_FAIL="1")
+
+
+def test_a_failing_cloudwatch_agent_does_not_keep_the_node_out_of_service(scenarios):
+    _box, run = scenarios["a_failing_cloudwatch_agent_does_not_keep_the_node_out_of_service"]
+    assert run.returncode == 0, run.output
+    assert "WARNING: monitoring does not run on this node" in run.output
+    assert "the CloudWatch agent refused its configuration" in run.output
+    assert ["enable", "--now", "graviton-llm-release.service"] in run.argv("systemctl")
+    assert f"node released to group {ASG_NAME}" in run.output

@@ -76,7 +76,12 @@ def test_explicit_ami_id_skips_the_lookup():
 
 def test_user_data_is_the_pure_renderer_output(inf2_cluster):
     encoded = inf2_cluster.one(LT).inputs["userData"]
-    expected = render_user_data(NeuronServingClusterArgs.model_validate(cluster_args()))
+    # The cluster's own metrics log group ("<project>-<stack>-<name>"), which it creates.
+    log_group = "/graviton-llm/graviton-llm-test-llm/metrics"
+    assert inf2_cluster.one("aws:cloudwatch/logGroup:LogGroup").inputs["name"] == log_group
+    expected = render_user_data(
+        NeuronServingClusterArgs.model_validate(cluster_args()), metrics_log_group=log_group
+    )
     # gzip-compressed, which cloud-init undoes before running the script
     assert gzip.decompress(base64.b64decode(encoded)).decode() == expected
 

@@ -80,7 +80,7 @@ def test_device_memory_alarm_at_85_percent_of_the_cores_in_use(inf2_cluster):
 def test_cpu_nodes_have_no_device_memory_alarm():
     result = build_cluster(cluster_args(instance_type="r8g.8xlarge"))
     assert "device-memory" not in _alarms(result)
-    assert len(_alarms(result)) == 4
+    assert len(_alarms(result)) == 5
 
 
 def test_alarms_go_to_an_encrypted_sns_topic_with_email_subscriptions():

@@ -182,7 +182,7 @@ scrape_configs:
       AutoScalingGroupName: __GRAVITON_LLM_ASG_NAME__
 GRAVITON_LLM_FILE
 install_file /opt/aws/amazon-cloudwatch-agent/etc/graviton-llm.json 0644 <<'GRAVITON_LLM_FILE'
-{"agent":{"metrics_collection_interval":60},"logs":{"metrics_collected":{"prometheus":{"prometheus_config_path":"/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml","emf_processor":{"metric_declaration_dedup":true,"metric_namespace":"GravitonLLM","metric_declaration":[{"source_labels":["job"],"label_matcher":"^vllm$","dimensions":[["AutoScalingGroupName"]],"metric_selectors":["^vllm:num_requests_waiting$","^vllm:num_requests_running$"]},{"source_labels":["job"],"label_matcher":"^latency$","dimensions":[["AutoScalingGroupName"]],"metric_selectors":["^graviton_llm_e2e_latency_p50_seconds$","^graviton_llm_e2e_latency_p99_seconds$","^graviton_llm_ttft_p99_seconds$"]},{"source_labels":["job"],"label_matcher":"^vllm$","dimensions":[["AutoScalingGroupName","status"]],"metric_selectors":["^http_requests_total$"]}]}}},"force_flush_interval":5}}
+{"agent":{"metrics_collection_interval":60},"logs":{"metrics_collected":{"prometheus":{"log_group_name":"/graviton-llm/graviton-llm/metrics","prometheus_config_path":"/opt/aws/amazon-cloudwatch-agent/etc/prometheus.yaml","emf_processor":{"metric_namespace":"GravitonLLM","metric_declaration":[{"source_labels":["job"],"label_matcher":"^vllm$","dimensions":[["AutoScalingGroupName"]],"metric_selectors":["^vllm:num_requests_waiting$","^vllm:num_requests_running$"]},{"source_labels":["job"],"label_matcher":"^latency$","dimensions":[["AutoScalingGroupName"]],"metric_selectors":["^graviton_llm_e2e_latency_p50_seconds$","^graviton_llm_e2e_latency_p99_seconds$","^graviton_llm_ttft_p99_seconds$"]},{"source_labels":["job"],"label_matcher":"^vllm$","dimensions":[["AutoScalingGroupName","status"]],"metric_selectors":["^http_requests_total$"]}]}}},"force_flush_interval":5}}
 GRAVITON_LLM_FILE
 install_file /opt/graviton-llm/bin/latency-exporter 0755 <<'GRAVITON_LLM_FILE'
 #!/usr/bin/python3
@@ -563,23 +563,33 @@ step "ready"
 echo "graviton-llm: serving ${MODEL_ID} on port ${PORT}"
 
 # ---- cluster operations (graviton_llm/node/templates/operations.sh), once the node serves ---
-if [ "$MONITORING" = "1" ]; then
-  step "cloudwatch-agent"
+# Monitoring never keeps a serving node out of service: a failure here is logged loudly and
+# shows in the cluster's metrics-missing alarm, and the node is released all the same.
+setup_monitoring() {
+  local scrape_config ctl
   # A literal replacement (no sed: a name is never a program); bash 5.2 would read an unquoted
   # & in the replacement as the match, so that option is off.
   shopt -u patsub_replacement 2>/dev/null || true
   scrape_config="${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
-  scrape="$(<"$scrape_config")"
-  printf '%s\n' "${scrape//"$ASG_NAME_PLACEHOLDER"/"$asg_name"}" >"$scrape_config"
-  systemctl enable --now "$LATENCY_UNIT" || fail "cannot start ${LATENCY_UNIT}"
+  scrape="$(<"$scrape_config")" || return 1
+  printf '%s\n' "${scrape//"$ASG_NAME_PLACEHOLDER"/"$asg_name"}" >"$scrape_config" || return 1
+  systemctl enable --now "$LATENCY_UNIT" || { echo "graviton-llm: cannot start ${LATENCY_UNIT}" >&2; return 1; }
   # The package installs the control script here (CloudWatch agent user guide).
   ctl="${ROOT}/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
   if [ ! -x "$ctl" ] && ! command -v amazon-cloudwatch-agent-ctl >/dev/null 2>&1; then
-    retry "$ATTEMPTS" dnf install -y amazon-cloudwatch-agent || fail "could not install the CloudWatch agent"
+    retry "$ATTEMPTS" dnf install -y amazon-cloudwatch-agent \
+      || { echo "graviton-llm: could not install the CloudWatch agent" >&2; return 1; }
   fi
   [ -x "$ctl" ] || ctl=amazon-cloudwatch-agent-ctl
   "$ctl" -a fetch-config -m ec2 -s -c "file:${CLOUDWATCH_DIR}/graviton-llm.json" \
-    || fail "the CloudWatch agent refused its configuration"
+    || { echo "graviton-llm: the CloudWatch agent refused its configuration" >&2; return 1; }
+}
+
+if [ "$MONITORING" = "1" ]; then
+  step "cloudwatch-agent"
+  if ! setup_monitoring; then
+    echo "graviton-llm: WARNING: monitoring does not run on this node (see above); it serves without metrics and the cluster's metrics-missing alarm will fire" >&2
+  fi
 fi
 
 step "release-node"

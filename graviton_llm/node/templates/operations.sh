@@ -1,22 +1,32 @@
 
 # ---- cluster operations (graviton_llm/node/templates/operations.sh), once the node serves ---
-if [ "$MONITORING" = "1" ]; then
-  step "cloudwatch-agent"
+# Monitoring never keeps a serving node out of service: a failure here is logged loudly and
+# shows in the cluster's metrics-missing alarm, and the node is released all the same.
+setup_monitoring() {
+  local scrape_config ctl
   # A literal replacement (no sed: a name is never a program); bash 5.2 would read an unquoted
   # & in the replacement as the match, so that option is off.
   shopt -u patsub_replacement 2>/dev/null || true
   scrape_config="${ROOT}${CLOUDWATCH_DIR}/prometheus.yaml"
-  scrape="$(<"$scrape_config")"
-  printf '%s\n' "${scrape//"$ASG_NAME_PLACEHOLDER"/"$asg_name"}" >"$scrape_config"
-  systemctl enable --now "$LATENCY_UNIT" || fail "cannot start ${LATENCY_UNIT}"
+  scrape="$(<"$scrape_config")" || return 1
+  printf '%s\n' "${scrape//"$ASG_NAME_PLACEHOLDER"/"$asg_name"}" >"$scrape_config" || return 1
+  systemctl enable --now "$LATENCY_UNIT" || { echo "graviton-llm: cannot start ${LATENCY_UNIT}" >&2; return 1; }
   # The package installs the control script here (CloudWatch agent user guide).
   ctl="${ROOT}/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl"
   if [ ! -x "$ctl" ] && ! command -v amazon-cloudwatch-agent-ctl >/dev/null 2>&1; then
-    retry "$ATTEMPTS" dnf install -y amazon-cloudwatch-agent || fail "could not install the CloudWatch agent"
+    retry "$ATTEMPTS" dnf install -y amazon-cloudwatch-agent \
+      || { echo "graviton-llm: could not install the CloudWatch agent" >&2; return 1; }
   fi
   [ -x "$ctl" ] || ctl=amazon-cloudwatch-agent-ctl
   "$ctl" -a fetch-config -m ec2 -s -c "file:${CLOUDWATCH_DIR}/graviton-llm.json" \
-    || fail "the CloudWatch agent refused its configuration"
+    || { echo "graviton-llm: the CloudWatch agent refused its configuration" >&2; return 1; }
+}
+
+if [ "$MONITORING" = "1" ]; then
+  step "cloudwatch-agent"
+  if ! setup_monitoring; then
+    echo "graviton-llm: WARNING: monitoring does not run on this node (see above); it serves without metrics and the cluster's metrics-missing alarm will fire" >&2
+  fi
 fi
 
 step "release-node"

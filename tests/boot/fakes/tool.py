@@ -173,6 +173,24 @@ def aws(argv: list[str]) -> int:
     return 1  # not reached
 
 
+# ---- amazon-cloudwatch-agent-ctl --------------------------------------------------------------
+def cloudwatch_agent_ctl(argv: list[str]) -> int:
+    """`-a fetch-config -m ec2 -c file:PATH` as the agent's config translator judges it on EC2:
+    a Prometheus section without log_group_name is refused ("prometheus does not have log group
+    name": aws/amazon-cloudwatch-agent translator/translate/otel/exporter/awsemf/prometheus.go),
+    and the ctl script exits non-zero. $GLT_AGENT_FAIL=1 makes it fail whatever the config."""
+    if os.environ.get("GLT_AGENT_FAIL") == "1":
+        print("amazon-cloudwatch-agent-ctl: agent failed to start", file=sys.stderr)
+        return 1
+    source = argv[argv.index("-c") + 1].removeprefix("file:")
+    config = json.loads(Path(rooted(source)).read_text())
+    prometheus = config.get("logs", {}).get("metrics_collected", {}).get("prometheus")
+    if prometheus is not None and not prometheus.get("log_group_name"):
+        print("E! prometheus does not have log group name", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main() -> int:
     tool, argv = sys.argv[1], sys.argv[2:]
     record(tool, argv)
@@ -182,6 +200,8 @@ def main() -> int:
         return docker(argv)
     if tool == "aws":
         return aws(argv)
+    if tool == "amazon-cloudwatch-agent-ctl":
+        return cloudwatch_agent_ctl(argv)
     if tool == "neuron-ls":
         if os.environ.get("GLT_NEURON_LS_FAIL") == "1":
             print("neuron-ls: no Neuron driver found", file=sys.stderr)
