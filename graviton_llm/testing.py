@@ -103,6 +103,11 @@ def _default_calls(region: str) -> dict[str, CallHandler]:
             "arn": f"arn:aws:ssm:{region}::parameter{a['name']}",
         },
         "aws:ec2/getVpc:getVpc": lambda a: _vpc(a.get("id", "vpc-mock"), MOCK_VPC_CIDR, region),
+        "aws:ec2/getAmi:getAmi": lambda a: {
+            "id": (a.get("filters") or [{"values": [MOCK_AMI_ID]}])[0]["values"][0],
+            "rootDeviceName": "/dev/xvda",
+            "architecture": "x86_64",
+        },
         "aws:index/getRegion:getRegion": lambda a: {"name": region, "region": region, "id": region},
         "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
             "accountId": MOCK_ACCOUNT,

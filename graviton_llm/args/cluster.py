@@ -12,7 +12,7 @@ from pydantic import Field, model_validator
 
 from ..facts import catalog, images, timing
 from ..facts.catalog import Accelerator, InstanceSpec
-from ..facts.memory import MemoryFit, model_memory_gib
+from ..facts.memory import MemoryFit, largest_batch_that_fits, model_memory_gib
 from ..facts.ports import DEFAULT_METRICS_PORT, DEFAULT_PORT
 from .base import ArgsModel, StrInput
 from .cluster_rules import cluster_memory_fit, cluster_problems, deploy_region_problems
@@ -32,6 +32,7 @@ from .problems import raise_if_problems
 # and far below what would overflow a number or a document.
 MAX_TOKENS = 1_048_576  # ours: 2^20 tokens, beyond any supported context
 MAX_SEQS = 4096  # ours
+DEFAULT_MAX_SEQS = 256  # vLLM's SchedulerConfig default
 MAX_NODES = 1000  # ours: one group; EC2 quotas on accelerator instances are far lower
 MAX_WAIT_SECONDS = 86_400  # ours: a day
 MAX_SUBNETS = 16  # ours
@@ -69,8 +70,13 @@ class NeuronServingClusterArgs(ArgsModel):
     max_model_len: int = Field(
         default=4096, ge=1, le=MAX_TOKENS, description="Max tokens (prompt + output)."
     )
-    max_num_seqs: int = Field(
-        default=256, ge=1, le=MAX_SEQS, description="Max concurrent sequences per node."
+    max_num_seqs: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_SEQS,
+        description="Max concurrent sequences per node. Default: the largest batch up to "
+        f"{DEFAULT_MAX_SEQS} (vLLM's own default) whose KV cache for max_model_len tokens fits "
+        "beside the weights (Neuron reserves it all up front).",
     )
     max_num_batched_tokens: int = Field(
         default=8192, ge=1, le=MAX_TOKENS, description="Tokens per scheduler step."
@@ -126,8 +132,11 @@ class NeuronServingClusterArgs(ArgsModel):
         description="AMI for reproducible fleets; default: the latest Neuron base DLAMI "
         "(Neuron) or AL2023 arm64 (CPU), looked up from SSM at deploy time.",
     )
-    root_device_name: str = Field(
-        default="/dev/xvda", description="Root device of the AMI (AL2023 images: /dev/xvda)."
+    root_device_name: str | None = Field(
+        default=None,
+        description="Root device of the AMI, whose volume the template sizes and encrypts. "
+        "Default: read from the AMI at deploy time (/dev/xvda on Amazon Linux, /dev/sda1 on "
+        "Ubuntu): a mapping on another name would add a second disk and leave the root small.",
     )
     root_volume_gib: int | None = Field(
         default=None,
@@ -187,6 +196,8 @@ class NeuronServingClusterArgs(ArgsModel):
 
     @model_validator(mode="after")
     def _validate(self) -> NeuronServingClusterArgs:
+        if self.max_num_seqs is None:
+            self.max_num_seqs = default_max_num_seqs(self)
         raise_if_problems(type(self).__name__, cluster_problems(self))
         # Fill the derived defaults now that the combination is known to be valid.
         spec = self.spec
@@ -225,6 +236,20 @@ class NeuronServingClusterArgs(ArgsModel):
             self.max_model_len,
             self.max_num_seqs,
         )
+
+
+def default_max_num_seqs(args: NeuronServingClusterArgs) -> int:
+    """The largest batch up to vLLM's default of 256 that fits; 256 when nothing can be sized yet
+    (the rules then say what is wrong, e.g. that even the weights do not fit)."""
+    spec = catalog.instance_spec(args.instance_type)
+    if spec is None or (args.model.params_billion is None and args.model.info is None):
+        return DEFAULT_MAX_SEQS
+    try:
+        fit = cluster_memory_fit(args.model_copy(update={"max_num_seqs": DEFAULT_MAX_SEQS}), spec)
+    except (ValueError, KeyError):
+        return DEFAULT_MAX_SEQS
+    batch = largest_batch_that_fits(fit, DEFAULT_MAX_SEQS)
+    return min(batch, DEFAULT_MAX_SEQS) if batch >= 1 else DEFAULT_MAX_SEQS
 
 
 def deploy_region(args: NeuronServingClusterArgs) -> str:

@@ -157,7 +157,8 @@ def _identifier_problems(args: NeuronServingClusterArgs) -> list[Problem]:
         problems += region_name_problems("region", args.region)
     if args.image is not None:
         problems += image_problems("image", args.image)
-    problems += device_name_problems("root_device_name", args.root_device_name)
+    if args.root_device_name is not None:
+        problems += device_name_problems("root_device_name", args.root_device_name)
     if args.api_key_ssm_parameter is not None:
         problems += ssm_parameter_problems("api_key_ssm_parameter", args.api_key_ssm_parameter)
     for field in ("environment", "owner"):

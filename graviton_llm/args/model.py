@@ -16,7 +16,7 @@ from ..facts.models import (
 )
 from .base import ArgsModel
 from .fields import s3_uri_problems
-from .identifiers import hf_model_id_problems
+from .identifiers import hf_model_id_problems, region_name_problems
 from .problems import Problem
 
 
@@ -30,6 +30,11 @@ class ModelSpec(ArgsModel):
     weights_uri: str = Field(
         description="s3://bucket/prefix/ holding the model directory (config.json, "
         "*.safetensors, tokenizer). Nodes read only this prefix."
+    )
+    weights_region: str | None = Field(
+        default=None,
+        description="Region of the weights bucket when it is not the cluster's: S3 calls KMS "
+        "in the bucket's region, so an SSE-KMS grant names that region (kms:ViaService).",
     )
     params_billion: float | None = Field(
         default=None,
@@ -62,6 +67,8 @@ class ModelSpec(ArgsModel):
 
 def model_problems(model: ModelSpec, accelerator: str | None) -> list[Problem]:
     problems = s3_uri_problems("model.weights_uri", model.weights_uri)
+    if model.weights_region is not None:
+        problems += region_name_problems("model.weights_region", model.weights_region)
     id_problems = hf_model_id_problems("model.id", model.id)
     if id_problems:
         return problems + id_problems

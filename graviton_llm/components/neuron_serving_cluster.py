@@ -142,7 +142,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 role=self.role.name,
                 weights_uri=args.model.weights_uri,
                 kms_key_arn=args.weights_kms_key_arn,
-                region=region,
+                # kms:ViaService names the region S3 calls KMS from: the bucket's.
+                region=args.model.weights_region or region,
             ),
             opts=self._child,
         )
@@ -165,10 +166,11 @@ class NeuronServingCluster(pulumi.ComponentResource):
         self, args: NeuronServingClusterArgs, spec: InstanceSpec, volume_gib: int
     ) -> None:
         name, tags = self._name, self._tags
+        image_id = args.ami_id or _latest_ami(self, spec)
         self.launch_template = aws.ec2.LaunchTemplate(
             f"{name}-lt",
             description=f"graviton-llm {name}: {args.model.id} on {spec.name}",
-            image_id=args.ami_id or _latest_ami(self, spec),
+            image_id=image_id,
             instance_type=spec.name,
             iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(
                 arn=self.instance_profile.arn
@@ -184,12 +186,14 @@ class NeuronServingCluster(pulumi.ComponentResource):
             ),
             block_device_mappings=[
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                    device_name=args.root_device_name,
+                    device_name=args.root_device_name or _root_device(self, image_id),
                     ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
                         volume_size=volume_gib,
                         volume_type="gp3",
                         # Faster gp3 when the weights would download at disk speed.
-                        **_volume_performance(spec, args.model.weights_gib),
+                        **_volume_performance(
+                            spec, args.model.weights_gib, args.warm_pool is not None
+                        ),
                         encrypted="true",
                         delete_on_termination="true",
                     ),
@@ -401,8 +405,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
         )
 
 
-def _volume_performance(spec: InstanceSpec, weights_gib: float) -> dict[str, int]:
-    performance = sizing.root_volume_performance(spec, weights_gib)
+def _volume_performance(spec: InstanceSpec, weights_gib: float, warm_pool: bool) -> dict[str, int]:
+    performance = sizing.root_volume_performance(spec, weights_gib, warm_pool=warm_pool)
     if performance is None:
         return {}
     return {"throughput": performance["throughput_mibps"], "iops": performance["iops"]}
@@ -410,6 +414,15 @@ def _volume_performance(spec: InstanceSpec, weights_gib: float) -> dict[str, int
 
 def _invoke(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:
     return pulumi.InvokeOutputOptions(parent=parent)
+
+
+def _root_device(parent: pulumi.Resource, image_id: pulumi.Input[str]) -> pulumi.Output[str]:
+    """The AMI's own root device name (EC2 User Guide, "Device names": it "differs by AMI")."""
+    ami = aws.ec2.get_ami_output(
+        filters=[aws.ec2.GetAmiFilterArgs(name="image-id", values=[image_id])],
+        opts=_invoke(parent),
+    )
+    return ami.root_device_name
 
 
 def _latest_ami(parent: pulumi.Resource, spec: InstanceSpec) -> pulumi.Output[str]:

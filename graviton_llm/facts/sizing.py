@@ -38,6 +38,7 @@ S3_CAP_GBPS = 10.0
 # `vm_dirty_ratio = 20`; admin-guide/sysctl/vm.rst). So weights larger than that download at
 # disk speed, and for those the launch template provisions the fast gp3 settings (about $40 a
 # month per node at us-east-1 gp3 rates, against many minutes of every cold start).
+GP3_DEFAULT_MIBPS = 125
 GP3_FAST = {"throughput_mibps": 1000, "iops": 4000}
 DIRTY_RATIO = 0.20
 # Neuron compiles the model on first start: "5-10+ min" (Neuron docs; docs/sources.md), and
@@ -61,6 +62,8 @@ class ColdStart:
     weights_download_s: float
     compile_s: float
     load_s: float
+    # After a stop the page cache is empty: the weights come back at the volume's throughput.
+    warm_load_s: float
 
     @property
     def total_s(self) -> float:
@@ -77,8 +80,9 @@ class ColdStart:
     def warm_start_s(self) -> float:
         """A node that has booted before (a reboot, a stopped warm-pool instance): the image,
         the weights and the compiled artifacts are on its volume, so only boot and load remain
-        (NEURON_COMPILED_ARTIFACTS on a persistent path, see node/serve_command.py)."""
-        return self.boot_s + self.load_s
+        (NEURON_COMPILED_ARTIFACTS on a persistent path, see node/serve_command.py); the load
+        reads the volume, not the page cache."""
+        return self.boot_s + self.warm_load_s
 
 
 def disk_bound(spec: InstanceSpec, weights_gib: float) -> bool:
@@ -86,9 +90,18 @@ def disk_bound(spec: InstanceSpec, weights_gib: float) -> bool:
     return weights_gib > spec.memory_gib * DIRTY_RATIO
 
 
-def root_volume_performance(spec: InstanceSpec, weights_gib: float) -> dict[str, int] | None:
-    """Provisioned gp3 throughput/IOPS for disk-bound downloads; None keeps gp3's defaults."""
-    return dict(GP3_FAST) if disk_bound(spec, weights_gib) else None
+def root_volume_performance(
+    spec: InstanceSpec, weights_gib: float, *, warm_pool: bool = False
+) -> dict[str, int] | None:
+    """Provisioned gp3 throughput/IOPS for disk-bound downloads, and for warm-pool nodes, which
+    read their weights back from the volume at every start; None keeps gp3's defaults."""
+    fast = disk_bound(spec, weights_gib) or warm_pool
+    return dict(GP3_FAST) if fast else None
+
+
+def volume_mibps(spec: InstanceSpec, weights_gib: float, *, warm_pool: bool = False) -> int:
+    performance = root_volume_performance(spec, weights_gib, warm_pool=warm_pool)
+    return GP3_DEFAULT_MIBPS if performance is None else performance["throughput_mibps"]
 
 
 def download_gbps(spec: InstanceSpec, weights_gib: float) -> float:
@@ -102,7 +115,7 @@ def download_gbps(spec: InstanceSpec, weights_gib: float) -> float:
 
 
 def predict_cold_start(
-    spec: InstanceSpec, weights_gib: float, model: ModelInfo | None
+    spec: InstanceSpec, weights_gib: float, model: ModelInfo | None, *, warm_pool: bool = False
 ) -> ColdStart:
     compile_s = 0.0
     if spec.accelerator == "neuron":
@@ -114,6 +127,8 @@ def predict_cold_start(
         weights_download_s=weights_gib * GIB * 8 / (download_gbps(spec, weights_gib) * 1e9),
         compile_s=compile_s,
         load_s=weights_gib / LOAD_GIB_PER_SECOND,
+        warm_load_s=weights_gib
+        / min(LOAD_GIB_PER_SECOND, volume_mibps(spec, weights_gib, warm_pool=warm_pool) / 1024),
     )
 
 

@@ -235,7 +235,9 @@ class Plan:
         """Predicted boot-to-ready seconds by part (facts/sizing.py), the figure behind the boot
         script's readiness gate; the lifecycle hook's heartbeats cover however long it takes."""
         args = self.cluster.args
-        cold = sizing.predict_cold_start(args.spec, args.model.weights_gib, args.model.info)
+        cold = sizing.predict_cold_start(
+            args.spec, args.model.weights_gib, args.model.info, warm_pool=args.warm_pool is not None
+        )
         advice = sizing.warm_pool_advice(cold)
         return {
             "seconds": {k: round(v, 1) for k, v in sizing.cold_start_table(cold).items()},

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 
 import pytest
 
@@ -236,3 +237,52 @@ def test_every_cidr_of_the_vpc_may_health_check_the_nodes():
     ingress = result.one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]
     health = next(r for r in ingress if r["description"].startswith("NLB health checks"))
     assert health["cidrBlocks"] == ["10.20.0.0/16", "100.64.0.0/16"]
+
+
+def test_a_custom_ami_gets_its_own_root_device_sized_and_encrypted():
+    """An Ubuntu-based AMI boots from /dev/sda1: a mapping on /dev/xvda would be a second disk
+    and leave the root at the AMI's small default."""
+
+    def ubuntu(args):
+        return {"id": args["filters"][0]["values"][0], "rootDeviceName": "/dev/sda1"}
+
+    result = build_cluster(
+        cluster_args(ami_id="ami-0fedcba9876543210"), calls={"aws:ec2/getAmi:getAmi": ubuntu}
+    )
+    (mapping,) = result.one(LT).inputs["blockDeviceMappings"]
+    assert mapping["deviceName"] == "/dev/sda1"
+    assert mapping["ebs"]["encrypted"] == "true"
+
+
+def test_the_weights_key_is_used_through_s3_in_the_buckets_region():
+    result = build_cluster(
+        cluster_args(
+            region="us-east-1",
+            weights_kms_key_arn=KMS_KEY,
+            model={"weights_region": "eu-west-1"},
+        )
+    )
+    policy = next(
+        json.loads(r.inputs["policy"])
+        for r in result.of_type("aws:iam/rolePolicy:RolePolicy")
+        if "DecryptWeightsViaS3" in r.inputs["policy"]
+    )
+    decrypt = next(s for s in policy["Statement"] if s["Sid"] == "DecryptWeightsViaS3")
+    assert decrypt["Condition"] == {
+        "StringEquals": {"kms:ViaService": "s3.eu-west-1.amazonaws.com"}
+    }
+
+
+def test_a_minimal_70b_config_gets_the_largest_batch_that_fits():
+    args = NeuronServingClusterArgs.model_validate(
+        cluster_args(
+            instance_type="inf2.48xlarge",
+            model={"id": "meta-llama/Llama-3.3-70B-Instruct"},
+            max_num_seqs=None,
+            max_num_batched_tokens=8192,
+        )
+    )
+    assert 1 <= args.max_num_seqs < 256
+    assert args.memory_fit.fits
+    bigger = args.model_copy(update={"max_num_seqs": args.max_num_seqs + 1})
+    assert not bigger.memory_fit.fits
