@@ -284,6 +284,52 @@ def reserve(
         console.print("nothing bought; rerun with --purchase to buy")
 
 
+@app.command()
+def ami(
+    stack: str = typer.Option("dev", help=STACK_HELP),
+    write: bool = typer.Option(False, "--write", help="Pin the latest image in the stack file."),
+) -> None:
+    """The stack's pinned AMI against the latest its SSM parameter names (needs AWS
+    credentials); --write pins the latest, for review with `plan --against`."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from .program import ami_pin
+    from .program.stack_files import stack_config_path, stack_region
+
+    console = _console()
+    with _input_errors(console):
+        args, config = _stack_args_and_config(stack)
+        region = stack_region(stack, config)
+    try:
+        ec2, ssm = _ec2_client(region), _client("ssm", region)
+        parameter, newest = ami_pin.latest(ssm, ec2, args.spec)
+        pinned = ami_pin.describe(ec2, args.ami_id) if isinstance(args.ami_id, str) else None
+    except (BotoCoreError, ClientError) as error:
+        console.print(f"[bold red]AWS lookup failed[/]: {error}", highlight=False)
+        raise typer.Exit(2) from None
+    for label, image in (("pinned", pinned), ("latest", newest)):
+        if image is None:
+            console.print(f"{label}: none: every deploy takes the latest ({parameter})")
+        else:
+            console.print(
+                f"{label}: {image.image_id} {image.name or ''} created {image.created or '?'} "
+                f"root {image.root_device or '?'}",
+                highlight=False,
+            )
+    if pinned is not None and pinned.image_id == newest.image_id:
+        console.print("the pin is the latest image")
+    elif write:
+        with _input_errors(console):
+            ami_pin.write_pin(stack_config_path(stack), newest.image_id)
+        console.print(f"pinned {newest.image_id}; review the rollout with `plan --against`")
+
+
+def _client(service: str, region: str):
+    import boto3
+
+    return boto3.client(service, region_name=region)
+
+
 def _ec2_client(region: str):
     import boto3
 

@@ -15,18 +15,18 @@ LT = "aws:ec2/launchTemplate:LaunchTemplate"
 
 # Resource count per example: a change in what an example creates should be deliberate.
 EXPECTED = {
-    # 24 = 14 serving resources + node-ops policy + monitoring (component, 6 alarms, dashboard,
-    # the agent's metrics log group)
-    "minimal_existing_vpc": 24,
-    "graviton_cpu": 23,  # no device-memory alarm on a CPU node
-    "reserved_capacity": 27,
-    "warm_pool": 24,
-    "spot_on_demand_floor": 24,
+    # 25 = 14 serving resources + node-ops policy + monitoring (component, 6 alarms, dashboard,
+    # the agent's metrics log group) + the rollout (instance refresh) resource
+    "minimal_existing_vpc": 25,
+    "graviton_cpu": 24,  # no device-memory alarm on a CPU node
+    "reserved_capacity": 28,
+    "warm_pool": 25,
+    "spot_on_demand_floor": 25,
     # + SNS topic, its KMS key, email subscription, scaling policy
-    "autoscaling_alerts": 28,
-    # the cluster's 24 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables,
+    "autoscaling_alerts": 29,
+    # the cluster's 25 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables,
     # 3 route table associations and an S3 gateway endpoint
-    "team_vpc": 37,
+    "team_vpc": 38,
 }
 
 

@@ -46,6 +46,13 @@ class RolloutArgs(ArgsModel):
         lt=100,
         description="Roll back when 5xx responses exceed this share of requests.",
     )
+    retry: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description="Raise to start the same rollout again (for example after an alarm rolled "
+        "it back and the cause is fixed): a rollout starts when the launch template changes.",
+    )
     alarm_evaluation_minutes: int = Field(
         default=3,
         ge=1,

@@ -4,12 +4,14 @@ pulumi_aws input types (they register nothing), so the component reads as a tabl
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from ..args import NeuronServingClusterArgs
 from ..documents.alarms import ROLLOUT_ALARMS, alarm_name
+from ..documents.instance_refresh import refresh_preferences, start_instance_refresh_request
 from ..facts import timing
 from .reserved_capacity import ReservedCapacity
 
@@ -50,10 +52,14 @@ def capacity_target(
     )
 
 
+def spot_instance_types(args: NeuronServingClusterArgs) -> list[str]:
+    return [args.instance_type, *(t for t in args.spot.instance_types if t != args.instance_type)]
+
+
 def spot_policy(
     args: NeuronServingClusterArgs, template_id: pulumi.Output[str], version: pulumi.Output[str]
 ) -> aws.autoscaling.GroupMixedInstancesPolicyArgs:
-    types = [args.instance_type, *(t for t in args.spot.instance_types if t != args.instance_type)]
+    types = spot_instance_types(args)
     return aws.autoscaling.GroupMixedInstancesPolicyArgs(
         launch_template=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateArgs(
             launch_template_specification=aws.autoscaling.GroupMixedInstancesPolicyLaunchTemplateLaunchTemplateSpecificationArgs(
@@ -72,35 +78,55 @@ def spot_policy(
     )
 
 
-def instance_refresh(
-    args: NeuronServingClusterArgs, alarm_prefix: str
-) -> aws.autoscaling.GroupInstanceRefreshArgs | None:
+def refresh_request(
+    args: NeuronServingClusterArgs,
+    alarm_prefix: str,
+    *,
+    group_name: str,
+    launch_template_id: str,
+    version: str,
+) -> dict[str, Any]:
+    """The StartInstanceRefresh request that moves the group to ``version``: one node at a time,
+    rolling back on failure or when the 5xx-rate or unhealthy-host alarm fires."""
     rollout = args.rollout
-    if not rollout.enabled:
-        return None
     min_healthy, max_healthy = refresh_healthy_percentages(args.node_count)
-    alarms = None
+    alarms = []
     if args.monitoring.enabled:
-        alarms = aws.autoscaling.GroupInstanceRefreshPreferencesAlarmSpecificationArgs(
-            alarms=[alarm_name(alarm_prefix, key) for key in ROLLOUT_ALARMS]
-        )
-    return aws.autoscaling.GroupInstanceRefreshArgs(
-        strategy="Rolling",
-        preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
-            min_healthy_percentage=min_healthy,
-            max_healthy_percentage=max_healthy,
-            instance_warmup=str(
-                timing.IN_SERVICE_SETTLE_SECONDS
-                if rollout.instance_warmup_seconds is None
-                else rollout.instance_warmup_seconds
-            ),
-            auto_rollback=rollout.auto_rollback,
-            alarm_specification=alarms,
-            skip_matching=True,
-            # Nodes protected from scale-in while booting are still replaced by a refresh.
-            scale_in_protected_instances="Refresh",
-        ),
+        alarms = [alarm_name(alarm_prefix, key) for key in ROLLOUT_ALARMS]
+    warmup = (
+        timing.IN_SERVICE_SETTLE_SECONDS
+        if rollout.instance_warmup_seconds is None
+        else rollout.instance_warmup_seconds
     )
+    spot = None
+    if args.capacity_mode == "spot_with_on_demand_base":
+        spot = {
+            "instance_types": spot_instance_types(args),
+            "on_demand_base_capacity": args.spot.on_demand_base_capacity,
+        }
+    return start_instance_refresh_request(
+        group_name=group_name,
+        launch_template_id=launch_template_id,
+        version=version,
+        preferences=refresh_preferences(
+            min_healthy_percent=min_healthy,
+            max_healthy_percent=max_healthy,
+            warmup_seconds=warmup,
+            auto_rollback=rollout.auto_rollback,
+            alarms=alarms,
+        ),
+        spot=spot,
+    )
+
+
+def version_ignored(args: NeuronServingClusterArgs) -> list[str]:
+    """With rollouts, the group keeps the version it runs until a refresh succeeds (AWS then
+    writes the new one): Pulumi must not write it first. Engine (camelCase) property paths."""
+    if not args.rollout.enabled:
+        return []
+    if args.capacity_mode == "spot_with_on_demand_base":
+        return ["mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.version"]
+    return ["launchTemplate.version"]
 
 
 def warm_pool(args: NeuronServingClusterArgs) -> aws.autoscaling.GroupWarmPoolArgs | None:

@@ -29,6 +29,7 @@ from ..facts.vllm_metrics import vllm_gauge
 from ..node.paths import LIFECYCLE_HOOK_NAME
 from ..node.user_data import compress_user_data, render_user_data
 from . import auto_scaling
+from .instance_refresh import InstanceRefresh
 from .reserved_capacity import ReservedCapacity
 from .serving_monitoring import ServingMonitoring
 from .serving_security import ServingSecurity
@@ -58,6 +59,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
     listener: aws.lb.Listener
     capacity: ReservedCapacity | None
     monitoring: ServingMonitoring | None
+    rollout: InstanceRefresh | None
     scaling_policy: aws.autoscaling.Policy | None
     endpoint: pulumi.Output[str]
     args: NeuronServingClusterArgs
@@ -100,6 +102,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         self._declare_node_permissions(args, region)
         self._declare_scaling(args)
         self._declare_monitoring(args, spec, region, alarm_prefix)
+        self._declare_rollout(args, region, alarm_prefix)
 
         self.endpoint = pulumi.Output.concat(
             "http://", self.load_balancer.dns_name, ":", str(args.port)
@@ -303,7 +306,6 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 )
             ],
             protect_from_scale_in=protect or None,
-            instance_refresh=auto_scaling.instance_refresh(args, alarm_prefix),
             warm_pool=auto_scaling.warm_pool(args),
             # Nodes take many minutes to pass /health; `pulumi up` should not block on them.
             wait_for_capacity_timeout="0",
@@ -312,7 +314,39 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 for key, value in {**self._tags, "Name": f"{name}-node"}.items()
             ],
             # An autoscaler or an operator may change desired capacity: IaC must not fight it.
-            opts=pulumi.ResourceOptions(parent=self, ignore_changes=["desired_capacity"]),
+            # Rollouts: the version changes only when a refresh succeeds (InstanceRefresh).
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                ignore_changes=["desired_capacity", *auto_scaling.version_ignored(args)],
+            ),
+        )
+
+    def _declare_rollout(
+        self, args: NeuronServingClusterArgs, region: str, alarm_prefix: str
+    ) -> None:
+        """A new launch template version rolls out through a refresh that carries it, so a
+        rollback restores the old one (documents/instance_refresh.py)."""
+        self.rollout = None
+        if not args.rollout.enabled:
+            return
+        request = pulumi.Output.all(
+            self.auto_scaling_group.name,
+            self.launch_template.id,
+            self.launch_template.latest_version.apply(str),
+        ).apply(
+            lambda values: auto_scaling.refresh_request(
+                args, alarm_prefix, group_name=values[0], launch_template_id=values[1],
+                version=values[2],
+            )
+        )  # fmt: skip
+        # After the alarms it names: a refresh may only name alarms that exist.
+        after = [self.auto_scaling_group, *([self.monitoring] if self.monitoring else [])]
+        self.rollout = InstanceRefresh(
+            f"{self._name}-rollout",
+            region=region,
+            request=request,
+            retry=args.rollout.retry,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
         )
 
     def _declare_node_permissions(self, args: NeuronServingClusterArgs, region: str) -> None:

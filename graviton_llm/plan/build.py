@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import program
-from ..facts import catalog, sizing
+from ..facts import catalog, images, sizing
 from ..facts.aws_replacements import replacing_inputs
 from ..facts.units import HOURS_PER_MONTH
 from ..pricing.cost import monthly
@@ -40,6 +40,8 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": ("name", "comparisonOperator", "threshold",
                                                "evaluationPeriods", "alarmActions"),
     "aws:autoscaling/policy:Policy": ("policyType", "targetTrackingConfiguration"),
+    # The rollout (components/instance_refresh.py): the refresh it starts when this changes.
+    "pulumi-python:dynamic:Resource": ("request",),
     "aws:sns/topic:Topic": ("kmsMasterKeyId",),
     "aws:lb/loadBalancer:LoadBalancer": ("internal", "loadBalancerType", "subnets"),
     "aws:lb/targetGroup:TargetGroup": ("port", "protocol", "healthCheck"),
@@ -74,8 +76,25 @@ def replacing_values(resource: RegisteredResource) -> dict[str, Any]:
     }
 
 
+def _without(value: Any, path: list[str]) -> Any:
+    """``value`` with the property at ``path`` (e.g. launchTemplate.version) left out."""
+    if not isinstance(value, dict) or not path:
+        return value
+    head, *rest = path
+    if head not in value:
+        return value
+    if not rest:
+        return {k: v for k, v in value.items() if k != head}
+    return {**value, head: _without(value[head], rest)}
+
+
 def inputs_digest(resource: RegisteredResource) -> str:
-    text = json.dumps(_plain(resource.inputs), sort_keys=True, default=str)
+    """A digest of the inputs Pulumi would compare: ignore_changes paths and a dynamic
+    resource's pickled provider (code, not configuration) left out."""
+    inputs: Any = {k: v for k, v in resource.inputs.items() if k != "__provider"}
+    for path in resource.ignore_changes:
+        inputs = _without(inputs, path.split("."))
+    text = json.dumps(_plain(inputs), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -222,6 +241,7 @@ class Plan:
             },
             "cost": self.cost(),
             "cold_start": self.cold_start(),
+            "ami": self.ami(),
             "performance": self.performance(),
         }
 
@@ -230,6 +250,17 @@ class Plan:
         shape sizing assumes (graviton_llm/sizing/deployment.py), and whether the model is
         calibrated for this hardware."""
         return stack_performance(self.cluster.args).document()
+
+    def ami(self) -> dict[str, Any]:
+        """Whether the nodes' image is pinned, or the latest the SSM parameter names at each
+        deploy (then an AMI release rolls the fleet: `graviton-llm ami --write` pins it)."""
+        args = self.cluster.args
+        pinned = isinstance(args.ami_id, str)
+        return {
+            "pinned": pinned,
+            "image_id": args.ami_id if pinned else None,
+            "parameter": None if pinned else images.ami_parameter(args.spec),
+        }
 
     def cold_start(self) -> dict[str, Any]:
         """Predicted boot-to-ready seconds by part (facts/sizing.py), the figure behind the boot

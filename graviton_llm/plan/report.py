@@ -136,6 +136,16 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
     )
     console.print("  (graviton-llm cost compares terms and alternatives)")
 
+    ami = document["ami"]
+    if ami["pinned"]:
+        console.print(f"[bold]AMI[/] pinned: {ami['image_id']}", highlight=False)
+    else:
+        console.print(
+            f"[bold]AMI[/] [yellow]not pinned[/]: each deploy takes the latest {ami['parameter']} "
+            "and an AMI release rolls the fleet; pin it with `graviton-llm ami --write`",
+            highlight=False,
+        )
+
     cold = document["cold_start"]
     seconds = cold["seconds"]
     parts = ", ".join(f"{name} {value:,.0f} s" for name, value in list(seconds.items())[:5])

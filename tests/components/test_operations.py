@@ -29,20 +29,60 @@ def test_refresh_replaces_one_node_at_a_time(nodes, expected):
     assert refresh_healthy_percentages(nodes) == expected
 
 
-def test_instance_refresh_rolls_back_on_error_rate_and_unhealthy_hosts(inf2_cluster):
-    refresh = _asg(inf2_cluster)["instanceRefresh"]
-    prefs = refresh["preferences"]
-    assert refresh["strategy"] == "Rolling"
-    assert prefs["autoRollback"] is True
-    assert (prefs["minHealthyPercentage"], prefs["maxHealthyPercentage"]) == (66, 100)
+def _refresh_request(result):
+    (refresh,) = result.of_type("pulumi-python:dynamic:Resource")
+    return refresh.inputs["request"], refresh
+
+
+def test_a_rollout_carries_the_new_version_and_rolls_back_on_the_alarms(inf2_cluster):
+    request, refresh = _refresh_request(inf2_cluster)
+    # The group keeps the version it runs; the refresh carries the new one (a rollback then
+    # restores the old), and the provider's own refresh is not used.
+    assert "instanceRefresh" not in _asg(inf2_cluster)
+    assert inf2_cluster.one(ASG).ignore_changes == ["desiredCapacity", "launchTemplate.version"]
+    assert request["AutoScalingGroupName"] == "llm-asg" and request["Strategy"] == "Rolling"
+    assert request["DesiredConfiguration"] == {
+        "LaunchTemplate": {"LaunchTemplateId": "llm-lt-id", "Version": "1"}
+    }
+    prefs = request["Preferences"]
+    assert prefs["AutoRollback"] is True and prefs["SkipMatching"] is True
+    assert (prefs["MinHealthyPercentage"], prefs["MaxHealthyPercentage"]) == (66, 100)
     # Counted from InService, when the node already serves: the NLB's verdict, not the boot.
-    assert prefs["instanceWarmup"] == "180"
+    assert prefs["InstanceWarmup"] == 180
     names = {a.inputs["name"] for a in inf2_cluster.of_type(ALARM)}
-    assert prefs["alarmSpecification"]["alarms"] == [
+    assert prefs["AlarmSpecification"]["Alarms"] == [
         "graviton-llm-test-llm-error-rate",
         "graviton-llm-test-llm-unhealthy-hosts",
     ]
-    assert set(prefs["alarmSpecification"]["alarms"]) <= names
+    assert set(prefs["AlarmSpecification"]["Alarms"]) <= names
+    # The alarms it names exist before it can start.
+    assert {a.urn for a in inf2_cluster.of_type(ALARM)} <= set(refresh.dependencies)
+
+
+def test_a_spot_rollout_carries_the_mixed_instances_policy():
+    result = build_cluster(
+        cluster_args(
+            capacity_mode="spot_with_on_demand_base",
+            spot={"on_demand_base_capacity": 1, "instance_types": ["inf2.xlarge"]},
+        )
+    )
+    request, _ = _refresh_request(result)
+    policy = request["DesiredConfiguration"]["MixedInstancesPolicy"]
+    assert policy["LaunchTemplate"]["Overrides"] == [
+        {"InstanceType": "inf2.8xlarge"},
+        {"InstanceType": "inf2.xlarge"},
+    ]
+    assert policy["InstancesDistribution"]["OnDemandBaseCapacity"] == 1
+    assert result.one(ASG).ignore_changes == [
+        "desiredCapacity",
+        "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.version",
+    ]
+
+
+def test_without_rollouts_pulumi_updates_the_version_itself():
+    result = build_cluster(cluster_args(rollout={"enabled": False}))
+    assert result.of_type("pulumi-python:dynamic:Resource") == []
+    assert result.one(ASG).ignore_changes == ["desiredCapacity"]
 
 
 def test_error_rate_alarm_is_vllm_5xx_over_all_responses_above_1_percent(inf2_cluster):
@@ -232,7 +272,8 @@ def test_monitoring_off_removes_alarms_and_needs_rollback_off():
         cluster_args(monitoring={"enabled": False}, rollout={"auto_rollback": False})
     )
     assert result.of_type(ALARM) == []
-    assert "alarmSpecification" not in _asg(result)["instanceRefresh"]["preferences"]
+    request, _ = _refresh_request(result)
+    assert "AlarmSpecification" not in request["Preferences"]
 
 
 REFUSED = [

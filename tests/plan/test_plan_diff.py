@@ -92,3 +92,22 @@ def test_a_file_that_is_not_a_plan_document_exits_2(tmp_path):
     bad.write_text("{")
     result = CliRunner().invoke(app, ["plan", "--stack", "dev", "--against", str(bad)])
     assert result.exit_code == 2 and "not a plan document" in result.output
+
+
+def test_a_new_model_rolls_out_through_the_refresh_not_a_group_update(prod, tmp_path):
+    """The group ignores its template version (the refresh carries it, so a rollback restores
+    the old one): a new launch template shows as an update of the template and of the rollout,
+    the group itself unchanged."""
+    changed = build_plan("prod")
+    template = next(
+        r for r in changed.result.resources if r.type == "aws:ec2/launchTemplate:LaunchTemplate"
+    )
+    template.inputs["userData"] = "changed"
+    group = next(r for r in changed.result.resources if r.type == ASG)
+    group.inputs["launchTemplate"] = {**group.inputs["launchTemplate"], "version": "2"}
+    rollout = next(r for r in changed.result.resources if r.name == "llm-prod-rollout")
+    rollout.inputs["request"]["DesiredConfiguration"]["LaunchTemplate"]["Version"] = "2"
+    assert _actions(prod, changed.document()) == {
+        "llm-prod-lt": ("update", ()),
+        "llm-prod-rollout": ("update", ()),
+    }
