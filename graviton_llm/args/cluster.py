@@ -13,10 +13,9 @@ from pydantic import Field, model_validator
 from ..facts import catalog, images, timing
 from ..facts.catalog import Accelerator, InstanceSpec
 from ..facts.memory import MemoryFit, largest_batch_that_fits, model_memory_gib
-from ..facts.ports import DEFAULT_METRICS_PORT, DEFAULT_PORT
-from .base import ArgsModel, StrInput
+from .base import StrInput
 from .cluster_rules import cluster_memory_fit, cluster_problems, deploy_region_problems
-from .components import DEFAULT_ALLOWED_CIDRS, MAX_RULE_CIDRS, ReservedCapacityArgs
+from .components import ReservedCapacityArgs, ServingNetwork
 from .model import ModelSpec
 from .operations import (
     CapacityMode,
@@ -39,7 +38,7 @@ MAX_SUBNETS = 16  # ours
 MAX_SSH_CIDRS = 5
 
 
-class NeuronServingClusterArgs(ArgsModel):
+class NeuronServingClusterArgs(ServingNetwork):
     """A vLLM serving cluster: launch template, Auto Scaling group and internal NLB.
 
     Only vpc_id, subnet_ids, instance_type and model are required; every other field has a
@@ -83,27 +82,6 @@ class NeuronServingClusterArgs(ArgsModel):
     )
     enable_prefix_caching: bool = Field(
         default=True, description="vLLM automatic prefix caching (block KV layout on Neuron)."
-    )
-    port: int = Field(default=DEFAULT_PORT, description="vLLM's OpenAI-compatible API port.")
-    metrics_port: int = Field(
-        default=DEFAULT_METRICS_PORT,
-        description="Prometheus exporter port (neuron-monitor or node metrics).",
-    )
-    allowed_cidrs: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_ALLOWED_CIDRS),
-        max_length=MAX_RULE_CIDRS,
-        description="Private CIDRs allowed to reach the API port.",
-    )
-    metrics_cidrs: list[str] = Field(
-        default_factory=list,
-        max_length=MAX_RULE_CIDRS,
-        description="Private CIDRs allowed to scrape metrics_port from outside the node; empty "
-        "(default): closed, the CloudWatch agent scrapes on the node.",
-    )
-    ssh_cidrs: list[str] = Field(
-        default_factory=list,
-        max_length=MAX_SSH_CIDRS,
-        description="Private CIDRs allowed SSH; empty (default): no port 22, use SSM.",
     )
     min_size: int = Field(default=3, ge=0, le=MAX_NODES, description="Group minimum size.")
     max_size: int = Field(default=3, ge=0, le=MAX_NODES, description="Group maximum size.")

@@ -233,9 +233,7 @@ def _fit_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Pr
 def cluster_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     """Every reason this cluster could not serve, found without touching AWS."""
     spec, problems = instance_problems("instance_type", args.instance_type)
-    problems += security_problems(
-        args.port, args.metrics_port, args.allowed_cidrs, args.ssh_cidrs, args.metrics_cidrs
-    )
+    problems += security_problems(args)
     problems += _size_problems(args)
     problems += _identifier_problems(args)
     problems += model_problems(args.model, args.accelerator or (spec and spec.accelerator))

@@ -28,10 +28,10 @@ MAX_RULE_CIDRS = 25
 OUR_TAGS = 4
 
 
-class ServingSecurityArgs(ArgsModel):
-    """Network and identity for nodes: VPC-internal ingress, SSM access, a protected role."""
+class ServingNetwork(ArgsModel):
+    """Who may reach a node, on which port: the fields a cluster and a standalone
+    ServingSecurity share (one definition, one set of rules: ``security_problems``)."""
 
-    vpc_id: StrInput = Field(description="VPC the security group belongs to.")
     port: int = Field(default=DEFAULT_PORT, description="vLLM's OpenAI-compatible API port.")
     metrics_port: int = Field(
         default=DEFAULT_METRICS_PORT,
@@ -49,6 +49,23 @@ class ServingSecurityArgs(ArgsModel):
         description="Private CIDRs allowed to scrape metrics_port from outside the node (e.g. "
         "your Prometheus). Empty (default): closed; the CloudWatch agent scrapes on the node.",
     )
+    ssh_cidrs: list[str] = Field(
+        default_factory=list,
+        max_length=5,  # ours
+        description="Private CIDRs allowed SSH. Empty (default): no port 22; use SSM Session "
+        "Manager, which the role permits.",
+    )
+
+    @property
+    def network(self) -> dict[str, object]:
+        """These fields, to hand to a ServingSecurity."""
+        return {name: getattr(self, name) for name in ServingNetwork.model_fields}
+
+
+class ServingSecurityArgs(ServingNetwork):
+    """Network and identity for nodes: VPC-internal ingress, SSM access, a protected role."""
+
+    vpc_id: StrInput = Field(description="VPC the security group belongs to.")
     vpc_cidr: StrInput | list[str] | None = Field(
         default=None,
         description="The VPC's CIDRs (one, a list, or an Output of either: primary and "
@@ -56,18 +73,11 @@ class ServingSecurityArgs(ArgsModel):
         "private addresses in any of the VPC's subnets, reach the nodes. The cluster looks "
         "them up.",
     )
-    ssh_cidrs: list[str] = Field(
-        default_factory=list,
-        description="Private CIDRs allowed SSH. Empty (default): no port 22; use SSM Session "
-        "Manager, which the role permits.",
-    )
     tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")
 
     @model_validator(mode="after")
     def _validate(self) -> ServingSecurityArgs:
-        problems = security_problems(
-            self.port, self.metrics_port, self.allowed_cidrs, self.ssh_cidrs, self.metrics_cidrs
-        )
+        problems = security_problems(self)
         if isinstance(self.vpc_id, str):
             problems += ec2_id_problems("vpc_id", self.vpc_id, "vpc")
         if isinstance(self.vpc_cidr, str):
@@ -79,20 +89,15 @@ class ServingSecurityArgs(ArgsModel):
         return self
 
 
-def security_problems(
-    port: int,
-    metrics_port: int,
-    allowed_cidrs: list[str],
-    ssh_cidrs: list[str],
-    metrics_cidrs: list[str],
-) -> list[Problem]:
+def security_problems(net: ServingNetwork) -> list[Problem]:
     """The network rules a cluster and a standalone ServingSecurity share."""
+    port, metrics_port = net.port, net.metrics_port
     problems = [
         *port_problems("port", port),
         *port_problems("metrics_port", metrics_port),
-        *cidr_problems("allowed_cidrs", allowed_cidrs),
-        *cidr_problems("ssh_cidrs", ssh_cidrs),
-        *cidr_problems("metrics_cidrs", metrics_cidrs),
+        *cidr_problems("allowed_cidrs", net.allowed_cidrs),
+        *cidr_problems("ssh_cidrs", net.ssh_cidrs),
+        *cidr_problems("metrics_cidrs", net.metrics_cidrs),
     ]
     if port == metrics_port:
         problems.append(
@@ -112,7 +117,7 @@ def security_problems(
                     f"{LATENCY_EXPORTER_PORT} is the node's latency exporter; pick another port",
                 )
             )
-    if not allowed_cidrs:
+    if not net.allowed_cidrs:
         problems.append(
             Problem("allowed_cidrs", [], "no client could reach the service; give a private CIDR")
         )

@@ -122,11 +122,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             f"{name}-security",
             ServingSecurityArgs(
                 vpc_id=args.vpc_id,
-                port=args.port,
-                metrics_port=args.metrics_port,
-                allowed_cidrs=args.allowed_cidrs,
-                ssh_cidrs=args.ssh_cidrs,
-                metrics_cidrs=args.metrics_cidrs,
+                **args.network,
                 # Every CIDR of the VPC (primary and secondary): subnets may sit in any of them.
                 vpc_cidr=aws.ec2.get_vpc_output(
                     id=args.vpc_id, opts=_invoke(self)
