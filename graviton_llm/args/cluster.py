@@ -35,7 +35,6 @@ DEFAULT_MAX_SEQS = 256  # vLLM's SchedulerConfig default
 MAX_NODES = 1000  # ours: one group; EC2 quotas on accelerator instances are far lower
 MAX_WAIT_SECONDS = 86_400  # ours: a day
 MAX_SUBNETS = 16  # ours
-MAX_SSH_CIDRS = 5
 
 
 class NeuronServingClusterArgs(ServingNetwork):
