@@ -19,13 +19,13 @@ from ..args import (
 )
 from ..args.cluster import deploy_region
 from ..documents.cloudwatch_agent import ASG_DIMENSION, NAMESPACE
-from ..documents.iam import node_operations_policy, ssm_parameter_arn, to_json
+from ..documents.iam import node_operations_policy, to_json
 from ..facts import catalog, images, sizing, timing
 from ..facts.catalog import InstanceSpec
 from ..facts.vllm_metrics import vllm_gauge
 from ..node.paths import LIFECYCLE_HOOK_NAME
 from ..node.user_data import compress_user_data, render_user_data
-from . import auto_scaling
+from . import api_key, auto_scaling
 from .reserved_capacity import ReservedCapacity
 from .serving_monitoring import ServingMonitoring
 from .serving_security import ServingSecurity
@@ -71,7 +71,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
         spec = args.spec
         region = deploy_region(args)
         # Derived values: all pure, all known before any resource exists.
-        self.user_data = render_user_data(args)
+        self._api_key_pointer = api_key.pointer_name(name, args)
+        self.user_data = render_user_data(args, api_key_pointer=self._api_key_pointer)
         # The launch hook holds a node until it serves (timing.py): what follows InService only
         # waits for the NLB, whatever the model's cold start.
         settle = timing.IN_SERVICE_SETTLE_SECONDS
@@ -88,6 +89,11 @@ class NeuronServingCluster(pulumi.ComponentResource):
 
         self._declare_security(args, region)
         self._declare_capacity(args, spec)
+        self._before_nodes: list[pulumi.Resource] = [self._security, self._weights]
+        if self._api_key_pointer is not None:
+            self._before_nodes.append(
+                api_key.declare_pointer(name, self._api_key_pointer, args, tags, self._child)
+            )
         self._declare_launch_template(args, spec, volume_gib)
         self._declare_load_balancer(args)
         self._declare_group(args, grace, alarm_prefix)
@@ -197,8 +203,9 @@ class NeuronServingCluster(pulumi.ComponentResource):
             update_default_version=True,
             tags=tags,
             # IAM is eventually consistent: let the role's grants exist before a node can boot
-            # and list the weights (the boot script treats AccessDenied as final).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._security, self._weights]),
+            # and list the weights (the boot script treats AccessDenied as final); the API key's
+            # name, when secret, is in its own parameter before a node reads it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._before_nodes),
         )
 
     def _declare_load_balancer(self, args: NeuronServingClusterArgs) -> None:
@@ -302,14 +309,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         )
 
     def _declare_node_permissions(self, args: NeuronServingClusterArgs, region: str) -> None:
-        parameter_arn: pulumi.Input[str] | None = None
-        if args.api_key_ssm_parameter is not None:
-            account = aws.get_caller_identity_output(opts=_invoke(self)).account_id
-            parameter_arn = account.apply(
-                lambda acct: ssm_parameter_arn(
-                    args.api_key_ssm_parameter or "", region=region, account=acct
-                )
-            )
+        parameter_arn = api_key.parameter_arns(args, self._api_key_pointer, region, parent=self)
         document = pulumi.Output.all(
             self.auto_scaling_group.arn, parameter_arn, args.api_key_kms_key_arn
         ).apply(
