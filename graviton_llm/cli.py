@@ -94,16 +94,30 @@ def _finite(minimum: float, maximum: float, *, open_minimum: bool = False):
 
 
 STACK_HELP = "Stack name (graviton_llm/stacks/Pulumi.<name>.yaml) or a path to a stack file."
+PLAN_STACK_HELP = (
+    "Stack name: with PROJECT_DIR (or run in a project's folder), the project's "
+    "Pulumi.<name>.yaml; otherwise a shipped stack (graviton_llm/stacks) or a stack file's path."
+)
 
 
 @app.command()
 def plan(
-    stack: str = typer.Option("dev", help=STACK_HELP),
+    project_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A Pulumi project's folder (Pulumi.yaml): plan the team's own program. "
+            "Default: the current folder when it holds a project, else this package's program.",
+            show_default=False,
+        ),
+    ] = None,
+    stack: str = typer.Option("dev", help=PLAN_STACK_HELP),
     json_output: bool = typer.Option(False, "--json", help="Print the plan as JSON instead."),
     full: bool = typer.Option(False, help="Include the whole rendered user data."),
 ) -> None:
     """Run the stack program offline under the mock engine and print what it would create.
 
+    With a project (PROJECT_DIR, or the current folder's Pulumi.yaml): every resource the team's
+    program declares, every cluster in it, the security findings and the cost of all clusters.
     Exit codes: 0 clean, 1 a security check failed, 2 bad configuration.
     """
     from .plan import build_plan, to_json
@@ -111,12 +125,44 @@ def plan(
 
     console = _console()
     with _input_errors(console, as_json=json_output):
+        project = _project_to_plan(project_dir)
+    if project is not None:
+        _plan_project(console, project, stack, json_output, full)
+        return
+    with _input_errors(console, as_json=json_output):
         result = build_plan(stack)
     document = result.document(full=full)
     if json_output:
         sys.stdout.write(to_json(document))
     else:
         print_plan(console, document)
+    if not document["security"]["passed"]:
+        raise typer.Exit(1)
+
+
+def _project_to_plan(project_dir: Path | None) -> Path | None:
+    """PROJECT_DIR; else the current folder when it holds a project other than this
+    repository's own (whose stacks are the shipped ones)."""
+    from .program import PROJECT
+    from .program.project import project_name
+
+    if project_dir is not None:
+        return project_dir
+    name = project_name(Path.cwd())
+    return Path.cwd() if name is not None and name != PROJECT else None
+
+
+def _plan_project(console: Console, directory: Path, stack: str, as_json: bool, full: bool):
+    from .plan import to_json
+    from .plan.project import build_project_plan
+    from .plan.project_report import print_project_plan
+
+    with _input_errors(console, as_json=as_json):
+        document = build_project_plan(directory, stack).document(full=full)
+    if as_json:
+        sys.stdout.write(to_json(document))
+    else:
+        print_project_plan(console, document)
     if not document["security"]["passed"]:
         raise typer.Exit(1)
 

@@ -25,7 +25,7 @@ from ..facts.catalog import InstanceSpec
 from ..facts.vllm_metrics import vllm_gauge
 from ..node.paths import LIFECYCLE_HOOK_NAME
 from ..node.user_data import compress_user_data, render_user_data
-from . import api_key, auto_scaling
+from . import api_key, auto_scaling, observe
 from .reserved_capacity import ReservedCapacity
 from .serving_monitoring import ServingMonitoring
 from .serving_security import ServingSecurity
@@ -112,6 +112,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 "role_arn": self.role.arn,
             }
         )
+        observe.built(self)
 
     def _declare_security(self, args: NeuronServingClusterArgs, region: str) -> None:
         name = self._name

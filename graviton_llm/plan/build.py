@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi.output import Unknown
+
 from .. import program
 from ..facts import catalog, sizing
 from ..facts.units import HOURS_PER_MONTH
@@ -15,6 +17,8 @@ from ..program.stack_files import cluster_config, stack_region
 from ..sizing import stack_performance
 from ..testing import ProgramResult, RegisteredResource, resolve, run_program
 from .findings import SECRET_SHOWN, CheckResult, is_secret_value, run_checks
+
+UNKNOWN_SHOWN = "[unknown until deployed]"
 
 # Version of the `plan --json` document (docs/plan-json.md). Bump on any incompatible change.
 SCHEMA_VERSION = 1
@@ -71,9 +75,12 @@ _JSON_STRING_PROPERTIES = {"assumeRolePolicy", "policy"}
 
 def _plain(value: Any) -> Any:
     """Engine values as JSON: integral floats back to ints (the engine sends numbers as floats),
-    dict keys sorted by json.dumps later; a secret shown as "[secret]", never its value."""
+    dict keys sorted by json.dumps later; a secret shown as "[secret]", never its value; a value
+    only AWS will know (an attribute the mocks do not compute) as "[unknown until deployed]"."""
     if is_secret_value(value):
         return SECRET_SHOWN
+    if isinstance(value, Unknown):
+        return UNKNOWN_SHOWN
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
