@@ -16,6 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from . import cli_projects
 from .bench.cli import register as register_bench
 from .facts import catalog
 
@@ -56,7 +57,9 @@ def _print_error(console: Console, error: Exception) -> None:
         console.print(f"[bold red]Invalid configuration[/]: {error.error_count()} problem(s)")
         for entry in error.errors():
             field = ".".join(str(part) for part in entry["loc"]) or "(args)"
-            console.print(f"  [bold]{field}[/] = {entry.get('input')!r}", highlight=False)
+            # A missing field's "input" is the mapping it is missing from: say it is missing.
+            given = "(missing)" if entry["type"] == "missing" else repr(entry.get("input"))
+            console.print(f"  [bold]{field}[/] = {given}", highlight=False)
             console.print(f"      fix: {entry['msg']}", highlight=False)
     else:
         console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
@@ -125,9 +128,9 @@ def plan(
 
     console = _console()
     with _input_errors(console, as_json=json_output):
-        project = _project_to_plan(project_dir)
+        project = cli_projects.project_to_plan(project_dir)
     if project is not None:
-        _plan_project(console, project, stack, json_output, full)
+        cli_projects.plan_project(console, project, stack, json_output, full)
         return
     with _input_errors(console, as_json=json_output):
         result = build_plan(stack)
@@ -136,33 +139,6 @@ def plan(
         sys.stdout.write(to_json(document))
     else:
         print_plan(console, document)
-    if not document["security"]["passed"]:
-        raise typer.Exit(1)
-
-
-def _project_to_plan(project_dir: Path | None) -> Path | None:
-    """PROJECT_DIR; else the current folder when it holds a project other than this
-    repository's own (whose stacks are the shipped ones)."""
-    from .program import PROJECT
-    from .program.project import project_name
-
-    if project_dir is not None:
-        return project_dir
-    name = project_name(Path.cwd())
-    return Path.cwd() if name is not None and name != PROJECT else None
-
-
-def _plan_project(console: Console, directory: Path, stack: str, as_json: bool, full: bool):
-    from .plan import to_json
-    from .plan.project import build_project_plan
-    from .plan.project_report import print_project_plan
-
-    with _input_errors(console, as_json=as_json):
-        document = build_project_plan(directory, stack).document(full=full)
-    if as_json:
-        sys.stdout.write(to_json(document))
-    else:
-        print_project_plan(console, document)
     if not document["security"]["passed"]:
         raise typer.Exit(1)
 
@@ -475,6 +451,9 @@ def _size_calibrate(path, stack, model, types, tp, seqs, nodes):
         data, _required(model, "--model (or --stack)"), _one(types, "--instance-type"),
         tensor_parallel_size=tp, max_num_seqs=_one(seqs, "--max-num-seqs"), nodes=nodes,
     )  # fmt: skip
+
+
+cli_projects.register(app, _console, _input_errors)
 
 
 def main() -> None:

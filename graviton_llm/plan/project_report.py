@@ -81,3 +81,16 @@ def print_total_cost(console: Console, total: dict[str, Any]) -> None:
     console.print(
         f"  prices: {snapshot['region']} on-demand, snapshot {snapshot['date']}", highlight=False
     )
+
+
+def print_project_summary(console: Console, document: dict[str, Any]) -> None:
+    """A few lines: what the stack creates, what it costs, whether it passes the checks."""
+    passed = document["security"]["passed"]
+    console.print(
+        f"plan of stack {document['stack']} ({document['region']}): "
+        f"{document['resource_count']} resources, security checks "
+        + ("[green]passed[/]" if passed else "[bold red]FAILED[/] (graviton-llm plan shows why)")
+    )
+    for cluster in document["clusters"]:
+        print_cluster(console, cluster)
+    print_total_cost(console, document["total_cost"])
