@@ -5,11 +5,13 @@ from .args import (
     NeuronServingClusterArgs,
     ReservedCapacityArgs,
     ServingSecurityArgs,
+    StateBackendArgs,
     WeightsBucketAccessArgs,
 )
 from .components.neuron_serving_cluster import NeuronServingCluster
 from .components.reserved_capacity import ReservedCapacity
 from .components.serving_security import ServingSecurity
+from .components.state_backend import StateBackend
 from .components.weights_bucket_access import WeightsBucketAccess
 from .node.user_data import render_user_data
 
@@ -21,6 +23,8 @@ __all__ = [
     "ReservedCapacityArgs",
     "ServingSecurity",
     "ServingSecurityArgs",
+    "StateBackend",
+    "StateBackendArgs",
     "WeightsBucketAccess",
     "WeightsBucketAccessArgs",
     "render_user_data",

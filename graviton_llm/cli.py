@@ -16,6 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from . import cli_projects
 from .bench.cli import register as register_bench
 from .facts import catalog
 
@@ -56,7 +57,9 @@ def _print_error(console: Console, error: Exception) -> None:
         console.print(f"[bold red]Invalid configuration[/]: {error.error_count()} problem(s)")
         for entry in error.errors():
             field = ".".join(str(part) for part in entry["loc"]) or "(args)"
-            console.print(f"  [bold]{field}[/] = {entry.get('input')!r}", highlight=False)
+            # A missing field's "input" is the mapping it is missing from: say it is missing.
+            given = "(missing)" if entry["type"] == "missing" else repr(entry.get("input"))
+            console.print(f"  [bold]{field}[/] = {given}", highlight=False)
             console.print(f"      fix: {entry['msg']}", highlight=False)
     else:
         console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
@@ -94,11 +97,23 @@ def _finite(minimum: float, maximum: float, *, open_minimum: bool = False):
 
 
 STACK_HELP = "Stack name (graviton_llm/stacks/Pulumi.<name>.yaml) or a path to a stack file."
+PLAN_STACK_HELP = (
+    "Stack name: with PROJECT_DIR (or run in a project's folder), the project's "
+    "Pulumi.<name>.yaml; otherwise a shipped stack (graviton_llm/stacks) or a stack file's path."
+)
 
 
 @app.command()
 def plan(
-    stack: str = typer.Option("dev", help=STACK_HELP),
+    project_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A Pulumi project's folder (Pulumi.yaml): plan the team's own program. "
+            "Default: the current folder when it holds a project, else this package's program.",
+            show_default=False,
+        ),
+    ] = None,
+    stack: str = typer.Option("dev", help=PLAN_STACK_HELP),
     json_output: bool = typer.Option(False, "--json", help="Print the plan as JSON instead."),
     full: bool = typer.Option(False, help="Include the whole rendered user data."),
     against: Annotated[
@@ -112,6 +127,8 @@ def plan(
 ) -> None:
     """Run the stack program offline under the mock engine and print what it would create.
 
+    With a project (PROJECT_DIR, or the current folder's Pulumi.yaml): every resource the team's
+    program declares, every cluster in it, the security findings and the cost of all clusters.
     Exit codes: 0 clean, 1 a security check failed, 2 bad configuration.
     """
     from .plan import build_plan, to_json
@@ -119,6 +136,11 @@ def plan(
     from .plan.report import print_changes, print_plan
 
     console = _console()
+    with _input_errors(console, as_json=json_output):
+        project = cli_projects.project_to_plan(project_dir)
+    if project is not None:
+        cli_projects.plan_project(console, project, stack, json_output, full)
+        return
     with _input_errors(console, as_json=json_output):
         old = load_plan_document(against) if against is not None else None
         result = build_plan(stack)
@@ -490,6 +512,9 @@ def _size_calibrate(path, stack, model, types, tp, seqs, nodes):
         data, _required(model, "--model (or --stack)"), _one(types, "--instance-type"),
         tensor_parallel_size=tp, max_num_seqs=_one(seqs, "--max-num-seqs"), nodes=nodes,
     )  # fmt: skip
+
+
+cli_projects.register(app, _console, _input_errors)
 
 
 def main() -> None:

@@ -42,6 +42,7 @@ def test_the_package_keeps_every_import_contract():
         ("pricing/cost.py", "from graviton_llm.args import problems", "Pricing stands beside"),
         ("sizing/search.py", "import graviton_llm.plan.build", "Sizing stands beside"),
         ("sizing/calibrate.py", "from graviton_llm.bench import report", "Sizing stands beside"),
+        ("scaffold/__init__.py", "import graviton_llm.program", "The project templates are"),
     ],
 )
 def test_a_wrong_way_import_breaks_a_contract(tmp_path, module, wrong_way, contract):

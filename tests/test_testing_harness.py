@@ -45,3 +45,36 @@ def test_harness_resolves_outputs_and_runs_are_independent():
     assert [r.name for r in first.resources] == ["one"]
     assert [r.name for r in second.resources] == ["two"]
     assert resolve(pulumi.Output.from_input("x").apply(lambda v: v + "y")) == "xy"
+
+
+def test_harness_answers_the_lookups_team_programs_make():
+    from graviton_llm.testing import MOCK_VPC_CIDR, MOCK_VPC_ID
+
+    def program():
+        vpc = aws.ec2.get_vpc(default=True)
+        subnets = aws.ec2.get_subnets(filters=[{"name": "vpc-id", "values": [vpc.id]}])
+        first = aws.ec2.get_subnet(id=subnets.ids[0])
+        zones = aws.get_availability_zones(state="available")
+        pulumi.export("vpc", [vpc.id, vpc.cidr_block, vpc.cidr_block_associations[0].cidr_block])
+        pulumi.export("subnets", subnets.ids)
+        pulumi.export("first", [first.availability_zone, first.vpc_id, first.cidr_block])
+        pulumi.export("zones", [zones.names, zones.zone_ids])
+        pulumi.export("account", aws.get_caller_identity().account_id)
+        pulumi.export("region", aws.get_region().region)
+        pulumi.export("partition", aws.get_partition().partition)
+        pulumi.export("ami", aws.ssm.get_parameter(name="/aws/service/x/image_id").value)
+        pulumi.export("setting", aws.ssm.get_parameter(name="/team/setting").value)
+
+    outputs = run_program(program, region="eu-west-1").stack_outputs
+    assert outputs["vpc"] == [MOCK_VPC_ID, MOCK_VPC_CIDR, MOCK_VPC_CIDR]
+    assert len(outputs["subnets"]) == 3 and all(
+        s.startswith("subnet-0") for s in outputs["subnets"]
+    )
+    assert outputs["first"] == ["eu-west-1a", MOCK_VPC_ID, "10.20.0.0/20"]
+    assert outputs["zones"] == [
+        ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+        ["euw1-az1", "euw1-az2", "euw1-az3"],
+    ]
+    assert outputs["account"] == "123456789012" and outputs["region"] == "eu-west-1"
+    assert outputs["partition"] == "aws"
+    assert outputs["ami"].startswith("ami-") and outputs["setting"] == "mock-value-of-/team/setting"

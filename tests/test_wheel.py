@@ -1,5 +1,9 @@
-"""An installed wheel works on its own: the stacks and node templates ship inside the package,
-so `graviton-llm plan --stack dev` runs from any folder, with no source tree on the path."""
+"""An installed wheel works on its own: the stacks, node templates and project templates ship
+inside the package, so `graviton-llm` runs from any folder with no source tree on the path.
+
+One wheel is built and installed into a fresh virtualenv per session (no editable install): the
+shipped dev stack plans from another folder, and a team's path works end to end there: `new`,
+`init-env staging`, `plan --stack staging --json` and the scaffold's own tests."""
 
 from __future__ import annotations
 
@@ -9,7 +13,10 @@ import subprocess
 import sys
 import sysconfig
 import venv
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,7 +25,29 @@ def run(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
-def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(tmp_path):
+def run_together(*commands: list[str], cwd: Path) -> list[subprocess.CompletedProcess[str]]:
+    started = [
+        subprocess.Popen(c, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for c in commands
+    ]
+    done = []
+    for command, process in zip(commands, started, strict=True):
+        out, err = process.communicate(timeout=300)
+        done.append(subprocess.CompletedProcess(command, process.returncode, out, err))
+    return done
+
+
+@dataclass(frozen=True)
+class Installed:
+    python: Path
+    cli: Path
+    site: str
+    elsewhere: Path  # a folder with no source tree in it
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory) -> Installed:
+    tmp_path = tmp_path_factory.mktemp("wheel")
     # Build from a copy, so the build leaves nothing in the source tree.
     source = tmp_path / "source"
     source.mkdir()
@@ -50,18 +79,55 @@ def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(tmp_path):
         "--no-deps", str(wheel), cwd=tmp_path,
     )  # fmt: skip
     assert installed.returncode == 0, installed.stderr
-
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    return Installed(fresh_python, env_dir / "bin" / "graviton-llm", fresh_site, elsewhere)
+
+
+def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(installed):
     where = run(
-        str(fresh_python), "-c", "import graviton_llm; print(graviton_llm.__file__)", cwd=elsewhere
-    )
-    assert where.stdout.startswith(fresh_site), where.stdout + where.stderr
-    plan = run(
-        str(env_dir / "bin" / "graviton-llm"), "plan", "--stack", "dev", "--json", cwd=elsewhere
-    )
+        str(installed.python), "-c", "import graviton_llm; print(graviton_llm.__file__)",
+        cwd=installed.elsewhere,
+    )  # fmt: skip
+    assert where.stdout.startswith(installed.site), where.stdout + where.stderr
+    plan = run(str(installed.cli), "plan", "--stack", "dev", "--json", cwd=installed.elsewhere)
     assert plan.returncode == 0, plan.stdout + plan.stderr
     document = json.loads(plan.stdout)
     assert document["stack"] == "dev"
     assert document["resource_count"] == 25
     assert document["security"]["passed"] is True
+
+
+def test_a_team_project_from_the_wheel_gets_a_new_environment_plans_it_and_passes_its_tests(
+    installed,
+):
+    project = installed.elsewhere / "search-llm"
+    created = run(str(installed.cli), "new", str(project), cwd=installed.elsewhere)
+    assert created.returncode == 0, created.stdout + created.stderr
+    staging = run(
+        str(installed.cli), "init-env", "staging", "--from", "dev", "--region", "us-west-2",
+        "--vpc-id", "vpc-0a000000000000001", "--subnet-id", "subnet-0a00000000000000a",
+        "--subnet-id", "subnet-0a00000000000000b", "--min-size", "2", "--max-size", "2",
+        "--desired-capacity", "2", cwd=project,
+    )  # fmt: skip
+    assert staging.returncode == 0, staging.stdout + staging.stderr
+    assert "security checks passed" in staging.stdout
+
+    # The plan and the scaffold's own tests (run by the fresh environment's Python against the
+    # wheel) read the same files: run them side by side.
+    plan, tests = run_together(
+        [str(installed.cli), "plan", "--stack", "staging", "--json"],
+        [str(installed.python), "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+    )
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    document = json.loads(plan.stdout)
+    assert (document["project"], document["stack"], document["region"]) == (
+        "search-llm",
+        "staging",
+        "us-west-2",
+    )
+    (cluster,) = document["clusters"]
+    assert cluster["nodes"] == 2 and document["security"]["passed"] is True
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "5 passed" in tests.stdout  # dev, prod, staging plan clean; prod stricter; secret key

@@ -9,6 +9,7 @@ from .components import (
 )
 from .model import ModelSpec
 from .operations import MonitoringArgs, RolloutArgs, ScalingArgs, SpotArgs, WarmPoolArgs
+from .state_backend import StateBackendArgs
 
 __all__ = [
     "ModelSpec",
@@ -20,6 +21,7 @@ __all__ = [
     "ServingMonitoringArgs",
     "ServingSecurityArgs",
     "SpotArgs",
+    "StateBackendArgs",
     "WarmPoolArgs",
     "WeightsBucketAccessArgs",
 ]

@@ -155,10 +155,14 @@ class NeuronServingClusterArgs(ServingNetwork):
     owner: str | None = Field(
         default=None, description="Tagged as Owner on every resource (e.g. a team)."
     )
-    api_key_ssm_parameter: str | None = Field(
+    api_key_ssm_parameter: StrInput | None = Field(
         default=None,
         description="Name of an SSM Parameter Store SecureString holding the API key clients "
-        "must send (vLLM --api-key). Read on the node at start; never written into user data. "
+        "must send (vLLM --api-key). Read on the node at start; the key itself is never written "
+        "into user data. The name may be a (secret) Output, e.g. "
+        "`pulumi.Config().require_secret(...)`: it then stays out of the user data too; the "
+        "cluster stores it in a SecureString of its own (/graviton-llm/<project>/<stack>/<name>"
+        "/api-key-parameter) that the node reads first, and checks it when it resolves. "
         "None (default): no key, the endpoint is protected by the VPC and security group only.",
     )
     api_key_kms_key_arn: StrInput | None = Field(

@@ -159,7 +159,7 @@ def _identifier_problems(args: NeuronServingClusterArgs) -> list[Problem]:
         problems += image_problems("image", args.image)
     if args.root_device_name is not None:
         problems += device_name_problems("root_device_name", args.root_device_name)
-    if args.api_key_ssm_parameter is not None:
+    if isinstance(args.api_key_ssm_parameter, str):
         problems += ssm_parameter_problems("api_key_ssm_parameter", args.api_key_ssm_parameter)
     for field in ("environment", "owner"):
         value = getattr(args, field)

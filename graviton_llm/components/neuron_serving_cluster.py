@@ -22,13 +22,13 @@ from ..args.identifiers import cluster_name_problems
 from ..args.problems import raise_if_problems
 from ..documents.alarms import alarm_name_prefix
 from ..documents.cloudwatch_agent import ASG_DIMENSION, NAMESPACE, metrics_log_group
-from ..documents.iam import node_operations_policy, ssm_parameter_arn, to_json
+from ..documents.iam import node_operations_policy, to_json
 from ..facts import catalog, images, sizing, timing
 from ..facts.catalog import InstanceSpec
 from ..facts.vllm_metrics import vllm_gauge
 from ..node.paths import LIFECYCLE_HOOK_NAME
 from ..node.user_data import compress_user_data, render_user_data
-from . import auto_scaling
+from . import api_key, auto_scaling, observe
 from .instance_refresh import InstanceRefresh
 from .reserved_capacity import ReservedCapacity
 from .serving_monitoring import ServingMonitoring
@@ -80,7 +80,10 @@ class NeuronServingCluster(pulumi.ComponentResource):
         # Derived values: all pure, all known before any resource exists.
         alarm_prefix = alarm_name_prefix(pulumi.get_project(), pulumi.get_stack(), name)
         self.metrics_log_group = metrics_log_group(alarm_prefix)
-        self.user_data = render_user_data(args, metrics_log_group=self.metrics_log_group)
+        self._api_key_pointer = api_key.pointer_name(name, args)
+        self.user_data = render_user_data(
+            args, api_key_pointer=self._api_key_pointer, metrics_log_group=self.metrics_log_group
+        )
         # The launch hook holds a node until it serves (timing.py): what follows InService only
         # waits for the NLB, whatever the model's cold start.
         settle = timing.IN_SERVICE_SETTLE_SECONDS
@@ -96,6 +99,11 @@ class NeuronServingCluster(pulumi.ComponentResource):
 
         self._declare_security(args, region)
         self._declare_capacity(args, spec)
+        self._before_nodes: list[pulumi.Resource] = [self._security, self._weights]
+        if self._api_key_pointer is not None:
+            self._before_nodes.append(
+                api_key.declare_pointer(name, self._api_key_pointer, args, tags, self._child)
+            )
         self._declare_launch_template(args, spec, volume_gib)
         self._declare_load_balancer(args)
         self._declare_group(args, grace, alarm_prefix)
@@ -115,6 +123,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 "role_arn": self.role.arn,
             }
         )
+        observe.built(self)
 
     def _declare_security(self, args: NeuronServingClusterArgs, region: str) -> None:
         name = self._name
@@ -210,8 +219,9 @@ class NeuronServingCluster(pulumi.ComponentResource):
             update_default_version=True,
             tags=tags,
             # IAM is eventually consistent: let the role's grants exist before a node can boot
-            # and list the weights (the boot script treats AccessDenied as final).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._security, self._weights]),
+            # and list the weights (the boot script treats AccessDenied as final); the API key's
+            # name, when secret, is in its own parameter before a node reads it.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=self._before_nodes),
         )
 
     def _declare_load_balancer(self, args: NeuronServingClusterArgs) -> None:
@@ -346,14 +356,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         )
 
     def _declare_node_permissions(self, args: NeuronServingClusterArgs, region: str) -> None:
-        parameter_arn: pulumi.Input[str] | None = None
-        if args.api_key_ssm_parameter is not None:
-            account = aws.get_caller_identity_output(opts=_invoke(self)).account_id
-            parameter_arn = account.apply(
-                lambda acct: ssm_parameter_arn(
-                    args.api_key_ssm_parameter or "", region=region, account=acct
-                )
-            )
+        parameter_arn = api_key.parameter_arns(args, self._api_key_pointer, region, parent=self)
         document = pulumi.Output.all(
             self.auto_scaling_group.arn, parameter_arn, args.api_key_kms_key_arn
         ).apply(

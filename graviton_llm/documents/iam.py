@@ -85,14 +85,15 @@ def to_json(document: dict[str, Any]) -> str:
 def node_operations_policy(
     *,
     auto_scaling_group_arn: str,
-    api_key_parameter_arn: str | None = None,
+    api_key_parameter_arn: str | list[str] | None = None,
     api_key_kms_key_arn: str | None = None,
     region: str | None = None,
 ) -> dict[str, Any]:
     """What a node does to its own group and reads at boot, scoped to this cluster.
 
     The node heartbeats and finishes its launch lifecycle hook and lifts its scale-in
-    protection once it serves; with an API key it reads that one parameter (SecureStrings under
+    protection once it serves; with an API key it reads that one parameter (and, when its name
+    is secret, the cluster's parameter holding the name; SecureStrings under
     the AWS managed aws/ssm key decrypt through SSM without a KMS grant; a customer managed key
     needs kms:Decrypt, granted only via SSM).
     """

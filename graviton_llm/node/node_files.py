@@ -41,17 +41,46 @@ class NodeFile:
     text: str
 
 
+@dataclass(frozen=True)
+class ApiKeySource:
+    """Where the node reads its API key: the SSM parameter ``name``, or, when ``pointer``, the
+    parameter whose value is that name (a secret name then appears in no script and no log)."""
+
+    name: str
+    pointer: bool = False
+
+
+def api_key_source(
+    args: NeuronServingClusterArgs, api_key_pointer: str | None = None
+) -> ApiKeySource | None:
+    """None without an API key; the pointer when one is given (it must be, for a name that is
+    an Output: its value is unknown here, and secret)."""
+    parameter = args.api_key_ssm_parameter
+    if parameter is None:
+        return None
+    if api_key_pointer is not None:
+        return ApiKeySource(api_key_pointer, pointer=True)
+    if not isinstance(parameter, str):
+        raise ValueError(
+            "api_key_ssm_parameter is an Output: give api_key_pointer, the SSM parameter that "
+            "holds its name (NeuronServingCluster creates it)"
+        )
+    return ApiKeySource(parameter)
+
+
 def node_files(
-    args: NeuronServingClusterArgs, *, metrics_log_group: str = DEFAULT_LOG_GROUP
+    args: NeuronServingClusterArgs,
+    api_key_pointer: str | None = None,
+    *,
+    metrics_log_group: str = DEFAULT_LOG_GROUP,
 ) -> list[NodeFile]:
     """Every file the boot script writes besides the weights: scripts, systemd units and the
     CloudWatch agent's documents (refused here if the agent would refuse them)."""
     command = serve_command(args)
     files = [NodeFile(RUNNER, "0755", runner_script(container_argv(args, command)))]
-    if args.api_key_ssm_parameter is not None:
-        files.append(
-            NodeFile(FETCH_API_KEY, "0700", fetch_api_key_script(args.api_key_ssm_parameter))
-        )
+    source = api_key_source(args, api_key_pointer)
+    if source is not None:
+        files.append(NodeFile(FETCH_API_KEY, "0700", fetch_api_key_script(source)))
     files += [
         NodeFile(
             f"/etc/systemd/system/{VLLM_UNIT}",
@@ -97,16 +126,20 @@ def runner_script(docker_run: list[str]) -> str:
     )
 
 
-def fetch_api_key_script(parameter: str) -> str:
+def fetch_api_key_script(source: ApiKeySource | str) -> str:
     """ExecStartPre of the vLLM unit: the API key from SSM Parameter Store into a root-only file
-    on tmpfs (/run), read again at every (re)start so a rotated key needs only a restart."""
+    on tmpfs (/run), read again at every (re)start so a rotated key needs only a restart. With a
+    pointer, the key's parameter name is read from it first and never printed."""
+    if isinstance(source, str):
+        source = ApiKeySource(source)
     settings = [
         "#!/bin/bash",
         "# Reads the vLLM API key (SSM SecureString) into a root-only file (rendered by "
         "graviton-llm).",
         "set -euo pipefail",
         'readonly ROOT="${GRAVITON_LLM_ROOT:-}"',
-        assign("PARAMETER", parameter),
+        assign("PARAMETER", "" if source.pointer else source.name),
+        assign("POINTER", source.name if source.pointer else ""),
         f'readonly KEY_FILE="${{ROOT}}{API_KEY_FILE}"',
     ]
     return "\n".join(settings) + "\n" + template("fetch-api-key.sh")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 # Paths on the node. The container sees the model read-only at MODEL_MOUNT.
 APP_DIR = "/opt/graviton-llm"
 MODEL_DIR = f"{APP_DIR}/model"
@@ -25,3 +27,16 @@ AWS_ENV_FILE = f"{APP_DIR}/etc/aws.env"
 # The API key lives only on tmpfs (/run), root-only; the container sees it read-only.
 API_KEY_FILE = "/run/graviton-llm/api-key"
 API_KEY_MOUNT = "/run/secrets/vllm-api-key"
+
+
+# A secret API key parameter name (an Output) never reaches the user data: the component writes
+# it into a SecureString "pointer" parameter whose own name is derived from the deployment, and
+# the node reads the key's parameter name from it (node_files.api_key_source).
+API_KEY_POINTER_PREFIX = "/graviton-llm"
+
+
+def api_key_pointer(project: str, stack: str, cluster: str) -> str:
+    """/graviton-llm/<project>/<stack>/<cluster>/api-key-parameter, each part reduced to the
+    characters SSM parameter names allow (letters, digits, _ . -)."""
+    parts = [re.sub(r"[^A-Za-z0-9_.-]", "-", part) or "-" for part in (project, stack, cluster)]
+    return "/".join([API_KEY_POINTER_PREFIX, *parts, "api-key-parameter"])

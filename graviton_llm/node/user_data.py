@@ -18,7 +18,7 @@ from ..args.fields import parse_s3_uri
 from ..documents import cloudwatch_agent
 from ..documents.cloudwatch_agent import DEFAULT_LOG_GROUP
 from ..facts import images, timing
-from .node_files import NodeFile, node_files, readiness_timeout_seconds
+from .node_files import NodeFile, api_key_source, node_files, readiness_timeout_seconds
 from .paths import (
     API_KEY_FILE,
     ARTIFACTS_DIR,
@@ -65,14 +65,21 @@ def _check_accelerator(chips: int) -> list[str]:
 
 
 def render_user_data(
-    args: NeuronServingClusterArgs, *, metrics_log_group: str = DEFAULT_LOG_GROUP
+    args: NeuronServingClusterArgs,
+    *,
+    api_key_pointer: str | None = None,
+    metrics_log_group: str = DEFAULT_LOG_GROUP,
 ) -> str:
     """The complete boot script for one node of this cluster (bash, for cloud-init).
 
     A shell script, not cloud-config: cloud-init runs user data that starts with `#!` as-is
     (cloud-init docs, "User data formats": user data script), so there is no cloud-config
     schema to validate; the script itself is shellcheck-clean and tested by running it.
+
+    ``api_key_pointer``: the SSM parameter holding the API key parameter's name, when that name
+    must stay out of the script (a secret Output); required then (node_files.api_key_source).
     """
+    source = api_key_source(args, api_key_pointer)
     parsed = parse_s3_uri(args.model.weights_uri)
     if parsed is None:  # config validation refuses these; keep the renderer total anyway
         raise ValueError(f"model.weights_uri {args.model.weights_uri!r} is not s3://bucket/prefix/")
@@ -94,7 +101,8 @@ def render_user_data(
         assign("IMAGE", args.image or ""),
         assign("PORT", args.port),
         assign("DEPLOY_REGION", args.region or ""),
-        assign("API_KEY_PARAMETER", args.api_key_ssm_parameter or ""),
+        # Set when the node has an API key: the parameter, or the pointer to it.
+        assign("API_KEY_PARAMETER", source.name if source is not None else ""),
         assign("API_KEY_FILE", API_KEY_FILE),
         assign("AWS_ENV_FILE", AWS_ENV_FILE),
         assign("MODEL_DIR", MODEL_DIR),
@@ -103,7 +111,7 @@ def render_user_data(
         assign("METRICS_UNIT", METRICS_UNIT),
         assign("READY_TIMEOUT_SECONDS", readiness_timeout_seconds(args)),
         "",
-        *_install_function(node_files(args, metrics_log_group=metrics_log_group)),
+        *_install_function(node_files(args, api_key_pointer, metrics_log_group=metrics_log_group)),
         "",
         *_check_accelerator(args.spec.neuron_chips),
         "",

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pulumi.output import Unknown
+
 from .. import program
 from ..facts import catalog, images, sizing
 from ..facts.aws_replacements import replacing_inputs
@@ -15,7 +17,9 @@ from ..pricing.cost import monthly
 from ..program.stack_files import cluster_config, stack_region
 from ..sizing import stack_performance
 from ..testing import ProgramResult, RegisteredResource, resolve, run_program
-from .findings import CheckResult, run_checks
+from .findings import SECRET_SHOWN, CheckResult, is_secret_value, run_checks
+
+UNKNOWN_SHOWN = "[unknown until deployed]"
 
 # Version of the `plan --json` document (docs/plan-json.md). Bump on any incompatible change.
 SCHEMA_VERSION = 1
@@ -50,6 +54,23 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
         "instanceType", "availabilityZone", "instanceCount", "instanceMatchCriteria",
         "endDateType", "endDate",
     ),
+    # What teams' own projects commonly add: their network and the state backend.
+    "aws:ec2/vpc:Vpc": ("cidrBlock", "enableDnsHostnames", "enableDnsSupport"),
+    "aws:ec2/subnet:Subnet": ("vpcId", "cidrBlock", "availabilityZone", "mapPublicIpOnLaunch"),
+    "aws:ec2/routeTable:RouteTable": ("vpcId", "routes"),
+    "aws:ec2/natGateway:NatGateway": ("subnetId", "connectivityType"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType", "routeTableIds"),
+    "aws:s3/bucket:Bucket": ("bucket", "forceDestroy", "objectLockEnabled"),
+    "aws:s3/bucketVersioning:BucketVersioning": ("versioningConfiguration",),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "rules",
+    ),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
+        "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets",
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": ("policy",),
+    "aws:kms/alias:Alias": ("name", "targetKeyId"),
+    "aws:ssm/parameter:Parameter": ("name", "type", "value"),
 }  # fmt: skip
 # Inputs that are JSON documents in a string: shown parsed, so the JSON diff reads well.
 _JSON_STRING_PROPERTIES = {"assumeRolePolicy", "policy"}
@@ -57,7 +78,12 @@ _JSON_STRING_PROPERTIES = {"assumeRolePolicy", "policy"}
 
 def _plain(value: Any) -> Any:
     """Engine values as JSON: integral floats back to ints (the engine sends numbers as floats),
-    dict keys sorted by json.dumps later."""
+    dict keys sorted by json.dumps later; a secret shown as "[secret]", never its value; a value
+    only AWS will know (an attribute the mocks do not compute) as "[unknown until deployed]"."""
+    if is_secret_value(value):
+        return SECRET_SHOWN
+    if isinstance(value, Unknown):
+        return UNKNOWN_SHOWN
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
@@ -206,15 +232,17 @@ class Plan:
             "note": None if price is not None else f"no snapshot price for {args.instance_type}",
         }
 
-    def document(self, full: bool = False) -> dict[str, Any]:
-        """The `plan --json` document (schema: docs/plan-json.md). Same input, same bytes."""
-        checks = self.security()
-        user_data: dict[str, Any] = {
+    def user_data_section(self, full: bool = False) -> dict[str, Any]:
+        section: dict[str, Any] = {
             "bytes": len(self.user_data.encode()),
             "sha256": self.user_data_sha256,
         }
         if full:
-            user_data["text"] = self.user_data
+            section["text"] = self.user_data
+        return section
+
+    def document(self, full: bool = False) -> dict[str, Any]:
+        """The `plan --json` document (schema: docs/plan-json.md). Same input, same bytes."""
         return {
             "schema_version": SCHEMA_VERSION,
             "project": program.PROJECT,
@@ -223,22 +251,8 @@ class Plan:
             "resource_count": len(self.result.resources),
             "resources": self.resource_rows(),
             "outputs": _plain(self.result.stack_outputs),
-            "user_data": user_data,
-            "security": {
-                "passed": all(c.passed for c in checks),
-                "checks": [
-                    {
-                        "id": c.id,
-                        "title": c.title,
-                        "passed": c.passed,
-                        "findings": [
-                            {"resource": f.resource, "type": f.type, "detail": f.detail}
-                            for f in c.findings
-                        ],
-                    }
-                    for c in checks
-                ],
-            },
+            "user_data": self.user_data_section(full),
+            "security": security_section(self.security()),
             "cost": self.cost(),
             "cold_start": self.cold_start(),
             "ami": self.ami(),
@@ -275,6 +289,23 @@ class Plan:
             "warm_pool_recommended": advice.recommended,
             "warm_pool_configured": args.warm_pool is not None,
         }
+
+
+def security_section(checks: list[CheckResult]) -> dict[str, Any]:
+    return {
+        "passed": all(c.passed for c in checks),
+        "checks": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "passed": c.passed,
+                "findings": [
+                    {"resource": f.resource, "type": f.type, "detail": f.detail} for f in c.findings
+                ],
+            }
+            for c in checks
+        ],
+    }
 
 
 def to_json(document: dict[str, Any]) -> str:

@@ -21,6 +21,36 @@ class Resource(Protocol):
     inputs: dict[str, Any]
 
 
+# How the engine marks a secret value among a resource's inputs: {SIG_KEY: SECRET_SIG, "value": v}
+# (pulumi/sdk/python/lib/pulumi/runtime/rpc.py, _special_sig_key and _special_secret_sig). The
+# checks judge the value inside; what is printed shows it as SECRET_SHOWN.
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+SECRET_SHOWN = "[secret]"
+
+
+def is_secret_value(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG
+
+
+def revealed(value: Any) -> Any:
+    """``value`` with every secret mark removed (for the checks only, never for printing)."""
+    if is_secret_value(value):
+        return revealed(value.get("value"))
+    if isinstance(value, dict):
+        return {k: revealed(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [revealed(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True)
+class _Revealed:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Finding:
     check: str
@@ -219,7 +249,9 @@ CHECKS: tuple[tuple[str, str, Callable[[Iterable[Resource]], list[Finding]]], ..
 
 
 def run_checks(resources: Iterable[Resource]) -> list[CheckResult]:
-    resources = list(resources)
+    """Every check over what the resources would send, secrets included (a secret policy is
+    judged like any other)."""
+    resources = [_Revealed(r.type, r.name, revealed(r.inputs)) for r in resources]
     return [
         CheckResult(id, title, tuple(sorted(check(resources), key=_finding_order)))
         for id, title, check in CHECKS

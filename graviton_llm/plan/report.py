@@ -27,11 +27,13 @@ def summarize(type_: str, properties: dict[str, Any]) -> str:
             for r in properties.get("egress", [])
         ]
         return "\n".join(lines)
-    if type_ == "aws:iam/rolePolicy:RolePolicy":
-        return "\n".join(
-            f"{s.get('Effect')} {s.get('Action')} on {s.get('Resource')}"
-            for s in properties.get("policy", {}).get("Statement", [])
-        )
+    if type_ in ("aws:iam/rolePolicy:RolePolicy", "aws:s3/bucketPolicy:BucketPolicy"):
+        policy = properties.get("policy", {})
+        if not isinstance(policy, dict):  # a secret document: "[secret]"
+            return f"policy {policy}"
+        # A bucket policy's Deny statements mean little without their conditions (TLS).
+        bucket = type_ == "aws:s3/bucketPolicy:BucketPolicy"
+        return "\n".join(_statement(s, bucket) for s in policy.get("Statement", []))
     if type_ == "aws:iam/role:Role":
         statements = properties.get("assumeRolePolicy", {}).get("Statement", [])
         return "assumed by " + ", ".join(
@@ -58,25 +60,19 @@ def summarize(type_: str, properties: dict[str, Any]) -> str:
     )
 
 
+def _statement(statement: dict[str, Any], with_condition: bool) -> str:
+    if "NotResource" in statement:
+        where = f"all but {statement['NotResource']}"
+    else:
+        where = str(statement.get("Resource"))
+    condition = ""
+    if with_condition and "Condition" in statement:
+        condition = f" if {json.dumps(statement['Condition'], sort_keys=True)}"
+    return f"{statement.get('Effect')} {statement.get('Action')} on {where}{condition}"
+
+
 def print_plan(console: Console, document: dict[str, Any]) -> None:
-    table = Table(
-        title=f"graviton-llm plan: stack {document['stack']} ({document['region']})",
-        show_lines=True,
-    )
-    for column in ("resource", "type", "protect", "key properties"):
-        table.add_column(column, overflow="fold")
-    for row in document["resources"]:
-        flags = "yes" if row["protect"] else ""
-        if row["ignore_changes"]:
-            flags += ("\n" if flags else "") + "ignore " + ", ".join(row["ignore_changes"])
-        table.add_row(
-            "  " * row["depth"] + row["name"],
-            row["type"],
-            flags,
-            summarize(row["type"], row["properties"]),
-        )
-    console.print(table)
-    console.print(f"{document['resource_count']} resources")
+    print_resources(console, document, f"stack {document['stack']} ({document['region']})")
 
     user_data = document["user_data"]
     if "text" in user_data:
@@ -89,17 +85,7 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
             "(--full prints it)"
         )
 
-    security = document["security"]
-    console.print("[bold]security[/]")
-    for check in security["checks"]:
-        mark = "[green]pass[/]" if check["passed"] else "[bold red]FAIL[/]"
-        console.print(f"  {mark}  {check['title']}")
-        for finding in check["findings"]:
-            console.print(
-                f"        {finding['resource']} ({finding['type']}): {finding['detail']}",
-                markup=False,
-                highlight=False,
-            )
+    print_security(console, document["security"])
 
     cost = document["cost"]
     snapshot = cost["price_snapshot"]
@@ -184,6 +170,37 @@ def _print_performance(console: Console, performance: dict[str, Any]) -> None:
         highlight=False,
     )
     console.print(f"  {performance['basis']}", highlight=False)
+
+
+def print_resources(console: Console, document: dict[str, Any], title: str) -> None:
+    table = Table(title=f"graviton-llm plan: {title}", show_lines=True)
+    for column in ("resource", "type", "protect", "key properties"):
+        table.add_column(column, overflow="fold")
+    for row in document["resources"]:
+        flags = "yes" if row["protect"] else ""
+        if row["ignore_changes"]:
+            flags += ("\n" if flags else "") + "ignore " + ", ".join(row["ignore_changes"])
+        table.add_row(
+            "  " * row["depth"] + row["name"],
+            row["type"],
+            flags,
+            summarize(row["type"], row["properties"]),
+        )
+    console.print(table)
+    console.print(f"{document['resource_count']} resources")
+
+
+def print_security(console: Console, security: dict[str, Any]) -> None:
+    console.print("[bold]security[/]")
+    for check in security["checks"]:
+        mark = "[green]pass[/]" if check["passed"] else "[bold red]FAIL[/]"
+        console.print(f"  {mark}  {check['title']}")
+        for finding in check["findings"]:
+            console.print(
+                f"        {finding['resource']} ({finding['type']}): {finding['detail']}",
+                markup=False,
+                highlight=False,
+            )
 
 
 def print_changes(console: Console, changes: list, against: str) -> None:

@@ -1,6 +1,7 @@
 """The stack program a Pulumi project runs, and reading the stack files it runs with."""
 
 from .main import PROJECT, main
+from .project import Project, StackConfig, load_project, load_stack
 from .stack_files import (
     STACKS_DIR,
     ConfigError,
@@ -14,6 +15,10 @@ __all__ = [
     "PROJECT",
     "STACKS_DIR",
     "ConfigError",
+    "Project",
+    "StackConfig",
+    "load_project",
+    "load_stack",
     "load_stack_config",
     "load_yaml",
     "main",

@@ -238,10 +238,11 @@ class Sandbox:
         args: NeuronServingClusterArgs,
         timeout: float = 30,
         env: dict[str, str] | None = None,
+        api_key_pointer: str | None = None,
         **extra: str,
     ) -> Run:
         self.last_args = args
-        self.script.write_text(render_user_data(args))
+        self.script.write_text(render_user_data(args, api_key_pointer=api_key_pointer))
         self.record.unlink(missing_ok=True)
         started = time.monotonic()
         done = subprocess.run(

@@ -184,6 +184,23 @@ def api_key_from_ssm_reaches_vllm_and_the_probe_and_no_command_line_or_log(box: 
     return box.run(args)
 
 
+SECRET_PARAMETER = "/llm/test/secret-name-of-the-key"
+POINTER = "/graviton-llm/team/test/llm/api-key-parameter"
+
+
+@scenario
+def a_secret_parameter_name_is_read_from_the_pointer_and_never_written_or_logged(
+    box: Sandbox,
+) -> Run:
+    ssm = box.moto.client("ssm")
+    ssm.put_parameter(Name=SECRET_PARAMETER, Value=API_KEY, Type="SecureString", Overwrite=True)
+    ssm.put_parameter(Name=POINTER, Value=SECRET_PARAMETER, Type="SecureString", Overwrite=True)
+    box.seed_weights()
+    # The name in the args is what the pointer holds; with a pointer it must not be rendered.
+    args = box.args(instance_type="r8g.16xlarge", api_key_ssm_parameter=SECRET_PARAMETER)
+    return box.run(args, api_key_pointer=POINTER)
+
+
 @scenario
 def a_missing_api_key_parameter_stops_the_boot_naming_the_parameter(box: Sandbox) -> Run:
     box.seed_weights()
@@ -315,6 +332,25 @@ def test_api_key_from_ssm_reaches_vllm_and_the_probe_and_no_command_line_or_log(
     assert key not in str(run.calls) and key not in run.output
     assert key not in (sandbox.root / "var/log/graviton-llm-boot.log").read_text()
     assert run.argv("docker").count(container_argv(args)[1:]) == 1
+
+
+def test_a_secret_parameter_name_is_read_from_the_pointer_and_never_written_or_logged(
+    scenarios,
+):
+    sandbox, run = scenarios[
+        "a_secret_parameter_name_is_read_from_the_pointer_and_never_written_or_logged"
+    ]
+
+    assert run.returncode == 0, run.output
+    names = [a[a.index("--name") + 1] for a in run.argv("aws") if a[:2] == ["ssm", "get-parameter"]]
+    assert names == [POINTER, SECRET_PARAMETER]
+    start = next(e for e in sandbox.server_events() if e["event"] == "start")
+    assert start["api_key_sha256"] == hashlib.sha256(API_KEY.encode()).hexdigest()
+    # The secret name is in no script the node is given, and in no message it writes.
+    assert SECRET_PARAMETER not in sandbox.script.read_text()
+    assert POINTER in sandbox.script.read_text()
+    assert SECRET_PARAMETER not in run.output
+    assert SECRET_PARAMETER not in (sandbox.root / "var/log/graviton-llm-boot.log").read_text()
 
 
 def test_a_missing_api_key_parameter_stops_the_boot_naming_the_parameter(scenarios):

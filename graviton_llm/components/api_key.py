@@ -1,0 +1,85 @@
+"""The cluster's API key parameter, as NeuronServingCluster wires it (helpers, no component).
+
+A plain name reaches the node as a quoted assignment in the boot script, as before. A name given
+as an Output (typically secret stack config, `pulumi config set --secret`) must stay secret end to
+end: it is written into a SecureString "pointer" parameter of the cluster's own, whose name is
+derived from the deployment (node/paths.py), the boot script carries only the pointer's name, and
+the node reads the key's parameter name from it at start. The node's policy, which must name
+the parameter, is then a secret Output too (Pulumi encrypts it in the state; `plan` shows it as
+"[secret]" and still judges it).
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from ..args import NeuronServingClusterArgs
+from ..args.identifiers import ssm_parameter_problems
+from ..documents.iam import ssm_parameter_arn
+from ..node.paths import api_key_pointer
+
+
+def pointer_name(cluster: str, args: NeuronServingClusterArgs) -> str | None:
+    """The pointer parameter's name when the API key parameter's name is an Output, else None."""
+    parameter = args.api_key_ssm_parameter
+    if parameter is None or isinstance(parameter, str):
+        return None
+    name = api_key_pointer(pulumi.get_project(), pulumi.get_stack(), cluster)
+    problems = ssm_parameter_problems("api_key_ssm_parameter", name)
+    if problems:
+        raise ValueError(
+            f"cluster {cluster!r}: the parameter holding the API key parameter's name would be "
+            f"{name!r}, which SSM refuses ({problems[0].message}); use a shorter cluster name"
+        )
+    return name
+
+
+def checked_secret_name(name: str) -> str:
+    """A secret parameter name, checked once it resolves; the refusal does not quote it."""
+    if ssm_parameter_problems("api_key_ssm_parameter", name):
+        raise ValueError(
+            "api_key_ssm_parameter (a secret, not shown) is not an SSM parameter name: it starts "
+            "with '/', holds letters, digits, _ . - and at most 15 levels, and does not start "
+            "with 'aws' or 'ssm', e.g. /llm/prod/api-key"
+        )
+    return name
+
+
+def declare_pointer(
+    cluster: str,
+    pointer: str,
+    args: NeuronServingClusterArgs,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+) -> aws.ssm.Parameter:
+    """The SecureString holding the API key parameter's name (AWS managed aws/ssm key: the
+    node decrypts it through SSM without a KMS grant)."""
+    return aws.ssm.Parameter(
+        f"{cluster}-api-key-name",
+        name=pointer,
+        type="SecureString",
+        value=pulumi.Output.secret(args.api_key_ssm_parameter).apply(checked_secret_name),
+        description=f"graviton-llm {cluster}: the name of the API key's SSM parameter",
+        tags=tags,
+        opts=opts,
+    )
+
+
+def parameter_arns(
+    args: NeuronServingClusterArgs, pointer: str | None, region: str, parent: pulumi.Resource
+) -> pulumi.Output | None:
+    """What the node may read: the API key parameter's ARN, and the pointer's with one."""
+    parameter = args.api_key_ssm_parameter
+    if parameter is None:
+        return None
+    account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+
+    def arns(values: list[str]) -> str | list[str]:
+        acct, name = values
+        key = ssm_parameter_arn(name, region=region, account=acct)
+        if pointer is None:
+            return key
+        return [ssm_parameter_arn(pointer, region=region, account=acct), key]
+
+    return pulumi.Output.all(account.account_id, parameter).apply(arns)

@@ -1,0 +1,124 @@
+"""Offline plan of a team's own project (`graviton-llm plan PROJECT_DIR --stack NAME`): the
+team's program run under the mock engine with the stack's config, every resource it declares
+(ours and its own), every NeuronServingCluster in it with its user data digest, cost, cold start
+and predicted performance, the security findings over all of it, and the cost of all its
+clusters together. The document extends the single-cluster one (docs/plan-json.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..facts import catalog
+from ..facts.units import HOURS_PER_MONTH
+from ..pricing.cost import monthly
+from ..program.project import Project, StackConfig, load_project, load_stack
+from .build import SCHEMA_VERSION, Plan, _plain, security_section
+from .findings import SECRET_SHOWN
+from .team_program import ProgramRun, run_team_program
+
+# The keys of a single-cluster plan that describe its one cluster: in a project plan they hold
+# the only cluster's sections, or null when the project has none or several (see `clusters`).
+SINGLE_CLUSTER_KEYS = ("user_data", "cost", "cold_start", "performance")
+
+
+@dataclass(frozen=True)
+class ProjectPlan:
+    project: Project
+    stack: StackConfig
+    run: ProgramRun
+
+    @property
+    def region(self) -> str:
+        return self.stack.region
+
+    def whole(self) -> Plan:
+        """Every resource of the program, for the tree and the checks (no one cluster)."""
+        return Plan(
+            stack=self.stack.stack, region=self.region, result=self.run.result, cluster=None
+        )
+
+    def cluster_plans(self) -> list[Plan]:
+        """One plan per cluster (its cost, user data, cold start, performance), by name."""
+        clusters = sorted(self.run.clusters, key=lambda c: c._name)
+        return [
+            Plan(stack=self.stack.stack, region=self.region, result=self.run.result, cluster=c)
+            for c in clusters
+        ]
+
+    @property
+    def secure(self) -> bool:
+        return self.whole().secure
+
+    def document(self, full: bool = False) -> dict[str, Any]:
+        """The `plan PROJECT_DIR --json` document (docs/plan-json.md). Same input, same bytes."""
+        whole = self.whole()
+        clusters = [cluster_section(plan, full) for plan in self.cluster_plans()]
+        only = clusters[0] if len(clusters) == 1 else None
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "project": self.project.name,
+            "stack": self.stack.stack,
+            "region": self.region,
+            "resource_count": len(self.run.result.resources),
+            "resources": whole.resource_rows(),
+            "outputs": self.outputs(),
+            "secret_config": sorted(self.stack.secret_keys),
+            "security": security_section(whole.security()),
+            "clusters": clusters,
+            "total_cost": total_cost(clusters),
+            **{key: only[key] if only else None for key in SINGLE_CLUSTER_KEYS},
+        }
+
+    def outputs(self) -> dict[str, Any]:
+        """Stack outputs with mock values; a secret output shows as "[secret]"."""
+        return {
+            name: SECRET_SHOWN if name in self.run.secret_outputs else _plain(value)
+            for name, value in self.run.result.stack_outputs.items()
+        }
+
+
+def cluster_section(plan: Plan, full: bool = False) -> dict[str, Any]:
+    args = plan.cluster.args
+    return {
+        "name": plan.cluster._name,
+        "model": args.model.id,
+        "instance_type": args.instance_type,
+        "nodes": args.desired_capacity,
+        "user_data": plan.user_data_section(full),
+        "cost": plan.cost(),
+        "cold_start": plan.cold_start(),
+        "performance": plan.performance(),
+    }
+
+
+def total_cost(clusters: list[dict[str, Any]]) -> dict[str, Any]:
+    """What all the clusters bill together, on-demand: the sum of each one's billed instances
+    (nodes, or its capacity reservations when more). A cluster without a snapshot price is
+    listed, not guessed."""
+    priced = [c for c in clusters if c["cost"]["total"] is not None]
+    hourly = sum(c["cost"]["total"]["usd_per_hour"] for c in priced)
+    return {
+        "clusters": len(clusters),
+        "nodes": sum(c["nodes"] for c in clusters),
+        "billed_instances": sum(c["cost"]["billed_instances"] for c in clusters),
+        "usd_per_hour": round(hourly, 5),
+        "usd_per_month": round(monthly(hourly), 2),
+        "unpriced_clusters": [c["name"] for c in clusters if c["cost"]["total"] is None],
+        "hours_per_month": HOURS_PER_MONTH,
+        "price_snapshot": {
+            "date": catalog.PRICE_SNAPSHOT_DATE,
+            "region": catalog.PRICE_SNAPSHOT_REGION,
+            "source": catalog.PRICE_SNAPSHOT_SOURCE,
+        },
+    }
+
+
+def build_project_plan(project_dir: Path, stack: str) -> ProjectPlan:
+    """Read the project and the stack, run the program offline. Bad input (the project, the
+    stack file, a program that fails) raises a ConfigError or the args' ValidationError."""
+    project = load_project(project_dir)
+    config = load_stack(project, stack)
+    return ProjectPlan(project=project, stack=config, run=run_team_program(project, config))

@@ -1,0 +1,148 @@
+"""Run a team's own Pulumi program in this process, under the mock engine, as `pulumi up` would
+run it: its entry point executed as `__main__` (runpy), from its program directory (the working
+directory and the first entry of sys.path, pulumi/pulumi pkg/engine/project.go getPwdMain), with
+the stack's config and its secret keys. Everything the run changes in this process (sys.path,
+the modules imported from the project, the working directory, argv) is put back afterwards, and
+what the program prints goes to stderr, so `plan --json` stays one JSON document.
+
+A program that fails ends in a ProgramError (a ConfigError: bad input, exit code 2) carrying the
+program's own message; the args' ValidationError passes through unchanged, so the CLI lists each
+field and its fix.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import runpy
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings as pulumi_settings
+from pulumi.runtime.sync_await import _sync_await
+from pydantic import ValidationError
+
+from ..components import observe
+from ..program.project import Project, StackConfig
+from ..program.stack_files import ConfigError
+from ..testing import ProgramResult, run_program
+
+_RESOURCE = re.compile(r"While processing resource: '([^']+)'")
+
+
+class ProgramError(ConfigError):
+    """A team's program that raised or exited non-zero, with its own message."""
+
+
+class _Exited(Exception):
+    def __init__(self, code: Any) -> None:
+        super().__init__(f"exited with status {code}")
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    result: ProgramResult
+    clusters: tuple[Any, ...]  # the NeuronServingClusters it built, in order
+    secret_outputs: frozenset[str]  # stack outputs that are secret Outputs
+
+
+def run_team_program(project: Project, stack: StackConfig) -> ProgramRun:
+    """Run ``project``'s program with ``stack``'s config; raise ProgramError if it fails."""
+    entry = project.entry_point
+    exported: dict[str, Any] = {}
+
+    def program() -> None:
+        try:
+            runpy.run_path(str(entry), run_name="__main__")
+        except SystemExit as exit:
+            if exit.code not in (None, 0):
+                raise _Exited(exit.code) from None
+        root = pulumi_settings.get_root_resource()
+        exported.update(getattr(root, "outputs", None) or {})
+
+    with _isolated(project, entry), _secret_keys(stack.secret_keys), observe.collecting() as built:
+        result = run_program(
+            program,
+            config=stack.config,
+            project=project.name,
+            stack=stack.stack,
+            region=stack.region,
+            catch=True,
+        )
+    if result.error is not None:
+        if isinstance(result.error, ValidationError):
+            raise result.error
+        raise ProgramError(_failure(project, stack, entry, result.error)) from None
+    secret = frozenset(name for name, value in exported.items() if _is_secret(value))
+    return ProgramRun(result=result, clusters=tuple(built), secret_outputs=secret)
+
+
+def _failure(project: Project, stack: StackConfig, entry: Path, error: BaseException) -> str:
+    """One paragraph: which program, which stack, and the program's own words. An error raised
+    while a resource's inputs resolved reaches us wrapped by the runtime once per resource and
+    input ("While processing resource: ..."): the innermost error is the program's, the
+    innermost resource says where."""
+    where = _RESOURCE.findall(str(error))
+    while error.__cause__ is not None:
+        error = error.__cause__
+    words = " ".join(str(error).split()) or "(no message)"
+    if where:
+        words += f" (while registering {where[-1]})"
+    try:
+        shown = entry.relative_to(project.root)
+    except ValueError:
+        shown = entry
+    return (
+        f"the program of project {project.name!r} ({shown}) failed on stack {stack.stack!r} "
+        f"under the mock engine: {type(error).__name__}: {words}"
+    )
+
+
+def _is_secret(value: Any) -> bool:
+    if not isinstance(value, pulumi.Output):
+        return False
+    return bool(_sync_await(value.is_secret()))
+
+
+@contextmanager
+def _isolated(project: Project, entry: Path) -> Iterator[None]:
+    saved_path, saved_argv, saved_cwd = list(sys.path), list(sys.argv), os.getcwd()
+    saved_modules = set(sys.modules)
+    sys.path.insert(0, str(project.program_dir))
+    sys.argv = [str(entry)]
+    os.chdir(project.program_dir)
+    try:
+        with redirect_stdout(sys.stderr):
+            yield
+    finally:
+        os.chdir(saved_cwd)
+        sys.argv = saved_argv
+        sys.path[:] = saved_path
+        for name in set(sys.modules) - saved_modules:
+            if _inside(sys.modules[name], project.root):
+                del sys.modules[name]
+
+
+def _inside(module: Any, root: Path) -> bool:
+    location = getattr(module, "__file__", None)
+    if not location:
+        return False
+    try:
+        return Path(location).resolve().is_relative_to(root)
+    except (OSError, ValueError):
+        return False
+
+
+@contextmanager
+def _secret_keys(keys: tuple[str, ...]) -> Iterator[None]:
+    """The config keys that came from `secure:` values (pulumi.runtime.is_config_secret)."""
+    pulumi.runtime.set_all_config({}, list(keys))
+    try:
+        yield
+    finally:
+        pulumi.runtime.set_all_config({}, [])

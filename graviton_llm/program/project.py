@@ -1,0 +1,279 @@
+"""A team's Pulumi project: its Pulumi.yaml and its stacks' config, read the way `pulumi` reads
+them, with the same safe loader as our own stack files (bounded, no YAML aliases), every problem a
+ConfigError that says what is wrong and where.
+
+What is read (Pulumi project file reference, pulumi.com/docs/iac/concepts/projects/project-file):
+`name` (letters, digits, `-`, `_`, `.`), `runtime` (`python`, or a mapping with `name: python` and
+`options`), `main` (a directory holding `__main__.py`, or a `.py` file, relative to Pulumi.yaml;
+default: the project folder), `stackConfigDir` (where the Pulumi.<stack>.yaml files are; default:
+the project folder) and project-level `config` (defaults: a plain value, `value:` or `default:`).
+
+A stack file's `secure:` values are ciphertext only the stack's secrets provider can open, so an
+offline plan never has them: each becomes a placeholder and its key is listed as secret, so
+`pulumi.Config.get_secret`/`require_secret` return a secret Output as under `pulumi up`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .stack_files import _STACK_NAME, ConfigError, load_yaml
+
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
+DEFAULT_REGION = "us-east-1"
+# "Name of the project containing alphanumeric characters, hyphens, underscores, and periods"
+# (project file reference, `name`).
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+# A stack file's encrypted value: `key: {secure: <ciphertext>}` (`pulumi config set --secret`).
+_SECRET_KEY = "secure"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A Pulumi project folder: where its program and its stack files are."""
+
+    root: Path
+    file: Path
+    name: str
+    main: Path
+    stack_config_dir: Path
+    defaults: dict[str, Any]
+    description: str | None = None
+
+    @property
+    def program_dir(self) -> Path:
+        """The program's working directory under `pulumi up`: `main` when it is a directory,
+        else the folder of the `main` file (pulumi/pulumi pkg/engine/project.go, getPwdMain)."""
+        return self.main if self.main.is_dir() else self.main.parent
+
+    @property
+    def entry_point(self) -> Path:
+        """The file Python runs: `main`'s `__main__.py`, or `main` itself."""
+        return self.main / "__main__.py" if self.main.is_dir() else self.main
+
+    def stack_path(self, stack: str) -> Path:
+        if not _STACK_NAME.fullmatch(stack):
+            raise ConfigError(
+                f"{stack!r} is not a stack name (1-100 letters, digits, _ . -); project "
+                f"{self.name!r} keeps its stacks as {self.stack_config_dir}/Pulumi.<stack>.yaml"
+            )
+        return self.stack_config_dir / f"Pulumi.{stack}.yaml"
+
+    def stacks(self) -> list[str]:
+        """The stacks that have a stack file, by name."""
+        if not self.stack_config_dir.is_dir():
+            return []
+        files = self.stack_config_dir.glob("Pulumi.*.yaml")
+        return sorted(p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in files)
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """One stack's config as the program sees it: `namespace:key` -> value, each `secure:` value
+    replaced by a placeholder and its key listed in `secret_keys`."""
+
+    stack: str
+    path: Path
+    config: dict[str, Any]
+    secret_keys: tuple[str, ...]
+
+    @property
+    def region(self) -> str:
+        region = self.config.get("aws:region", DEFAULT_REGION)
+        if not isinstance(region, str):
+            raise ConfigError(f"{self.path}: `aws:region` must be a region name, e.g. us-east-1")
+        return region
+
+
+def project_file(directory: Path) -> Path | None:
+    """The Pulumi.yaml (or .yml) of ``directory``, if it has one."""
+    for name in PROJECT_FILES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def project_name(directory: Path) -> str | None:
+    """The `name` in ``directory``'s project file, or None when there is no readable one."""
+    found = project_file(directory)
+    if found is None:
+        return None
+    document = load_yaml(found)
+    name = document.get("name") if isinstance(document, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def load_project(directory: Path) -> Project:
+    """The project in ``directory``, or a ConfigError saying what is missing or malformed."""
+    directory = directory.resolve()
+    if not directory.is_dir():
+        raise ConfigError(f"{directory}: no such directory; give the folder of a Pulumi project")
+    found = project_file(directory)
+    if found is None:
+        raise ConfigError(
+            f"{directory}: no Pulumi.yaml; a Pulumi project is a folder with a Pulumi.yaml "
+            "(name, runtime: python, main), e.g. one made by `graviton-llm new DIR`"
+        )
+    document = load_yaml(found)
+    if not isinstance(document, dict):
+        raise ConfigError(f"{found}: a project file is a mapping with `name` and `runtime`")
+    name = document.get("name")
+    if not isinstance(name, str) or not _PROJECT_NAME.fullmatch(name):
+        raise ConfigError(
+            f"{found}: `name` is {name!r}; a project name is 1-100 letters, digits, - _ ."
+        )
+    _check_runtime(found, document.get("runtime"))
+    root = found.parent
+    main = _main(found, root, document.get("main"))
+    stack_dir = _relative_dir(found, root, "stackConfigDir", document.get("stackConfigDir"))
+    description = document.get("description")
+    return Project(
+        root=root,
+        file=found,
+        name=name,
+        main=main,
+        stack_config_dir=stack_dir,
+        defaults=_project_defaults(found, name, document.get("config")),
+        description=description if isinstance(description, str) else None,
+    )
+
+
+def _check_runtime(found: Path, runtime: Any) -> None:
+    name = runtime.get("name") if isinstance(runtime, dict) else runtime
+    if name != "python":
+        raise ConfigError(
+            f"{found}: `runtime` is {name!r}; graviton-llm plans Python programs "
+            "(runtime: python, or runtime: {name: python, options: ...})"
+        )
+
+
+def _main(found: Path, root: Path, main: Any) -> Path:
+    if main is None:
+        path = root
+    elif isinstance(main, str) and main:
+        path = (root / main).resolve()
+    else:
+        raise ConfigError(f"{found}: `main` must be a path relative to Pulumi.yaml, got {main!r}")
+    where = f"{found}: `main` {main!r}" if main is not None else f"{found}: the project folder"
+    if not path.exists():
+        raise ConfigError(f"{where} ({path}) does not exist; point it at the program's folder")
+    if path.is_dir() and not (path / "__main__.py").is_file():
+        raise ConfigError(
+            f"{where} ({path}) has no __main__.py; Pulumi's Python host runs a program folder's "
+            "__main__.py (or set `main` to the program's .py file)"
+        )
+    if path.is_file() and path.suffix != ".py":
+        raise ConfigError(f"{where} ({path}) is not a Python file (.py)")
+    return path
+
+
+def _relative_dir(found: Path, root: Path, key: str, value: Any) -> Path:
+    if value is None:
+        return root
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{found}: `{key}` must be a folder relative to Pulumi.yaml")
+    return (root / value).resolve()
+
+
+def _namespaced(project: str, key: str) -> str:
+    """`key` in the project's namespace unless it names one (`aws:region`), as pulumi does."""
+    return key if ":" in key else f"{project}:{key}"
+
+
+def _project_defaults(found: Path, project: str, config: Any) -> dict[str, Any]:
+    """Project-level `config:`: a plain value, or a declaration with `value` or `default`."""
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ConfigError(f"{found}: `config` must be a mapping of keys to values")
+    defaults = {}
+    for key, declared in config.items():
+        if isinstance(declared, dict):
+            if "value" in declared:
+                defaults[_namespaced(project, str(key))] = _plain(declared["value"])
+            elif "default" in declared:
+                defaults[_namespaced(project, str(key))] = _plain(declared["default"])
+        else:
+            defaults[_namespaced(project, str(key))] = _plain(declared)
+    return defaults
+
+
+def secret_placeholder(key: str) -> str:
+    """What a `secure:` value reads as offline: plainly not the secret, and a well-formed SSM
+    parameter name, so a secret parameter name (the commonest secret a stack passes to a
+    cluster) passes the checks made at deploy time."""
+    return "/graviton-llm-plan/secret/" + re.sub(r"[^A-Za-z0-9_.-]", "-", key)
+
+
+def _plain(value: Any) -> Any:
+    """YAML scalars as pulumi hands them on: dates as their ISO text."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _without_secrets(value: Any, placeholder: str) -> tuple[Any, bool]:
+    """The value with each `{secure: ...}` replaced by the placeholder, and whether any was."""
+    if isinstance(value, dict):
+        if set(value) == {_SECRET_KEY}:
+            return placeholder, True
+        found = False
+        out = {}
+        for key, item in value.items():
+            out[key], secret = _without_secrets(item, placeholder)
+            found = found or secret
+        return out, found
+    if isinstance(value, list):
+        items = [_without_secrets(item, placeholder) for item in value]
+        return [item for item, _ in items], any(secret for _, secret in items)
+    return value, False
+
+
+def load_stack(project: Project, stack: str) -> StackConfig:
+    """Stack ``stack`` of ``project``: the project's defaults overlaid by its stack file."""
+    path = project.stack_path(stack)
+    if not path.exists():
+        known = ", ".join(project.stacks()) or "none yet"
+        raise ConfigError(
+            f"no stack {stack!r} in project {project.name!r}: {path} does not exist (stacks "
+            f"with a file there: {known}); write one with `graviton-llm init-env {stack}`"
+        )
+    document = load_yaml(path)
+    if document is None:
+        document = {}
+    if not isinstance(document, dict):
+        raise ConfigError(
+            f"{path}: the top level is a {type(document).__name__}; a stack file is a mapping "
+            "with a `config:` key"
+        )
+    raw = document.get("config") or {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: `config:` must be a mapping of `namespace:key: value`")
+    config = dict(project.defaults)
+    secret_keys = []
+    for key, value in raw.items():
+        full = _namespaced(project.name, str(key))
+        config[full], secret = _without_secrets(_plain(value), secret_placeholder(full))
+        if secret:
+            secret_keys.append(full)
+    _check_json(path, config)
+    return StackConfig(stack=stack, path=path, config=config, secret_keys=tuple(secret_keys))
+
+
+def _check_json(path: Path, config: dict[str, Any]) -> None:
+    """Pulumi hands a program its config as strings and JSON; refuse what JSON cannot hold."""
+    for key, value in config.items():
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"{path}: `{key}` cannot be passed to a program: {error}") from None

@@ -1,0 +1,49 @@
+"""The state backend's program, run once per account: `graviton-llm new DIR --state-backend`
+scaffolds a project whose __main__.py calls ``main``; `pulumi up` there creates the bucket and
+keys and prints how every team project logs in and encrypts its secrets."""
+
+from __future__ import annotations
+
+import re
+
+import pulumi
+
+from ..args import StateBackendArgs
+from ..components.state_backend import StateBackend
+from ..documents.state_backend import key_alias, setup_commands, state_bucket_name
+
+
+def main() -> StateBackend:
+    """`<project>:backend` (StateBackendArgs, optional) from the stack's config."""
+    config = pulumi.Config()
+    backend = StateBackend("pulumi-state", config.get_object("backend") or {})
+    pulumi.export("bucket", backend.bucket_name)
+    pulumi.export("state_key_arn", backend.state_key.arn)
+    pulumi.export("secrets_key_arn", backend.secrets_key.arn)
+    pulumi.export("login_url", backend.login_url)
+    pulumi.export("secrets_provider", backend.secrets_provider)
+    pulumi.export("login_command", pulumi.Output.format("pulumi login '{0}'", backend.login_url))
+    pulumi.export(
+        "stack_init_command",
+        pulumi.Output.format(
+            "pulumi stack init <stack> --secrets-provider '{0}'", backend.secrets_provider
+        ),
+    )
+    return backend
+
+
+def setup_lines(
+    account: str,
+    region: str,
+    *,
+    name_prefix: str = "pulumi-state",
+    bucket_name: str | None = None,
+    stack: str = "<stack>",
+) -> list[str]:
+    """The commands a team project runs against the backend ``main`` creates in ``account``
+    and ``region``, offline (the same names the component derives). Bad input: ValueError."""
+    if not re.fullmatch(r"\d{12}", account):
+        raise ValueError(f"--account {account!r}: an AWS account id is 12 digits")
+    args = StateBackendArgs(name_prefix=name_prefix, bucket_name=bucket_name, region=region)
+    bucket = args.bucket_name or state_bucket_name(args.name_prefix, account, region)
+    return setup_commands(bucket, key_alias(args.name_prefix, "secrets"), region, stack)

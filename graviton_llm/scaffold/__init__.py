@@ -1,0 +1,95 @@
+"""`graviton-llm new DIR`: a team's Pulumi project from the templates shipped in this package.
+
+Two kinds: ``cluster`` (Pulumi.yaml, a `__main__.py` composing one cluster from typed config,
+Pulumi.dev.yaml and a stricter Pulumi.prod.yaml, requirements.txt pinning this package, tests
+that plan every stack offline, a README on going live) and ``state-backend`` (the account's
+state bucket and secrets key, once per account). Templates are plain files; the only things
+filled in are the project's name and this package's version.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import metadata, resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+KINDS = {"cluster": "cluster", "state-backend": "state_backend"}
+# Shipped without their dot (package data globs skip hidden files).
+_RENAMED = {"gitignore": ".gitignore"}
+# Pulumi project names: letters, digits, '-', '_' and '.' (Pulumi project file reference).
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+
+
+class ScaffoldError(ValueError):
+    """A project that cannot be written where asked, with why."""
+
+
+@dataclass(frozen=True)
+class Written:
+    project: str
+    directory: Path
+    files: tuple[Path, ...]
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("graviton-llm")
+    except metadata.PackageNotFoundError:  # a source tree without an install
+        return "0.1.0"
+
+
+def default_name(directory: Path) -> str:
+    """The folder's name, reduced to what a Pulumi project name allows."""
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", directory.resolve().name).strip("-.")
+    return name or "llm-serving"
+
+
+def _files(root: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]:
+    found = []
+    for entry in sorted(root.iterdir(), key=lambda e: e.name):
+        if entry.name == "__pycache__":
+            continue
+        relative = f"{prefix}{_RENAMED.get(entry.name, entry.name)}"
+        if entry.is_dir():
+            found += _files(entry, relative + "/")
+        else:
+            found.append((relative, entry))
+    return found
+
+
+def create_project(
+    directory: Path, *, name: str | None = None, kind: str = "cluster", force: bool = False
+) -> Written:
+    """Write the ``kind`` project into ``directory`` (created if missing). A non-empty folder is
+    refused unless ``force``, which overwrites files of the same names and keeps the others."""
+    if kind not in KINDS:
+        raise ScaffoldError(f"kind {kind!r}: one of {', '.join(KINDS)}")
+    name = name or default_name(directory)
+    if not _NAME.fullmatch(name):
+        raise ScaffoldError(
+            f"project name {name!r}: 1-100 letters, digits, - _ . (pass --name to choose one)"
+        )
+    if directory.exists() and not directory.is_dir():
+        raise ScaffoldError(f"{directory}: exists and is not a folder")
+    if directory.is_dir() and any(directory.iterdir()) and not force:
+        entries = sorted(p.name for p in directory.iterdir())
+        shown = ", ".join(entries[:5]) + (", ..." if len(entries) > 5 else "")
+        raise ScaffoldError(
+            f"{directory} is not empty ({shown}); "
+            "choose an empty folder, or pass --force to write the project's files into it "
+            "(files of the same names are overwritten)"
+        )
+    templates = resources.files(__package__).joinpath("templates", KINDS[kind])
+    values = {"{{project}}": name, "{{version}}": package_version()}
+    written = []
+    for relative, source in _files(templates):
+        text = source.read_text(encoding="utf-8")
+        for token, value in values.items():
+            text = text.replace(token, value)
+        target = directory / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        written.append(target)
+    return Written(project=name, directory=directory, files=tuple(written))

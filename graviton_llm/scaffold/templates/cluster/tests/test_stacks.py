@@ -1,0 +1,68 @@
+"""This project's stacks, planned offline under graviton-llm's mock engine: no AWS account, no
+Pulumi CLI. Run `python -m pytest tests` before every `pulumi up` (and in CI)."""
+
+import base64
+import gzip
+import ipaddress
+import runpy
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from graviton_llm.plan.findings import is_secret_value
+from graviton_llm.plan.project import build_project_plan
+from graviton_llm.program.project import load_project, load_stack
+from graviton_llm.testing import run_program
+
+PROJECT = Path(__file__).resolve().parent.parent
+STACKS = load_project(PROJECT).stacks()
+
+
+@cache
+def _plan(stack):
+    return build_project_plan(PROJECT, stack)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_plans_one_cluster_that_passes_the_security_checks(stack):
+    document = _plan(stack).document()
+    assert len(document["clusters"]) == 1
+    assert document["security"]["passed"], document["security"]["checks"]
+    assert document["cost"]["total"] is not None, document["cost"]["note"]
+
+
+def _args(stack):
+    (cluster,) = _plan(stack).run.clusters
+    return cluster.args
+
+
+def _widest(cidrs):
+    return max(ipaddress.ip_network(cidr).num_addresses for cidr in cidrs)
+
+
+def test_prod_is_stricter_than_dev():
+    dev, prod = _args("dev"), _args("prod")
+    assert prod.min_size >= len(prod.subnet_ids) >= 2 and prod.min_size > dev.min_size
+    assert _widest(prod.allowed_cidrs) <= _widest(dev.allowed_cidrs)
+    assert prod.monitoring.alarm_topic and not dev.monitoring.alarm_topic
+    assert prod.rollout.error_rate_percent < dev.rollout.error_rate_percent
+
+
+def test_a_secret_api_key_parameter_stays_secret():
+    project = load_project(PROJECT)
+    config = dict(load_stack(project, "dev").config)
+    config[f"{project.name}:apiKeyParameter"] = "/team/dev/api-key"
+
+    result = run_program(
+        lambda: runpy.run_path(str(PROJECT / "__main__.py")),
+        config=config,
+        project=project.name,
+        stack="dev",
+    )
+    pointer = result.one("aws:ssm/parameter:Parameter")
+    assert is_secret_value(pointer.inputs["value"])
+    assert is_secret_value(result.named("llm-dev-node-ops").inputs["policy"])
+    template = result.one("aws:ec2/launchTemplate:LaunchTemplate")
+    user_data = gzip.decompress(base64.b64decode(template.inputs["userData"])).decode()
+    assert "/team/dev/api-key" not in user_data
