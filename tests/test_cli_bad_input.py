@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from graviton_llm import cli
+from graviton_llm.cli import common
 from graviton_llm.program import STACKS_DIR
 
 runner = CliRunner()
@@ -28,7 +29,7 @@ def no_aws(monkeypatch):
     def refuse(region: str):
         raise AssertionError(f"bad input reached AWS ({region})")
 
-    monkeypatch.setattr(cli, "_ec2_client", refuse)
+    monkeypatch.setattr(common, "ec2_client", refuse)
 
 
 def assert_refused(result, *words: str) -> None:
@@ -181,7 +182,7 @@ def test_bad_flags_exit_2_without_reaching_aws(argv, words):
 
 
 def test_the_float_guard_refuses_every_non_finite_value():
-    check = cli._finite(0, 1)
+    check = common.finite(0, 1)
     for value in (math.nan, math.inf, -math.inf):
         with pytest.raises(Exception, match="finite"):
             check(value)

@@ -1,30 +1,21 @@
 """Thin commands for teams' own projects: `new` (scaffold), `init-env` (a new environment's
 stack file), `state-backend` (the backend's login and secrets-provider lines), and the project
-half of `plan`. Registered on the app by ``register``, which hands over the CLI's console and
-its one bad-input path (exit code 2, never a traceback)."""
+half of `plan`. Registered on the app by ``register``."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-_console: Callable[[], Console]
-_input_errors: Callable[..., AbstractContextManager[None]]
+from .app import app
+from .common import console_for_this_run, input_errors
 
 
-def register(
-    app: typer.Typer,
-    console: Callable[[], Console],
-    input_errors: Callable[..., AbstractContextManager[None]],
-) -> None:
-    global _console, _input_errors
-    _console, _input_errors = console, input_errors
+def register() -> None:
     app.command()(new)
     app.command("init-env")(init_env)
     app.command("state-backend")(state_backend_lines)
@@ -33,8 +24,8 @@ def register(
 def project_to_plan(project_dir: Path | None) -> Path | None:
     """PROJECT_DIR; else the current folder when it holds a project other than this
     repository's own (whose stacks are the shipped ones)."""
-    from .program import PROJECT
-    from .program.project import project_name
+    from ..program import PROJECT
+    from ..program.project import project_name
 
     if project_dir is not None:
         return project_dir
@@ -43,11 +34,11 @@ def project_to_plan(project_dir: Path | None) -> Path | None:
 
 
 def plan_project(console: Console, directory: Path, stack: str, as_json: bool, full: bool):
-    from .plan import to_json
-    from .plan.project import build_project_plan
-    from .plan.project_report import print_project_plan
+    from ..plan import to_json
+    from ..plan.project import build_project_plan
+    from ..plan.project_report import print_project_plan
 
-    with _input_errors(console, as_json=as_json):
+    with input_errors(console, as_json=as_json):
         document = build_project_plan(directory, stack).document(full=full)
     if as_json:
         sys.stdout.write(to_json(document))
@@ -68,10 +59,10 @@ def new(
     """Scaffold a team project: Pulumi.yaml, a program composing one cluster from typed config,
     dev and (stricter) prod stacks, pinned requirements, offline tests and a README on going
     live. Exit codes: 0 written, 2 refused (e.g. a folder that is not empty, without --force)."""
-    from .scaffold import create_project
+    from ..scaffold import create_project
 
-    console = _console()
-    with _input_errors(console):
+    console = console_for_this_run()
+    with input_errors(console):
         written = create_project(
             directory, name=name, kind="state-backend" if state_backend else "cluster", force=force
         )
@@ -116,9 +107,9 @@ def init_env(
     """Write Pulumi.<NAME>.yaml for a new environment from --from's cluster and the flags,
     validated before anything is written, then print its plan summary. Exit codes: 0 written
     (1 when its plan fails a security check), 2 bad input (nothing written)."""
-    from .plan.project import build_project_plan
-    from .plan.project_report import print_project_summary
-    from .program.environments import write_environment
+    from ..plan.project import build_project_plan
+    from ..plan.project_report import print_project_summary
+    from ..program.environments import write_environment
 
     settings = {
         "vpc_id": vpc_id, "subnet_ids": subnet_id or None, "instance_type": instance_type,
@@ -128,11 +119,11 @@ def init_env(
         "tensor_parallel_size": tensor_parallel_size, "allowed_cidrs": allowed_cidr or None,
         "owner": owner, "environment": environment,
     }  # fmt: skip
-    console = _console()
-    with _input_errors(console):
+    console = console_for_this_run()
+    with input_errors(console):
         path = write_environment(project_dir, name, settings, base=base, region=region, force=force)
     console.print(f"wrote {path}", highlight=False)
-    with _input_errors(console):
+    with input_errors(console):
         document = build_project_plan(project_dir, name).document()
     print_project_summary(console, document)
     if not document["security"]["passed"]:
@@ -148,10 +139,10 @@ def state_backend_lines(
 ) -> None:
     """The `pulumi login` and `--secrets-provider` lines of the account's state backend (made
     once per account by a `graviton-llm new DIR --state-backend` project), offline."""
-    from .program.state_backend import setup_lines
+    from ..program.state_backend import setup_lines
 
-    console = _console()
-    with _input_errors(console):
+    console = console_for_this_run()
+    with input_errors(console):
         lines = setup_lines(
             account, region, name_prefix=name_prefix, bucket_name=bucket, stack=stack
         )

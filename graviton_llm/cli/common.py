@@ -1,0 +1,110 @@
+"""What every command shares: this run's console, the one bad-input path (exit code 2 and a
+readable list, never a traceback), guards for numeric options, the stack's args and AWS
+clients (one place, so tests replace them)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+
+def console_for_this_run() -> Console:
+    """This invocation's output. Piped or in CI, rich assumes 80 columns and folds the resource
+    table; 140 keeps rows whole (a terminal, or COLUMNS, still decides when present)."""
+    wide = sys.stdout.isatty() or "COLUMNS" in os.environ
+    return Console(width=None if wide else 140)
+
+
+def error_document(error: Exception) -> dict[str, Any]:
+    """Bad input as `--json` reports it: {"errors": [{"field", "value", "fix"}]}."""
+    if isinstance(error, ValidationError):
+        return {
+            "errors": [
+                {
+                    "field": ".".join(str(part) for part in entry["loc"]) or None,
+                    "value": entry.get("input"),
+                    "fix": entry["msg"],
+                }
+                for entry in error.errors()
+            ]
+        }
+    return {"errors": [{"field": None, "value": None, "fix": str(error)}]}
+
+
+def print_error(console: Console, error: Exception) -> None:
+    if isinstance(error, ValidationError):
+        console.print(f"[bold red]Invalid configuration[/]: {error.error_count()} problem(s)")
+        for entry in error.errors():
+            field = ".".join(str(part) for part in entry["loc"]) or "(args)"
+            # A missing field's "input" is the mapping it is missing from: say it is missing.
+            given = "(missing)" if entry["type"] == "missing" else repr(entry.get("input"))
+            console.print(f"  [bold]{field}[/] = {given}", highlight=False)
+            console.print(f"      fix: {entry['msg']}", highlight=False)
+    else:
+        console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
+
+
+@contextmanager
+def input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
+    """Bad input: a readable list (or JSON) and exit code 2, never a traceback. Every layer
+    reports bad input as a ValueError (pydantic's ValidationError, the stack files'
+    ConfigError, the pricing and performance models' own); unreadable files as OSError."""
+    try:
+        yield
+    except (ValueError, OSError, ArithmeticError) as error:
+        if as_json:
+            sys.stdout.write(json.dumps(error_document(error), indent=2, default=str) + "\n")
+        else:
+            print_error(console, error)
+        raise typer.Exit(2) from None
+
+
+def finite(minimum: float, maximum: float, *, open_minimum: bool = False):
+    """A typer callback: the option, when given, is a finite number in range (click's
+    FloatRange lets nan through: every comparison with it is false)."""
+
+    def check(value: float | None) -> float | None:
+        if value is None:
+            return None
+        low_ok = value > minimum if open_minimum else value >= minimum
+        if not (math.isfinite(value) and low_ok and value <= maximum):
+            low = f"> {minimum:g}" if open_minimum else f">= {minimum:g}"
+            raise typer.BadParameter(f"{value!r} is not a finite number {low} and <= {maximum:g}")
+        return value
+
+    return check
+
+
+STACK_HELP = "Stack name (graviton_llm/stacks/Pulumi.<name>.yaml) or a path to a stack file."
+PLAN_STACK_HELP = (
+    "Stack name: with PROJECT_DIR (or run in a project's folder), the project's "
+    "Pulumi.<name>.yaml; otherwise a shipped stack (graviton_llm/stacks) or a stack file's path."
+)
+
+
+def stack_args_and_config(stack: str):
+    """The stack's cluster args, validated without running the program, and its raw config."""
+    from ..program import stack_cluster_args
+
+    return stack_cluster_args(stack)
+
+
+def client(service: str, region: str):
+    import boto3
+
+    return boto3.client(service, region_name=region)
+
+
+def ec2_client(region: str):
+    import boto3
+
+    return boto3.client("ec2", region_name=region)

@@ -1,0 +1,114 @@
+"""`plan` (a stack or a team's project, offline) and `ami` (pin the nodes' image)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import common, projects
+from .app import app
+from .common import (
+    PLAN_STACK_HELP,
+    STACK_HELP,
+    console_for_this_run,
+    input_errors,
+    stack_args_and_config,
+)
+
+
+@app.command()
+def plan(
+    project_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="A Pulumi project's folder (Pulumi.yaml): plan the team's own program. "
+            "Default: the current folder when it holds a project, else this package's program.",
+            show_default=False,
+        ),
+    ] = None,
+    stack: str = typer.Option("dev", help=PLAN_STACK_HELP),
+    json_output: bool = typer.Option(False, "--json", help="Print the plan as JSON instead."),
+    full: bool = typer.Option(False, help="Include the whole rendered user data."),
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="An earlier `plan --json` document: show what deploying this plan would "
+            "create, update, replace or delete.",
+        ),
+    ] = None,
+) -> None:
+    """Run the stack program offline under the mock engine and print what it would create.
+
+    With a project (PROJECT_DIR, or the current folder's Pulumi.yaml): every resource the team's
+    program declares, every cluster in it, the security findings and the cost of all clusters.
+    Exit codes: 0 clean, 1 a security check failed, 2 bad configuration.
+    """
+    from ..plan import build_plan, to_json
+    from ..plan.diff import diff_plans, load_plan_document
+    from ..plan.report import print_changes, print_plan
+
+    console = console_for_this_run()
+    with input_errors(console, as_json=json_output):
+        project = projects.project_to_plan(project_dir)
+    if project is not None:
+        projects.plan_project(console, project, stack, json_output, full)
+        return
+    with input_errors(console, as_json=json_output):
+        old = load_plan_document(against) if against is not None else None
+        result = build_plan(stack)
+    document = result.document(full=full)
+    changes = None if old is None else diff_plans(old, document)
+    if json_output:
+        if changes is not None:
+            document["changes"] = [change.as_dict() for change in changes]
+        sys.stdout.write(to_json(document))
+    else:
+        print_plan(console, document)
+        if changes is not None:
+            print_changes(console, changes, str(against))
+    if not document["security"]["passed"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def ami(
+    stack: str = typer.Option("dev", help=STACK_HELP),
+    write: bool = typer.Option(False, "--write", help="Pin the latest image in the stack file."),
+) -> None:
+    """The stack's pinned AMI against the latest its SSM parameter names (needs AWS
+    credentials); --write pins the latest, for review with `plan --against`."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from ..program import ami_pin
+    from ..program.stack_files import stack_config_path, stack_region
+
+    console = console_for_this_run()
+    with input_errors(console):
+        args, config = stack_args_and_config(stack)
+        region = stack_region(stack, config)
+    try:
+        ec2, ssm = common.ec2_client(region), common.client("ssm", region)
+        parameter, newest = ami_pin.latest(ssm, ec2, args.spec)
+        pinned = ami_pin.describe(ec2, args.ami_id) if isinstance(args.ami_id, str) else None
+    except (BotoCoreError, ClientError) as error:
+        console.print(f"[bold red]AWS lookup failed[/]: {error}", highlight=False)
+        raise typer.Exit(2) from None
+    for label, image in (("pinned", pinned), ("latest", newest)):
+        if image is None:
+            console.print(f"{label}: none: every deploy takes the latest ({parameter})")
+        else:
+            console.print(
+                f"{label}: {image.image_id} {image.name or ''} created {image.created or '?'} "
+                f"root {image.root_device or '?'}",
+                highlight=False,
+            )
+    if pinned is not None and pinned.image_id == newest.image_id:
+        console.print("the pin is the latest image")
+    elif write:
+        with input_errors(console):
+            ami_pin.write_pin(stack_config_path(stack), newest.image_id)
+        console.print(f"pinned {newest.image_id}; review the rollout with `plan --against`")
