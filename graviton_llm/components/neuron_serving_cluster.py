@@ -5,7 +5,6 @@ Reads like a table of contents: validate, derive, then declare children.
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
 import pulumi
@@ -23,12 +22,12 @@ from ..args.problems import raise_if_problems
 from ..documents.alarms import alarm_name_prefix
 from ..documents.cloudwatch_agent import ASG_DIMENSION, NAMESPACE, metrics_log_group
 from ..documents.iam import node_operations_policy, to_json
-from ..facts import catalog, images, sizing, timing
+from ..facts import catalog, sizing, timing
 from ..facts.catalog import InstanceSpec
 from ..facts.vllm_metrics import vllm_gauge
 from ..node.paths import LIFECYCLE_HOOK_NAME
-from ..node.user_data import compress_user_data, render_user_data
-from . import api_key, auto_scaling, observe
+from ..node.user_data import render_user_data
+from . import api_key, auto_scaling, launch_template, observe
 from .instance_refresh import InstanceRefresh
 from .reserved_capacity import ReservedCapacity
 from .serving_monitoring import ServingMonitoring
@@ -173,55 +172,21 @@ class NeuronServingCluster(pulumi.ComponentResource):
     def _declare_launch_template(
         self, args: NeuronServingClusterArgs, spec: InstanceSpec, volume_gib: int
     ) -> None:
-        name, tags = self._name, self._tags
-        image_id = args.ami_id or _latest_ami(self, spec)
-        self.launch_template = aws.ec2.LaunchTemplate(
-            f"{name}-lt",
-            description=f"graviton-llm {name}: {args.model.id} on {spec.name}",
-            image_id=image_id,
-            instance_type=spec.name,
-            iam_instance_profile=aws.ec2.LaunchTemplateIamInstanceProfileArgs(
-                arn=self.instance_profile.arn
-            ),
-            vpc_security_group_ids=[self.security_group.id],
-            metadata_options=aws.ec2.LaunchTemplateMetadataOptionsArgs(
-                http_endpoint="enabled",
-                http_tokens="required",  # IMDSv2 only
-                # Weights are pulled on the host; the bridged container needs no IMDS access.
-                http_put_response_hop_limit=1,
-                # The boot script reads its group's name from the instance's tags.
-                instance_metadata_tags="enabled",
-            ),
-            block_device_mappings=[
-                aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                    device_name=args.root_device_name or _root_device(self, image_id),
-                    ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(
-                        volume_size=volume_gib,
-                        volume_type="gp3",
-                        # Faster gp3 when the weights would download at disk speed.
-                        **_volume_performance(
-                            spec, args.model.weights_gib, args.warm_pool is not None
-                        ),
-                        encrypted="true",
-                        delete_on_termination="true",
-                    ),
-                )
-            ],
-            monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
-            user_data=base64.b64encode(compress_user_data(self.user_data)).decode(),
-            tag_specifications=[
-                aws.ec2.LaunchTemplateTagSpecificationArgs(
-                    resource_type=kind, tags={**tags, "Name": f"{name}-node"}
-                )
-                for kind in ("instance", "volume")
-            ],
-            instance_market_options=auto_scaling.market_options(self.capacity),
-            update_default_version=True,
-            tags=tags,
+        self.launch_template = launch_template.declare(
+            self,
+            self._name,
+            args,
+            spec,
+            volume_gib=volume_gib,
+            user_data=self.user_data,
+            instance_profile_arn=self.instance_profile.arn,
+            security_group_id=self.security_group.id,
+            market=auto_scaling.market_options(self.capacity),
+            tags=self._tags,
             # IAM is eventually consistent: let the role's grants exist before a node can boot
             # and list the weights (the boot script treats AccessDenied as final); the API key's
             # name, when secret, is in its own parameter before a node reads it.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=self._before_nodes),
+            depends_on=self._before_nodes,
         )
 
     def _declare_load_balancer(self, args: NeuronServingClusterArgs) -> None:
@@ -438,28 +403,5 @@ class NeuronServingCluster(pulumi.ComponentResource):
         )
 
 
-def _volume_performance(spec: InstanceSpec, weights_gib: float, warm_pool: bool) -> dict[str, int]:
-    performance = sizing.root_volume_performance(spec, weights_gib, warm_pool=warm_pool)
-    if performance is None:
-        return {}
-    return {"throughput": performance["throughput_mibps"], "iops": performance["iops"]}
-
-
 def _invoke(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:
     return pulumi.InvokeOutputOptions(parent=parent)
-
-
-def _root_device(parent: pulumi.Resource, image_id: pulumi.Input[str]) -> pulumi.Output[str]:
-    """The AMI's own root device name (EC2 User Guide, "Device names": it "differs by AMI")."""
-    ami = aws.ec2.get_ami_output(
-        filters=[aws.ec2.GetAmiFilterArgs(name="image-id", values=[image_id])],
-        opts=_invoke(parent),
-    )
-    return ami.root_device_name
-
-
-def _latest_ami(parent: pulumi.Resource, spec: InstanceSpec) -> pulumi.Output[str]:
-    """Resolve the SSM public parameter now and write the AMI id into the template: a
-    `resolve:ssm:` image id would block instance-refresh rollback (EC2 Auto Scaling docs)."""
-    parameter = aws.ssm.get_parameter_output(name=images.ami_parameter(spec), opts=_invoke(parent))
-    return parameter.insecure_value
