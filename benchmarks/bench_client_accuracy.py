@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from graviton_llm.bench.mock_server import TOKEN_PIECES, answer_text
+from graviton_llm.bench.mock import TOKEN_PIECES, answer_text
 from graviton_llm.bench.records import RequestRecord
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")

@@ -13,19 +13,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from .. import catalog
-from .client import BenchConfig, BenchResult, run_benchmark
+from .config import BenchConfig
+from .load_generator import BenchResult, run_benchmark
 from .metrics import SLO, compute_metrics
-from .mock_server import MockConfig, serve_forever
-from .report import (
-    RunReport,
-    compare_table,
-    machine,
-    read_json,
-    summary_table,
-    write_csv,
-    write_json,
-    write_plots,
-)
+from .mock import MockConfig, serve_forever
+from .plots import write_plots
+from .report import RunReport, machine, read_json, write_csv, write_json
+from .tables import compare_table, summary_table
 from .workload import LengthSpec
 
 console = Console()

@@ -9,8 +9,9 @@ from contextlib import ExitStack
 
 import pytest
 
-from graviton_llm.bench.client import BenchConfig, BenchResult, run_benchmark
-from graviton_llm.bench.mock_server import MockConfig, RunningMock, mock_in_thread
+from graviton_llm.bench.config import BenchConfig
+from graviton_llm.bench.load_generator import BenchResult, run_benchmark
+from graviton_llm.bench.mock import MockConfig, RunningMock, mock_in_thread
 
 
 @pytest.fixture(autouse=True)

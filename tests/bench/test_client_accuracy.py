@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import run
 
-from graviton_llm.bench.client import BenchConfig
+from graviton_llm.bench.config import BenchConfig
 from graviton_llm.bench.metrics import compute_metrics
 from graviton_llm.bench.workload import LengthSpec, poisson_arrivals
 

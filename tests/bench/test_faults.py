@@ -8,7 +8,7 @@ import time
 import pytest
 from conftest import run
 
-from graviton_llm.bench.client import BenchConfig
+from graviton_llm.bench.config import BenchConfig
 from graviton_llm.bench.metrics import compute_metrics
 from graviton_llm.bench.workload import LengthSpec
 

@@ -8,7 +8,7 @@ import json
 import aiohttp
 import pytest
 
-from graviton_llm.bench.mock_server import MockConfig, answer_text
+from graviton_llm.bench.mock import MockConfig, answer_text
 
 
 async def fetch(method: str, url: str, **kwargs) -> tuple[int, str]:

@@ -1,0 +1,103 @@
+"""One benchmark run's settings: what ``graviton-llm bench`` was asked to do, checked at once."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from .workload import LengthSpec
+
+Endpoint = Literal["completions", "chat"]
+
+
+@dataclass(frozen=True)
+class BenchConfig:
+    """One benchmark run. Every field is a ``graviton-llm bench`` option."""
+
+    url: str
+    """Server base URL, e.g. ``http://host:8000`` (a trailing ``/v1`` is accepted)."""
+    model: str | None = None
+    """Model to request; None asks the server's ``/v1/models`` and takes the first."""
+    endpoint: Endpoint = "completions"
+    """``completions`` (``/v1/completions``) or ``chat`` (``/v1/chat/completions``)."""
+    concurrency: int | None = None
+    """Requests in flight. Without ``request_rate``: fixed concurrency (default 1).
+    With ``request_rate``: an optional cap on requests in flight."""
+    request_rate: float | None = None
+    """Poisson arrivals at this many requests/s (``inf``: all at once)."""
+    num_requests: int | None = None
+    """Measured requests to send (warm-up excluded)."""
+    duration_s: float | None = None
+    """Stop sending new requests after this many seconds (in-flight requests finish)."""
+    warmup_requests: int = 0
+    """Requests sent first, at the same concurrency, and left out of every metric."""
+    input_len: LengthSpec = field(default_factory=lambda: LengthSpec(128, 128))
+    output_len: LengthSpec = field(default_factory=lambda: LengthSpec(128, 128))
+    dataset: Path | None = None
+    """JSONL prompts (``{"prompt": ..., "max_tokens": ...}``); overrides ``input_len``."""
+    seed: int = 0
+    timeout_s: float = 300.0
+    """Per-request limit, from send to the end of the stream."""
+    ignore_eos: bool = True
+    """Ask vLLM to generate exactly ``max_tokens`` (vLLM's ``ignore_eos`` extension)."""
+    api_key: str | None = None
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.concurrency is not None and self.concurrency < 1:
+            found.append(f"concurrency={self.concurrency}: must be >= 1")
+        if self.request_rate is not None and not self.request_rate > 0:
+            found.append(f"request_rate={self.request_rate}: must be > 0 (or inf)")
+        if self.num_requests is None and self.duration_s is None:
+            found.append("num_requests / duration_s: give at least one, or the run never ends")
+        if self.num_requests is not None and self.num_requests < 1:
+            found.append(f"num_requests={self.num_requests}: must be >= 1")
+        if self.duration_s is not None and not self.duration_s > 0:
+            found.append(f"duration_s={self.duration_s}: must be > 0")
+        if (
+            self.request_rate is not None
+            and math.isinf(self.request_rate)
+            and self.num_requests is None
+        ):
+            found.append("request_rate=inf needs num_requests (all are sent at once)")
+        if self.warmup_requests < 0:
+            found.append(f"warmup_requests={self.warmup_requests}: must be >= 0")
+        if not self.timeout_s > 0:
+            found.append(f"timeout_s={self.timeout_s}: must be > 0")
+        if self.endpoint not in ("completions", "chat"):
+            found.append(f"endpoint={self.endpoint!r}: must be 'completions' or 'chat'")
+        if self.dataset is not None and not self.dataset.is_file():
+            found.append(f"dataset={self.dataset}: no such file")
+        return found
+
+    def validate(self) -> None:
+        if problems := self.problems():
+            raise ValueError("invalid benchmark config: " + "; ".join(problems))
+
+    @property
+    def mode(self) -> str:
+        if self.request_rate is None:
+            return f"concurrency {self.concurrency or 1}"
+        cap = f", cap {self.concurrency}" if self.concurrency else ""
+        return f"poisson {self.request_rate:g} req/s{cap}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "model": self.model,
+            "endpoint": self.endpoint,
+            "concurrency": self.concurrency,
+            "request_rate": self.request_rate,
+            "num_requests": self.num_requests,
+            "duration_s": self.duration_s,
+            "warmup_requests": self.warmup_requests,
+            "input_len": str(self.input_len),
+            "output_len": str(self.output_len),
+            "dataset": str(self.dataset) if self.dataset else None,
+            "seed": self.seed,
+            "timeout_s": self.timeout_s,
+            "ignore_eos": self.ignore_eos,
+            "mode": self.mode,
+        }

@@ -1,0 +1,182 @@
+"""The load generator: sends requests to an OpenAI-compatible server on a schedule and keeps
+every record.
+
+Measurement rules, because each one, broken, skews the numbers:
+
+- one ``aiohttp.ClientSession`` for the run, its connection pool sized to the concurrency
+  (aiohttp's default pool of 100 would silently cap a higher concurrency);
+- the progress callback runs on a timer, not per request;
+- a per-request timeout bounds every request, so a server that never answers ends the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import aiohttp
+
+from .config import BenchConfig
+from .records import RequestRecord
+from .request_sender import RequestSender, discover_model, send_time_trace
+from .workload import poisson_arrivals
+
+ProgressCallback = Callable[[int, int | None, float], None]
+"""Called a few times a second with (measured requests finished, total or None, seconds)."""
+
+_PROGRESS_PERIOD_S = 0.25
+
+
+@dataclass
+class BenchResult:
+    config: BenchConfig
+    model: str
+    records: list[RequestRecord]
+    started_at: float
+    """Wall-clock (epoch seconds) at the start of the measured phase."""
+    client_cpu_s: float
+    """CPU seconds the client process used during the measured phase."""
+    wall_s: float
+    """Wall-clock seconds of the measured phase, including waiting for the last request."""
+
+
+async def _closed_loop(
+    runner: RequestSender,
+    concurrency: int,
+    first_index: int,
+    count: int | None,
+    deadline: float | None,
+    warmup: bool,
+) -> None:
+    """Fixed concurrency: ``concurrency`` workers, each sends its next request when one ends."""
+    end = first_index + count if count is not None else math.inf
+    next_index = first_index
+
+    async def worker() -> None:
+        nonlocal next_index
+        while next_index < end and (deadline is None or time.perf_counter() < deadline):
+            index = next_index
+            next_index += 1
+            runner.records.append(await runner.send(index, warmup))
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+
+async def _open_loop(
+    runner: RequestSender,
+    rate: float,
+    cap: int | None,
+    first_index: int,
+    count: int | None,
+    deadline: float | None,
+) -> None:
+    """Poisson arrivals; with a cap, an arrival waits for a slot and its send time is then."""
+    slots = asyncio.Semaphore(cap) if cap else None
+    tasks: list[asyncio.Task[None]] = []
+
+    async def one(index: int) -> None:
+        if slots is None:
+            runner.records.append(await runner.send(index, False))
+            return
+        async with slots:
+            runner.records.append(await runner.send(index, False))
+
+    start = time.perf_counter()
+    offsets = poisson_arrivals(rate, runner.config.seed) if not math.isinf(rate) else None
+    k = 0
+    while count is None or k < count:
+        target = start + (next(offsets) if offsets is not None else 0.0)
+        if deadline is not None and target >= deadline:
+            break
+        delay = target - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(first_index + k)))
+        k += 1
+    await asyncio.gather(*tasks)
+
+
+def _pool_limit(config: BenchConfig) -> int:
+    """Connections the pool may open: the concurrency; 0 (no limit) for uncapped arrivals."""
+    if config.request_rate is None:
+        return config.concurrency or 1
+    return config.concurrency or 0
+
+
+async def run_benchmark(
+    config: BenchConfig, progress: ProgressCallback | None = None
+) -> BenchResult:
+    """Run warm-up then the measured phase; returns every record (warm-up ones flagged)."""
+    config.validate()
+    connector = aiohttp.TCPConnector(limit=_pool_limit(config), limit_per_host=0)
+    timeout = aiohttp.ClientTimeout(total=None)  # each request has its own asyncio.timeout
+    async with aiohttp.ClientSession(
+        connector=connector,
+        timeout=timeout,
+        auto_decompress=False,
+        trace_configs=[send_time_trace()],
+    ) as session:
+        try:
+            async with asyncio.timeout(config.timeout_s):
+                model = config.model or await discover_model(session, config.url)
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise ConnectionError(
+                f"cannot list models at {config.url}/v1/models ({error!r}): "
+                "is the server up? pass --model to skip the lookup"
+            ) from None
+        runner = RequestSender(config, session, model)
+        concurrency = config.concurrency or 1
+
+        if config.warmup_requests:
+            await _closed_loop(runner, concurrency, 0, config.warmup_requests, None, True)
+
+        ticker = None
+        if progress is not None:
+            ticker = asyncio.create_task(_report_progress(runner, config, progress))
+        # A full collection over many live records can pause the loop for milliseconds and
+        # shift timestamps; freeze what exists and collect young objects less often.
+        gc.collect()
+        gc.freeze()
+        thresholds = gc.get_threshold()
+        gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
+        started_at = time.time()
+        cpu0 = time.process_time()
+        start = time.perf_counter()
+        deadline = start + config.duration_s if config.duration_s else None
+        try:
+            first = config.warmup_requests
+            if config.request_rate is None:
+                await _closed_loop(runner, concurrency, first, config.num_requests, deadline, False)
+            else:
+                await _open_loop(
+                    runner,
+                    config.request_rate,
+                    config.concurrency,
+                    first,
+                    config.num_requests,
+                    deadline,
+                )
+        finally:
+            wall = time.perf_counter() - start
+            cpu = time.process_time() - cpu0
+            gc.set_threshold(*thresholds)
+            gc.unfreeze()
+            if ticker is not None:
+                ticker.cancel()
+        if progress is not None:
+            progress(runner.measured_done, config.num_requests, wall)
+    records = sorted(runner.records, key=lambda r: r.index)
+    return BenchResult(config, model, records, started_at, cpu, wall)
+
+
+async def _report_progress(
+    runner: RequestSender, config: BenchConfig, progress: ProgressCallback
+) -> None:
+    start = time.perf_counter()
+    while True:
+        await asyncio.sleep(_PROGRESS_PERIOD_S)
+        progress(runner.measured_done, config.num_requests, time.perf_counter() - start)

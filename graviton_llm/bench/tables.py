@@ -1,0 +1,113 @@
+"""What a run prints: the summary table and the ``--compare`` view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from .metrics import BenchmarkMetrics
+from .report import RunReport
+
+
+def _fmt(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def summary_table(metrics: BenchmarkMetrics, title: str) -> Table:
+    m = metrics
+    table = Table(title=title, show_header=True, title_justify="left")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    rows: list[tuple[str, str]] = [
+        ("requests (completed / failed)", f"{m.completed} / {m.failed}"),
+        ("window (first send -> last end)", f"{m.duration_s:.3f} s"),
+        ("request throughput", f"{_fmt(m.request_throughput)} req/s"),
+        ("output token throughput", f"{_fmt(m.output_throughput)} tok/s"),
+        ("total token throughput", f"{_fmt(m.total_token_throughput)} tok/s"),
+        ("prompt / output tokens", f"{m.prompt_tokens:,} / {m.output_tokens:,}"),
+        ("mean concurrency (measured)", _fmt(m.mean_concurrency)),
+    ]
+    for name, dist in (("TTFT", m.ttft), ("TPOT", m.tpot), ("ITL", m.itl), ("E2E", m.e2e)):
+        rows.append(
+            (
+                f"{name} ms  mean / p50 / p90 / p99",
+                " / ".join(_fmt(v) for v in (dist.mean, dist.median, dist.p90, dist.p99)),
+            )
+        )
+    if m.goodput is not None:
+        slo = (("TTFT", m.slo.ttft_ms), ("TPOT", m.slo.tpot_ms), ("E2E", m.slo.e2e_ms))
+        bounds = ", ".join(f"{name} <= {b:g} ms" for name, b in slo if b is not None)
+        rows.append((f"goodput ({bounds})", f"{_fmt(m.goodput)} req/s ({m.good_requests} good)"))
+    errors = ", ".join(f"{kind} {count}" for kind, count in m.errors.items()) or "none"
+    rows.append(("error rate", f"{m.error_rate:.2%} ({errors})"))
+    if m.requests_without_usage:
+        rows.append(("answers without usage (chunk-counted)", str(m.requests_without_usage)))
+    if m.cost_per_million_output_tokens is not None:
+        rows.append(
+            (
+                f"cost per 1M output tokens (at ${m.price_per_hour:g}/h)",
+                f"${m.cost_per_million_output_tokens:,.4f}",
+            )
+        )
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+# (label, getter, higher is better)
+_COMPARED: tuple[tuple[str, str, bool], ...] = (
+    ("request throughput (req/s)", "request_throughput", True),
+    ("output throughput (tok/s)", "output_throughput", True),
+    ("goodput (req/s)", "goodput", True),
+    ("TTFT p50 (ms)", "ttft.median", False),
+    ("TTFT p99 (ms)", "ttft.p99", False),
+    ("TPOT p50 (ms)", "tpot.median", False),
+    ("TPOT p99 (ms)", "tpot.p99", False),
+    ("ITL p50 (ms)", "itl.median", False),
+    ("E2E p50 (ms)", "e2e.median", False),
+    ("E2E p99 (ms)", "e2e.p99", False),
+    ("error rate", "error_rate", False),
+    ("mean concurrency", "mean_concurrency", True),
+    ("$ per 1M output tokens", "cost_per_million_output_tokens", False),
+)
+
+
+def _get(metrics: BenchmarkMetrics, dotted: str) -> float | None:
+    value: Any = metrics
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+CompareRow = tuple[str, float | None, float | None, float | None, bool]
+
+
+def compare_rows(a: BenchmarkMetrics, b: BenchmarkMetrics) -> list[CompareRow]:
+    """(label, A, B, relative change B vs A, higher-is-better) for each compared metric."""
+    rows = []
+    for label, dotted, higher_better in _COMPARED:
+        va, vb = _get(a, dotted), _get(b, dotted)
+        change = (vb - va) / va if va and vb is not None else None
+        rows.append((label, va, vb, change, higher_better))
+    return rows
+
+
+def compare_table(a: RunReport, b: RunReport, name_a: str, name_b: str) -> Table:
+    table = Table(title="bench --compare", title_justify="left")
+    table.add_column("metric")
+    table.add_column(f"A: {name_a}", justify="right")
+    table.add_column(f"B: {name_b}", justify="right")
+    table.add_column("B vs A", justify="right")
+    for label, va, vb, change, higher_better in compare_rows(a.metrics, b.metrics):
+        if va is None and vb is None:
+            continue
+        delta = "-"
+        if change is not None:
+            better = change > 0 if higher_better else change < 0
+            colour = "green" if better else "red" if change else ""
+            delta = f"[{colour}]{change:+.1%}[/]" if colour else f"{change:+.1%}"
+        table.add_row(label, _fmt(va), _fmt(vb), delta)
+    for key in ("mode", "model", "url"):
+        table.add_row(key, str(a.meta.get(key, "")), str(b.meta.get(key, "")), "")
+    return table
