@@ -87,7 +87,10 @@ def bench(
         "with --request-rate, a cap on requests in flight.",
     ),
     request_rate: float = typer.Option(
-        None, help="Poisson arrivals at this many requests/s ('inf': all at once)."
+        None, help="Open loop: arrivals at this many requests/s ('inf': all at once)."
+    ),
+    burstiness: float = typer.Option(
+        1.0, help="Arrival gaps' gamma shape, as vLLM: 1 Poisson, <1 burstier, >1 steadier."
     ),
     num_requests: int = typer.Option(
         None, help="Measured requests (default 200 without --duration)."
@@ -136,6 +139,7 @@ def bench(
         endpoint=endpoint,  # type: ignore[arg-type]
         concurrency=concurrency,
         request_rate=request_rate,
+        burstiness=burstiness,
         num_requests=num_requests,
         duration_s=duration,
         warmup_requests=warmup,

@@ -26,7 +26,10 @@ class BenchConfig:
     """Requests in flight. Without ``request_rate``: fixed concurrency (default 1).
     With ``request_rate``: an optional cap on requests in flight."""
     request_rate: float | None = None
-    """Poisson arrivals at this many requests/s (``inf``: all at once)."""
+    """Open loop: arrivals at this many requests/s (``inf``: all at once)."""
+    burstiness: float = 1.0
+    """Gamma shape of the arrival gaps, as vLLM's ``--burstiness``: 1 is Poisson, below 1
+    burstier, above 1 more regular, ``inf`` a fixed interval. Only with ``request_rate``."""
     num_requests: int | None = None
     """Measured requests to send (warm-up excluded)."""
     duration_s: float | None = None
@@ -50,12 +53,14 @@ class BenchConfig:
             found.append(f"concurrency={self.concurrency}: must be >= 1")
         if self.request_rate is not None and not self.request_rate > 0:
             found.append(f"request_rate={self.request_rate}: must be > 0 (or inf)")
+        if not self.burstiness > 0:
+            found.append(f"burstiness={self.burstiness}: must be > 0 (or inf)")
         if self.num_requests is None and self.duration_s is None:
             found.append("num_requests / duration_s: give at least one, or the run never ends")
         if self.num_requests is not None and self.num_requests < 1:
             found.append(f"num_requests={self.num_requests}: must be >= 1")
-        if self.duration_s is not None and not self.duration_s > 0:
-            found.append(f"duration_s={self.duration_s}: must be > 0")
+        if self.duration_s is not None and not 0 < self.duration_s < math.inf:
+            found.append(f"duration_s={self.duration_s}: must be > 0 and finite")
         if (
             self.request_rate is not None
             and math.isinf(self.request_rate)
@@ -81,7 +86,8 @@ class BenchConfig:
         if self.request_rate is None:
             return f"concurrency {self.concurrency or 1}"
         cap = f", cap {self.concurrency}" if self.concurrency else ""
-        return f"poisson {self.request_rate:g} req/s{cap}"
+        process = "poisson" if self.burstiness == 1 else f"gamma (burstiness {self.burstiness:g})"
+        return f"{process} {self.request_rate:g} req/s{cap}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -89,7 +95,8 @@ class BenchConfig:
             "model": self.model,
             "endpoint": self.endpoint,
             "concurrency": self.concurrency,
-            "request_rate": self.request_rate,
+            "request_rate": _json_number(self.request_rate),
+            "burstiness": _json_number(self.burstiness),
             "num_requests": self.num_requests,
             "duration_s": self.duration_s,
             "warmup_requests": self.warmup_requests,
@@ -101,3 +108,8 @@ class BenchConfig:
             "ignore_eos": self.ignore_eos,
             "mode": self.mode,
         }
+
+
+def _json_number(value: float | None) -> float | str | None:
+    """JSON has no infinity; vLLM writes ``"inf"`` for an unlimited rate, and so do we."""
+    return "inf" if value is not None and math.isinf(value) else value

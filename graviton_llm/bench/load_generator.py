@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import aiohttp
 
+from .arrivals import arrivals_for
 from .config import BenchConfig
 from .records import RequestRecord
 from .request_sender import RequestSender, discover_model, send_time_trace
-from .workload import poisson_arrivals
 
 ProgressCallback = Callable[[int, int | None, float], None]
 """Called a few times a second with (measured requests finished, total or None, seconds)."""
@@ -68,13 +68,13 @@ async def _closed_loop(
 
 async def _open_loop(
     runner: RequestSender,
-    rate: float,
+    offsets: list[float],
     cap: int | None,
     first_index: int,
-    count: int | None,
     deadline: float | None,
 ) -> None:
-    """Poisson arrivals; with a cap, an arrival waits for a slot and its send time is then."""
+    """Arrivals at the given offsets; with a cap, an arrival waits for a slot and its send time
+    is then."""
     slots = asyncio.Semaphore(cap) if cap else None
     tasks: list[asyncio.Task[None]] = []
 
@@ -86,17 +86,14 @@ async def _open_loop(
             runner.records.append(await runner.send(index, False))
 
     start = time.perf_counter()
-    offsets = poisson_arrivals(rate, runner.config.seed) if not math.isinf(rate) else None
-    k = 0
-    while count is None or k < count:
-        target = start + (next(offsets) if offsets is not None else 0.0)
+    for k, offset in enumerate(offsets):
+        target = start + offset
         if deadline is not None and target >= deadline:
             break
         delay = target - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
         tasks.append(asyncio.create_task(one(first_index + k)))
-        k += 1
     await asyncio.gather(*tasks)
 
 
@@ -112,6 +109,15 @@ async def run_benchmark(
 ) -> BenchResult:
     """Run warm-up then the measured phase; returns every record (warm-up ones flagged)."""
     config.validate()
+    offsets = None
+    if config.request_rate is not None:
+        offsets = arrivals_for(
+            config.request_rate,
+            config.burstiness,
+            config.seed,
+            config.num_requests,
+            config.duration_s,
+        )
     connector = aiohttp.TCPConnector(limit=_pool_limit(config), limit_per_host=0)
     timeout = aiohttp.ClientTimeout(total=None)  # each request has its own asyncio.timeout
     async with aiohttp.ClientSession(
@@ -149,17 +155,10 @@ async def run_benchmark(
         deadline = start + config.duration_s if config.duration_s else None
         try:
             first = config.warmup_requests
-            if config.request_rate is None:
+            if offsets is None:
                 await _closed_loop(runner, concurrency, first, config.num_requests, deadline, False)
             else:
-                await _open_loop(
-                    runner,
-                    config.request_rate,
-                    config.concurrency,
-                    first,
-                    config.num_requests,
-                    deadline,
-                )
+                await _open_loop(runner, offsets, config.concurrency, first, deadline)
         finally:
             wall = time.perf_counter() - start
             cpu = time.process_time() - cpu0

@@ -1,4 +1,5 @@
-"""What to send: prompts, lengths and arrival times, all reproducible from one seed.
+"""What to send: prompts and their lengths, reproducible from one seed (arrival times are in
+``arrivals``).
 
 Pure and synchronous, so the load generator only has to send what this module decided.
 """
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,17 +110,3 @@ class PromptSource:
         # A distinct first word per request defeats prefix caching, as random prompts do.
         words = [f"r{index}", *rng.choices(_VOCABULARY, k=n_in - 1)]
         return Prompt(text=" ".join(words), max_tokens=self.output_len.draw(rng))
-
-
-def poisson_arrivals(rate: float, seed: int) -> Iterator[float]:
-    """Arrival offsets (s) at ``rate`` requests/s: exponential gaps, the first at 0. Endless.
-
-    Same process as ``vllm bench serve --request-rate`` with burstiness 1.
-    """
-    if rate <= 0:
-        raise ValueError(f"request rate {rate}: must be > 0")
-    rng = random.Random(seed)
-    offset = 0.0
-    while True:
-        yield offset
-        offset += rng.expovariate(rate)
