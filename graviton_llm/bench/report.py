@@ -1,5 +1,12 @@
 """The files a run leaves: JSON (metrics + records) and CSV (records). Reads metrics and records;
 computes nothing new.
+
+``bench.json`` holds, at its top level, the keys ``vllm bench serve --save-result`` writes
+(vLLM vllm/benchmarks/serve.py: ``date``, ``backend``, ``model_id``, ``num_prompts``,
+``request_rate``, ``burstiness``, ``max_concurrency``, ``duration``, ``completed``,
+``mean_ttft_ms``, ``p99_itl_ms``, ``max_output_tokens_per_s``, ...) with the same meaning, so
+tools that read vLLM's results read ours; then our own keys, ``meta`` (the run's settings and
+machine) and ``records`` (one object per request).
 """
 
 from __future__ import annotations
@@ -7,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import platform
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +22,7 @@ from typing import Any
 from .metrics import BenchmarkMetrics
 from .records import CSV_COLUMNS, RequestRecord, csv_row
 
-JSON_FORMAT = "graviton-llm-bench/1"
+JSON_FORMAT = "graviton-llm-bench/2"
 
 
 @dataclass
@@ -28,8 +36,9 @@ class RunReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": JSON_FORMAT,
+            **vllm_run_keys(self.meta),
+            **self.metrics.to_dict(),
             "meta": self.meta,
-            "metrics": self.metrics.to_dict(),
             "records": [r.to_dict() for r in self.records],
         }
 
@@ -39,9 +48,34 @@ class RunReport:
             raise ValueError(f"not a graviton-llm bench result (format {data.get('format')!r})")
         return cls(
             meta=data["meta"],
-            metrics=BenchmarkMetrics.from_dict(data["metrics"]),
+            metrics=BenchmarkMetrics.from_dict(data),
             records=[RequestRecord.from_dict(r) for r in data["records"]],
         )
+
+
+def vllm_run_keys(meta: dict[str, Any]) -> dict[str, Any]:
+    """The run description vLLM puts at the top of its result file, from our ``meta``.
+
+    A fixed-concurrency run is vLLM's ``--request-rate inf --max-concurrency C``: every request
+    is ready at once and C are in flight.
+    """
+    started = meta.get("started_at")
+    closed_loop = meta.get("request_rate") is None
+    backend = "openai-chat" if meta.get("endpoint") == "chat" else "openai"
+    return {
+        "date": time.strftime("%Y%m%d-%H%M%S", time.localtime(started)) if started else None,
+        "endpoint_type": backend,
+        "backend": backend,
+        "label": None,
+        "model_id": meta.get("model"),
+        "tokenizer_id": meta.get("tokenizer"),
+        "num_prompts": meta.get("num_requests"),
+        "request_rate": "inf" if closed_loop else meta.get("request_rate"),
+        "burstiness": meta.get("burstiness", 1.0),
+        "max_concurrency": (meta.get("concurrency") or 1)
+        if closed_loop
+        else meta.get("concurrency"),
+    }
 
 
 def machine() -> dict[str, Any]:

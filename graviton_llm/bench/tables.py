@@ -11,7 +11,10 @@ from .report import RunReport
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
-    return "-" if value is None else f"{value:,.{digits}f}"
+    return "absent" if value is None else f"{value:,.{digits}f}"
+
+
+_LABELS = {"ttft": "TTFT", "tpot": "TPOT", "itl": "ITL", "e2el": "E2EL"}
 
 
 def summary_table(metrics: BenchmarkMetrics, title: str) -> Table:
@@ -21,24 +24,41 @@ def summary_table(metrics: BenchmarkMetrics, title: str) -> Table:
     table.add_column("value", justify="right")
     rows: list[tuple[str, str]] = [
         ("requests (completed / failed)", f"{m.completed} / {m.failed}"),
-        ("window (first send -> last end)", f"{m.duration_s:.3f} s"),
+        ("window (first send -> last end)", f"{m.duration:.3f} s"),
         ("request throughput", f"{_fmt(m.request_throughput)} req/s"),
         ("output token throughput", f"{_fmt(m.output_throughput)} tok/s"),
+        ("peak output token throughput (1 s)", f"{_fmt(m.max_output_tokens_per_s)} tok/s"),
         ("total token throughput", f"{_fmt(m.total_token_throughput)} tok/s"),
-        ("prompt / output tokens", f"{m.prompt_tokens:,} / {m.output_tokens:,}"),
-        ("mean concurrency (measured)", _fmt(m.mean_concurrency)),
+        (
+            "input / output tokens",
+            f"{m.total_input_tokens:,} / {m.total_output_tokens:,}",
+        ),
     ]
-    for name, dist in (("TTFT", m.ttft), ("TPOT", m.tpot), ("ITL", m.itl), ("E2E", m.e2e)):
+    rows.append(
+        (
+            "concurrency: mean / peak",
+            f"{_fmt(m.mean_concurrency)} / {m.max_concurrent_requests}",
+        )
+    )
+    shown = {name: dist for name, dist in m.distributions().items() if dist is not None}
+    for name, dist in shown.items():
         rows.append(
             (
-                f"{name} ms  mean / p50 / p90 / p99",
-                " / ".join(_fmt(v) for v in (dist.mean, dist.median, dist.p90, dist.p99)),
+                f"{_LABELS[name]} ms  mean / std / p50 / p90 / p99",
+                " / ".join(_fmt(v) for v in (dist.mean, dist.std, dist.median, dist.p90, dist.p99)),
             )
         )
-    if m.goodput is not None:
-        slo = (("TTFT", m.slo.ttft_ms), ("TPOT", m.slo.tpot_ms), ("E2E", m.slo.e2e_ms))
+    if not shown:
+        rows.append(("latencies", "absent: no request completed"))
+    if m.request_goodput is not None:
+        slo = (("TTFT", m.slo.ttft_ms), ("TPOT", m.slo.tpot_ms), ("E2EL", m.slo.e2e_ms))
         bounds = ", ".join(f"{name} <= {b:g} ms" for name, b in slo if b is not None)
-        rows.append((f"goodput ({bounds})", f"{_fmt(m.goodput)} req/s ({m.good_requests} good)"))
+        rows.append(
+            (
+                f"goodput ({bounds})",
+                f"{_fmt(m.request_goodput)} req/s ({m.good_requests} good)",
+            )
+        )
     errors = ", ".join(f"{kind} {count}" for kind, count in m.errors.items()) or "none"
     rows.append(("error rate", f"{m.error_rate:.2%} ({errors})"))
     if m.requests_without_usage:
@@ -59,23 +79,28 @@ def summary_table(metrics: BenchmarkMetrics, title: str) -> Table:
 _COMPARED: tuple[tuple[str, str, bool], ...] = (
     ("request throughput (req/s)", "request_throughput", True),
     ("output throughput (tok/s)", "output_throughput", True),
-    ("goodput (req/s)", "goodput", True),
+    ("peak output throughput (tok/s)", "max_output_tokens_per_s", True),
+    ("goodput (req/s)", "request_goodput", True),
     ("TTFT p50 (ms)", "ttft.median", False),
     ("TTFT p99 (ms)", "ttft.p99", False),
     ("TPOT p50 (ms)", "tpot.median", False),
     ("TPOT p99 (ms)", "tpot.p99", False),
     ("ITL p50 (ms)", "itl.median", False),
-    ("E2E p50 (ms)", "e2e.median", False),
-    ("E2E p99 (ms)", "e2e.p99", False),
+    ("E2EL p50 (ms)", "e2el.median", False),
+    ("E2EL p99 (ms)", "e2el.p99", False),
     ("error rate", "error_rate", False),
     ("mean concurrency", "mean_concurrency", True),
+    ("peak concurrent requests", "max_concurrent_requests", True),
     ("$ per 1M output tokens", "cost_per_million_output_tokens", False),
 )
 
 
 def _get(metrics: BenchmarkMetrics, dotted: str) -> float | None:
+    """The metric at ``dotted``; None when it is absent (an empty distribution)."""
     value: Any = metrics
     for part in dotted.split("."):
+        if value is None:
+            return None
         value = getattr(value, part)
     return value
 

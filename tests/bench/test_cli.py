@@ -27,14 +27,13 @@ def test_bench_writes_json_csv_and_png_and_prices_the_tokens(mock_server, tmp_pa
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "output token throughput" in result.output
-    data = json.loads((out / "bench.json").read_text())
-    metrics = data["metrics"]
-    assert metrics["completed"] == 12 and metrics["output_tokens"] == 96
+    metrics = json.loads((out / "bench.json").read_text())
+    assert metrics["completed"] == 12 and metrics["total_output_tokens"] == 96
     assert metrics["price_per_hour"] == catalog.on_demand_price("inf2.xlarge")
     assert metrics["cost_per_million_output_tokens"] > 0
     assert metrics["good_requests"] == 12
-    assert data["meta"]["concurrency"] == 4
-    assert len(data["records"]) == 12
+    assert metrics["meta"]["concurrency"] == 4
+    assert len(metrics["records"]) == 12
     rows = list(csv.DictReader((out / "records.csv").open()))
     assert len(rows) == 12 and rows[0]["output_tokens"] == "8"
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -48,7 +47,7 @@ def test_price_per_hour_overrides_the_catalog(mock_server, tmp_path):
         "--out", str(tmp_path), "--no-progress",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert json.loads((tmp_path / "bench.json").read_text())["metrics"]["price_per_hour"] == 3.6
+    assert json.loads((tmp_path / "bench.json").read_text())["price_per_hour"] == 3.6
 
 
 def test_unpriced_instance_type_is_refused_by_name():
@@ -81,3 +80,30 @@ def test_compare_refuses_a_file_that_is_not_a_bench_result(tmp_path):
 def test_mock_server_refuses_impossible_fault_rates():
     result = runner.invoke(app, ["mock-server", "--error-rate", "0.7", "--reset-rate", "0.7"])
     assert result.exit_code == 2 and "add up" in result.output
+
+
+# The result keys `vllm bench serve --save-result` writes (vllm/benchmarks/serve.py) whose
+# meaning ours share; a dashboard reading them reads our files.
+VLLM_KEYS = (
+    "date", "backend", "model_id", "tokenizer_id", "num_prompts", "request_rate", "burstiness",
+    "max_concurrency", "duration", "completed", "failed", "total_input_tokens",
+    "total_output_tokens", "request_throughput", "request_goodput", "output_throughput",
+    "total_token_throughput", "max_output_tokens_per_s", "max_concurrent_requests",
+    *(f"{stat}_{name}_ms" for stat in ("mean", "median", "std", "p99")
+      for name in ("ttft", "tpot", "itl", "e2el")),
+)  # fmt: skip
+
+
+def test_bench_json_has_vllms_result_keys_with_std_and_peaks(mock_server, tmp_path):
+    mock = mock_server(ttft_s=0.005, itl_s=0.001)
+    result = bench(
+        "--url", mock.url, "--concurrency", "3", "--num-requests", "6", "--output-len", "4",
+        "--no-plot", "--out", str(tmp_path), "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "bench.json").read_text())
+    assert [key for key in VLLM_KEYS if key not in data] == []
+    assert (data["num_prompts"], data["request_rate"], data["max_concurrency"]) == (6, "inf", 3)
+    assert data["max_concurrent_requests"] == 3 and data["max_output_tokens_per_s"] > 0
+    assert data["request_goodput"] is None  # no SLO given, as vLLM writes it
+    assert "std" in result.output and "peak" in result.output

@@ -45,8 +45,8 @@ def test_ttft_tpot_and_itl_match_the_schedule_and_the_servers_timing(mock_server
     server_ttft_ms = [t.ttft * 1000 for t in mock.timings()]
 
     assert metrics.completed == 24
-    assert metrics.output_tokens == 24 * TOKENS
-    assert metrics.prompt_tokens == 24 * 32
+    assert metrics.total_output_tokens == 24 * TOKENS
+    assert metrics.total_input_tokens == 24 * 32
     # Never early, at most a few ms late against the schedule (timer granularity + loopback).
     assert TTFT_S * 1000 <= metrics.ttft.median <= TTFT_S * 1000 + 5
     assert abs(metrics.ttft.median - statistics.median(server_ttft_ms)) < 1.5
@@ -148,7 +148,7 @@ def test_chat_ttft_waits_for_content_not_the_empty_role_chunk(mock_server):
     metrics = compute_metrics(result.records)
     assert metrics.completed == 4
     assert metrics.ttft.median >= 40
-    assert metrics.output_tokens == 4 * TOKENS
+    assert metrics.total_output_tokens == 4 * TOKENS
 
 
 def test_dataset_prompts_are_sent_and_usage_counts_them(mock_server, tmp_path):

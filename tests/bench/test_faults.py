@@ -48,7 +48,7 @@ def test_each_injected_fault_is_counted_once_in_its_kind(mock_server, endpoint):
     assert metrics.failed == sum(expected.values())
     assert metrics.completed == 80 - metrics.failed
     # Output tokens come only from answers that completed.
-    assert metrics.output_tokens == 6 * metrics.completed
+    assert metrics.total_output_tokens == 6 * metrics.completed
 
 
 def test_a_stalled_stream_ends_at_the_timeout_as_a_timeout(mock_server):
