@@ -97,8 +97,17 @@ def bench(
     ),
     duration: float = typer.Option(None, help="Stop sending new requests after this many seconds."),
     warmup: int = typer.Option(0, help="Warm-up requests, sent first and not measured."),
-    input_len: str = typer.Option("128", help="Prompt words: N, or LOW:HIGH uniform."),
+    input_len: str = typer.Option(
+        "128", help="Prompt tokens (words without --tokenizer): N, or LOW:HIGH uniform."
+    ),
     output_len: str = typer.Option("128", help="max_tokens: N, or LOW:HIGH uniform."),
+    tokenizer: Annotated[
+        Path | None,
+        typer.Option(
+            help="Local tokenizer.json (or its directory): exact prompt lengths, and token "
+            "counts when the server sends no usage. Without it such counts are estimates."
+        ),
+    ] = None,
     dataset: Annotated[
         Path | None, typer.Option(help='JSONL prompts: {"prompt": ..., "max_tokens": ...}.')
     ] = None,
@@ -145,6 +154,7 @@ def bench(
         warmup_requests=warmup,
         input_len=_lengths(input_len, "--input-len"),
         output_len=_lengths(output_len, "--output-len"),
+        tokenizer=tokenizer,
         dataset=dataset,
         seed=seed,
         timeout_s=timeout,

@@ -37,12 +37,18 @@ class BenchConfig:
     warmup_requests: int = 0
     """Requests sent first, at the same concurrency, and left out of every metric."""
     input_len: LengthSpec = field(default_factory=lambda: LengthSpec(128, 128))
+    """Prompt length: tokens by ``tokenizer``, or words without one."""
     output_len: LengthSpec = field(default_factory=lambda: LengthSpec(128, 128))
+    """``max_tokens`` of each request (``ignore_eos`` makes vLLM generate exactly that)."""
+    tokenizer: Path | None = None
+    """A local ``tokenizer.json`` (or its directory): builds prompts of exactly ``input_len``
+    tokens and counts tokens when the server sends no ``usage``. Never fetched from a hub."""
     dataset: Path | None = None
     """JSONL prompts (``{"prompt": ..., "max_tokens": ...}``); overrides ``input_len``."""
     seed: int = 0
     timeout_s: float = 300.0
-    """Per-request limit, from send to the end of the stream."""
+    """Per-request limit, from send to the end of the stream; a request that reaches it
+    fails as ``timeout`` and its tokens are not counted."""
     ignore_eos: bool = True
     """Ask vLLM to generate exactly ``max_tokens`` (vLLM's ``ignore_eos`` extension)."""
     api_key: str | None = None
@@ -69,12 +75,14 @@ class BenchConfig:
             found.append("request_rate=inf needs num_requests (all are sent at once)")
         if self.warmup_requests < 0:
             found.append(f"warmup_requests={self.warmup_requests}: must be >= 0")
-        if not self.timeout_s > 0:
-            found.append(f"timeout_s={self.timeout_s}: must be > 0")
+        if not 0 < self.timeout_s < math.inf:
+            found.append(f"timeout_s={self.timeout_s}: must be > 0 and finite")
         if self.endpoint not in ("completions", "chat"):
             found.append(f"endpoint={self.endpoint!r}: must be 'completions' or 'chat'")
         if self.dataset is not None and not self.dataset.is_file():
             found.append(f"dataset={self.dataset}: no such file")
+        if self.tokenizer is not None and not self.tokenizer.exists():
+            found.append(f"tokenizer={self.tokenizer}: no such file or directory")
         return found
 
     def validate(self) -> None:
@@ -103,6 +111,7 @@ class BenchConfig:
             "input_len": str(self.input_len),
             "output_len": str(self.output_len),
             "dataset": str(self.dataset) if self.dataset else None,
+            "tokenizer": str(self.tokenizer) if self.tokenizer else None,
             "seed": self.seed,
             "timeout_s": self.timeout_s,
             "ignore_eos": self.ignore_eos,

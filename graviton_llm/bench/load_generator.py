@@ -24,6 +24,7 @@ from .arrivals import arrivals_for
 from .config import BenchConfig
 from .records import RequestRecord
 from .request_sender import RequestSender, discover_model, send_time_trace
+from .tokens import Tokenizer
 
 ProgressCallback = Callable[[int, int | None, float], None]
 """Called a few times a second with (measured requests finished, total or None, seconds)."""
@@ -46,6 +47,7 @@ class BenchResult:
 
 async def _closed_loop(
     runner: RequestSender,
+    sink: list[RequestRecord],
     concurrency: int,
     first_index: int,
     count: int | None,
@@ -61,13 +63,14 @@ async def _closed_loop(
         while next_index < end and (deadline is None or time.perf_counter() < deadline):
             index = next_index
             next_index += 1
-            runner.records.append(await runner.send(index, warmup))
+            sink.append(await runner.send(index, warmup))
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
 async def _open_loop(
     runner: RequestSender,
+    sink: list[RequestRecord],
     offsets: list[float],
     cap: int | None,
     first_index: int,
@@ -80,10 +83,10 @@ async def _open_loop(
 
     async def one(index: int) -> None:
         if slots is None:
-            runner.records.append(await runner.send(index, False))
+            sink.append(await runner.send(index, False))
             return
         async with slots:
-            runner.records.append(await runner.send(index, False))
+            sink.append(await runner.send(index, False))
 
     start = time.perf_counter()
     for k, offset in enumerate(offsets):
@@ -109,6 +112,7 @@ async def run_benchmark(
 ) -> BenchResult:
     """Run warm-up then the measured phase; returns every record (warm-up ones flagged)."""
     config.validate()
+    tokenizer = Tokenizer(config.tokenizer) if config.tokenizer else None
     offsets = None
     if config.request_rate is not None:
         offsets = arrivals_for(
@@ -134,11 +138,12 @@ async def run_benchmark(
                 f"cannot list models at {config.url}/v1/models ({error!r}): "
                 "is the server up? pass --model to skip the lookup"
             ) from None
-        runner = RequestSender(config, session, model)
+        runner = RequestSender(config, session, model, tokenizer)
+        sink: list[RequestRecord] = []
         concurrency = config.concurrency or 1
 
         if config.warmup_requests:
-            await _closed_loop(runner, concurrency, 0, config.warmup_requests, None, True)
+            await _closed_loop(runner, sink, concurrency, 0, config.warmup_requests, None, True)
 
         ticker = None
         if progress is not None:
@@ -156,9 +161,11 @@ async def run_benchmark(
         try:
             first = config.warmup_requests
             if offsets is None:
-                await _closed_loop(runner, concurrency, first, config.num_requests, deadline, False)
+                await _closed_loop(
+                    runner, sink, concurrency, first, config.num_requests, deadline, False
+                )
             else:
-                await _open_loop(runner, offsets, config.concurrency, first, deadline)
+                await _open_loop(runner, sink, offsets, config.concurrency, first, deadline)
         finally:
             wall = time.perf_counter() - start
             cpu = time.process_time() - cpu0
@@ -168,7 +175,7 @@ async def run_benchmark(
                 ticker.cancel()
         if progress is not None:
             progress(runner.measured_done, config.num_requests, wall)
-    records = sorted(runner.records, key=lambda r: r.index)
+    records = sorted(sink, key=lambda r: r.index)
     return BenchResult(config, model, records, started_at, cpu, wall)
 
 

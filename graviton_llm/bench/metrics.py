@@ -4,10 +4,10 @@ Definitions follow ``vllm bench serve`` (vLLM vllm/benchmarks/serve.py, ``calcul
 and so do the names (``to_dict`` writes vLLM's result keys, so dashboards that read vLLM's
 files read ours):
 
-- TTFT: first text chunk - send.
+- TTFT: first chunk carrying output of any kind (reasoning included) - send.
 - TPOT: (E2EL - TTFT) / (output tokens - 1), over requests with more than one output token.
-- ITL: every gap between consecutive text chunks, pooled across requests.
-- E2EL: send -> last text chunk.
+- ITL: every gap between consecutive output-carrying chunks, pooled across requests.
+- E2EL: send -> last output-carrying chunk.
 - Throughput: totals of completed requests divided by the wall-clock window of the run, here
   last end - first send. Never by the sum of latencies: under concurrency C that understates
   throughput ~C-fold, which is the bug in the blog's ``benchmark_llama.py``. A failed request
@@ -21,7 +21,8 @@ files read ours):
 - Each distribution: mean, std (population, as ``numpy.std``), median, p90, p99 in ms; absent
   (None, no keys in the JSON) when no request gave a value. vLLM writes 0 there instead.
 
-Ours besides: errors by kind, mean concurrency, and answers whose server sent no usage.
+Ours besides: time to the first *answer* token (for reasoning models), reasoning and answer
+token totals, errors by kind, mean concurrency, and where the token counts came from.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import numpy as np
 from .. import cost
 from .records import RequestRecord
 
-DISTRIBUTIONS = ("ttft", "tpot", "itl", "e2el")
+DISTRIBUTIONS = ("ttft", "tpot", "itl", "e2el", "time_to_first_answer")
 _STATS = ("mean", "std", "median", "p90", "p99")
 
 
@@ -100,6 +101,9 @@ class BenchmarkMetrics:
     """Wall-clock window in seconds: last end - first send."""
     total_input_tokens: int
     total_output_tokens: int
+    """Generated tokens of completed requests, reasoning included."""
+    total_reasoning_tokens: int
+    total_answer_tokens: int
     request_throughput: float
     """Completed requests per second over the window."""
     output_throughput: float
@@ -114,19 +118,30 @@ class BenchmarkMetrics:
     tpot: Distribution | None
     itl: Distribution | None
     e2el: Distribution | None
+    time_to_first_answer: Distribution | None
+    """Send -> first content or tool-call chunk; present when some answer reasoned first."""
     error_rate: float
     errors: dict[str, int]
     """Failed requests by kind (``http_<status>``, ``timeout``, ... see ``ErrorKind``)."""
     mean_concurrency: float
     """Sum of time in flight / window (Little's law): should be near the concurrency asked for."""
-    requests_without_usage: int
-    """Completed requests whose server sent no ``usage``; their token count is a chunk count."""
+    token_sources: dict[str, int]
+    """Completed requests by where their output count came from: ``usage``, ``tokenizer``,
+    ``estimate``."""
+    prompt_token_sources: dict[str, int]
+    reasoning_token_sources: dict[str, int]
+    """Completed requests that reasoned, by where their reasoning/answer split came from."""
     slo: SLO = field(default_factory=SLO)
     request_goodput: float | None = None
     """Requests per second meeting every SLO; None when no SLO was given (as vLLM)."""
     good_requests: int | None = None
     price_per_hour: float | None = None
     cost_per_million_output_tokens: float | None = None
+
+    @property
+    def tokens_estimated(self) -> bool:
+        """Some counts are estimates: the server sent no usage and no tokenizer was given."""
+        return "estimate" in self.token_sources or "estimate" in self.prompt_token_sources
 
     def distributions(self) -> dict[str, Distribution | None]:
         return {name: getattr(self, name) for name in DISTRIBUTIONS}
@@ -193,6 +208,7 @@ def compute_metrics(
 
     prompt_tokens = sum(r.prompt_tokens or 0 for r in done)
     output_tokens = sum(r.output_tokens or 0 for r in done)
+    reasoning_tokens = sum(r.reasoning_tokens for r in done)
     output_throughput = per_second(output_tokens)
 
     goodput = good = None
@@ -212,6 +228,8 @@ def compute_metrics(
         duration=duration,
         total_input_tokens=prompt_tokens,
         total_output_tokens=output_tokens,
+        total_reasoning_tokens=reasoning_tokens,
+        total_answer_tokens=output_tokens - reasoning_tokens,
         request_throughput=per_second(len(done)),
         output_throughput=output_throughput,
         total_token_throughput=per_second(prompt_tokens + output_tokens),
@@ -221,16 +239,31 @@ def compute_metrics(
         tpot=Distribution.of_seconds([t for r in done if (t := r.tpot) is not None]),
         itl=Distribution.of_seconds([gap for r in done for gap in r.itl]),
         e2el=Distribution.of_seconds([r.e2e for r in done]),
+        time_to_first_answer=_answer_latency(done),
         error_rate=len(failed) / len(measured) if measured else 0.0,
         errors=dict(sorted(Counter(r.error_label() or "" for r in failed).items())),
         mean_concurrency=per_second(sum(r.end_time - r.send_time for r in measured)),
-        requests_without_usage=sum(1 for r in done if not r.usage_reported),
+        token_sources=_sources(r.token_source for r in done),
+        prompt_token_sources=_sources(r.prompt_token_source for r in done),
+        reasoning_token_sources=_sources(r.reasoning_source for r in done if r.reasoning_tokens),
         slo=slo,
         request_goodput=goodput,
         good_requests=good,
         price_per_hour=price_per_hour,
         cost_per_million_output_tokens=cost,
     )
+
+
+def _sources(sources: Iterable[str | None]) -> dict[str, int]:
+    return dict(sorted(Counter(source or "" for source in sources).items()))
+
+
+def _answer_latency(done: list[RequestRecord]) -> Distribution | None:
+    """Time to the first answer token, shown only when some request reasoned before answering
+    (otherwise it is TTFT again)."""
+    if not any(r.reasoning_tokens for r in done):
+        return None
+    return Distribution.of_seconds([t for r in done if (t := r.time_to_first_answer) is not None])
 
 
 def peak_concurrency(done: Iterable[RequestRecord]) -> int:
@@ -248,7 +281,7 @@ def throughput_over_time(
     records: Iterable[RequestRecord], bin_s: float = 1.0
 ) -> tuple[list[float], list[float]]:
     """Output tokens/s per time bin (bin starts relative to the first send), for the plot and
-    the peak. A request's tokens are spread evenly over its text chunks, at their arrivals.
+    the peak. A request's tokens are spread evenly over its output chunks, at their arrivals.
     """
     done = [r for r in records if not r.warmup and r.ok and r.first_token_time is not None]
     if not done:

@@ -14,7 +14,30 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "absent" if value is None else f"{value:,.{digits}f}"
 
 
-_LABELS = {"ttft": "TTFT", "tpot": "TPOT", "itl": "ITL", "e2el": "E2EL"}
+_LABELS = {
+    "ttft": "TTFT",
+    "tpot": "TPOT",
+    "itl": "ITL",
+    "e2el": "E2EL",
+    "time_to_first_answer": "time to first answer token",
+}
+
+
+def token_provenance(metrics: BenchmarkMetrics) -> str:
+    """Where the token counts came from, said plainly; estimates are called estimates."""
+    if metrics.completed == 0:
+        return "no completed request"
+    sources = set(metrics.token_sources) | set(metrics.prompt_token_sources)
+    if metrics.tokens_estimated:
+        return (
+            "ESTIMATES for some requests: the server sent no usage and no --tokenizer was "
+            "given (text length / 4, at least one token per chunk)"
+        )
+    if sources == {"usage"}:
+        return "server usage"
+    if "usage" in sources:
+        return "server usage; --tokenizer where the server sent none"
+    return "--tokenizer (the server sent no usage)"
 
 
 def summary_table(metrics: BenchmarkMetrics, title: str) -> Table:
@@ -22,18 +45,28 @@ def summary_table(metrics: BenchmarkMetrics, title: str) -> Table:
     table = Table(title=title, show_header=True, title_justify="left")
     table.add_column("metric")
     table.add_column("value", justify="right")
+    estimate = " (estimate)" if m.tokens_estimated else ""
     rows: list[tuple[str, str]] = [
         ("requests (completed / failed)", f"{m.completed} / {m.failed}"),
         ("window (first send -> last end)", f"{m.duration:.3f} s"),
         ("request throughput", f"{_fmt(m.request_throughput)} req/s"),
-        ("output token throughput", f"{_fmt(m.output_throughput)} tok/s"),
+        ("output token throughput", f"{_fmt(m.output_throughput)} tok/s{estimate}"),
         ("peak output token throughput (1 s)", f"{_fmt(m.max_output_tokens_per_s)} tok/s"),
-        ("total token throughput", f"{_fmt(m.total_token_throughput)} tok/s"),
+        ("total token throughput", f"{_fmt(m.total_token_throughput)} tok/s{estimate}"),
         (
             "input / output tokens",
-            f"{m.total_input_tokens:,} / {m.total_output_tokens:,}",
+            f"{m.total_input_tokens:,} / {m.total_output_tokens:,}{estimate}",
         ),
     ]
+    if m.total_reasoning_tokens:
+        split = " (split estimated from chunks)" if "estimate" in m.reasoning_token_sources else ""
+        rows.append(
+            (
+                "of output: reasoning / answer tokens",
+                f"{m.total_reasoning_tokens:,} / {m.total_answer_tokens:,}{split}",
+            )
+        )
+    rows.append(("token counts from", token_provenance(m)))
     rows.append(
         (
             "concurrency: mean / peak",
@@ -61,8 +94,6 @@ def summary_table(metrics: BenchmarkMetrics, title: str) -> Table:
         )
     errors = ", ".join(f"{kind} {count}" for kind, count in m.errors.items()) or "none"
     rows.append(("error rate", f"{m.error_rate:.2%} ({errors})"))
-    if m.requests_without_usage:
-        rows.append(("answers without usage (chunk-counted)", str(m.requests_without_usage)))
     if m.cost_per_million_output_tokens is not None:
         rows.append(
             (

@@ -6,12 +6,15 @@ import asyncio
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
 from graviton_llm.bench.config import BenchConfig
 from graviton_llm.bench.load_generator import BenchResult, run_benchmark
 from graviton_llm.bench.mock import MockConfig, RunningMock, mock_in_thread
+from graviton_llm.bench.workload import _VOCABULARY
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +42,19 @@ def mock_server() -> Iterator[Callable[..., RunningMock]]:
 
 def run(config: BenchConfig) -> BenchResult:
     return asyncio.run(run_benchmark(config))
+
+
+@pytest.fixture(scope="session")
+def tokenizer_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A WordPiece ``tokenizer.json`` under which the mock's text is exactly one token per
+    piece (" computer" -> comput ##er) and prompt words are one token each ("r12" -> r ##1
+    ##2): every count in a test against it is known."""
+    pieces = {"The", "quantum", "comput", "solves", "hard", "problem", "quickly", ".", "er", "s"}
+    words = {*_VOCABULARY, *pieces, "##er", "##s", "r", "lookup", *(f"##{d}" for d in "0123456789")}
+    vocab = {word: i for i, word in enumerate(["[UNK]", *sorted(words)])}
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.decoder = decoders.WordPiece()
+    path = tmp_path_factory.mktemp("tokenizer") / "tokenizer.json"
+    tokenizer.save(str(path))
+    return path

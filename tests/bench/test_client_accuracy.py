@@ -157,7 +157,7 @@ def test_dataset_prompts_are_sent_and_usage_counts_them(mock_server, tmp_path):
     mock = mock_server(ttft_s=0.001, itl_s=0.0)
     result = run(config(mock.url, concurrency=1, num_requests=4, dataset=path))
     assert [(r.prompt_tokens, r.output_tokens) for r in result.records] == [(4, 3), (2, 6)] * 2
-    assert all(r.usage_reported for r in result.records)
+    assert all(r.token_source == r.prompt_token_source == "usage" for r in result.records)
 
 
 def test_model_is_discovered_from_v1_models(mock_server):

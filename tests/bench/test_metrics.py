@@ -31,7 +31,9 @@ def streamed(
         itl=[gap] * (tokens - 1),
         prompt_tokens=prompt_tokens,
         output_tokens=tokens,
-        usage_reported=True,
+        prompt_token_source="usage",
+        token_source="usage",
+        reasoning_source="usage",
         status=200,
         warmup=warmup,
     )
@@ -200,12 +202,24 @@ def test_an_empty_distribution_is_absent_from_the_json_not_zero_or_null():
     data = compute_metrics(records).to_dict()
     assert "mean_ttft_ms" in data and "std_e2el_ms" in data
     assert not [key for key in data if key.endswith(("_tpot_ms", "_itl_ms"))]
+    assert "mean_time_to_first_answer_ms" not in data  # nothing reasoned
     assert BenchmarkMetrics.from_dict(data).tpot is None
 
 
 def test_a_failed_request_adds_nothing_to_throughput_whatever_it_carried():
-    partial = failed(1, 0.0, 1.0, ErrorKind.MALFORMED_STREAM)
+    partial = failed(1, 0.0, 1.0, ErrorKind.INVALID_USAGE)
     partial.output_tokens, partial.prompt_tokens = 10**9, 10**9
     metrics = compute_metrics([streamed(0, 0.0, 0.1, 0.1, 10), partial])
     assert metrics.total_output_tokens == 10 and metrics.total_input_tokens == 10
     assert metrics.output_throughput == pytest.approx(10.0)
+
+
+def test_reasoning_and_answer_tokens_and_time_to_first_answer():
+    record = streamed(0, 0.0, 0.05, 0.01, 21)
+    record.reasoning_tokens, record.reasoning_source = 10, "estimate"
+    record.first_answer_time = 0.15
+    metrics = compute_metrics([record])
+    assert (metrics.total_reasoning_tokens, metrics.total_answer_tokens) == (10, 11)
+    assert metrics.ttft.mean == pytest.approx(50.0)
+    assert metrics.time_to_first_answer.mean == pytest.approx(150.0)
+    assert metrics.reasoning_token_sources == {"estimate": 1}
