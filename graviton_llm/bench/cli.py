@@ -1,4 +1,9 @@
-"""``graviton-llm bench`` and ``graviton-llm mock-server``, added to the app by ``register``."""
+"""``graviton-llm bench`` and ``graviton-llm mock-server``, added to the app by ``register``.
+
+Exit codes of ``bench``: 0 done; 1 the failure rate passed ``--max-failure-rate`` (or nothing
+was measured); 2 a usage error, found before any request; 130 interrupted (Ctrl-C). The result
+files are written in every case but a usage error, from whatever finished.
+"""
 
 from __future__ import annotations
 
@@ -15,10 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .. import catalog
 from .config import BenchConfig
 from .load_generator import BenchResult, run_benchmark
-from .metrics import SLO, compute_metrics
+from .metrics import SLO, BenchmarkMetrics, compute_metrics
 from .mock import MockConfig, serve_forever
-from .plots import write_plots
-from .report import RunReport, machine, read_json, write_csv, write_json
+from .report import RunReport, machine, prepare_output_dir, read_json, write_run_files
 from .tables import compare_table, summary_table
 from .workload import LengthSpec
 
@@ -54,9 +58,10 @@ def _lengths(text: str, option: str) -> LengthSpec:
         raise _fail(f"{option}: {error}") from None
 
 
-def _run_with_progress(config: BenchConfig, show: bool) -> BenchResult:
+def _run_with_progress(config: BenchConfig, show: bool, result: BenchResult) -> None:
     if not show:
-        return asyncio.run(run_benchmark(config))
+        asyncio.run(run_benchmark(config, result=result))
+        return
     total = config.num_requests
     columns = [
         TextColumn("[bold]bench[/] {task.description}"),
@@ -74,7 +79,7 @@ def _run_with_progress(config: BenchConfig, show: bool) -> BenchResult:
             progress.update(task, completed=completed, done=done)
             progress.refresh()
 
-        return asyncio.run(run_benchmark(config, progress=update))
+        asyncio.run(run_benchmark(config, progress=update, result=result))
 
 
 def bench(
@@ -112,7 +117,15 @@ def bench(
         Path | None, typer.Option(help='JSONL prompts: {"prompt": ..., "max_tokens": ...}.')
     ] = None,
     seed: int = typer.Option(0, help="Seed for prompts, lengths and arrivals."),
-    timeout: float = typer.Option(300.0, help="Per-request timeout in seconds."),
+    request_timeout: float = typer.Option(
+        300.0,
+        "--request-timeout",
+        "--timeout",
+        help="Seconds from send to the end of a stream before the request fails as timeout.",
+    ),
+    max_failure_rate: float = typer.Option(
+        0.05, help="Exit 1 when more than this fraction of requests failed (results are kept)."
+    ),
     slo_ttft_ms: float = typer.Option(None, help="Goodput SLO: TTFT <= this many ms."),
     slo_tpot_ms: float = typer.Option(None, help="Goodput SLO: TPOT <= this many ms."),
     slo_e2e_ms: float = typer.Option(None, help="Goodput SLO: end-to-end <= this many ms."),
@@ -157,21 +170,57 @@ def bench(
         tokenizer=tokenizer,
         dataset=dataset,
         seed=seed,
-        timeout_s=timeout,
+        timeout_s=request_timeout,
         api_key=api_key,
     )
-    if problems := config.problems():
+    problems = config.problems()
+    if not 0 <= max_failure_rate <= 1:
+        problems.append(f"--max-failure-rate {max_failure_rate}: must be within [0, 1]")
+    if problems:
         raise _fail("; ".join(problems))
     price = _price(price_per_hour, instance_type)
     slo = SLO(ttft_ms=slo_ttft_ms, tpot_ms=slo_tpot_ms, e2e_ms=slo_e2e_ms)
-
+    directory = out or Path("out") / time.strftime("bench-%Y%m%d-%H%M%S")
     try:
-        result = _run_with_progress(config, progress)
+        prepare_output_dir(directory)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+
+    result = BenchResult(config)
+    try:
+        _run_with_progress(config, progress, result)
     except (ConnectionError, ValueError) as error:
         raise _fail(str(error)) from None
-    metrics = compute_metrics(result.records, slo=slo, price_per_hour=price)
+    except KeyboardInterrupt:
+        _report(result, slo, price, directory, plot=not no_plot)
+        console.print("[yellow]interrupted[/]: wrote the requests that finished")
+        raise typer.Exit(130) from None
+    except BaseException:
+        # A fault of ours: what finished is still worth its files.
+        _report(result, slo, price, directory, plot=not no_plot)
+        raise
+    metrics = _report(result, slo, price, directory, plot=not no_plot)
+    if metrics.requests == 0 or metrics.error_rate > max_failure_rate:
+        console.print(
+            f"[bold red]failed[/]: {metrics.failed} of {metrics.requests} requests failed "
+            f"({metrics.error_rate:.1%}; --max-failure-rate {max_failure_rate:g})"
+        )
+        raise typer.Exit(1)
 
-    title = f"{result.model} @ {url}  ({config.mode})"
+
+def _report(
+    result: BenchResult,
+    slo: SLO,
+    price: float | None,
+    directory: Path,
+    plot: bool,
+) -> BenchmarkMetrics:
+    """Print the summary and write the files, for a run that ended or was interrupted."""
+    config = result.config
+    metrics = compute_metrics(result.records, slo=slo, price_per_hour=price)
+    title = f"{result.model} @ {config.url}  ({config.mode})"
+    if not result.complete:
+        title += "  [interrupted]"
     console.print(summary_table(metrics, title))
     cores = result.client_cpu_s / result.wall_s if result.wall_s > 0 else 0.0
     console.print(
@@ -179,31 +228,25 @@ def bench(
         f"({cores:.0%} of one core)"
     )
     asked = config.concurrency if config.request_rate is None else None
-    if asked and metrics.mean_concurrency < 0.9 * (asked or 1) and metrics.completed > 2 * asked:
+    if asked and metrics.mean_concurrency < 0.9 * asked and metrics.completed > 2 * asked:
         console.print(
             f"[yellow]note[/]: measured concurrency {metrics.mean_concurrency:.1f} is below the "
             f"{asked} asked for: requests ended too fast to keep {asked} in flight, "
             "or the client is saturated (see client CPU)"
         )
-
-    directory = out or Path("out") / time.strftime("bench-%Y%m%d-%H%M%S")
-    directory.mkdir(parents=True, exist_ok=True)
     meta = {
         **config.to_dict(),
         "model": result.model,
         "started_at": result.started_at,
         "client_cpu_s": result.client_cpu_s,
         "wall_s": result.wall_s,
+        "complete": result.complete,
         "machine": machine(),
     }
-    meta.pop("api_key", None)
-    write_json(directory / "bench.json", RunReport(meta, metrics, result.records))
-    write_csv(directory / "records.csv", result.records)
-    written = ["bench.json", "records.csv"]
-    if not no_plot:
-        write_plots(directory / "bench.png", result.records, title)
-        written.append("bench.png")
-    console.print(f"wrote {', '.join(str(directory / name) for name in written)}")
+    report = RunReport(meta, metrics, result.records)
+    written = write_run_files(directory, report, title if plot else None)
+    console.print(f"wrote {', '.join(str(path) for path in written)}")
+    return metrics
 
 
 def _compare(path_a: Path, path_b: Path) -> None:

@@ -11,6 +11,10 @@ from .workload import LengthSpec
 
 Endpoint = Literal["completions", "chat"]
 
+MAX_CONCURRENCY = 65_535
+"""One client address holds at most this many connections to one server address and port
+(the local port range); a higher concurrency cannot be in flight, only queued in memory."""
+
 
 @dataclass(frozen=True)
 class BenchConfig:
@@ -47,16 +51,19 @@ class BenchConfig:
     """JSONL prompts (``{"prompt": ..., "max_tokens": ...}``); overrides ``input_len``."""
     seed: int = 0
     timeout_s: float = 300.0
-    """Per-request limit, from send to the end of the stream; a request that reaches it
-    fails as ``timeout`` and its tokens are not counted."""
+    """Per-request limit, from send to the end of the stream (``--request-timeout``); a
+    request that reaches it fails as ``timeout`` and its tokens are not counted."""
     ignore_eos: bool = True
     """Ask vLLM to generate exactly ``max_tokens`` (vLLM's ``ignore_eos`` extension)."""
     api_key: str | None = None
 
     def problems(self) -> list[str]:
         found = []
-        if self.concurrency is not None and self.concurrency < 1:
-            found.append(f"concurrency={self.concurrency}: must be >= 1")
+        if self.concurrency is not None and not 1 <= self.concurrency <= MAX_CONCURRENCY:
+            found.append(
+                f"concurrency={self.concurrency}: must be within [1, {MAX_CONCURRENCY}] "
+                "(connections one client can hold to one server port)"
+            )
         if self.request_rate is not None and not self.request_rate > 0:
             found.append(f"request_rate={self.request_rate}: must be > 0 (or inf)")
         if not self.burstiness > 0:

@@ -6,7 +6,10 @@ Measurement rules, because each one, broken, skews the numbers:
 - one ``aiohttp.ClientSession`` for the run, its connection pool sized to the concurrency
   (aiohttp's default pool of 100 would silently cap a higher concurrency);
 - the progress callback runs on a timer, not per request;
-- a per-request timeout bounds every request, so a server that never answers ends the run.
+- a per-request timeout bounds every request, so a server that never answers ends the run;
+- never more workers than requests: ``--concurrency`` above ``--num-requests`` adds none;
+- records land in the ``BenchResult`` as each request ends, so a run that is interrupted
+  still has every finished request to write.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import gc
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 
@@ -34,19 +37,24 @@ _PROGRESS_PERIOD_S = 0.25
 
 @dataclass
 class BenchResult:
+    """A run's records and the facts around them; filled while the run goes, so an interrupted
+    run's result holds what finished (``complete`` stays False)."""
+
     config: BenchConfig
-    model: str
-    records: list[RequestRecord]
-    started_at: float
+    model: str | None = None
+    records: list[RequestRecord] = field(default_factory=list)
+    started_at: float | None = None
     """Wall-clock (epoch seconds) at the start of the measured phase."""
-    client_cpu_s: float
+    client_cpu_s: float = 0.0
     """CPU seconds the client process used during the measured phase."""
-    wall_s: float
+    wall_s: float = 0.0
     """Wall-clock seconds of the measured phase, including waiting for the last request."""
+    complete: bool = False
+    """Every request was sent and ended."""
 
 
 async def _closed_loop(
-    runner: RequestSender,
+    sender: RequestSender,
     sink: list[RequestRecord],
     concurrency: int,
     first_index: int,
@@ -63,13 +71,14 @@ async def _closed_loop(
         while next_index < end and (deadline is None or time.perf_counter() < deadline):
             index = next_index
             next_index += 1
-            sink.append(await runner.send(index, warmup))
+            sink.append(await sender.send(index, warmup))
 
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    workers = concurrency if count is None else min(concurrency, count)
+    await asyncio.gather(*(worker() for _ in range(workers)))
 
 
 async def _open_loop(
-    runner: RequestSender,
+    sender: RequestSender,
     sink: list[RequestRecord],
     offsets: list[float],
     cap: int | None,
@@ -83,10 +92,10 @@ async def _open_loop(
 
     async def one(index: int) -> None:
         if slots is None:
-            sink.append(await runner.send(index, False))
+            sink.append(await sender.send(index, False))
             return
         async with slots:
-            sink.append(await runner.send(index, False))
+            sink.append(await sender.send(index, False))
 
     start = time.perf_counter()
     for k, offset in enumerate(offsets):
@@ -108,10 +117,15 @@ def _pool_limit(config: BenchConfig) -> int:
 
 
 async def run_benchmark(
-    config: BenchConfig, progress: ProgressCallback | None = None
+    config: BenchConfig,
+    progress: ProgressCallback | None = None,
+    result: BenchResult | None = None,
 ) -> BenchResult:
-    """Run warm-up then the measured phase; returns every record (warm-up ones flagged)."""
+    """Run warm-up then the measured phase; every record (warm-up ones flagged) goes into
+    ``result`` as its request ends. Pass your own ``result`` to keep what finished if the run
+    is interrupted."""
     config.validate()
+    result = result if result is not None else BenchResult(config)
     tokenizer = Tokenizer(config.tokenizer) if config.tokenizer else None
     offsets = None
     if config.request_rate is not None:
@@ -138,51 +152,53 @@ async def run_benchmark(
                 f"cannot list models at {config.url}/v1/models ({error!r}): "
                 "is the server up? pass --model to skip the lookup"
             ) from None
-        runner = RequestSender(config, session, model, tokenizer)
-        sink: list[RequestRecord] = []
+        result.model = model
+        sender = RequestSender(config, session, model, tokenizer)
+        sink = result.records
         concurrency = config.concurrency or 1
 
         if config.warmup_requests:
-            await _closed_loop(runner, sink, concurrency, 0, config.warmup_requests, None, True)
+            await _closed_loop(sender, sink, concurrency, 0, config.warmup_requests, None, True)
 
         ticker = None
         if progress is not None:
-            ticker = asyncio.create_task(_report_progress(runner, config, progress))
+            ticker = asyncio.create_task(_report_progress(sender, config, progress))
         # A full collection over many live records can pause the loop for milliseconds and
         # shift timestamps; freeze what exists and collect young objects less often.
         gc.collect()
         gc.freeze()
         thresholds = gc.get_threshold()
         gc.set_threshold(max(thresholds[0], 50_000), *thresholds[1:])
-        started_at = time.time()
+        result.started_at = time.time()
         cpu0 = time.process_time()
         start = time.perf_counter()
         deadline = start + config.duration_s if config.duration_s else None
+        first = config.warmup_requests
         try:
-            first = config.warmup_requests
             if offsets is None:
                 await _closed_loop(
-                    runner, sink, concurrency, first, config.num_requests, deadline, False
+                    sender, sink, concurrency, first, config.num_requests, deadline, False
                 )
             else:
-                await _open_loop(runner, sink, offsets, config.concurrency, first, deadline)
+                await _open_loop(sender, sink, offsets, config.concurrency, first, deadline)
+            result.complete = True
         finally:
-            wall = time.perf_counter() - start
-            cpu = time.process_time() - cpu0
+            result.wall_s = time.perf_counter() - start
+            result.client_cpu_s = time.process_time() - cpu0
             gc.set_threshold(*thresholds)
             gc.unfreeze()
             if ticker is not None:
                 ticker.cancel()
+            sink.sort(key=lambda r: r.index)
         if progress is not None:
-            progress(runner.measured_done, config.num_requests, wall)
-    records = sorted(sink, key=lambda r: r.index)
-    return BenchResult(config, model, records, started_at, cpu, wall)
+            progress(sender.measured_done, config.num_requests, result.wall_s)
+    return result
 
 
 async def _report_progress(
-    runner: RequestSender, config: BenchConfig, progress: ProgressCallback
+    sender: RequestSender, config: BenchConfig, progress: ProgressCallback
 ) -> None:
     start = time.perf_counter()
     while True:
         await asyncio.sleep(_PROGRESS_PERIOD_S)
-        progress(runner.measured_done, config.num_requests, time.perf_counter() - start)
+        progress(sender.measured_done, config.num_requests, time.perf_counter() - start)

@@ -108,3 +108,28 @@ def write_csv(path: Path, records: list[RequestRecord]) -> None:
         writer.writeheader()
         for record in records:
             writer.writerow(csv_row(record, origin))
+
+
+def prepare_output_dir(directory: Path) -> None:
+    """Create ``directory`` and prove a file can be written there, before the run: a run
+    whose results cannot be saved is a run lost. Raises ValueError saying why."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / ".bench-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise ValueError(f"--out {directory}: cannot write there ({error.strerror})") from None
+
+
+def write_run_files(directory: Path, report: RunReport, plot_title: str | None) -> list[Path]:
+    """bench.json, records.csv and (with a title) bench.png; the paths written."""
+    from .plots import write_plots
+
+    written = [directory / "bench.json", directory / "records.csv"]
+    write_json(written[0], report)
+    write_csv(written[1], report.records)
+    if plot_title is not None:
+        write_plots(directory / "bench.png", report.records, plot_title)
+        written.append(directory / "bench.png")
+    return written

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import signal
+import socket
+import subprocess
+import sys
+import time
 
 from typer.testing import CliRunner
 
@@ -15,6 +20,11 @@ runner = CliRunner()
 
 def bench(*args: str):
     return runner.invoke(app, ["bench", *args], catch_exceptions=False)
+
+
+def said(result) -> str:
+    """The command's output with rich's line wrapping undone."""
+    return " ".join(result.output.split())
 
 
 def test_bench_writes_json_csv_and_png_and_prices_the_tokens(mock_server, tmp_path):
@@ -107,3 +117,66 @@ def test_bench_json_has_vllms_result_keys_with_std_and_peaks(mock_server, tmp_pa
     assert data["max_concurrent_requests"] == 3 and data["max_output_tokens_per_s"] > 0
     assert data["request_goodput"] is None  # no SLO given, as vLLM writes it
     assert "std" in result.output and "peak" in result.output
+
+
+def test_every_request_failing_exits_1_with_its_results_written_and_latencies_absent(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{probe.getsockname()[1]}"  # nothing listens there after
+    result = bench(
+        "--url", url, "--model", "m", "--num-requests", "3", "--no-plot",
+        "--out", str(tmp_path), "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert "3 of 3 requests failed" in said(result)
+    data = json.loads((tmp_path / "bench.json").read_text())
+    assert data["errors"] == {"connection": 3}
+    assert not [key for key in data if key.endswith("_ttft_ms")]  # absent, not None or 0
+    assert "None" not in result.output and "absent" in result.output
+    tolerated = bench(
+        "--url", url, "--model", "m", "--num-requests", "3", "--no-plot",
+        "--out", str(tmp_path), "--no-progress", "--max-failure-rate", "1",
+    )  # fmt: skip
+    assert tolerated.exit_code == 0, tolerated.output
+
+
+def test_an_unwritable_out_is_refused_before_any_request(mock_server, tmp_path):
+    mock = mock_server(ttft_s=0.001, itl_s=0.0)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    result = bench("--url", mock.url, "--num-requests", "2", "--out", str(blocker / "run"))
+    assert result.exit_code == 2 and "cannot write there" in said(result)
+    assert mock.state().requests == 0
+
+
+def test_request_timeout_is_an_option_and_a_timed_out_request_is_a_failure(mock_server, tmp_path):
+    mock = mock_server(ttft_s=0.001, itl_s=0.001, stall_rate=1.0)
+    result = bench(
+        "--url", mock.url, "--num-requests", "2", "--concurrency", "2", "--request-timeout",
+        "0.2", "--no-plot", "--out", str(tmp_path), "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    data = json.loads((tmp_path / "bench.json").read_text())
+    assert data["errors"] == {"timeout": 2} and data["meta"]["timeout_s"] == 0.2
+
+
+def test_interrupting_a_run_writes_what_finished(mock_server, tmp_path):
+    # A separate process, interrupted (Ctrl-C) once the mock has served 6 requests.
+    mock = mock_server(ttft_s=0.002, itl_s=0.002)
+    command = [
+        sys.executable, "-m", "graviton_llm.cli", "bench", "--url", mock.url,
+        "--num-requests", "100000", "--concurrency", "2", "--output-len", "4", "--no-plot",
+        "--no-progress", "--out", str(tmp_path),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while mock.state().requests < 6 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(60) == 130
+    finally:
+        process.kill()
+    data = json.loads((tmp_path / "bench.json").read_text())
+    assert data["meta"]["complete"] is False
+    assert data["completed"] >= 4 and data["completed"] == len(data["records"])

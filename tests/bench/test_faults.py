@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import socket
 import time
+import tracemalloc
 
 import pytest
 from conftest import run
 
-from graviton_llm.bench.config import BenchConfig
+from graviton_llm.bench.config import MAX_CONCURRENCY, BenchConfig
 from graviton_llm.bench.metrics import compute_metrics
 from graviton_llm.bench.workload import LengthSpec
 
@@ -98,3 +99,20 @@ def test_impossible_configs_are_refused_with_every_problem_named():
     message = str(error.value)
     for field in ("concurrency=0", "num_requests / duration_s", "timeout_s=0"):
         assert field in message
+
+
+def test_workers_are_capped_by_the_number_of_requests(mock_server):
+    # --concurrency far above --num-requests used to start one worker per slot (ten million
+    # of them ran out of memory; 65,535 of them take 64 MB at their peak, 3 take 0.4 MB).
+    mock = mock_server(ttft_s=0.01, itl_s=0.0)
+    cfg = config(mock.url, concurrency=MAX_CONCURRENCY, num_requests=3, output_len=LengthSpec(1, 1))
+    tracemalloc.start()
+    try:
+        result = run(cfg)
+        peak_bytes = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert compute_metrics(result.records).completed == 3
+    assert peak_bytes < 16 * 2**20
+    with pytest.raises(ValueError, match="concurrency=10000000"):
+        BenchConfig(url="http://127.0.0.1:1", concurrency=10_000_000, num_requests=20).validate()
