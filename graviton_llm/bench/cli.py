@@ -8,7 +8,6 @@ files are written in every case but a usage error, from whatever finished.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +20,7 @@ from .. import catalog
 from .config import BenchConfig
 from .load_generator import BenchResult, run_benchmark
 from .metrics import SLO, BenchmarkMetrics, compute_metrics
-from .mock import MockConfig, serve_forever
+from .mock.command import mock_server
 from .report import RunReport, machine, prepare_output_dir, read_json, write_run_files
 from .tables import compare_table, summary_table
 from .workload import LengthSpec
@@ -255,49 +254,6 @@ def _compare(path_a: Path, path_b: Path) -> None:
     except ValueError as error:
         raise _fail(str(error)) from None
     console.print(compare_table(a, b, str(path_a), str(path_b)))
-
-
-def mock_server(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
-    model: str = typer.Option("mock-llm", help="Model id to serve."),
-    ttft_ms: float = typer.Option(50.0, help="Time to first token after admission (ms)."),
-    itl_ms: float = typer.Option(10.0, help="Time between tokens (ms); 0 sends all at once."),
-    output_len: int = typer.Option(None, help="Tokens per answer (default: max_tokens)."),
-    max_num_seqs: int = typer.Option(256, help="Sequences generated at once; the rest queue."),
-    error_rate: float = typer.Option(0.0, help="Fraction answered with --error-status."),
-    error_status: int = typer.Option(500, help="Status code of injected errors."),
-    reset_rate: float = typer.Option(0.0, help="Fraction of streams reset mid-answer."),
-    malformed_rate: float = typer.Option(0.0, help="Fraction of streams with a non-JSON chunk."),
-    stall_rate: float = typer.Option(0.0, help="Fraction of streams that stall after 1 token."),
-    stall_s: float = typer.Option(3600.0, help="How long a stalled stream stalls (s)."),
-    seed: int = typer.Option(0, help="Seed for fault selection."),
-) -> None:
-    """A vLLM-like OpenAI server with a known token schedule, queueing and fault injection."""
-    config = MockConfig(
-        model=model,
-        ttft_s=ttft_ms / 1000.0,
-        itl_s=itl_ms / 1000.0,
-        output_len=output_len,
-        max_num_seqs=max_num_seqs,
-        error_rate=error_rate,
-        error_status=error_status,
-        reset_rate=reset_rate,
-        malformed_rate=malformed_rate,
-        stall_rate=stall_rate,
-        stall_s=stall_s,
-        seed=seed,
-    )
-    try:
-        config.validate()
-    except ValueError as error:
-        raise _fail(str(error)) from None
-    console.print(
-        f"mock server on http://{host}:{port}  model {model}, TTFT {ttft_ms:g} ms, "
-        f"ITL {itl_ms:g} ms, max-num-seqs {max_num_seqs}  (Ctrl-C stops)"
-    )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(config, host, port))
 
 
 def register(app: typer.Typer) -> None:

@@ -160,6 +160,21 @@ def test_request_timeout_is_an_option_and_a_timed_out_request_is_a_failure(mock_
     assert data["errors"] == {"timeout": 2} and data["meta"]["timeout_s"] == 0.2
 
 
+def test_estimated_token_counts_are_labelled_in_the_summary_and_the_json(mock_server, tmp_path):
+    mock = mock_server(ttft_s=0.001, itl_s=0.0, send_usage=False)
+    result = bench(
+        "--url", mock.url, "--num-requests", "2", "--output-len", "8", "--no-plot",
+        "--out", str(tmp_path), "--no-progress",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "ESTIMATES" in result.output and "(estimate)" in result.output
+    data = json.loads((tmp_path / "bench.json").read_text())
+    assert data["token_sources"] == {"estimate": 2}
+    assert {row["token_source"] for row in csv.DictReader((tmp_path / "records.csv").open())} == {
+        "estimate"
+    }
+
+
 def test_interrupting_a_run_writes_what_finished(mock_server, tmp_path):
     # A separate process, interrupted (Ctrl-C) once the mock has served 6 requests.
     mock = mock_server(ttft_s=0.002, itl_s=0.002)
@@ -180,3 +195,8 @@ def test_interrupting_a_run_writes_what_finished(mock_server, tmp_path):
     data = json.loads((tmp_path / "bench.json").read_text())
     assert data["meta"]["complete"] is False
     assert data["completed"] >= 4 and data["completed"] == len(data["records"])
+
+
+def test_mock_server_refuses_timing_that_would_hang_its_streams():
+    result = runner.invoke(app, ["mock-server", "--ttft-ms", "nan"])
+    assert result.exit_code == 2 and "ttft_s=nan" in said(result)

@@ -14,40 +14,26 @@ of the client measures the client. With ``itl_s == 0`` a whole answer goes out i
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import socket
 import struct
 import time
 from dataclasses import asdict
-from typing import Any
 
 from aiohttp import web
 
-from .chunks import ChunkEncoder, answer_text, full_response
+from ..tokens import Tokenizer
+from .chunks import DONE, MALFORMED, ChunkEncoder, full_response
 from .config import MockConfig
 from .state import MockState, ServerTiming
+from .validation import Generation, RequestError, read_request
 
 STATE: web.AppKey[MockState] = web.AppKey("mock_state")
 
 
-def _count_prompt_tokens(payload: dict[str, Any]) -> int:
-    """Words stand in for tokens: the same count a word-level tokenizer gives peers."""
-    if "messages" in payload:
-        total = 0
-        for message in payload.get("messages") or []:
-            content = message.get("content")
-            if isinstance(content, str):
-                total += len(content.split())
-            elif isinstance(content, list):
-                total += sum(len(str(part.get("text", "")).split()) for part in content)
-        return total
-    prompt = payload.get("prompt", "")
-    if isinstance(prompt, list):
-        if prompt and isinstance(prompt[0], int):
-            return len(prompt)
-        return sum(len(str(p).split()) for p in prompt)
-    return len(str(prompt).split())
+def _word_count(text: str) -> int:
+    """Words stand in for tokens without a tokenizer: what a word-level tokenizer gives."""
+    return len(text.split())
 
 
 def _reset_connection(request: web.Request) -> None:
@@ -71,7 +57,8 @@ def build_app(config: MockConfig) -> web.Application:
     """The aiohttp application; ``app[STATE]`` holds counters and timings."""
     config.validate()
     app = web.Application()
-    encoders = {False: ChunkEncoder(config.model, False), True: ChunkEncoder(config.model, True)}
+    encoders = {False: ChunkEncoder(config, False), True: ChunkEncoder(config, True)}
+    count_tokens = Tokenizer(config.tokenizer).count if config.tokenizer else _word_count
 
     async def on_startup(app: web.Application) -> None:
         app[STATE] = MockState(
@@ -86,7 +73,14 @@ def build_app(config: MockConfig) -> web.Application:
         return web.Response(text="")
 
     async def models(request: web.Request) -> web.Response:
-        card = {"id": config.model, "object": "model", "created": 0, "owned_by": "mock"}
+        card = {
+            "id": config.model,
+            "object": "model",
+            "created": 0,
+            "owned_by": "mock",
+            "root": config.model,
+            "max_model_len": config.max_model_len,
+        }
         return web.json_response({"object": "list", "data": [card]})
 
     async def metrics(request: web.Request) -> web.Response:
@@ -112,15 +106,20 @@ def build_app(config: MockConfig) -> web.Application:
         state: MockState = app[STATE]
         try:
             payload = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return web.json_response({"error": {"message": "body is not JSON"}}, status=400)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            error = RequestError("the request body is not valid JSON")
+            return web.json_response(error.body(), status=error.status)
+        try:
+            generation = read_request(payload, chat, config, count_tokens)
+        except RequestError as error:
+            return web.json_response(error.body(), status=error.status)
         timing = ServerTiming(arrival=arrival)
         state.timings.append(timing)
         state.requests += 1
         state.in_flight += 1
         state.peak_in_flight = max(state.peak_in_flight, state.in_flight)
         try:
-            return await _generate(request, payload, chat, timing, state)
+            return await _generate(request, generation, chat, timing, state)
         except ConnectionResetError:
             # The client went away (its timeout, or a fault it gave up on): nothing to send.
             return web.Response(status=499)
@@ -129,7 +128,7 @@ def build_app(config: MockConfig) -> web.Application:
 
     async def _generate(
         request: web.Request,
-        payload: dict[str, Any],
+        generation: Generation,
         chat: bool,
         timing: ServerTiming,
         state: MockState,
@@ -139,17 +138,13 @@ def build_app(config: MockConfig) -> web.Application:
         if fault is not None:
             state.injected[fault] += 1
         if fault == "http_error":
-            message = {"error": {"message": "injected fault", "code": config.error_status}}
-            return web.json_response(message, status=config.error_status)
+            error = RequestError("injected fault", config.error_status, "InternalServerError")
+            return web.json_response(error.body(), status=config.error_status)
 
-        requested = payload.get("max_completion_tokens") or payload.get("max_tokens")
-        n = config.output_len or int(requested or config.default_max_tokens)
-        n = max(n, 1)
-        prompt_tokens = _count_prompt_tokens(payload)
-        timing.prompt_tokens = prompt_tokens
-        stream = bool(payload.get("stream"))
-        include_usage = bool((payload.get("stream_options") or {}).get("include_usage"))
+        n = config.output_len or generation.max_tokens
         enc = encoders[chat]
+        timing.prompt_tokens = generation.prompt_tokens
+        timing.reasoning_tokens = enc.reasoning_len(n)
         loop = asyncio.get_running_loop()
 
         state.waiting += 1
@@ -160,56 +155,75 @@ def build_app(config: MockConfig) -> web.Application:
             try:
                 admitted = loop.time()
                 timing.admitted = time.perf_counter()
-                if not stream:
+                if not generation.stream:
                     await _sleep_until(loop, admitted + config.ttft_s + (n - 1) * config.itl_s)
                     timing.first_token = timing.last_token = time.perf_counter()
                     timing.output_tokens = n
                     state.account(timing)
-                    return web.json_response(full_response(chat, answer_text(n), prompt_tokens, n))
-
+                    body = full_response(
+                        config, chat, n, timing.reasoning_tokens, generation.prompt_tokens
+                    )
+                    return web.json_response(body)
                 response = web.StreamResponse(
                     headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
                 )
                 await response.prepare(request)
-                if chat:
-                    await response.write(enc.role)
-                first_at = admitted + config.ttft_s
-                await _sleep_until(loop, first_at)
-                if config.itl_s == 0 and fault is None:
-                    body = b"".join(enc.token(i, n) for i in range(n))
-                    await response.write(body)
-                    timing.first_token = timing.last_token = time.perf_counter()
-                    timing.output_tokens = n
-                else:
-                    fault_at = max(1, n // 2)
-                    for i in range(n):
-                        if i:
-                            await _sleep_until(loop, first_at + i * config.itl_s)
-                        if fault is not None and i == fault_at:
-                            if fault == "reset":
-                                _reset_connection(request)
-                                return response
-                            if fault == "malformed":
-                                await response.write(enc.malformed)
-                                await response.write_eof()
-                                return response
-                        await response.write(enc.token(i, n))
-                        now = time.perf_counter()
-                        if i == 0:
-                            timing.first_token = now
-                            if fault == "stall":
-                                await asyncio.sleep(config.stall_s)
-                        timing.last_token = now
-                        timing.output_tokens = i + 1
-                if include_usage:
-                    await response.write(enc.usage(prompt_tokens, n))
-                await response.write(enc.done)
+                if not await _stream(request, response, enc, n, fault, timing, admitted):
+                    return response
+                if generation.include_usage and config.send_usage:
+                    await response.write(enc.usage(generation.prompt_tokens, n))
+                await response.write(DONE)
                 await response.write_eof()
                 if fault is None:
                     state.account(timing)
                 return response
             finally:
                 state.running -= 1
+
+    async def _stream(
+        request: web.Request,
+        response: web.StreamResponse,
+        enc: ChunkEncoder,
+        n: int,
+        fault: str | None,
+        timing: ServerTiming,
+        admitted: float,
+    ) -> bool:
+        """Write the answer's chunks on schedule; False when a fault cut the stream."""
+        loop = asyncio.get_running_loop()
+        chunks = enc.chunks(n)
+        first_at = admitted + config.ttft_s
+        thinking = timing.reasoning_tokens
+        if config.itl_s == 0 and fault is None:
+            await _sleep_until(loop, first_at)
+            await response.write(enc.role + b"".join(c.data for c in chunks))
+            timing.first_token = timing.last_token = time.perf_counter()
+            timing.first_answer = timing.first_token if thinking < n else None
+            timing.output_tokens = n
+            return True
+        fault_at = max(1, len(chunks) // 2)
+        for i, chunk in enumerate(chunks):
+            await _sleep_until(loop, first_at + chunk.last_token * config.itl_s)
+            if fault is not None and i == fault_at:
+                if fault == "reset":
+                    _reset_connection(request)
+                    return False
+                if fault == "malformed":
+                    await response.write(MALFORMED)
+                    await response.write_eof()
+                    return False
+            # vLLM emits the role chunk with the engine's first output, not before it.
+            await response.write(enc.role + chunk.data if i == 0 else chunk.data)
+            now = time.perf_counter()
+            if i == 0:
+                timing.first_token = now
+            if timing.first_answer is None and chunk.last_token >= thinking:
+                timing.first_answer = now
+            timing.last_token = now
+            timing.output_tokens = chunk.last_token + 1
+            if i == 0 and fault == "stall":
+                await asyncio.sleep(config.stall_s)
+        return True
 
     async def completions(request: web.Request) -> web.StreamResponse:
         return await generate(request, chat=False)

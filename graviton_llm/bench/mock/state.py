@@ -20,8 +20,11 @@ class ServerTiming:
     """A sequence slot was free (``max_num_seqs``)."""
     first_token: float | None = None
     """The first token was handed to the socket."""
+    first_answer: float | None = None
+    """The first answer (not reasoning) token was handed to the socket."""
     last_token: float | None = None
     output_tokens: int = 0
+    reasoning_tokens: int = 0
     prompt_tokens: int = 0
     fault: str | None = None
 
