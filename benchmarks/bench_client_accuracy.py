@@ -191,15 +191,14 @@ def run_ours(mock: Mock, concurrency: int, requests: int, osl: int, work: Path) 
         check=True,
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    data = json.loads((out / "bench.json").read_text())
-    m = data["metrics"]
+    data = json.loads((out / "bench.json").read_text())  # vLLM's result keys
     return {
         "reported": {
-            "ttft_p50_ms": m["ttft"]["median"],
-            "ttft_p99_ms": m["ttft"]["p99"],
-            "itl_mean_ms": m["itl"]["mean"],
-            "output_tok_s": m["output_throughput"],
-            "errors": m["failed"],
+            "ttft_p50_ms": data["median_ttft_ms"],
+            "ttft_p99_ms": data["p99_ttft_ms"],
+            "itl_mean_ms": data["mean_itl_ms"],
+            "output_tok_s": data["output_throughput"],
+            "errors": data["failed"],
         },
         "records": [RequestRecord.from_dict(r) for r in data["records"]],
     }
