@@ -59,10 +59,12 @@ class BenchConfig:
 
     def problems(self) -> list[str]:
         found = []
-        if self.concurrency is not None and not 1 <= self.concurrency <= MAX_CONCURRENCY:
+        if self.concurrency is not None and self.concurrency < 1:
+            found.append(f"concurrency={self.concurrency}: must be >= 1")
+        elif self.request_rate is None and self.workers > MAX_CONCURRENCY:
             found.append(
-                f"concurrency={self.concurrency}: must be within [1, {MAX_CONCURRENCY}] "
-                "(connections one client can hold to one server port)"
+                f"concurrency={self.concurrency}: at most {MAX_CONCURRENCY} requests can be in "
+                "flight (connections one client can hold to one server port)"
             )
         if self.request_rate is not None and not self.request_rate > 0:
             found.append(f"request_rate={self.request_rate}: must be > 0 (or inf)")
@@ -95,6 +97,12 @@ class BenchConfig:
     def validate(self) -> None:
         if problems := self.problems():
             raise ValueError("invalid benchmark config: " + "; ".join(problems))
+
+    @property
+    def workers(self) -> int:
+        """Fixed-concurrency workers: the concurrency, never more than the requests to send."""
+        concurrency = self.concurrency or 1
+        return concurrency if self.num_requests is None else min(concurrency, self.num_requests)
 
     @property
     def mode(self) -> str:

@@ -114,5 +114,8 @@ def test_workers_are_capped_by_the_number_of_requests(mock_server):
         tracemalloc.stop()
     assert compute_metrics(result.records).completed == 3
     assert peak_bytes < 16 * 2**20
+    # The issue's --concurrency 10000000 --num-requests 20 is 20 workers; without a request
+    # count it would be ten million, which no client can hold in flight.
+    assert BenchConfig(url=mock.url, concurrency=10_000_000, num_requests=20).workers == 20
     with pytest.raises(ValueError, match="concurrency=10000000"):
-        BenchConfig(url="http://127.0.0.1:1", concurrency=10_000_000, num_requests=20).validate()
+        BenchConfig(url=mock.url, concurrency=10_000_000, duration_s=5.0).validate()
