@@ -202,7 +202,7 @@ _bodies = st.recursive(
 )
 
 
-@settings(max_examples=120, deadline=None, derandomize=True, database=None)
+@settings(max_examples=80, deadline=None, derandomize=True, database=None)
 @given(payload=_bodies, chat=st.booleans())
 def test_any_body_is_accepted_or_refused_with_a_4xx_never_an_exception(payload, chat):
     config = MockConfig(max_model_len=64)

@@ -23,7 +23,7 @@ def config(url: str, **overrides) -> BenchConfig:
     base = {
         "url": url,
         "endpoint": "chat",
-        "concurrency": 4,
+        "concurrency": 8,
         "num_requests": 8,
         "input_len": LengthSpec(12, 12),
         "output_len": LengthSpec(TOKENS, TOKENS),
