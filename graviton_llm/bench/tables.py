@@ -19,7 +19,7 @@ _LABELS = {
     "tpot": "TPOT",
     "itl": "ITL",
     "e2el": "E2EL",
-    "time_to_first_answer": "time to first answer token",
+    "time_to_first_answer": "TTFT of the answer",
 }
 
 
@@ -29,9 +29,13 @@ def token_provenance(metrics: BenchmarkMetrics) -> str:
         return "no completed request"
     sources = set(metrics.token_sources) | set(metrics.prompt_token_sources)
     if metrics.tokens_estimated:
+        guessed = max(
+            metrics.token_sources.get("estimate", 0),
+            metrics.prompt_token_sources.get("estimate", 0),
+        )
         return (
-            "ESTIMATES for some requests: the server sent no usage and no --tokenizer was "
-            "given (text length / 4, at least one token per chunk)"
+            f"ESTIMATES for {guessed} of {metrics.completed} requests: the server sent no "
+            "usage and no --tokenizer was given (text length / 4, at least a token a chunk)"
         )
     if sources == {"usage"}:
         return "server usage"
