@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from graviton_llm.bench.mock_server import TOKEN_PIECES, answer_text
+from graviton_llm.bench.mock import TOKEN_PIECES, answer_text
 from graviton_llm.bench.records import RequestRecord
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -191,15 +191,14 @@ def run_ours(mock: Mock, concurrency: int, requests: int, osl: int, work: Path) 
         check=True,
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
-    data = json.loads((out / "bench.json").read_text())
-    m = data["metrics"]
+    data = json.loads((out / "bench.json").read_text())  # vLLM's result keys
     return {
         "reported": {
-            "ttft_p50_ms": m["ttft"]["median"],
-            "ttft_p99_ms": m["ttft"]["p99"],
-            "itl_mean_ms": m["itl"]["mean"],
-            "output_tok_s": m["output_throughput"],
-            "errors": m["failed"],
+            "ttft_p50_ms": data["median_ttft_ms"],
+            "ttft_p99_ms": data["p99_ttft_ms"],
+            "itl_mean_ms": data["mean_itl_ms"],
+            "output_tok_s": data["output_throughput"],
+            "errors": data["failed"],
         },
         "records": [RequestRecord.from_dict(r) for r in data["records"]],
     }
@@ -397,6 +396,8 @@ def main() -> int:
             "cpus": os.cpu_count(),
             "cpu": _cpu_model(),
             "python": platform.python_version(),
+            # Other work on the machine shows in every figure: say how busy it was.
+            "loadavg_start": os.getloadavg(),
         },
         "settings": vars(args) | {"tokenizer": str(tokenizer), "json": str(args.json)},
     }
@@ -444,6 +445,7 @@ def main() -> int:
     finally:
         mock.stop()
 
+    results["machine"]["loadavg_end"] = os.getloadavg()
     print(f"\n# Client benchmark, {results['date']}, {results['machine']}")
     print_accuracy(accuracy)
     print_capacity(capacity)

@@ -53,3 +53,11 @@ def test_a_wrong_way_import_breaks_a_contract(tmp_path, module, wrong_way, contr
     result = lint_imports(tmp_path)
     assert result.returncode != 0
     assert f"{contract}" in result.stdout and "BROKEN" in result.stdout
+
+
+def test_no_module_is_over_about_400_lines():
+    sizes = {
+        path.relative_to(PACKAGE).as_posix(): len(path.read_text().splitlines())
+        for path in PACKAGE.rglob("*.py")
+    }
+    assert {name: n for name, n in sizes.items() if n > 420} == {}

@@ -1,6 +1,9 @@
 """``graviton-llm bench``: a serving benchmark whose numbers are right, and a mock server.
 
-Layers: ``records`` (what one request observed) -> ``metrics`` (pure math, vLLM definitions)
--> ``report`` (table, JSON, CSV, PNG). ``workload`` decides what to send, ``client`` sends it,
-``mock_server`` is a vLLM-like server with a known schedule for tests and tries.
+What to send: ``config`` (the run's settings), ``workload`` (prompts and lengths).
+Sending it: ``load_generator`` (the schedule) -> ``request_sender`` (one request, one record).
+What was seen: ``records`` (one row per request) -> ``metrics`` (pure math, vLLM definitions)
+-> ``report`` (JSON, CSV), ``tables`` (what is printed), ``plots`` (PNG).
+``mock`` is a vLLM-like server with a known schedule for tests and tries; ``cli`` adds the
+commands to the main app (``register``).
 """

@@ -1,9 +1,13 @@
-"""``graviton-llm bench`` and ``graviton-llm mock-server``, added to the app by ``register``."""
+"""``graviton-llm bench`` and ``graviton-llm mock-server``, added to the app by ``register``.
+
+Exit codes of ``bench``: 0 done; 1 the failure rate passed ``--max-failure-rate`` (or nothing
+was measured); 2 a usage error, found before any request; 130 interrupted (Ctrl-C). The result
+files are written in every case but a usage error, from whatever finished.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from pathlib import Path
 from typing import Annotated
@@ -13,19 +17,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..facts import catalog
-from .client import BenchConfig, BenchResult, run_benchmark
-from .metrics import SLO, compute_metrics
-from .mock_server import MockConfig, serve_forever
-from .report import (
-    RunReport,
-    compare_table,
-    machine,
-    read_json,
-    summary_table,
-    write_csv,
-    write_json,
-    write_plots,
-)
+from .config import BenchConfig
+from .load_generator import BenchResult, run_benchmark
+from .metrics import SLO, BenchmarkMetrics, compute_metrics
+from .mock.command import mock_server
+from .report import RunReport, machine, prepare_output_dir, read_json, write_run_files
+from .tables import compare_table, summary_table
 from .workload import LengthSpec
 
 console = Console()
@@ -60,9 +57,10 @@ def _lengths(text: str, option: str) -> LengthSpec:
         raise _fail(f"{option}: {error}") from None
 
 
-def _run_with_progress(config: BenchConfig, show: bool) -> BenchResult:
+def _run_with_progress(config: BenchConfig, show: bool, result: BenchResult) -> None:
     if not show:
-        return asyncio.run(run_benchmark(config))
+        asyncio.run(run_benchmark(config, result=result))
+        return
     total = config.num_requests
     columns = [
         TextColumn("[bold]bench[/] {task.description}"),
@@ -80,7 +78,7 @@ def _run_with_progress(config: BenchConfig, show: bool) -> BenchResult:
             progress.update(task, completed=completed, done=done)
             progress.refresh()
 
-        return asyncio.run(run_benchmark(config, progress=update))
+        asyncio.run(run_benchmark(config, progress=update, result=result))
 
 
 def bench(
@@ -93,20 +91,40 @@ def bench(
         "with --request-rate, a cap on requests in flight.",
     ),
     request_rate: float = typer.Option(
-        None, help="Poisson arrivals at this many requests/s ('inf': all at once)."
+        None, help="Open loop: arrivals at this many requests/s ('inf': all at once)."
+    ),
+    burstiness: float = typer.Option(
+        1.0, help="Arrival gaps' gamma shape, as vLLM: 1 Poisson, <1 burstier, >1 steadier."
     ),
     num_requests: int = typer.Option(
         None, help="Measured requests (default 200 without --duration)."
     ),
     duration: float = typer.Option(None, help="Stop sending new requests after this many seconds."),
     warmup: int = typer.Option(0, help="Warm-up requests, sent first and not measured."),
-    input_len: str = typer.Option("128", help="Prompt words: N, or LOW:HIGH uniform."),
+    input_len: str = typer.Option(
+        "128", help="Prompt tokens (words without --tokenizer): N, or LOW:HIGH uniform."
+    ),
     output_len: str = typer.Option("128", help="max_tokens: N, or LOW:HIGH uniform."),
+    tokenizer: Annotated[
+        Path | None,
+        typer.Option(
+            help="Local tokenizer.json (or its directory): exact prompt lengths, and token "
+            "counts when the server sends no usage. Without it such counts are estimates."
+        ),
+    ] = None,
     dataset: Annotated[
         Path | None, typer.Option(help='JSONL prompts: {"prompt": ..., "max_tokens": ...}.')
     ] = None,
     seed: int = typer.Option(0, help="Seed for prompts, lengths and arrivals."),
-    timeout: float = typer.Option(300.0, help="Per-request timeout in seconds."),
+    request_timeout: float = typer.Option(
+        300.0,
+        "--request-timeout",
+        "--timeout",
+        help="Seconds from send to the end of a stream before the request fails as timeout.",
+    ),
+    max_failure_rate: float = typer.Option(
+        0.05, help="Exit 1 when more than this fraction of requests failed (results are kept)."
+    ),
     slo_ttft_ms: float = typer.Option(None, help="Goodput SLO: TTFT <= this many ms."),
     slo_tpot_ms: float = typer.Option(None, help="Goodput SLO: TPOT <= this many ms."),
     slo_e2e_ms: float = typer.Option(None, help="Goodput SLO: end-to-end <= this many ms."),
@@ -142,28 +160,66 @@ def bench(
         endpoint=endpoint,  # type: ignore[arg-type]
         concurrency=concurrency,
         request_rate=request_rate,
+        burstiness=burstiness,
         num_requests=num_requests,
         duration_s=duration,
         warmup_requests=warmup,
         input_len=_lengths(input_len, "--input-len"),
         output_len=_lengths(output_len, "--output-len"),
+        tokenizer=tokenizer,
         dataset=dataset,
         seed=seed,
-        timeout_s=timeout,
+        timeout_s=request_timeout,
         api_key=api_key,
     )
-    if problems := config.problems():
+    problems = config.problems()
+    if not 0 <= max_failure_rate <= 1:
+        problems.append(f"--max-failure-rate {max_failure_rate}: must be within [0, 1]")
+    if problems:
         raise _fail("; ".join(problems))
     price = _price(price_per_hour, instance_type)
     slo = SLO(ttft_ms=slo_ttft_ms, tpot_ms=slo_tpot_ms, e2e_ms=slo_e2e_ms)
-
+    directory = out or Path("out") / time.strftime("bench-%Y%m%d-%H%M%S")
     try:
-        result = _run_with_progress(config, progress)
+        prepare_output_dir(directory)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+
+    result = BenchResult(config)
+    try:
+        _run_with_progress(config, progress, result)
     except (ConnectionError, ValueError) as error:
         raise _fail(str(error)) from None
-    metrics = compute_metrics(result.records, slo=slo, price_per_hour=price)
+    except KeyboardInterrupt:
+        _report(result, slo, price, directory, plot=not no_plot)
+        console.print("[yellow]interrupted[/]: wrote the requests that finished")
+        raise typer.Exit(130) from None
+    except BaseException:
+        # A fault of ours: what finished is still worth its files.
+        _report(result, slo, price, directory, plot=not no_plot)
+        raise
+    metrics = _report(result, slo, price, directory, plot=not no_plot)
+    if metrics.requests == 0 or metrics.error_rate > max_failure_rate:
+        console.print(
+            f"[bold red]failed[/]: {metrics.failed} of {metrics.requests} requests failed "
+            f"({metrics.error_rate:.1%}; --max-failure-rate {max_failure_rate:g})"
+        )
+        raise typer.Exit(1)
 
-    title = f"{result.model} @ {url}  ({config.mode})"
+
+def _report(
+    result: BenchResult,
+    slo: SLO,
+    price: float | None,
+    directory: Path,
+    plot: bool,
+) -> BenchmarkMetrics:
+    """Print the summary and write the files, for a run that ended or was interrupted."""
+    config = result.config
+    metrics = compute_metrics(result.records, slo=slo, price_per_hour=price)
+    title = f"{result.model} @ {config.url}  ({config.mode})"
+    if not result.complete:
+        title += "  [interrupted]"
     console.print(summary_table(metrics, title))
     cores = result.client_cpu_s / result.wall_s if result.wall_s > 0 else 0.0
     console.print(
@@ -171,31 +227,25 @@ def bench(
         f"({cores:.0%} of one core)"
     )
     asked = config.concurrency if config.request_rate is None else None
-    if asked and metrics.mean_concurrency < 0.9 * (asked or 1) and metrics.completed > 2 * asked:
+    if asked and metrics.mean_concurrency < 0.9 * asked and metrics.completed > 2 * asked:
         console.print(
             f"[yellow]note[/]: measured concurrency {metrics.mean_concurrency:.1f} is below the "
             f"{asked} asked for: requests ended too fast to keep {asked} in flight, "
             "or the client is saturated (see client CPU)"
         )
-
-    directory = out or Path("out") / time.strftime("bench-%Y%m%d-%H%M%S")
-    directory.mkdir(parents=True, exist_ok=True)
     meta = {
         **config.to_dict(),
         "model": result.model,
         "started_at": result.started_at,
         "client_cpu_s": result.client_cpu_s,
         "wall_s": result.wall_s,
+        "complete": result.complete,
         "machine": machine(),
     }
-    meta.pop("api_key", None)
-    write_json(directory / "bench.json", RunReport(meta, metrics, result.records))
-    write_csv(directory / "records.csv", result.records)
-    written = ["bench.json", "records.csv"]
-    if not no_plot:
-        write_plots(directory / "bench.png", result.records, title)
-        written.append("bench.png")
-    console.print(f"wrote {', '.join(str(directory / name) for name in written)}")
+    report = RunReport(meta, metrics, result.records)
+    written = write_run_files(directory, report, title if plot else None)
+    console.print(f"wrote {', '.join(str(path) for path in written)}")
+    return metrics
 
 
 def _compare(path_a: Path, path_b: Path) -> None:
@@ -204,49 +254,6 @@ def _compare(path_a: Path, path_b: Path) -> None:
     except ValueError as error:
         raise _fail(str(error)) from None
     console.print(compare_table(a, b, str(path_a), str(path_b)))
-
-
-def mock_server(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
-    model: str = typer.Option("mock-llm", help="Model id to serve."),
-    ttft_ms: float = typer.Option(50.0, help="Time to first token after admission (ms)."),
-    itl_ms: float = typer.Option(10.0, help="Time between tokens (ms); 0 sends all at once."),
-    output_len: int = typer.Option(None, help="Tokens per answer (default: max_tokens)."),
-    max_num_seqs: int = typer.Option(256, help="Sequences generated at once; the rest queue."),
-    error_rate: float = typer.Option(0.0, help="Fraction answered with --error-status."),
-    error_status: int = typer.Option(500, help="Status code of injected errors."),
-    reset_rate: float = typer.Option(0.0, help="Fraction of streams reset mid-answer."),
-    malformed_rate: float = typer.Option(0.0, help="Fraction of streams with a non-JSON chunk."),
-    stall_rate: float = typer.Option(0.0, help="Fraction of streams that stall after 1 token."),
-    stall_s: float = typer.Option(3600.0, help="How long a stalled stream stalls (s)."),
-    seed: int = typer.Option(0, help="Seed for fault selection."),
-) -> None:
-    """A vLLM-like OpenAI server with a known token schedule, queueing and fault injection."""
-    config = MockConfig(
-        model=model,
-        ttft_s=ttft_ms / 1000.0,
-        itl_s=itl_ms / 1000.0,
-        output_len=output_len,
-        max_num_seqs=max_num_seqs,
-        error_rate=error_rate,
-        error_status=error_status,
-        reset_rate=reset_rate,
-        malformed_rate=malformed_rate,
-        stall_rate=stall_rate,
-        stall_s=stall_s,
-        seed=seed,
-    )
-    try:
-        config.validate()
-    except ValueError as error:
-        raise _fail(str(error)) from None
-    console.print(
-        f"mock server on http://{host}:{port}  model {model}, TTFT {ttft_ms:g} ms, "
-        f"ITL {itl_ms:g} ms, max-num-seqs {max_num_seqs}  (Ctrl-C stops)"
-    )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(config, host, port))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,23 +1,35 @@
 """Benchmark metrics: one pure function from per-request records to a frozen dataclass.
 
-Definitions follow ``vllm bench serve`` (vLLM ``benchmarks/serve.py``, ``calculate_metrics``):
+Definitions follow ``vllm bench serve`` (vLLM vllm/benchmarks/serve.py, ``calculate_metrics``),
+and so do the names (``to_dict`` writes vLLM's result keys, so dashboards that read vLLM's
+files read ours):
 
-- TTFT: first text chunk - send.
-- TPOT: (E2E - TTFT) / (output tokens - 1), over requests with more than one output token.
-- ITL: every gap between consecutive text chunks, pooled across requests.
-- E2E: send -> last text chunk.
-- Throughput: totals divided by the wall-clock window of the run, here last end - first send.
-  Never by the sum of latencies: under concurrency C that understates throughput ~C-fold,
-  which is the bug in the blog's ``benchmark_llama.py``.
-- Goodput: completed requests per second whose TTFT, TPOT and E2E all meet the SLOs given
+- TTFT: first chunk carrying output of any kind (reasoning included) - send.
+- TPOT: (E2EL - TTFT) / (output tokens - 1), over requests with more than one output token.
+- ITL: every gap between consecutive output-carrying chunks, pooled across requests.
+- E2EL: send -> last output-carrying chunk.
+- Throughput: totals of completed requests divided by the wall-clock window of the run, here
+  last end - first send. Never by the sum of latencies: under concurrency C that understates
+  throughput ~C-fold, which is the bug in the blog's ``benchmark_llama.py``. A failed request
+  adds nothing to any throughput, though the time it took stays in the window.
+- Goodput: completed requests per second whose TTFT, TPOT and E2EL all meet the SLOs given
   (vLLM's ``--goodput ttft:500 tpot:50``); a one-token request has TPOT 0 there, as in vLLM.
+- Peak output tokens/s: the most output tokens in one 1-second bucket counted from the first
+  send, and peak concurrent requests: the most completed requests in flight at one instant
+  (send to last token), both as vLLM's ``max_output_tokens_per_s`` / ``max_concurrent_requests``,
+  except that a chunk counts as the tokens it carried where vLLM counts each chunk as one.
+- Each distribution: mean, std (population, as ``numpy.std``), median, p90, p99 in ms; absent
+  (None, no keys in the JSON) when no request gave a value. vLLM writes 0 there instead.
+
+Ours besides: time to the first *answer* token (for reasoning models), reasoning and answer
+token totals, errors by kind, mean concurrency, and where the token counts came from.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -25,24 +37,29 @@ import numpy as np
 from ..pricing import cost
 from .records import RequestRecord
 
+DISTRIBUTIONS = ("ttft", "tpot", "itl", "e2el", "time_to_first_answer")
+_STATS = ("mean", "std", "median", "p90", "p99")
+
 
 @dataclass(frozen=True)
 class Distribution:
     """Summary of one latency, in milliseconds. Percentiles as ``numpy.percentile`` (linear)."""
 
     count: int
-    mean: float | None
-    median: float | None
-    p90: float | None
-    p99: float | None
+    mean: float
+    std: float
+    median: float
+    p90: float
+    p99: float
 
     @classmethod
-    def of_seconds(cls, values: Sequence[float]) -> Distribution:
+    def of_seconds(cls, values: Sequence[float]) -> Distribution | None:
+        """None for no values: an empty distribution is absent, not zero."""
         if not values:
-            return cls(0, None, None, None, None)
+            return None
         ms = np.asarray(values, dtype=float) * 1000.0
         p50, p90, p99 = np.percentile(ms, [50, 90, 99])
-        return cls(len(ms), float(ms.mean()), float(p50), float(p90), float(p99))
+        return cls(len(ms), float(ms.mean()), float(ms.std()), float(p50), float(p90), float(p99))
 
 
 @dataclass(frozen=True)
@@ -73,51 +90,92 @@ class SLO:
 
 @dataclass(frozen=True)
 class BenchmarkMetrics:
-    """Everything the summary table, the JSON and ``--compare`` show."""
+    """Everything the summary table, the JSON and ``--compare`` show. Field names are vLLM's
+    result keys where the meaning is the same."""
 
     requests: int
     """Measured requests (warm-up excluded)."""
     completed: int
     failed: int
-    duration_s: float
-    """Wall-clock window: last end - first send."""
-    prompt_tokens: int
-    output_tokens: int
+    duration: float
+    """Wall-clock window in seconds: last end - first send."""
+    total_input_tokens: int
+    total_output_tokens: int
+    """Generated tokens of completed requests, reasoning included."""
+    total_reasoning_tokens: int
+    total_answer_tokens: int
     request_throughput: float
     """Completed requests per second over the window."""
     output_throughput: float
     """Output tokens per second over the window."""
     total_token_throughput: float
-    """(Prompt + output tokens) per second over the window."""
-    ttft: Distribution
-    tpot: Distribution
-    itl: Distribution
-    e2e: Distribution
+    """(Input + output tokens) per second over the window."""
+    max_output_tokens_per_s: float
+    """Peak output tokens in one 1-second bucket."""
+    max_concurrent_requests: int
+    """Peak completed requests in flight at one instant."""
+    ttft: Distribution | None
+    tpot: Distribution | None
+    itl: Distribution | None
+    e2el: Distribution | None
+    time_to_first_answer: Distribution | None
+    """Send -> first content or tool-call chunk; present when some answer reasoned first."""
     error_rate: float
     errors: dict[str, int]
-    """Failed requests by kind: ``http_<status>``, ``timeout``, ``connection``,
-    ``malformed_stream``."""
+    """Failed requests by kind (``http_<status>``, ``timeout``, ... see ``ErrorKind``)."""
     mean_concurrency: float
     """Sum of time in flight / window (Little's law): should be near the concurrency asked for."""
-    requests_without_usage: int
-    """Completed requests whose server sent no ``usage``; their token count is a chunk count."""
+    token_sources: dict[str, int]
+    """Completed requests by where their output count came from: ``usage``, ``tokenizer``,
+    ``estimate``."""
+    prompt_token_sources: dict[str, int]
+    reasoning_token_sources: dict[str, int]
+    """Completed requests that reasoned, by where their reasoning/answer split came from."""
     slo: SLO = field(default_factory=SLO)
-    goodput: float | None = None
-    """Requests per second meeting every SLO; None when no SLO was given."""
+    request_goodput: float | None = None
+    """Requests per second meeting every SLO; None when no SLO was given (as vLLM)."""
     good_requests: int | None = None
     price_per_hour: float | None = None
     cost_per_million_output_tokens: float | None = None
 
+    @property
+    def tokens_estimated(self) -> bool:
+        """Some counts are estimates: the server sent no usage and no tokenizer was given."""
+        return "estimate" in self.token_sources or "estimate" in self.prompt_token_sources
+
+    def distributions(self) -> dict[str, Distribution | None]:
+        return {name: getattr(self, name) for name in DISTRIBUTIONS}
+
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Flat keys: vLLM's (``mean_ttft_ms``, ``p99_itl_ms``...) and ours; an absent
+        distribution has no keys."""
+        data: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in DISTRIBUTIONS:
+                if value is not None:
+                    data[f"count_{f.name}"] = value.count
+                    data.update({f"{s}_{f.name}_ms": getattr(value, s) for s in _STATS})
+            elif f.name == "slo":
+                data["slo"] = {k: v for k, v in vars(value).items() if v is not None}
+            else:
+                data[f.name] = value
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BenchmarkMetrics:
-        data = dict(data)
-        for name in ("ttft", "tpot", "itl", "e2e"):
-            data[name] = Distribution(**data[name])
-        data["slo"] = SLO(**(data.get("slo") or {}))
-        return cls(**data)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name in DISTRIBUTIONS:
+                values[f.name] = None
+                if f"mean_{f.name}_ms" in data:
+                    stats = {s: data[f"{s}_{f.name}_ms"] for s in _STATS}
+                    values[f.name] = Distribution(count=data[f"count_{f.name}"], **stats)
+            elif f.name == "slo":
+                values["slo"] = SLO(**(data.get("slo") or {}))
+            elif f.name in data:
+                values[f.name] = data[f.name]
+        return cls(**values)
 
 
 def cost_per_million_tokens(price_per_hour: float, tokens_per_second: float) -> float | None:
@@ -150,6 +208,7 @@ def compute_metrics(
 
     prompt_tokens = sum(r.prompt_tokens or 0 for r in done)
     output_tokens = sum(r.output_tokens or 0 for r in done)
+    reasoning_tokens = sum(r.reasoning_tokens for r in done)
     output_throughput = per_second(output_tokens)
 
     goodput = good = None
@@ -160,39 +219,69 @@ def compute_metrics(
     cost = None
     if price_per_hour is not None:
         cost = cost_per_million_tokens(price_per_hour, output_throughput)
+    _, per_second_bins = throughput_over_time(done, 1.0)
 
     return BenchmarkMetrics(
         requests=len(measured),
         completed=len(done),
         failed=len(failed),
-        duration_s=duration,
-        prompt_tokens=prompt_tokens,
-        output_tokens=output_tokens,
+        duration=duration,
+        total_input_tokens=prompt_tokens,
+        total_output_tokens=output_tokens,
+        total_reasoning_tokens=reasoning_tokens,
+        total_answer_tokens=output_tokens - reasoning_tokens,
         request_throughput=per_second(len(done)),
         output_throughput=output_throughput,
         total_token_throughput=per_second(prompt_tokens + output_tokens),
+        max_output_tokens_per_s=max(per_second_bins, default=0.0),
+        max_concurrent_requests=peak_concurrency(done),
         ttft=Distribution.of_seconds([r.ttft for r in done if r.ttft is not None]),
         tpot=Distribution.of_seconds([t for r in done if (t := r.tpot) is not None]),
         itl=Distribution.of_seconds([gap for r in done for gap in r.itl]),
-        e2e=Distribution.of_seconds([r.e2e for r in done]),
+        e2el=Distribution.of_seconds([r.e2e for r in done]),
+        time_to_first_answer=_answer_latency(done),
         error_rate=len(failed) / len(measured) if measured else 0.0,
         errors=dict(sorted(Counter(r.error_label() or "" for r in failed).items())),
         mean_concurrency=per_second(sum(r.end_time - r.send_time for r in measured)),
-        requests_without_usage=sum(1 for r in done if not r.usage_reported),
+        token_sources=_sources(r.token_source for r in done),
+        prompt_token_sources=_sources(r.prompt_token_source for r in done),
+        reasoning_token_sources=_sources(r.reasoning_source for r in done if r.reasoning_tokens),
         slo=slo,
-        goodput=goodput,
+        request_goodput=goodput,
         good_requests=good,
         price_per_hour=price_per_hour,
         cost_per_million_output_tokens=cost,
     )
 
 
+def _sources(sources: Iterable[str | None]) -> dict[str, int]:
+    return dict(sorted(Counter(source or "" for source in sources).items()))
+
+
+def _answer_latency(done: list[RequestRecord]) -> Distribution | None:
+    """Time to the first answer token, shown only when some request reasoned before answering
+    (otherwise it is TTFT again)."""
+    if not any(r.reasoning_tokens for r in done):
+        return None
+    return Distribution.of_seconds([t for r in done if (t := r.time_to_first_answer) is not None])
+
+
+def peak_concurrency(done: Iterable[RequestRecord]) -> int:
+    """The most requests in flight at one instant, each over [send, last token): at a tie an
+    end comes before a start, as vLLM's sweep over half-open intervals."""
+    events = sorted([(r.send_time, 1) for r in done] + [(r.send_time + r.e2e, -1) for r in done])
+    level = peak = 0
+    for _, step in events:
+        level += step
+        peak = max(peak, level)
+    return peak
+
+
 def throughput_over_time(
     records: Iterable[RequestRecord], bin_s: float = 1.0
 ) -> tuple[list[float], list[float]]:
-    """Output tokens/s per time bin (bin starts relative to the first send), for the plot.
-
-    A request's tokens are spread evenly over its text chunks, placed at their arrival times.
+    """Output tokens/s per time bin (bin starts relative to the first send), for the plot and
+    the peak. A request's tokens are spread evenly over its output chunks, at their arrivals.
     """
     done = [r for r in records if not r.warmup and r.ok and r.first_token_time is not None]
     if not done:

@@ -9,20 +9,36 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
+
+TokenSource = Literal["usage", "tokenizer", "estimate"]
 
 
 class ErrorKind(StrEnum):
-    """Why a request failed. One request has at most one kind."""
+    """Why a request failed. One request has at most one kind; docs/bench.md has the rules."""
 
     HTTP_STATUS = "http_status"
-    """The server answered with a status >= 400 (the code is in ``RequestRecord.status``)."""
+    """The server answered with a status other than 200: an error, or a redirect, which is
+    not followed (the code is in ``RequestRecord.status``)."""
     TIMEOUT = "timeout"
     """No complete answer within the per-request timeout (includes a stalled stream)."""
     CONNECTION = "connection"
     """Connection refused, reset or closed before the stream ended."""
     MALFORMED_STREAM = "malformed_stream"
-    """The server answered 200 but the SSE stream was not valid OpenAI streaming JSON."""
+    """The server answered 200 but a chunk was not OpenAI streaming JSON of the right shape."""
+    ERROR_EVENT = "error_event"
+    """The server reported an error inside the stream (``{"error": ...}``)."""
+    INCOMPLETE_STREAM = "incomplete_stream"
+    """The stream ended without ``data: [DONE]``."""
+    NO_OUTPUT = "no_output"
+    """The stream completed without one chunk of generated output."""
+    ABORTED = "aborted"
+    """The server ended the answer with ``finish_reason`` ``abort`` or ``error``."""
+    INVALID_USAGE = "invalid_usage"
+    """``usage`` was not valid counts, or contradicted the stream or the request."""
+    CLIENT_ERROR = "client_error"
+    """An error in this client while handling the answer: a bug to report, kept per request
+    so the run still ends with its results."""
 
 
 @dataclass(slots=True)
@@ -38,17 +54,25 @@ class RequestRecord:
     end_time: float
     """When the stream ended (``[DONE]`` or the connection closed) or the error was seen."""
     first_token_time: float | None = None
-    """Arrival of the first chunk that carried generated text."""
+    """Arrival of the first chunk that carried generated output of any kind (answer text,
+    reasoning or a tool call)."""
     last_token_time: float | None = None
-    """Arrival of the last chunk that carried generated text."""
+    """Arrival of the last chunk that carried generated output."""
+    first_answer_time: float | None = None
+    """Arrival of the first chunk that carried answer output (content or a tool call); later
+    than ``first_token_time`` when the model reasoned first."""
     itl: list[float] = field(default_factory=list)
-    """Every gap between consecutive text-carrying chunks (seconds), as vLLM's ITL."""
+    """Every gap between consecutive output-carrying chunks (seconds), as vLLM's ITL."""
     prompt_tokens: int | None = None
-    """From the server's ``usage`` (``stream_options.include_usage``)."""
     output_tokens: int | None = None
-    """From the server's ``usage``; if the server sent none, the count of text chunks."""
-    usage_reported: bool = False
-    """False when the server omitted ``usage`` and ``output_tokens`` is a chunk count."""
+    """Generated tokens, reasoning included (as ``usage.completion_tokens``)."""
+    reasoning_tokens: int = 0
+    """Of ``output_tokens``, those generated as reasoning."""
+    prompt_token_source: TokenSource | None = None
+    token_source: TokenSource | None = None
+    """Where ``output_tokens`` came from: the server's ``usage``, the ``--tokenizer``, or an
+    ``estimate`` (neither was available)."""
+    reasoning_source: TokenSource | None = None
     status: int | None = None
     """HTTP status, None when no response arrived."""
     error_kind: ErrorKind | None = None
@@ -66,6 +90,16 @@ class RequestRecord:
         if self.first_token_time is None:
             return None
         return self.first_token_time - self.send_time
+
+    @property
+    def time_to_first_answer(self) -> float | None:
+        if self.first_answer_time is None:
+            return None
+        return self.first_answer_time - self.send_time
+
+    @property
+    def answer_tokens(self) -> int | None:
+        return None if self.output_tokens is None else self.output_tokens - self.reasoning_tokens
 
     @property
     def e2e(self) -> float:
@@ -127,7 +161,9 @@ CSV_COLUMNS = (
     "itl_max_ms",
     "prompt_tokens",
     "output_tokens",
-    "usage_reported",
+    "reasoning_tokens",
+    "prompt_token_source",
+    "token_source",
     "status",
     "error_kind",
     "error",
@@ -152,7 +188,9 @@ def csv_row(record: RequestRecord, origin: float) -> dict[str, Any]:
         "itl_max_ms": ms(max(record.itl)) if record.itl else None,
         "prompt_tokens": record.prompt_tokens,
         "output_tokens": record.output_tokens,
-        "usage_reported": record.usage_reported,
+        "reasoning_tokens": record.reasoning_tokens,
+        "prompt_token_source": record.prompt_token_source,
+        "token_source": record.token_source,
         "status": record.status,
         "error_kind": record.error_label(),
         "error": record.error,

@@ -1,18 +1,25 @@
-"""What to send: prompts, lengths and arrival times, all reproducible from one seed.
+"""What to send: prompts and their lengths, reproducible from one seed.
 
 Pure and synchronous, so the load generator only has to send what this module decided.
+With a tokenizer, a synthetic prompt has exactly ``--input-len`` tokens by that tokenizer
+(vLLM's random dataset does the same: decode, re-encode, adjust; vLLM
+benchmarks/datasets.py). Without one, ``--input-len`` counts words, and the prompt's token
+count is an estimate.
 """
 
 from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .tokens import Tokenizer
 
 # Synthetic prompts are words drawn from this list; a word-level tokenizer (and the mock
-# server) counts each as one token, so ``--input-len`` is exact there.
+# server without a tokenizer) counts each as one token.
 _WORDS = (
     "the of and to in is was for on are with as at be by this from or have an they which one "
     "you were her all she there would their we him been has when who will more no if out so "
@@ -61,6 +68,8 @@ class LengthSpec:
 class Prompt:
     text: str
     max_tokens: int
+    tokens: int | None = None
+    """Its length by the run's tokenizer; None without one."""
 
 
 def load_dataset(path: Path) -> list[dict[str, object]]:
@@ -76,6 +85,9 @@ def load_dataset(path: Path) -> list[dict[str, object]]:
                 raise ValueError(f"{path}:{number}: not JSON ({error.msg})") from None
             if not isinstance(row, dict) or not isinstance(row.get("prompt"), str):
                 raise ValueError(f'{path}:{number}: expected an object with a "prompt" string')
+            max_tokens = row.get("max_tokens")
+            if max_tokens is not None and not (type(max_tokens) is int and max_tokens >= 1):
+                raise ValueError(f"{path}:{number}: max_tokens={max_tokens!r} is not an int >= 1")
             rows.append(row)
     if not rows:
         raise ValueError(f"{path}: no prompts")
@@ -91,36 +103,55 @@ class PromptSource:
         output_len: LengthSpec,
         seed: int,
         dataset: list[dict[str, object]] | None = None,
+        tokenizer: Tokenizer | None = None,
     ) -> None:
         self.input_len = input_len
         self.output_len = output_len
         self.seed = seed
         self.dataset = dataset
+        self.tokenizer = tokenizer
 
     def prompt(self, index: int) -> Prompt:
         rng = random.Random(self.seed * 1_000_003 + index)
+        tokenizer = self.tokenizer
         if self.dataset:
             row = self.dataset[index % len(self.dataset)]
+            text = str(row["prompt"])
             max_tokens = row.get("max_tokens")
             return Prompt(
-                text=str(row["prompt"]),
-                max_tokens=int(max_tokens) if max_tokens else self.output_len.draw(rng),  # type: ignore[call-overload]
+                text=text,
+                max_tokens=max_tokens if type(max_tokens) is int else self.output_len.draw(rng),
+                tokens=tokenizer.count(text) if tokenizer else None,
             )
         n_in = self.input_len.draw(rng)
+        max_tokens = self.output_len.draw(rng)
         # A distinct first word per request defeats prefix caching, as random prompts do.
         words = [f"r{index}", *rng.choices(_VOCABULARY, k=n_in - 1)]
-        return Prompt(text=" ".join(words), max_tokens=self.output_len.draw(rng))
+        if tokenizer is None:
+            return Prompt(text=" ".join(words), max_tokens=max_tokens)
+        text, tokens = _exact_length(tokenizer, words, n_in, rng)
+        return Prompt(text=text, max_tokens=max_tokens, tokens=tokens)
 
 
-def poisson_arrivals(rate: float, seed: int) -> Iterator[float]:
-    """Arrival offsets (s) at ``rate`` requests/s: exponential gaps, the first at 0. Endless.
+def _exact_length(
+    tokenizer: Tokenizer, words: list[str], n: int, rng: random.Random
+) -> tuple[str, int]:
+    """Text of exactly ``n`` tokens by ``tokenizer``, made from ``words`` (extended as needed).
 
-    Same process as ``vllm bench serve --request-rate`` with burstiness 1.
+    Cutting the token ids at ``n`` and decoding can re-encode to a different length (two
+    pieces merge across the cut), so the cut moves by the difference until it holds; in the
+    rare case it never does, the closest text is kept with its true count.
     """
-    if rate <= 0:
-        raise ValueError(f"request rate {rate}: must be > 0")
-    rng = random.Random(seed)
-    offset = 0.0
-    while True:
-        yield offset
-        offset += rng.expovariate(rate)
+    ids = tokenizer.encode(" ".join(words))
+    while len(ids) < n + 8:
+        words.extend(rng.choices(_VOCABULARY, k=n + 8 - len(ids)))
+        ids = tokenizer.encode(" ".join(words))
+    cut = n
+    text, count = "", 0
+    for _ in range(10):
+        text = tokenizer.decode(ids[:cut])
+        count = tokenizer.count(text)
+        if count == n or not 1 <= cut + n - count <= len(ids):
+            break
+        cut += n - count
+    return text, count

@@ -6,11 +6,15 @@ import asyncio
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import pytest
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
-from graviton_llm.bench.client import BenchConfig, BenchResult, run_benchmark
-from graviton_llm.bench.mock_server import MockConfig, RunningMock, mock_in_thread
+from graviton_llm.bench.config import BenchConfig
+from graviton_llm.bench.load_generator import BenchResult, run_benchmark
+from graviton_llm.bench.mock import MockConfig, RunningMock, mock_in_thread
+from graviton_llm.bench.workload import _VOCABULARY
 
 
 @pytest.fixture(autouse=True)
@@ -36,5 +40,23 @@ def mock_server() -> Iterator[Callable[..., RunningMock]]:
         yield start
 
 
-def run(config: BenchConfig) -> BenchResult:
-    return asyncio.run(run_benchmark(config))
+def run(config: BenchConfig, hang_guard_s: float = 60.0) -> BenchResult:
+    """Run the benchmark; a run still going after ``hang_guard_s`` fails the test (a hang, not
+    a slow machine: every run here needs well under a second of work)."""
+    return asyncio.run(asyncio.wait_for(run_benchmark(config), hang_guard_s))
+
+
+@pytest.fixture(scope="session")
+def tokenizer_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A WordPiece ``tokenizer.json`` under which the mock's text is exactly one token per
+    piece (" computer" -> comput ##er) and prompt words are one token each ("r12" -> r ##1
+    ##2): every count in a test against it is known."""
+    pieces = {"The", "quantum", "comput", "solves", "hard", "problem", "quickly", ".", "er", "s"}
+    words = {*_VOCABULARY, *pieces, "##er", "##s", "r", "lookup", *(f"##{d}" for d in "0123456789")}
+    vocab = {word: i for i, word in enumerate(["[UNK]", *sorted(words)])}
+    tokenizer = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.decoder = decoders.WordPiece()
+    path = tmp_path_factory.mktemp("tokenizer") / "tokenizer.json"
+    tokenizer.save(str(path))
+    return path

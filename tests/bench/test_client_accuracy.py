@@ -1,23 +1,28 @@
-"""End to end against the mock: the client's figures match the known schedule and the server's
-own timing of the same requests."""
+"""End to end against the mock: the client stamps the right events, keeps its concurrency and its
+schedule, and counts exactly.
+
+Every assertion here holds on a machine of any speed and load: counts, the mock's own record,
+and stamps compared only in the order causality fixes (the mock stamps a token before writing
+it, so a client that reads it stamps later). How close the client's figures come to the
+server's own timing is a measurement, printed by benchmarks/bench_client_accuracy.py and kept
+in benchmarks/RESULTS.md."""
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import numpy as np
-import pytest
 from conftest import run
 
-from graviton_llm.bench.client import BenchConfig
+from graviton_llm.bench.arrivals import arrival_offsets
+from graviton_llm.bench.config import BenchConfig
 from graviton_llm.bench.metrics import compute_metrics
-from graviton_llm.bench.workload import LengthSpec, poisson_arrivals
+from graviton_llm.bench.records import RequestRecord
+from graviton_llm.bench.workload import LengthSpec
 
 TTFT_S = 0.050
 ITL_S = 0.010
 TOKENS = 10
-SERVICE_S = TTFT_S + (TOKENS - 1) * ITL_S  # 140 ms per request on the mock
 
 
 def config(url: str, **overrides) -> BenchConfig:
@@ -30,88 +35,105 @@ def config(url: str, **overrides) -> BenchConfig:
     return BenchConfig(**(base | overrides))
 
 
-def server_throughput(timings) -> float:
-    """Output tokens/s by the server's clock: first arrival to last token written."""
-    start = min(t.arrival for t in timings)
-    end = max(t.last_token for t in timings)
-    return sum(t.output_tokens for t in timings) / (end - start)
+def peak_overlap(records: list[RequestRecord]) -> int:
+    """Most client-side [send, end] intervals open at one instant."""
+    events = sorted([(r.send_time, 1) for r in records] + [(r.end_time, -1) for r in records])
+    open_now = peak = 0
+    for _, step in events:  # at a tie the end (-1) sorts first: half-open intervals
+        open_now += step
+        peak = max(peak, open_now)
+    return peak
 
 
-def test_ttft_tpot_and_itl_match_the_schedule_and_the_servers_timing(mock_server):
+def dominates(later: list[float], earlier: list[float]) -> bool:
+    """Sorted elementwise >=: true whenever each stamp in `later` follows its own stamp in
+    `earlier` (whichever request is which)."""
+    return len(later) == len(earlier) and all(
+        a >= b for a, b in zip(sorted(later), sorted(earlier), strict=True)
+    )
+
+
+def test_counts_and_stamps_follow_the_servers_tokens(mock_server):
     mock = mock_server(ttft_s=TTFT_S, itl_s=ITL_S)
     result = run(config(mock.url, concurrency=4, num_requests=24))
     metrics = compute_metrics(result.records)
-    server_ttft_ms = [t.ttft * 1000 for t in mock.timings()]
+    timings = mock.timings()
 
     assert metrics.completed == 24
-    assert metrics.output_tokens == 24 * TOKENS
-    assert metrics.prompt_tokens == 24 * 32
-    # Never early, at most a few ms late against the schedule (timer granularity + loopback).
-    assert TTFT_S * 1000 <= metrics.ttft.median <= TTFT_S * 1000 + 5
-    assert abs(metrics.ttft.median - statistics.median(server_ttft_ms)) < 1.5
-    assert metrics.tpot.mean == pytest.approx(ITL_S * 1000, abs=0.5)
-    assert metrics.itl.median == pytest.approx(ITL_S * 1000, abs=1.0)
-    assert metrics.output_throughput == pytest.approx(server_throughput(mock.timings()), rel=0.02)
+    assert metrics.total_output_tokens == 24 * TOKENS
+    assert metrics.total_input_tokens == 24 * 32
+    # One inter-token gap per token after the first, as vLLM's ITL.
+    assert all(len(r.itl) == TOKENS - 1 for r in result.records)
+    # The client stamps the first and last token when it reads them, never before the server
+    # wrote them: a client stamping the response headers would fail the first line.
+    assert dominates([r.first_token_time for r in result.records], [t.first_token for t in timings])
+    assert dominates([r.last_token_time for r in result.records], [t.last_token for t in timings])
 
 
-def test_concurrency_c_gives_c_times_the_single_stream_throughput(mock_server):
-    # The blog's formula (sum of tokens / sum of latencies) reports the single-stream rate at
-    # any concurrency, so it would fail the second assertion by a factor of 8.
-    mock = mock_server(ttft_s=TTFT_S, itl_s=ITL_S)
-    single = compute_metrics(run(config(mock.url, concurrency=1, num_requests=3)).records)
-    eight = compute_metrics(run(config(mock.url, concurrency=8, num_requests=24)).records)
-
-    assert single.output_throughput == pytest.approx(TOKENS / SERVICE_S, rel=0.04)
-    assert eight.output_throughput == pytest.approx(8 * single.output_throughput, rel=0.04)
-    assert eight.mean_concurrency == pytest.approx(8, rel=0.04)
+def test_concurrency_c_holds_c_requests_in_flight_at_the_server(mock_server):
+    # The mock answers nobody until 8 requests are in flight together: a client holding fewer
+    # gets no answer at all (its requests time out), whatever the machine's speed.
+    mock = mock_server(ttft_s=0.005, itl_s=0.001, hold_until_in_flight=8)
+    result = run(config(mock.url, concurrency=8, num_requests=24, timeout_s=5.0))
+    assert compute_metrics(result.records).completed == 24
+    assert mock.state().peak_in_flight == 8
+    # ...and never more than 8, by the client's own stamps.
+    assert peak_overlap(result.records) <= 8
 
 
 def test_pool_is_sized_to_concurrency_above_aiohttps_default_of_100(mock_server):
-    mock = mock_server(ttft_s=0.4, itl_s=0.0)
-    result = run(config(mock.url, concurrency=150, num_requests=150, output_len=LengthSpec(2, 2)))
+    mock = mock_server(ttft_s=0.001, itl_s=0.0, hold_until_in_flight=150)
+    result = run(
+        config(
+            mock.url,
+            concurrency=150,
+            num_requests=150,
+            output_len=LengthSpec(2, 2),
+            timeout_s=5.0,
+        )
+    )
     assert compute_metrics(result.records).completed == 150
     assert mock.state().peak_in_flight == 150
 
 
 def test_queueing_behind_max_num_seqs_shows_in_ttft_not_hidden(mock_server):
-    mock = mock_server(ttft_s=0.020, itl_s=0.005, max_num_seqs=2)
+    # Four in flight behind two sequence slots: two start at once, the rest wait for a slot.
+    mock = mock_server(ttft_s=0.020, itl_s=0.005, max_num_seqs=2, hold_until_in_flight=4)
     result = run(config(mock.url, concurrency=4, num_requests=8, output_len=LengthSpec(5, 5)))
-    metrics = compute_metrics(result.records)
-    service_ms = 20 + 4 * 5
-    ttfts = sorted(r.ttft * 1000 for r in result.records)
+    timings = mock.timings()
+    service_s = 0.020 + 4 * 0.005
 
     assert mock.state().peak_running == 2
     assert mock.state().peak_in_flight == 4
-    # Only the first two find a free slot; every later request queues behind a full batch
-    # for one whole service time, and that wait is part of its TTFT, as on vLLM.
-    # (Without queueing every TTFT would be ~20 ms; the threshold sits between 20 and 60.)
-    assert ttfts[1] < 20 + service_ms / 2
-    assert ttfts[2] > 20 + service_ms - 3
-    # Little's law over the schedule: 2x40 + 6x80 ms in flight over a 160 ms window.
-    assert metrics.mean_concurrency == pytest.approx(3.5, rel=0.05)
+    # The server's own record: the two that arrived behind the first pair waited a whole
+    # service for a slot (both arrived before the pair was admitted; a slot frees only when
+    # one of the pair finishes). 1 ms of slack covers float rounding of the clocks.
+    waits = [t.admitted - t.arrival for t in timings]
+    assert sum(wait >= service_s - 1e-3 for wait in waits) >= 2
+    # The client's TTFT runs from its send, so a request's queueing is inside it: each first
+    # token the client read came after the server wrote it, which came after the wait.
+    assert dominates([r.first_token_time for r in result.records], [t.first_token for t in timings])
 
 
-def test_poisson_sends_follow_the_seeded_schedule(mock_server):
+def test_poisson_sends_keep_the_seeded_schedule_never_early(mock_server):
     mock = mock_server(ttft_s=0.005, itl_s=0.001)
+    before = time.perf_counter()
     result = run(config(mock.url, request_rate=40.0, num_requests=20, seed=5))
-    offsets = np.array(_first(20, 40.0, 5))
+    offsets = np.array(arrival_offsets(20, 40.0, 1.0, 5))
     sends = np.array([r.send_time for r in result.records])
-    lateness_ms = (sends - sends[0] - offsets) * 1000
+
     assert compute_metrics(result.records).completed == 20
-    assert lateness_ms.min() > -0.5
-    assert lateness_ms.max() < 5
-
-
-def _first(count: int, rate: float, seed: int) -> list[float]:
-    arrivals = poisson_arrivals(rate, seed)
-    return [next(arrivals) for _ in range(count)]
+    # Open loop: request i leaves no earlier than its offset from the run's start (which is
+    # after `before`), whether or not earlier answers came back.
+    assert np.all(sends - before >= offsets - 1e-6)
+    assert mock.state().requests == 20
 
 
 def test_send_time_is_taken_after_the_concurrency_slot(mock_server):
     # All 9 arrive at once behind a cap of 3: the wait for a slot is the client's queue, not
-    # the server's latency, so every TTFT stays near the server's 30 ms. Timing from arrival
-    # would give 60 and 90 ms to two thirds of them.
-    mock = mock_server(ttft_s=0.030, itl_s=0.0)
+    # the server's latency. Stamping the send at arrival would open 9 intervals at once (and
+    # give 60 and 90 ms TTFTs on a 30 ms server). The mock answers once 3 are in flight.
+    mock = mock_server(ttft_s=0.030, itl_s=0.0, hold_until_in_flight=3)
     result = run(
         config(
             mock.url,
@@ -121,9 +143,9 @@ def test_send_time_is_taken_after_the_concurrency_slot(mock_server):
             output_len=LengthSpec(2, 2),
         )
     )
-    ttfts_ms = [r.ttft * 1000 for r in result.records]
     assert mock.state().peak_in_flight == 3
-    assert max(ttfts_ms) < 30 + 15
+    assert peak_overlap(result.records) <= 3
+    assert compute_metrics(result.records).completed == 9
 
 
 def test_warmup_requests_are_sent_but_not_measured(mock_server):
@@ -135,14 +157,18 @@ def test_warmup_requests_are_sent_but_not_measured(mock_server):
 
 
 def test_duration_stops_new_sends_at_the_deadline(mock_server):
+    # Every request takes the server at least 40 ms, so two slots can start at most 11
+    # requests each in 0.4 s: a client that kept sending past its deadline sends more.
     mock = mock_server(ttft_s=0.020, itl_s=0.005)
     start = time.perf_counter()
     result = run(config(mock.url, concurrency=2, duration_s=0.4, output_len=LengthSpec(5, 5)))
     elapsed = time.perf_counter() - start
-    first_send = min(r.send_time for r in result.records)
-    assert all(r.send_time - first_send < 0.4 for r in result.records)
-    assert 0.4 <= elapsed < 0.4 + 0.3
-    assert len(result.records) >= 2 * int(0.4 / 0.040) - 2
+
+    assert elapsed >= 0.4
+    assert 1 <= len(result.records) <= 2 * (int(0.4 / 0.040) + 1)
+    # Requests in flight at the deadline finish and are recorded; none is left unaccounted.
+    assert mock.state().requests == len(result.records)
+    assert compute_metrics(result.records).completed == len(result.records)
 
 
 def test_chat_ttft_waits_for_content_not_the_empty_role_chunk(mock_server):
@@ -150,8 +176,10 @@ def test_chat_ttft_waits_for_content_not_the_empty_role_chunk(mock_server):
     result = run(config(mock.url, endpoint="chat", concurrency=2, num_requests=4))
     metrics = compute_metrics(result.records)
     assert metrics.completed == 4
-    assert metrics.ttft.median >= 40
-    assert metrics.output_tokens == 4 * TOKENS
+    assert metrics.total_output_tokens == 4 * TOKENS
+    assert dominates(
+        [r.first_token_time for r in result.records], [t.first_token for t in mock.timings()]
+    )
 
 
 def test_dataset_prompts_are_sent_and_usage_counts_them(mock_server, tmp_path):
@@ -160,7 +188,7 @@ def test_dataset_prompts_are_sent_and_usage_counts_them(mock_server, tmp_path):
     mock = mock_server(ttft_s=0.001, itl_s=0.0)
     result = run(config(mock.url, concurrency=1, num_requests=4, dataset=path))
     assert [(r.prompt_tokens, r.output_tokens) for r in result.records] == [(4, 3), (2, 6)] * 2
-    assert all(r.usage_reported for r in result.records)
+    assert all(r.token_source == r.prompt_token_source == "usage" for r in result.records)
 
 
 def test_model_is_discovered_from_v1_models(mock_server):

@@ -31,7 +31,9 @@ def streamed(
         itl=[gap] * (tokens - 1),
         prompt_tokens=prompt_tokens,
         output_tokens=tokens,
-        usage_reported=True,
+        prompt_token_source="usage",
+        token_source="usage",
+        reasoning_source="usage",
         status=200,
         warmup=warmup,
     )
@@ -48,7 +50,7 @@ def test_throughput_divides_by_the_wall_clock_window_not_the_sum_of_latencies():
     # 5000 tokens in one second. The blog's sum of latencies (50 s) would report 100 tok/s.
     records = [streamed(i, 0.0, 0.1, 0.9 / 99, 100) for i in range(50)]
     metrics = compute_metrics(records)
-    assert metrics.duration_s == pytest.approx(1.0)
+    assert metrics.duration == pytest.approx(1.0)
     assert metrics.output_throughput == pytest.approx(5000.0)
     assert metrics.request_throughput == pytest.approx(50.0)
     assert metrics.total_token_throughput == pytest.approx(5500.0)
@@ -59,7 +61,7 @@ def test_window_runs_from_first_send_to_last_end():
     records = [streamed(0, 2.0, 0.1, 0.01, 11), streamed(1, 2.5, 0.1, 0.01, 11)]
     records[1].end_time += 0.05  # the stream closed 50 ms after its last token
     metrics = compute_metrics(records)
-    assert metrics.duration_s == pytest.approx(2.5 + 0.2 + 0.05 - 2.0)
+    assert metrics.duration == pytest.approx(2.5 + 0.2 + 0.05 - 2.0)
 
 
 def test_tpot_is_decode_time_over_tokens_after_the_first():
@@ -68,7 +70,7 @@ def test_tpot_is_decode_time_over_tokens_after_the_first():
     metrics = compute_metrics([record])
     assert metrics.ttft.mean == pytest.approx(200.0)
     assert metrics.tpot.mean == pytest.approx(10.0)
-    assert metrics.e2e.mean == pytest.approx(200.0 + 99 * 10.0)
+    assert metrics.e2el.mean == pytest.approx(200.0 + 99 * 10.0)
     assert metrics.itl.count == 99
 
 
@@ -76,7 +78,7 @@ def test_one_token_answers_have_no_tpot_but_count_everywhere_else():
     metrics = compute_metrics([streamed(0, 0.0, 0.05, 0.0, 1), streamed(1, 0.0, 0.05, 0.01, 3)])
     assert metrics.tpot.count == 1
     assert metrics.ttft.count == 2
-    assert metrics.output_tokens == 4
+    assert metrics.total_output_tokens == 4
 
 
 def test_percentiles_are_numpys_linear_percentiles_in_ms():
@@ -107,8 +109,8 @@ def test_goodput_counts_requests_meeting_every_slo():
     ]
     metrics = compute_metrics(records, slo=SLO(ttft_ms=500, tpot_ms=50))
     assert metrics.good_requests == 2
-    assert metrics.goodput == pytest.approx(2 / metrics.duration_s)
-    assert compute_metrics(records).goodput is None
+    assert metrics.request_goodput == pytest.approx(2 / metrics.duration)
+    assert compute_metrics(records).request_goodput is None
 
 
 def test_failures_are_broken_down_by_kind_and_kept_out_of_latencies():
@@ -131,10 +133,10 @@ def test_failures_are_broken_down_by_kind_and_kept_out_of_latencies():
     }
     assert (metrics.completed, metrics.failed, metrics.requests) == (1, 6, 7)
     assert metrics.error_rate == pytest.approx(6 / 7)
-    assert metrics.ttft.count == 1 and metrics.e2e.count == 1
-    assert metrics.output_tokens == 11
+    assert metrics.ttft.count == 1 and metrics.e2el.count == 1
+    assert metrics.total_output_tokens == 11
     # The timeout kept a connection busy for 2 s: the window and the concurrency show it.
-    assert metrics.duration_s == pytest.approx(2.0)
+    assert metrics.duration == pytest.approx(2.0)
 
 
 def test_warmup_requests_are_left_out():
@@ -142,7 +144,7 @@ def test_warmup_requests_are_left_out():
     metrics = compute_metrics(records)
     assert metrics.requests == 1
     assert metrics.ttft.mean == pytest.approx(100.0)
-    assert metrics.duration_s == pytest.approx(0.2)
+    assert metrics.duration == pytest.approx(0.2)
 
 
 def test_cost_per_million_output_tokens_at_the_measured_rate():
@@ -157,7 +159,7 @@ def test_cost_per_million_output_tokens_at_the_measured_rate():
 def test_no_successful_request_gives_zero_rates_not_a_crash():
     metrics = compute_metrics([failed(0, 0.0, 1.0, ErrorKind.TIMEOUT)], price_per_hour=1.0)
     assert metrics.output_throughput == 0.0
-    assert metrics.ttft.median is None
+    assert metrics.ttft is None and metrics.e2el is None
     assert metrics.cost_per_million_output_tokens is None
     assert compute_metrics([]).requests == 0
 
@@ -168,3 +170,56 @@ def test_metrics_survive_a_json_round_trip():
     assert BenchmarkMetrics.from_dict(metrics.to_dict()) == metrics
     record = records[0]
     assert RequestRecord.from_dict(record.to_dict()) == record
+
+
+def test_std_is_numpys_population_std_like_vllms():
+    ttfts = [0.010, 0.020, 0.060]
+    records = [streamed(i, 0.0, t, 0.01, 3) for i, t in enumerate(ttfts)]
+    assert compute_metrics(records).ttft.std == pytest.approx(float(np.std(ttfts) * 1000))
+
+
+def test_peak_output_tokens_per_second_counts_tokens_in_one_second_buckets():
+    # Request 0: 10 chunks of 4 tokens in [0.1, 0.55] s. Request 1: 5 chunks of 1 token in
+    # [1.2, 1.6]. vLLM counts chunks (10 in second 0); the tokens were 40.
+    records = [
+        streamed(0, 0.0, 0.1, 0.05, 10),
+        streamed(1, 1.0, 0.2, 0.1, 5),
+    ]
+    records[0].output_tokens = 40
+    assert compute_metrics(records).max_output_tokens_per_s == pytest.approx(40.0)
+
+
+def test_peak_concurrency_sweeps_half_open_intervals():
+    # [0, 1) and [1, 2) touch but never overlap; [0.5, 1.5) overlaps both.
+    records = [streamed(0, 0.0, 0.5, 0.5, 2), streamed(1, 1.0, 0.5, 0.5, 2)]
+    assert compute_metrics(records).max_concurrent_requests == 1
+    records.append(streamed(2, 0.5, 0.5, 0.5, 2))
+    assert compute_metrics(records).max_concurrent_requests == 2
+
+
+def test_an_empty_distribution_is_absent_from_the_json_not_zero_or_null():
+    records = [streamed(0, 0.0, 0.1, 0.0, 1)]  # one token: no TPOT, no ITL
+    data = compute_metrics(records).to_dict()
+    assert "mean_ttft_ms" in data and "std_e2el_ms" in data
+    assert not [key for key in data if key.endswith(("_tpot_ms", "_itl_ms"))]
+    assert "mean_time_to_first_answer_ms" not in data  # nothing reasoned
+    assert BenchmarkMetrics.from_dict(data).tpot is None
+
+
+def test_a_failed_request_adds_nothing_to_throughput_whatever_it_carried():
+    partial = failed(1, 0.0, 1.0, ErrorKind.INVALID_USAGE)
+    partial.output_tokens, partial.prompt_tokens = 10**9, 10**9
+    metrics = compute_metrics([streamed(0, 0.0, 0.1, 0.1, 10), partial])
+    assert metrics.total_output_tokens == 10 and metrics.total_input_tokens == 10
+    assert metrics.output_throughput == pytest.approx(10.0)
+
+
+def test_reasoning_and_answer_tokens_and_time_to_first_answer():
+    record = streamed(0, 0.0, 0.05, 0.01, 21)
+    record.reasoning_tokens, record.reasoning_source = 10, "estimate"
+    record.first_answer_time = 0.15
+    metrics = compute_metrics([record])
+    assert (metrics.total_reasoning_tokens, metrics.total_answer_tokens) == (10, 11)
+    assert metrics.ttft.mean == pytest.approx(50.0)
+    assert metrics.time_to_first_answer.mean == pytest.approx(150.0)
+    assert metrics.reasoning_token_sources == {"estimate": 1}

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import random
-import statistics
 
 import pytest
 
-from graviton_llm.bench.workload import LengthSpec, PromptSource, load_dataset, poisson_arrivals
+from graviton_llm.bench.workload import LengthSpec, PromptSource, load_dataset
 
 
 def test_length_spec_parses_fixed_and_uniform_ranges():
@@ -56,13 +54,3 @@ def test_dataset_errors_name_the_line(tmp_path):
     path.write_text('{"prompt": "ok"}\n{"text": "no prompt"}\n')
     with pytest.raises(ValueError, match=r"bad\.jsonl:2"):
         load_dataset(path)
-
-
-def test_poisson_arrivals_have_the_asked_rate_and_exponential_gaps():
-    offsets = list(itertools.islice(poisson_arrivals(50.0, seed=3), 5000))
-    gaps = [b - a for a, b in itertools.pairwise(offsets)]
-    assert offsets[0] == 0.0
-    assert statistics.fmean(gaps) == pytest.approx(1 / 50, rel=0.05)
-    # Exponential: standard deviation equals the mean (a fixed-interval schedule gives 0).
-    assert statistics.stdev(gaps) == pytest.approx(1 / 50, rel=0.08)
-    assert list(itertools.islice(poisson_arrivals(50.0, seed=3), 10)) == offsets[:10]
