@@ -14,6 +14,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 from graviton_llm.bench.config import BenchConfig
 from graviton_llm.bench.load_generator import BenchResult, run_benchmark
 from graviton_llm.bench.mock import MockConfig, RunningMock, mock_in_thread
+from graviton_llm.bench.records import RequestRecord
 from graviton_llm.bench.workload import _VOCABULARY
 
 
@@ -60,3 +61,21 @@ def tokenizer_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tokenizer") / "tokenizer.json"
     tokenizer.save(str(path))
     return path
+
+
+def peak_overlap(records: list[RequestRecord]) -> int:
+    """Most client-side [send, end] intervals open at one instant."""
+    events = sorted([(r.send_time, 1) for r in records] + [(r.end_time, -1) for r in records])
+    open_now = peak = 0
+    for _, step in events:  # at a tie the end (-1) sorts first: half-open intervals
+        open_now += step
+        peak = max(peak, open_now)
+    return peak
+
+
+def dominates(later: list[float], earlier: list[float]) -> bool:
+    """Sorted elementwise >=: true whenever each stamp in `later` follows its own stamp in
+    `earlier` (whichever request is which)."""
+    return len(later) == len(earlier) and all(
+        a >= b for a, b in zip(sorted(later), sorted(earlier), strict=True)
+    )

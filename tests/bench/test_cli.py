@@ -33,7 +33,7 @@ def test_bench_writes_json_csv_and_png_and_prices_the_tokens(mock_server, tmp_pa
     out = tmp_path / "run"
     result = bench(
         "--url", mock.url, "--concurrency", "4", "--num-requests", "12", "--output-len", "8",
-        "--input-len", "16", "--slo-ttft-ms", "500", "--instance-type", "inf2.xlarge",
+        "--input-len", "16", "--slo-ttft-ms", "60000", "--instance-type", "inf2.xlarge",
         "--out", str(out), "--no-progress",
     )  # fmt: skip
     assert result.exit_code == 0, result.output

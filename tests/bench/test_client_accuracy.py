@@ -12,12 +12,11 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from conftest import run
+from conftest import dominates, peak_overlap, run
 
 from graviton_llm.bench.arrivals import arrival_offsets
 from graviton_llm.bench.config import BenchConfig
 from graviton_llm.bench.metrics import compute_metrics
-from graviton_llm.bench.records import RequestRecord
 from graviton_llm.bench.workload import LengthSpec
 
 TTFT_S = 0.050
@@ -33,24 +32,6 @@ def config(url: str, **overrides) -> BenchConfig:
         "timeout_s": 10.0,
     }
     return BenchConfig(**(base | overrides))
-
-
-def peak_overlap(records: list[RequestRecord]) -> int:
-    """Most client-side [send, end] intervals open at one instant."""
-    events = sorted([(r.send_time, 1) for r in records] + [(r.end_time, -1) for r in records])
-    open_now = peak = 0
-    for _, step in events:  # at a tie the end (-1) sorts first: half-open intervals
-        open_now += step
-        peak = max(peak, open_now)
-    return peak
-
-
-def dominates(later: list[float], earlier: list[float]) -> bool:
-    """Sorted elementwise >=: true whenever each stamp in `later` follows its own stamp in
-    `earlier` (whichever request is which)."""
-    return len(later) == len(earlier) and all(
-        a >= b for a, b in zip(sorted(later), sorted(earlier), strict=True)
-    )
 
 
 def test_counts_and_stamps_follow_the_servers_tokens(mock_server):
