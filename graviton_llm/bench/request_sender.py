@@ -119,6 +119,12 @@ class RequestSender:
             _fail(record, ErrorKind.CONNECTION, f"{type(error).__name__}: {error}")
         except Exception as error:  # a bug of ours must cost one request, not the run
             _fail(record, ErrorKind.CLIENT_ERROR, f"{type(error).__name__}: {error}")
+        # A cancel (Ctrl-C) that landed where it became an ordinary failure (inside aiohttp,
+        # or as asyncio.timeout fired at the same moment) still stands: re-raise it, or the
+        # worker would go on to send, and fail, every remaining request.
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError
         record.end_time = ended if ended is not None else time.perf_counter()
         if not warmup:
             self.measured_done += 1

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 import tracemalloc
 
+import aiohttp
 import pytest
 from conftest import run
 
 from graviton_llm.bench.config import MAX_CONCURRENCY, BenchConfig
+from graviton_llm.bench.load_generator import BenchResult, run_benchmark
 from graviton_llm.bench.metrics import compute_metrics
 from graviton_llm.bench.workload import LengthSpec
 
@@ -120,3 +123,43 @@ def test_workers_are_capped_by_the_number_of_requests(mock_server):
     assert BenchConfig(url=mock.url, concurrency=10_000_000, num_requests=20).workers == 20
     with pytest.raises(ValueError, match="concurrency=10000000"):
         BenchConfig(url=mock.url, concurrency=10_000_000, duration_s=5.0).validate()
+
+
+def test_a_cancel_swallowed_below_the_sender_still_stops_the_run(mock_server, monkeypatch):
+    # Ctrl-C cancels the run. If the cancel lands where it is turned into an ordinary failure
+    # (aiohttp, or asyncio.timeout when the request's own timeout fires at the same moment), the
+    # request is only recorded as failed and its worker sent the next one: a run of 100,000
+    # requests then ignored Ctrl-C. Here the first cancel is turned into a payload error.
+    from graviton_llm.bench import request_sender
+
+    real_read = request_sender._read_events
+    swallowed = []
+
+    async def read_swallowing_one_cancel(resp):
+        try:
+            return await real_read(resp)
+        except asyncio.CancelledError:
+            if swallowed:
+                raise
+            swallowed.append(True)
+            raise aiohttp.ClientPayloadError("cancel seen as a broken stream") from None
+
+    monkeypatch.setattr(request_sender, "_read_events", read_swallowing_one_cancel)
+    mock = mock_server(ttft_s=0.5, itl_s=0.0, hold_until_in_flight=2)
+    cfg = config(mock.url, concurrency=2, num_requests=100_000)
+    result = BenchResult(cfg)
+
+    async def cancel_once_two_are_in_flight():
+        task = asyncio.create_task(run_benchmark(cfg, result=result))
+        while mock.state().peak_in_flight < 2:
+            await asyncio.sleep(0.005)
+        task.cancel()
+        await asyncio.wait_for(task, 60)
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(cancel_once_two_are_in_flight())
+    assert swallowed
+    # The two requests in flight at the cancel, nothing after: the worker whose cancel was
+    # swallowed used to go on and record every remaining request as a failure.
+    assert len(result.records) <= 2
+    assert mock.state().requests == 2
