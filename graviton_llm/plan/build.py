@@ -269,7 +269,7 @@ class Plan:
         cold = sizing.predict_cold_start(
             args.spec, args.model.weights_gib, args.model.info, warm_pool=args.warm_pool is not None
         )
-        advice = sizing.warm_pool_advice(cold)
+        advice = sizing.warm_pool_advice(cold, artifact_cache=False)
         return {
             "seconds": {k: round(v, 1) for k, v in sizing.cold_start_table(cold).items()},
             "warm_pool_recommended": advice.recommended,
