@@ -8,9 +8,17 @@ from .components import (
     WeightsBucketAccessArgs,
 )
 from .model import ModelSpec
-from .operations import MonitoringArgs, RolloutArgs, ScalingArgs, SpotArgs, WarmPoolArgs
+from .operations import (
+    ArtifactCacheArgs,
+    MonitoringArgs,
+    RolloutArgs,
+    ScalingArgs,
+    SpotArgs,
+    WarmPoolArgs,
+)
 
 __all__ = [
+    "ArtifactCacheArgs",
     "ModelSpec",
     "MonitoringArgs",
     "NeuronServingClusterArgs",
