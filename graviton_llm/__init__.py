@@ -1,12 +1,15 @@
 """graviton-llm: typed Pulumi components for vLLM serving clusters on AWS Neuron and Graviton4."""
 
 from .args import (
+    ArtifactCacheAccessArgs,
+    ArtifactCacheArgs,
     ModelSpec,
     NeuronServingClusterArgs,
     ReservedCapacityArgs,
     ServingSecurityArgs,
     WeightsBucketAccessArgs,
 )
+from .components.artifact_cache_access import ArtifactCacheAccess
 from .components.neuron_serving_cluster import NeuronServingCluster
 from .components.reserved_capacity import ReservedCapacity
 from .components.serving_security import ServingSecurity
@@ -14,6 +17,9 @@ from .components.weights_bucket_access import WeightsBucketAccess
 from .node.user_data import render_user_data
 
 __all__ = [
+    "ArtifactCacheAccess",
+    "ArtifactCacheAccessArgs",
+    "ArtifactCacheArgs",
     "ModelSpec",
     "NeuronServingCluster",
     "NeuronServingClusterArgs",

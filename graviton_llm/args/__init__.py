@@ -2,6 +2,7 @@
 
 from .cluster import NeuronServingClusterArgs
 from .components import (
+    ArtifactCacheAccessArgs,
     ReservedCapacityArgs,
     ServingMonitoringArgs,
     ServingSecurityArgs,
@@ -18,6 +19,7 @@ from .operations import (
 )
 
 __all__ = [
+    "ArtifactCacheAccessArgs",
     "ArtifactCacheArgs",
     "ModelSpec",
     "MonitoringArgs",

@@ -12,12 +12,14 @@ import pulumi
 import pulumi_aws as aws
 
 from ..args import (
+    ArtifactCacheAccessArgs,
     NeuronServingClusterArgs,
     ServingMonitoringArgs,
     ServingSecurityArgs,
     WeightsBucketAccessArgs,
 )
 from ..args.cluster import deploy_region
+from ..args.fields import parse_s3_uri
 from ..args.identifiers import cluster_name_problems
 from ..args.problems import raise_if_problems
 from ..documents.alarms import alarm_name_prefix
@@ -27,8 +29,10 @@ from ..facts import catalog, images, sizing, timing
 from ..facts.catalog import InstanceSpec
 from ..facts.vllm_metrics import vllm_gauge
 from ..node.paths import LIFECYCLE_HOOK_NAME
+from ..node.serve_command import artifact_cache_location
 from ..node.user_data import compress_user_data, render_user_data
 from . import auto_scaling
+from .artifact_cache_access import ArtifactCacheAccess
 from .instance_refresh import InstanceRefresh
 from .reserved_capacity import ReservedCapacity
 from .serving_monitoring import ServingMonitoring
@@ -41,7 +45,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
     """A vLLM serving cluster on Neuron (inf2/trn1/trn1n/trn2) or Graviton4 CPU instances.
 
     Creates a VPC-internal security group and protected node role (``ServingSecurity``), read
-    access to the weights prefix (``WeightsBucketAccess``), optional capacity reservations
+    access to the weights prefix (``WeightsBucketAccess``), on Neuron read and publish access to
+    the cluster's compiled artifacts (``ArtifactCacheAccess``), optional capacity reservations
     (``ReservedCapacity``), a launch template whose user data boots vLLM, an Auto Scaling group
     in the private subnets (instance refresh with rollback, optional warm pool, Spot, target
     tracking), an internal Network Load Balancer, and alarms and a dashboard
@@ -60,6 +65,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
     capacity: ReservedCapacity | None
     monitoring: ServingMonitoring | None
     rollout: InstanceRefresh | None
+    artifact_cache: ArtifactCacheAccess | None
     scaling_policy: aws.autoscaling.Policy | None
     endpoint: pulumi.Output[str]
     args: NeuronServingClusterArgs
@@ -150,6 +156,24 @@ class NeuronServingCluster(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
+        self.artifact_cache = None
+        location = artifact_cache_location(args)
+        if location is not None:
+            bucket, prefix = location
+            weights = parse_s3_uri(args.model.weights_uri)
+            same_bucket = weights is not None and weights[0] == bucket
+            self.artifact_cache = ArtifactCacheAccess(
+                f"{name}-artifacts",
+                ArtifactCacheAccessArgs(
+                    role=self.role.name,
+                    cache_uri=f"s3://{bucket}/{prefix}",
+                    # In the weights bucket the weights' key encrypts the cache too.
+                    kms_key_arn=args.artifact_cache.kms_key_arn
+                    or (args.weights_kms_key_arn if same_bucket else None),
+                    region=(args.model.weights_region or region) if same_bucket else None,
+                ),
+                opts=self._child,
+            )
 
     def _declare_capacity(self, args: NeuronServingClusterArgs, spec: InstanceSpec) -> None:
         self.capacity = None
@@ -215,7 +239,14 @@ class NeuronServingCluster(pulumi.ComponentResource):
             tags=tags,
             # IAM is eventually consistent: let the role's grants exist before a node can boot
             # and list the weights (the boot script treats AccessDenied as final).
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[self._security, self._weights]),
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=[
+                    self._security,
+                    self._weights,
+                    *([self.artifact_cache] if self.artifact_cache else []),
+                ],
+            ),
         )
 
     def _declare_load_balancer(self, args: NeuronServingClusterArgs) -> None:
