@@ -20,7 +20,12 @@ def test_stack_config_builds_the_cluster(stack, resources, instance_type, nodes)
     assert len(plan.result.resources) == resources
     args = plan.cluster.args
     assert (args.instance_type, args.desired_capacity) == (instance_type, nodes)
-    assert set(plan.result.stack_outputs) == {"endpoint", "auto_scaling_group", "role_arn"}
+    assert set(plan.result.stack_outputs) == {
+        "endpoint",
+        "auto_scaling_group",
+        "role_arn",
+        "launch_template_id",
+    }
 
 
 def test_prod_serves_a_real_70b_at_tp24_with_reservations():
