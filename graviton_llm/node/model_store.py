@@ -401,6 +401,8 @@ def publish(config: dict) -> int:
         return 0
     head = aws("s3api", "head-object", "--bucket", key.bucket, "--key", key.entry + "manifest.json")
     if head.returncode == 0:
+        # Never overwritten. If it is a set this node's start reported as bad, an operator
+        # deletes its manifest.json and the next node that compiles publishes a good one.
         log(f"key {key.name} is already in the cache ({key.where}); this node keeps its own set")
         write_json(key.state, {**record, "published": "by another node"})
         return 0
@@ -429,8 +431,12 @@ def upload(key: Key, files: list[dict], inputs: object) -> str:
         os.makedirs(staging)
         for entry in files:
             blob = os.path.join(staging, entry["sha256"])
-            if not os.path.exists(blob):  # a hard link: no copy of gigabytes
-                os.link(os.path.join(key.directory, entry["path"]), blob)
+            if not os.path.exists(blob):
+                source = os.path.join(key.directory, entry["path"])
+                try:
+                    os.link(source, blob)  # no copy of gigabytes
+                except OSError:
+                    shutil.copyfile(source, blob)
         result = aws("s3", "cp", "--recursive", "--only-show-errors", staging, f"{key.where}blobs/")
         if result.returncode != 0:
             return f"upload: {result.stderr.strip()[-300:]}"

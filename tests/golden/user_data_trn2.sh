@@ -466,7 +466,11 @@ def upload(key: Key, files: list[dict], inputs: object) -> str:
         for entry in files:
             blob = os.path.join(staging, entry["sha256"])
             if not os.path.exists(blob):
-                os.link(os.path.join(key.directory, entry["path"]), blob)
+                source = os.path.join(key.directory, entry["path"])
+                try:
+                    os.link(source, blob)
+                except OSError:
+                    shutil.copyfile(source, blob)
         result = aws("s3", "cp", "--recursive", "--only-show-errors", staging, f"{key.where}blobs/")
         if result.returncode != 0:
             return f"upload: {result.stderr.strip()[-300:]}"
