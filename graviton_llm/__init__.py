@@ -1,6 +1,8 @@
 """graviton-llm: typed Pulumi components for vLLM serving clusters on AWS Neuron and Graviton4."""
 
 from .args import (
+    ArtifactCacheAccessArgs,
+    ArtifactCacheArgs,
     ModelSpec,
     NeuronServingClusterArgs,
     ReservedCapacityArgs,
@@ -8,6 +10,7 @@ from .args import (
     StateBackendArgs,
     WeightsBucketAccessArgs,
 )
+from .components.artifact_cache_access import ArtifactCacheAccess
 from .components.neuron_serving_cluster import NeuronServingCluster
 from .components.reserved_capacity import ReservedCapacity
 from .components.serving_security import ServingSecurity
@@ -16,6 +19,9 @@ from .components.weights_bucket_access import WeightsBucketAccess
 from .node.user_data import render_user_data
 
 __all__ = [
+    "ArtifactCacheAccess",
+    "ArtifactCacheAccessArgs",
+    "ArtifactCacheArgs",
     "ModelSpec",
     "NeuronServingCluster",
     "NeuronServingClusterArgs",

@@ -116,7 +116,7 @@ STACK_FILES = [
 
 
 @pytest.mark.parametrize(("text", "words"), STACK_FILES)
-@pytest.mark.parametrize("command", ["plan", "cost", "reserve"])
+@pytest.mark.parametrize("command", ["plan", "cost", "reserve", "compile"])
 def test_a_bad_stack_file_exits_2_with_a_readable_error(tmp_path, text, words, command):
     assert_refused(invoke(command, "--stack", stack_file(tmp_path, text)), *words)
 

@@ -47,12 +47,13 @@ def stack_documents(draw) -> object:
     return document
 
 
-@given(stack_documents(), st.sampled_from(["plan", "cost"]))
+@given(stack_documents(), st.sampled_from([["plan"], ["cost"], ["compile", "--script"]]))
 def test_any_stack_file_ends_in_an_exit_code_not_a_traceback(document, command):
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "Pulumi.fuzz.yaml"
         path.write_text(yaml.safe_dump(document, allow_unicode=True))
-        result = runner.invoke(cli.app, [command, "--stack", str(path)], env={"COLUMNS": "200"})
+        argv = [*command, "--stack", str(path)]
+        result = runner.invoke(cli.app, argv, env={"COLUMNS": "200"})
     assert result.exit_code in (0, 1, 2), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
         result.exception

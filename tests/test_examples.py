@@ -15,18 +15,19 @@ LT = "aws:ec2/launchTemplate:LaunchTemplate"
 
 # Resource count per example: a change in what an example creates should be deliberate.
 EXPECTED = {
-    # 25 = 14 serving resources + node-ops policy + monitoring (component, 6 alarms, dashboard,
-    # the agent's metrics log group) + the rollout (instance refresh) resource
-    "minimal_existing_vpc": 25,
-    "graviton_cpu": 24,  # no device-memory alarm on a CPU node
-    "reserved_capacity": 28,
-    "warm_pool": 25,
-    "spot_on_demand_floor": 25,
+    # 27 = 14 serving resources + node-ops policy + monitoring (component, 6 alarms, dashboard,
+    # the agent's metrics log group) + the rollout (instance refresh) resource + the artifact
+    # cache's access (component and its role policy)
+    "minimal_existing_vpc": 27,
+    "graviton_cpu": 24,  # no device-memory alarm and no artifact cache on a CPU node
+    "reserved_capacity": 30,
+    "warm_pool": 27,
+    "spot_on_demand_floor": 27,
     # + SNS topic, its KMS key, email subscription, scaling policy
-    "autoscaling_alerts": 29,
-    # the cluster's 25 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables,
+    "autoscaling_alerts": 31,
+    # the cluster's 27 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables,
     # 3 route table associations and an S3 gateway endpoint
-    "team_vpc": 38,
+    "team_vpc": 40,
 }
 
 

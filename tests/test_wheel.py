@@ -94,7 +94,7 @@ def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(installed):
     assert plan.returncode == 0, plan.stdout + plan.stderr
     document = json.loads(plan.stdout)
     assert document["stack"] == "dev"
-    assert document["resource_count"] == 25
+    assert document["resource_count"] == 27
     assert document["security"]["passed"] is True
 
 

@@ -2,16 +2,26 @@
 
 from .cluster import NeuronServingClusterArgs
 from .components import (
+    ArtifactCacheAccessArgs,
     ReservedCapacityArgs,
     ServingMonitoringArgs,
     ServingSecurityArgs,
     WeightsBucketAccessArgs,
 )
 from .model import ModelSpec
-from .operations import MonitoringArgs, RolloutArgs, ScalingArgs, SpotArgs, WarmPoolArgs
+from .operations import (
+    ArtifactCacheArgs,
+    MonitoringArgs,
+    RolloutArgs,
+    ScalingArgs,
+    SpotArgs,
+    WarmPoolArgs,
+)
 from .state_backend import StateBackendArgs
 
 __all__ = [
+    "ArtifactCacheAccessArgs",
+    "ArtifactCacheArgs",
     "ModelSpec",
     "MonitoringArgs",
     "NeuronServingClusterArgs",

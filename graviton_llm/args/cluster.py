@@ -18,12 +18,14 @@ from .cluster_rules import cluster_memory_fit, cluster_problems, deploy_region_p
 from .components import ReservedCapacityArgs, ServingNetwork
 from .model import ModelSpec
 from .operations import (
+    ArtifactCacheArgs,
     CapacityMode,
     MonitoringArgs,
     RolloutArgs,
     ScalingArgs,
     SpotArgs,
     WarmPoolArgs,
+    artifact_cache_root,
 )
 from .problems import raise_if_problems
 
@@ -143,6 +145,11 @@ class NeuronServingClusterArgs(ServingNetwork):
     warm_pool: WarmPoolArgs | None = Field(
         default=None, description="Keep prepared instances stopped in an ASG warm pool."
     )
+    artifact_cache: ArtifactCacheArgs = Field(
+        default_factory=ArtifactCacheArgs,
+        description="Compiled Neuron artifacts shared through S3 (ArtifactCacheArgs): compile "
+        "once per model and shapes, download on every other node.",
+    )
     scaling: ScalingArgs = Field(
         default_factory=ScalingArgs, description="Fixed size or target tracking (ScalingArgs)."
     )
@@ -196,6 +203,14 @@ class NeuronServingClusterArgs(ServingNetwork):
         if spec is None:
             raise ValueError(f"instance_type {self.instance_type!r} is not in the catalog")
         return spec
+
+    @property
+    def artifact_cache_root(self) -> tuple[str, str] | None:
+        """(bucket, prefix/) of the compiled-artifact cache; None on CPU instances (nothing is
+        compiled) or with the cache disabled."""
+        if not self.artifact_cache.enabled or self.spec.accelerator != "neuron":
+            return None
+        return artifact_cache_root(self.model.weights_uri, self.artifact_cache.uri)
 
     @property
     def node_count(self) -> int:

@@ -267,3 +267,34 @@ class ServingMonitoringArgs(ArgsModel):
     )
     log_retention_days: int
     tags: dict[str, str]
+
+
+class ArtifactCacheAccessArgs(ArgsModel):
+    """Read and publish access for a role to one cluster's compiled artifacts in S3."""
+
+    role: StrInput = Field(description="Name of the IAM role the nodes run as.")
+    cache_uri: str = Field(
+        description="s3://bucket/prefix/ of the cluster's artifacts: the cache's root and the "
+        "cluster's static artifact key. The role reads under it and writes only blobs and "
+        "manifests below it."
+    )
+    kms_key_arn: StrInput | None = Field(
+        default=None,
+        description="KMS key of the cache bucket's default encryption (SSE-KMS): data keys and "
+        "decryption with it, only when called via S3.",
+    )
+    region: str | None = Field(
+        default=None, description="Region of the bucket, to scope kms:ViaService."
+    )
+
+    @model_validator(mode="after")
+    def _validate(self) -> ArtifactCacheAccessArgs:
+        problems = s3_uri_problems("cache_uri", self.cache_uri, "cache location")
+        if isinstance(self.role, str):
+            problems += iam_role_name_problems("role", self.role)
+        if isinstance(self.kms_key_arn, str):
+            problems += kms_key_arn_problems("kms_key_arn", self.kms_key_arn)
+        if self.region is not None:
+            problems += region_name_problems("region", self.region)
+        raise_if_problems(type(self).__name__, problems)
+        return self

@@ -122,7 +122,12 @@ def parse_s3_uri(uri: str) -> tuple[str, str] | None:
     return parsed if isinstance(parsed, tuple) else None
 
 
-def s3_uri_problems(field: str, uri: str) -> list[Problem]:
+def s3_uri_problems(
+    field: str,
+    uri: str,
+    what: str = "weights location",
+    example: str = "s3://my-weights/llama-3.1-8b-instruct/",
+) -> list[Problem]:
     parsed = _split_s3_uri(uri)
     if isinstance(parsed, tuple):
         return []
@@ -130,10 +135,18 @@ def s3_uri_problems(field: str, uri: str) -> list[Problem]:
         Problem(
             field,
             shown(uri),
-            f"{shown(uri)} is not a weights location: it must be s3://<bucket>/<prefix>/ with "
-            f"{parsed}, e.g. s3://my-weights/llama-3.1-8b-instruct/",
+            f"{shown(uri)} is not a {what}: it must be s3://<bucket>/<prefix>/ with "
+            f"{parsed}, e.g. {example}",
         )
     ]
+
+
+def s3_prefixes_overlap(one: tuple[str, str], other: tuple[str, str]) -> bool:
+    """Whether two (bucket, prefix/) locations share keys: one holds the other."""
+    (bucket, prefix), (other_bucket, other_prefix) = one, other
+    return bucket == other_bucket and (
+        prefix.startswith(other_prefix) or other_prefix.startswith(prefix)
+    )
 
 
 def instance_problems(field: str, instance_type: str) -> tuple[InstanceSpec | None, list[Problem]]:

@@ -12,7 +12,8 @@ from pydantic import Field
 
 from ..facts import timing
 from ..facts.vllm_metrics import ScalingMetric
-from .base import ArgsModel
+from .base import ArgsModel, StrInput
+from .fields import parse_s3_uri
 
 CapacityMode = Literal["on_demand", "spot_with_on_demand_base", "reserved"]
 # The retention periods CloudWatch Logs accepts (PutRetentionPolicy, retentionInDays).
@@ -147,3 +148,46 @@ class MonitoringArgs(ArgsModel):
         description="Days CloudWatch Logs keeps the agent's metric logs (embedded metric "
         "format; the metrics themselves follow CloudWatch's own retention).",
     )
+
+
+# The default cache folder, beside the model directory in the weights bucket (its parent's
+# child): never under the weights prefix, which nodes only read and list in full.
+DEFAULT_CACHE_FOLDER = ".graviton-llm-cache/"
+
+
+class ArtifactCacheArgs(ArgsModel):
+    """Compiled Neuron artifacts shared through S3: the first node to start a model with these
+    shapes compiles and publishes them; every later node (scale-out, rollout, warm pool) and
+    every restart downloads and verifies them instead of compiling. Neuron only."""
+
+    enabled: bool = Field(
+        default=True,
+        description="Share compiled artifacts through S3. False: every node compiles for itself "
+        "(the artifacts stay on its own volume for restarts). Ignored on CPU instances.",
+    )
+    uri: str | None = Field(
+        default=None,
+        description="s3://bucket/prefix/ of the cache. Default: beside the weights, "
+        f"s3://<weights bucket>/<parent of the weights prefix>/{DEFAULT_CACHE_FOLDER} (never "
+        "under the weights prefix, which the nodes only read). Nodes read and write only "
+        "<uri><artifact key>/: the key's rendered part fixes the prefix their role may write.",
+    )
+    kms_key_arn: StrInput | None = Field(
+        default=None,
+        description="KMS key of the cache bucket's default encryption (SSE-KMS) when the cache "
+        "is not in the weights bucket: the nodes may generate data keys and decrypt with it "
+        "only through S3. In the weights bucket, weights_kms_key_arn serves.",
+    )
+
+
+def artifact_cache_root(weights_uri: str, uri: str | None) -> tuple[str, str] | None:
+    """(bucket, prefix/) of the cache: ``uri``, or the default folder beside the weights (the
+    weights prefix's parent); None when a location does not parse (the rules say why)."""
+    if uri is not None:
+        return parse_s3_uri(uri)
+    weights = parse_s3_uri(weights_uri)
+    if weights is None:
+        return None
+    bucket, prefix = weights
+    parent = prefix.rstrip("/").rpartition("/")[0]
+    return bucket, (f"{parent}/" if parent else "") + DEFAULT_CACHE_FOLDER

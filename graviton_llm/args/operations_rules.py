@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING
 
 from ..facts import catalog, images
 from ..facts.catalog import InstanceSpec
+from .fields import parse_s3_uri, s3_prefixes_overlap, s3_uri_problems
+from .identifiers import kms_key_arn_problems, shown
+from .operations import DEFAULT_CACHE_FOLDER, artifact_cache_root
 from .problems import Problem
 
 if TYPE_CHECKING:  # the cluster model imports these rules; only its type is needed here
@@ -56,9 +59,57 @@ def spot_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     return problems
 
 
+def artifact_cache_problems(args: NeuronServingClusterArgs) -> list[Problem]:
+    """The cache location parses, never overlaps the weights (nodes write under the cache and
+    must never write under the weights; a cache inside the weights prefix would also be listed
+    and downloaded as part of the model), and is set only where something is compiled."""
+    cache = args.artifact_cache
+    problems: list[Problem] = []
+    if cache.uri is not None:
+        problems += s3_uri_problems(
+            "artifact_cache.uri",
+            cache.uri,
+            "cache location",
+            f"s3://my-weights/{DEFAULT_CACHE_FOLDER}",
+        )
+    if isinstance(cache.kms_key_arn, str):
+        problems += kms_key_arn_problems("artifact_cache.kms_key_arn", cache.kms_key_arn)
+    spec = catalog.instance_spec(args.instance_type)
+    if spec is not None and spec.accelerator != "neuron":
+        for field in ("uri", "kms_key_arn"):
+            value = getattr(cache, field)
+            if value is not None:
+                problems.append(
+                    Problem(
+                        f"artifact_cache.{field}",
+                        shown(value),
+                        f"{spec.name} serves on vLLM's CPU backend, which compiles nothing to "
+                        "cache; remove it",
+                    )
+                )
+        return problems
+    weights = parse_s3_uri(args.model.weights_uri)
+    root = artifact_cache_root(args.model.weights_uri, cache.uri)
+    if cache.enabled and weights and root and s3_prefixes_overlap(root, weights):
+        beside = DEFAULT_CACHE_FOLDER
+        if s3_prefixes_overlap((weights[0], beside), weights):
+            beside = "compiled-artifacts/"
+        problems.append(
+            Problem(
+                "artifact_cache.uri",
+                shown(cache.uri) if cache.uri is not None else None,
+                f"s3://{root[0]}/{root[1]} overlaps the weights at {args.model.weights_uri}: "
+                "nodes write under the cache and only read the weights (which they list and "
+                "download in full); set artifact_cache.uri to a prefix beside them, e.g. "
+                f"s3://{weights[0]}/{beside}",
+            )
+        )
+    return problems
+
+
 def operations_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     """Combinations of operations options that AWS refuses or that could not work."""
-    problems: list[Problem] = []
+    problems: list[Problem] = artifact_cache_problems(args)
     mode = args.capacity_mode
     if mode == "spot_with_on_demand_base":
         problems += spot_problems(args)

@@ -6,7 +6,9 @@ from __future__ import annotations
 import sys
 
 from ..bench.cli import register as register_bench
-from . import plan, pricing, projects, size  # noqa: F401  (each adds its commands to the app)
+
+# Each module adds its commands to the app.
+from . import plan, prewarm, pricing, projects, size  # noqa: F401
 from .app import app
 
 register_bench(app)

@@ -28,6 +28,7 @@ from ..facts.vllm_metrics import vllm_gauge
 from ..node.paths import LIFECYCLE_HOOK_NAME
 from ..node.user_data import render_user_data
 from . import api_key, auto_scaling, launch_template, observe
+from .artifact_cache_access import ArtifactCacheAccess, cluster_cache_access
 from .instance_refresh import InstanceRefresh
 from .reserved_capacity import ReservedCapacity
 from .serving_monitoring import ServingMonitoring
@@ -40,7 +41,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
     """A vLLM serving cluster on Neuron (inf2/trn1/trn1n/trn2) or Graviton4 CPU instances.
 
     Creates a VPC-internal security group and protected node role (``ServingSecurity``), read
-    access to the weights prefix (``WeightsBucketAccess``), optional capacity reservations
+    access to the weights prefix (``WeightsBucketAccess``), on Neuron read and publish access to
+    the cluster's compiled artifacts (``ArtifactCacheAccess``), optional capacity reservations
     (``ReservedCapacity``), a launch template whose user data boots vLLM, an Auto Scaling group
     in the private subnets (instance refresh with rollback, optional warm pool, Spot, target
     tracking), an internal Network Load Balancer, and alarms and a dashboard
@@ -59,6 +61,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
     capacity: ReservedCapacity | None
     monitoring: ServingMonitoring | None
     rollout: InstanceRefresh | None
+    artifact_cache: ArtifactCacheAccess | None
     scaling_policy: aws.autoscaling.Policy | None
     endpoint: pulumi.Output[str]
     args: NeuronServingClusterArgs
@@ -99,6 +102,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
         self._declare_security(args, region)
         self._declare_capacity(args, spec)
         self._before_nodes: list[pulumi.Resource] = [self._security, self._weights]
+        if self.artifact_cache is not None:
+            self._before_nodes.append(self.artifact_cache)
         if self._api_key_pointer is not None:
             self._before_nodes.append(
                 api_key.declare_pointer(name, self._api_key_pointer, args, tags, self._child)
@@ -153,6 +158,10 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 region=args.model.weights_region or region,
             ),
             opts=self._child,
+        )
+        cache = cluster_cache_access(args, self.role.name, region)
+        self.artifact_cache = (
+            None if cache is None else ArtifactCacheAccess(f"{name}-artifacts", cache, self._child)
         )
 
     def _declare_capacity(self, args: NeuronServingClusterArgs, spec: InstanceSpec) -> None:

@@ -65,14 +65,71 @@ def weights_read_policy(
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def artifact_cache_policy(
+    cache_uri: str,
+    *,
+    kms_key_arn: str | None = None,
+    region: str | None = None,
+    partition: str = "aws",
+) -> dict[str, Any]:
+    """Read and write one cluster's compiled artifacts, and nothing else.
+
+    ``cache_uri`` is the cache's root plus the cluster's static artifact key (what the renderer
+    knows of the key: image, model, shapes, instance family). Below it a node's entries differ
+    only by the weights' digest, computed at boot, so the write grant cannot name the entry;
+    it names the only two kinds of key a publisher writes there: content-addressed blobs and
+    the manifest. No delete (a node never removes what another published), no ACLs, nothing
+    under the weights. ListBucket on the prefix lets a missing manifest answer 404, not 403.
+    """
+    parsed = parse_s3_uri(cache_uri)
+    if parsed is None:
+        raise ValueError(f"cache_uri {cache_uri!r} is not s3://<bucket>/<prefix>/")
+    bucket, prefix = parsed
+    objects = f"arn:{partition}:s3:::{bucket}/{prefix}"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "ReadCompiledArtifacts",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"{objects}*",
+        },
+        {
+            "Sid": "ListCompiledArtifacts",
+            "Effect": "Allow",
+            "Action": "s3:ListBucket",
+            "Resource": f"arn:{partition}:s3:::{bucket}",
+            "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
+        },
+        {
+            "Sid": "PublishCompiledArtifacts",
+            "Effect": "Allow",
+            # Multipart uploads need PutObject for every part; AbortMultipartUpload lets the
+            # CLI clean up a failed one instead of leaving its parts billed.
+            "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+            "Resource": [f"{objects}*/blobs/*", f"{objects}*/manifest.json"],
+        },
+    ]
+    if kms_key_arn is not None:
+        # Writing under SSE-KMS needs a data key, and a multipart upload also kms:Decrypt.
+        actions = ["kms:Decrypt", "kms:GenerateDataKey"]
+        statements.append(_kms_via("EncryptArtifactsViaS3", kms_key_arn, "s3", region, actions))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
 def _decrypt_via(sid: str, key_arn: str, service: str, region: str | None) -> dict[str, Any]:
     """kms:Decrypt on one key, only when ``service`` calls KMS for the role (kms:ViaService)."""
+    return _kms_via(sid, key_arn, service, region, "kms:Decrypt")
+
+
+def _kms_via(
+    sid: str, key_arn: str, service: str, region: str | None, actions: str | list[str]
+) -> dict[str, Any]:
     via = f"{service}.{region}.amazonaws.com" if region else f"{service}.*.amazonaws.com"
     operator = "StringEquals" if region else "StringLike"
     return {
         "Sid": sid,
         "Effect": "Allow",
-        "Action": "kms:Decrypt",
+        "Action": actions,
         "Resource": key_arn,
         "Condition": {operator: {"kms:ViaService": via}},
     }

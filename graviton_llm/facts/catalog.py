@@ -94,6 +94,9 @@ class NeuronFamily:
     device_memory_per_core_gib: int
     # Which vLLM-on-Neuron stack serves this family (see serving_stack in images.py).
     serving_stack: Literal["neuron-nxdi", "neuron-plugin"]
+    # Physical NeuronCores per logical core the runtime exposes (NEURON_LOGICAL_NC_CONFIG):
+    # 2 by default on Trn2 (Neuron docs trn2-arch), 1 on Inf2/Trn1. Compiled code depends on it.
+    logical_nc_config: int = 1
 
 
 NEURON_FAMILIES: dict[str, NeuronFamily] = {
@@ -105,7 +108,9 @@ NEURON_FAMILIES: dict[str, NeuronFamily] = {
     "trn1n": NeuronFamily("trn1n", "Trainium", (1, 2, 8, 16, 32), 16, "neuron-nxdi"),
     # Trn2 at the default LNC=2: 24 GiB per logical core (96 GiB per chip, 4 logical cores).
     # Source: Neuron docs trn2-arch.
-    "trn2": NeuronFamily("trn2", "Trainium2", (1, 2, 4, 8, 16, 32, 64), 24, "neuron-plugin"),
+    "trn2": NeuronFamily(
+        "trn2", "Trainium2", (1, 2, 4, 8, 16, 32, 64), 24, "neuron-plugin", logical_nc_config=2
+    ),
 }
 
 

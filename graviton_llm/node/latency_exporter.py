@@ -125,7 +125,7 @@ class Exporter:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description="vLLM latency percentiles for CloudWatch")
     parser.add_argument("--vllm-port", type=int, required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--interval", type=float, default=30.0)

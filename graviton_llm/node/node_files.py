@@ -3,12 +3,16 @@ the CloudWatch agent's documents."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import shlex
+import tokenize
 from dataclasses import dataclass
 from importlib import resources
 
 from ..args import NeuronServingClusterArgs
+from ..args.fields import parse_s3_uri
 from ..documents import cloudwatch_agent
 from ..documents.cloudwatch_agent import DEFAULT_LOG_GROUP
 from ..facts import timing
@@ -16,19 +20,34 @@ from ..facts.ports import LATENCY_EXPORTER_PORT
 from ..facts.sizing import predict_cold_start
 from . import units
 from .paths import (
+    ACTIVE_ARTIFACTS,
     API_KEY_FILE,
+    ARTIFACTS_DIR,
+    COMPLETE_MARKER,
     CONTAINER_NAME,
     FETCH_API_KEY,
     LATENCY_EXPORTER,
     LATENCY_UNIT,
     LIFECYCLE_HOOK_NAME,
     METRICS_UNIT,
+    MODEL_DIR,
+    MODEL_STORE,
+    MODEL_STORE_CONFIG,
+    PUBLISH_UNIT,
     RELEASE_SCRIPT,
     RELEASE_UNIT,
     RUNNER,
     VLLM_UNIT,
+    WEIGHTS_IDENTITY,
 )
-from .serve_command import container_argv, flag_groups, serve_command
+from .serve_command import (
+    artifact_cache_location,
+    artifact_key_inputs,
+    container_argv,
+    flag_groups,
+    serve_command,
+    static_artifact_key,
+)
 from .shell import assign, template
 
 
@@ -77,7 +96,12 @@ def node_files(
     """Every file the boot script writes besides the weights: scripts, systemd units and the
     CloudWatch agent's documents (refused here if the agent would refuse them)."""
     command = serve_command(args)
-    files = [NodeFile(RUNNER, "0755", runner_script(container_argv(args, command)))]
+    neuron = args.spec.accelerator == "neuron"
+    files = [
+        NodeFile(RUNNER, "0755", runner_script(container_argv(args, command))),
+        NodeFile(MODEL_STORE, "0755", model_store_script()),
+        NodeFile(MODEL_STORE_CONFIG, "0644", json.dumps(model_store_config(args)) + "\n"),
+    ]
     source = api_key_source(args, api_key_pointer)
     if source is not None:
         files.append(NodeFile(FETCH_API_KEY, "0700", fetch_api_key_script(source)))
@@ -85,7 +109,11 @@ def node_files(
         NodeFile(
             f"/etc/systemd/system/{VLLM_UNIT}",
             "0644",
-            units.vllm_unit(api_key=args.api_key_ssm_parameter is not None),
+            units.vllm_unit(
+                api_key=args.api_key_ssm_parameter is not None,
+                prepare=f"{MODEL_STORE} prepare" if neuron else None,
+                start_timeout_s=readiness_timeout_seconds(args),
+            ),
         ),
         NodeFile(
             f"/etc/systemd/system/{METRICS_UNIT}",
@@ -95,8 +123,11 @@ def node_files(
         NodeFile(RELEASE_SCRIPT, "0755", release_script(args)),
         NodeFile(f"/etc/systemd/system/{RELEASE_UNIT}", "0644", units.release_unit()),
     ]
+    if neuron:
+        files.append(
+            NodeFile(f"/etc/systemd/system/{PUBLISH_UNIT}", "0644", units.publish_unit(MODEL_STORE))
+        )
     if args.monitoring.enabled:
-        neuron = args.spec.accelerator == "neuron"
         scrape = cloudwatch_agent.prometheus_scrape_config(
             args.port, args.metrics_port, LATENCY_EXPORTER_PORT, neuron
         )
@@ -164,9 +195,83 @@ def release_script(args: NeuronServingClusterArgs) -> str:
     return "\n".join(settings) + "\n" + template("release-node.sh")
 
 
+def model_store_config(args: NeuronServingClusterArgs) -> dict[str, object]:
+    """What model-store reads (JSON, so no value of the user's is ever shell text)."""
+    bucket, prefix = parse_s3_uri(args.model.weights_uri) or ("", "")
+    neuron = args.spec.accelerator == "neuron"
+    cache = artifact_cache_location(args)
+    return {
+        "weights_uri": f"s3://{bucket}/{prefix}",
+        "weights_prefix": prefix,
+        "model_dir": MODEL_DIR,
+        "complete_marker": COMPLETE_MARKER,
+        "identity_file": WEIGHTS_IDENTITY,
+        "artifacts_dir": ARTIFACTS_DIR,
+        "active": ACTIVE_ARTIFACTS,
+        "port": args.port,
+        "static_key": static_artifact_key(args) if neuron else None,
+        "key_inputs": artifact_key_inputs(args) if neuron else None,
+        "cache": None if cache is None else {"bucket": cache[0], "prefix": cache[1]},
+    }
+
+
+def node_python(*modules: str) -> str:
+    """Modules of this package as the node runs them, one script: the same code without its
+    docstrings and comments (they stay in the package), so the node's tools fit EC2's 16 KB of
+    user data. The modules are bundled in order: a later one's ``from __future__`` line and its
+    imports of the earlier ones go, their names being defined above it by then.
+    Tokens, not the AST: ast.parse inside the Pulumi runtime's deep stacks hits CPython 3.11's
+    "AST constructor recursion depth mismatch"."""
+    bodies = []
+    for n, module in enumerate(modules):
+        body = _without_docs(resources.files(__package__).joinpath(module).read_text())
+        if n:
+            earlier = "|".join(re.escape(m.removesuffix(".py")) for m in modules[:n])
+            body = re.sub(r"^from __future__ import annotations\n", "", body, flags=re.M)
+            body = re.sub(rf"^from \.(?:{earlier}) import \([^)]*\)\n", "", body, flags=re.M)
+            body = re.sub(rf"^from \.(?:{earlier}) import [^(\n]*\n", "", body, flags=re.M)
+        bodies.append(body)
+    where = f"# graviton_llm/node/{', '.join(modules)}, rendered by graviton-llm (documented there)"
+    return "\n".join(["#!/usr/bin/python3", where, *bodies])
+
+
+def _without_docs(source: str) -> str:
+    tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    lines = source.splitlines()
+    dropped, kept, touched = [], set(), set()
+    for i, token in enumerate(tokens):
+        if token.type == tokenize.COMMENT or _docstring(tokens, i):
+            dropped.append(token)
+        elif token.type == tokenize.STRING and token.start[0] != token.end[0]:
+            kept.update(range(token.start[0], token.end[0] + 1))  # keep its lines as they are
+    for token in reversed(dropped):
+        (first, start), (last, end) = token.start, token.end
+        lines[first - 1] = lines[first - 1][:start] + lines[last - 1][end:]
+        del lines[first:last]
+        kept = {n if n <= first else n - (last - first) for n in kept}
+        touched = {n if n <= first else n - (last - first) for n in touched} | {first}
+    body = [line if n in kept else line.rstrip() for n, line in enumerate(lines, 1)]
+    # Lines only a docstring or a comment filled go; the code keeps its own blank lines.
+    body = [line for n, line in enumerate(body, 1) if line or n not in touched or n in kept]
+    return "\n".join(body) + "\n"
+
+
+def _docstring(tokens: list[tokenize.TokenInfo], i: int) -> bool:
+    """A string that is a whole statement at the start of the module or of a block."""
+    if tokens[i].type != tokenize.STRING:
+        return False
+    before = [t for t in tokens[:i] if t.type not in (tokenize.NL, tokenize.COMMENT)]
+    after = next(t for t in tokens[i + 1 :] if t.type != tokenize.COMMENT)
+    starts_block = not before or before[-1].type in (tokenize.ENCODING, tokenize.INDENT)
+    return starts_block and after.type == tokenize.NEWLINE
+
+
+def model_store_script() -> str:
+    return node_python("model_store_weights.py", "model_store.py")
+
+
 def latency_exporter_script() -> str:
-    source = resources.files(__package__).joinpath("latency_exporter.py").read_text()
-    return "#!/usr/bin/python3\n" + source
+    return node_python("latency_exporter.py")
 
 
 def readiness_timeout_seconds(args: NeuronServingClusterArgs) -> int:

@@ -7,7 +7,10 @@ import re
 # Paths on the node. The container sees the model read-only at MODEL_MOUNT.
 APP_DIR = "/opt/graviton-llm"
 MODEL_DIR = f"{APP_DIR}/model"
+# Compiled Neuron artifacts, one directory per artifact key; ACTIVE_ARTIFACTS is a symlink in it
+# to this node's key, which the container sees at ARTIFACTS_MOUNT/ACTIVE_ARTIFACTS.
 ARTIFACTS_DIR = f"{APP_DIR}/compiled"
+ACTIVE_ARTIFACTS = "active"
 MODEL_MOUNT = "/models/model"
 ARTIFACTS_MOUNT = "/compiled"
 CONTAINER_NAME = "graviton-llm-vllm"
@@ -20,6 +23,15 @@ LATENCY_EXPORTER = f"{APP_DIR}/bin/latency-exporter"
 # The ASG's launch lifecycle hook that each node completes once it serves.
 LIFECYCLE_HOOK_NAME = "graviton-llm-boot"
 RUNNER = f"{APP_DIR}/bin/run-vllm"
+# The node's weights and artifact-cache tool (node/model_store.py) and what it reads and writes.
+MODEL_STORE = f"{APP_DIR}/bin/model-store"
+MODEL_STORE_CONFIG = f"{APP_DIR}/etc/model-store.json"
+WEIGHTS_LISTING = f"{APP_DIR}/etc/weights-listing.json"
+WEIGHTS_IDENTITY = f"{APP_DIR}/etc/weights-identity.json"
+COMPLETE_MARKER = ".graviton-llm-complete"
+PUBLISH_UNIT = "graviton-llm-publish.service"
+# The AWS CLI's settings on the node (S3 transfer tuning); AWS_CONFIG_FILE names it.
+AWS_CLI_CONFIG = f"{APP_DIR}/etc/aws-cli.conf"
 FETCH_API_KEY = f"{APP_DIR}/bin/fetch-api-key"
 # Region for the AWS CLI: the CLI takes credentials from instance metadata but not the region
 # (boto/boto3#375, aws/aws-cli#486), so the boot script resolves it once and writes it here.

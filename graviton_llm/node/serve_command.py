@@ -14,6 +14,7 @@ from ..args import NeuronServingClusterArgs
 from ..facts import images
 from ..facts.memory import kv_cache_gib
 from .paths import (
+    ACTIVE_ARTIFACTS,
     API_KEY_FILE,
     API_KEY_MOUNT,
     APP_DIR,
@@ -83,21 +84,64 @@ def _compact_json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
-def _artifacts_key(args: NeuronServingClusterArgs) -> str:
-    """Compiled artifacts depend on image, model and shapes: a change recompiles into a new dir,
-    a restart with the same config reuses the old one."""
-    material = _compact_json(
-        [
-            args.image,
-            args.model.id,
-            args.model.dtype,
-            args.tensor_parallel_size,
-            args.max_model_len,
-            args.max_num_seqs,
-            args.max_num_batched_tokens,
-            args.enable_prefix_caching,
-        ]
-    )
+# The container sees this node's artifact directory here (a symlink to the key's directory, set
+# before each start by `model-store prepare`): the command line is the same whatever the key.
+ACTIVE_ARTIFACTS_MOUNT = f"{ARTIFACTS_MOUNT}/{ACTIVE_ARTIFACTS}"
+# Bump when what the key covers or how the cache stores a set changes: old sets are then unused.
+ARTIFACT_KEY_FORMAT = 1
+# Container env that names paths, not what is compiled.
+_PATH_ENV = ("NEURON_COMPILED_ARTIFACTS", "VLLM_CACHE_ROOT")
+
+
+def artifact_key_inputs(args: NeuronServingClusterArgs) -> dict[str, object]:
+    """What the Neuron compile depends on, as far as the renderer knows it: vllm-neuron loads
+    whatever NEURON_COMPILED_ARTIFACTS holds without checking it against the config
+    (vllm-project/vllm-neuron worker/neuronx_distributed_model_loader.py,
+    _get_compiled_model_path returns the variable verbatim; "any differing model
+    configurations ... will not trigger re-compilation", NxD Inference vLLM user guide), so the
+    key must change with anything that changes the compiled model. The whole serve command
+    (but the port) and the container env (but paths) are in it, so a flag added later changes
+    the key too. The weights' identity (their S3 listing) is added on the node at boot."""
+    spec = args.spec
+    family = spec.neuron_family
+    command = serve_command(args)
+    vllm = command.vllm_args
+    if "--port" in vllm:
+        at = vllm.index("--port")
+        vllm = vllm[:at] + vllm[at + 2 :]
+    return {
+        "format": ARTIFACT_KEY_FORMAT,
+        "image": args.image,
+        "model_id": args.model.id,
+        "dtype": args.model.dtype,
+        "tensor_parallel_size": args.tensor_parallel_size,
+        "max_model_len": args.max_model_len,
+        "max_num_seqs": args.max_num_seqs,
+        "max_num_batched_tokens": args.max_num_batched_tokens,
+        "block_size": NEURON_BLOCK_SIZE if "--block-size" in vllm else None,
+        "enable_prefix_caching": args.enable_prefix_caching,
+        "serving_stack": images.serving_stack(spec),
+        "instance_family": spec.family,
+        "logical_nc_config": family.logical_nc_config if family else None,
+        "vllm_args": vllm,
+        "env": {k: v for k, v in sorted(command.env.items()) if k not in _PATH_ENV},
+    }
+
+
+def artifact_cache_location(args: NeuronServingClusterArgs) -> tuple[str, str] | None:
+    """(bucket, prefix/) under which this cluster's nodes read and write compiled artifacts:
+    the cache's root and the static key. Below it one entry per weights digest (computed at
+    boot). None on CPU or with the cache off."""
+    root = args.artifact_cache_root
+    if root is None:
+        return None
+    bucket, prefix = root
+    return bucket, f"{prefix}{static_artifact_key(args)}/"
+
+
+def static_artifact_key(args: NeuronServingClusterArgs) -> str:
+    """The rendered part of the artifact key: a digest of artifact_key_inputs."""
+    material = _compact_json(artifact_key_inputs(args))
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
@@ -159,7 +203,7 @@ def _neuron_nxdi(args: NeuronServingClusterArgs) -> ServeCommand:
         docker_options=_neuron_docker_options(args),
         env={
             "VLLM_NEURON_FRAMEWORK": "neuronx-distributed-inference",
-            "NEURON_COMPILED_ARTIFACTS": f"{ARTIFACTS_MOUNT}/{_artifacts_key(args)}",
+            "NEURON_COMPILED_ARTIFACTS": ACTIVE_ARTIFACTS_MOUNT,
         },
         vllm_args=vllm_args,
         metrics_exec=_neuron_metrics_exec(args),
@@ -178,7 +222,12 @@ def _neuron_plugin(args: NeuronServingClusterArgs) -> ServeCommand:
     return ServeCommand(
         docker_options=_neuron_docker_options(args),
         env={
-            "NEURON_COMPILED_ARTIFACTS": f"{ARTIFACTS_MOUNT}/{_artifacts_key(args)}",
+            "NEURON_COMPILED_ARTIFACTS": ACTIVE_ARTIFACTS_MOUNT,
+            # The newer plugin keeps its compiled graphs under $VLLM_CACHE_ROOT/neuron/
+            # compile_cache/ (aws-neuron-sdk vllm-neuron/docs/design/compilation/
+            # compilation_cache.md), by default in the container's home, which --rm discards:
+            # in the artifact directory they survive restarts and travel with the cache.
+            "VLLM_CACHE_ROOT": f"{ACTIVE_ARTIFACTS_MOUNT}/vllm-cache",
             # The nodes have no EFA interface (single-node serving); without this the server
             # fails to start (Neuron DLC quickstart for the 0.2x images).
             "NEURON_SKIP_EFA_AFFINITY": "1",

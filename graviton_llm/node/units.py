@@ -10,6 +10,7 @@ from .paths import (
     FETCH_API_KEY,
     LATENCY_EXPORTER,
     RELEASE_SCRIPT,
+    RELEASE_UNIT,
     RUNNER,
     VLLM_UNIT,
 )
@@ -36,12 +37,17 @@ def systemd_unit(name: str, description: str, unit: list[str], service: list[str
     )
 
 
-def vllm_unit(*, api_key: bool) -> str:
+def vllm_unit(*, api_key: bool, prepare: str | None = None, start_timeout_s: int = 300) -> str:
     # The unit's main process is the docker client: container limits are docker's (--ulimit in
     # the runner); these Limit*= apply to the client. StartLimit*: a crash loop (bad flags, a
     # model that does not fit) ends in the "failed" state, which the boot gate reports at once,
     # while a crash after a long compile is still restarted (systemd.unit(5), StartLimitBurst=).
+    # `prepare` readies the compiled artifacts before every start (a warm-pool node whose set is
+    # missing fetches it from the cache, never loads a partial one); TimeoutStartSec covers its
+    # download (ExecStartPre= counts against it, systemd.service(5)).
     pre = [f"ExecStartPre={FETCH_API_KEY}"] if api_key else []
+    if prepare is not None:
+        pre.append(f"ExecStartPre={prepare}")
     return systemd_unit(
         "graviton-llm-vllm",
         "vLLM OpenAI-compatible server",
@@ -60,7 +66,7 @@ def vllm_unit(*, api_key: bool) -> str:
             f"ExecStop=/usr/bin/docker stop --time 30 {CONTAINER_NAME}",
             "Restart=on-failure",
             "RestartSec=15",
-            "TimeoutStartSec=300",
+            f"TimeoutStartSec={start_timeout_s}",
             "TimeoutStopSec=60",
             "LimitNOFILE=1048576",
             "LimitMEMLOCK=infinity",
@@ -89,6 +95,22 @@ def release_unit() -> str:
         "Put this node in service once vLLM serves",
         [f"Requires={VLLM_UNIT}", f"After={VLLM_UNIT}"],
         ["Type=oneshot", f"ExecStart={RELEASE_SCRIPT}", "RemainAfterExit=yes"],
+    )
+
+
+def publish_unit(model_store: str) -> str:
+    """Once the release unit saw vLLM serve (Requires=: not after it failed), a set this node
+    compiled goes to the artifact cache; at every boot, so an interrupted publish is retried."""
+    return systemd_unit(
+        "graviton-llm-publish",
+        "Publish this node's compiled artifacts to the artifact cache",
+        [f"Requires={RELEASE_UNIT}", f"After={RELEASE_UNIT}"],
+        [
+            "Type=oneshot",
+            f"EnvironmentFile={AWS_ENV_FILE}",
+            f"ExecStart={model_store} publish",
+            "RemainAfterExit=yes",
+        ],
     )
 
 

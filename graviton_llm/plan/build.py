@@ -10,9 +10,15 @@ from typing import Any
 from pulumi.output import Unknown
 
 from .. import program
+from ..documents.iam import artifact_cache_policy
 from ..facts import catalog, images, sizing
 from ..facts.aws_replacements import replacing_inputs
 from ..facts.units import HOURS_PER_MONTH
+from ..node.serve_command import (
+    artifact_cache_location,
+    artifact_key_inputs,
+    static_artifact_key,
+)
 from ..pricing.cost import monthly
 from ..program.stack_files import cluster_config, stack_region
 from ..sizing import stack_performance
@@ -255,6 +261,7 @@ class Plan:
             "security": security_section(self.security()),
             "cost": self.cost(),
             "cold_start": self.cold_start(),
+            "artifact_cache": self.artifact_cache(),
             "ami": self.ami(),
             "performance": self.performance(),
         }
@@ -277,17 +284,55 @@ class Plan:
         }
 
     def cold_start(self) -> dict[str, Any]:
-        """Predicted boot-to-ready seconds by part (facts/sizing.py), the figure behind the boot
-        script's readiness gate; the lifecycle hook's heartbeats cover however long it takes."""
+        """Predicted boot-to-ready seconds by part (facts/sizing.py) on both paths: a first
+        compile (the figure behind the boot script's readiness gate, since any node may miss the
+        cache) and a hit in the artifact cache. Each part says where its figure comes from."""
         args = self.cluster.args
         cold = sizing.predict_cold_start(
             args.spec, args.model.weights_gib, args.model.info, warm_pool=args.warm_pool is not None
         )
-        advice = sizing.warm_pool_advice(cold)
+        cached = args.artifact_cache_root is not None
+        advice = sizing.warm_pool_advice(cold, artifact_cache=cached)
         return {
             "seconds": {k: round(v, 1) for k, v in sizing.cold_start_table(cold).items()},
+            "parts": [
+                {
+                    "part": part.name,
+                    "first_compile_s": round(part.first_compile_s, 1),
+                    "cache_hit_s": round(part.cache_hit_s, 1),
+                    "basis": part.basis,
+                }
+                for part in sizing.cold_start_parts(cold)
+            ],
+            "first_compile_s": round(cold.total_s, 1),
+            "cache_hit_s": round(cold.cache_hit_s, 1),
+            "artifact_cache": cached,
+            "new_node_s": round(advice.cold_start_s, 1),
             "warm_pool_recommended": advice.recommended,
             "warm_pool_configured": args.warm_pool is not None,
+        }
+
+    def artifact_cache(self) -> dict[str, Any]:
+        """Where the nodes share compiled artifacts, what the key covers and what they may write
+        (the same grant documents/iam.py renders for the node role)."""
+        args = self.cluster.args
+        location = artifact_cache_location(args)
+        if location is None:
+            neuron = args.spec.accelerator == "neuron"
+            return {"enabled": False, "note": "disabled" if neuron else "no compile on CPU"}
+        bucket, prefix = location
+        document = artifact_cache_policy(f"s3://{bucket}/{prefix}")
+        grants = {s["Sid"]: s["Resource"] for s in document["Statement"]}
+        return {
+            "enabled": True,
+            "prefix": f"s3://{bucket}/{prefix}",
+            "static_key": static_artifact_key(args),
+            "key_inputs": artifact_key_inputs(args),
+            "weights_identity": "computed at boot: a digest of the weights' S3 listing (keys, "
+            "sizes, ETags); each weights version has its own entry <prefix><digest>/",
+            "read_grant": grants["ReadCompiledArtifacts"],
+            "write_grant": grants["PublishCompiledArtifacts"],
+            "prewarm": f"graviton-llm compile --stack {self.stack}",
         }
 
 

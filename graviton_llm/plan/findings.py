@@ -234,6 +234,92 @@ def wildcard_iam(resources: Iterable[Resource]) -> list[Finding]:
     return found
 
 
+# What a node may do to S3 objects beyond reading: upload (multipart parts included) and abort
+# its own failed multipart upload. Deleting, ACLs, tagging, retention: never.
+NODE_S3_WRITES = ("s3:putobject", "s3:abortmultipartupload")
+_S3_READS = ("s3:get", "s3:list", "s3:describe")
+
+
+def _policy_document(r: Resource) -> dict[str, Any] | None:
+    document = r.inputs.get("policy")
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError:
+            return None
+    return document if isinstance(document, dict) else None
+
+
+def _object_prefix(arn: str) -> tuple[str, str] | None:
+    """(bucket, the key's literal prefix before any wildcard) of an S3 object ARN."""
+    parts = arn.split(":", 5)
+    if len(parts) != 6 or parts[2] != "s3" or "/" not in parts[5]:
+        return None
+    bucket, key = parts[5].split("/", 1)
+    literal = key
+    for wildcard in ("*", "?", "${"):
+        literal = literal.split(wildcard, 1)[0]
+    return bucket, literal
+
+
+def _cache_layout(arn: str) -> tuple[str, str] | None:
+    """(bucket, prefix) when ``arn`` names only what a node publishes to an artifact cache:
+    <prefix><digest>/blobs/<sha256> or <prefix><digest>/manifest.json, under a named prefix."""
+    for tail in ("*/blobs/*", "*/manifest.json"):
+        if arn.endswith(tail):
+            prefix = _object_prefix(arn[: -len(tail)] + "*")
+            if prefix is not None and prefix[1].endswith("/") and prefix[1].strip("/"):
+                return prefix
+    return None
+
+
+def s3_write_scope(resources: Iterable[Resource]) -> list[Finding]:
+    """S3 writes only as a node publishes compiled artifacts: PutObject (and aborting its own
+    multipart upload) on an artifact cache's blobs and manifests under a named prefix, never
+    over a prefix granted as model weights (a ReadModelWeights statement, as
+    WeightsBucketAccess writes it): a role that could overwrite the weights could poison every
+    node's model, one that could delete could destroy what another node published."""
+    weights: list[tuple[str, str, str]] = []  # (bucket, prefix, the policy granting it)
+    writes: list[tuple[Resource, str, list[str], list[str]]] = []
+    for r in resources:
+        if r.type not in POLICY_TYPES:
+            continue
+        document = _policy_document(r)
+        if document is None:
+            continue  # wildcard_iam reports a policy it cannot read
+        for statement in _as_list(document.get("Statement", [])):
+            if statement.get("Effect") != "Allow":
+                continue
+            actions = [str(a).lower() for a in _as_list(statement.get("Action", []))]
+            arns = [str(a) for a in _as_list(statement.get("Resource", []))]
+            sid = str(statement.get("Sid") or "a statement")
+            if sid.startswith("ReadModelWeights"):
+                weights += [(*p, r.name) for p in map(_object_prefix, arns) if p]
+            s3_writes = [a for a in actions if a.startswith("s3:") and not a.startswith(_S3_READS)]
+            if s3_writes:
+                writes.append((r, sid, s3_writes, arns))
+    found = []
+    for r, sid, actions, arns in writes:
+        for action in sorted(set(actions) - set(NODE_S3_WRITES)):
+            found.append(Finding("s3-write-scope", r.name, r.type, f"{sid}: may {action}"))
+        for arn in arns:
+            cache = _cache_layout(arn)
+            written = cache or _object_prefix(arn)
+            if cache is None:
+                detail = f"{sid}: writes {arn}, not an artifact cache's blobs or manifests"
+                found.append(Finding("s3-write-scope", r.name, r.type, detail))
+            for bucket, prefix, reader in weights:
+                if (
+                    written
+                    and written[0] == bucket
+                    and (written[1].startswith(prefix) or prefix.startswith(written[1]))
+                ):
+                    where = f"s3://{bucket}/{prefix} ({reader})"
+                    detail = f"{sid}: writes {arn} over the model weights {where}"
+                    found.append(Finding("s3-write-scope", r.name, r.type, detail))
+    return found
+
+
 CHECKS: tuple[tuple[str, str, Callable[[Iterable[Resource]], list[Finding]]], ...] = (
     ("public-ingress", "No ingress from public addresses, no internet-facing load balancer",
      public_ingress),
@@ -244,6 +330,12 @@ CHECKS: tuple[tuple[str, str, Callable[[Iterable[Resource]], list[Finding]]], ..
         "No wildcard IAM actions or resources in the stack's own policies (AWS managed "
         "policies other than admin are not judged)",
         wildcard_iam,
+    ),
+    (
+        "s3-write-scope",
+        "S3 writes only to an artifact cache's blobs and manifests under a named prefix, never "
+        "over the model weights, no deletes or ACL changes",
+        s3_write_scope,
     ),
 )  # fmt: skip
 

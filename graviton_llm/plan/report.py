@@ -132,23 +132,63 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
             highlight=False,
         )
 
-    cold = document["cold_start"]
+    _print_cold_start(console, document["cold_start"])
+    _print_artifact_cache(console, document["artifact_cache"])
+
+    _print_performance(console, document["performance"])
+
+
+def _print_cold_start(console: Console, cold: dict[str, Any]) -> None:
+    console.print("[bold]cold start[/] (predicted, facts/sizing.py)")
+    table = Table(show_header=True, box=None, pad_edge=False)
+    for column in ("part", "first compile", "cache hit", "from"):
+        numbers = column in ("first compile", "cache hit")
+        table.add_column(column, overflow="fold", justify="right" if numbers else "left")
+    for part in cold["parts"]:
+        table.add_row(
+            part["part"],
+            f"{part['first_compile_s']:,.0f} s",
+            f"{part['cache_hit_s']:,.0f} s",
+            part["basis"],
+        )
+    table.add_row("total", f"{cold['first_compile_s']:,.0f} s", f"{cold['cache_hit_s']:,.0f} s", "")
+    console.print(table, highlight=False)
     seconds = cold["seconds"]
-    parts = ", ".join(f"{name} {value:,.0f} s" for name, value in list(seconds.items())[:5])
-    console.print("[bold]cold start[/] (predicted, sizing.py)")
-    console.print(f"  {parts}")
+    if cold["artifact_cache"] and cold["cache_hit_s"] < cold["first_compile_s"]:
+        console.print(
+            f"  a cache hit is {cold['first_compile_s'] / cold['cache_hit_s']:.1f}x shorter: only "
+            "the first node of a new key compiles (none after `graviton-llm compile`); every "
+            "other new node, rollout and scale-out downloads the artifacts",
+            highlight=False,
+        )
     console.print(
-        f"  total {seconds['total']:,.0f} s; readiness timeout (boot gate, release unit) "
-        f"{seconds['readiness timeout']:,.0f} s; warm start from a stopped pool "
+        f"  readiness timeout (boot gate, release unit) {seconds['readiness timeout']:,.0f} s "
+        f"(covers a first compile); warm start from a stopped pool "
         f"{seconds['warm start (from a stopped warm pool)']:,.0f} s"
         + (
             "; a warm pool is advised"
             if cold["warm_pool_recommended"] and not cold["warm_pool_configured"]
             else ""
-        )
+        ),
+        highlight=False,
     )
 
-    _print_performance(console, document["performance"])
+
+def _print_artifact_cache(console: Console, cache: dict[str, Any]) -> None:
+    if not cache["enabled"]:
+        console.print(f"[bold]artifact cache[/] off: {cache['note']}", highlight=False)
+        return
+    console.print(f"[bold]artifact cache[/] {cache['prefix']}", highlight=False)
+    inputs = cache["key_inputs"]
+    covered = ", ".join(k for k in inputs if k not in ("vllm_args", "env", "format"))
+    console.print(
+        f"  key {cache['static_key']}: {covered}, the serve flags and container env; then the "
+        f"weights' identity, {cache['weights_identity']}",
+        highlight=False,
+    )
+    console.print(f"  nodes read {cache['read_grant']}", highlight=False)
+    console.print(f"  nodes write only {', '.join(cache['write_grant'])}", highlight=False)
+    console.print(f"  pre-warm before a rollout: {cache['prewarm']}", highlight=False)
 
 
 def _print_performance(console: Console, performance: dict[str, Any]) -> None:

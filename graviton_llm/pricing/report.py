@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..facts import catalog
+from ..facts.sizing import ColdStart
 from . import blog_claims
 from .cost import TERMS, Comparison, OptionCost, model_memory_gib
 
@@ -99,6 +100,25 @@ def print_comparison(
         "3600) x 1e6 / utilization.",
         highlight=False,
     )
+
+
+def print_cold_start(
+    console: Console, cold: ColdStart, instance_type: str, *, artifact_cache: bool
+) -> None:
+    """What a new node (scale-out, rollout) takes to serve on both paths, and what the compile
+    the artifact cache saves costs in instance time."""
+    price = catalog.on_demand_price(instance_type)
+    line = "Cold start of a new node (facts/sizing.py; `graviton-llm plan` shows each part): "
+    if cold.compile_s == 0:
+        console.print(line + f"{cold.total_s:,.0f} s, nothing compiled.", highlight=False)
+        return
+    line += f"{cold.total_s:,.0f} s when it compiles, {cold.cache_hit_s:,.0f} s on a cache hit"
+    if price is not None:
+        saved = (cold.total_s - cold.cache_hit_s) / 3600 * price
+        line += f"; each compile the cache saves is {_money(saved)} of {instance_type} time"
+    if not artifact_cache:
+        line += " (the artifact cache is off: every new node compiles)"
+    console.print(line + ".", highlight=False)
 
 
 def print_blog_checks(console: Console) -> None:

@@ -34,4 +34,6 @@ def main() -> NeuronServingCluster:
     pulumi.export("endpoint", cluster.endpoint)
     pulumi.export("auto_scaling_group", cluster.auto_scaling_group.name)
     pulumi.export("role_arn", cluster.role.arn)
+    # What `graviton-llm compile` launches its one-off pre-warm instance from.
+    pulumi.export("launch_template_id", cluster.launch_template.id)
     return cluster

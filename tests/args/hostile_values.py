@@ -23,6 +23,14 @@ BAD_VALUES: list[tuple[str, object]] = [
         "s3://team-weights/../x/", "s3://team-weights/a\\b/", "s3://team-weights/" + LONG,
         "https://team-weights/x/", "s3://team-weights/", "s3://team-weights/a b/", "s3:///x/",
     ]],
+    # The compiled-artifact cache: the same location rules, and never over the weights.
+    *[("artifact_cache.uri", v) for v in [
+        "s3://team-weights\n/x/", "s3://Team-Weights/x/", "s3://team-weights/llama*/",
+        "s3://team-weights/${aws:username}/", "s3://team-weights/../x/", "s3://team-weights/",
+        "https://team-weights/x/", "s3://team-weights/" + LONG, "s3://team-weights/a;b/", 7,
+        "s3://team-weights/llama-3.1-8b-instruct/", "s3://team-weights/llama-3.1-8b-instruct/c/",
+    ]],
+    *[("artifact_cache.kms_key_arn", v) for v in [*CONTROL, "arn:aws:kms:*:*:key/*", "alias/c"]],
     *[("model.params_billion", v) for v in [0, -8, math.nan, math.inf, 1e6, "8", True]],
     *[("model.dtype", v) for v in ["int4", "bf16", "", None]],
     # -- network and ids ---------------------------------------------------------------------

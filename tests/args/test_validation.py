@@ -131,6 +131,34 @@ REJECTIONS = [
         id="weights-no-prefix",
     ),
     pytest.param(
+        {"artifact_cache": {"uri": "s3://team-weights/llama-3.1-8b-instruct/cache/"}},
+        "artifact_cache.uri",
+        "overlaps the weights",
+        id="cache-inside-the-weights",
+    ),
+    pytest.param(
+        {"artifact_cache": {"uri": "s3://team-weights/"}},
+        "artifact_cache.uri",
+        "is not a cache location",
+        id="cache-without-a-prefix",
+    ),
+    pytest.param(
+        {"model": {"weights_uri": "s3://team-weights/.graviton-llm-cache/"}},
+        "artifact_cache.uri",
+        "s3://team-weights/compiled-artifacts/",
+        id="default-cache-would-be-the-weights",
+    ),
+    pytest.param(
+        {
+            "instance_type": "r8g.16xlarge",
+            "max_num_seqs": 32,
+            "artifact_cache": {"uri": "s3://team-weights/cache/"},
+        },
+        "artifact_cache.uri",
+        "compiles nothing",
+        id="cache-on-the-cpu-path",
+    ),
+    pytest.param(
         {"instance_type": "trn2.48xlarge", "region": "us-east-1"},
         "region",
         "us-east-2",
@@ -208,3 +236,21 @@ def test_a_cluster_without_any_region_is_refused_before_anything_registers(monke
     result = run_program(lambda: NeuronServingCluster("llm", cluster_args()), region="", catch=True)
     assert "region" in error_messages(result.error)
     assert result.resources == []
+
+
+def test_the_artifact_cache_sits_beside_the_weights_by_default():
+    args = NeuronServingClusterArgs.model_validate(
+        cluster_args(model={"weights_uri": "s3://team-weights/models/llama-8b/"})
+    )
+    assert args.artifact_cache_root == ("team-weights", "models/.graviton-llm-cache/")
+    top = NeuronServingClusterArgs.model_validate(cluster_args())
+    assert top.artifact_cache_root == ("team-weights", ".graviton-llm-cache/")
+    elsewhere = NeuronServingClusterArgs.model_validate(
+        cluster_args(artifact_cache={"uri": "s3://build-cache/neuron"})
+    )
+    assert elsewhere.artifact_cache_root == ("build-cache", "neuron/")
+    off = NeuronServingClusterArgs.model_validate(cluster_args(artifact_cache={"enabled": False}))
+    cpu = NeuronServingClusterArgs.model_validate(
+        cluster_args(instance_type="r8g.16xlarge", max_num_seqs=32)
+    )
+    assert off.artifact_cache_root is None and cpu.artifact_cache_root is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -20,15 +21,26 @@ from typing import Any
 import boto3
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
+from graviton_llm.node import model_store_weights
+from graviton_llm.node.user_data import render_compile_script
 from support import free_port
 
 FAKES = Path(__file__).parent / "fakes"
-SHIMMED = ("docker", "systemctl", "neuron-ls", "dnf", "aws", "amazon-cloudwatch-agent-ctl")
+SHIMMED = (
+    "docker",
+    "systemctl",
+    "neuron-ls",
+    "dnf",
+    "aws",
+    "amazon-cloudwatch-agent-ctl",
+    "shutdown",
+)
 ASG_NAME = "llm-asg-0123"
 INSTANCE_ID = "i-0123456789abcdef0"
 GROUP_NAME_PATH = "/latest/meta-data/tags/instance/aws:autoscaling:groupName"
 REAL_AWS = Path(sys.executable).with_name("aws")
 VLLM_UNIT = "graviton-llm-vllm.service"
+PUBLISH_UNIT = "graviton-llm-publish.service"
 
 # The fake model directory: small files, a nested one and an S3 folder marker (not a file).
 WEIGHTS = {
@@ -38,6 +50,13 @@ WEIGHTS = {
     "tokenizer.json": b'{"version": "1.0"}',
     "original/params.json": b'{"dim": 64}',
 }
+
+
+def seeded_weights_digest() -> str:
+    """The identity of WEIGHTS as a node lists them from S3 (single-part ETags are MD5s)."""
+    etags = {name: f'"{hashlib.md5(data).hexdigest()}"' for name, data in WEIGHTS.items()}
+    files = [[name, len(WEIGHTS[name]), etag] for name, etag in etags.items()]
+    return model_store_weights.weights_digest(sorted(files))
 
 
 # Fault scenarios are independent (own root, bucket, ports): conftest's `scenarios` fixture
@@ -51,16 +70,24 @@ def scenario(setup: Callable[[Sandbox], Any]) -> Callable[[Sandbox], Any]:
 
 
 class MotoServer:
-    """`moto_server` on 127.0.0.1 with an ephemeral port."""
+    """`moto_server` on 127.0.0.1 with an ephemeral port, and the AWS CLI server the aws shim
+    runs its calls in (fakes/aws_server.py: the real CLI without its start-up cost)."""
 
     def __init__(self, log: Path) -> None:
         self.log = log
+        self.cli_socket = str(log.with_name("aws-cli.sock"))
+        self.cli = subprocess.Popen(
+            [sys.executable, str(FAKES / "aws_server.py"), self.cli_socket],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         with open(log, "w") as out:
             self.process = subprocess.Popen(
                 [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", "0"],
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
+        assert self.cli.stdout is not None and self.cli.stdout.readline() == "ready\n"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and self.process.poll() is None:
             found = re.search(r"Running on (http://127\.0\.0\.1:\d+)", log.read_text())
@@ -69,6 +96,7 @@ class MotoServer:
                 return
             time.sleep(0.05)
         self.process.kill()
+        self.cli.kill()
         raise RuntimeError(f"moto_server did not start: {log.read_text()}")
 
     def client(self, service: str) -> Any:
@@ -82,8 +110,9 @@ class MotoServer:
         )
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+        for process in (self.process, self.cli):
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @dataclass
@@ -138,7 +167,8 @@ class FakeImds:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # A short poll: stop() (shutdown) waits up to one interval, once per sandbox.
+        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
     def stop(self) -> None:
         self.server.shutdown()
@@ -149,6 +179,8 @@ class Sandbox:
     """A node's filesystem under a temp dir, PATH shims, and the stand-in vLLM."""
 
     def __init__(self, tmp: Path, moto: MotoServer, bucket: str) -> None:
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.others: list[Sandbox] = []
         self.tmp = tmp
         self.moto = moto
         self.bucket = bucket
@@ -181,12 +213,32 @@ class Sandbox:
         s3.put_object(Bucket=self.bucket, Key=f"{prefix}original/", Body=b"")
 
     def seed_weights(self) -> None:
-        """A node whose weights are already complete (a reboot, a warm-pool instance)."""
+        """A node whose weights are already complete (a reboot, a warm-pool instance), with
+        the identity its first boot recorded (as if listed from S3: single-part ETags)."""
         model = self.root / "opt/graviton-llm/model"
         for name, data in WEIGHTS.items():
             (model / name).parent.mkdir(parents=True, exist_ok=True)
             (model / name).write_bytes(data)
         (model / ".graviton-llm-complete").touch()
+        identity = self.root / "opt/graviton-llm/etc/weights-identity.json"
+        identity.parent.mkdir(parents=True, exist_ok=True)
+        identity.write_text(json.dumps({"digest": seeded_weights_digest()}))
+
+    def weights_digest(self, prefix: str) -> str:
+        """The identity a node computes from the listing of ``prefix`` (keys, sizes, ETags)."""
+        listed = self.moto.client("s3").list_objects_v2(Bucket=self.bucket, Prefix=prefix)
+        files = [
+            [o["Key"][len(prefix) :], o["Size"], o["ETag"]]
+            for o in listed.get("Contents", [])
+            if not o["Key"].endswith("/")
+        ]
+        return model_store_weights.weights_digest(sorted(files))
+
+    def another_node(self) -> Sandbox:
+        """A second node of the same cluster: its own root and processes, the same bucket."""
+        other = Sandbox(self.tmp / f"node-{len(self.others) + 2}", self.moto, self.bucket)
+        self.others.append(other)
+        return other
 
     def group_name(self, name: str) -> None:
         """Instance metadata reports this Auto Scaling group name from now on."""
@@ -225,9 +277,10 @@ class Sandbox:
             "GLT_RECORD": str(self.record),
             "GLT_STATE": str(self.state),
             "GLT_REAL_AWS": str(REAL_AWS),
+            "GLT_AWS_SERVER": self.moto.cli_socket,
             "GLT_DEAD_PORT": str(free_port()),
             "GLT_CONTAINER_BIN": str(self.container_bin),
-            "GLT_START_UNITS": VLLM_UNIT,
+            "GLT_START_UNITS": f"{VLLM_UNIT},{PUBLISH_UNIT}",
             "GRAVITON_LLM_IMDS_URL": self.imds.url,
             "FAKE_VLLM_LOG": str(self.server_log),
         }
@@ -239,14 +292,34 @@ class Sandbox:
         timeout: float = 30,
         env: dict[str, str] | None = None,
         api_key_pointer: str | None = None,
+        script: str | None = None,
         **extra: str,
     ) -> Run:
+        """The boot script (or ``script``) run once, as cloud-init would."""
         self.last_args = args
-        self.script.write_text(render_user_data(args, api_key_pointer=api_key_pointer))
+        self.script.write_text(
+            script
+            if script is not None
+            else render_user_data(args, api_key_pointer=api_key_pointer)
+        )
+        return self.command(["bash", str(self.script)], timeout, env, **extra)
+
+    def run_compile(self, args: NeuronServingClusterArgs, **extra: str) -> Run:
+        """The pre-warm script (`graviton-llm compile`) on a one-off instance."""
+        return self.run(args, script=render_compile_script(args), **extra)
+
+    def model_store(self, *words: str, **extra: str) -> Run:
+        """The node's installed model-store, as a unit would run it."""
+        tool = str(self.root / "opt/graviton-llm/bin/model-store")
+        return self.command([tool, *words], 30, None, **extra)
+
+    def command(
+        self, argv: list[str], timeout: float, env: dict[str, str] | None, **extra: str
+    ) -> Run:
         self.record.unlink(missing_ok=True)
         started = time.monotonic()
         done = subprocess.run(
-            ["bash", str(self.script)],
+            argv,
             cwd=self.tmp,  # a relative path the script writes lands in the sandbox
             env=env if env is not None else self.env(**extra),
             capture_output=True,
@@ -255,7 +328,8 @@ class Sandbox:
             check=False,
         )
         seconds = time.monotonic() - started
-        calls = [json.loads(line) for line in self.record.read_text().splitlines()]
+        record = self.record.read_text() if self.record.exists() else ""
+        calls = [json.loads(line) for line in record.splitlines()]
         return Run(done.returncode, done.stdout + done.stderr, seconds, calls)
 
     def model_files(self) -> dict[str, bytes]:
@@ -272,8 +346,14 @@ class Sandbox:
             return []
         return [json.loads(line) for line in self.server_log.read_text().splitlines()]
 
+    def artifact_events(self) -> list[dict[str, Any]]:
+        """What the stand-in vLLM found in NEURON_COMPILED_ARTIFACTS at each start."""
+        return [e for e in self.server_events() if e["event"] == "artifacts"]
+
     def stop(self) -> None:
         """Ends every process the systemctl shim started (their own process groups)."""
+        for other in self.others:
+            other.stop()
         self.imds.stop()
         for pid_file in self.state.glob("*.pid"):
             with contextlib.suppress(ProcessLookupError):

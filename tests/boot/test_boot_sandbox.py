@@ -85,12 +85,14 @@ def test_both_units_are_installed_enabled_and_started(booted):
 
 def test_readiness_waits_for_health_and_then_for_a_real_completion(booted):
     # /health went 503 -> 200, completions stayed 503 a while after that, and the script
-    # declared ready only after one succeeded (it is the last request).
+    # declared ready only after one succeeded (the last completion; after it only the publish
+    # unit's check that vLLM serves before its artifacts count as complete).
     requests = _requests(booted.events)
     assert ("/health", 503) in requests
     first_healthy = requests.index(("/health", 200))
     assert ("/v1/completions", 503) in requests[first_healthy:]
-    assert requests[-1] == ("/v1/completions", 200)
+    ready = requests.index(("/v1/completions", 200))
+    assert requests[ready + 1 :] == [("/health", 200)]
     assert requests.count(("/v1/completions", 200)) == 1
 
 
@@ -111,8 +113,9 @@ def test_a_second_run_is_idempotent_and_downloads_nothing(booted):
 def s3_failing_the_first_times_is_retried_then_succeeds(box: Sandbox) -> Run:
     box.upload_weights("llama/")
     box.neuron_devices(1)
-    # The first two S3 calls hit a port where nothing listens; 3 attempts are allowed.
-    return box.run(box.args(), GLT_AWS_FAIL_S3="2")
+    # The first two S3 calls hit a port where nothing listens; 3 attempts are allowed. (The
+    # artifact cache has its own scenarios, test_artifact_cache.py: off here, fewer CLI runs.)
+    return box.run(box.args(artifact_cache={"enabled": False}), GLT_AWS_FAIL_S3="2")
 
 
 @scenario
@@ -378,7 +381,8 @@ def test_without_a_configured_region_the_node_reads_it_from_imdsv2(sandbox):
     region = ("GET", "/latest/meta-data/placement/region")
     assert imds.seen == [("PUT", "/latest/api/token"), region]
     aws_env = sandbox.root / "opt/graviton-llm/etc/aws.env"
-    assert aws_env.read_text() == "AWS_DEFAULT_REGION=eu-north-1\n"
+    cli_config = sandbox.root / "opt/graviton-llm/etc/aws-cli.conf"
+    assert aws_env.read_text() == f"AWS_DEFAULT_REGION=eu-north-1\nAWS_CONFIG_FILE={cli_config}\n"
     assert "step 'check-accelerator'" in run.output
 
 
@@ -420,7 +424,7 @@ def test_the_boot_heartbeats_its_launch_hook_while_it_works(booted):
 def a_failing_cloudwatch_agent_does_not_keep_the_node_out_of_service(box: Sandbox) -> Run:
     box.upload_weights("llama/")
     box.neuron_devices(1)
-    return box.run(box.args(), GLT_AGENT_FAIL="1")
+    return box.run(box.args(artifact_cache={"enabled": False}), GLT_AGENT_FAIL="1")
 
 
 def test_a_failing_cloudwatch_agent_does_not_keep_the_node_out_of_service(scenarios):

@@ -10,7 +10,13 @@ import pytest
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.node.node_files import node_files
-from graviton_llm.node.paths import LATENCY_UNIT, METRICS_UNIT, RELEASE_UNIT, VLLM_UNIT
+from graviton_llm.node.paths import (
+    LATENCY_UNIT,
+    METRICS_UNIT,
+    PUBLISH_UNIT,
+    RELEASE_UNIT,
+    VLLM_UNIT,
+)
 
 VARIANTS = {
     "inf2": {"instance_type": "inf2.8xlarge"},
@@ -82,9 +88,17 @@ def _verify(root: Path, unit: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
-@pytest.mark.parametrize("unit", [VLLM_UNIT, METRICS_UNIT, RELEASE_UNIT, LATENCY_UNIT])
+@pytest.mark.parametrize(
+    "unit", [VLLM_UNIT, METRICS_UNIT, RELEASE_UNIT, LATENCY_UNIT, PUBLISH_UNIT]
+)
 def test_units_pass_systemd_analyze_verify(variant, unit, tmp_path):
-    root = _node_root(tmp_path, _args(variant))
+    args = _args(variant)
+    installed = {f.path.rsplit("/", 1)[-1] for f in node_files(args)}
+    if unit not in installed:
+        # Only Neuron nodes compile, so only they publish artifacts.
+        assert unit == PUBLISH_UNIT and args.spec.accelerator == "cpu"
+        return
+    root = _node_root(tmp_path, args)
     verified = _verify(root, unit)
     # verify exits 0 on some problems it only warns about ("Unknown key ..., ignoring"): the
     # output must be empty too.
@@ -109,9 +123,22 @@ def test_vllm_unit_restarts_on_failure_within_limits_and_logs_to_journald():
         "LimitNOFILE=1048576",
         "StandardOutput=journal",
         "ExecStartPre=/opt/graviton-llm/bin/fetch-api-key",
+        # Before every start (a warm-pool node too): the key's artifacts, or none at all.
+        "ExecStartPre=/opt/graviton-llm/bin/model-store prepare",
         "EnvironmentFile=/opt/graviton-llm/etc/aws.env",
     ):
         assert line in unit.splitlines()
+    cpu = next(f.text for f in node_files(_args("graviton-api-key")) if f.path.endswith(VLLM_UNIT))
+    assert "model-store" not in cpu  # nothing compiled, nothing to prepare
+
+
+def test_the_publish_unit_runs_only_after_the_node_serves():
+    unit = next(f.text for f in node_files(_args("inf2")) if f.path.endswith(PUBLISH_UNIT))
+    lines = unit.splitlines()
+    # Requires=: a failed release (vLLM never served) never publishes half a compile.
+    assert f"Requires={RELEASE_UNIT}" in lines and f"After={RELEASE_UNIT}" in lines
+    assert "Type=oneshot" in lines
+    assert "ExecStart=/opt/graviton-llm/bin/model-store publish" in lines
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))

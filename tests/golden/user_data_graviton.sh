@@ -3,6 +3,7 @@
 set -euo pipefail
 # GRAVITON_LLM_ROOT prefixes every path so tests can run this script in a sandbox.
 readonly ROOT="${GRAVITON_LLM_ROOT:-}"
+readonly JOB=boot
 readonly WEIGHTS_URI=s3://team-weights/llama-3.1-8b-instruct/
 readonly WEIGHTS_BUCKET=team-weights
 readonly WEIGHTS_PREFIX=llama-3.1-8b-instruct/
@@ -14,10 +15,14 @@ readonly DEPLOY_REGION=''
 readonly API_KEY_PARAMETER=''
 readonly API_KEY_FILE=/run/graviton-llm/api-key
 readonly AWS_ENV_FILE=/opt/graviton-llm/etc/aws.env
+readonly AWS_CLI_CONFIG=/opt/graviton-llm/etc/aws-cli.conf
+readonly S3_TARGET_GBPS=30
 readonly MODEL_DIR=/opt/graviton-llm/model
+readonly COMPLETE_MARKER_NAME=.graviton-llm-complete
+readonly MODEL_STORE=/opt/graviton-llm/bin/model-store
+readonly WEIGHTS_LISTING=/opt/graviton-llm/etc/weights-listing.json
 readonly ARTIFACTS_DIR=/opt/graviton-llm/compiled
 readonly VLLM_UNIT=graviton-llm-vllm.service
-readonly METRICS_UNIT=graviton-llm-metrics.service
 readonly READY_TIMEOUT_SECONDS=240
 
 write_node_files() {
@@ -49,6 +54,467 @@ exec docker run \
   --port 8000 \
   --enable-prefix-caching
 GRAVITON_LLM_FILE
+install_file /opt/graviton-llm/bin/model-store 0755 <<'GRAVITON_LLM_FILE'
+#!/usr/bin/python3
+# graviton_llm/node/model_store_weights.py, model_store.py, rendered by graviton-llm (documented there)
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import sys
+import tempfile
+
+_SEGMENT = re.compile(r"[A-Za-z0-9_+=@-][A-Za-z0-9._+=@-]*")
+
+
+def log(message: str) -> None:
+    print(f"graviton-llm: {message}", file=sys.stderr, flush=True)
+
+
+def on_node(path: str) -> str:
+    return os.environ.get("GRAVITON_LLM_ROOT", "") + path
+
+
+def safe_path(path: object) -> bool:
+    return (
+        isinstance(path, str)
+        and len(path) <= 512
+        and all(_SEGMENT.fullmatch(part) for part in path.split("/"))
+    )
+
+
+def write_json(path: str, value: object) -> None:
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False) as out:
+        json.dump(value, out, indent=1, sort_keys=True)
+    os.replace(out.name, path)
+
+
+def read_json(path: str) -> object:
+    try:
+        with open(path) as source:
+            return json.load(source)
+    except (OSError, ValueError):
+        return None
+
+
+def sha256_of(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as source:
+        for block in iter(lambda: source.read(8 * 2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def listing_files(listing: str, prefix: str) -> list[list]:
+    data = read_json(listing)
+    if data is None:
+        data = []
+    if not isinstance(data, list):
+        raise ValueError("the listing is not a list")
+    files = []
+    for item in data:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)):
+            raise ValueError(f"unexpected listing entry {item!r}")
+        key, size, etag = item
+        if key.endswith("/"):
+            continue
+        relative = key[len(prefix) :]
+        if not key.startswith(prefix) or not safe_path(relative):
+            raise ValueError(f"the key {key!r} is not a plain file path under the prefix")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise ValueError(f"{key!r} has no size")
+        files.append([relative, size, etag])
+    return sorted(files)
+
+
+def weights_digest(files: list[list]) -> str:
+    text = json.dumps(files, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def weights_check(config: dict, listing: str) -> int:
+    uri = config["weights_uri"]
+    try:
+        files = listing_files(listing, config["weights_prefix"])
+    except ValueError as error:
+        log(f"cannot read the listing of {uri}: {error}")
+        return 1
+    if not files:
+        log(
+            f"no objects under {uri}: upload the model directory (config.json, *.safetensors, "
+            "tokenizer) there first"
+        )
+        return 1
+    if "config.json" not in {path for path, _, _ in files}:
+        log(f"no config.json directly under {uri}: not a Hugging Face model directory")
+        return 1
+    print(len(files), sum(size for _, size, _ in files))
+    return 0
+
+
+def weights_verify(config: dict, listing: str) -> int:
+    try:
+        files = listing_files(listing, config["weights_prefix"])
+    except ValueError as error:
+        log(f"cannot read the listing of {config['weights_uri']}: {error}")
+        return 1
+    model = on_node(config["model_dir"])
+    found = {}
+    for directory, _, names in os.walk(model):
+        for name in names:
+            path = os.path.join(directory, name)
+            relative = os.path.relpath(path, model)
+            if relative != config["complete_marker"]:
+                found[relative] = os.path.getsize(path)
+    expected = {path: size for path, size, _ in files}
+    if found != expected:
+        wrong = sorted(p for p in expected if found.get(p) != expected[p])
+        log(
+            f"weights incomplete: expected {len(expected)} {sum(expected.values())} (files "
+            f"bytes) from {config['weights_uri']}, found {len(found)} {sum(found.values())}; "
+            f"missing or short: {', '.join(wrong[:3]) or 'none'}"
+        )
+        return 1
+    identity = {"uri": config["weights_uri"], "digest": weights_digest(files), "files": len(files)}
+    write_json(on_node(config["identity_file"]), identity)
+    return 0
+
+
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+CONFIG = "/opt/graviton-llm/etc/model-store.json"
+FORMAT = "graviton-llm-artifacts/1"
+MAX_MANIFEST_BYTES = 4 * 2**20
+MAX_FILES = 10_000
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def aws(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["aws", *args], capture_output=True, text=True, check=False)
+
+
+def missing(result: subprocess.CompletedProcess) -> bool:
+    return any(w in result.stderr for w in ("NoSuchKey", "Not Found", "(404)"))
+
+
+class Key:
+
+    def __init__(self, config: dict) -> None:
+        identity = read_json(on_node(config["identity_file"]))
+        digest = identity.get("digest") if isinstance(identity, dict) else None
+        self.known = isinstance(digest, str) and bool(re.fullmatch(r"[0-9a-f]{16}", digest))
+        self.name = f"{config['static_key']}-{digest if self.known else 'unverified'}"
+        base = on_node(config["artifacts_dir"])
+        self.base, self.directory = base, os.path.join(base, self.name)
+        self.state = self.directory + ".json"
+        self.cache = config["cache"] if self.known else None
+        if self.cache:
+            self.bucket = self.cache["bucket"]
+            self.entry = f"{self.cache['prefix']}{digest}/"
+            self.where = f"s3://{self.bucket}/{self.entry}"
+
+    def point_active(self, link: str) -> None:
+        temporary = os.path.join(self.base, f".{link}.new")
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+        os.symlink(self.name, temporary)
+        os.replace(temporary, os.path.join(self.base, link))
+
+
+def parse_manifest(text: str, key: str) -> list[dict]:
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f"not a {FORMAT} manifest")
+    if data.get("key") != key:
+        raise ValueError(f"it is for key {data.get('key')!r}, not {key}")
+    files = data.get("files")
+    if not isinstance(files, list) or not 0 < len(files) <= MAX_FILES:
+        raise ValueError("no file list")
+    paths = set()
+    for entry in files:
+        if not isinstance(entry, dict) or not safe_path(entry.get("path")):
+            raise ValueError(f"unsafe or missing path in {entry!r}")
+        size = entry.get("size")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise ValueError(f"{entry['path']}: no size")
+        if not isinstance(entry.get("sha256"), str) or not _SHA256.fullmatch(entry["sha256"]):
+            raise ValueError(f"{entry['path']}: no SHA-256")
+        paths.add(entry["path"])
+    parents = {p.rsplit("/", 1)[0] for p in paths if "/" in p}
+    if len(paths) < len(files) or paths & parents:
+        raise ValueError("a path is listed twice, or both as a file and a directory")
+    return files
+
+
+def fetch(key: Key) -> str | None:
+    manifest_file = os.path.join(key.base, f".{key.name}.manifest")
+    result = aws(
+        "s3api",
+        "get-object",
+        "--bucket",
+        key.bucket,
+        "--key",
+        key.entry + "manifest.json",
+        manifest_file,
+    )
+    if result.returncode != 0:
+        if missing(result):
+            return f"no set for key {key.name} in the cache yet ({key.where})"
+        return f"the cache is unreachable: {result.stderr.strip()[-300:]}"
+    try:
+        with open(manifest_file, "rb") as source:
+            text = source.read(MAX_MANIFEST_BYTES + 1)
+        if len(text) > MAX_MANIFEST_BYTES:
+            raise ValueError("over 4 MiB")
+        files = parse_manifest(text.decode(), key.name)
+    except (OSError, ValueError) as error:
+        return f"corrupt manifest {key.where}manifest.json ({error})"
+    finally:
+        if os.path.exists(manifest_file):
+            os.unlink(manifest_file)
+    staging = key.directory + ".incoming"
+    shutil.rmtree(staging, ignore_errors=True)
+    blobs, tree = os.path.join(staging, "blobs"), os.path.join(staging, "tree")
+    includes = [word for f in files for word in ("--include", f["sha256"])]
+    result = aws(
+        "s3",
+        "cp",
+        "--recursive",
+        "--only-show-errors",
+        f"{key.where}blobs/",
+        blobs,
+        "--exclude",
+        "*",
+        *includes,
+    )
+    try:
+        if result.returncode != 0:
+            return f"download from {key.where} failed: {result.stderr.strip()[-300:]}"
+        placed: dict[str, str] = {}
+        for entry in files:
+            blob, target = os.path.join(blobs, entry["sha256"]), os.path.join(tree, entry["path"])
+            source = placed.get(entry["sha256"], blob)
+            if not os.path.isfile(source):
+                return f"{entry['path']} is missing from the cache ({key.where})"
+            size = os.path.getsize(source)
+            if size != entry["size"]:
+                return f"{entry['path']}: {size} bytes, the manifest says {entry['size']}"
+            if entry["sha256"] not in placed and sha256_of(source) != entry["sha256"]:
+                return (
+                    f"{entry['path']}: SHA-256 mismatch (the cached file is not what was published)"
+                )
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if entry["sha256"] in placed:
+                shutil.copyfile(source, target)
+            else:
+                os.replace(blob, target)
+                placed[entry["sha256"]] = target
+        os.makedirs(tree, exist_ok=True)
+        os.replace(tree, key.directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    write_json(key.state, {"key": key.name, "source": "cache", "files": files})
+    return None
+
+
+def complete(key: Key, state: object) -> bool:
+    return (
+        isinstance(state, dict)
+        and state.get("key") == key.name
+        and state.get("source") in ("cache", "compiled")
+        and os.path.isdir(key.directory)
+    )
+
+
+def prepare(config: dict) -> int:
+    key = Key(config)
+    os.makedirs(key.base, exist_ok=True)
+    state = read_json(key.state)
+    if complete(key, state):
+        log(f"compiled artifacts for key {key.name} are on this node ({state['source']})")
+    else:
+        if os.path.lexists(key.directory):
+            shutil.rmtree(key.directory)
+            log(f"removed unfinished artifacts of key {key.name}; they are never loaded")
+        if not key.known:
+            log("no weights identity on this node: the artifact cache is skipped")
+        elif key.cache:
+            problem = fetch(key)
+            if problem is None:
+                log(f"artifact cache hit: key {key.name} downloaded and verified from {key.where}")
+            else:
+                log(f"artifact cache: {problem}; vLLM compiles instead")
+        os.makedirs(key.directory, exist_ok=True)
+    key.point_active(config["active"])
+    return 0
+
+
+def serving(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
+            return answer.status == 200
+    except (OSError, ValueError):
+        return False
+
+
+def scan(directory: str) -> list[dict]:
+    files = []
+    for parent, _, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(parent, name)
+            relative = os.path.relpath(path, directory).replace(os.sep, "/")
+            files.append(
+                {"path": relative, "size": os.path.getsize(path), "sha256": sha256_of(path)}
+            )
+    return sorted(files, key=lambda f: f["path"])
+
+
+def put_manifest(key: Key, manifest_file: str) -> str:
+    for attempt in range(4):
+        result = aws(
+            "s3api",
+            "put-object",
+            "--bucket",
+            key.bucket,
+            "--key",
+            key.entry + "manifest.json",
+            "--body",
+            manifest_file,
+            "--content-type",
+            "application/json",
+            "--if-none-match",
+            "*",
+        )
+        if result.returncode == 0:
+            return "won"
+        if "PreconditionFailed" in result.stderr or "(412)" in result.stderr:
+            return "lost"
+        if "ConditionalRequestConflict" not in result.stderr:
+            return result.stderr.strip()[-300:]
+        time.sleep(float(os.environ.get("GRAVITON_LLM_BACKOFF_SECONDS", "5")) * (attempt + 1))
+    return "409 ConditionalRequestConflict four times"
+
+
+def publish(config: dict) -> int:
+    key = Key(config)
+    state = read_json(key.state)
+    if complete(key, state):
+        if state["source"] == "cache" or state.get("published"):
+            return 0
+        files = state["files"]
+    elif not (os.path.isdir(key.directory) and os.listdir(key.directory)):
+        log(f"no compiled artifacts for key {key.name} to publish")
+        return 0
+    elif not serving(config["port"]):
+        log(f"vLLM does not serve: the artifacts of key {key.name} are not published")
+        return 1
+    else:
+        files = scan(key.directory)
+    record = {"key": key.name, "source": "compiled", "files": files, "published": False}
+    write_json(key.state, record)
+    if not key.cache:
+        return 0
+    head = aws("s3api", "head-object", "--bucket", key.bucket, "--key", key.entry + "manifest.json")
+    if head.returncode == 0:
+        log(f"key {key.name} is already in the cache ({key.where}); this node keeps its own set")
+        write_json(key.state, {**record, "published": "by another node"})
+        return 0
+    if not missing(head):
+        log(f"cannot publish to {key.where}: {head.stderr.strip()[-300:]}")
+        return 1
+    outcome = upload(key, files, config.get("key_inputs"))
+    if outcome not in ("won", "lost"):
+        log(f"publishing key {key.name} to {key.where} failed: {outcome}")
+        return 1
+    if outcome == "lost":
+        log(f"another node published key {key.name} first; its set stands ({key.where})")
+    else:
+        log(f"published key {key.name}: {len(files)} files to {key.where}")
+    by = "this node" if outcome == "won" else "another node"
+    write_json(key.state, {**record, "published": f"by {by}"})
+    return 0
+
+
+def upload(key: Key, files: list[dict], inputs: object) -> str:
+    staging = key.directory + ".publish"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        os.makedirs(staging)
+        for entry in files:
+            blob = os.path.join(staging, entry["sha256"])
+            if not os.path.exists(blob):
+                source = os.path.join(key.directory, entry["path"])
+                try:
+                    os.link(source, blob)
+                except OSError:
+                    shutil.copyfile(source, blob)
+        result = aws("s3", "cp", "--recursive", "--only-show-errors", staging, f"{key.where}blobs/")
+        if result.returncode != 0:
+            return f"upload: {result.stderr.strip()[-300:]}"
+        manifest = {
+            "format": FORMAT,
+            "key": key.name,
+            "files": files,
+            "bytes": sum(f["size"] for f in files),
+            "inputs": inputs,
+        }
+        manifest_file = os.path.join(key.base, f".{key.name}.manifest")
+        write_json(manifest_file, manifest)
+        try:
+            return put_manifest(key, manifest_file)
+        finally:
+            os.unlink(manifest_file)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def status(config: dict) -> int:
+    key = Key(config)
+    state = read_json(key.state)
+    if not complete(key, state):
+        return 1
+    print(f"key {key.name}: complete ({state['source']})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="model-store")
+    parser.add_argument("--config", default=CONFIG)
+    parser.add_argument(
+        "command", choices=["weights-check", "weights-verify", "prepare", "publish", "status"]
+    )
+    parser.add_argument("listing", nargs="?")
+    args = parser.parse_args(argv)
+    with open(on_node(args.config)) as source:
+        config = json.load(source)
+    if args.command in ("weights-check", "weights-verify"):
+        if args.listing is None:
+            parser.error(f"{args.command} needs the listing file")
+        run = weights_check if args.command == "weights-check" else weights_verify
+        return run(config, args.listing)
+    return {"prepare": prepare, "publish": publish, "status": status}[args.command](config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+GRAVITON_LLM_FILE
+install_file /opt/graviton-llm/etc/model-store.json 0644 <<'GRAVITON_LLM_FILE'
+{"weights_uri": "s3://team-weights/llama-3.1-8b-instruct/", "weights_prefix": "llama-3.1-8b-instruct/", "model_dir": "/opt/graviton-llm/model", "complete_marker": ".graviton-llm-complete", "identity_file": "/opt/graviton-llm/etc/weights-identity.json", "artifacts_dir": "/opt/graviton-llm/compiled", "active": "active", "port": 8000, "static_key": null, "key_inputs": null, "cache": null}
+GRAVITON_LLM_FILE
 install_file /etc/systemd/system/graviton-llm-vllm.service 0644 <<'GRAVITON_LLM_FILE'
 [Unit]
 Description=vLLM OpenAI-compatible server (graviton-llm)
@@ -65,7 +531,7 @@ ExecStart=/opt/graviton-llm/bin/run-vllm
 ExecStop=/usr/bin/docker stop --time 30 graviton-llm-vllm
 Restart=on-failure
 RestartSec=15
-TimeoutStartSec=300
+TimeoutStartSec=240
 TimeoutStopSec=60
 LimitNOFILE=1048576
 LimitMEMLOCK=infinity
@@ -186,15 +652,7 @@ install_file /opt/aws/amazon-cloudwatch-agent/etc/graviton-llm.json 0644 <<'GRAV
 GRAVITON_LLM_FILE
 install_file /opt/graviton-llm/bin/latency-exporter 0755 <<'GRAVITON_LLM_FILE'
 #!/usr/bin/python3
-"""Latency percentiles for CloudWatch, from vLLM's Prometheus histograms. Runs on every node.
-
-The CloudWatch agent drops Prometheus histograms ("histogram metric type are dropped", CloudWatch
-agent guide, Prometheus metric type conversion), and vLLM reports latency only as histograms. So
-this small exporter scrapes vLLM's /metrics, takes each histogram's bucket counts over the last
-interval, interpolates p50/p90/p99 inside the bucket as Prometheus's histogram_quantile does, and
-serves them as gauges the agent keeps. Standard library only, Python 3.9+ (AL2023's python3):
-the node installs this file as it is.
-"""
+# graviton_llm/node/latency_exporter.py, rendered by graviton-llm (documented there)
 
 from __future__ import annotations
 
@@ -217,7 +675,6 @@ _LE = re.compile(r'le="([^"]+)"')
 
 
 def parse_buckets(text: str) -> dict[str, dict[float, float]]:
-    """{histogram: {upper bound: cumulative count}}, summed over label sets (models, engines)."""
     found: dict[str, dict[float, float]] = {}
     for line in text.splitlines():
         match = _BUCKET.match(line)
@@ -230,14 +687,12 @@ def parse_buckets(text: str) -> dict[str, dict[float, float]]:
         counts = found.setdefault(match.group(1), {})
         counts[bound] = counts.get(bound, 0.0) + float(match.group(3))
     for name, counts in found.items():
-        if math.inf not in counts:  # cut off mid-answer: not a distribution
+        if math.inf not in counts:
             raise ValueError(f"{name} has no +Inf bucket: the answer is incomplete")
     return found
 
 
 def quantile(q: float, buckets: dict[float, float]) -> float | None:
-    """The q-quantile of cumulative bucket counts, linear within the bucket (None: no data).
-    Like Prometheus: a quantile in the +Inf bucket is the largest finite bound."""
     bounds = sorted(buckets)
     total = buckets[bounds[-1]] if bounds else 0.0
     if total <= 0:
@@ -259,7 +714,6 @@ def quantile(q: float, buckets: dict[float, float]) -> float | None:
 
 
 def window(now: dict[float, float], before: dict[float, float]) -> dict[float, float]:
-    """Counts of the requests that finished between two scrapes (a restart resets to now)."""
     if any(now.get(bound, 0.0) < count for bound, count in before.items()):
         return dict(now)
     return {bound: count - before.get(bound, 0.0) for bound, count in now.items()}
@@ -273,7 +727,7 @@ def render(previous: dict[str, dict[float, float]], current: dict[str, dict[floa
         recent = window(current[histogram], previous.get(histogram, {}))
         for q in QUANTILES:
             value = quantile(q, recent)
-            if value is not None:  # no requests: no sample, so the alarm sees missing data
+            if value is not None:
                 metric = f"{name}_p{round(q * 100)}_seconds"
                 lines += [f"# TYPE {metric} gauge", f"{metric} {value:.6f}"]
     return "\n".join(lines) + "\n"
@@ -292,12 +746,9 @@ class Exporter:
         self.previous = current
 
     def step(self) -> None:
-        """One scrape. Whatever goes wrong (vLLM down, a truncated or malformed answer), the
-        percentiles are withdrawn rather than left stale, the log says why, and the next
-        interval tries again: the alarm then sees missing data, not old values."""
         try:
             self.scrape_once()
-        except Exception as error:  # the loop must outlive any bad answer
+        except Exception as error:
             self.text = "\n"
             print(
                 f"graviton-llm-latency: scrape of {self.source} failed ({error!r}); "
@@ -313,7 +764,7 @@ class Exporter:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description="vLLM latency percentiles for CloudWatch")
     parser.add_argument("--vllm-port", type=int, required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--interval", type=float, default=30.0)
@@ -362,15 +813,17 @@ check_accelerator() {
   : # vLLM's CPU backend needs no device
 }
 
+readonly METRICS_UNIT=graviton-llm-metrics.service
 readonly MONITORING=1
 readonly RELEASE_UNIT=graviton-llm-release.service
+readonly PUBLISH_UNIT=''
 readonly LATENCY_UNIT=graviton-llm-latency.service
 readonly LIFECYCLE_HOOK=graviton-llm-boot
 readonly HEARTBEAT_SECONDS=300
 readonly CLOUDWATCH_DIR=/opt/aws/amazon-cloudwatch-agent/etc
 readonly ASG_NAME_PLACEHOLDER=__GRAVITON_LLM_ASG_NAME__
 
-# ---- common boot steps (graviton_llm/node/templates/boot.sh), after the rendered header -----
+# ---- common steps (graviton_llm/node/templates/common.sh), after the rendered header --------
 # Tunables the tests shorten; real nodes keep the defaults.
 readonly POLL_SECONDS="${GRAVITON_LLM_POLL_SECONDS:-10}"
 readonly BACKOFF_SECONDS="${GRAVITON_LLM_BACKOFF_SECONDS:-5}"
@@ -378,7 +831,8 @@ readonly ATTEMPTS="${GRAVITON_LLM_ATTEMPTS:-5}"
 readonly READY_TIMEOUT="${GRAVITON_LLM_READY_TIMEOUT_SECONDS:-$READY_TIMEOUT_SECONDS}"
 readonly IMDS="${GRAVITON_LLM_IMDS_URL:-http://169.254.169.254}"
 readonly LOG_FILE="${ROOT}/var/log/graviton-llm-boot.log"
-readonly COMPLETE_MARKER="${ROOT}${MODEL_DIR}/.graviton-llm-complete"
+readonly COMPLETE_MARKER="${ROOT}${MODEL_DIR}/${COMPLETE_MARKER_NAME}"
+readonly MODEL_STORE_BIN="${ROOT}${MODEL_STORE}"
 
 mkdir -p "$(dirname "$LOG_FILE")"
 # Every line goes to the log file and to the console (EC2 "Get system log").
@@ -400,7 +854,7 @@ report_exit() {
     kill "$heartbeat_pid" 2>/dev/null || true
   fi
   if [ "$rc" -ne 0 ]; then
-    echo "graviton-llm: boot FAILED in step ${STEP} (exit ${rc}); log: ${LOG_FILE}" >&2
+    echo "graviton-llm: ${JOB} FAILED in step ${STEP} (exit ${rc}); log: ${LOG_FILE}" >&2
   fi
 }
 trap report_exit EXIT
@@ -444,18 +898,99 @@ imds_region() {
   curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: ${token}" "${IMDS}/latest/meta-data/placement/region"
 }
 
+setup_region() {
+  # The AWS CLI reads credentials from instance metadata but never the region.
+  region="${AWS_REGION:-${AWS_DEFAULT_REGION:-$DEPLOY_REGION}}"
+  if [ -z "$region" ]; then
+    region="$(retry "$ATTEMPTS" imds_region)" || fail "cannot read the region from instance metadata (IMDSv2)"
+  fi
+  # It lands in a systemd EnvironmentFile: nothing but a region name may get there.
+  if [[ ! "$region" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; then
+    fail "'${region}' is not an AWS region name"
+  fi
+  export AWS_DEFAULT_REGION="$region"
+  # The CLI's S3 settings (tune_s3) serve the boot and the units alike.
+  export AWS_CONFIG_FILE="${ROOT}${AWS_CLI_CONFIG}"
+  install_file "$AWS_ENV_FILE" 0644 <<EOF
+AWS_DEFAULT_REGION=${region}
+AWS_CONFIG_FILE=${AWS_CONFIG_FILE}
+EOF
+}
+
+install_docker() {
+  if ! command -v docker >/dev/null 2>&1; then
+    retry "$ATTEMPTS" dnf install -y docker || fail "could not install docker"
+  fi
+  systemctl enable --now docker
+}
+
+# S3 at instance speed. AWS CLI v2 always has the CRT transfer client, which `auto` picks only on
+# a few instance types: chosen here, aimed at the instance's network bandwidth (AWS CLI v2
+# topics/s3-config.rst; it takes its part size from multipart_chunksize). CLI v1 has no CRT and
+# ignores those keys; its classic client takes the concurrency and the part size (v1
+# customizations/s3/transferconfig.py). One file serves both: no version check.
+tune_s3() {
+  install_file "$AWS_CLI_CONFIG" 0644 <<EOF
+[default]
+s3 =
+  preferred_transfer_client = crt
+  target_bandwidth = ${S3_TARGET_GBPS}Gb/s
+  max_concurrent_requests = 64
+  multipart_chunksize = 16MB
+EOF
+}
+
+download_weights() {
+  local listing_file="${ROOT}${WEIGHTS_LISTING}" listing summary
+  if [ -f "$COMPLETE_MARKER" ]; then
+    echo "graviton-llm: weights already complete in ${MODEL_DIR}; not downloading again"
+    return 0
+  fi
+  mkdir -p "${ROOT}${MODEL_DIR}"
+  # [key, size, ETag] per object, as JSON that model-store reads (never parsed here): is it a
+  # model directory, and the weights' identity, part of the compiled artifacts' key.
+  listing="$(retry "$ATTEMPTS" aws s3api list-objects-v2 --bucket "$WEIGHTS_BUCKET" \
+    --prefix "$WEIGHTS_PREFIX" --query 'Contents[].[Key, Size, ETag]' --output json)" \
+    || fail "cannot list ${WEIGHTS_URI}: the bucket must exist and the node role be allowed to read it (error above)"
+  printf '%s\n' "$listing" >"$listing_file"
+  summary="$("$MODEL_STORE_BIN" weights-check "$listing_file")" \
+    || fail "nothing to serve under ${WEIGHTS_URI} (above)"
+  echo "graviton-llm: downloading ${summary#* } bytes in ${summary%% *} files from ${WEIGHTS_URI}"
+  # --delete: files left by an interrupted earlier run that S3 no longer has would break the check.
+  retry "$ATTEMPTS" aws s3 sync --only-show-errors --delete "$WEIGHTS_URI" "${ROOT}${MODEL_DIR}" \
+    || fail "download of ${WEIGHTS_URI} failed after ${ATTEMPTS} attempts"
+  "$MODEL_STORE_BIN" weights-verify "$listing_file" \
+    || fail "the weights on disk are not what ${WEIGHTS_URI} lists (above)"
+  touch "$COMPLETE_MARKER"
+}
+
+# Ready means /health answers and one real completion succeeds, within the predicted cold start.
+# With an API key the probe sends it from a root-only header file, never on curl's command line.
+wait_ready() {
+  local auth=() probe_headers="" deadline
+  if [ -n "$API_KEY_PARAMETER" ]; then
+    probe_headers="${ROOT}${API_KEY_FILE}.probe-headers"
+    (umask 077 && printf 'Authorization: Bearer %s\n' "$(cat "${ROOT}${API_KEY_FILE}")" >"$probe_headers")
+    auth=(-H "@${probe_headers}")
+  fi
+  deadline=$((SECONDS + READY_TIMEOUT))
+  until curl -fsS --max-time 10 "http://127.0.0.1:${PORT}/health" >/dev/null 2>&1 \
+    && curl -fsS --max-time 60 "${auth[@]}" -H 'Content-Type: application/json' -d "$PROBE_BODY" \
+      "http://127.0.0.1:${PORT}/v1/completions" >/dev/null 2>&1; do
+    if systemctl is-failed --quiet "$VLLM_UNIT"; then
+      fail "${VLLM_UNIT} failed (it stopped restarting); see: journalctl -u ${VLLM_UNIT}"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      fail "vLLM not ready after ${READY_TIMEOUT}s; see: journalctl -u ${VLLM_UNIT}"
+    fi
+    sleep "$POLL_SECONDS"
+  done
+  rm -f "$probe_headers"
+}
+
+# ---- serving boot (graviton_llm/node/templates/boot.sh), after common.sh -------------------
 step "region"
-# The AWS CLI reads credentials from instance metadata but never the region.
-region="${AWS_REGION:-${AWS_DEFAULT_REGION:-$DEPLOY_REGION}}"
-if [ -z "$region" ]; then
-  region="$(retry "$ATTEMPTS" imds_region)" || fail "cannot read the region from instance metadata (IMDSv2)"
-fi
-# It lands in a systemd EnvironmentFile: nothing but a region name may get there.
-if [[ ! "$region" =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; then
-  fail "'${region}' is not an AWS region name"
-fi
-export AWS_DEFAULT_REGION="$region"
-install_file "$AWS_ENV_FILE" 0644 <<<"AWS_DEFAULT_REGION=${region}"
+setup_region
 
 step "check-accelerator"
 # Before minutes of downloads: a node without its accelerator (wrong AMI, no driver) cannot serve.
@@ -490,74 +1025,31 @@ heartbeat_every="${GRAVITON_LLM_HEARTBEAT_SECONDS:-$HEARTBEAT_SECONDS}"
 heartbeat_pid=$!
 
 step "install-docker"
-if ! command -v docker >/dev/null 2>&1; then
-  retry "$ATTEMPTS" dnf install -y docker || fail "could not install docker"
-fi
-systemctl enable --now docker
+install_docker
+
+step "install-files"
+mkdir -p "${ROOT}${ARTIFACTS_DIR}"
+write_node_files
+
+step "tune-s3"
+tune_s3
 
 step "download-weights"
-if [ -f "$COMPLETE_MARKER" ]; then
-  echo "graviton-llm: weights already complete in ${MODEL_DIR}; not downloading again"
-else
-  mkdir -p "${ROOT}${MODEL_DIR}"
-  # "<size>\t<key>" per object; "None" when the prefix is empty (keys ending in / are folder
-  # markers, which sync does not create).
-  listing="$(retry "$ATTEMPTS" aws s3api list-objects-v2 --bucket "$WEIGHTS_BUCKET" \
-    --prefix "$WEIGHTS_PREFIX" --query 'Contents[].[Size, Key]' --output text)" \
-    || fail "cannot list ${WEIGHTS_URI}: the bucket must exist and the node role be allowed to read it (error above)"
-  expected="$(printf '%s\n' "$listing" | awk -F '\t' 'NF >= 2 && $2 !~ /\/$/ { n++; s += $1 } END { print n + 0, s + 0 }')"
-  if [ "${expected%% *}" -eq 0 ]; then
-    fail "no objects under ${WEIGHTS_URI}: upload the model directory (config.json, *.safetensors, tokenizer) there first"
-  fi
-  # The key reaches awk through its environment: `-v` would interpret backslashes in it.
-  if ! printf '%s\n' "$listing" | CONFIG_KEY="${WEIGHTS_PREFIX}config.json" awk -F '\t' '$2 == ENVIRON["CONFIG_KEY"] { found = 1 } END { exit !found }'; then
-    fail "no config.json directly under ${WEIGHTS_URI}: not a Hugging Face model directory"
-  fi
-  echo "graviton-llm: downloading ${expected#* } bytes in ${expected%% *} files from ${WEIGHTS_URI}"
-  # --delete: files left by an interrupted earlier run that S3 no longer has would break the count.
-  retry "$ATTEMPTS" aws s3 sync --only-show-errors --delete "$WEIGHTS_URI" "${ROOT}${MODEL_DIR}" \
-    || fail "download of ${WEIGHTS_URI} failed after ${ATTEMPTS} attempts"
-  actual="$(find "${ROOT}${MODEL_DIR}" -type f ! -name .graviton-llm-complete -printf '%s\n' | awk '{ n++; s += $1 } END { print n + 0, s + 0 }')"
-  if [ "$expected" != "$actual" ]; then
-    fail "weights incomplete: expected ${expected} (files bytes) from ${WEIGHTS_URI}, found ${actual}"
-  fi
-  touch "$COMPLETE_MARKER"
-fi
+download_weights
 
 step "pull-image"
 retry "$ATTEMPTS" docker pull "$IMAGE" || fail "cannot pull ${IMAGE}"
 
 step "install-units"
-mkdir -p "${ROOT}${ARTIFACTS_DIR}"
-write_node_files
 systemctl daemon-reload
 
 step "start-services"
 systemctl enable --now "$METRICS_UNIT" || fail "cannot start ${METRICS_UNIT}; see: journalctl -u ${METRICS_UNIT}"
+# Its ExecStartPre readies the compiled artifacts first: this node's, or the cache's.
 systemctl enable --now "$VLLM_UNIT" || fail "cannot start ${VLLM_UNIT}; see: journalctl -u ${VLLM_UNIT}"
 
 step "wait-ready"
-# Ready means /health answers and one real completion succeeds, within the predicted cold start.
-# With an API key the probe sends it from a root-only header file, never on curl's command line.
-auth=()
-if [ -n "$API_KEY_PARAMETER" ]; then
-  probe_headers="${ROOT}${API_KEY_FILE}.probe-headers"
-  (umask 077 && printf 'Authorization: Bearer %s\n' "$(cat "${ROOT}${API_KEY_FILE}")" >"$probe_headers")
-  auth=(-H "@${probe_headers}")
-fi
-deadline=$((SECONDS + READY_TIMEOUT))
-until curl -fsS --max-time 10 "http://127.0.0.1:${PORT}/health" >/dev/null 2>&1 \
-  && curl -fsS --max-time 60 "${auth[@]}" -H 'Content-Type: application/json' -d "$PROBE_BODY" \
-    "http://127.0.0.1:${PORT}/v1/completions" >/dev/null 2>&1; do
-  if systemctl is-failed --quiet "$VLLM_UNIT"; then
-    fail "${VLLM_UNIT} failed (it stopped restarting); see: journalctl -u ${VLLM_UNIT}"
-  fi
-  if [ "$SECONDS" -ge "$deadline" ]; then
-    fail "vLLM not ready after ${READY_TIMEOUT}s; see: journalctl -u ${VLLM_UNIT}"
-  fi
-  sleep "$POLL_SECONDS"
-done
-rm -f "${probe_headers:-}"
+wait_ready
 
 step "ready"
 echo "graviton-llm: serving ${MODEL_ID} on port ${PORT}"
@@ -596,6 +1088,14 @@ step "release-node"
 # A oneshot unit, so a node that comes back from the warm pool (user data does not run again)
 # also completes its launch lifecycle hook once vLLM serves.
 systemctl enable --now "$RELEASE_UNIT" || fail "cannot start ${RELEASE_UNIT}; see: journalctl -u ${RELEASE_UNIT}"
+
+if [ -n "$PUBLISH_UNIT" ]; then
+  step "publish-artifacts"
+  # The node serves: a set it compiled goes to the cache, for the next nodes. A failure only
+  # warns (the node serves all the same), and the unit tries again at the next boot.
+  systemctl enable --now "$PUBLISH_UNIT" \
+    || echo "graviton-llm: WARNING: compiled artifacts not published; see: journalctl -u ${PUBLISH_UNIT}" >&2
+fi
 
 step "done"
 echo "graviton-llm: node released to group ${asg_name}"

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -9,8 +10,17 @@ import pytest
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.node.node_files import node_files
-from graviton_llm.node.serve_command import num_gpu_blocks_override, serve_command
-from graviton_llm.node.user_data import USER_DATA_LIMIT_BYTES, compress_user_data
+from graviton_llm.node.serve_command import (
+    artifact_key_inputs,
+    num_gpu_blocks_override,
+    serve_command,
+    static_artifact_key,
+)
+from graviton_llm.node.user_data import (
+    USER_DATA_LIMIT_BYTES,
+    compress_user_data,
+    render_compile_script,
+)
 from support import assert_golden, cluster_args
 
 VARIANTS = {
@@ -58,14 +68,17 @@ def test_rendered_script_is_shellcheck_clean(variant, tmp_path):
     args = _args(variant)
     script = tmp_path / f"{variant}.sh"
     script.write_text(render_user_data(args))
+    if args.spec.accelerator == "neuron":  # and the pre-warm script of the same cluster
+        (tmp_path / f"{variant}-compile.sh").write_text(render_compile_script(args))
     # The scripts the boot script installs (runner, release, API-key reader) are checked too.
     embedded = []
     for node_file in node_files(args):
         if node_file.text.startswith("#!/bin/bash"):
             embedded.append(tmp_path / node_file.path.rsplit("/", 1)[1])
             embedded[-1].write_text(node_file.text)
+    compile_script = [str(p) for p in tmp_path.glob("*-compile.sh")]
     checked = subprocess.run(
-        [_shellcheck(), "--severity=style", str(script), *map(str, embedded)],
+        [_shellcheck(), "--severity=style", str(script), *compile_script, *map(str, embedded)],
         capture_output=True,
         text=True,
         check=False,
@@ -78,6 +91,26 @@ def test_rendered_script_is_shellcheck_clean(variant, tmp_path):
 def test_rendered_script_fits_ec2s_16_kib_user_data_limit(variant):
     compressed = compress_user_data(render_user_data(_args(variant)))
     assert len(compressed) <= USER_DATA_LIMIT_BYTES == 16384
+    if _args(variant).spec.accelerator == "neuron":  # the pre-warm job's user data too
+        assert len(compress_user_data(render_compile_script(_args(variant)))) <= 16384
+
+
+def test_the_node_runs_its_python_tools_without_docstrings_but_as_python_3_9_code():
+    """AL2023's python3 is 3.9: the installed text must parse with 3.9's grammar."""
+    tools = {f.path: f.text for f in node_files(_args("inf2"))}
+    for path in ("/opt/graviton-llm/bin/model-store", "/opt/graviton-llm/bin/latency-exporter"):
+        text = tools[path]
+        assert text.startswith("#!/usr/bin/python3\n")
+        ast.parse(text, feature_version=(3, 9))
+        assert '"""' not in text
+
+
+def test_only_neuron_clusters_have_something_to_pre_warm():
+    with pytest.raises(ValueError, match="nothing to pre-warm"):
+        render_compile_script(_args("graviton"))
+    off = NeuronServingClusterArgs.model_validate(cluster_args(artifact_cache={"enabled": False}))
+    with pytest.raises(ValueError, match="nothing to pre-warm"):
+        render_compile_script(off)
 
 
 def test_script_fails_loudly():
@@ -111,14 +144,61 @@ def test_one_device_per_neuron_chip_and_the_capabilities_neuron_needs():
     assert docker[12:14] == ["--cap-add", "SYS_ADMIN"] and "IPC_LOCK" in docker
 
 
-def test_compiled_artifacts_live_on_a_persistent_path_keyed_by_config():
-    one = serve_command(_args("inf2")).env["NEURON_COMPILED_ARTIFACTS"]
-    again = serve_command(_args("inf2")).env["NEURON_COMPILED_ARTIFACTS"]
-    other = serve_command(
-        NeuronServingClusterArgs.model_validate(cluster_args(max_num_seqs=4))
-    ).env["NEURON_COMPILED_ARTIFACTS"]
-    assert one == again and one != other and one.startswith("/compiled/")
-    assert "/opt/graviton-llm/compiled:/compiled" in render_user_data(_args("inf2"))
+def test_compiled_artifacts_live_on_a_persistent_path_the_node_points_at_its_key():
+    """The container sees /compiled/active, a link model-store sets to the key's directory
+    before each start: the rendered command is the same whatever the weights' digest."""
+    for variant in ("inf2", "trn2"):
+        command = serve_command(_args(variant))
+        assert command.env["NEURON_COMPILED_ARTIFACTS"] == "/compiled/active"
+        assert "-v" in command.docker_options
+        assert "/opt/graviton-llm/compiled:/compiled" in command.docker_options
+    # The newer plugin's own compile cache lives in the key's directory too (it would be lost
+    # with the --rm container otherwise).
+    assert serve_command(_args("trn2")).env["VLLM_CACHE_ROOT"] == "/compiled/active/vllm-cache"
+    assert "NEURON_COMPILED_ARTIFACTS" not in serve_command(_args("graviton")).env
+
+
+def _key(**overrides):
+    return static_artifact_key(NeuronServingClusterArgs.model_validate(cluster_args(**overrides)))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"image": "public.ecr.aws/neuron/pytorch-inference-vllm-neuronx:0.13.0-other"},
+        {"model": {"id": "meta-llama/Llama-3.1-8B", "params_billion": 8.03}},
+        {"model": {"dtype": "float16"}},
+        {"instance_type": "inf2.24xlarge", "tensor_parallel_size": 4},  # size alone: same key
+        {"max_model_len": 2048},
+        {"max_num_seqs": 4},
+        {"max_num_batched_tokens": 8192},
+        {"enable_prefix_caching": False},
+        {"instance_type": "trn1.2xlarge"},
+    ],
+    ids=lambda change: "-".join(change),
+)
+def test_the_artifact_key_changes_with_everything_the_compile_depends_on(change):
+    assert _key(**change) != _key()
+
+
+def test_the_artifact_key_ignores_what_the_compile_does_not_see():
+    # The port, the API key, the instance size within a family at the same TP degree.
+    assert _key(port=8080) == _key()
+    assert _key(api_key_ssm_parameter="/llm/key") == _key()
+    assert _key(instance_type="inf2.24xlarge", tensor_parallel_size=2) == _key(
+        tensor_parallel_size=2
+    )
+
+
+def test_the_key_inputs_say_what_the_key_covers():
+    inputs = artifact_key_inputs(_args("trn2"))
+    assert inputs["instance_family"] == "trn2" and inputs["logical_nc_config"] == 2
+    assert inputs["block_size"] is None  # the newer plugin takes no --block-size
+    assert "--additional-config" in inputs["vllm_args"] and "--port" not in inputs["vllm_args"]
+    assert inputs["env"] == {"NEURON_SKIP_EFA_AFFINITY": "1"}  # paths are left out
+    nxdi = artifact_key_inputs(_args("inf2"))
+    assert nxdi["block_size"] == 32 and nxdi["logical_nc_config"] == 1
+    assert nxdi["env"] == {"VLLM_NEURON_FRAMEWORK": "neuronx-distributed-inference"}
 
 
 def test_trn2_uses_the_newer_plugin_flags():

@@ -98,4 +98,83 @@ def test_the_shipped_stacks_pass_every_check(stack):
         ("imdsv1", True),
         ("unencrypted-volume", True),
         ("wildcard-iam", True),
+        ("s3-write-scope", True),
+    ]
+
+
+def _policy(name: str, role: str, *statements: dict) -> None:
+    document = {"Version": "2012-10-17", "Statement": list(statements)}
+    aws.iam.RolePolicy(name, role=role, policy=json.dumps(document))
+
+
+def _s3_writes_program() -> None:
+    weights = "arn:aws:s3:::team-weights/llama/*"
+    cache = "arn:aws:s3:::team-weights/.graviton-llm-cache/0123456789abcdef/"
+    read = {"Sid": "ReadModelWeights", "Effect": "Allow", "Action": "s3:GetObject"}
+    # A node as the cluster grants it: reads the weights, publishes only under its cache prefix.
+    _policy(
+        "node",
+        "node-role",
+        read | {"Resource": weights},
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{cache}*"},
+        {
+            "Sid": "Publish",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
+            "Resource": [f"{cache}*/blobs/*", f"{cache}*/manifest.json"],
+        },
+    )
+    # Roles that may overwrite the weights, even in the cache's own shape, delete, or write a
+    # whole bucket.
+    _policy(
+        "poisoner",
+        "other-role",
+        {
+            "Sid": "Overwrite",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": ["arn:aws:s3:::team-weights/llama/config.json", f"{weights}/manifest.json"],
+        },
+        {
+            "Sid": "Anything",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:DeleteObject"],
+            "Resource": ["arn:aws:s3:::scratch", "arn:aws:s3:::scratch/*"],
+        },
+    )
+
+
+def test_s3_writes_outside_a_cache_or_over_the_weights_are_found():
+    check = {c.id: c for c in run_checks(run_program(_s3_writes_program).resources)}
+    over = "over the model weights s3://team-weights/llama/ (node)"
+    assert details(check["s3-write-scope"]) == [
+        ("poisoner", "Anything: may s3:deleteobject"),
+        (
+            "poisoner",
+            "Anything: writes arn:aws:s3:::scratch, not an artifact cache's blobs or manifests",
+        ),
+        (
+            "poisoner",
+            "Anything: writes arn:aws:s3:::scratch/*, not an artifact cache's blobs or manifests",
+        ),
+        (
+            "poisoner",
+            "Overwrite: writes arn:aws:s3:::team-weights/llama/*/manifest.json " + over,
+        ),
+        (
+            "poisoner",
+            "Overwrite: writes arn:aws:s3:::team-weights/llama/config.json " + over,
+        ),
+        (
+            "poisoner",
+            "Overwrite: writes arn:aws:s3:::team-weights/llama/config.json, not an artifact "
+            "cache's blobs or manifests",
+        ),
+    ]
+
+
+def test_the_admin_policy_is_an_unscoped_s3_write_too(insecure):
+    assert details(insecure["s3-write-scope"]) == [
+        ("admin", "All: may s3:*"),
+        ("admin", "All: writes *, not an artifact cache's blobs or manifests"),
     ]

@@ -48,11 +48,43 @@ def test_plan_prints_tree_findings_and_cost():
     out = result.output
     assert "llm-prod-security-role" in out and "yes" in out  # protected role
     assert "in  tcp 8000 from 10.0.0.0/8" in out
-    assert out.count("pass ") == 4
+    assert out.count("pass ") == 5
     assert "$28,429/month" in out  # 3 x 12.98127 x 730
     assert "0 idle beyond the 3 nodes" in out  # one reservation per node
-    assert "Neuron compile 1,500 s" in out  # 70B: 80 layers x 600 s per 32 layers
+    assert "1,500 s" in out  # the compile: 70B, 80 layers x 600 s per 32 layers
     assert catalog.PRICE_SNAPSHOT_DATE in out
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_plan_shows_a_cache_hit_cold_start_3x_shorter_than_a_first_compile(stack):
+    """Issue 15's done-when, from the plan document: every part sourced or an assumption."""
+    cold = json.loads(invoke("plan", "--stack", stack, "--json").output)["cold_start"]
+    assert cold["first_compile_s"] / cold["cache_hit_s"] >= 3
+    assert sum(p["first_compile_s"] for p in cold["parts"]) == pytest.approx(
+        cold["first_compile_s"], abs=0.5
+    )
+    assert sum(p["cache_hit_s"] for p in cold["parts"]) == pytest.approx(
+        cold["cache_hit_s"], abs=0.5
+    )
+    for part in cold["parts"]:
+        assert "assumption" in part["basis"] or "EC2" in part["basis"], part
+    compile_part = next(p for p in cold["parts"] if p["part"] == "Neuron compile")
+    assert compile_part["first_compile_s"] > 0 and compile_part["cache_hit_s"] == 0
+    # A new node hits the cache, so that is what the warm-pool advice weighs.
+    assert cold["artifact_cache"] and cold["new_node_s"] == cold["cache_hit_s"]
+
+
+def test_plan_shows_the_cache_prefix_and_the_nodes_grant():
+    result = invoke("plan", "--stack", "prod")
+    out = result.output
+    cache = json.loads(invoke("plan", "--stack", "prod", "--json").output)["artifact_cache"]
+    prefix = "s3://example-prod-model-weights/.graviton-llm-cache/" + cache["static_key"] + "/"
+    assert cache["prefix"] == prefix and prefix in out
+    arn = "arn:aws:s3:::example-prod-model-weights/.graviton-llm-cache/" + cache["static_key"]
+    assert cache["write_grant"] == [f"{arn}/*/blobs/*", f"{arn}/*/manifest.json"]
+    assert f"nodes write only {arn}/*/blobs/*" in out
+    assert "graviton-llm compile --stack prod" in out
+    assert "a cache hit is 5.4x shorter" in out
 
 
 def test_plan_prints_the_predicted_performance_of_the_cluster():
@@ -140,6 +172,18 @@ def test_cost_compares_terms_and_alternatives_with_the_snapshot_named():
     assert "1yr assumed 35% off" in out and "unverified" in out
     assert "no sourced rate" in out  # 3-year: nothing invented
     assert catalog.PRICE_SNAPSHOT_DATE in out and "karpenter-provider-aws" in out
+    # Both cold-start paths, and what a compile the cache saves costs: 1,489 s at $12.98/h.
+    assert "1,824 s when it compiles, 335 s on a cache hit" in out
+    assert "each compile the cache saves is $5.37 of inf2.48xlarge time" in out
+
+
+def test_cost_says_a_cpu_node_compiles_nothing(tmp_path):
+    stack = tmp_path / "Pulumi.cpu.yaml"
+    dev = (program.STACKS_DIR / "Pulumi.dev.yaml").read_text()
+    stack.write_text(dev.replace("inf2.8xlarge", "r8g.16xlarge"))
+    result = invoke("cost", "--stack", str(stack), "--tokens-per-second", "10")
+    assert result.exit_code == 0, result.output
+    assert "Cold start of a new node" in result.output and "nothing compiled" in result.output
 
 
 def test_cost_with_utilization_and_measured_alternatives():

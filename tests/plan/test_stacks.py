@@ -11,8 +11,8 @@ from graviton_llm.plan import build_plan
 @pytest.mark.parametrize(
     ("stack", "resources", "instance_type", "nodes"),
     [
-        ("dev", 25, "inf2.8xlarge", 1),
-        ("prod", 31, "inf2.48xlarge", 3),
+        ("dev", 27, "inf2.8xlarge", 1),
+        ("prod", 33, "inf2.48xlarge", 3),
     ],
 )
 def test_stack_config_builds_the_cluster(stack, resources, instance_type, nodes):
@@ -20,7 +20,12 @@ def test_stack_config_builds_the_cluster(stack, resources, instance_type, nodes)
     assert len(plan.result.resources) == resources
     args = plan.cluster.args
     assert (args.instance_type, args.desired_capacity) == (instance_type, nodes)
-    assert set(plan.result.stack_outputs) == {"endpoint", "auto_scaling_group", "role_arn"}
+    assert set(plan.result.stack_outputs) == {
+        "endpoint",
+        "auto_scaling_group",
+        "role_arn",
+        "launch_template_id",
+    }
 
 
 def test_prod_serves_a_real_70b_at_tp24_with_reservations():

@@ -34,5 +34,13 @@ step "release-node"
 # also completes its launch lifecycle hook once vLLM serves.
 systemctl enable --now "$RELEASE_UNIT" || fail "cannot start ${RELEASE_UNIT}; see: journalctl -u ${RELEASE_UNIT}"
 
+if [ -n "$PUBLISH_UNIT" ]; then
+  step "publish-artifacts"
+  # The node serves: a set it compiled goes to the cache, for the next nodes. A failure only
+  # warns (the node serves all the same), and the unit tries again at the next boot.
+  systemctl enable --now "$PUBLISH_UNIT" \
+    || echo "graviton-llm: WARNING: compiled artifacts not published; see: journalctl -u ${PUBLISH_UNIT}" >&2
+fi
+
 step "done"
 echo "graviton-llm: node released to group ${asg_name}"

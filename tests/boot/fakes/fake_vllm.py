@@ -11,6 +11,12 @@ depends on the machine's speed:
                            text (e.g. the boot's first lifecycle heartbeat)
   FAKE_VLLM_EXIT           exit at once with this status (a crash)
   FAKE_VLLM_LOG            JSON lines: the start and every request
+  FAKE_VLLM_COMPILE_SALT   changes what a compile writes (two nodes whose compiles differ)
+Compiled artifacts, as vllm-neuron on NxD Inference treats NEURON_COMPILED_ARTIFACTS
+(worker/neuronx_distributed_model_loader.py): a directory that holds neuron_config.json and
+model.pt is loaded whatever it holds (no check against the config); otherwise the model is
+"compiled" into it: neuron_config.json (the flags) and model.pt (bytes derived from the flags and
+the salt). The start event records which, with the SHA-256 of every file loaded or written.
 """
 
 from __future__ import annotations
@@ -54,6 +60,41 @@ def called(text: str | None) -> bool:
 
 def flag(argv: list[str], name: str) -> str:
     return argv[argv.index(name) + 1]
+
+
+def container_path(path: str) -> str:
+    """Where a path inside the container is on the host (the docker shim's mounts)."""
+    mounts = json.loads(os.environ.get("GLT_MOUNTS", "{}"))
+    for target in sorted(mounts, key=len, reverse=True):
+        if path == target or path.startswith(target + "/"):
+            return os.path.realpath(mounts[target] + path[len(target) :])
+    return path
+
+
+def compiled_artifacts(argv: list[str]) -> dict | None:
+    name = os.environ.get("NEURON_COMPILED_ARTIFACTS")
+    if not name:
+        return None
+    directory = container_path(name)
+    config = os.path.join(directory, "neuron_config.json")
+    model = os.path.join(directory, "model.pt")
+    found = os.path.isfile(config) and os.path.isfile(model)
+    if not found:  # "Unable to find precompiled artifacts ... Recompiling" into the same path
+        os.makedirs(directory, exist_ok=True)
+        flags = [a for a in argv if a != flag(argv, "--port")]
+        with open(config, "w") as out:
+            json.dump({"flags": flags}, out)
+        seed = (json.dumps(flags) + os.environ.get("FAKE_VLLM_COMPILE_SALT", "")).encode()
+        with open(model, "wb") as out:
+            for i in range(1024):  # 32 KiB
+                out.write(hashlib.sha256(seed + str(i).encode()).digest())
+    files = {}
+    for parent, _, names in os.walk(directory):
+        for file_name in names:
+            path = os.path.join(parent, file_name)
+            with open(path, "rb") as source:
+                files[os.path.relpath(path, directory)] = hashlib.sha256(source.read()).hexdigest()
+    return {"found": found, "directory": directory, "files": files}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -128,6 +169,9 @@ def main() -> int:
     if "FAKE_VLLM_EXIT" in os.environ:
         return int(os.environ["FAKE_VLLM_EXIT"])
     assert argv[0] == "serve", argv
+    artifacts = compiled_artifacts(argv)
+    if artifacts is not None:
+        log({"event": "artifacts", **artifacts})
     Handler.served_model = flag(argv, "--served-model-name")
     Handler.api_key = key
     server = ThreadingHTTPServer(("127.0.0.1", int(flag(argv, "--port"))), Handler)

@@ -1,27 +1,38 @@
-"""PATH shims for the boot-script sandbox: docker, systemctl, neuron-ls, dnf and an aws wrapper.
+"""PATH shims for the boot-script sandbox: docker, systemctl, neuron-ls, dnf, shutdown and an aws
+wrapper.
 
 Each records its argv as one JSON line in $GLT_RECORD and emulates just enough of the real
 tool for the boot script to run end to end on 127.0.0.1:
-- systemctl: `enable --now <unit>` reads the unit the script installed under $GRAVITON_LLM_ROOT,
-  loads its EnvironmentFile=, runs its ExecStartPre= lines and starts ExecStart= in the
-  background (like systemd, without restarts); `is-failed` reports a started unit whose process
-  died.
+- systemctl: `enable --now <unit>` (or `start`) reads the unit the script installed under
+  $GRAVITON_LLM_ROOT, loads its EnvironmentFile=, runs its ExecStartPre= lines and starts
+  ExecStart= in the background (like systemd, without restarts) for the units in
+  $GLT_START_UNITS; a Type=oneshot unit runs to its end first, as `systemctl start` waits for it,
+  and with RemainAfterExit=yes stays "active" (a second start is a no-op). `is-failed` reports a
+  started unit whose process died; `stop` ends it.
 - docker: `run` becomes the container's process on the host: only the --env values reach it, a
-  bind mount's target path is rewritten to its (sandboxed) source, and the image's `vllm` is
+  bind mount's target path is rewritten to its (sandboxed) source (and $GLT_MOUNTS tells the
+  stand-in where each mount is, symlinks resolved as mount(2) would), and the image's `vllm` is
   the stand-in server (fake_vllm.py). pull/rm/stop succeed.
-- aws: the real AWS CLI ($GLT_REAL_AWS) against moto; $GLT_AWS_FAIL_S3=N sends the first N S3
+- aws: the real AWS CLI ($GLT_REAL_AWS, or the same CLI in aws_server.py when $GLT_AWS_SERVER
+  names its socket) against moto; $GLT_AWS_FAIL_S3=N sends the first N S3
   calls to a port where nothing listens (a real connection failure), $GLT_AWS_DROP_FILE=1 deletes
-  one downloaded file after `s3 sync` (an incomplete download).
+  one downloaded file after `s3 sync` (an incomplete download), $GLT_AWS_FAIL_MANIFEST=1 sends
+  every write of a manifest.json there (a publisher that dies before its manifest),
+  $GLT_AWS_HOLD_MANIFEST=PATH holds a manifest write until PATH exists (creating
+  $GLT_AWS_HOLDING first, so a test knows it is held: two publishers interleaved by events).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = os.environ.get("GRAVITON_LLM_ROOT", "")
@@ -57,7 +68,15 @@ def parse_unit(text: str) -> dict[str, list[str]]:
     return keys
 
 
-SHIMS = ("docker", "systemctl", "neuron-ls", "dnf", "aws", "amazon-cloudwatch-agent-ctl")
+SHIMS = (
+    "docker",
+    "systemctl",
+    "neuron-ls",
+    "dnf",
+    "aws",
+    "amazon-cloudwatch-agent-ctl",
+    "shutdown",
+)
 
 
 def exec_argv(line: str) -> tuple[list[str], bool]:
@@ -83,9 +102,9 @@ def start_unit(unit: str) -> int:
     unit_file = Path(f"{ROOT}/etc/systemd/system/{unit}")
     if not unit_file.exists():
         return 0  # an OS unit such as docker.service: nothing to emulate
-    pid_file = STATE / f"{unit}.pid"
-    if pid_file.exists() and pid_alive(int(pid_file.read_text())):
-        return 0  # already running: `enable --now` is a no-op, as in systemd
+    pid_file, done_file = STATE / f"{unit}.pid", STATE / f"{unit}.done"
+    if (pid_file.exists() and pid_alive(int(pid_file.read_text()))) or done_file.exists():
+        return 0  # already running (or a oneshot that remains): a no-op, as in systemd
     keys = parse_unit(unit_file.read_text())
     env = dict(os.environ)
     for env_file in keys.get("EnvironmentFile", []):
@@ -103,11 +122,27 @@ def start_unit(unit: str) -> int:
     if unit not in os.environ.get("GLT_START_UNITS", "").split(","):
         return 0
     argv, _ = exec_argv(keys["ExecStart"][0])
+    if keys.get("Type") == ["oneshot"]:
+        if subprocess.run(argv, env=env, check=False).returncode != 0:
+            print(f"Job for {unit} failed because the control process exited with error code.")
+            return 1
+        if keys.get("RemainAfterExit") == ["yes"]:
+            done_file.touch()
+        return 0
     with open(STATE / f"{unit}.log", "ab") as log:
         process = subprocess.Popen(
             argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     pid_file.write_text(str(process.pid))
+    return 0
+
+
+def stop_unit(unit: str) -> int:
+    pid_file = STATE / f"{unit}.pid"
+    if pid_file.exists():
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(int(pid_file.read_text()), signal.SIGTERM)
+        pid_file.unlink()
     return 0
 
 
@@ -118,6 +153,8 @@ def systemctl(argv: list[str]) -> int:
     verb, units = words[0], words[1:]
     if (verb == "enable" and "--now" in argv) or verb in ("start", "restart"):
         return max((start_unit(unit) for unit in units), default=0)
+    if verb == "stop":
+        return max((stop_unit(unit) for unit in units), default=0)
     if verb == "is-failed":
         pid_file = STATE / f"{units[0]}.pid"
         return 0 if pid_file.exists() and not pid_alive(int(pid_file.read_text())) else 1
@@ -138,6 +175,8 @@ def docker_run(argv: list[str]) -> int:
             name, value = argv[i][len("--env=") :].split("=", 1)
             env[name] = value
         i += 1
+    # Where the container would see each mount: symlinks in a source resolve when it is mounted.
+    env["GLT_MOUNTS"] = json.dumps({t: os.path.realpath(s) for t, s in mounts.items()})
     entrypoint, command = argv[i + 1], argv[i + 3 :]  # argv[i + 2] is the image
     if entrypoint == "/bin/sh":
         script = command[1]
@@ -161,14 +200,34 @@ def aws(argv: list[str]) -> int:
     real = [os.environ["GLT_REAL_AWS"], *argv]
     env = dict(os.environ)
     if argv and argv[0] in ("s3", "s3api"):
-        if counter("aws-s3") <= int(os.environ.get("GLT_AWS_FAIL_S3", "0")):
+        failed = counter("aws-s3") <= int(os.environ.get("GLT_AWS_FAIL_S3", "0"))
+        manifest = argv[:2] == ["s3api", "put-object"] and any(
+            a.endswith("manifest.json") for a in argv
+        )
+        hold = os.environ.get("GLT_AWS_HOLD_MANIFEST")
+        if manifest and hold:
+            Path(os.environ["GLT_AWS_HOLDING"]).touch()
+            deadline = time.monotonic() + 60
+            while not os.path.exists(hold) and time.monotonic() < deadline:
+                time.sleep(0.02)
+        if failed or (manifest and os.environ.get("GLT_AWS_FAIL_MANIFEST") == "1"):
             env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{os.environ['GLT_DEAD_PORT']}"
             env["AWS_MAX_ATTEMPTS"] = "1"
         if argv[:2] == ["s3", "sync"] and os.environ.get("GLT_AWS_DROP_FILE") == "1":
-            rc = subprocess.run(real, env=env, check=False).returncode
+            rc = run_aws(real, env)
             downloaded = sorted(p for p in Path(argv[-1]).rglob("*") if p.is_file())
             downloaded[-1].unlink()
             return rc
+    return run_aws(real, env)
+
+
+def run_aws(real: list[str], env: dict[str, str]) -> int:
+    server = os.environ.get("GLT_AWS_SERVER")
+    if server:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from aws_server import call
+
+        return call(server, real[1:], env)
     os.execve(real[0], real, env)
     return 1  # not reached
 

@@ -1,0 +1,375 @@
+"""model-store: this node's weights and compiled Neuron artifacts, and the cache the artifacts
+share through S3. Installed on every node as it is: standard library only, Python 3.9+ (AL2023's
+python3); S3 goes through the AWS CLI, which the boot script tunes.
+
+  weights-check LISTING   is the weights listing (list-objects-v2 JSON) a model directory?
+                          prints "<files> <bytes>"
+  weights-verify LISTING  after the download: every listed file on disk at its size; records
+                          the weights' identity (a digest of their keys, sizes and ETags)
+  prepare                 before vLLM starts (the vLLM unit's ExecStartPre): the artifact
+                          directory of this node's key, complete (compiled here, or downloaded
+                          and verified from the cache) or empty, for vLLM to compile into
+  publish                 once vLLM serves: a set this node compiled goes to the cache
+  status                  exit 0 when the set of this node's key is complete on the node
+
+A key is the rendered static key (image, model, shapes, instance family) and the weights'
+digest. Its cache entry: <cache prefix><static>/<digest>/blobs/<sha256> (each file named by its
+content) and <cache prefix><static>/<digest>/manifest.json (file list, sizes, SHA-256), written
+last with If-None-Match: * so one publisher wins and a partial upload has no manifest. A reader
+trusts nothing: a manifest it cannot parse, for another key, or a file missing, short or with
+another SHA-256, is reported and never loaded; vLLM compiles instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+
+from .model_store_weights import (
+    log,
+    on_node,
+    read_json,
+    safe_path,
+    sha256_of,
+    weights_check,
+    weights_verify,
+    write_json,
+)
+
+CONFIG = "/opt/graviton-llm/etc/model-store.json"
+FORMAT = "graviton-llm-artifacts/1"
+MAX_MANIFEST_BYTES = 4 * 2**20
+MAX_FILES = 10_000
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+def aws(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["aws", *args], capture_output=True, text=True, check=False)
+
+
+def missing(result: subprocess.CompletedProcess) -> bool:
+    return any(w in result.stderr for w in ("NoSuchKey", "Not Found", "(404)"))
+
+
+# ---- the artifact cache --------------------------------------------------------------------
+class Key:
+    """This node's artifact key, where its set lives on the node and in the cache."""
+
+    def __init__(self, config: dict) -> None:
+        identity = read_json(on_node(config["identity_file"]))
+        digest = identity.get("digest") if isinstance(identity, dict) else None
+        self.known = isinstance(digest, str) and bool(re.fullmatch(r"[0-9a-f]{16}", digest))
+        self.name = f"{config['static_key']}-{digest if self.known else 'unverified'}"
+        base = on_node(config["artifacts_dir"])
+        self.base, self.directory = base, os.path.join(base, self.name)
+        self.state = self.directory + ".json"  # exists once the directory is complete
+        self.cache = config["cache"] if self.known else None
+        if self.cache:
+            self.bucket = self.cache["bucket"]
+            self.entry = f"{self.cache['prefix']}{digest}/"
+            self.where = f"s3://{self.bucket}/{self.entry}"
+
+    def point_active(self, link: str) -> None:
+        """<artifacts>/active -> <key>: NEURON_COMPILED_ARTIFACTS names the link, so the
+        rendered container command stays the same whatever the weights' digest."""
+        temporary = os.path.join(self.base, f".{link}.new")
+        if os.path.lexists(temporary):
+            os.unlink(temporary)
+        os.symlink(self.name, temporary)
+        os.replace(temporary, os.path.join(self.base, link))
+
+
+def parse_manifest(text: str, key: str) -> list[dict]:
+    """The files of a manifest for ``key``; ValueError says what is wrong with it."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError(f"not a {FORMAT} manifest")
+    if data.get("key") != key:
+        raise ValueError(f"it is for key {data.get('key')!r}, not {key}")
+    files = data.get("files")
+    if not isinstance(files, list) or not 0 < len(files) <= MAX_FILES:
+        raise ValueError("no file list")
+    paths = set()
+    for entry in files:
+        if not isinstance(entry, dict) or not safe_path(entry.get("path")):
+            raise ValueError(f"unsafe or missing path in {entry!r}")
+        size = entry.get("size")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise ValueError(f"{entry['path']}: no size")
+        if not isinstance(entry.get("sha256"), str) or not _SHA256.fullmatch(entry["sha256"]):
+            raise ValueError(f"{entry['path']}: no SHA-256")
+        paths.add(entry["path"])
+    parents = {p.rsplit("/", 1)[0] for p in paths if "/" in p}
+    if len(paths) < len(files) or paths & parents:
+        raise ValueError("a path is listed twice, or both as a file and a directory")
+    return files
+
+
+def fetch(key: Key) -> str | None:
+    """Download and verify the key's set into its directory; None on success, else why not."""
+    manifest_file = os.path.join(key.base, f".{key.name}.manifest")
+    result = aws(
+        "s3api",
+        "get-object",
+        "--bucket",
+        key.bucket,
+        "--key",
+        key.entry + "manifest.json",
+        manifest_file,
+    )
+    if result.returncode != 0:
+        if missing(result):
+            return f"no set for key {key.name} in the cache yet ({key.where})"
+        return f"the cache is unreachable: {result.stderr.strip()[-300:]}"
+    try:
+        with open(manifest_file, "rb") as source:
+            text = source.read(MAX_MANIFEST_BYTES + 1)
+        if len(text) > MAX_MANIFEST_BYTES:
+            raise ValueError("over 4 MiB")
+        files = parse_manifest(text.decode(), key.name)
+    except (OSError, ValueError) as error:
+        return f"corrupt manifest {key.where}manifest.json ({error})"
+    finally:
+        if os.path.exists(manifest_file):
+            os.unlink(manifest_file)
+    staging = key.directory + ".incoming"
+    shutil.rmtree(staging, ignore_errors=True)
+    blobs, tree = os.path.join(staging, "blobs"), os.path.join(staging, "tree")
+    includes = [word for f in files for word in ("--include", f["sha256"])]
+    result = aws(
+        "s3",
+        "cp",
+        "--recursive",
+        "--only-show-errors",
+        f"{key.where}blobs/",
+        blobs,
+        "--exclude",
+        "*",
+        *includes,
+    )
+    try:
+        if result.returncode != 0:
+            return f"download from {key.where} failed: {result.stderr.strip()[-300:]}"
+        placed: dict[str, str] = {}
+        for entry in files:
+            blob, target = os.path.join(blobs, entry["sha256"]), os.path.join(tree, entry["path"])
+            source = placed.get(entry["sha256"], blob)
+            if not os.path.isfile(source):
+                return f"{entry['path']} is missing from the cache ({key.where})"
+            size = os.path.getsize(source)
+            if size != entry["size"]:
+                return f"{entry['path']}: {size} bytes, the manifest says {entry['size']}"
+            if entry["sha256"] not in placed and sha256_of(source) != entry["sha256"]:
+                return (
+                    f"{entry['path']}: SHA-256 mismatch (the cached file is not what was published)"
+                )
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if entry["sha256"] in placed:
+                shutil.copyfile(source, target)
+            else:
+                os.replace(blob, target)
+                placed[entry["sha256"]] = target
+        os.makedirs(tree, exist_ok=True)
+        os.replace(tree, key.directory)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    write_json(key.state, {"key": key.name, "source": "cache", "files": files})
+    return None
+
+
+def complete(key: Key, state: object) -> bool:
+    """A set this node finished (compiled and served, or downloaded and verified)."""
+    return (
+        isinstance(state, dict)
+        and state.get("key") == key.name
+        and state.get("source") in ("cache", "compiled")
+        and os.path.isdir(key.directory)
+    )
+
+
+def prepare(config: dict) -> int:
+    key = Key(config)
+    os.makedirs(key.base, exist_ok=True)
+    state = read_json(key.state)
+    if complete(key, state):
+        log(f"compiled artifacts for key {key.name} are on this node ({state['source']})")
+    else:
+        if os.path.lexists(key.directory):  # an unfinished compile or download: never loaded
+            shutil.rmtree(key.directory)
+            log(f"removed unfinished artifacts of key {key.name}; they are never loaded")
+        if not key.known:
+            log("no weights identity on this node: the artifact cache is skipped")
+        elif key.cache:
+            problem = fetch(key)
+            if problem is None:
+                log(f"artifact cache hit: key {key.name} downloaded and verified from {key.where}")
+            else:
+                log(f"artifact cache: {problem}; vLLM compiles instead")
+        os.makedirs(key.directory, exist_ok=True)
+    key.point_active(config["active"])
+    return 0
+
+
+def serving(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
+            return answer.status == 200
+    except (OSError, ValueError):
+        return False
+
+
+def scan(directory: str) -> list[dict]:
+    files = []
+    for parent, _, names in os.walk(directory):
+        for name in names:
+            path = os.path.join(parent, name)
+            relative = os.path.relpath(path, directory).replace(os.sep, "/")
+            files.append(
+                {"path": relative, "size": os.path.getsize(path), "sha256": sha256_of(path)}
+            )
+    return sorted(files, key=lambda f: f["path"])
+
+
+def put_manifest(key: Key, manifest_file: str) -> str:
+    """'won', 'lost' (another publisher's manifest stands) or an error. S3 answers 412 when the
+    key exists, and 409 ConditionalRequestConflict when a conflicting write is in flight: then
+    the request is retried (S3 User Guide, "How to prevent object overwrites")."""
+    for attempt in range(4):
+        result = aws(
+            "s3api",
+            "put-object",
+            "--bucket",
+            key.bucket,
+            "--key",
+            key.entry + "manifest.json",
+            "--body",
+            manifest_file,
+            "--content-type",
+            "application/json",
+            "--if-none-match",
+            "*",
+        )
+        if result.returncode == 0:
+            return "won"
+        if "PreconditionFailed" in result.stderr or "(412)" in result.stderr:
+            return "lost"
+        if "ConditionalRequestConflict" not in result.stderr:
+            return result.stderr.strip()[-300:]
+        time.sleep(float(os.environ.get("GRAVITON_LLM_BACKOFF_SECONDS", "5")) * (attempt + 1))
+    return "409 ConditionalRequestConflict four times"
+
+
+def publish(config: dict) -> int:
+    key = Key(config)
+    state = read_json(key.state)
+    if complete(key, state):
+        if state["source"] == "cache" or state.get("published"):
+            return 0  # downloaded from the cache, or published before
+        files = state["files"]
+    elif not (os.path.isdir(key.directory) and os.listdir(key.directory)):
+        log(f"no compiled artifacts for key {key.name} to publish")
+        return 0
+    elif not serving(config["port"]):
+        # Only a set vLLM loaded and serves from is complete: never a failed compile's remains.
+        log(f"vLLM does not serve: the artifacts of key {key.name} are not published")
+        return 1
+    else:
+        files = scan(key.directory)
+    record = {"key": key.name, "source": "compiled", "files": files, "published": False}
+    write_json(key.state, record)  # complete: a restart of vLLM reuses it
+    if not key.cache:
+        return 0
+    head = aws("s3api", "head-object", "--bucket", key.bucket, "--key", key.entry + "manifest.json")
+    if head.returncode == 0:
+        # Never overwritten. If it is a set this node's start reported as bad, an operator
+        # deletes its manifest.json and the next node that compiles publishes a good one.
+        log(f"key {key.name} is already in the cache ({key.where}); this node keeps its own set")
+        write_json(key.state, {**record, "published": "by another node"})
+        return 0
+    if not missing(head):
+        log(f"cannot publish to {key.where}: {head.stderr.strip()[-300:]}")
+        return 1
+    outcome = upload(key, files, config.get("key_inputs"))
+    if outcome not in ("won", "lost"):
+        log(f"publishing key {key.name} to {key.where} failed: {outcome}")
+        return 1
+    if outcome == "lost":
+        log(f"another node published key {key.name} first; its set stands ({key.where})")
+    else:
+        log(f"published key {key.name}: {len(files)} files to {key.where}")
+    by = "this node" if outcome == "won" else "another node"
+    write_json(key.state, {**record, "published": f"by {by}"})
+    return 0
+
+
+def upload(key: Key, files: list[dict], inputs: object) -> str:
+    """The blobs (named by their content), then the manifest, conditionally: put_manifest's
+    outcome, or what failed."""
+    staging = key.directory + ".publish"
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        os.makedirs(staging)
+        for entry in files:
+            blob = os.path.join(staging, entry["sha256"])
+            if not os.path.exists(blob):
+                source = os.path.join(key.directory, entry["path"])
+                try:
+                    os.link(source, blob)  # no copy of gigabytes
+                except OSError:
+                    shutil.copyfile(source, blob)
+        result = aws("s3", "cp", "--recursive", "--only-show-errors", staging, f"{key.where}blobs/")
+        if result.returncode != 0:
+            return f"upload: {result.stderr.strip()[-300:]}"
+        manifest = {
+            "format": FORMAT,
+            "key": key.name,
+            "files": files,
+            "bytes": sum(f["size"] for f in files),
+            "inputs": inputs,
+        }
+        manifest_file = os.path.join(key.base, f".{key.name}.manifest")
+        write_json(manifest_file, manifest)
+        try:
+            return put_manifest(key, manifest_file)
+        finally:
+            os.unlink(manifest_file)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def status(config: dict) -> int:
+    key = Key(config)
+    state = read_json(key.state)
+    if not complete(key, state):
+        return 1
+    print(f"key {key.name}: complete ({state['source']})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="model-store")
+    parser.add_argument("--config", default=CONFIG)
+    parser.add_argument(
+        "command", choices=["weights-check", "weights-verify", "prepare", "publish", "status"]
+    )
+    parser.add_argument("listing", nargs="?")
+    args = parser.parse_args(argv)
+    with open(on_node(args.config)) as source:
+        config = json.load(source)
+    if args.command in ("weights-check", "weights-verify"):
+        if args.listing is None:
+            parser.error(f"{args.command} needs the listing file")
+        run = weights_check if args.command == "weights-check" else weights_verify
+        return run(config, args.listing)
+    return {"prepare": prepare, "publish": publish, "status": status}[args.command](config)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
