@@ -1041,6 +1041,28 @@ wait_ready() {
   rm -f "$probe_headers"
 }
 
+# What every node script does before its own work (boot.sh, compile.sh): Docker, the node's files,
+# S3 tuning, the weights, the image and the systemd units, each its own step.
+install_node() {
+  step "install-docker"
+  install_docker
+
+  step "install-files"
+  mkdir -p "${ROOT}${ARTIFACTS_DIR}"
+  write_node_files
+
+  step "tune-s3"
+  tune_s3
+
+  step "download-weights"
+  download_weights
+
+  step "pull-image"
+  retry "$ATTEMPTS" docker pull "$IMAGE" || fail "cannot pull ${IMAGE}"
+
+  step "install-units"
+  systemctl daemon-reload
+}
 # ---- serving boot (graviton_llm/node/templates/boot.sh), after common.sh -------------------
 step "region"
 setup_region
@@ -1077,24 +1099,7 @@ heartbeat_every="${GRAVITON_LLM_HEARTBEAT_SECONDS:-$HEARTBEAT_SECONDS}"
 ) </dev/null >/dev/null 2>&1 &
 heartbeat_pid=$!
 
-step "install-docker"
-install_docker
-
-step "install-files"
-mkdir -p "${ROOT}${ARTIFACTS_DIR}"
-write_node_files
-
-step "tune-s3"
-tune_s3
-
-step "download-weights"
-download_weights
-
-step "pull-image"
-retry "$ATTEMPTS" docker pull "$IMAGE" || fail "cannot pull ${IMAGE}"
-
-step "install-units"
-systemctl daemon-reload
+install_node
 
 step "start-services"
 systemctl enable --now "$METRICS_UNIT" || fail "cannot start ${METRICS_UNIT}; see: journalctl -u ${METRICS_UNIT}"

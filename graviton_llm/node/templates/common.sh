@@ -163,3 +163,25 @@ wait_ready() {
   rm -f "$probe_headers"
 }
 
+# What every node script does before its own work (boot.sh, compile.sh): Docker, the node's files,
+# S3 tuning, the weights, the image and the systemd units, each its own step.
+install_node() {
+  step "install-docker"
+  install_docker
+
+  step "install-files"
+  mkdir -p "${ROOT}${ARTIFACTS_DIR}"
+  write_node_files
+
+  step "tune-s3"
+  tune_s3
+
+  step "download-weights"
+  download_weights
+
+  step "pull-image"
+  retry "$ATTEMPTS" docker pull "$IMAGE" || fail "cannot pull ${IMAGE}"
+
+  step "install-units"
+  systemctl daemon-reload
+}

@@ -15,24 +15,7 @@ setup_region
 step "check-accelerator"
 check_accelerator
 
-step "install-docker"
-install_docker
-
-step "install-files"
-mkdir -p "${ROOT}${ARTIFACTS_DIR}"
-write_node_files
-
-step "tune-s3"
-tune_s3
-
-step "download-weights"
-download_weights
-
-step "pull-image"
-retry "$ATTEMPTS" docker pull "$IMAGE" || fail "cannot pull ${IMAGE}"
-
-step "install-units"
-systemctl daemon-reload
+install_node
 
 step "check-cache"
 # What the vLLM unit's ExecStartPre does: a set the cache holds for this key is downloaded and
