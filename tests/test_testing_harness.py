@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+import pytest
 
 from graviton_llm.testing import resolve, run_program
 
@@ -78,3 +79,39 @@ def test_harness_answers_the_lookups_team_programs_make():
     assert outputs["account"] == "123456789012" and outputs["region"] == "eu-west-1"
     assert outputs["partition"] == "aws"
     assert outputs["ami"].startswith("ami-") and outputs["setting"] == "mock-value-of-/team/setting"
+
+
+def _refused_by_aws():
+    aws.s3.Bucket("before")
+    aws.iam.Role("role", name="r" * 65, assume_role_policy="{}")
+
+
+def _raises_inside_a_component():
+    class Broken(pulumi.ComponentResource):
+        def __init__(self):
+            super().__init__("team:index:Broken", "broken")
+            aws.s3.Bucket("inner", opts=pulumi.ResourceOptions(parent=self))
+            raise KeyError("missing setting")
+
+    Broken()
+
+
+def _fails_in_an_apply():
+    pulumi.export("ratio", aws.s3.Bucket("pending").id.apply(lambda _: 1 / 0))
+
+
+@pytest.mark.parametrize(
+    "failing", [_refused_by_aws, _raises_inside_a_component, _fails_in_an_apply]
+)
+def test_a_failed_program_leaves_nothing_behind_for_the_next_run(failing):
+    # Teams run many programs in one pytest process; a failure must not leak resources,
+    # exports or pending outputs into the next one.
+    failed = run_program(failing, catch=True)
+    assert failed.error is not None and failed.stack_outputs == {}
+
+    def program():
+        pulumi.export("bucket", aws.s3.Bucket("after").id)
+
+    after = run_program(program)
+    assert [r.name for r in after.resources] == ["after"]
+    assert after.stack_outputs == {"bucket": "after-id"} and after.error is None
