@@ -240,6 +240,12 @@ class Sandbox:
         self.others.append(other)
         return other
 
+    def own_ports(self, args: NeuronServingClusterArgs) -> NeuronServingClusterArgs:
+        """The cluster's args served on this node's ports. Real nodes share a port on their own
+        addresses; here they share 127.0.0.1, and a node on another's port would pass its
+        readiness probe on the other node's server before its own vLLM had started."""
+        return args.model_copy(update={"port": self.port, "metrics_port": self.metrics_port})
+
     def group_name(self, name: str) -> None:
         """Instance metadata reports this Auto Scaling group name from now on."""
         self.imds.values[GROUP_NAME_PATH] = name

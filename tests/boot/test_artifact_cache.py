@@ -103,7 +103,7 @@ def cache_first_node_compiles_second_hits(box: Sandbox) -> SimpleNamespace:
     manifest = _manifest(box, args)
     second_node = box.another_node()
     second_node.neuron_devices(1)
-    second = second_node.run(args)
+    second = second_node.run(second_node.own_ports(args))
     second_events = second_node.artifact_events()
     # A warm-pool start whose artifacts are gone from the volume: the vLLM unit's ExecStartPre
     # fetches the set from the cache again before vLLM starts, never compiles.
@@ -135,6 +135,13 @@ def _wait_for(condition, limit: float = 20) -> None:
         time.sleep(0.05)
 
 
+def _answered_health(node: Sandbox) -> bool:
+    return any(
+        e["event"] == "request" and e["path"] == "/health" and e["status"] == 200
+        for e in node.server_events()
+    )
+
+
 def test_the_first_node_compiles_serves_and_publishes_its_set(scenarios):
     _box, result = scenarios["cache_first_node_compiles_second_hits"]
     run = result.first
@@ -155,6 +162,8 @@ def test_the_second_node_downloads_verifies_and_skips_the_compile(scenarios):
     _box, result = scenarios["cache_first_node_compiles_second_hits"]
     run = result.second
     assert run.returncode == 0, run.output
+    # Its readiness probe was answered by its own vLLM, not by the first node's.
+    assert _answered_health(result.second_node)
     (start,) = result.second_events
     assert start["found"] is True  # vLLM loaded artifacts: it did not compile
     assert start["files"] == result.first_events[0]["files"]  # the published set, byte for byte
@@ -272,7 +281,7 @@ def cache_concurrent_publishers(box: Sandbox) -> SimpleNamespace:
 
     def boot_b() -> None:
         runs["b"] = b_node.run(
-            args,
+            b_node.own_ports(args),
             timeout=90,
             FAKE_VLLM_COMPILE_SALT="b",
             GLT_AWS_HOLD_MANIFEST=str(b_go),
@@ -306,6 +315,7 @@ def test_a_partial_upload_is_not_taken_for_a_set_and_one_publisher_wins(scenario
     a_files = box.artifact_events()[0]["files"]
     b = result.b
     assert b is not None and b.returncode == 0, b and b.output
+    assert _answered_health(result.b_node)
     (b_start,) = result.b_node.artifact_events()
     # B found A's blobs but no manifest: no set. It compiled its own, never loaded A's.
     assert b_start["found"] is False and b_start["files"] != a_files
