@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import logging
+
 import pulumi
 import pulumi_aws as aws
 import pytest
 
-from graviton_llm.testing import resolve, run_program
+from graviton_llm.testing import AwsRuleViolation, resolve, run_program
 
 
 def test_harness_reports_type_name_inputs_parent_and_options():
@@ -115,3 +119,17 @@ def test_a_failed_program_leaves_nothing_behind_for_the_next_run(failing):
     after = run_program(program)
     assert [r.name for r in after.resources] == ["after"]
     assert after.stack_outputs == {"bucket": "after-id"} and after.error is None
+
+
+def test_a_failure_is_reported_once_not_again_when_its_futures_are_collected(caplog):
+    # Pulumi stores a failed registration's error in every output of the resource; collected
+    # later (here: after a program with lookups), asyncio printed each as "never retrieved".
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    assert isinstance(run_program(_refused_by_aws, catch=True).error, AwsRuleViolation)
+    test_harness_answers_the_lookups_team_programs_make()
+    unrelated = asyncio.get_event_loop_policy().get_event_loop().create_future()
+    unrelated.set_exception(RuntimeError("an error nobody reported"))
+    del unrelated
+    gc.collect()
+    unretrieved = [r.getMessage() for r in caplog.records if "never retrieved" in r.getMessage()]
+    assert len(unretrieved) == 1 and "an error nobody reported" in unretrieved[0]

@@ -25,6 +25,7 @@ violation fails the registration with an ``AwsRuleViolation``, as `pulumi up` wo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,12 +37,30 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from .facts import aws_rules
+from ..facts import aws_rules
+from .answers import (
+    MOCK_ACCOUNT,
+    MOCK_AMI_ID,
+    MOCK_VPC_CIDR,
+    MOCK_VPC_ID,
+    CallHandler,
+    computed_outputs,
+    default_calls,
+    vpc_answer,
+)
 
-MOCK_ACCOUNT = "123456789012"
-MOCK_AMI_ID = "ami-0123456789abcdef0"
-MOCK_VPC_CIDR = "10.20.0.0/16"
-MOCK_VPC_ID = "vpc-0123456789abcdef0"
+__all__ = [
+    "MOCK_ACCOUNT",
+    "MOCK_AMI_ID",
+    "MOCK_VPC_CIDR",
+    "MOCK_VPC_ID",
+    "AwsRuleViolation",
+    "CallHandler",
+    "ProgramResult",
+    "RegisteredResource",
+    "resolve",
+    "run_program",
+]
 
 
 @dataclass
@@ -90,170 +109,6 @@ class ProgramResult:
         return [r for r in self.resources if r.parent_urn == parent.urn]
 
 
-CallHandler = Callable[[dict[str, Any]], dict[str, Any]]
-
-
-def _team_lookups(region: str) -> dict[str, CallHandler]:
-    """Plausible answers to the lookups team programs commonly make: one VPC (a well-formed id,
-    with its CIDR associations), three subnets (one per zone), the region's first three zones,
-    the region, the partition, and SSM parameters (an AMI id for AWS's public AMI parameters,
-    a recognisable placeholder for any other)."""
-    zones = [f"{region}{letter}" for letter in "abc"]
-    # Zone ids look like use1-az1: the region's parts shortened (us-east-1 -> use1).
-    parts = region.split("-")
-    zone_ids = [
-        f"{parts[0]}{''.join(p[0] for p in parts[1:-1])}{parts[-1]}-az{i}" for i in (1, 2, 3)
-    ]
-    subnets = [f"subnet-0{index:016x}" for index in range(0xA1, 0xA4)]
-
-    def vpc(a: dict[str, Any]) -> dict[str, Any]:
-        vpc_id = a.get("id") or MOCK_VPC_ID
-        return {
-            "id": vpc_id,
-            "arn": f"arn:aws:ec2:{region}:{MOCK_ACCOUNT}:vpc/{vpc_id}",
-            "cidrBlock": MOCK_VPC_CIDR,
-            "cidrBlockAssociations": [
-                {"associationId": "vpc-cidr-assoc-0mock", "cidrBlock": MOCK_VPC_CIDR,
-                 "state": "associated"}
-            ],
-            "default": bool(a.get("default", False)),
-            "enableDnsHostnames": True,
-            "enableDnsSupport": True,
-            "instanceTenancy": "default",
-            "mainRouteTableId": "rtb-0123456789abcdef0",
-            "ownerId": MOCK_ACCOUNT,
-            "state": "available",
-            "tags": a.get("tags") or {},
-            "region": region,
-        }  # fmt: skip
-
-    def subnet(a: dict[str, Any]) -> dict[str, Any]:
-        subnet_id = a.get("id") or subnets[0]
-        index = subnets.index(subnet_id) if subnet_id in subnets else 0
-        return {
-            "id": subnet_id,
-            "arn": f"arn:aws:ec2:{region}:{MOCK_ACCOUNT}:subnet/{subnet_id}",
-            "availabilityZone": zones[index],
-            "availabilityZoneId": zone_ids[index],
-            "cidrBlock": f"10.20.{index * 16}.0/20",
-            "vpcId": a.get("vpcId") or MOCK_VPC_ID,
-            "ownerId": MOCK_ACCOUNT,
-            "state": "available",
-            "mapPublicIpOnLaunch": False,
-            "tags": a.get("tags") or {},
-            "region": region,
-        }
-
-    def parameter(a: dict[str, Any]) -> dict[str, Any]:
-        name = a["name"]
-        value = MOCK_AMI_ID if name.startswith("/aws/service/") else f"mock-value-of-{name}"
-        return {
-            "name": name,
-            "type": "String",
-            "value": value,
-            "insecureValue": value,
-            "id": name,
-            "version": 1,
-            "arn": f"arn:aws:ssm:{region}:{MOCK_ACCOUNT}:parameter{name}",
-        }
-
-    return {
-        "aws:ssm/getParameter:getParameter": parameter,
-        "aws:ec2/getVpc:getVpc": vpc,
-        "aws:ec2/getSubnets:getSubnets": lambda a: {
-            "id": region,
-            "ids": list(subnets),
-            "filters": a.get("filters"),
-            "tags": a.get("tags"),
-            "region": region,
-        },
-        "aws:ec2/getSubnet:getSubnet": subnet,
-        "aws:index/getAvailabilityZones:getAvailabilityZones": lambda a: {
-            "id": region,
-            "names": zones,
-            "zoneIds": zone_ids,
-            "groupNames": [region],
-            "state": a.get("state"),
-            "region": region,
-        },
-        "aws:index/getRegion:getRegion": lambda a: {
-            "name": region,
-            "region": region,
-            "id": region,
-            "description": region,
-            "endpoint": f"ec2.{region}.amazonaws.com",
-        },
-        "aws:index/getPartition:getPartition": lambda a: {
-            "partition": "aws",
-            "id": "aws",
-            "dnsSuffix": "amazonaws.com",
-            "reverseDnsPrefix": "com.amazonaws",
-        },
-    }
-
-
-def _default_calls(region: str) -> dict[str, CallHandler]:
-    return {
-        "aws:ssm/getParameter:getParameter": lambda a: {
-            "name": a["name"],
-            "type": "String",
-            "value": MOCK_AMI_ID,
-            "insecureValue": MOCK_AMI_ID,
-            "id": a["name"],
-            "arn": f"arn:aws:ssm:{region}::parameter{a['name']}",
-        },
-        "aws:ec2/getVpc:getVpc": lambda a: _vpc(a.get("id", "vpc-mock"), MOCK_VPC_CIDR, region),
-        "aws:ec2/getAmi:getAmi": lambda a: {
-            "id": (a.get("filters") or [{"values": [MOCK_AMI_ID]}])[0]["values"][0],
-            "rootDeviceName": "/dev/xvda",
-            "architecture": "x86_64",
-        },
-        "aws:index/getRegion:getRegion": lambda a: {"name": region, "region": region, "id": region},
-        "aws:index/getCallerIdentity:getCallerIdentity": lambda a: {
-            "accountId": MOCK_ACCOUNT,
-            "arn": f"arn:aws:iam::{MOCK_ACCOUNT}:user/mock",
-            "userId": "mock",
-            "id": MOCK_ACCOUNT,
-        },
-        "aws:index/getPartition:getPartition": lambda a: {"partition": "aws", "id": "aws"},
-        **_team_lookups(region),
-    }
-
-
-def _vpc(vpc_id: str, cidr: str, region: str) -> dict[str, Any]:
-    return {
-        "id": vpc_id,
-        "cidrBlock": cidr,
-        "cidrBlockAssociations": [{"associationId": "vpc-cidr-assoc-0", "cidrBlock": cidr,
-                                   "state": "associated"}],
-        "arn": f"arn:aws:ec2:{region}:{MOCK_ACCOUNT}:vpc/{vpc_id}",
-    }  # fmt: skip
-
-
-def _computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict:
-    """Attributes the provider would compute, so dependants get realistic values."""
-    service = type_.split(":")[1].split("/")[0]
-    arn = f"arn:aws:{service}:{region}:{MOCK_ACCOUNT}:{name}"
-    extra: dict[str, Any] = {"arn": arn}
-    if type_ == "aws:iam/role:Role" or type_ == "aws:iam/instanceProfile:InstanceProfile":
-        extra["name"] = inputs.get("name", name)
-        extra["arn"] = f"arn:aws:iam::{MOCK_ACCOUNT}:{type_.rsplit(':', 1)[-1].lower()}/{name}"
-    elif type_ == "aws:ec2/launchTemplate:LaunchTemplate":
-        extra["latestVersion"] = 1
-    elif type_ == "aws:lb/loadBalancer:LoadBalancer":
-        extra["dnsName"] = f"internal-{name}.elb.{region}.amazonaws.com"
-        extra["arnSuffix"] = f"net/{name}/0123456789abcdef"
-    elif type_ == "aws:lb/targetGroup:TargetGroup":
-        extra["arnSuffix"] = f"targetgroup/{name}/0123456789abcdef"
-    elif type_ == "aws:autoscaling/group:Group":
-        extra["name"] = inputs.get("name", name)
-        extra["arn"] = (
-            f"arn:aws:autoscaling:{region}:{MOCK_ACCOUNT}:autoScalingGroup:0000:"
-            f"autoScalingGroupName/{extra['name']}"
-        )
-    return {**inputs, **extra}
-
-
 class AwsRuleViolation(Exception):
     """A resource AWS or its provider would refuse, named with every reason."""
 
@@ -265,7 +120,7 @@ class AwsRuleViolation(Exception):
 class _Mocks(pulumi_mocks.Mocks):
     def __init__(self, region: str, calls: Mapping[str, CallHandler], strict: bool):
         self.region = region
-        self.calls = {**_default_calls(region), **calls}
+        self.calls = {**default_calls(region), **calls}
         self.strict = strict
         self.violations: list[AwsRuleViolation] = []
         self.vpcs: dict[str, str] = {}
@@ -278,7 +133,7 @@ class _Mocks(pulumi_mocks.Mocks):
                 violation = AwsRuleViolation(args.typ, args.name, problems)
                 self.violations.append(violation)
                 raise violation
-        outputs = _computed_outputs(args.typ, args.name, inputs, self.region)
+        outputs = computed_outputs(args.typ, args.name, inputs, self.region)
         if args.typ == "aws:ec2/vpc:Vpc" and isinstance(inputs.get("cidrBlock"), str):
             # A lookup of a VPC the program created answers with that VPC's own CIDR.
             self.vpcs[f"{args.name}-id"] = inputs["cidrBlock"]
@@ -287,7 +142,7 @@ class _Mocks(pulumi_mocks.Mocks):
     def call(self, args: pulumi_mocks.MockCallArgs):
         call_args = dict(args.args)
         if args.token == "aws:ec2/getVpc:getVpc" and call_args.get("id") in self.vpcs:
-            return _vpc(call_args["id"], self.vpcs[call_args["id"]], self.region)
+            return vpc_answer(call_args["id"], self.vpcs[call_args["id"]], self.region)
         handler = self.calls.get(args.token)
         if handler is None:
             raise NotImplementedError(f"graviton_llm.testing: no mock for {args.token}")
@@ -340,6 +195,36 @@ def _ensure_event_loop() -> None:
     asyncio.set_event_loop(asyncio.new_event_loop())
 
 
+_REPORTED = "_graviton_llm_reported"
+
+
+def _mark_reported(error: BaseException) -> None:
+    with contextlib.suppress(AttributeError):
+        setattr(error, _REPORTED, True)
+
+
+def _quiet_reported_failures() -> None:
+    """A failed program's error reaches the caller once, from run_program. Pulumi also stores it
+    in every output future of the failed resource, which nobody awaits: without this, asyncio
+    prints each one as "Future exception was never retrieved" whenever it is collected, often
+    in a later, unrelated test. Anything else still goes to the handler in place before."""
+    loop = asyncio.get_event_loop_policy().get_event_loop()
+    previous = loop.get_exception_handler()
+    if getattr(previous, _REPORTED, False):
+        return
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        if getattr(context.get("exception"), _REPORTED, False) and "future" in context:
+            return
+        if previous is not None:
+            previous(loop, context)
+        else:
+            loop.default_exception_handler(context)
+
+    setattr(handler, _REPORTED, True)
+    loop.set_exception_handler(handler)
+
+
 def run_program(
     program: Callable[[], Any],
     *,
@@ -362,6 +247,7 @@ def run_program(
     import json
 
     _ensure_event_loop()
+    _quiet_reported_failures()
     all_config = {"aws:region": region, **(config or {})}
     pulumi.runtime.set_all_config(
         {k: v if isinstance(v, str) else json.dumps(v) for k, v in all_config.items()}
@@ -387,6 +273,8 @@ def run_program(
         error = exc
     finally:
         pulumi.runtime.set_all_config({})
+    for reported in [error, *mocks.violations] if error is not None else []:
+        _mark_reported(reported)
     # The engine reports a failed registration in its own words: raise the rule behind it.
     if mocks.violations:
         error = mocks.violations[0]
