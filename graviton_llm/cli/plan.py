@@ -49,25 +49,25 @@ def plan(
     """
     from ..plan import build_plan, to_json
     from ..plan.diff import diff_plans, load_plan_document
+    from ..plan.project import build_project_plan
+    from ..plan.project_report import print_project_plan
     from ..plan.report import print_changes, print_plan
 
     console = console_for_this_run()
     with input_errors(console, as_json=json_output):
         project = projects.project_to_plan(project_dir)
-    if project is not None:
-        projects.plan_project(console, project, stack, json_output, full)
-        return
-    with input_errors(console, as_json=json_output):
         old = load_plan_document(against) if against is not None else None
-        result = build_plan(stack)
-    document = result.document(full=full)
+        if project is not None:
+            document = build_project_plan(project, stack).document(full=full)
+        else:
+            document = build_plan(stack).document(full=full)
     changes = None if old is None else diff_plans(old, document)
     if json_output:
         if changes is not None:
             document["changes"] = [change.as_dict() for change in changes]
         sys.stdout.write(to_json(document))
     else:
-        print_plan(console, document)
+        (print_project_plan if project is not None else print_plan)(console, document)
         if changes is not None:
             print_changes(console, changes, str(against))
     if not document["security"]["passed"]:

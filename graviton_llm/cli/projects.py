@@ -1,6 +1,6 @@
 """Thin commands for teams' own projects: `new` (scaffold), `init-env` (a new environment's
-stack file), `state-backend` (the backend's login and secrets-provider lines), and the project
-half of `plan`. Registered on the app by ``register``."""
+stack file), `state-backend` (the backend's login and secrets-provider lines), and which
+project `plan` plans. Registered on the app by ``register``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from .app import app
 from .common import console_for_this_run, input_errors
@@ -31,21 +30,6 @@ def project_to_plan(project_dir: Path | None) -> Path | None:
         return project_dir
     name = project_name(Path.cwd())
     return Path.cwd() if name is not None and name != PROJECT else None
-
-
-def plan_project(console: Console, directory: Path, stack: str, as_json: bool, full: bool):
-    from ..plan import to_json
-    from ..plan.project import build_project_plan
-    from ..plan.project_report import print_project_plan
-
-    with input_errors(console, as_json=as_json):
-        document = build_project_plan(directory, stack).document(full=full)
-    if as_json:
-        sys.stdout.write(to_json(document))
-    else:
-        print_project_plan(console, document)
-    if not document["security"]["passed"]:
-        raise typer.Exit(1)
 
 
 def new(

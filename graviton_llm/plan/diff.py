@@ -4,9 +4,11 @@ old one, from two plan documents alone (no state, no cloud).
 A resource is keyed by type and name (its URN within the stack). Present only in the new plan:
 create; only in the old: delete; in both: replace when an input the provider marks ForceNew
 differs (the plan's `replace_on_change`), update when any other input differs (`inputs_sha256`),
-else nothing. A Pulumi replacement creates the new resource before deleting the old unless the
-resource says otherwise; for a load balancer or an Auto Scaling group either way is an outage
-or a full rollout, which is why a reviewer should see it before `pulumi up`.
+else nothing. One change the mock engine cannot show by itself: every update of a launch template
+publishes a new version in AWS, so a resource that carries the template's version (the cluster's
+rollout) is updated with it. A Pulumi replacement creates the new resource before deleting the
+old unless the resource says otherwise; for a load balancer or an Auto Scaling group either way is
+an outage or a full rollout, which is why a reviewer should see it before `pulumi up`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+
+from ..testing.answers import mock_id
 
 Action = Literal["create", "update", "replace", "delete"]
 ORDER: dict[Action, int] = {"replace": 0, "delete": 1, "create": 2, "update": 3}
@@ -25,7 +29,7 @@ class Change:
     action: Action
     type: str
     name: str
-    because: tuple[str, ...] = ()  # the inputs that force a replacement
+    because: tuple[str, ...] = ()  # the inputs that force a replacement, or what updates it
 
     def as_dict(self) -> dict[str, Any]:
         return {"action": self.action, "type": self.type, "name": self.name,
@@ -63,7 +67,43 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             changes.append(Change("replace", *key, forcing))
         elif previous.get("inputs_sha256") != row.get("inputs_sha256"):
             changes.append(Change("update", *key))
+    changes += _new_template_versions(changes, after)
     return sorted(changes, key=lambda c: (ORDER[c.action], c.type, c.name))
+
+
+LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
+
+
+def _new_template_versions(
+    changes: list[Change], after: dict[tuple[str, str], dict[str, Any]]
+) -> list[Change]:
+    """Updates of resources that carry the version of a changed launch template (under the mocks
+    a template's latest version is always the first, so their own inputs did not differ)."""
+    changed = {
+        mock_id(c.name): c.name
+        for c in changes
+        if c.type == LAUNCH_TEMPLATE and c.action in ("update", "replace")
+    }
+    already = {(c.type, c.name) for c in changes}
+    carried = []
+    for key, row in after.items():
+        templates = sorted(set(_version_carriers(row.get("properties"))) & changed.keys())
+        if templates and key not in already:
+            because = tuple(f"new version of {changed[t]}" for t in templates)
+            carried.append(Change("update", *key, because))
+    return carried
+
+
+def _version_carriers(value: Any) -> list[str]:
+    """Ids of the launch templates whose version ``value`` names (EC2 API shape)."""
+    if isinstance(value, dict):
+        found = (
+            [value["LaunchTemplateId"]] if {"LaunchTemplateId", "Version"} <= value.keys() else []
+        )
+        return found + [t for v in value.values() for t in _version_carriers(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in _version_carriers(v)]
+    return []
 
 
 MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # ours: a plan document of a big stack is a few hundred KB

@@ -46,6 +46,7 @@ from .answers import (
     CallHandler,
     computed_outputs,
     default_calls,
+    mock_id,
     vpc_answer,
 )
 
@@ -136,8 +137,8 @@ class _Mocks(pulumi_mocks.Mocks):
         outputs = computed_outputs(args.typ, args.name, inputs, self.region)
         if args.typ == "aws:ec2/vpc:Vpc" and isinstance(inputs.get("cidrBlock"), str):
             # A lookup of a VPC the program created answers with that VPC's own CIDR.
-            self.vpcs[f"{args.name}-id"] = inputs["cidrBlock"]
-        return f"{args.name}-id", outputs
+            self.vpcs[mock_id(args.name)] = inputs["cidrBlock"]
+        return mock_id(args.name), outputs
 
     def call(self, args: pulumi_mocks.MockCallArgs):
         call_args = dict(args.args)

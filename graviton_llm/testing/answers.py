@@ -15,6 +15,11 @@ MOCK_VPC_ID = "vpc-0123456789abcdef0"
 CallHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
+def mock_id(name: str) -> str:
+    """The physical id the harness gives the resource named ``name``."""
+    return f"{name}-id"
+
+
 def team_lookups(region: str) -> dict[str, CallHandler]:
     """Plausible answers to the lookups team programs commonly make: one VPC (a well-formed id,
     with its CIDR associations), three subnets (one per zone), the region's first three zones,

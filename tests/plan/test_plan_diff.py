@@ -14,6 +14,7 @@ from graviton_llm.plan.diff import diff_plans
 
 ASG = "aws:autoscaling/group:Group"
 LB = "aws:lb/loadBalancer:LoadBalancer"
+LT = "aws:ec2/launchTemplate:LaunchTemplate"
 
 
 @pytest.fixture(scope="module")
@@ -110,4 +111,16 @@ def test_a_new_model_rolls_out_through_the_refresh_not_a_group_update(prod, tmp_
     assert _actions(prod, changed.document()) == {
         "llm-prod-lt": ("update", ()),
         "llm-prod-rollout": ("update", ()),
+    }
+
+
+def test_a_changed_launch_template_carries_its_new_version_into_the_rollout(prod):
+    # Under the mocks the template's version stays 1, so the rollout's own inputs match; in AWS
+    # the update publishes version 2 and the rollout starts an instance refresh with it.
+    changed = build_plan("prod")
+    template = next(r for r in changed.result.resources if r.type == LT)
+    template.inputs["userData"] = "changed"
+    assert _actions(prod, changed.document()) == {
+        "llm-prod-lt": ("update", ()),
+        "llm-prod-rollout": ("update", ("new version of llm-prod-lt",)),
     }

@@ -103,6 +103,30 @@ def _copy(tmp_path) -> Path:
     return project
 
 
+def test_against_an_earlier_plan_shows_what_a_change_to_one_cluster_would_do(team_plan, tmp_path):
+    # The team lowers the chat cluster's batch: its node script changes, so its launch template
+    # is updated and its rollout runs; its compiled artifacts get a new cache key, so their
+    # write grant moves; the other cluster and the network are untouched.
+    project = _copy(tmp_path)
+    stack_file = project / "stacks" / "Pulumi.staging.yaml"
+    stack_file.write_text(stack_file.read_text().replace("max_num_seqs: 8", "max_num_seqs: 4"))
+    old = tmp_path / "before.json"
+    old.write_text(json.dumps(team_plan))
+    as_json = invoke("plan", str(project), "--stack", "staging", "--json", "--against", str(old))
+    assert as_json.exit_code == 0, as_json.output
+    changes = {
+        c["name"]: (c["action"], c["because"]) for c in json.loads(as_json.stdout)["changes"]
+    }
+    assert changes == {
+        "search-chat-lt": ("update", []),
+        "search-chat-artifacts-rw": ("update", []),
+        "search-chat-rollout": ("update", ["new version of search-chat-lt"]),
+    }
+    text = invoke("plan", str(project), "--stack", "staging", "--against", str(old))
+    assert text.exit_code == 0 and "search-chat-lt" in text.stdout
+    assert "search-summarize: 1 x r8g.8xlarge" in text.stdout  # the project's own report
+
+
 def _bad_projects():
     def no_project(p):
         (p / "Pulumi.yaml").unlink()
