@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import os
 import socket
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +33,22 @@ BASE_ARGS: dict[str, Any] = {
 }
 
 
+_HANDED_OUT: set[int] = set()
+_HANDED_OUT_LOCK = threading.Lock()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    """A TCP port on 127.0.0.1 that nothing listens on right now and that no earlier call in
+    this process returned: boot scenarios run side by side and bind their ports seconds after
+    asking, so the kernel could otherwise hand a port still waiting for its server to another."""
+    with _HANDED_OUT_LOCK:
+        while True:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            if port not in _HANDED_OUT:
+                _HANDED_OUT.add(port)
+                return port
 
 
 def cluster_args(**overrides: Any) -> dict[str, Any]:
