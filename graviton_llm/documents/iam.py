@@ -78,8 +78,9 @@ def artifact_cache_policy(
     knows of the key: image, model, shapes, instance family). Below it a node's entries differ
     only by the weights' digest, computed at boot, so the write grant cannot name the entry;
     it names the only two kinds of key a publisher writes there: content-addressed blobs and
-    the manifest. No delete (a node never removes what another published), no ACLs, nothing
-    under the weights. ListBucket on the prefix lets a missing manifest answer 404, not 403.
+    the manifest, the manifest only as a conditional create. No delete (a node never removes
+    what another published), no ACLs, nothing under the weights. ListBucket on the prefix lets
+    a missing manifest answer 404, not 403.
     """
     parsed = parse_s3_uri(cache_uri)
     if parsed is None:
@@ -101,12 +102,21 @@ def artifact_cache_policy(
             "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
         },
         {
-            "Sid": "PublishCompiledArtifacts",
+            "Sid": "UploadCompiledArtifacts",
             "Effect": "Allow",
             # Multipart uploads need PutObject for every part; AbortMultipartUpload lets the
             # CLI clean up a failed one instead of leaving its parts billed.
             "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
-            "Resource": [f"{objects}*/blobs/*", f"{objects}*/manifest.json"],
+            "Resource": f"{objects}*/blobs/*",
+        },
+        {
+            "Sid": "PublishManifestOnce",
+            "Effect": "Allow",
+            # Only a conditional create (If-None-Match: *, one small PUT): a node can publish a
+            # new entry but never overwrite one another node published, even if compromised.
+            "Action": "s3:PutObject",
+            "Resource": f"{objects}*/manifest.json",
+            "Condition": {"StringEquals": {"s3:if-none-match": "*"}},
         },
     ]
     if kms_key_arn is not None:

@@ -331,7 +331,8 @@ class Plan:
             "weights_identity": "computed at boot: a digest of the weights' S3 listing (keys, "
             "sizes, ETags); each weights version has its own entry <prefix><digest>/",
             "read_grant": grants["ReadCompiledArtifacts"],
-            "write_grant": grants["PublishCompiledArtifacts"],
+            # Blobs, then the manifest (which the grant allows only as a create).
+            "write_grant": [grants["UploadCompiledArtifacts"], grants["PublishManifestOnce"]],
             "prewarm": f"graviton-llm compile --stack {self.stack}",
         }
 

@@ -273,14 +273,22 @@ def _cache_layout(arn: str) -> tuple[str, str] | None:
     return None
 
 
+def _creates_only(statement: dict[str, Any]) -> bool:
+    """The statement allows a PUT only when the object does not exist yet (If-None-Match: *)."""
+    condition = statement.get("Condition")
+    equals = condition.get("StringEquals") if isinstance(condition, dict) else None
+    return isinstance(equals, dict) and equals.get("s3:if-none-match") in ("*", ["*"])
+
+
 def s3_write_scope(resources: Iterable[Resource]) -> list[Finding]:
     """S3 writes only as a node publishes compiled artifacts: PutObject (and aborting its own
     multipart upload) on an artifact cache's blobs and manifests under a named prefix, never
     over a prefix granted as model weights (a ReadModelWeights statement, as
-    WeightsBucketAccess writes it): a role that could overwrite the weights could poison every
-    node's model, one that could delete could destroy what another node published."""
+    WeightsBucketAccess writes it), and a manifest only as a create: a role that could
+    overwrite the weights could poison every node's model, one that could overwrite a manifest
+    or delete could replace or destroy what another node published."""
     weights: list[tuple[str, str, str]] = []  # (bucket, prefix, the policy granting it)
-    writes: list[tuple[Resource, str, list[str], list[str]]] = []
+    writes: list[tuple[Resource, str, list[str], list[str], bool]] = []
     for r in resources:
         if r.type not in POLICY_TYPES:
             continue
@@ -297,12 +305,15 @@ def s3_write_scope(resources: Iterable[Resource]) -> list[Finding]:
                 weights += [(*p, r.name) for p in map(_object_prefix, arns) if p]
             s3_writes = [a for a in actions if a.startswith("s3:") and not a.startswith(_S3_READS)]
             if s3_writes:
-                writes.append((r, sid, s3_writes, arns))
+                writes.append((r, sid, s3_writes, arns, _creates_only(statement)))
     found = []
-    for r, sid, actions, arns in writes:
+    for r, sid, actions, arns, creates_only in writes:
         for action in sorted(set(actions) - set(NODE_S3_WRITES)):
             found.append(Finding("s3-write-scope", r.name, r.type, f"{sid}: may {action}"))
         for arn in arns:
+            if arn.endswith("/manifest.json") and "s3:putobject" in actions and not creates_only:
+                detail = f"{sid}: may overwrite {arn} (no s3:if-none-match condition)"
+                found.append(Finding("s3-write-scope", r.name, r.type, detail))
             cache = _cache_layout(arn)
             written = cache or _object_prefix(arn)
             if cache is None:
@@ -333,8 +344,8 @@ CHECKS: tuple[tuple[str, str, Callable[[Iterable[Resource]], list[Finding]]], ..
     ),
     (
         "s3-write-scope",
-        "S3 writes only to an artifact cache's blobs and manifests under a named prefix, never "
-        "over the model weights, no deletes or ACL changes",
+        "S3 writes only to an artifact cache's blobs and manifests under a named prefix "
+        "(manifests only as a create), never over the model weights, no deletes or ACL changes",
         s3_write_scope,
     ),
 )  # fmt: skip

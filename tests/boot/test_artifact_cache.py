@@ -360,8 +360,10 @@ def test_the_compile_job_publishes_the_set_the_clusters_nodes_look_up(scenarios)
 # ---- least privilege: every S3 call the nodes made, against the role's policies ------------
 
 
-def _allowed(policies: list[dict], action: str, resource: str, prefix: str | None = None) -> bool:
-    """IAM's answer for one request (Allow statements only; conditions: s3:prefix)."""
+def _allowed(policies: list[dict], action: str, resource: str, context: dict | None = None) -> bool:
+    """IAM's answer for one request (Allow statements only). A condition key the request lacks
+    fails its condition, as in IAM; an operator this evaluator does not model fails the test."""
+    context = context or {}
     for policy in policies:
         for statement in policy["Statement"]:
             actions = statement["Action"]
@@ -372,14 +374,28 @@ def _allowed(policies: list[dict], action: str, resource: str, prefix: str | Non
                 fnmatch.fnmatchcase(resource, r) for r in resources
             ):
                 continue
-            patterns = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
-            if patterns is None or any(fnmatch.fnmatchcase(prefix or "", p) for p in patterns):
+            if all(
+                _condition_holds(operator, key, values, context)
+                for operator, block in statement.get("Condition", {}).items()
+                for key, values in block.items()
+            ):
                 return True
     return False
 
 
-def _requests(argv: list[str]) -> list[tuple[str, str, str | None]]:
-    """(action, ARN, s3:prefix) the call needs. An unknown S3 call fails the test: each new
+def _condition_holds(operator: str, key: str, values: str | list[str], context: dict) -> bool:
+    values = [values] if isinstance(values, str) else values
+    if key not in context:
+        return False
+    if operator == "StringLike":
+        return any(fnmatch.fnmatchcase(context[key], v) for v in values)
+    if operator == "StringEquals":
+        return context[key] in values
+    raise AssertionError(f"condition operator {operator} is not modelled here")
+
+
+def _requests(argv: list[str]) -> list[tuple[str, str, dict]]:
+    """(action, ARN, condition keys) the call needs. An unknown S3 call fails the test: each new
     kind of call must be classified here, and so checked against the policy."""
 
     def flag(name: str) -> str:
@@ -387,11 +403,14 @@ def _requests(argv: list[str]) -> list[tuple[str, str, str | None]]:
 
     command = argv[:2]
     if command == ["s3api", "list-objects-v2"]:
-        return [("s3:ListBucket", f"arn:aws:s3:::{flag('--bucket')}", flag("--prefix"))]
+        return [
+            ("s3:ListBucket", f"arn:aws:s3:::{flag('--bucket')}", {"s3:prefix": flag("--prefix")})
+        ]
     if command in (["s3api", "get-object"], ["s3api", "head-object"]):
-        return [("s3:GetObject", f"arn:aws:s3:::{flag('--bucket')}/{flag('--key')}", None)]
+        return [("s3:GetObject", f"arn:aws:s3:::{flag('--bucket')}/{flag('--key')}", {})]
     if command == ["s3api", "put-object"]:
-        return [("s3:PutObject", f"arn:aws:s3:::{flag('--bucket')}/{flag('--key')}", None)]
+        headers = {"s3:if-none-match": flag("--if-none-match")} if "--if-none-match" in argv else {}
+        return [("s3:PutObject", f"arn:aws:s3:::{flag('--bucket')}/{flag('--key')}", headers)]
     if command in (["s3", "sync"], ["s3", "cp"]):
         words = [a for a in argv[2:] if not a.startswith("-") and a != "*"]
         source, target = [a for a in words if "/" in a][:2]
@@ -399,10 +418,10 @@ def _requests(argv: list[str]) -> list[tuple[str, str, str | None]]:
         bucket, _, key = uri.removeprefix("s3://").partition("/")
         if source.startswith("s3://"):  # a download lists, then reads
             return [
-                ("s3:ListBucket", f"arn:aws:s3:::{bucket}", key),
-                ("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}x", None),
+                ("s3:ListBucket", f"arn:aws:s3:::{bucket}", {"s3:prefix": key}),
+                ("s3:GetObject", f"arn:aws:s3:::{bucket}/{key}x", {}),
             ]
-        return [("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}{'0' * 64}", None)]
+        return [("s3:PutObject", f"arn:aws:s3:::{bucket}/{key}{'0' * 64}", {})]
     raise AssertionError(f"unclassified S3 call: {argv}")
 
 
@@ -430,20 +449,25 @@ def test_every_s3_call_a_node_made_is_one_its_role_allows(scenarios):
         for argv in run.argv("aws"):
             if argv[0] not in ("s3", "s3api"):
                 continue
-            for action, resource, prefix in _requests(argv):
-                assert _allowed(policies, action, resource, prefix), (action, resource, argv)
+            for action, resource, context in _requests(argv):
+                assert _allowed(policies, action, resource, context), (action, resource, argv)
                 writes += action == "s3:PutObject"
     assert writes >= 4  # blobs and manifests of several publishers were checked
 
 
 def test_the_policy_check_itself_refuses_writes_outside_the_prefix(scenarios):
     """The check above can fail: the same evaluator refuses a write under the weights, under
-    another cluster's key, or at the cache's root."""
+    another cluster's key, or at the cache's root, and a manifest write that could overwrite."""
     box, result = scenarios["cache_first_node_compiles_second_hits"]
     policies = _node_policies(result.args)
     bucket = box.bucket
     entry = _entry(box, result.args)
-    assert _allowed(policies, "s3:PutObject", f"arn:aws:s3:::{bucket}/{entry}manifest.json")
+    manifest = f"arn:aws:s3:::{bucket}/{entry}manifest.json"
+    create = {"s3:if-none-match": "*"}
+    assert _allowed(policies, "s3:PutObject", manifest, create)
+    assert not _allowed(policies, "s3:PutObject", manifest)
+    assert not _allowed(policies, "s3:PutObject", manifest, {"s3:if-match": '"etag"'})
+    assert _allowed(policies, "s3:PutObject", f"arn:aws:s3:::{bucket}/{entry}blobs/{'0' * 64}")
     for key in (
         "llama/config.json",
         "llama/.graviton-llm-cache/x/manifest.json",
@@ -451,5 +475,5 @@ def test_the_policy_check_itself_refuses_writes_outside_the_prefix(scenarios):
         ".graviton-llm-cache/manifest.json",
         f"{entry}notes.txt",
     ):
-        assert not _allowed(policies, "s3:PutObject", f"arn:aws:s3:::{bucket}/{key}"), key
+        assert not _allowed(policies, "s3:PutObject", f"arn:aws:s3:::{bucket}/{key}", create), key
     assert not _allowed(policies, "s3:DeleteObject", f"arn:aws:s3:::{bucket}/{entry}manifest.json")

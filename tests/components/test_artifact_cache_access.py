@@ -29,12 +29,17 @@ def test_policy_reads_lists_and_publishes_only_under_the_prefix_golden():
 
 def test_writes_are_blobs_and_manifests_below_the_prefix_and_never_deletes():
     statements = _statements(artifact_cache_policy(CACHE))
-    publish = statements["PublishCompiledArtifacts"]
-    assert publish["Action"] == ["s3:PutObject", "s3:AbortMultipartUpload"]
-    assert publish["Resource"] == [
-        "arn:aws:s3:::team-weights/.graviton-llm-cache/0123456789abcdef/*/blobs/*",
-        "arn:aws:s3:::team-weights/.graviton-llm-cache/0123456789abcdef/*/manifest.json",
-    ]
+    blobs, manifest = statements["UploadCompiledArtifacts"], statements["PublishManifestOnce"]
+    assert blobs["Action"] == ["s3:PutObject", "s3:AbortMultipartUpload"]
+    assert blobs["Resource"] == (
+        "arn:aws:s3:::team-weights/.graviton-llm-cache/0123456789abcdef/*/blobs/*"
+    )
+    # A manifest is written only as a create: a node never overwrites a published entry.
+    assert manifest["Action"] == "s3:PutObject"
+    assert manifest["Resource"] == (
+        "arn:aws:s3:::team-weights/.graviton-llm-cache/0123456789abcdef/*/manifest.json"
+    )
+    assert manifest["Condition"] == {"StringEquals": {"s3:if-none-match": "*"}}
     actions = [a for s in statements.values() for a in json.dumps(s["Action"]).split('"')]
     assert not [a for a in actions if "Delete" in a or "Acl" in a or a.endswith("*")]
     listing = statements["ListCompiledArtifacts"]

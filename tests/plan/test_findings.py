@@ -118,10 +118,28 @@ def _s3_writes_program() -> None:
         read | {"Resource": weights},
         {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"{cache}*"},
         {
-            "Sid": "Publish",
+            "Sid": "Upload",
             "Effect": "Allow",
             "Action": ["s3:PutObject", "s3:AbortMultipartUpload"],
-            "Resource": [f"{cache}*/blobs/*", f"{cache}*/manifest.json"],
+            "Resource": f"{cache}*/blobs/*",
+        },
+        {
+            "Sid": "Publish",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": f"{cache}*/manifest.json",
+            "Condition": {"StringEquals": {"s3:if-none-match": "*"}},
+        },
+    )
+    # A role that may replace what another node published.
+    _policy(
+        "overwriter",
+        "third-role",
+        {
+            "Sid": "Republish",
+            "Effect": "Allow",
+            "Action": "s3:PutObject",
+            "Resource": f"{cache}*/manifest.json",
         },
     )
     # Roles that may overwrite the weights, even in the cache's own shape, delete, or write a
@@ -147,7 +165,12 @@ def _s3_writes_program() -> None:
 def test_s3_writes_outside_a_cache_or_over_the_weights_are_found():
     check = {c.id: c for c in run_checks(run_program(_s3_writes_program).resources)}
     over = "over the model weights s3://team-weights/llama/ (node)"
+    cache = "arn:aws:s3:::team-weights/.graviton-llm-cache/0123456789abcdef/"
     assert details(check["s3-write-scope"]) == [
+        (
+            "overwriter",
+            f"Republish: may overwrite {cache}*/manifest.json (no s3:if-none-match condition)",
+        ),
         ("poisoner", "Anything: may s3:deleteobject"),
         (
             "poisoner",
@@ -156,6 +179,11 @@ def test_s3_writes_outside_a_cache_or_over_the_weights_are_found():
         (
             "poisoner",
             "Anything: writes arn:aws:s3:::scratch/*, not an artifact cache's blobs or manifests",
+        ),
+        (
+            "poisoner",
+            "Overwrite: may overwrite arn:aws:s3:::team-weights/llama/*/manifest.json "
+            "(no s3:if-none-match condition)",
         ),
         (
             "poisoner",
