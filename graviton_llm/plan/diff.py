@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..testing.answers import mock_id
+from .findings import LAUNCH_TEMPLATE
 
 Action = Literal["create", "update", "replace", "delete"]
 ORDER: dict[Action, int] = {"replace": 0, "delete": 1, "create": 2, "update": 3}
@@ -69,9 +70,6 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             changes.append(Change("update", *key))
     changes += _new_template_versions(changes, after)
     return sorted(changes, key=lambda c: (ORDER[c.action], c.type, c.name))
-
-
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 
 
 def _new_template_versions(

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+from fakes.shims import SHIMS
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.node import model_store_weights
@@ -26,15 +27,6 @@ from graviton_llm.node.user_data import render_compile_script
 from support import free_port
 
 FAKES = Path(__file__).parent / "fakes"
-SHIMMED = (
-    "docker",
-    "systemctl",
-    "neuron-ls",
-    "dnf",
-    "aws",
-    "amazon-cloudwatch-agent-ctl",
-    "shutdown",
-)
 ASG_NAME = "llm-asg-0123"
 INSTANCE_ID = "i-0123456789abcdef0"
 GROUP_NAME_PATH = "/latest/meta-data/tags/instance/aws:autoscaling:groupName"
@@ -190,7 +182,7 @@ class Sandbox:
         self.container_bin = tmp / "container-bin"
         for directory in (self.root, self.state, self.bin, self.container_bin):
             directory.mkdir()
-        for tool in SHIMMED:
+        for tool in SHIMS:
             self._wrapper(self.bin / tool, f'"{FAKES / "tool.py"}" {tool}')
         self._wrapper(self.container_bin / "vllm", f'"{FAKES / "fake_vllm.py"}"')
         self.record = tmp / "calls.jsonl"

@@ -35,6 +35,8 @@ import sys
 import time
 from pathlib import Path
 
+from shims import SHIMS  # this folder: run as a script, it is first on sys.path
+
 ROOT = os.environ.get("GRAVITON_LLM_ROOT", "")
 STATE = Path(os.environ["GLT_STATE"])
 
@@ -66,17 +68,6 @@ def parse_unit(text: str) -> dict[str, list[str]]:
             key, value = line.split("=", 1)
             keys.setdefault(key.strip(), []).append(value.strip())
     return keys
-
-
-SHIMS = (
-    "docker",
-    "systemctl",
-    "neuron-ls",
-    "dnf",
-    "aws",
-    "amazon-cloudwatch-agent-ctl",
-    "shutdown",
-)
 
 
 def exec_argv(line: str) -> tuple[list[str], bool]:
