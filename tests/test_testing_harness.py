@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import logging
 
 import pulumi
@@ -133,3 +134,39 @@ def test_a_failure_is_reported_once_not_again_when_its_futures_are_collected(cap
     gc.collect()
     unretrieved = [r.getMessage() for r in caplog.records if "never retrieved" in r.getMessage()]
     assert len(unretrieved) == 1 and "an error nobody reported" in unretrieved[0]
+
+
+def _statement_of(chars: int) -> dict:
+    # {"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/<pad>"} inside
+    # {"Version":"2012-10-17","Statement":[...]}: pad the resource to `chars` in total.
+    skeleton = json.dumps(_policy("")).replace(" ", "")
+    return _policy("x" * (chars - len(skeleton)))
+
+
+def _policy(pad: str) -> dict:
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::b/{pad}"}
+        ],
+    }
+
+
+def test_the_harness_adds_up_a_roles_inline_policies_as_iam_counts_them():
+    # IAM quotas: 10,240 characters across one role's inline policies, whitespace not counted.
+    def program(sizes: dict[str, list[int]], indent: int | None = None):
+        def declare():
+            for role, chars in sizes.items():
+                for i, size in enumerate(chars):
+                    document = json.dumps(_statement_of(size), indent=indent)
+                    aws.iam.RolePolicy(f"{role}-{i}", role=role, policy=document)
+
+        return run_program(declare, catch=True)
+
+    assert program({"node": [10_240]}, indent=8).error is None  # whitespace is free
+    assert program({"node": [6_000], "other": [6_000]}).error is None  # per role
+    alone = program({"node": [10_241]}).error
+    assert isinstance(alone, AwsRuleViolation) and "10241 characters" in str(alone)
+    together = program({"node": [6_000, 4_241]})
+    assert isinstance(together.error, AwsRuleViolation)
+    assert together.error.name == "node-1" and "over IAM's 10240 per role" in str(together.error)

@@ -1,6 +1,7 @@
 """Rules AWS (or the AWS provider, at preview) applies to resource inputs, which Pulumi's mocks do
-not: names, security-group permissions, user data, tags. Pure: each rule reads a resource's type,
-logical name and inputs (camelCase, as the engine sends them) and returns what AWS would refuse.
+not: names, security-group permissions, user data, tags, a role's inline policy size. Pure: each
+rule reads a resource's type, logical name and inputs (camelCase, as the engine sends them) and
+returns what AWS would refuse.
 ``graviton_llm.testing`` runs them on every registration, so a test fails where `pulumi up` would.
 Sources: docs/sources.md, "Rules the strict harness enforces".
 """
@@ -18,6 +19,9 @@ from typing import Any
 # NewUniqueHex), within the longest name the provider allows for the type.
 AUTONAME_SUFFIX = 8
 USER_DATA_LIMIT_BYTES = 16 * 1024  # EC2 User Guide, "Work with instance user data"
+# IAM User Guide, "IAM and AWS STS quotas": all inline policies of one role together, whitespace
+# not counted (PutRolePolicy answers LimitExceeded).
+ROLE_INLINE_POLICY_CHARS = 10_240
 MAX_TAGS = 50
 
 
@@ -230,6 +234,22 @@ RULES: tuple[Callable[[str, str, dict[str, Any]], list[str]], ...] = (
     _tags,
     _group_sizes,
 )
+
+
+def inline_policy_size(type_: str, inputs: dict[str, Any]) -> tuple[str, int] | None:
+    """(role name, characters IAM counts) of an inline role policy whose role and text are known.
+    The quota is per role, so the harness adds these up across registrations."""
+    role, policy = inputs.get("role"), inputs.get("policy")
+    if type_ != "aws:iam/rolePolicy:RolePolicy" or not isinstance(role, str):
+        return None
+    return (role, sum(not c.isspace() for c in policy)) if isinstance(policy, str) else None
+
+
+def role_policy_problems(role: str, total: int) -> list[str]:
+    if total <= ROLE_INLINE_POLICY_CHARS:
+        return []
+    return [f"role {role!r}: inline policies total {total} characters (whitespace not counted), "
+            f"over IAM's {ROLE_INLINE_POLICY_CHARS} per role"]  # fmt: skip
 
 
 def violations(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:

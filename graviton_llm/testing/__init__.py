@@ -17,8 +17,9 @@ them), parent and options (protect, ignore_changes, retain_on_delete, ...). Prov
 
 The harness is strict: mocks accept any input, AWS does not, so every registration is checked
 against the rules AWS and its provider apply (graviton_llm/facts/aws_rules.py: name lengths and
-characters, duplicate security-group permissions, user data size, tag limits, group sizes) and a
-violation fails the registration with an ``AwsRuleViolation``, as `pulumi up` would fail.
+characters, duplicate security-group permissions, user data size, tag limits, group sizes, a
+role's inline policy size) and a violation fails the registration with an ``AwsRuleViolation``,
+as `pulumi up` would fail.
 ``strict=False`` turns that off.
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,11 +127,17 @@ class _Mocks(pulumi_mocks.Mocks):
         self.strict = strict
         self.violations: list[AwsRuleViolation] = []
         self.vpcs: dict[str, str] = {}
+        self.inline_policy_chars: Counter[str] = Counter()  # per role, as IAM counts them
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs):
         inputs = dict(args.inputs)
         if self.strict:
             problems = aws_rules.violations(args.typ, args.name, inputs)
+            size = aws_rules.inline_policy_size(args.typ, inputs)
+            if size is not None:
+                role, chars = size
+                self.inline_policy_chars[role] += chars
+                problems += aws_rules.role_policy_problems(role, self.inline_policy_chars[role])
             if problems:
                 violation = AwsRuleViolation(args.typ, args.name, problems)
                 self.violations.append(violation)
