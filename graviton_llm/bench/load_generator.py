@@ -65,10 +65,19 @@ async def _closed_loop(
     """Fixed concurrency: ``concurrency`` workers, each sends its next request when one ends."""
     end = first_index + count if count is not None else math.inf
     next_index = first_index
+    # The run's own task: Ctrl-C cancels it. A worker's cancel can be lost below the sender (a
+    # timeout helper that takes it for its own uncancels it), so a worker also stops when the
+    # run is being cancelled, whatever reached the worker.
+    run = asyncio.current_task()
+
+    def go_on() -> bool:
+        if run is not None and run.cancelling():
+            return False
+        return next_index < end and (deadline is None or time.perf_counter() < deadline)
 
     async def worker() -> None:
         nonlocal next_index
-        while next_index < end and (deadline is None or time.perf_counter() < deadline):
+        while go_on():
             index = next_index
             next_index += 1
             sink.append(await sender.send(index, warmup))

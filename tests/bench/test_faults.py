@@ -163,3 +163,40 @@ def test_a_cancel_swallowed_below_the_sender_still_stops_the_run(mock_server, mo
     # swallowed used to go on and record every remaining request as a failure.
     assert len(result.records) <= 2
     assert mock.state().requests == 2
+
+
+def test_a_cancel_lost_below_the_sender_still_stops_the_run(mock_server, monkeypatch):
+    # Worse than turned into a failure: taken back (a timeout helper that believes the cancel
+    # is its own uncancels the task), so the worker cannot tell it was ever cancelled. The run
+    # itself still is, and its workers send nothing more.
+    from graviton_llm.bench import request_sender
+
+    real_read = request_sender._read_events
+    lost = []
+
+    async def read_losing_one_cancel(resp):
+        try:
+            return await real_read(resp)
+        except asyncio.CancelledError:
+            if lost:
+                raise
+            lost.append(asyncio.current_task().uncancel())
+            raise aiohttp.ClientPayloadError("cancel taken back") from None
+
+    monkeypatch.setattr(request_sender, "_read_events", read_losing_one_cancel)
+    mock = mock_server(ttft_s=0.5, itl_s=0.0, hold_until_in_flight=2)
+    cfg = config(mock.url, concurrency=2, num_requests=100_000)
+    result = BenchResult(cfg)
+
+    async def cancel_once_two_are_in_flight():
+        task = asyncio.create_task(run_benchmark(cfg, result=result))
+        while mock.state().peak_in_flight < 2:
+            await asyncio.sleep(0.005)
+        task.cancel()
+        await asyncio.wait_for(task, 60)
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(cancel_once_two_are_in_flight())
+    assert lost == [0]  # the worker's own cancel count was back to none
+    assert len(result.records) <= 2
+    assert mock.state().requests == 2
