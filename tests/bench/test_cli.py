@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -184,14 +185,26 @@ def test_interrupting_a_run_writes_what_finished(mock_server, tmp_path):
         "--num-requests", "100000", "--concurrency", "2", "--output-len", "4", "--no-plot",
         "--no-progress", "--out", str(tmp_path),
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # If it does not end, SIGABRT makes faulthandler write every thread's stack to its stderr.
+    stderr_path = tmp_path / "stderr.txt"
+    env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
+    with stderr_path.open("wb") as stderr:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
     try:
         deadline = time.monotonic() + 60
         while mock.state().requests < 6 and process.poll() is None:
             assert time.monotonic() < deadline, "the bench process sent fewer than 6 requests"
             time.sleep(0.01)
         process.send_signal(signal.SIGINT)
-        assert process.wait(60) == 130
+        try:
+            code = process.wait(60)
+        except subprocess.TimeoutExpired:
+            process.send_signal(signal.SIGABRT)
+            process.wait(30)
+            served = mock.state().requests
+            pytest.fail(f"no exit 60 s after Ctrl-C ({served} served); its stacks:\n"
+                        + stderr_path.read_text(errors="replace")[-6000:])  # fmt: skip
+        assert code == 130, stderr_path.read_text(errors="replace")[-3000:]
     finally:
         process.kill()
     data = json.loads((tmp_path / "bench.json").read_text())
