@@ -188,8 +188,14 @@ def test_interrupting_a_run_writes_what_finished(mock_server, tmp_path):
     # If it does not end, SIGABRT makes faulthandler write every thread's stack to its stderr.
     stderr_path = tmp_path / "stderr.txt"
     env = {**os.environ, "PYTHONFAULTHANDLER": "1"}
-    with stderr_path.open("wb") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+    # A suite started in the background (`nohup ... &`) inherits SIGINT ignored, and so would
+    # the bench: handled here, it is back to default in the child, where Ctrl-C then works.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with stderr_path.open("wb") as stderr:
+            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         deadline = time.monotonic() + 60
         while mock.state().requests < 6 and process.poll() is None:
