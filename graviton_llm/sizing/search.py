@@ -31,7 +31,7 @@ from ..facts import catalog
 from ..facts import performance as perf
 from ..facts.memory import memory_fit
 from ..facts.performance.parameters import generation_params
-from ..pricing import cost
+from ..pricing import cost, prices
 from .deployment import WEIGHT_DTYPE
 from .queueing import Waits, waits
 from .workload import ModelChoice, Targets, Traffic
@@ -159,12 +159,13 @@ def _instance_reasons(request: SizingRequest, name: str) -> tuple[Reason, ...]:
                 f"not offered in {request.region} (offered in {', '.join(spec.regions)})",
             )
         )
-    if catalog.on_demand_price(name) is None:
+    if request.region in spec.regions and prices.on_demand(name, request.region) is None:
+        elsewhere = ", ".join(prices.priced_regions(name)) or "none"
         reasons.append(
             Reason(
                 "no-price",
-                f"no price in the {catalog.PRICE_SNAPSHOT_REGION} snapshot "
-                f"({catalog.PRICE_SNAPSHOT_DATE}): cannot be ranked by cost",
+                f"sold in {request.region} but the price snapshot has no {request.region} price "
+                f"(priced in: {elsewhere}): cannot be ranked by cost",
             )
         )
     generation = perf.hardware(name).generation
@@ -323,8 +324,9 @@ def _evaluate(request: SizingRequest, name: str, tp: int, seqs: int) -> Option |
         else concurrency * traffic.output_len / e2e_s
     )
     option_cost = cost.option_cost(
-        name, nodes, tokens_per_second=served / nodes, discounts=request.discounts
-    )
+        name, nodes, tokens_per_second=served / nodes, discounts=request.discounts,
+        region=request.region,
+    )  # fmt: skip
     return Option(
         name, tp, seqs, nodes, for_traffic, concurrency, mean, t50, t99, w, served, option_cost
     )

@@ -125,7 +125,8 @@ def test_every_infeasible_option_is_dropped_with_its_reason():
     assert [r.tensor_parallel_size for r in whole] == [1, 2, 4, 8]
     assert codes(result, "inf2.48xlarge", 24, 64) == {"misses-tpot"}
     assert codes(result, "inf2.48xlarge", 24, 256) == {"does-not-fit"}
-    assert codes(result, "trn2.48xlarge") == {"not-offered-in-region", "no-price"}
+    # Not sold in us-east-1: that is the reason; its price elsewhere does not matter here.
+    assert codes(result, "trn2.48xlarge") == {"not-offered-in-region"}
     assert codes(result, "r8g.48xlarge") == {"uncalibrated"}
     # Each configuration appears once: as an option or as a rejection.
     seen = [(o.instance_type, o.tensor_parallel_size, o.max_num_seqs) for o in result.options]
@@ -143,8 +144,9 @@ def test_a_ttft_target_below_the_floor_says_no_queue_would_help():
 
 
 def test_region_decides_what_is_offered():
-    result = size(request(region="us-east-2", instance_types=("trn2.48xlarge", "trn1.32xlarge")))
-    assert codes(result, "trn2.48xlarge") == {"no-price"}  # offered there, but no price
+    # Sold in ap-south-2, but the snapshot has no price there: said, not guessed.
+    result = size(request(region="ap-south-2", instance_types=("trn2.48xlarge",)))
+    assert codes(result, "trn2.48xlarge") == {"no-price"}
     result = size(request(region="eu-west-1", instance_types=("trn1.32xlarge",)))
     assert codes(result, "trn1.32xlarge") == {"not-offered-in-region"}
 
@@ -205,3 +207,20 @@ def test_a_3yr_rate_is_priced_only_when_given():
     assert terms == ["on-demand", "1yr", "3yr"]
     result = size(request(instance_types=("inf2.48xlarge",)))
     assert [t.term for t in result.options[0].cost.terms] == ["on-demand", "1yr"]
+
+
+def test_trn2_is_recommended_in_a_region_that_sells_it():
+    # us-east-2 sells and prices trn2.48xlarge: it is ranked at its us-east-2 price.
+    result = size(request(region="us-east-2", instance_types=("trn2.48xlarge",)))
+    best = result.best
+    assert best is not None and best.instance_type == "trn2.48xlarge"
+    assert best.on_demand_usd_per_hour == pytest.approx(35.76 * best.nodes)
+    # In us-east-1 (not sold there) it is dropped for that reason alone.
+    east1 = size(request(instance_types=("trn2.48xlarge",)))
+    assert not east1.options and codes(east1, "trn2.48xlarge") == {"not-offered-in-region"}
+
+
+def test_prices_are_the_regions_own():
+    result = size(request(region="sa-east-1", instance_types=("inf2.48xlarge",), max_num_seqs=(8,)))
+    (option,) = result.options
+    assert option.on_demand_usd_per_hour == pytest.approx(22.06815 * option.nodes)
