@@ -21,6 +21,7 @@ _LABELS = {
     "no-price": "no price",
     "uncalibrated": "not calibrated",
     "does-not-fit": "does not fit",
+    "host-memory": "host RAM cannot stage the checkpoint",
     "misses-ttft-p50": "misses the TTFT p50 target",
     "misses-ttft-p99": "misses the TTFT p99 target",
     "misses-tpot": "misses the TPOT target",

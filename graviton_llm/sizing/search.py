@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 from ..facts import catalog
 from ..facts import performance as perf
+from ..facts.host_memory import host_memory_problem
 from ..facts.memory import memory_fit
 from ..facts.performance.parameters import generation_params
 from ..pricing import cost, prices
@@ -168,6 +169,10 @@ def _instance_reasons(request: SizingRequest, name: str) -> tuple[Reason, ...]:
                 f"(priced in: {elsewhere}): cannot be ranked by cost",
             )
         )
+    checkpoint = request.model.shape.params * perf.parameters.WEIGHT_BYTES[WEIGHT_DTYPE[DTYPE]]
+    staging = host_memory_problem(spec, checkpoint)
+    if staging is not None:
+        reasons.append(Reason("host-memory", staging))
     generation = perf.hardware(name).generation
     if not generation_params(generation).calibrated and not request.include_uncalibrated:
         reasons.append(

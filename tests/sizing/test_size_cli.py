@@ -62,7 +62,7 @@ def test_size_json_has_a_stable_documented_shape():
     assert set(rejected) == {"instance_type", "tensor_parallel_size", "max_num_seqs", "reasons"}
     allowed = {
         "not-offered-in-region", "no-price", "uncalibrated", "does-not-fit", "misses-ttft-p50",
-        "misses-ttft-p99", "misses-tpot", "not-servable",
+        "misses-ttft-p99", "misses-tpot", "not-servable", "host-memory",
     }  # fmt: skip
     assert {r["code"] for x in document["rejected"] for r in x["reasons"]} <= allowed
     assert document["prices"]["note"] is None

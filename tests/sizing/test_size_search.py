@@ -117,8 +117,10 @@ def test_min_nodes_is_a_floor():
 
 def test_every_infeasible_option_is_dropped_with_its_reason():
     result = size(request(targets=Targets(ttft_p99_ms=2000, tpot_ms=100)))
-    # 70B in bf16 (131 GiB) cannot fit one or two 16 GiB NeuronCores at any batch.
-    assert codes(result, "inf2.xlarge") == {"does-not-fit"}
+    # 70B in bf16 (131 GiB) cannot even be staged in inf2.xlarge's 16 GiB of host RAM, nor fit
+    # inf2.24xlarge's TP 8 (128 GiB of NeuronCore memory) at any batch.
+    assert codes(result, "inf2.xlarge") == {"host-memory"}
+    assert codes(result, "inf2.24xlarge") == {"does-not-fit"}
     whole = [
         r for r in result.rejected if r.instance_type == "inf2.48xlarge" and not r.max_num_seqs
     ]
@@ -224,3 +226,14 @@ def test_prices_are_the_regions_own():
     result = size(request(region="sa-east-1", instance_types=("inf2.48xlarge",), max_num_seqs=(8,)))
     (option,) = result.options
     assert option.on_demand_usd_per_hour == pytest.approx(22.06815 * option.nodes)
+
+
+def test_an_instance_whose_host_ram_cannot_stage_the_checkpoint_is_refused():
+    # Llama-3.1-8B in bf16 is a 15 GiB checkpoint; inf2.xlarge has 32 GiB of device memory but
+    # 16 GiB of host RAM, which must hold the checkpoint while vLLM shards it.
+    traffic = Traffic(512, 128, requests_per_s=0.2)
+    result = size(request(LLAMA_8B, traffic, instance_types=("inf2.xlarge", "inf2.8xlarge")))
+    assert codes(result, "inf2.xlarge") == {"host-memory"}
+    (detail,) = [x.detail for r in result.rejected for x in r.reasons if x.code == "host-memory"]
+    assert "16 GiB" in detail and "15.0 GiB" in detail
+    assert {o.instance_type for o in result.options} == {"inf2.8xlarge"}  # 128 GiB host RAM
