@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -67,11 +68,11 @@ def test_running_requests_wait_for_the_prefills_ahead_of_them():
 def test_ttft_grows_with_users_and_arrivals():
     engine = Engine(8, serving_s=0.05, prefill_s=0.2, step_s=0.02, output_len=100, cohort=0.5)
     closed = [closed_loop(engine, users=n) for n in (1, 4, 8, 16, 64)]
-    for a, b in zip(closed, closed[1:], strict=False):
+    for a, b in itertools.pairwise(closed):
         assert b.ttft_p50_s >= a.ttft_p50_s and b.ttft_p99_s >= a.ttft_p99_s
         assert b.throughput_rps >= a.throughput_rps - 1e-12
     opened = [open_loop(engine, rate) for rate in (0.5, 1.0, 2.0, 2.4)]
-    for a, b in zip(opened, opened[1:], strict=False):
+    for a, b in itertools.pairwise(opened):
         assert b.ttft_p50_s >= a.ttft_p50_s and b.ttft_p99_s >= a.ttft_p99_s
 
 

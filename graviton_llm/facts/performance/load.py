@@ -105,11 +105,7 @@ def closed_loop(engine: Engine, users: int, think_s: float = 0.0) -> LoadResult:
     slots, full_rate = engine.slots, engine.rate(engine.slots)
     slot_wait = np.maximum(ahead - slots + 1, 0) / full_rate
     running_found = np.minimum(ahead, slots - 1)
-    ttft = (
-        engine.serving_s
-        + engine.prefill_s * (1 + engine.cohort * running_found)
-        + slot_wait
-    )
+    ttft = engine.serving_s + engine.prefill_s * (1 + engine.cohort * running_found) + slot_wait
     in_replica = np.arange(len(found))
     running = float(np.sum(np.minimum(in_replica, slots) * found))
     queued = float(np.sum(np.maximum(in_replica - slots, 0) * found))
@@ -165,8 +161,10 @@ def open_loop(engine: Engine, arrivals_per_s: float) -> LoadResult:
     prefill_mean = prefill_load * d / (2 * (1 - prefill_load))
     prefill_decay = prefill_load / prefill_mean if prefill_mean > 0 else math.inf
     base = engine.serving_s + d
-    p50 = base + tail_quantile(0.5, p_wait, decay) + tail_quantile(0.5, prefill_load, prefill_decay)
-    p99 = base + tail_quantile(0.99, p_wait, decay) + tail_quantile(0.99, prefill_load, prefill_decay)
+    p50, p99 = (
+        base + tail_quantile(q, p_wait, decay) + tail_quantile(q, prefill_load, prefill_decay)
+        for q in (0.5, 0.99)
+    )
     ttft_mean = base + slot_mean + prefill_mean
     inter_token = engine.inter_token_s(running)
     return LoadResult(
