@@ -13,6 +13,7 @@ from rich.table import Table
 from ..facts import catalog
 from ..facts.performance import Prediction
 from .calibrate import Calibration
+from .deployment import LoadedPrediction
 from .document import ASSUMPTIONS, FORMULAS, region_note
 from .search import Option, Rejection, SizingResult, best_per_degree
 
@@ -211,8 +212,10 @@ def print_prediction(console: Console, prediction: Prediction, inputs: str) -> N
         console.print(f"  {label:<32} {value}", highlight=False)
 
 
-def print_calibration(console: Console, result: Calibration) -> None:
-    """`size --calibrate` without --json."""
+def print_calibration(
+    console: Console, result: Calibration, saved: tuple[Path, dict] | None = None
+) -> None:
+    """`size --calibrate` without --json; ``saved``: the file --save wrote and its content."""
     d, bench = result.deployment, result.bench
     console.print(
         f"[bold]calibrate[/]: {d.model} on {result.nodes} x {d.instance_type}, TP "
@@ -240,3 +243,64 @@ def print_calibration(console: Console, result: Calibration) -> None:
     )
     for warning in result.warnings:
         console.print(f"[bold yellow]note[/]: {warning}", highlight=False)
+    if saved is not None:
+        path, document = saved
+        scales = document["scales"]
+        console.print(
+            f"[bold]saved[/] {path}: decode step x{scales['step']:g}, prefill "
+            f"x{scales['prefill']:g}, serving {scales['serving_ms']:g} ms. Later `size`, `cost` "
+            "and `plan` of this model, instance type, TP degree and max_num_seqs use it.",
+            highlight=False,
+        )
+        table = Table(title="the bench's figures, with the load model (its concurrency queued)")
+        for column in ("figure", "measured", "before", "after"):
+            table.add_column(column)
+        for row in document["rows"]:
+            table.add_row(
+                row["figure"],
+                f"{row['measured']:,.1f}",
+                f"{row['predicted_before']:,.1f}",
+                f"{row['predicted_after']:,.1f}",
+            )
+        console.print(table)
+
+
+def print_loaded_prediction(console: Console, p: LoadedPrediction) -> None:
+    """`size --predict` with --concurrent-users or --requests-per-s, without --json."""
+    load = p.load
+    traffic = (
+        f"{p.concurrent_users} users (think time {p.think_time_s:g} s)"
+        if p.concurrent_users is not None
+        else f"{p.requests_per_s:g} requests/s (Poisson)"
+    )
+    console.print(
+        f"[bold]predicted[/] {p.model} on {p.nodes} x {p.instance_type} ({p.replicas_per_node} "
+        f"replica(s) per node, TP {p.tensor_parallel_size}, max_num_seqs {p.max_num_seqs}), "
+        f"{p.input_len} in / {p.output_len} out tokens, {traffic}",
+        highlight=False,
+    )
+    if not load.stable:
+        console.print(
+            f"  [bold red]unstable[/]: {p.requests_per_s:g} requests/s exceed what "
+            f"{p.replicas} replica(s) complete ({p.replicas * p.engine.rate(p.max_num_seqs):.3g}"
+            "/s): the queue grows without bound; add nodes or replicas",
+            highlight=False,
+        )
+        return
+    rows = (
+        ("TTFT p50 / p99", f"{load.ttft_p50_s * 1e3:,.0f} / {load.ttft_p99_s * 1e3:,.0f} ms"),
+        ("  of which waiting for a slot", f"{load.slot_wait_mean_s * 1e3:,.0f} ms (mean)"),
+        ("TTFT without a queue", f"{(p.engine.serving_s + p.engine.prefill_s) * 1e3:,.0f} ms"),
+        ("TPOT under load", f"{load.inter_token_s * 1e3:,.1f} ms"),
+        ("E2E", f"{load.e2e_s * 1e3:,.0f} ms"),
+        ("requests/s served", f"{load.throughput_rps:,.3f}"),
+        ("output tokens/s", f"{load.throughput_rps * p.output_len:,.1f}"),
+        ("running / queued per replica", f"{load.running:,.1f} / {load.queued:,.1f}"),
+    )
+    for label, value in rows:
+        console.print(f"  {label:<32} {value}", highlight=False)
+    console.print(
+        "  load model: graviton_llm/facts/performance/load.py (docs/performance-model.md, "
+        "\"Load\")",
+        highlight=False,
+    )

@@ -82,3 +82,14 @@ def test_bad_load_inputs_are_refused():
         closed_loop(engine, users=0)
     with pytest.raises(ValueError, match="arrivals_per_s"):
         open_loop(engine, 0.0)
+
+
+def test_replicas_behind_a_blind_balancer_queue_while_another_is_free():
+    # 2 replicas of one slot (1 request/s each), 2 users back to back, routed at random. The
+    # product form by hand: (2,0), (1,1), (0,2) equally likely, so a replica is busy 2/3 of the
+    # time, X = 2 x 2/3 = 4/3 per second and R = 2 / X = 1.5 s: half a second of slot wait
+    # that a queue-aware balancer would not have.
+    result = closed_loop(constant_service(1, 1.0), users=2, replicas=2)
+    assert result.throughput_rps == pytest.approx(4 / 3)
+    assert result.e2e_s == pytest.approx(1.5)
+    assert result.slot_wait_mean_s == pytest.approx(0.5)

@@ -16,9 +16,12 @@ the completion rate stays ``rate(B)``.
 
 Inside the replica a new request also waits for the prefills ahead of it. Under a closed loop
 the running requests finish, and so return, in cohorts (they decode in lockstep and were
-admitted together), so an arrival finds on average ``cohort x (n - 1)`` prefills ahead (a fully
-synchronized cohort, FIFO, is 1/2); ``cohort`` is fitted on published loaded runs. Under Poisson
-arrivals it is an M/D/1 queue on the prefill engine, Pollaczek-Khinchine's mean wait.
+admitted together), so an arrival waits on average for ``cohort x (n - 1)`` of the other running
+requests' prefills, and sees the rest, ``(1 - cohort) x (n - 1)``, between its own tokens: the
+prefills land in TTFT or in the inter-token latency, the cycle is the same. ``cohort`` is fitted
+on published loaded runs (0: prefills spread evenly, as the closed-loop equations assume; 1: a
+request waits for every other one's prefill). Under Poisson arrivals the prefill engine is an
+M/D/1 queue (Pollaczek-Khinchine's mean wait).
 """
 
 from __future__ import annotations
@@ -50,10 +53,12 @@ class Engine:
         return n / self.cycle(n) if n > 0 else 0.0
 
     def inter_token_s(self, running: float) -> float:
-        """Inter-token latency with ``running`` requests: a step plus the others' prefills
-        spread over a request's O - 1 steps."""
+        """Inter-token latency with ``running`` requests: a step plus the share of the others'
+        prefills a request sees while it decodes, spread over its O - 1 steps. The cohort's
+        share fell before its first token (in its TTFT), so the cycle is the same either way."""
         others = max(min(running, self.slots) - 1, 0)
-        return self.step_s + others * self.prefill_s / max(self.output_len - 1, 1)
+        during_decode = (1 - self.cohort) * others * self.prefill_s
+        return self.step_s + during_decode / max(self.output_len - 1, 1)
 
 
 @dataclass(frozen=True)
@@ -85,21 +90,28 @@ def _discrete_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> flo
     return float(values[order][min(index, len(values) - 1)])
 
 
-def closed_loop(engine: Engine, users: int, think_s: float = 0.0) -> LoadResult:
-    """``users`` users, each sending its next request ``think_s`` after the last one ended."""
+def closed_loop(engine: Engine, users: int, think_s: float = 0.0, replicas: int = 1) -> LoadResult:
+    """``users`` users, each sending its next request ``think_s`` after the last one ended, to
+    one of ``replicas`` identical replicas at random (a load balancer that does not look at
+    queues): a replica can hold more than its share, so requests can wait for a slot while
+    another replica has one free. ``throughput_rps`` is the whole deployment's."""
     if users < 1:
         raise ValueError(f"users must be >= 1, got {users}")
     if think_s < 0:
         raise ValueError(f"think_s must be >= 0, got {think_s}")
+    if replicas < 1:
+        raise ValueError(f"replicas must be >= 1, got {replicas}")
     rates = np.array([engine.rate(j) for j in range(1, users + 1)])
-    found = np.array([1.0])  # P(j requests in the replica) with n - 1 users: the arrival's view
+    found = np.array([1.0])  # P(j requests in a replica) with n - 1 users: the arrival's view
     throughput = response = 0.0
     for n in range(1, users + 1):
         j = np.arange(1, n + 1)
         view = found
+        # Each replica is visited 1/replicas of the time: the response time is one replica's,
+        # and each replica completes throughput / replicas.
         response = float(np.sum(j / rates[:n] * view))
         throughput = n / (think_s + response)
-        tail = throughput / rates[:n] * view
+        tail = throughput / replicas / rates[:n] * view
         found = np.concatenate(([max(0.0, 1.0 - tail.sum())], tail))
     ahead = np.arange(len(view))  # requests an arrival finds, weighted by ``view`` (N - 1 users)
     slots, full_rate = engine.slots, engine.rate(engine.slots)
