@@ -28,13 +28,14 @@ def size(
     ttft_p50_ms: float = typer.Option(None, help="Target: median time to first token."),
     ttft_p99_ms: float = typer.Option(None, help="Target: p99 time to first token."),
     tpot_ms: float = typer.Option(None, help="Target: time per output token under load."),
-    region: str = typer.Option("us-east-1", help="Where to deploy (prices: us-east-1)."),
+    region: str = typer.Option("us-east-1", help="Where to deploy (priced per region)."),
     discount_1yr: float = typer.Option(None, help="Your 1-year fraction off on-demand."),
     discount_3yr: float = typer.Option(None, help="Your 3-year fraction off (no default)."),
     instance_type: Annotated[list[str] | None, typer.Option(help="Only these types.")] = None,
     max_num_seqs: Annotated[list[int] | None, typer.Option(help="Only these batches.")] = None,
     min_nodes: int = typer.Option(1, help="At least this many nodes (e.g. one per zone)."),
     include_uncalibrated: bool = typer.Option(False, help="Rank roofline-only options too."),
+    include_extrapolated: bool = typer.Option(False, help="Rank options far from any data."),
     show_all: bool = typer.Option(False, "--all", help="Every feasible max_num_seqs."),
     json_output: bool = typer.Option(False, "--json", help="Print JSON (docs/size.md)."),
     write_stack: Annotated[Path | None, typer.Option(help="Stack file for the best.")] = None,
@@ -99,7 +100,7 @@ def size(
             choice = sizing.choose_model(_required(model, "--model"), model_config)
             traffic = sizing.Traffic(
                 input_len, output_len, requests_per_s, concurrent_users, input_len_p50,
-                input_len_p99, output_len_p99,
+                input_len_p99, output_len_p99, think_time_s,
             )  # fmt: skip
             request = sizing.SizingRequest(
                 choice, traffic, sizing.Targets(ttft_p50_ms, ttft_p99_ms, tpot_ms),
@@ -107,7 +108,8 @@ def size(
                 discounts_with({"1yr": discount_1yr, "3yr": discount_3yr}, "command line"),
                 tuple(instance_type) if instance_type else None,
                 tuple(max_num_seqs or sizing.search.CANDIDATE_MAX_NUM_SEQS),
-                include_uncalibrated, min_nodes,
+                include_uncalibrated, min_nodes, tuple(replicas_per_node or (1,)),
+                include_extrapolated,
             )  # fmt: skip
             sized = sizing.size(request)
             placeholders = None

@@ -10,12 +10,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from ..facts import catalog
 from ..facts.performance import Prediction
 from .calibrate import Calibration
 from .deployment import LoadedPrediction
-from .document import ASSUMPTIONS, FORMULAS, region_note
-from .search import Option, Rejection, SizingResult, best_per_degree
+from .document import ASSUMPTIONS, FORMULAS, price_sources
+from .search import MARGIN, Option, Rejection, SizingResult, best_per_degree
 
 _LABELS = {
     "not-offered-in-region": "not offered in the region",
@@ -23,6 +22,7 @@ _LABELS = {
     "uncalibrated": "not calibrated",
     "does-not-fit": "does not fit",
     "host-memory": "host RAM cannot stage the checkpoint",
+    "extrapolated": "extrapolated beyond published data",
     "misses-ttft-p50": "misses the TTFT p50 target",
     "misses-ttft-p99": "misses the TTFT p99 target",
     "misses-tpot": "misses the TPOT target",
@@ -61,9 +61,18 @@ def _add_option(table: Table, rank: int, option: Option) -> None:
     nodes = str(option.nodes)
     if option.nodes != option.nodes_for_traffic:
         nodes += f"\n(traffic: {option.nodes_for_traffic})"
+    marks = [] if p.calibrated else ["roofline bound"]
+    if option.coverage.kind != "measured":
+        marks.append(option.coverage.kind)
+    if option.calibrated_by_bench:
+        marks.append("your bench")
+    if option.replicas_per_node > 1:
+        marks.append(f"{option.replicas_per_node} replicas/node: not deployable yet")
+    if option.near_target:
+        marks.append(f"within {MARGIN:.0%} of {', '.join(option.near_target)}")
     config = [
         str(rank),
-        option.instance_type + ("" if p.calibrated else "\n(roofline bound)"),
+        option.instance_type + "".join(f"\n({mark})" for mark in marks),
         str(option.tensor_parallel_size),
         str(option.max_num_seqs),
         nodes,
@@ -162,7 +171,6 @@ def print_sizing(
 
 
 def _print_notes(console: Console, result: SizingResult) -> None:
-    request = result.request
     console.print("[bold]how[/] (graviton_llm/sizing/search.py, docs/size.md)")
     for name, formula in FORMULAS.items():
         console.print(f"  {name} = {formula}", highlight=False, markup=False)
@@ -173,14 +181,12 @@ def _print_notes(console: Console, result: SizingResult) -> None:
         "and known faults in docs/performance-model.md)",
         highlight=False,
     )
-    console.print(
-        f"  prices: {catalog.PRICE_SNAPSHOT_REGION} on-demand, snapshot "
-        f"{catalog.PRICE_SNAPSHOT_DATE}; source {catalog.PRICE_SNAPSHOT_SOURCE}",
-        highlight=False,
-    )
-    note = region_note(request.region)
-    if note:
-        console.print(f"  [bold yellow]note[/]: {note}", highlight=False)
+    for price in price_sources(result):
+        console.print(
+            f"  price {price['instance_type']} in {price['region']}: ${price['usd_per_hour']}/h "
+            f"on-demand ({price['source']}, {price['date']})",
+            highlight=False,
+        )
     seen = set()
     for option in result.options:
         for term in option.cost.terms:
@@ -300,7 +306,6 @@ def print_loaded_prediction(console: Console, p: LoadedPrediction) -> None:
     for label, value in rows:
         console.print(f"  {label:<32} {value}", highlight=False)
     console.print(
-        "  load model: graviton_llm/facts/performance/load.py (docs/performance-model.md, "
-        "\"Load\")",
+        '  load model: graviton_llm/facts/performance/load.py (docs/performance-model.md, "Load")',
         highlight=False,
     )
