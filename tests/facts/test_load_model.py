@@ -93,3 +93,18 @@ def test_replicas_behind_a_blind_balancer_queue_while_another_is_free():
     assert result.throughput_rps == pytest.approx(4 / 3)
     assert result.e2e_s == pytest.approx(1.5)
     assert result.slot_wait_mean_s == pytest.approx(0.5)
+
+
+def _erlang_c(servers: int, offered: float) -> float:
+    """Erlang's C from the textbook sum (small c only): the reference the chain must match."""
+    top = offered**servers / math.factorial(servers) * servers / (servers - offered)
+    below = sum(offered**k / math.factorial(k) for k in range(servers))
+    return top / (below + top)
+
+
+@pytest.mark.parametrize(("servers", "offered"), [(1, 0.5), (2, 1.0), (4, 3.2), (8, 7.5)])
+def test_open_loop_probability_of_waiting_is_erlang_c(servers, offered):
+    # mu = 1/s per slot (1 s a request), lambda = offered Erlangs.
+    result = open_loop(constant_service(servers, 1.0), offered)
+    p_wait = _erlang_c(servers, offered)
+    assert result.slot_wait_mean_s == pytest.approx(p_wait / (servers - offered))
