@@ -61,6 +61,9 @@ def test_running_requests_wait_for_the_prefills_ahead_of_them():
     result = closed_loop(engine, users=5)
     assert result.ttft_mean_s == pytest.approx(0.05 + 0.2 * 3)
     assert result.slot_wait_mean_s == pytest.approx(0.0)
+    # Its place in the cohort is uniform: 0 to 2 x 0.5 x 4 prefills (0.8 s) of waiting.
+    assert result.ttft_p50_s == pytest.approx(0.05 + 0.2 + 0.4, rel=0.01)
+    assert result.ttft_p99_s == pytest.approx(0.05 + 0.2 + 0.99 * 0.8, rel=0.01)
     # Throughput: 5 running, each cycle s + 5 prefills + 99 steps.
     assert result.throughput_rps == pytest.approx(5 / (0.05 + 5 * 0.2 + 99 * 0.02))
 

@@ -21,7 +21,8 @@ requests' prefills, and sees the rest, ``(1 - cohort) x (n - 1)``, between its o
 prefills land in TTFT or in the inter-token latency, the cycle is the same. ``cohort`` is fitted
 on published loaded runs (0: prefills spread evenly, as the closed-loop equations assume; 1: a
 request waits for every other one's prefill). Under Poisson arrivals the prefill engine is an
-M/D/1 queue (Pollaczek-Khinchine's mean wait).
+M/D/1 queue (Pollaczek-Khinchine's mean wait), and decode runs in the time it leaves free: the
+inter-token latency is step / (1 - lambda x prefill).
 """
 
 from __future__ import annotations
@@ -83,6 +84,9 @@ class LoadResult:
     e2e_tokens: float = 0.0
 
 
+_PLACES = 200  # points of an arrival's uniform place in its cohort, for the quantiles
+
+
 def _discrete_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
     order = np.argsort(values)
     cumulative = np.cumsum(weights[order])
@@ -117,7 +121,13 @@ def closed_loop(engine: Engine, users: int, think_s: float = 0.0, replicas: int 
     slots, full_rate = engine.slots, engine.rate(engine.slots)
     slot_wait = np.maximum(ahead - slots + 1, 0) / full_rate
     running_found = np.minimum(ahead, slots - 1)
-    ttft = engine.serving_s + engine.prefill_s * (1 + engine.cohort * running_found) + slot_wait
+    # Within its cohort an arrival's place is uniform: it waits for 0 to 2 x cohort x (n - 1)
+    # prefills, cohort x (n - 1) on average.
+    base = engine.serving_s + engine.prefill_s + slot_wait
+    spread = 2 * engine.cohort * running_found * engine.prefill_s
+    place = (np.arange(_PLACES) + 0.5) / _PLACES
+    values = (base[:, None] + spread[:, None] * place[None, :]).ravel()
+    weights = np.repeat(view / _PLACES, _PLACES)
     in_replica = np.arange(len(found))
     running = float(np.sum(np.minimum(in_replica, slots) * found))
     queued = float(np.sum(np.maximum(in_replica - slots, 0) * found))
@@ -125,9 +135,9 @@ def closed_loop(engine: Engine, users: int, think_s: float = 0.0, replicas: int 
         throughput_rps=throughput,
         running=running,
         queued=queued,
-        ttft_mean_s=float(np.sum(ttft * view)),
-        ttft_p50_s=_discrete_quantile(ttft, view, 0.5),
-        ttft_p99_s=_discrete_quantile(ttft, view, 0.99),
+        ttft_mean_s=float(np.sum((base + spread / 2) * view)),
+        ttft_p50_s=_discrete_quantile(values, weights, 0.5),
+        ttft_p99_s=_discrete_quantile(values, weights, 0.99),
         slot_wait_mean_s=float(np.sum(slot_wait * view)),
         inter_token_s=engine.inter_token_s(running),
         e2e_s=response,
@@ -178,7 +188,9 @@ def open_loop(engine: Engine, arrivals_per_s: float) -> LoadResult:
         for q in (0.5, 0.99)
     )
     ttft_mean = base + slot_mean + prefill_mean
-    inter_token = engine.inter_token_s(running)
+    # Poisson arrivals do not come in cohorts: the engine prefills a fraction lambda x prefill
+    # of the time, and decode steps run in the rest.
+    inter_token = engine.step_s / (1 - prefill_load)
     return LoadResult(
         throughput_rps=arrivals_per_s,
         running=running,
