@@ -277,6 +277,12 @@ def loaded_prediction(
     for option, value in (("--nodes", nodes), ("--replicas-per-node", replicas_per_node)):
         if value < 1:
             raise ValueError(f"{option} must be >= 1, got {value}")
+    if not think_time_s >= 0:
+        raise ValueError(f"--think-time-s must be >= 0 s, got {think_time_s}")
+    if concurrent_users is not None and concurrent_users < 1:
+        raise ValueError(f"--concurrent-users must be >= 1, got {concurrent_users}")
+    if requests_per_s is not None and not requests_per_s > 0:
+        raise ValueError(f"--requests-per-s must be > 0, got {requests_per_s}")
     tp = tensor_parallel_size_or_default(instance_type, tensor_parallel_size)
     spec = catalog.instance_spec(instance_type)
     cores = spec.neuron_cores if spec is not None and spec.neuron_cores else 1
