@@ -111,6 +111,12 @@ def write_stack(
     """Validate, then write ``path`` atomically (a temporary file renamed over it): a refusal
     or an error leaves no file. ``project`` is the Pulumi project whose config namespace holds
     the cluster. Returns the placeholders used."""
+    if not option.deployable:
+        raise ValueError(
+            f"--write-stack: the best option runs {option.replicas_per_node} vLLM replicas per "
+            "node, which NeuronServingCluster cannot deploy yet (one server per node); size "
+            "without --replicas-per-node to write a stack"
+        )
     if path.suffix not in (".yaml", ".yml"):
         raise ValueError(f"--write-stack {path}: a stack file ends in .yaml (Pulumi.<name>.yaml)")
     if path.is_dir():
