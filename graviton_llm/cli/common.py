@@ -84,10 +84,10 @@ def finite(minimum: float, maximum: float, *, open_minimum: bool = False):
     return check
 
 
-STACK_HELP = "Stack name (graviton_llm/stacks/Pulumi.<name>.yaml) or a path to a stack file."
+STACK_HELP = "Stack name (stacks/Pulumi.<name>.yaml, in the wheel too) or a stack file's path."
 PLAN_STACK_HELP = (
     "Stack name: with PROJECT_DIR (or run in a project's folder), the project's "
-    "Pulumi.<name>.yaml; otherwise a shipped stack (graviton_llm/stacks) or a stack file's path."
+    "Pulumi.<name>.yaml; otherwise a shipped stack (stacks/) or a stack file's path."
 )
 
 

@@ -70,8 +70,21 @@ def plan(
         (print_project_plan if project is not None else print_plan)(console, document)
         if changes is not None:
             print_changes(console, changes, str(against))
+        if project is not None:
+            _warn_launch_problems(console, project)
     if not document["security"]["passed"]:
         raise typer.Exit(1)
+
+
+def _warn_launch_problems(console, project_dir: Path) -> None:
+    """What would keep `pulumi up` from starting the project's plugins (the rollout's dynamic
+    provider among them), though the offline plan ran."""
+    from ..program.plugin_launch import plugin_launch_problems
+    from ..program.project import project_file
+
+    found = project_file(project_dir.resolve())
+    for problem in plugin_launch_problems(found) if found else []:
+        console.print(f"warning: {found}: {problem}", highlight=False, markup=False)
 
 
 @app.command()
