@@ -50,8 +50,13 @@ def second_up_starts_a_valid_refresh(inputs: dict) -> None:
     host = DynamicProviderHost(RefreshProvider(), config={"aws:region": inputs["region"]})
     created = host.create(inputs)
     news = with_version(inputs, "2")
-    assert host.diff(created.id, created, news).changes
+    group = inputs["request"]["AutoScalingGroupName"]
     with aws_stubs() as aws:
+        # The preview asks how the group's last refresh ended (none yet: just created).
+        aws.add("autoscaling", "describe_instance_refreshes", {"InstanceRefreshes": []},
+                {"AutoScalingGroupName": group, "MaxRecords": 1})  # fmt: skip
+        assert host.diff(created.id, created, news).changes
+        aws.add("autoscaling", "describe_instance_refreshes", {"InstanceRefreshes": []})
         aws.add("autoscaling", "start_instance_refresh", {"InstanceRefreshId": "r-2"})
         updated = host.update(created.id, created, news)
     (call,) = aws.made("autoscaling", "StartInstanceRefresh")
