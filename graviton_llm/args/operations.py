@@ -61,6 +61,13 @@ class RolloutArgs(ArgsModel):
         le=1440,
         description="Minutes an alarm condition must hold before it fires.",
     )
+    hold: bool = Field(
+        default=False,
+        description="Deploy a new launch template version (and its artifact-cache grant) "
+        "without rolling it out: the group keeps serving the version it runs. Pre-warm the "
+        "new version's cache meanwhile (`graviton-llm compile`), then set it back to false "
+        "and `pulumi up` starts the rollout.",
+    )
     wait: bool = Field(
         default=False,
         description="Make `pulumi up` wait for the refresh and fail when it fails, is cancelled "

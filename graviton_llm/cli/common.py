@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -96,6 +97,22 @@ def stack_args_and_config(stack: str):
     from ..program import stack_cluster_args
 
     return stack_cluster_args(stack)
+
+
+PROJECT_DIR_HELP = (
+    "A team's Pulumi project (its Pulumi.yaml; the cluster's args under `<project>:cluster`, "
+    "as `graviton-llm new` writes them). Default: the current folder when it holds one, else "
+    "this package's shipped stacks."
+)
+
+
+def stack_cluster(stack: str, project_dir: Path | None):
+    """The stack's cluster (program/cluster_stacks.py): a team project's when PROJECT_DIR is
+    given or the current folder holds one, else a shipped stack or a stack file's path."""
+    from ..program.cluster_stacks import cluster_stack
+    from .projects import project_to_plan
+
+    return cluster_stack(stack, project_to_plan(project_dir))
 
 
 def client(service: str, region: str):

@@ -10,13 +10,7 @@ import typer
 
 from . import common, projects
 from .app import app
-from .common import (
-    PLAN_STACK_HELP,
-    STACK_HELP,
-    console_for_this_run,
-    input_errors,
-    stack_args_and_config,
-)
+from .common import PLAN_STACK_HELP, STACK_HELP, console_for_this_run, input_errors
 
 
 @app.command()
@@ -89,6 +83,9 @@ def _warn_launch_problems(console, project_dir: Path) -> None:
 
 @app.command()
 def ami(
+    project_dir: Annotated[
+        Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
+    ] = None,
     stack: str = typer.Option("dev", help=STACK_HELP),
     write: bool = typer.Option(False, "--write", help="Pin the latest image in the stack file."),
 ) -> None:
@@ -97,12 +94,11 @@ def ami(
     from botocore.exceptions import BotoCoreError, ClientError
 
     from ..program import ami_pin
-    from ..program.stack_files import stack_config_path, stack_region
 
     console = console_for_this_run()
     with input_errors(console):
-        args, config = stack_args_and_config(stack)
-        region = stack_region(stack, config)
+        target = common.stack_cluster(stack, project_dir)
+        args, region = target.args, target.region
     try:
         ec2, ssm = common.ec2_client(region), common.client("ssm", region)
         parameter, newest = ami_pin.latest(ssm, ec2, args.spec)
@@ -123,5 +119,5 @@ def ami(
         console.print("the pin is the latest image")
     elif write:
         with input_errors(console):
-            ami_pin.write_pin(stack_config_path(stack), newest.image_id)
+            ami_pin.write_pin(target.path, newest.image_id, key=target.key)
         console.print(f"pinned {newest.image_id}; review the rollout with `plan --against`")

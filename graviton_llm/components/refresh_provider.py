@@ -5,7 +5,9 @@ Pulumi pickles it (dill) into the stack and rebuilds it in its own provider proc
 which names this class by module path (a contract: keep the name importable).
 
 - `create`: the group was just created on the version: nothing to roll out.
-- `diff`: a changed request, region or retry is a rollout, unless the group's last refresh to
+- `diff`: a changed request, region or retry is a rollout (none while `hold` is set: the group
+  keeps its version, the stored request stays the last one rolled out, so releasing the hold
+  rolls the new version out), unless the group's last refresh to
   that same launch template version failed or was rolled back: then the change (say a node
   count that moves MinHealthyPercentage) would silently roll the rejected version out again,
   and the preview fails saying so instead (raise `retry` to try it again on purpose).
@@ -142,6 +144,8 @@ class RefreshProvider(ResourceProvider):
         return CreateResult(id_=f"{group}-refresh", outs=self._outs(props, instance_refresh_id=""))
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        if news.get("hold") is True:
+            return DiffResult(changes=False, replaces=[], delete_before_replace=False)
         changed = [key for key in ROLLOUT_KEYS if olds.get(key) != news.get(key)]
         # On a first preview the request, or an explicit provider's keys, may not be known:
         # update checks again before it starts anything.

@@ -66,6 +66,7 @@ def declare_rollout(
         region=checked_region(cluster, cluster._name, region),
         request=request,
         retry=rollout.retry,
+        hold=rollout.hold,
         wait=rollout.wait,
         wait_timeout_seconds=rollout.wait_timeout_minutes * 60,
         aws=explicit_provider_settings(explicit_aws_provider(cluster)),
