@@ -40,11 +40,19 @@ def test_two_zlib_builds_give_the_same_bytes(monkeypatch, path):
     assert len(ours) <= user_data.USER_DATA_LIMIT_BYTES
 
 
-def test_the_bytes_of_a_reviewed_script_are_pinned():
-    # A change to the encoder changes every cluster's launch template: it must be deliberate.
-    script = (GOLDEN / "user_data_inf2.sh").read_bytes()
-    digest = hashlib.sha256(deflate.gzip_bytes(script)).hexdigest()
-    assert digest == PINNED_INF2
+def sample() -> bytes:
+    """Script-like text with repeats near and far, long runs and every byte value."""
+    lines = [
+        f"install_file /opt/graviton-llm/unit-{i % 37}.service 0644 # {i * 7919}"
+        for i in range(900)
+    ]
+    return ("\n".join(lines) + "x" * 600).encode() + bytes(range(256)) * 4
+
+
+def test_the_encoders_bytes_are_pinned():
+    # A change to the encoder changes every cluster's launch template and so rolls every
+    # fleet once: it must be deliberate (then update this digest).
+    assert hashlib.sha256(deflate.gzip_bytes(sample())).hexdigest() == PINNED
 
 
 @pytest.mark.parametrize(
@@ -57,4 +65,4 @@ def test_any_input_round_trips(data):
     assert gzip.decompress(packed) == data == zlib_ng.decompress(packed, wbits=31)
 
 
-PINNED_INF2 = "b8263fb1462e22b971640938a6bdfa4b5aee384f0990cd3d93e338417520f613"
+PINNED = "284bb4767235ff1fb5f80062362ec69b2bc2b81b1ba745db47c8d84874203165"
