@@ -251,3 +251,22 @@ def test_an_explicit_providers_keys_sign_the_refresh_and_stay_out_of_the_outputs
     (start,) = aws.made("autoscaling", "StartInstanceRefresh")
     assert start.access_key == "AKIAEXPLICIT"
     assert "explicit-secret" not in str(updated.props)
+
+
+def test_a_replaced_group_is_refreshed_onto_the_current_version(host):
+    # A replacement keeps the ignored launchTemplate.version: the new group starts on the old
+    # version. Its new name changes the request, so the same `pulumi up` refreshes it onto the
+    # version the request carries.
+    created = host.create(inputs("3"))
+    replaced = inputs("3")
+    replaced["request"] = {**replaced["request"], "AutoScalingGroupName": "llm-asg-0456"}
+    listing = {"AutoScalingGroupName": "llm-asg-0456", "MaxRecords": 1}
+    with aws_stubs() as aws:
+        aws.add("autoscaling", "describe_instance_refreshes", {"InstanceRefreshes": []}, listing)
+        assert host.diff(created.id, created, replaced).changes
+        aws.add("autoscaling", "describe_instance_refreshes", {"InstanceRefreshes": []}, listing)
+        aws.add("autoscaling", "start_instance_refresh", {"InstanceRefreshId": "r-9"})
+        host.update(created.id, created, replaced)
+    (start,) = aws.made("autoscaling", "StartInstanceRefresh")
+    assert start.params["AutoScalingGroupName"] == "llm-asg-0456"
+    assert start.params["DesiredConfiguration"]["LaunchTemplate"]["Version"] == "3"
