@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from . import common, projects
 from .app import app
@@ -70,7 +71,7 @@ def plan(
         raise typer.Exit(1)
 
 
-def _warn_launch_problems(console, project_dir: Path) -> None:
+def _warn_launch_problems(console: Console, project_dir: Path) -> None:
     """What would keep `pulumi up` from starting the project's plugins (the rollout's dynamic
     provider among them), though the offline plan ran."""
     from ..program.plugin_launch import plugin_launch_problems
