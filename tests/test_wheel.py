@@ -153,4 +153,10 @@ def test_a_team_project_from_the_wheel_gets_a_new_environment_plans_it_and_passe
     (cluster,) = document["clusters"]
     assert cluster["nodes"] == 2 and document["security"]["passed"] is True
     assert tests.returncode == 0, tests.stdout + tests.stderr
+    # The commands that read a stack's cluster work on the team's own stack file.
+    cost = run(str(installed.cli), "cost", "--stack", "staging", cwd=project)
+    assert cost.returncode == 0, cost.stdout + cost.stderr
+    job = run(str(installed.cli), "compile", "--stack", "staging", cwd=project)
+    assert job.returncode == 0, job.stdout + job.stderr
+    assert (project / "compile-staging.user-data.gz").is_file()
     assert "5 passed" in tests.stdout  # dev, prod, staging plan clean; prod stricter; secret key

@@ -12,7 +12,7 @@ from typing import Any
 from ..args import NeuronServingClusterArgs
 from .main import PROJECT, default_cluster_name
 from .project import load_project, load_stack
-from .stack_files import ConfigError, load_stack_config, stack_config_path, stack_region
+from .stack_files import cluster_config, load_stack_config, stack_config_path, stack_region
 
 
 @dataclass(frozen=True)
@@ -32,18 +32,6 @@ class ClusterStack:
         return name if isinstance(name, str) and name else default_cluster_name(self.stack)
 
 
-def _cluster_mapping(where: Path, key: str, config: dict[str, Any]) -> dict[str, Any]:
-    cluster = config.get(key)
-    if not isinstance(cluster, dict):
-        found = "missing" if cluster is None else f"a {type(cluster).__name__}"
-        raise ConfigError(
-            f"{where}: `{key}` is {found}; this command reads the cluster's args from it "
-            "(the layout `graviton-llm new` writes: a mapping of vpc_id, subnet_ids, "
-            "instance_type, model, ...)"
-        )
-    return cluster
-
-
 def cluster_stack(stack: str, project_dir: Path | None = None) -> ClusterStack:
     """The stack's cluster args, validated without running any program. Bad input raises a
     ConfigError or the args' ValidationError, naming the file and the field."""
@@ -51,7 +39,7 @@ def cluster_stack(stack: str, project_dir: Path | None = None) -> ClusterStack:
         config = load_stack_config(stack)
         path = stack_config_path(stack)
         key = f"{PROJECT}:cluster"
-        args = NeuronServingClusterArgs.model_validate(_cluster_mapping(path, key, config))
+        args = NeuronServingClusterArgs.model_validate(cluster_config(stack, config))
         region = args.region or stack_region(stack, config)
         name = path.stem.removeprefix("Pulumi.")
         return ClusterStack(name, path, key, config, args, region)
@@ -59,7 +47,7 @@ def cluster_stack(stack: str, project_dir: Path | None = None) -> ClusterStack:
     loaded = load_stack(project, stack)
     key = f"{project.name}:cluster"
     args = NeuronServingClusterArgs.model_validate(
-        _cluster_mapping(loaded.path, key, loaded.config)
+        cluster_config(str(loaded.path), loaded.config, key)
     )
     return ClusterStack(
         stack, loaded.path, key, loaded.config, args, args.region or loaded.region, project.root

@@ -117,9 +117,10 @@ def stack_cluster_args(stack: str) -> tuple[NeuronServingClusterArgs, dict[str, 
     return NeuronServingClusterArgs.model_validate(cluster_config(stack, config)), config
 
 
-def cluster_config(stack: str, config: dict[str, Any]) -> dict[str, Any]:
-    """The `graviton-llm:cluster` mapping of a stack's config."""
-    key = f"{PROJECT}:cluster"
+def cluster_config(stack: str, config: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    """The cluster mapping of a stack's config: `graviton-llm:cluster`, or ``key`` (a team
+    project's `<project>:cluster`)."""
+    key = key or f"{PROJECT}:cluster"
     cluster = config.get(key)
     if not isinstance(cluster, dict):
         found = "missing" if cluster is None else f"a {type(cluster).__name__}"
