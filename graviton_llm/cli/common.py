@@ -106,13 +106,16 @@ PROJECT_DIR_HELP = (
 )
 
 
-def stack_cluster(stack: str, project_dir: Path | None):
-    """The stack's cluster (program/cluster_stacks.py): a team project's when PROJECT_DIR is
+CLUSTER_HELP = "With a team project declaring several clusters: the one to act on (its name)."
+
+
+def stack_cluster(stack: str, project_dir: Path | None, cluster: str | None = None):
+    """The stack's cluster (plan/stack_cluster.py): a team project's when PROJECT_DIR is
     given or the current folder holds one, else a shipped stack or a stack file's path."""
-    from ..program.cluster_stacks import cluster_stack
+    from ..plan.stack_cluster import stack_cluster as find
     from .projects import project_to_plan
 
-    return cluster_stack(stack, project_to_plan(project_dir))
+    return find(stack, project_to_plan(project_dir), cluster)
 
 
 def client(service: str, region: str):

@@ -88,6 +88,7 @@ def ami(
         Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
     ] = None,
     stack: str = typer.Option("dev", help=STACK_HELP),
+    cluster: str | None = typer.Option(None, help=common.CLUSTER_HELP),
     write: bool = typer.Option(False, "--write", help="Pin the latest image in the stack file."),
 ) -> None:
     """The stack's pinned AMI against the latest its SSM parameter names (needs AWS
@@ -98,7 +99,7 @@ def ami(
 
     console = console_for_this_run()
     with input_errors(console):
-        target = common.stack_cluster(stack, project_dir)
+        target = common.stack_cluster(stack, project_dir, cluster)
         args, region = target.args, target.region
     try:
         ec2, ssm = common.ec2_client(region), common.client("ssm", region)
@@ -120,5 +121,10 @@ def ami(
         console.print("the pin is the latest image")
     elif write:
         with input_errors(console):
+            if not target.key:
+                raise ValueError(
+                    "--write: this project's program builds its clusters from its own config; "
+                    f"set ami_id: {newest.image_id} where it reads the cluster's args"
+                )
             ami_pin.write_pin(target.path, newest.image_id, key=target.key)
         console.print(f"pinned {newest.image_id}; review the rollout with `plan --against`")

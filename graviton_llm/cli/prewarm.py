@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import PROJECT_DIR_HELP, STACK_HELP, console_for_this_run, input_errors
+from .common import (
+    CLUSTER_HELP,
+    PROJECT_DIR_HELP,
+    STACK_HELP,
+    console_for_this_run,
+    input_errors,
+)
 
 
 @app.command("compile")
@@ -18,6 +24,7 @@ def compile_(
         Path | None, typer.Argument(help=PROJECT_DIR_HELP, show_default=False)
     ] = None,
     stack: str = typer.Option("dev", help=STACK_HELP),
+    cluster: str | None = typer.Option(None, help=CLUSTER_HELP),
     output: Annotated[
         Path | None,
         typer.Option(help="The job's user data file (default: compile-<stack>.user-data.gz)."),
@@ -33,7 +40,7 @@ def compile_(
 
     console = console_for_this_run()
     with input_errors(console):
-        job = prewarm_job(stack, project_to_plan(project_dir))
+        job = prewarm_job(stack, project_to_plan(project_dir), cluster)
     if script:
         sys.stdout.write(job.script)
         return
@@ -43,9 +50,9 @@ def compile_(
         "the stack holds its rollout (rollout.hold: true): if its last `pulumi up` ran with this "
         "config, the node role may publish under this key and nothing rolled out yet"
         if job.held
-        else "first set rollout.hold: true in the stack file and `pulumi up`: the node role may "
-        "publish only under the key its stack deploys, and the hold deploys this key's grant "
-        "and launch template without rolling the fleet"
+        else "first set rollout.hold: true in the cluster's args and `pulumi up`: the node role "
+        "may publish only under the key its stack deploys, and the hold deploys this key's "
+        "grant and launch template without rolling the fleet"
     )
     for line in (
         f"artifact cache {job.cache_prefix} (static key {job.static_key}; the weights' digest "
@@ -56,6 +63,7 @@ def compile_(
         job.command(str(path)),
         f"3. done when `aws s3 ls {job.cache_prefix} --recursive` lists a manifest.json "
         "(`aws ec2 get-console-output` shows the job's log)",
-        "4. set rollout.hold: false and `pulumi up`: the rollout's first node downloads the set",
+        "4. set rollout.hold back to false and `pulumi up`: the rollout's first node downloads "
+        "the set",
     ):
         console.print(line, highlight=False, markup=False, soft_wrap=True)

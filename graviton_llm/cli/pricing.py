@@ -21,6 +21,7 @@ def cost(
         Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
     ] = None,
     stack: str = typer.Option("dev", help=STACK_HELP),
+    cluster: str | None = typer.Option(None, help=common.CLUSTER_HELP),
     tokens_per_second: float | None = typer.Option(
         None,
         callback=finite(0, 1e9, open_minimum=True),
@@ -67,7 +68,7 @@ def cost(
         print_blog_checks(console)
         return
     with input_errors(console):
-        args = common.stack_cluster(stack, project_dir).args
+        args = common.stack_cluster(stack, project_dir, cluster).args
         basis = None
         if tokens_per_second is None:
             tokens_per_second, basis = _predicted_throughput(args, input_len, output_len)
@@ -113,6 +114,7 @@ def reserve(
         Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
     ] = None,
     stack: str = typer.Option("dev", help=STACK_HELP),
+    cluster: str | None = typer.Option(None, help=common.CLUSTER_HELP),
     instance_type: str | None = typer.Option(None, help="Instead of the stack's instance type."),
     count: int | None = typer.Option(
         None, min=1, max=1000, help="Instances to reserve (default: the stack's)."
@@ -137,7 +139,7 @@ def reserve(
     console = console_for_this_run()
     with input_errors(console):
         if instance_type is None or count is None or region is None:
-            target = common.stack_cluster(stack, project_dir)
+            target = common.stack_cluster(stack, project_dir, cluster)
             instance_type = instance_type or target.args.instance_type
             count = count or max(target.args.desired_capacity, 1)
             region = region or target.region

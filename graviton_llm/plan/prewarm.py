@@ -18,7 +18,8 @@ from typing import Any
 from ..args import NeuronServingClusterArgs
 from ..node.serve_command import artifact_cache_location, static_artifact_key
 from ..node.user_data import compress_user_data, render_compile_script
-from ..program.cluster_stacks import ClusterStack, cluster_stack
+from ..program.cluster_stacks import ClusterStack
+from .stack_cluster import stack_cluster
 
 # The stack output that names the cluster's launch template (program/main.py, the scaffold).
 LAUNCH_TEMPLATE_OUTPUT = "launch_template_id"
@@ -32,6 +33,9 @@ class PrewarmJob:
     args: NeuronServingClusterArgs
     script: str
     project_dir: Path | None = None
+    # A cluster a team's program built its own way: its launch template is found by the tag
+    # every child of the cluster carries, not by a stack output.
+    cluster_name: str | None = None
 
     @property
     def user_data(self) -> bytes:
@@ -89,8 +93,15 @@ class PrewarmJob:
         stack = f"--stack {shlex.quote(self.stack)}"
         if self.project_dir is not None:
             stack += f" --cwd {shlex.quote(str(self.project_dir))}"
-        template = f'"LaunchTemplateId=$(pulumi stack output {LAUNCH_TEMPLATE_OUTPUT} {stack})"'
         region = shlex.quote(self.region)
+        template = f'"LaunchTemplateId=$(pulumi stack output {LAUNCH_TEMPLATE_OUTPUT} {stack})"'
+        if self.cluster_name is not None:
+            tag = shlex.quote(f"Name=tag:graviton-llm:component,Values={self.cluster_name}")
+            template = (
+                f'"LaunchTemplateId=$(aws ec2 describe-launch-templates --region {region} '
+                f"--filters {tag} --query 'LaunchTemplates[0].LaunchTemplateId' "
+                '--output text)"'
+            )
         subnets = self._subnets()
         lines: list[str] = []
         subnet = shlex.quote(subnets[0]) if subnets else "<one of the cluster's subnets>"
@@ -131,14 +142,17 @@ class PrewarmJob:
         return self.args.rollout.hold
 
 
-def prewarm_job(stack: str, project_dir: Path | None = None) -> PrewarmJob:
+def prewarm_job(
+    stack: str, project_dir: Path | None = None, cluster: str | None = None
+) -> PrewarmJob:
     """The stack's pre-warm job; bad input raises the args' ValidationError or a ValueError
     (a stack that compiles nothing, or with the cache off)."""
-    found: ClusterStack = cluster_stack(stack, project_dir)
+    found: ClusterStack = stack_cluster(stack, project_dir, cluster)
     return PrewarmJob(
         stack=found.stack,
         region=found.region,
         args=found.args,
-        script=render_compile_script(found.args),
+        script=render_compile_script(found.args, api_key_pointer=found.api_key_pointer),
         project_dir=found.project_dir,
+        cluster_name=found.cluster_name,
     )

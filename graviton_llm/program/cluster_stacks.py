@@ -24,6 +24,11 @@ class ClusterStack:
     args: NeuronServingClusterArgs
     region: str
     project_dir: Path | None = None  # None: a stack this repository ships
+    # A cluster built by its program with a secret API key parameter: the SSM parameter
+    # holding that name, as the cluster created it (its user data reads the name from there).
+    api_key_pointer: str | None = None
+    # Set for a cluster its program built (no stack output names its launch template).
+    cluster_name: str | None = None
 
     @property
     def shipped_cluster_name(self) -> str:

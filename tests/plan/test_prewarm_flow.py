@@ -97,7 +97,7 @@ def test_compile_tells_the_hold_flow():
     result = runner.invoke(app, ["compile", "--stack", "dev"], env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     assert "set rollout.hold: true" in result.output
-    assert "set rollout.hold: false and `pulumi up`" in result.output
+    assert "set rollout.hold back to false and `pulumi up`" in result.output
 
 
 def block_stack(tmp_path: Path) -> Path:
@@ -164,3 +164,21 @@ def test_ami_write_pins_a_team_projects_stack(tmp_path, monkeypatch):
     plan = json.loads(runner.invoke(app, ["plan", str(project), "--stack", "dev", "--json"]).output)
     template = next(r for r in plan["resources"] if r["type"].endswith("LaunchTemplate"))
     assert template["properties"]["imageId"] == pinned
+
+
+def test_a_program_built_cluster_is_chosen_by_name_and_found_by_its_tag(tmp_path, monkeypatch):
+    # A hand-written project: two clusters from its own config keys, in a VPC it creates
+    # (Outputs), a secret API key parameter. Before: exit 2, no `<project>:cluster`.
+    import shutil
+
+    project = tmp_path / "team"
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "team_project", project)
+    monkeypatch.chdir(tmp_path)
+    both = runner.invoke(app, ["compile", str(project), "--stack", "staging"])
+    assert both.exit_code == 2 and "choose one with --cluster" in both.output
+    args = ["compile", str(project), "--stack", "staging", "--cluster", "search-chat"]
+    chosen = runner.invoke(app, args, env={"COLUMNS": "300"})
+    assert chosen.exit_code == 0, chosen.output
+    assert "Name=tag:graviton-llm:component,Values=search-chat" in chosen.output
+    costed = runner.invoke(app, ["cost", str(project), "--stack", "staging", "--cluster", "x"])
+    assert costed.exit_code == 2 and "declares search-chat, search-summarize" in costed.output
