@@ -11,11 +11,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from ..program.cluster_stacks import ClusterStack
 
 
 def console_for_this_run() -> Console:
@@ -109,7 +112,9 @@ PROJECT_DIR_HELP = (
 CLUSTER_HELP = "With a team project declaring several clusters: the one to act on (its name)."
 
 
-def stack_cluster(stack: str, project_dir: Path | None, cluster: str | None = None):
+def stack_cluster(
+    stack: str, project_dir: Path | None, cluster: str | None = None
+) -> ClusterStack:
     """The stack's cluster (plan/stack_cluster.py): a team project's when PROJECT_DIR is
     given or the current folder holds one, else a shipped stack or a stack file's path."""
     from ..plan.stack_cluster import stack_cluster as find

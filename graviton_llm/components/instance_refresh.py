@@ -37,7 +37,9 @@ __all__ = [
 ]
 
 
-def explicit_provider_settings(provider: pulumi.ProviderResource | None) -> pulumi.Output | None:
+def explicit_provider_settings(
+    provider: pulumi.ProviderResource | None,
+) -> pulumi.Output[dict[str, Any]] | None:
     """What the rollout needs from an explicit `aws.Provider`: the outputs pulumi-aws exposes
     (region, profile and static keys, the keys secret). Its `assume_roles` are not exposed to
     a program: a cluster given such a provider names the role in the stack config instead

@@ -43,7 +43,8 @@ UNKNOWN = rpc.UNKNOWN
 
 def secret(value: Any) -> dict[str, Any]:
     """An input the program marked secret (`pulumi.Output.secret`), as the engine carries it."""
-    return rpc.wrap_rpc_secret(value)
+    wrapped: dict[str, Any] = rpc.wrap_rpc_secret(value)
+    return wrapped
 
 
 class SecretLeakError(AssertionError):
