@@ -61,6 +61,26 @@ class RolloutArgs(ArgsModel):
         le=1440,
         description="Minutes an alarm condition must hold before it fires.",
     )
+    hold: bool = Field(
+        default=False,
+        description="Deploy a new launch template version (and its artifact-cache grant) "
+        "without rolling it out: the group keeps serving the version it runs. Pre-warm the "
+        "new version's cache meanwhile (`graviton-llm compile`), then set it back to false "
+        "and `pulumi up` starts the rollout.",
+    )
+    wait: bool = Field(
+        default=False,
+        description="Make `pulumi up` wait for the refresh and fail when it fails, is cancelled "
+        "or rolls back (it polls DescribeInstanceRefreshes); by default `pulumi up` returns once "
+        "AWS accepted the refresh (follow it with `graviton-llm rollout status`).",
+    )
+    wait_timeout_minutes: int = Field(
+        default=180,
+        ge=1,
+        le=2880,  # ours: two days, beyond BakeTime's own 48-hour maximum
+        description="With `wait`: give up waiting (the refresh goes on) after this long; "
+        "allow about one cold start per node plus the bake time.",
+    )
 
 
 class WarmPoolArgs(ArgsModel):

@@ -1,4 +1,4 @@
-"""`size --write-stack FILE`: a stack config (the shape of graviton_llm/stacks/Pulumi.dev.yaml)
+"""`size --write-stack FILE`: a stack config (the shape of stacks/Pulumi.dev.yaml)
 for a sized option, validated by the args model before a byte is written.
 
 What sizing cannot know (the VPC, its subnets, the weights' S3 prefix) comes from flags, or is a
