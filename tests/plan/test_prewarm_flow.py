@@ -93,7 +93,8 @@ def test_the_next_key_is_granted_and_pre_warmed_before_anything_rolls_out():
         assert host.diff(created.id, created, released).changes  # the next up rolls it out
 
 
-def test_compile_tells_the_hold_flow():
+def test_compile_tells_the_hold_flow(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the job's user data is written to the working directory
     result = runner.invoke(app, ["compile", "--stack", "dev"], env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     assert "set rollout.hold: true" in result.output
