@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ..facts.performance import Prediction
+from ..pricing.prices import LABELS
 from .calibrate import Calibration
 from .deployment import LoadedPrediction
-from .document import ASSUMPTIONS, FORMULAS, price_sources
+from .document import ASSUMPTIONS, BASIS_NOTES, FORMULAS, other_bases, price_sources
 from .search import MARGIN, Option, Rejection, SizingResult, best_per_degree
 
 _LABELS = {
@@ -66,6 +67,8 @@ def _add_option(table: Table, rank: int, option: Option) -> None:
         marks.append(option.coverage.kind)
     if option.calibrated_by_bench:
         marks.append("your bench")
+    if option.purchase_option != "on-demand":
+        marks.append(option.cost.basis.label if option.cost.basis else option.purchase_option)
     if option.replicas_per_node > 1:
         marks.append(f"{option.replicas_per_node} replicas/node: not deployable yet")
     if option.near_target:
@@ -184,9 +187,12 @@ def _print_notes(console: Console, result: SizingResult) -> None:
     for price in price_sources(result):
         console.print(
             f"  price {price['instance_type']} in {price['region']}: ${price['usd_per_hour']}/h "
-            f"on-demand ({price['source']}, {price['date']})",
+            f"{LABELS[price['purchase_option']]} ({price['source']}, {price['date']})",
             highlight=False,
+            markup=False,
         )
+    for basis in other_bases(result):
+        console.print(f"  {LABELS[basis]}: {BASIS_NOTES[basis]}", highlight=False, markup=False)
     seen = set()
     for option in result.options:
         for term in option.cost.terms:

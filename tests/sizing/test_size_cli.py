@@ -47,7 +47,7 @@ def test_size_json_has_a_stable_documented_shape():
         "schema_version", "model", "traffic", "max_model_len", "min_nodes", "targets", "region",
         "prices", "terms", "formulas", "assumptions", "options", "rejected",
     }  # fmt: skip
-    assert document["schema_version"] == 2 and document["max_model_len"] == 1024
+    assert document["schema_version"] == 3 and document["max_model_len"] == 1024
     option = document["options"][0]
     assert set(option) == {
         "rank", "instance_type", "tensor_parallel_size", "max_num_seqs", "nodes",
@@ -72,6 +72,7 @@ def test_size_json_has_a_stable_documented_shape():
     assert {p["instance_type"] for p in document["prices"]} == {
         o["instance_type"] for o in document["options"]
     }
+    assert {p["purchase_option"] for p in document["prices"]} == {"on-demand"}
     # Same input, same bytes.
     assert invoke("size", *ASKED, "--json").output == result.output
 
