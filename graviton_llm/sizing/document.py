@@ -31,12 +31,22 @@ FORMULAS = {
     "rank": "by the fleet's $/h at its price basis (On-Demand; a Capacity Block rate where that "
     "is the only sourced price; your --price-per-hour), then TTFT p99 and TPOT",
 }
+# The NLB routes each TCP connection by a flow hash (protocol, addresses, ports, sequence
+# number) and keeps it on one target for its life (ELB user guide, "What is a Network Load
+# Balancer?"): blind to queues. Modelled as each request going to a replica at random, which is
+# what clients opening a connection per request get; clients that keep one connection each are
+# pinned, and fare worse. A queue-aware balancer (an ALB's least_outstanding_requests) would need
+# no more nodes than the slots ("traffic:" in the table); the cluster's NLB cannot do that.
+BALANCER = (
+    "node counts assume the NLB's routing: each connection to a node by a hash, blind to "
+    "queues, so one replica can queue while another has a free slot; a queue-aware balancer "
+    "would need only the '(traffic: N)' nodes that hold every user (docs/size.md, 'Balancer')"
+)
 ASSUMPTIONS = (
     "NeuronServingCluster runs one vLLM replica per node; more replicas per node (behind a "
     "local proxy) are ranked only when asked (--replicas-per-node) and cannot be written as a "
     "stack yet",
-    "the balancer spreads requests without looking at queues (the NLB): a replica can queue "
-    "while another has a free slot",
+    BALANCER,
     "requests/s arrive as a Poisson process; concurrent users send their next request "
     "think_time_s after the last reply",
     "the traffic is steady 24/7: $/1M output tokens is the fleet's price over the tokens the "

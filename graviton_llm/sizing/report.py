@@ -14,7 +14,7 @@ from ..facts.performance import Prediction
 from ..pricing.prices import LABELS
 from .calibrate import Calibration
 from .deployment import LoadedPrediction
-from .document import ASSUMPTIONS, BASIS_NOTES, FORMULAS, other_bases, price_sources
+from .document import ASSUMPTIONS, BALANCER, BASIS_NOTES, FORMULAS, other_bases, price_sources
 from .search import MARGIN, Option, Rejection, SizingResult, best_per_degree
 
 _LABELS = {
@@ -57,12 +57,13 @@ def _title(result: SizingResult) -> str:
     )
 
 
-def _add_option(table: Table, rank: int, option: Option) -> None:
-    p = option.prediction
-    nodes = str(option.nodes)
-    if option.nodes != option.nodes_for_traffic:
-        nodes += f"\n(traffic: {option.nodes_for_traffic})"
-    marks = [] if p.calibrated else ["roofline bound"]
+# Below this many columns the table cannot show an option without folding numbers and names
+# ("inf2.48xlarg e"): each option is printed as a few lines instead.
+TABLE_WIDTH = 140
+
+
+def _marks(option: Option) -> list[str]:
+    marks = [] if option.prediction.calibrated else ["roofline bound"]
     if option.coverage.kind != "measured":
         marks.append(option.coverage.kind)
     if option.calibrated_by_bench:
@@ -73,6 +74,15 @@ def _add_option(table: Table, rank: int, option: Option) -> None:
         marks.append(f"{option.replicas_per_node} replicas/node: not deployable yet")
     if option.near_target:
         marks.append(f"within {MARGIN:.0%} of {', '.join(option.near_target)}")
+    return marks
+
+
+def _add_option(table: Table, rank: int, option: Option) -> None:
+    p = option.prediction
+    nodes = str(option.nodes)
+    if option.nodes != option.nodes_for_traffic:
+        nodes += f"\n(traffic: {option.nodes_for_traffic})"
+    marks = _marks(option)
     config = [
         str(rank),
         option.instance_type + "".join(f"\n({mark})" for mark in marks),
@@ -91,6 +101,31 @@ def _add_option(table: Table, rank: int, option: Option) -> None:
             _money(term.usd_per_month, 0),
             _money(term.usd_per_million_tokens),
         )
+
+
+def _option_lines(rank: int, option: Option) -> list[str]:
+    """One option as a few lines, for a terminal too narrow for the table."""
+    p = option.prediction
+    marks = "".join(f" ({mark})" for mark in _marks(option))
+    traffic = (
+        ""
+        if option.nodes == option.nodes_for_traffic
+        else f" (traffic: {option.nodes_for_traffic})"
+    )
+    terms = "; ".join(
+        f"{t.term} {_money(t.usd_per_hour)}/h, {_money(t.usd_per_month, 0)}/month, "
+        f"{_money(t.usd_per_million_tokens)}/1M output"
+        for t in option.cost.terms
+    )
+    return [
+        f"{rank}. {option.instance_type}{marks}",
+        f"   TP {option.tensor_parallel_size}, max_num_seqs {option.max_num_seqs}, "
+        f"{option.nodes} node(s)*{traffic}",
+        f"   TTFT p50 / p99 {option.ttft_p50_ms:,.0f} / {option.ttft_p99_ms:,.0f} ms, TPOT "
+        f"{option.tpot_ms:,.1f} ms, {p.output_tokens_per_s:,.0f} tok/s per node "
+        f"({p.per_request_tokens_per_s:,.1f} per request)",
+        f"   {terms}",
+    ]
 
 
 def _seqs(values: list[int]) -> str:
@@ -142,23 +177,30 @@ def print_sizing(
     shown = list(result.options) if show_all else best_per_degree(result.options)
     table = Table(title=_title(result), show_lines=True)
     for column in (
-        "#", "instance", "TP", "max_num_seqs", "nodes", "TTFT p50 / p99 ms", "TPOT ms",
+        "#", "instance", "TP", "max_num_seqs", "nodes*", "TTFT p50 / p99 ms", "TPOT ms",
         "tok/s per node (per request)", "term", "$/h", "$/month", "$/1M output",
     ):  # fmt: skip
         table.add_column(column, overflow="fold")
-    ranks = {id(o): i for i, o in enumerate(result.options, start=1)}
-    for option in shown:
-        _add_option(table, ranks[id(option)], option)
-    if shown:
+    # Numbered as shown (the best per instance type and TP); --json ranks every option.
+    for rank, option in enumerate(shown, start=1):
+        _add_option(table, rank, option)
+    if shown and console.width >= TABLE_WIDTH:
         console.print(table)
+    elif shown:
+        console.print(_title(result), highlight=False, markup=False)
+        for rank, option in enumerate(shown, start=1):
+            for line in _option_lines(rank, option):
+                console.print(line, highlight=False, markup=False)
     else:
         console.print(f"[bold red]no feasible configuration[/] for {_title(result)}")
     hidden = len(result.options) - len(shown)
     if hidden:
         console.print(
             f"{hidden} more feasible configuration(s) with other max_num_seqs (--all lists "
-            "them; --json has every one)."
+            "them; --json has every one, ranked)."
         )
+    if shown:
+        console.print(f"* nodes: {BALANCER}", highlight=False, markup=False)
     _print_notes(console, result)
     lines = rejection_lines(result.rejected)
     if lines:
@@ -203,10 +245,13 @@ def _print_notes(console: Console, result: SizingResult) -> None:
         console.print("  3yr: no sourced rate; give yours with --discount-3yr", highlight=False)
 
 
-def print_prediction(console: Console, prediction: Prediction, inputs: str) -> None:
-    """`size --predict` without --json."""
+def print_prediction(
+    console: Console, prediction: Prediction, inputs: str, calibration: dict | None = None
+) -> None:
+    """`size --predict` without --json; ``calibration``: the saved one applied, if any."""
     p = prediction
     console.print(f"[bold]predicted[/] {inputs}", highlight=False)
+    console.print(f"  {_calibration_line(calibration and calibration['path'])}", highlight=False)
     rows = (
         ("TTFT (no queue)", f"{p.ttft_ms:,.1f} ms"),
         ("TPOT (decode step)", f"{p.tpot_ms:,.2f} ms"),
@@ -236,8 +281,10 @@ def print_calibration(
         f"{bench.concurrency:g} in flight ({result.batch} per node)",
         highlight=False,
     )
-    table = Table(title="predicted vs measured")
-    for column in ("metric", "statistic", "predicted", "measured", "error"):
+    table = Table(
+        title=f"1. published constants, no queue ({result.batch} running per node) vs measured"
+    )
+    for column in ("metric", "statistic", "predicted, no queue", "measured", "error"):
         table.add_column(column)
     for row in result.rows:
         table.add_row(
@@ -249,8 +296,15 @@ def print_calibration(
         )
     console.print(table)
     console.print(
-        f"error = predicted / measured - 1; {d.basis}. TTFT predicted without a queue; TPOT "
-        "as the inter-token latency under load (what bench measures).",
+        f"error = predicted / measured - 1; {d.basis}. Table 1 is the model's equations with "
+        "every node running its share of the bench's requests and none waiting (TTFT without a "
+        "queue; TPOT as the inter-token latency under load, what bench measures)"
+        + (
+            "; table 2 is the load model (the bench's requests queued for slots), before and "
+            "after the fitted scales: its TTFT is the one later `size` uses."
+            if saved is not None
+            else "."
+        ),
         highlight=False,
     )
     for warning in result.warnings:
@@ -264,8 +318,10 @@ def print_calibration(
             "and `plan` of this model, instance type, TP degree and max_num_seqs use it.",
             highlight=False,
         )
-        table = Table(title="the bench's figures, with the load model (its concurrency queued)")
-        for column in ("figure", "measured", "before", "after"):
+        for warning in document.get("fit", {}).get("warnings", []):
+            console.print(f"[bold yellow]fit[/]: {warning}", highlight=False)
+        table = Table(title="2. load model (the bench's concurrency queued) vs measured")
+        for column in ("figure", "measured", "load model, published", "load model, your scales"):
             table.add_column(column)
         for row in document["rows"]:
             table.add_row(
@@ -275,6 +331,15 @@ def print_calibration(
                 f"{row['predicted_after']:,.1f}",
             )
         console.print(table)
+
+
+def _calibration_line(path: object) -> str:
+    if path is None:
+        return (
+            "calibration: none saved for this model, instance type, TP and max_num_seqs "
+            "(published figures only; size --calibrate bench.json --save adds yours)"
+        )
+    return f"calibration: applied, your bench ({path})"
 
 
 def print_loaded_prediction(console: Console, p: LoadedPrediction) -> None:
@@ -291,6 +356,9 @@ def print_loaded_prediction(console: Console, p: LoadedPrediction) -> None:
         f"{p.input_len} in / {p.output_len} out tokens, {traffic}",
         highlight=False,
     )
+    console.print(f"  {_calibration_line(p.calibration)}", highlight=False)
+    if p.replicas > 1:
+        console.print(f"  assumed: {BALANCER}", highlight=False, markup=False)
     if not load.stable:
         console.print(
             f"  [bold red]unstable[/]: {p.requests_per_s:g} requests/s exceed what "

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..args.identifiers import region_name_problems
 from ..facts import catalog
 from ..facts import performance as perf
 from ..facts.host_memory import host_memory_problem
@@ -142,7 +143,26 @@ class SizingResult:
         return self.options[0] if self.options else None
 
 
+def region_problem(region: str) -> str | None:
+    """The deploy region as `plan` checks it: an AWS region name (args.identifiers, the rule the
+    stack's region is held to), and one where some catalog type is offered (a region no type is
+    offered in would drop every option with the same reason)."""
+    named = region_name_problems("--region", region)
+    if named:
+        return f"--region {named[0].message}"
+    offered = sorted({r for spec in catalog.INSTANCE_TYPES.values() for r in spec.regions})
+    if region not in offered:
+        return (
+            f"--region {region!r}: no instance type in the catalog is offered there; "
+            f"regions: {', '.join(offered)}"
+        )
+    return None
+
+
 def size(request: SizingRequest) -> SizingResult:
+    problem = region_problem(request.region)
+    if problem is not None:
+        raise ValueError(problem)
     names = request.instance_types or tuple(catalog.INSTANCE_TYPES)
     unknown = [name for name in names if catalog.instance_spec(name) is None]
     if unknown:
