@@ -124,8 +124,8 @@ def priced_regions(instance_type: str) -> tuple[str, ...]:
 # The attributes that select the plain On-Demand Linux price in an AWS Price List offer file
 # (AmazonEC2 offer, "products" -> attributes; "terms" -> "OnDemand" -> price dimension in USD).
 # A Capacity Block SKU sits among the OnDemand terms too, with marketoption "CapacityBlock" and
-# $0.00 an instance-hour (the block is paid up front): only marketoption separates it
-# (vantage-sh/ec2instances.info commit 07a565ec skips it the same way).
+# an hourly figure that is not the block's price (the reservation is paid up front): only
+# marketoption separates it (vantage-sh/ec2instances.info commit 07a565ec skips it the same way).
 _PLAIN_LINUX = {
     "operatingSystem": "Linux",
     "tenancy": "Shared",
