@@ -1,6 +1,6 @@
 """`graviton-llm size` as a user runs it: flags refused outside the mode that reads them, the
 deploy region checked as `plan` checks it, a saved calibration applied (and said) by --predict,
---calibrate --save's two tables told apart, the table readable at 80 columns, trn2 ranked at its
+the table readable at 80 columns, trn2 ranked at its
 Capacity Block rate."""
 
 from __future__ import annotations
@@ -135,25 +135,3 @@ def test_trn2_in_us_east_2_is_ranked_at_its_capacity_block_rate_and_says_so():
     assert given["options"][0]["costs"][0]["term"] == "your-rate"
     bad = invoke(*args, "--price-per-hour", "trn2.48xlarge")
     assert bad.exit_code == 2 and "TYPE=USD" in bad.output
-
-
-def test_calibrate_save_labels_its_two_tables_and_prints_the_fits_caveats(tmp_path, monkeypatch):
-    monkeypatch.setenv(store.DIRECTORY_ENV, str(tmp_path))
-    p = perf.predict(LLAMA_70B, "inf2.48xlarge", tensor_parallel_size=24, batch=16,
-                     input_len=512, output_len=128, max_num_seqs=16)  # fmt: skip
-    bench = {
-        "model_id": LLAMA_70B, "request_rate": "inf", "max_concurrency": 32, "completed": 100,
-        "total_input_tokens": 51200, "total_output_tokens": 12800,
-        "mean_ttft_ms": p.ttft_ms * 5, "mean_tpot_ms": p.itl_under_load_ms,
-        "output_throughput": p.output_tokens_per_s,
-    }  # fmt: skip
-    path = tmp_path / "bench.json"
-    path.write_text(json.dumps(bench))
-    result = invoke("size", "--calibrate", str(path), "--stack", "prod", "--save")
-    assert result.exit_code == 0, result.output
-    out = " ".join(result.output.split())
-    assert "1. published constants, no queue" in out and "2. load model" in out
-    assert "its TTFT is the one later `size` uses" in out
-    assert "fit: this bench run does not settle" in out
-    (saved,) = tmp_path.glob("*--inf2.48xlarge--tp24--seqs16.json")
-    assert json.loads(saved.read_text())["fit"]["unsettled"]  # recorded in the file too
