@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .app import app
+
+if TYPE_CHECKING:
+    from ..facts.performance import Scales
 from .common import STACK_HELP, console_for_this_run, input_errors, stack_args_and_config
 
 # Where each flag means something: the search (default), --predict (alone: one point; with a
@@ -267,7 +270,7 @@ def _prices_given(values: list[str] | None) -> dict[str, float] | None:
     return prices or None
 
 
-def _calibration_json(calibration) -> dict:
+def _calibration_json(calibration: tuple[Path, Scales] | None) -> dict[str, object]:
     if calibration is None:
         return {"applied": False, "path": None, "scales": None}
     path, scales = calibration

@@ -246,7 +246,10 @@ def _print_notes(console: Console, result: SizingResult) -> None:
 
 
 def print_prediction(
-    console: Console, prediction: Prediction, inputs: str, calibration: dict | None = None
+    console: Console,
+    prediction: Prediction,
+    inputs: str,
+    calibration: dict[str, str] | None = None,
 ) -> None:
     """`size --predict` without --json; ``calibration``: the saved one applied, if any."""
     p = prediction
@@ -333,7 +336,7 @@ def print_calibration(
         console.print(table)
 
 
-def _calibration_line(path: object) -> str:
+def _calibration_line(path: Path | str | None) -> str:
     if path is None:
         return (
             "calibration: none saved for this model, instance type, TP and max_num_seqs "

@@ -18,6 +18,7 @@ a type the user's own rate instead.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -175,7 +176,7 @@ def size(request: SizingRequest) -> SizingResult:
     if not request.replicas_per_node or any(r < 1 for r in request.replicas_per_node):
         raise ValueError("--replicas-per-node must be >= 1")
     for name, usd in (request.price_per_hour or {}).items():
-        if catalog.instance_spec(name) is None or not usd > 0:
+        if catalog.instance_spec(name) is None or not (usd > 0 and math.isfinite(usd)):
             raise ValueError(
                 f"--price-per-hour {name}={usd}: give TYPE=USD for a catalog type, USD > 0"
             )

@@ -282,8 +282,9 @@ def test_a_price_the_user_gives_ranks_a_type_the_snapshot_cannot_price():
     assert best.usd_per_hour == pytest.approx(40.0 * best.nodes)
     with pytest.raises(ValueError, match="--price-per-hour"):
         size(request(price_per_hour={"inf2.9xlarge": 1.0}))
-    with pytest.raises(ValueError, match="--price-per-hour"):
-        size(request(price_per_hour={"inf2.48xlarge": 0.0}))
+    for bad in (0.0, math.inf, math.nan):
+        with pytest.raises(ValueError, match="--price-per-hour"):
+            size(request(price_per_hour={"inf2.48xlarge": bad}))
 
 
 def test_prices_are_the_regions_own():
