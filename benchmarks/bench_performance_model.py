@@ -6,7 +6,9 @@ Fits the device parameters on the ``fit`` rows of
 graviton_llm/facts/performance/data/performance_measurements.csv (performance.fit.fit) and the
 load model's cohort fraction on the fit set's loaded figures (performance.loaded.fit_cohort),
 prints them beside the constants stored in parameters.py, then the median absolute percentage
-error on the ``validation`` rows (pages the fit never saw) by metric, for three models:
+error by metric, for three models, on the ``validation`` rows (configurations the fit never saw,
+on pages it never saw), apart on the ``repeat`` rows (pages that re-measure a fit configuration)
+and on both together (the "validation" of commit 80bed40):
 
 * roofline: every efficiency 1, no overhead, no cohort; the same scenarios (closed loop, static
   batch, load model), so only the fitted figures are missing;
@@ -93,19 +95,25 @@ def compare(rows, model: str) -> list[errors.Comparison]:
     return out
 
 
-def medians(comparisons, keep=lambda m: True) -> dict[str, tuple[int, float]]:
+NEW = ("validation",)
+ALL = ("validation", "repeat")
+
+
+def medians(comparisons, sets=NEW, keep=lambda m: True) -> dict[str, tuple[int, float]]:
     groups = collections.defaultdict(list)
     for c in comparisons:
         m = c.measurement
-        if m.set == "validation" and m.family in ("inf2", "trn1", "trn2") and keep(m):
+        if m.set in sets and m.family in ("inf2", "trn1", "trn2") and keep(m):
             error = abs(c.error) if math.isfinite(c.predicted) else math.inf
             groups[errors.metric_group(m)].append(error)
     return {k: (len(v), float(np.median(v))) for k, v in groups.items()}
 
 
-def table(title: str, keep=lambda m: True) -> None:
+def table(title: str, sets=NEW, keep=lambda m: True) -> None:
     rows = measurements.load_measurements()
-    results = {name: medians(compare(rows, name), keep) for name in ("roofline", "before", "after")}
+    results = {
+        name: medians(compare(rows, name), sets, keep) for name in ("roofline", "before", "after")
+    }
     print(f"\n{title}")
     print(f"{'metric':18} {'rows':>5} {'roofline':>9} {'before':>8} {'after':>8} {'goal':>6}")
     for metric in errors.METRIC_GROUPS:
@@ -128,9 +136,11 @@ def main() -> None:
     sources = collections.defaultdict(collections.Counter)
     for r in rows:
         sources[r.set][(r.source_url.rsplit("/", 1)[-1], r.source_date)] += 1
-    print(f"validation sources ({len(sources['validation'])}, none with a fit row):")
-    for (name, date), n in sorted(sources["validation"].items(), key=lambda x: x[0][1]):
-        print(f"  {date}  {name:45} {n:3d} rows")
+    for set_, what in (("validation", "no fit row or fit configuration"),
+                       ("repeat", "a fit configuration re-measured")):  # fmt: skip
+        print(f"{set_} sources ({len(sources[set_])}, {what}):")
+        for (name, date), n in sorted(sources[set_].items(), key=lambda x: x[0][1]):
+            print(f"  {date}  {name:45} {n:3d} rows")
 
     start = time.perf_counter()
     fitted = fit.fit(rows)
@@ -149,18 +159,20 @@ def main() -> None:
     note = "" if cohort == parameters.COHORT else f"   (stored {parameters.COHORT})"
     print(f"load model cohort fraction          {cohort:g}{note}")
 
-    table("median |predicted / measured - 1| on validation pages, Neuron (rows)")
-    table("the same, vLLM-stack pages only", lambda m: "vLLM" in m.software)
-    table("the same, TGI pages only (a stack we do not deploy)", lambda m: "TGI" in m.software)
+    table("median |predicted / measured - 1| on NEW configurations (validation), Neuron (rows)")
+    table("the same, vLLM-stack pages only", NEW, lambda m: "vLLM" in m.software)
+    table("the same, TGI pages only (a stack we do not deploy)", NEW, lambda m: "TGI" in m.software)
+    table("repeats only: pages that re-measure a fit configuration (not unseen)", ("repeat",))
+    table("all validation pages of commit 80bed40 (validation + repeat)", ALL)
     if args.rows:
-        print("\nvalidation rows: measured, roofline / before / after")
+        print("\nvalidation and repeat rows: measured, roofline / before / after")
         by_model = {name: compare(rows, name) for name in ("roofline", "before", "after")}
         for i, c in enumerate(by_model["after"]):
             m = c.measurement
-            if m.set != "validation":
+            if m.set not in ALL:
                 continue
             values = " / ".join(f"{by_model[k][i].predicted:9.1f}" for k in by_model)
-            print(f"  {m.id:22} {errors.metric_group(m):17} {m.value:9.1f}  {values}")
+            print(f"  {m.id:22} {m.set:10} {errors.metric_group(m):17} {m.value:9.1f}  {values}")
 
 
 if __name__ == "__main__":

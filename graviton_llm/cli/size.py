@@ -5,16 +5,78 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .app import app
+
+if TYPE_CHECKING:
+    from ..facts.performance import Scales
 from .common import STACK_HELP, console_for_this_run, input_errors, stack_args_and_config
+
+# Where each flag means something: the search (default), --predict (alone: one point; with a
+# traffic: a fixed deployment under it), --calibrate. A flag given outside its modes is refused,
+# naming it, rather than silently ignored.
+SEARCH, POINT, LOADED, CALIBRATE, CALIBRATE_STACK = (
+    "the search", "--predict", "--predict with a traffic", "--calibrate", "--calibrate --stack"
+)  # fmt: skip
+_TRAFFIC_MODES = (SEARCH, LOADED)
+_MODES: dict[str, tuple[str, ...]] = {
+    "model": (SEARCH, POINT, LOADED, CALIBRATE),
+    "model_config": (SEARCH, POINT, LOADED),
+    "requests_per_s": _TRAFFIC_MODES,
+    "concurrent_users": _TRAFFIC_MODES,
+    "think_time_s": _TRAFFIC_MODES,
+    "input_len": (SEARCH, POINT, LOADED),
+    "output_len": (SEARCH, POINT, LOADED),
+    "replicas_per_node": _TRAFFIC_MODES,
+    "instance_type": (SEARCH, POINT, LOADED, CALIBRATE),
+    "max_num_seqs": (SEARCH, POINT, LOADED, CALIBRATE),
+    "tensor_parallel_size": (POINT, LOADED, CALIBRATE),
+    "batch": (POINT,),
+    "nodes": (LOADED,),
+    "stack": (CALIBRATE, CALIBRATE_STACK),
+    "bench_nodes": (CALIBRATE, CALIBRATE_STACK),
+    "save": (CALIBRATE, CALIBRATE_STACK),
+    **{
+        name: (SEARCH,)
+        for name in (
+            "input_len_p50", "input_len_p99", "output_len_p99", "max_model_len", "ttft_p50_ms",
+            "ttft_p99_ms", "tpot_ms", "region", "discount_1yr", "discount_3yr", "min_nodes",
+            "include_uncalibrated", "include_extrapolated", "show_all", "write_stack", "force",
+            "vpc_id", "subnet_id", "weights_uri", "price_per_hour",
+        )
+    },
+}  # fmt: skip
+_HINTS = {"nodes": " (the search's is --min-nodes)", "batch": " (the search tries --max-num-seqs)"}
+
+
+def _given(ctx: typer.Context, name: str) -> bool:
+    """The user typed the flag (not its default). By name: typer may carry its own click."""
+    source = ctx.get_parameter_source(name)
+    return source is not None and source.name == "COMMANDLINE"
+
+
+def misplaced_flags(ctx: typer.Context, mode: str) -> list[str]:
+    """Every flag given on the command line that ``mode`` does not read, with where it
+    belongs."""
+    problems = []
+    for param in ctx.command.params:
+        name = param.name
+        if name is None or name not in _MODES or mode in _MODES[name]:
+            continue
+        if not _given(ctx, name):
+            continue
+        flag = max(getattr(param, "opts", [f"--{name}"]), key=len)
+        places = " or ".join(_MODES[name])
+        problems.append(f"{flag} applies to {places}, not {mode}{_HINTS.get(name, '')}")
+    return problems
 
 
 @app.command()
 def size(
+    ctx: typer.Context,
     model: str = typer.Option(None, help="Model id, e.g. meta-llama/Llama-3.3-70B-Instruct."),
     model_config: Annotated[Path | None, typer.Option(help="Its HF config.json.")] = None,
     requests_per_s: float = typer.Option(None, help="Traffic: Poisson arrivals per second."),
@@ -29,6 +91,10 @@ def size(
     ttft_p99_ms: float = typer.Option(None, help="Target: p99 time to first token."),
     tpot_ms: float = typer.Option(None, help="Target: time per output token under load."),
     region: str = typer.Option("us-east-1", help="Where to deploy (priced per region)."),
+    price_per_hour: Annotated[
+        list[str] | None,
+        typer.Option(help="TYPE=USD: your $/h for a type (no discount applied); repeatable."),
+    ] = None,
     discount_1yr: float = typer.Option(None, help="Your 1-year fraction off on-demand."),
     discount_3yr: float = typer.Option(None, help="Your 3-year fraction off (no default)."),
     instance_type: Annotated[list[str] | None, typer.Option(help="Only these types.")] = None,
@@ -69,26 +135,54 @@ def size(
     )
 
     console = console_for_this_run()
+    traffic_given = requests_per_s is not None or concurrent_users is not None
+    if predict:
+        mode = LOADED if traffic_given else POINT
+    elif calibrate is not None:
+        mode = CALIBRATE_STACK if stack is not None else CALIBRATE
+    else:
+        mode = SEARCH
     with input_errors(console, as_json=json_output):
+        problems = misplaced_flags(ctx, mode)
+        if mode == CALIBRATE_STACK:
+            problems += [
+                f"{flag} comes from the stack with --calibrate --stack; drop it"
+                for name, flag in (("model", "--model"), ("instance_type", "--instance-type"),
+                                   ("tensor_parallel_size", "--tensor-parallel-size"),
+                                   ("max_num_seqs", "--max-num-seqs"))
+                if _given(ctx, name)
+            ]  # fmt: skip
         if predict:
-            shape = sizing.choose_model(_required(model, "--model"), model_config).shape
+            problems += _missing(
+                ("--model", model), ("--instance-type", instance_type),
+                *([("--max-num-seqs (the slots users queue for)", max_num_seqs)]
+                  if traffic_given else []),
+            )  # fmt: skip
+        if problems:
+            raise ValueError("; ".join(problems))
+        if predict:
+            shape = sizing.choose_model(model, model_config).shape
             kind = _one(instance_type, "--instance-type")
             seqs = _one(max_num_seqs, "--max-num-seqs", required=False)
-            if requests_per_s is None and concurrent_users is None:
+            tp = sizing.tensor_parallel_size_or_default(kind, tensor_parallel_size)
+            calibration = sizing.saved_calibration(model, kind, tp, seqs or batch)
+            if not traffic_given:
                 prediction = sizing.point_prediction(
-                    shape, kind, tensor_parallel_size=tensor_parallel_size, batch=batch,
-                    input_len=input_len, output_len=output_len, max_num_seqs=seqs,
+                    shape, kind, tensor_parallel_size=tp, batch=batch, input_len=input_len,
+                    output_len=output_len, max_num_seqs=seqs,
+                    scales=calibration[1] if calibration else None,
                 )  # fmt: skip
             else:
+                assert seqs is not None
                 prediction = sizing.loaded_prediction(
-                    shape, kind, tensor_parallel_size=tensor_parallel_size,
-                    max_num_seqs=_required(seqs, "--max-num-seqs (the slots users queue for)"),
+                    shape, kind, tensor_parallel_size=tp, max_num_seqs=seqs,
                     input_len=input_len, output_len=output_len,
                     concurrent_users=concurrent_users, requests_per_s=requests_per_s,
                     think_time_s=think_time_s, nodes=nodes,
                     replicas_per_node=_one(replicas_per_node, "--replicas-per-node",
                                            required=False) or 1,
-                    scales=sizing.scales_for(shape.id, kind, tensor_parallel_size, seqs),
+                    scales=calibration[1] if calibration else None, model_id=model,
+                    calibration=calibration[0] if calibration else None,
                 )  # fmt: skip
         elif calibrate is not None:
             result = _size_calibrate(
@@ -109,7 +203,7 @@ def size(
                 tuple(instance_type) if instance_type else None,
                 tuple(max_num_seqs or sizing.search.CANDIDATE_MAX_NUM_SEQS),
                 include_uncalibrated, min_nodes, tuple(replicas_per_node or (1,)),
-                include_extrapolated,
+                include_extrapolated, _prices_given(price_per_hour),
             )  # fmt: skip
             sized = sizing.size(request)
             placeholders = None
@@ -127,10 +221,14 @@ def size(
         else:
             print_loaded_prediction(console, prediction)
     elif predict:
+        applied = None if calibration is None else {"path": str(calibration[0])}
         if json_output:
-            sys.stdout.write(json.dumps(prediction.as_dict(), indent=2) + "\n")
+            document = {**prediction.as_dict(), "calibration": _calibration_json(calibration)}
+            sys.stdout.write(json.dumps(document, indent=2) + "\n")
         else:
-            print_prediction(console, prediction, f"{model} on {kind}, batch {batch}")
+            print_prediction(
+                console, prediction, f"{model} on {kind}, TP {tp}, batch {batch}", applied
+            )
     elif calibrate is not None:
         if json_output:
             document = sizing.calibration_document(result)
@@ -153,6 +251,36 @@ def _required(value, option: str):
     return value
 
 
+def _missing(*given: tuple[str, object]) -> list[str]:
+    """Every required flag not given, each as its own problem (reported together)."""
+    return [f"{option} is required" for option, value in given if not value]
+
+
+def _prices_given(values: list[str] | None) -> dict[str, float] | None:
+    """--price-per-hour TYPE=USD, repeatable."""
+    prices: dict[str, float] = {}
+    for value in values or ():
+        name, sep, usd = value.partition("=")
+        try:
+            prices[name.strip()] = float(usd)
+        except ValueError:
+            sep = ""
+        if not sep:
+            raise ValueError(f"--price-per-hour {value!r}: give TYPE=USD, e.g. trn2.48xlarge=35.76")
+    return prices or None
+
+
+def _calibration_json(calibration: tuple[Path, Scales] | None) -> dict[str, object]:
+    if calibration is None:
+        return {"applied": False, "path": None, "scales": None}
+    path, scales = calibration
+    return {
+        "applied": True,
+        "path": str(path),
+        "scales": {"step": scales.step, "prefill": scales.prefill, "serving_ms": scales.serving_ms},
+    }
+
+
 def _one(values: list | None, option: str, required: bool = True):
     """The single value of a repeatable option where only one makes sense."""
     if values and len(values) > 1:
@@ -170,8 +298,8 @@ def _save_calibration(result):
     deployment = store.Deployment(
         d.model, d.instance_type, d.tensor_parallel_size, d.max_num_seqs, result.nodes
     )
-    scales = store.fit_scales(result.bench, deployment)
-    document = store.calibration_file(result.bench, deployment, scales)
+    fit = store.fit_scales(result.bench, deployment)
+    document = store.calibration_file(result.bench, deployment, fit)
     return store.save(document, deployment), document
 
 

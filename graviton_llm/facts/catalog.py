@@ -17,7 +17,8 @@ Architecture = Literal["x86_64", "arm64"]
 
 
 # ---------------------------------------------------------------------------------------------
-# On-demand prices live in one dated snapshot per region (prices.py, data/on_demand_prices.csv).
+# Prices live in one dated snapshot per region and purchase option (prices.py,
+# data/instance_prices.csv).
 # These names keep the us-east-1 view earlier code and `cost` read.
 # ---------------------------------------------------------------------------------------------
 PRICE_SNAPSHOT_DATE = "2026-07-20"
@@ -27,7 +28,9 @@ PRICE_SNAPSHOT_SOURCE = (
     "@6fc13b52 (generated 2026-07-20T13:44:30Z, us-east-1 on-demand)"
 )
 ON_DEMAND_USD_PER_HOUR: dict[str, float] = {
-    p.instance_type: p.usd_per_hour for p in snapshot() if p.region == PRICE_SNAPSHOT_REGION
+    p.instance_type: p.usd_per_hour
+    for p in snapshot()
+    if p.region == PRICE_SNAPSHOT_REGION and p.purchase_option == "on-demand"
 }
 
 

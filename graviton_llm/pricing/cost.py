@@ -15,9 +15,12 @@ from typing import Any, Literal
 
 from ..facts import catalog
 from ..facts.memory import fits
+from ..facts.prices import RegionalPrice, hourly
 from ..facts.units import HOURS_PER_MONTH, SECONDS_PER_HOUR
 
-Term = Literal["on-demand", "1yr", "3yr"]
+Term = Literal["on-demand", "1yr", "3yr", "capacity-block", "your-rate"]
+# On-Demand and the commitment terms priced off it. A Capacity Block rate or a rate the user
+# gives is a term of its own: no Reserved Instance or Savings Plan discount applies to it.
 TERMS: tuple[Term, ...] = ("on-demand", "1yr", "3yr")
 
 
@@ -190,10 +193,11 @@ class OptionCost:
 
     instance_type: str
     nodes: int
-    on_demand_usd_per_hour: float | None  # one node; None when the snapshot has no price
+    on_demand_usd_per_hour: float | None  # one node; None without an On-Demand price
     tokens_per_second: float | None  # per node
     utilization: float
     terms: tuple[TermCost, ...]
+    basis: RegionalPrice | None = None  # the price the terms start from (None: no price)
 
     def term(self, term: Term) -> TermCost | None:
         return next((t for t in self.terms if t.term == term), None)
@@ -207,32 +211,46 @@ def option_cost(
     utilization: float = 1.0,
     discounts: Mapping[Term, Discount] | None = None,
     region: str = catalog.PRICE_SNAPSHOT_REGION,
+    price: RegionalPrice | None = None,
 ) -> OptionCost:
     """Hourly, monthly and per-1M-token cost of ``nodes`` x ``instance_type`` in ``region``
     for each term (no terms where the price snapshot has no price for it there).
 
-    ``tokens_per_second`` is one node's output throughput. Terms without a discount figure are
-    left out rather than guessed. ``discounts`` defaults to ``ASSUMED_DISCOUNTS``.
+    ``price`` (default: the snapshot's, ``facts.prices.hourly``) is what the terms start from:
+    an On-Demand price gives On-Demand and the discounted commitment terms; a Capacity Block
+    rate or the user's own rate is one term, undiscounted. ``tokens_per_second`` is one node's
+    output throughput. Terms without a discount figure are left out rather than guessed.
+    ``discounts`` defaults to ``ASSUMED_DISCOUNTS``.
     """
     if nodes < 1:
         raise ValueError(f"nodes must be >= 1, got {nodes}")
     discounts = ASSUMED_DISCOUNTS if discounts is None else discounts
-    price = catalog.on_demand_price(instance_type, region)
+    basis = price or hourly(instance_type, region)
     terms: list[TermCost] = []
-    if price is not None:
-        for term in TERMS:
-            discount = None if term == "on-demand" else discounts.get(term)
-            if term != "on-demand" and discount is None:
-                continue
-            node_hourly = price * (1 - discount.fraction) if discount else price
-            per_token = (
-                None
-                if tokens_per_second is None
-                else cost_per_million_tokens(node_hourly, tokens_per_second, utilization)
-            )
-            hourly = node_hourly * nodes
-            terms.append(TermCost(term, hourly, monthly(hourly), per_token, discount))
-    return OptionCost(instance_type, nodes, price, tokens_per_second, utilization, tuple(terms))
+    chain: tuple[Term, ...] = ()
+    if basis is not None:
+        chain = TERMS if basis.purchase_option == "on-demand" else (basis.purchase_option,)
+    for term in chain:
+        assert basis is not None
+        discount = None if term == chain[0] else discounts.get(term)
+        if term != chain[0] and discount is None:
+            continue
+        node_hourly = (
+            basis.usd_per_hour * (1 - discount.fraction) if discount else basis.usd_per_hour
+        )
+        per_token = (
+            None
+            if tokens_per_second is None
+            else cost_per_million_tokens(node_hourly, tokens_per_second, utilization)
+        )
+        fleet_hourly = node_hourly * nodes
+        terms.append(TermCost(term, fleet_hourly, monthly(fleet_hourly), per_token, discount))
+    on_demand_price = (
+        basis.usd_per_hour if basis is not None and basis.purchase_option == "on-demand" else None
+    )
+    return OptionCost(
+        instance_type, nodes, on_demand_price, tokens_per_second, utilization, tuple(terms), basis
+    )
 
 
 # ---------------------------------------------------------------------------------------------

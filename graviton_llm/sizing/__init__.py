@@ -10,7 +10,7 @@ from .calibrate import (
     read_bench,
     read_bench_file,
 )
-from .calibration_store import scales_for
+from .calibration_store import saved_calibration, scales_for
 from .deployment import (
     DEFAULT_INPUT_LEN,
     DEFAULT_OUTPUT_LEN,
@@ -20,6 +20,7 @@ from .deployment import (
     loaded_prediction,
     point_prediction,
     stack_performance,
+    tensor_parallel_size_or_default,
 )
 from .document import sizing_document, to_json
 from .search import Option, Rejection, SizingRequest, SizingResult, size
@@ -49,10 +50,12 @@ __all__ = [
     "point_prediction",
     "read_bench",
     "read_bench_file",
+    "saved_calibration",
     "scales_for",
     "size",
     "sizing_document",
     "stack_performance",
+    "tensor_parallel_size_or_default",
     "to_json",
     "write_stack",
 ]

@@ -7,7 +7,10 @@ kernels, network path); the load model is kept. The prediction is the bench's ow
 its concurrency in users spread over the nodes it reached (load.py), so TTFT includes the
 queueing the bench saw. The fit minimizes the squared log error over every figure the bench
 gives (TTFT mean and median, TPOT mean and median, E2E, throughput), within [0.1, 10] for the
-multipliers and [0.1 ms, 5 s] for the serving time.
+multipliers and [0.1 ms, 5 s] for the serving time. A scale that ends on a bound, and scales one
+run cannot tell apart (the fit's Jacobian is nearly singular: e.g. serving time and prefill both
+only lengthen TTFT when the bench gives no other figure they move differently), are said in the
+file and printed: the fit still reproduces the bench, but not each scale on its own.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ DIRECTORY_ENV = "GRAVITON_LLM_CALIBRATION_DIR"
 DEFAULT_DIRECTORY = Path(".graviton-llm") / "calibration"
 _LOWER = np.log([0.1, 0.1, 0.1])
 _UPPER = np.log([10.0, 10.0, 5000.0])
+_NAMES = ("step", "prefill", "serving_ms")
+# A scale is settled by the bench when a 2 % error in each figure (ours: a bench's run-to-run
+# spread) moves it by less than 10 %: its standard error from the fit's Jacobian in
+# log-parameters, sd = 0.02 x sqrt(sum_k V_jk^2 / s_k^2) over the singular values s_k.
+_FIGURE_ERROR = 0.02
+_SETTLED = math.log(1.1)
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,36 @@ def predicted(bench: BenchSummary, d: Deployment, scales: perf.Scales) -> dict[s
     }
 
 
-def fit_scales(bench: BenchSummary, d: Deployment) -> perf.Scales:
+@dataclass(frozen=True)
+class Fit:
+    """Fitted scales and what the fit could not settle."""
+
+    scales: perf.Scales
+    at_bounds: tuple[str, ...]  # e.g. "serving_ms at its lower bound 0.1"
+    unsettled: tuple[str, ...] = ()  # scales the run does not pin down on their own
+
+    @property
+    def identifiable(self) -> bool:
+        return not self.unsettled
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        notes = [
+            f"{bound}: the bench asks for more than the fit allows; check the deployment "
+            "(model, TP, max_num_seqs, nodes) matches the bench"
+            for bound in self.at_bounds
+        ]
+        if not self.identifiable:
+            notes.append(
+                f"this bench run does not settle {', '.join(self.unsettled)} on its own (a 2 % "
+                "error in its figures would move each by more than 10 %: they move the figures "
+                "together): the saved scales reproduce this run, not each cost apart; a run at "
+                "another concurrency or prompt length separates them"
+            )
+        return tuple(notes)
+
+
+def fit_scales(bench: BenchSummary, d: Deployment) -> Fit:
     measured = {k: v for k, v in bench.measured.items() if v is not None and v > 0}
     if len(measured) < 2:
         raise ValueError("bench result: at least two of TTFT, TPOT, E2E and throughput are needed")
@@ -93,12 +131,31 @@ def fit_scales(bench: BenchSummary, d: Deployment) -> perf.Scales:
     start = np.log([1.0, 1.0, generation_params(generation).serving_overhead_ms or 1.0])
     theta, _ = levenberg_marquardt(residuals, np.clip(start, _LOWER, _UPPER), _LOWER, _UPPER)
     fitted = scales_of(theta)
-    return perf.Scales(
+    bounds = []
+    for name, value, low, high in zip(_NAMES, theta, _LOWER, _UPPER, strict=True):
+        for side, edge in (("lower", low), ("upper", high)):
+            if abs(value - edge) < 1e-6:
+                bounds.append(f"{name} at its {side} bound {math.exp(edge):g}")
+    base = residuals(theta)
+    jacobian = np.empty((len(base), len(theta)))
+    for j in range(len(theta)):
+        delta = np.zeros_like(theta)
+        delta[j] = 1e-4
+        jacobian[:, j] = (residuals(theta + delta) - base) / 1e-4
+    _, singular, v_t = np.linalg.svd(jacobian, full_matrices=True)
+    inverse = np.zeros(len(theta))
+    inverse[: len(singular)] = [1 / x**2 if x > 1e-12 else math.inf for x in singular]
+    with np.errstate(invalid="ignore"):
+        spread = _FIGURE_ERROR * np.sqrt((v_t.T**2 * inverse).sum(axis=1))
+    unsettled = tuple(n for n, sd in zip(_NAMES, spread, strict=True) if not sd < _SETTLED)
+    scales = perf.Scales(
         round(fitted.step, 4), round(fitted.prefill, 4), round(fitted.serving_ms or 0.0, 2)
     )
+    return Fit(scales, tuple(bounds), unsettled)
 
 
-def calibration_file(bench: BenchSummary, d: Deployment, scales: perf.Scales) -> dict[str, Any]:
+def calibration_file(bench: BenchSummary, d: Deployment, fit: Fit) -> dict[str, Any]:
+    scales = fit.scales
     before, after = predicted(bench, d, perf.Scales()), predicted(bench, d, scales)
     return {
         "format": FORMAT,
@@ -109,6 +166,11 @@ def calibration_file(bench: BenchSummary, d: Deployment, scales: perf.Scales) ->
             "max_num_seqs": d.max_num_seqs,
         },
         "scales": {"step": scales.step, "prefill": scales.prefill, "serving_ms": scales.serving_ms},
+        "fit": {
+            "at_bounds": list(fit.at_bounds),
+            "unsettled": list(fit.unsettled),
+            "warnings": list(fit.warnings),
+        },
         "bench": {
             "source": bench.source,
             "completed": bench.completed,
@@ -142,13 +204,20 @@ def save(document: dict[str, Any], d: Deployment, where: Path | None = None) -> 
 
 
 def scales_for(
-    model: str, instance_type: str, tensor_parallel_size: int | None, max_num_seqs: int | None,
+    model: str, instance_type: str, tensor_parallel_size: int, max_num_seqs: int,
     where: Path | None = None,
 ) -> perf.Scales | None:  # fmt: skip
-    """The saved scales of this deployment, or None when there are none. A file that is not a
-    calibration is refused (ValueError naming it), not ignored."""
-    if tensor_parallel_size is None or max_num_seqs is None:
-        return None
+    """The saved scales of this deployment, or None when there are none."""
+    saved = saved_calibration(model, instance_type, tensor_parallel_size, max_num_seqs, where)
+    return None if saved is None else saved[1]
+
+
+def saved_calibration(
+    model: str, instance_type: str, tensor_parallel_size: int, max_num_seqs: int,
+    where: Path | None = None,
+) -> tuple[Path, perf.Scales] | None:  # fmt: skip
+    """The saved calibration of this deployment (its file and scales), or None when there is
+    none. A file that is not a calibration is refused (ValueError naming it), not ignored."""
     path = (
         where or directory()
     ) / f"{Deployment(model, instance_type, tensor_parallel_size, max_num_seqs).key}.json"
@@ -168,4 +237,4 @@ def scales_for(
         math.isfinite(v) and v > 0 for v in (result.step, result.prefill, result.serving_ms or 1)
     ):
         raise ValueError(f"calibration {path}: scales must be positive numbers; fix or delete it")
-    return result
+    return path, result

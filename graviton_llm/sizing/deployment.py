@@ -9,6 +9,7 @@ of the prediction, the lengths assumed and the document shape.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from ..args import NeuronServingClusterArgs
@@ -180,12 +181,15 @@ def point_prediction(
     input_len: int,
     output_len: int,
     max_num_seqs: int | None = None,
+    scales: perf.Scales | None = None,
 ) -> perf.Prediction:
-    """`size --predict`: one prediction; raises PerformanceInputError naming the argument."""
+    """`size --predict`: one prediction (with the deployment's saved ``scales``, if given);
+    raises PerformanceInputError naming the argument."""
     return perf.predict(
         model, instance_type,
         tensor_parallel_size=tensor_parallel_size_or_default(instance_type, tensor_parallel_size),
         batch=batch, input_len=input_len, output_len=output_len, max_num_seqs=max_num_seqs,
+        scales=scales,
     )  # fmt: skip
 
 
@@ -208,6 +212,8 @@ class LoadedPrediction:
     think_time_s: float
     engine: perf.Engine
     load: perf.LoadResult
+    scales: perf.Scales | None = None
+    calibration: Path | None = None  # the saved calibration the scales come from
 
     @property
     def replicas(self) -> int:
@@ -251,6 +257,17 @@ class LoadedPrediction:
                 "prefill_ms": ms(e.prefill_s),
                 "serving_ms": ms(e.serving_s),
             },
+            "calibration": {
+                "applied": self.scales is not None,
+                "path": None if self.calibration is None else str(self.calibration),
+                "scales": None
+                if self.scales is None
+                else {
+                    "step": self.scales.step,
+                    "prefill": self.scales.prefill,
+                    "serving_ms": self.scales.serving_ms,
+                },
+            },
         }
 
 
@@ -268,10 +285,13 @@ def loaded_prediction(
     nodes: int = 1,
     replicas_per_node: int = 1,
     scales: perf.Scales | None = None,
+    model_id: str | None = None,
+    calibration: Path | None = None,
 ) -> LoadedPrediction:
     """`size --predict --concurrent-users N` (closed loop) or `--requests-per-s R` (Poisson):
-    TTFT p50/p99, TPOT and throughput of a fixed deployment. Raises ValueError naming the
-    option when the inputs cannot be served."""
+    TTFT p50/p99, TPOT and throughput of a fixed deployment. ``model_id`` names the model as
+    the user gave it (default: the shape's id); ``calibration`` the file ``scales`` come from.
+    Raises ValueError naming the option when the inputs cannot be served."""
     if (concurrent_users is None) == (requests_per_s is None):
         raise ValueError("give exactly one of --concurrent-users and --requests-per-s")
     for option, value in (("--nodes", nodes), ("--replicas-per-node", replicas_per_node)):
@@ -303,8 +323,9 @@ def loaded_prediction(
         load = perf.open_loop(engine, requests_per_s / replicas)
         if load.stable:
             load = replace(load, throughput_rps=requests_per_s)
-    model_id = model if isinstance(model, str) else model.id
+    name = model_id or (model if isinstance(model, str) else model.id)
     return LoadedPrediction(
-        model_id, instance_type, tp, max_num_seqs, nodes, replicas_per_node, input_len,
-        output_len, concurrent_users, requests_per_s, think_time_s, engine, load,
+        name, instance_type, tp, max_num_seqs, nodes, replicas_per_node, input_len,
+        output_len, concurrent_users, requests_per_s, think_time_s, engine, load, scales,
+        calibration,
     )  # fmt: skip

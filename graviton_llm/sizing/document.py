@@ -7,11 +7,13 @@ import json
 import math
 from typing import Any
 
-from ..pricing import cost, prices
+from ..pricing import cost
 from .search import Option, Rejection, SizingResult
 
-# Version of the `size --json` document. Bump on any incompatible change.
-SCHEMA_VERSION = 2
+# Version of the `size --json` document. Bump on any incompatible change. 3: an option's first
+# cost term is its price basis ("on-demand", "capacity-block" or "your-rate"), not always
+# On-Demand; prices carry their purchase_option.
+SCHEMA_VERSION = 3
 
 FORMULAS = {
     "replica": "a vLLM server with max_num_seqs B slots; a request's life with n running is "
@@ -26,13 +28,25 @@ FORMULAS = {
     "/ (O - 1)",
     "usd_per_million_output_tokens": "nodes x $/h per node in the region / (served output "
     "tokens/s x 3600) x 1e6",
+    "rank": "by the fleet's $/h at its price basis (On-Demand; a Capacity Block rate where that "
+    "is the only sourced price; your --price-per-hour), then TTFT p99 and TPOT",
 }
+# The NLB routes each TCP connection by a flow hash (protocol, addresses, ports, sequence
+# number) and keeps it on one target for its life (ELB user guide, "What is a Network Load
+# Balancer?"): blind to queues. Modelled as each request going to a replica at random, which is
+# what clients opening a connection per request get; clients that keep one connection each are
+# pinned, and fare worse. A queue-aware balancer (an ALB's least_outstanding_requests) would need
+# no more nodes than the slots ("traffic:" in the table); the cluster's NLB cannot do that.
+BALANCER = (
+    "node counts assume the NLB's routing: each connection to a node by a hash, blind to "
+    "queues, so one replica can queue while another has a free slot; a queue-aware balancer "
+    "would need only the '(traffic: N)' nodes that hold every user (docs/size.md, 'Balancer')"
+)
 ASSUMPTIONS = (
     "NeuronServingCluster runs one vLLM replica per node; more replicas per node (behind a "
     "local proxy) are ranked only when asked (--replicas-per-node) and cannot be written as a "
     "stack yet",
-    "the balancer spreads requests without looking at queues (the NLB): a replica can queue "
-    "while another has a free slot",
+    BALANCER,
     "requests/s arrive as a Poisson process; concurrent users send their next request "
     "think_time_s after the last reply",
     "the traffic is steady 24/7: $/1M output tokens is the fleet's price over the tokens the "
@@ -96,14 +110,16 @@ def rejection_document(rejection: Rejection) -> dict[str, Any]:
 
 
 def price_sources(result: SizingResult) -> list[dict[str, Any]]:
-    """Where each ranked type's price in the region comes from, and its date."""
+    """Where each ranked type's price in the region comes from, how it is bought, and its
+    date."""
     seen: dict[str, dict[str, Any]] = {}
     for option in result.options:
-        price = prices.on_demand(option.instance_type, result.request.region)
+        price = option.cost.basis
         if price is not None and price.instance_type not in seen:
             seen[price.instance_type] = {
                 "instance_type": price.instance_type,
                 "region": price.region,
+                "purchase_option": price.purchase_option,
                 "usd_per_hour": price.usd_per_hour,
                 "source": price.source,
                 "date": price.source_date,
@@ -111,11 +127,29 @@ def price_sources(result: SizingResult) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def terms_document(discounts: dict[cost.Term, cost.Discount] | None) -> list[dict[str, Any]]:
+# What a price basis other than On-Demand means for the figures (printed and in --json).
+BASIS_NOTES = {
+    "capacity-block": "an EC2 Capacity Block rate, not On-Demand: the hours are reserved and "
+    "paid up front in blocks of 1 to 182 days bought ahead (not cancellable, offered when AWS "
+    "has the capacity, priced at purchase); no Reserved Instance or Savings Plan discount "
+    "applies, so no 1yr/3yr term is shown. A steady 24/7 service buys block after block. "
+    "Check today's rate with `aws ec2 describe-capacity-block-offerings`, or give yours with "
+    "--price-per-hour TYPE=USD",
+    "your-rate": "your rate (--price-per-hour), used as given: no discount applied",
+}
+
+
+def terms_document(
+    discounts: dict[cost.Term, cost.Discount] | None, bases: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     chosen = cost.ASSUMED_DISCOUNTS if discounts is None else discounts
     rows: list[dict[str, Any]] = [
         {"term": "on-demand", "fraction_off": 0.0, "source": "price snapshot", "assumption": False}
     ]
+    for basis in bases:
+        rows.append(
+            {"term": basis, "fraction_off": 0.0, "source": BASIS_NOTES[basis], "assumption": False}
+        )
     for term in cost.TERMS[1:]:
         discount = chosen.get(term)
         if discount is not None:
@@ -128,6 +162,12 @@ def terms_document(discounts: dict[cost.Term, cost.Discount] | None) -> list[dic
                 }
             )
     return rows
+
+
+def other_bases(result: SizingResult) -> tuple[str, ...]:
+    """The price bases other than On-Demand that ranked options stand on, in order."""
+    found = {o.purchase_option for o in result.options} - {"on-demand"}
+    return tuple(basis for basis in BASIS_NOTES if basis in found)
 
 
 def sizing_document(result: SizingResult) -> dict[str, Any]:
@@ -161,7 +201,9 @@ def sizing_document(result: SizingResult) -> dict[str, Any]:
         },
         "region": request.region,
         "prices": price_sources(result),
-        "terms": terms_document(dict(request.discounts) if request.discounts else None),
+        "terms": terms_document(
+            dict(request.discounts) if request.discounts else None, other_bases(result)
+        ),
         "formulas": FORMULAS,
         "assumptions": list(ASSUMPTIONS),
         "options": [option_document(o, i) for i, o in enumerate(result.options, start=1)],

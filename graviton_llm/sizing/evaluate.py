@@ -155,7 +155,7 @@ def evaluate(
     )  # fmt: skip
     option_cost = cost.option_cost(
         name, nodes, tokens_per_second=served / nodes, discounts=request.discounts,
-        region=request.region,
+        region=request.region, price=request.price(name),
     )  # fmt: skip
     return Option(
         name, tp, seqs, nodes, for_traffic, in_flight, full, t50, t99, load, served, option_cost,

@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ..facts.performance import Prediction
+from ..pricing.prices import LABELS
 from .calibrate import Calibration
 from .deployment import LoadedPrediction
-from .document import ASSUMPTIONS, FORMULAS, price_sources
+from .document import ASSUMPTIONS, BALANCER, BASIS_NOTES, FORMULAS, other_bases, price_sources
 from .search import MARGIN, Option, Rejection, SizingResult, best_per_degree
 
 _LABELS = {
@@ -56,20 +57,32 @@ def _title(result: SizingResult) -> str:
     )
 
 
+# Below this many columns the table cannot show an option without folding numbers and names
+# ("inf2.48xlarg e"): each option is printed as a few lines instead.
+TABLE_WIDTH = 140
+
+
+def _marks(option: Option) -> list[str]:
+    marks = [] if option.prediction.calibrated else ["roofline bound"]
+    if option.coverage.kind != "measured":
+        marks.append(option.coverage.kind)
+    if option.calibrated_by_bench:
+        marks.append("your bench")
+    if option.purchase_option != "on-demand":
+        marks.append(option.cost.basis.label if option.cost.basis else option.purchase_option)
+    if option.replicas_per_node > 1:
+        marks.append(f"{option.replicas_per_node} replicas/node: not deployable yet")
+    if option.near_target:
+        marks.append(f"within {MARGIN:.0%} of {', '.join(option.near_target)}")
+    return marks
+
+
 def _add_option(table: Table, rank: int, option: Option) -> None:
     p = option.prediction
     nodes = str(option.nodes)
     if option.nodes != option.nodes_for_traffic:
         nodes += f"\n(traffic: {option.nodes_for_traffic})"
-    marks = [] if p.calibrated else ["roofline bound"]
-    if option.coverage.kind != "measured":
-        marks.append(option.coverage.kind)
-    if option.calibrated_by_bench:
-        marks.append("your bench")
-    if option.replicas_per_node > 1:
-        marks.append(f"{option.replicas_per_node} replicas/node: not deployable yet")
-    if option.near_target:
-        marks.append(f"within {MARGIN:.0%} of {', '.join(option.near_target)}")
+    marks = _marks(option)
     config = [
         str(rank),
         option.instance_type + "".join(f"\n({mark})" for mark in marks),
@@ -88,6 +101,31 @@ def _add_option(table: Table, rank: int, option: Option) -> None:
             _money(term.usd_per_month, 0),
             _money(term.usd_per_million_tokens),
         )
+
+
+def _option_lines(rank: int, option: Option) -> list[str]:
+    """One option as a few lines, for a terminal too narrow for the table."""
+    p = option.prediction
+    marks = "".join(f" ({mark})" for mark in _marks(option))
+    traffic = (
+        ""
+        if option.nodes == option.nodes_for_traffic
+        else f" (traffic: {option.nodes_for_traffic})"
+    )
+    terms = "; ".join(
+        f"{t.term} {_money(t.usd_per_hour)}/h, {_money(t.usd_per_month, 0)}/month, "
+        f"{_money(t.usd_per_million_tokens)}/1M output"
+        for t in option.cost.terms
+    )
+    return [
+        f"{rank}. {option.instance_type}{marks}",
+        f"   TP {option.tensor_parallel_size}, max_num_seqs {option.max_num_seqs}, "
+        f"{option.nodes} node(s)*{traffic}",
+        f"   TTFT p50 / p99 {option.ttft_p50_ms:,.0f} / {option.ttft_p99_ms:,.0f} ms, TPOT "
+        f"{option.tpot_ms:,.1f} ms, {p.output_tokens_per_s:,.0f} tok/s per node "
+        f"({p.per_request_tokens_per_s:,.1f} per request)",
+        f"   {terms}",
+    ]
 
 
 def _seqs(values: list[int]) -> str:
@@ -139,23 +177,30 @@ def print_sizing(
     shown = list(result.options) if show_all else best_per_degree(result.options)
     table = Table(title=_title(result), show_lines=True)
     for column in (
-        "#", "instance", "TP", "max_num_seqs", "nodes", "TTFT p50 / p99 ms", "TPOT ms",
+        "#", "instance", "TP", "max_num_seqs", "nodes*", "TTFT p50 / p99 ms", "TPOT ms",
         "tok/s per node (per request)", "term", "$/h", "$/month", "$/1M output",
     ):  # fmt: skip
         table.add_column(column, overflow="fold")
-    ranks = {id(o): i for i, o in enumerate(result.options, start=1)}
-    for option in shown:
-        _add_option(table, ranks[id(option)], option)
-    if shown:
+    # Numbered as shown (the best per instance type and TP); --json ranks every option.
+    for rank, option in enumerate(shown, start=1):
+        _add_option(table, rank, option)
+    if shown and console.width >= TABLE_WIDTH:
         console.print(table)
+    elif shown:
+        console.print(_title(result), highlight=False, markup=False)
+        for rank, option in enumerate(shown, start=1):
+            for line in _option_lines(rank, option):
+                console.print(line, highlight=False, markup=False)
     else:
         console.print(f"[bold red]no feasible configuration[/] for {_title(result)}")
     hidden = len(result.options) - len(shown)
     if hidden:
         console.print(
             f"{hidden} more feasible configuration(s) with other max_num_seqs (--all lists "
-            "them; --json has every one)."
+            "them; --json has every one, ranked)."
         )
+    if shown:
+        console.print(f"* nodes: {BALANCER}", highlight=False, markup=False)
     _print_notes(console, result)
     lines = rejection_lines(result.rejected)
     if lines:
@@ -184,9 +229,12 @@ def _print_notes(console: Console, result: SizingResult) -> None:
     for price in price_sources(result):
         console.print(
             f"  price {price['instance_type']} in {price['region']}: ${price['usd_per_hour']}/h "
-            f"on-demand ({price['source']}, {price['date']})",
+            f"{LABELS[price['purchase_option']]} ({price['source']}, {price['date']})",
             highlight=False,
+            markup=False,
         )
+    for basis in other_bases(result):
+        console.print(f"  {LABELS[basis]}: {BASIS_NOTES[basis]}", highlight=False, markup=False)
     seen = set()
     for option in result.options:
         for term in option.cost.terms:
@@ -197,10 +245,16 @@ def _print_notes(console: Console, result: SizingResult) -> None:
         console.print("  3yr: no sourced rate; give yours with --discount-3yr", highlight=False)
 
 
-def print_prediction(console: Console, prediction: Prediction, inputs: str) -> None:
-    """`size --predict` without --json."""
+def print_prediction(
+    console: Console,
+    prediction: Prediction,
+    inputs: str,
+    calibration: dict[str, str] | None = None,
+) -> None:
+    """`size --predict` without --json; ``calibration``: the saved one applied, if any."""
     p = prediction
     console.print(f"[bold]predicted[/] {inputs}", highlight=False)
+    console.print(f"  {_calibration_line(calibration and calibration['path'])}", highlight=False)
     rows = (
         ("TTFT (no queue)", f"{p.ttft_ms:,.1f} ms"),
         ("TPOT (decode step)", f"{p.tpot_ms:,.2f} ms"),
@@ -230,8 +284,10 @@ def print_calibration(
         f"{bench.concurrency:g} in flight ({result.batch} per node)",
         highlight=False,
     )
-    table = Table(title="predicted vs measured")
-    for column in ("metric", "statistic", "predicted", "measured", "error"):
+    table = Table(
+        title=f"1. published constants, no queue ({result.batch} running per node) vs measured"
+    )
+    for column in ("metric", "statistic", "predicted, no queue", "measured", "error"):
         table.add_column(column)
     for row in result.rows:
         table.add_row(
@@ -243,8 +299,15 @@ def print_calibration(
         )
     console.print(table)
     console.print(
-        f"error = predicted / measured - 1; {d.basis}. TTFT predicted without a queue; TPOT "
-        "as the inter-token latency under load (what bench measures).",
+        f"error = predicted / measured - 1; {d.basis}. Table 1 is the model's equations with "
+        "every node running its share of the bench's requests and none waiting (TTFT without a "
+        "queue; TPOT as the inter-token latency under load, what bench measures)"
+        + (
+            "; table 2 is the load model (the bench's requests queued for slots), before and "
+            "after the fitted scales: its TTFT is the one later `size` uses."
+            if saved is not None
+            else "."
+        ),
         highlight=False,
     )
     for warning in result.warnings:
@@ -258,8 +321,10 @@ def print_calibration(
             "and `plan` of this model, instance type, TP degree and max_num_seqs use it.",
             highlight=False,
         )
-        table = Table(title="the bench's figures, with the load model (its concurrency queued)")
-        for column in ("figure", "measured", "before", "after"):
+        for warning in document.get("fit", {}).get("warnings", []):
+            console.print(f"[bold yellow]fit[/]: {warning}", highlight=False)
+        table = Table(title="2. load model (the bench's concurrency queued) vs measured")
+        for column in ("figure", "measured", "load model, published", "load model, your scales"):
             table.add_column(column)
         for row in document["rows"]:
             table.add_row(
@@ -269,6 +334,15 @@ def print_calibration(
                 f"{row['predicted_after']:,.1f}",
             )
         console.print(table)
+
+
+def _calibration_line(path: Path | str | None) -> str:
+    if path is None:
+        return (
+            "calibration: none saved for this model, instance type, TP and max_num_seqs "
+            "(published figures only; size --calibrate bench.json --save adds yours)"
+        )
+    return f"calibration: applied, your bench ({path})"
 
 
 def print_loaded_prediction(console: Console, p: LoadedPrediction) -> None:
@@ -285,6 +359,9 @@ def print_loaded_prediction(console: Console, p: LoadedPrediction) -> None:
         f"{p.input_len} in / {p.output_len} out tokens, {traffic}",
         highlight=False,
     )
+    console.print(f"  {_calibration_line(p.calibration)}", highlight=False)
+    if p.replicas > 1:
+        console.print(f"  assumed: {BALANCER}", highlight=False, markup=False)
     if not load.stable:
         console.print(
             f"  [bold red]unstable[/]: {p.requests_per_s:g} requests/s exceed what "

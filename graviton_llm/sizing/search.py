@@ -10,20 +10,26 @@ steps. $/1M output = nodes x $/h per node / (served output tokens/s x 3600) x 1e
 
 Each option is marked measured / interpolated / extrapolated by how far it is from published
 data (coverage.py); extrapolated ones are kept out unless asked, and a pick within MARGIN of a
-target is flagged. Ranked by the fleet's hourly price, then TTFT p99 and TPOT.
+target is flagged. Ranked by the fleet's hourly price, then TTFT p99 and TPOT. The hourly
+price is On-Demand where a source gives one; trn2.48xlarge has none and is ranked at its sourced
+Capacity Block rate, labelled so and never discounted (facts/prices.py); --price-per-hour gives
+a type the user's own rate instead.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from ..args.identifiers import region_name_problems
 from ..facts import catalog
 from ..facts import performance as perf
 from ..facts.host_memory import host_memory_problem
 from ..facts.memory import memory_fit
 from ..facts.performance.parameters import generation_params
 from ..pricing import cost, prices
+from ..pricing.prices import RegionalPrice
 from .coverage import Coverage
 from .deployment import WEIGHT_DTYPE
 from .workload import ModelChoice, Targets, Traffic
@@ -87,10 +93,16 @@ class Option:
         return self.replicas_per_node == 1
 
     @property
-    def on_demand_usd_per_hour(self) -> float:
-        term = self.cost.term("on-demand")
-        assert term is not None  # options without a price are rejected
-        return term.usd_per_hour
+    def usd_per_hour(self) -> float:
+        """The fleet's hourly price at its basis (On-Demand, or the Capacity Block rate or the
+        user's rate where that is the price): the first of its cost terms."""
+        assert self.cost.terms  # options without a price are rejected
+        return self.cost.terms[0].usd_per_hour
+
+    @property
+    def purchase_option(self) -> str:
+        assert self.cost.basis is not None
+        return self.cost.basis.purchase_option
 
 
 @dataclass(frozen=True)
@@ -107,6 +119,18 @@ class SizingRequest:
     min_nodes: int = 1  # e.g. one per availability zone
     replicas_per_node: tuple[int, ...] = (1,)  # vLLM servers per node (behind a local proxy)
     include_extrapolated: bool = False
+    # $/h per node the user pays for a type (--price-per-hour TYPE=USD), used instead of the
+    # snapshot's price, with no discount applied.
+    price_per_hour: Mapping[str, float] | None = None
+
+    def price(self, instance_type: str) -> RegionalPrice | None:
+        """What a node of ``instance_type`` costs per hour in the region, and how it is bought."""
+        given = (self.price_per_hour or {}).get(instance_type)
+        if given is not None:
+            return RegionalPrice(
+                instance_type, self.region, given, "--price-per-hour", "given", "your-rate"
+            )
+        return prices.hourly(instance_type, self.region)
 
 
 @dataclass(frozen=True)
@@ -120,7 +144,26 @@ class SizingResult:
         return self.options[0] if self.options else None
 
 
+def region_problem(region: str) -> str | None:
+    """The deploy region as `plan` checks it: an AWS region name (args.identifiers, the rule the
+    stack's region is held to), and one where some catalog type is offered (a region no type is
+    offered in would drop every option with the same reason)."""
+    named = region_name_problems("--region", region)
+    if named:
+        return f"--region {named[0].message}"
+    offered = sorted({r for spec in catalog.INSTANCE_TYPES.values() for r in spec.regions})
+    if region not in offered:
+        return (
+            f"--region {region!r}: no instance type in the catalog is offered there; "
+            f"regions: {', '.join(offered)}"
+        )
+    return None
+
+
 def size(request: SizingRequest) -> SizingResult:
+    problem = region_problem(request.region)
+    if problem is not None:
+        raise ValueError(problem)
     names = request.instance_types or tuple(catalog.INSTANCE_TYPES)
     unknown = [name for name in names if catalog.instance_spec(name) is None]
     if unknown:
@@ -132,6 +175,11 @@ def size(request: SizingRequest) -> SizingResult:
         raise ValueError(f"--min-nodes must be >= 1, got {request.min_nodes}")
     if not request.replicas_per_node or any(r < 1 for r in request.replicas_per_node):
         raise ValueError("--replicas-per-node must be >= 1")
+    for name, usd in (request.price_per_hour or {}).items():
+        if catalog.instance_spec(name) is None or not (usd > 0 and math.isfinite(usd)):
+            raise ValueError(
+                f"--price-per-hour {name}={usd}: give TYPE=USD for a catalog type, USD > 0"
+            )
     options: list[Option] = []
     rejected: list[Rejection] = []
     for name in names:
@@ -147,7 +195,7 @@ def size(request: SizingRequest) -> SizingResult:
 
 def _rank_key(option: Option) -> tuple:
     return (
-        round(option.on_demand_usd_per_hour, 6),
+        round(option.usd_per_hour, 6),
         not option.deployable,
         option.ttft_p99_ms,
         option.tpot_ms,
@@ -169,13 +217,14 @@ def _instance_reasons(request: SizingRequest, name: str) -> tuple[Reason, ...]:
                 f"not offered in {request.region} (offered in {', '.join(spec.regions)})",
             )
         )
-    if request.region in spec.regions and prices.on_demand(name, request.region) is None:
+    if request.region in spec.regions and request.price(name) is None:
         elsewhere = ", ".join(prices.priced_regions(name)) or "none"
         reasons.append(
             Reason(
                 "no-price",
                 f"sold in {request.region} but the price snapshot has no {request.region} price "
-                f"(priced in: {elsewhere}): cannot be ranked by cost",
+                f"(priced in: {elsewhere}): cannot be ranked by cost; give your rate with "
+                f"--price-per-hour {name}=USD",
             )
         )
     checkpoint = request.model.shape.params * perf.parameters.WEIGHT_BYTES[WEIGHT_DTYPE[DTYPE]]

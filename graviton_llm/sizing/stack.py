@@ -25,6 +25,7 @@ from .workload import ModelChoice
 # Well-formed ids no real resource has (ids are random hex), so the args accept the file.
 PLACEHOLDER_VPC = "vpc-00000000000000000"
 PLACEHOLDER_SUBNETS = ("subnet-0000000000000000a", "subnet-0000000000000000b")
+PLACEHOLDER_CAPACITY_BLOCK = "cr-00000000000000000"
 
 
 def placeholder_weights_uri(model_id: str) -> str:
@@ -75,6 +76,12 @@ def cluster_config(option: Option, model: ModelChoice, max_model_len: int, where
         "max_size": option.nodes,
         "desired_capacity": option.nodes,
     }
+    if option.purchase_option == "capacity-block":
+        # Priced at a Capacity Block rate: the nodes launch only into a block bought ahead
+        # (ReservedCapacityArgs.capacity_block_id; nothing here buys one).
+        cluster["capacity_mode"] = "reserved"
+        cluster["capacity"] = {"capacity_block_id": PLACEHOLDER_CAPACITY_BLOCK}
+        placeholders.append("capacity.capacity_block_id")
     return cluster, placeholders
 
 
@@ -95,6 +102,11 @@ def stack_text(
         f"# Predicted TTFT p50/p99 {option.ttft_p50_ms:,.0f}/{option.ttft_p99_ms:,.0f} ms, TPOT "
         f"{option.tpot_ms:,.1f} ms under load; validated by NeuronServingClusterArgs.",
     ]
+    if option.purchase_option == "capacity-block":
+        header.append(
+            "# Priced at the EC2 Capacity Block rate (no On-Demand price is sourced): the nodes "
+            "run only in a Capacity Block you buy ahead; set capacity.capacity_block_id to it."
+        )
     if placeholders:
         header.append(
             f"# PLACEHOLDERS to replace before `pulumi up`: {', '.join(placeholders)} "

@@ -111,3 +111,39 @@ def test_open_loop_probability_of_waiting_is_erlang_c(servers, offered):
     result = open_loop(constant_service(servers, 1.0), offered)
     p_wait = _erlang_c(servers, offered)
     assert result.slot_wait_mean_s == pytest.approx(p_wait / (servers - offered))
+
+
+def prefill_bound(prefill_s: float = 0.1, step_s: float = 0.01) -> Engine:
+    """A replica with slots to spare (512; the slot chain's P(wait) is ~0.6^512) whose only
+    queue is its prefill engine: 0.1 s a prompt, 10 decode steps of 10 ms."""
+    return Engine(512, serving_s=0.0, prefill_s=prefill_s, step_s=step_s, output_len=11, cohort=0)
+
+
+def test_open_loop_prefill_engine_is_m_d_1_with_an_exponential_tail_by_hand():
+    # lambda = 6/s, D = 0.1 s: rho = 0.6. Pollaczek-Khinchine for M/D/1: Wq = rho D / (2 (1 - rho))
+    # = 0.06 / 0.8 = 0.075 s (M/M/1 would be twice that). The tail: P(W > t) = rho e^(-t rho / Wq),
+    # decay 0.6 / 0.075 = 8/s, so p50 = ln(0.6 / 0.5) / 8 = 22.8 ms, p99 = ln(0.6 / 0.01) / 8 =
+    # 511.8 ms, each added to the request's own 100 ms prefill.
+    result = open_loop(prefill_bound(), 6.0)
+    assert result.ttft_mean_s == pytest.approx(0.1 + 0.075, rel=1e-6)
+    assert result.ttft_p50_s == pytest.approx(0.1 + math.log(0.6 / 0.5) / 8, rel=1e-6)
+    assert result.ttft_p99_s == pytest.approx(0.1 + math.log(0.6 / 0.01) / 8, rel=1e-6)
+    # Decode runs in the 40 % of the time the prefills leave: ITL = step / (1 - rho) = 25 ms.
+    assert result.inter_token_s == pytest.approx(0.01 / 0.4)
+    assert result.e2e_s == pytest.approx(0.175 + 10 * 0.025, rel=1e-6)
+
+
+def test_constant_rate_arrivals_halve_the_slot_wait_and_never_queue_a_prefill():
+    # Allen-Cunneen, ca^2 = 0: the Erlang C case above (c = 3, mu = 2/s, lambda = 4/s, C = 4/9)
+    # waits (4/9) / 2 / 2 on average instead of (4/9) / 2; its p99 halves with it.
+    poisson = open_loop(constant_service(3, 0.5), 4.0)
+    constant = open_loop(constant_service(3, 0.5), 4.0, arrivals="constant")
+    assert constant.slot_wait_mean_s == pytest.approx(poisson.slot_wait_mean_s / 2)
+    assert constant.ttft_p99_s == pytest.approx(math.log((4 / 9) / 0.01) / 4)
+    # A fixed interval between equal prefills: D/D/1, no prefill queue; decode still runs in the
+    # time the prefills leave.
+    fixed = open_loop(prefill_bound(), 6.0, arrivals="constant")
+    assert (fixed.ttft_mean_s, fixed.ttft_p50_s, fixed.ttft_p99_s) == pytest.approx((0.1,) * 3)
+    assert fixed.inter_token_s == pytest.approx(0.025)
+    with pytest.raises(ValueError, match="arrivals"):
+        open_loop(prefill_bound(), 6.0, arrivals="bursty")

@@ -313,18 +313,43 @@ def test_the_data_file_is_well_formed():
         assert r.statistic in ("p50", "mean"), r.id  # like with like: typical values only
 
 
-def test_fit_and_validation_are_split_by_source():
-    """Every published page is wholly fit or wholly validation: validation pages are pages the
-    fit never saw, from other stacks and years (rows of one page share their conditions)."""
-    by_set = collections.defaultdict(set)
+def test_fit_and_validation_are_split_by_source_and_by_configuration():
+    """Every published page is wholly fit, validation or repeat, and no validation row has a fit
+    row's configuration (model, instance type, TP, compiled slots, prompt length, scheduling):
+    validation figures are configurations the fit never saw. A page that re-measures a fit
+    configuration (another stack, a later run) is a repeat, reported apart."""
+    pages = collections.defaultdict(set)
     for r in ROWS:
         if r.set != "excluded":
-            by_set[r.set].add(r.source_url)
-    assert by_set["fit"] and by_set["validation"]
-    assert not by_set["fit"] & by_set["validation"]
+            pages[r.source_url].add(r.set)
+    assert all(len(sets) == 1 for sets in pages.values()), pages
+    fitted = {r.configuration for r in ROWS if r.set == "fit"}
     validation = [r for r in ROWS if r.set == "validation"]
+    assert validation and not [r.id for r in validation if r.configuration in fitted]
+    repeats = [r for r in ROWS if r.set == "repeat"]
+    assert repeats and not [r.id for r in repeats if r.configuration not in fitted]
+    assert all(r.note.startswith("REPEAT of a fit ") for r in repeats)
     assert len({r.software for r in validation}) >= 3
     assert len({r.source_date[:4] for r in validation}) >= 2
+
+
+def test_load_is_labelled_as_the_load_generator_produced_it():
+    """Open-loop rows say how requests arrived (guidellm's sweep rates are a constant interval,
+    not Poisson); closed-loop rows hold at most the load generator's stated cap in flight
+    (Little's law from the page's own figures is what the servers held)."""
+    for r in ROWS:
+        if r.set == "excluded":
+            continue
+        if r.request_rate is not None:
+            assert r.arrivals in measurements.ARRIVALS, r.id
+            assert "Poisson" not in r.note.replace("not Poisson", ""), r.id
+        else:
+            assert r.arrivals == "", r.id
+        if r.users is not None and r.client_cap is not None:
+            assert r.users <= r.client_cap, r.id
+            assert f"Little's law {r.users}" in r.note and f"cap {r.client_cap}" in r.note, r.id
+    opened = [r for r in ROWS if r.request_rate is not None and r.set != "excluded"]
+    assert opened and {r.arrivals for r in opened} == {"constant"}
 
 
 def test_the_cohort_fraction_is_the_fit_of_the_loaded_fit_rows():

@@ -47,7 +47,7 @@ def test_size_json_has_a_stable_documented_shape():
         "schema_version", "model", "traffic", "max_model_len", "min_nodes", "targets", "region",
         "prices", "terms", "formulas", "assumptions", "options", "rejected",
     }  # fmt: skip
-    assert document["schema_version"] == 2 and document["max_model_len"] == 1024
+    assert document["schema_version"] == 3 and document["max_model_len"] == 1024
     option = document["options"][0]
     assert set(option) == {
         "rank", "instance_type", "tensor_parallel_size", "max_num_seqs", "nodes",
@@ -72,6 +72,7 @@ def test_size_json_has_a_stable_documented_shape():
     assert {p["instance_type"] for p in document["prices"]} == {
         o["instance_type"] for o in document["options"]
     }
+    assert {p["purchase_option"] for p in document["prices"]} == {"on-demand"}
     # Same input, same bytes.
     assert invoke("size", *ASKED, "--json").output == result.output
 
@@ -198,19 +199,27 @@ def test_write_stack_writes_a_validated_stack_and_refuses_to_overwrite(tmp_path)
     assert not (tmp_path / "Pulumi.bad.yaml").exists()
 
 
-def test_calibrate_against_a_bench_result_for_the_prod_stack(tmp_path):
+def prod_bench(tmp_path, concurrency: int, ttft_factor: float):
+    """A bench.json of the prod stack's deployment (70B, inf2.48xlarge TP 24, 16 slots) whose
+    TTFT is ``ttft_factor`` x the model's no-queue prediction, the rest as predicted."""
     predicted = perf.predict(
         LLAMA_70B, "inf2.48xlarge", tensor_parallel_size=24, batch=16, input_len=512,
         output_len=128, max_num_seqs=16,
     )  # fmt: skip
     bench = {
-        "model_id": LLAMA_70B, "request_rate": "inf", "max_concurrency": 16, "completed": 100,
-        "total_input_tokens": 51200, "total_output_tokens": 12800,
-        "mean_ttft_ms": predicted.ttft_ms * 2, "mean_tpot_ms": predicted.itl_under_load_ms,
+        "model_id": LLAMA_70B, "request_rate": "inf", "max_concurrency": concurrency,
+        "completed": 100, "total_input_tokens": 51200, "total_output_tokens": 12800,
+        "mean_ttft_ms": predicted.ttft_ms * ttft_factor,
+        "mean_tpot_ms": predicted.itl_under_load_ms,
         "output_throughput": predicted.output_tokens_per_s,
     }  # fmt: skip
     path = tmp_path / "bench.json"
     path.write_text(json.dumps(bench))
+    return path
+
+
+def test_calibrate_against_a_bench_result_for_the_prod_stack(tmp_path):
+    path = prod_bench(tmp_path, 16, 2.0)
     result = invoke("size", "--calibrate", str(path), "--stack", "prod", "--json")
     assert result.exit_code == 0, result.output
     errors = {r["metric"]: r["error"] for r in json.loads(result.output)["rows"]}
@@ -237,3 +246,18 @@ def test_cost_prod_prints_a_predicted_per_token_figure_without_tokens_per_second
     assert "512 in / 64 out tokens" in shorter.output
     given = invoke("cost", "--stack", "prod", "--tokens-per-second", "31.3")
     assert "predicted" not in given.output and "$115.20" in given.output
+
+
+def test_calibrate_save_labels_its_two_tables_and_prints_the_fits_caveats(tmp_path, monkeypatch):
+    from graviton_llm.sizing import calibration_store as store
+
+    monkeypatch.setenv(store.DIRECTORY_ENV, str(tmp_path))
+    path = prod_bench(tmp_path, 32, 5.0)
+    result = invoke("size", "--calibrate", str(path), "--stack", "prod", "--save")
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.output.split())
+    assert "1. published constants, no queue" in out and "2. load model" in out
+    assert "its TTFT is the one later `size` uses" in out
+    assert "fit: this bench run does not settle" in out
+    (saved,) = tmp_path.glob("*--inf2.48xlarge--tp24--seqs16.json")
+    assert json.loads(saved.read_text())["fit"]["unsettled"]  # recorded in the file too

@@ -186,6 +186,8 @@ def test_region_decides_what_is_offered():
     # Sold in ap-south-2, but the snapshot has no price there: said, not guessed.
     result = size(request(region="ap-south-2", instance_types=("trn2.48xlarge",)))
     assert codes(result, "trn2.48xlarge") == {"no-price"}
+    (detail,) = [x.detail for r in result.rejected for x in r.reasons]
+    assert "us-east-2 (Capacity Block rate)" in detail and "--price-per-hour" in detail
     result = size(request(region="eu-west-1", instance_types=("trn1.32xlarge",)))
     assert codes(result, "trn1.32xlarge") == {"not-offered-in-region"}
 
@@ -227,11 +229,11 @@ def test_the_args_memory_rule_is_checked_too(monkeypatch):
 
 def test_options_are_ranked_by_the_fleets_price_then_latency():
     result = size(request(targets=Targets(ttft_p99_ms=2000, tpot_ms=100)))
-    keys = [(o.on_demand_usd_per_hour, o.ttft_p99_ms) for o in result.options]
+    keys = [(o.usd_per_hour, o.ttft_p99_ms) for o in result.options]
     assert keys == sorted(keys)
     best = result.best
     assert best is not None
-    assert best.on_demand_usd_per_hour == min(o.on_demand_usd_per_hour for o in result.options)
+    assert best.usd_per_hour == min(o.usd_per_hour for o in result.options)
     assert (best.instance_type, best.tensor_parallel_size, best.nodes) == ("inf2.48xlarge", 24, 2)
     # two inf2.48xlarge ($25.96/h) against two trn1.32xlarge ($43/h) at 2 req/s
     per_degree = best_per_degree(result.options)
@@ -248,21 +250,47 @@ def test_a_3yr_rate_is_priced_only_when_given():
     assert [t.term for t in result.options[0].cost.terms] == ["on-demand", "1yr"]
 
 
-def test_trn2_is_recommended_in_a_region_that_sells_it():
-    # us-east-2 sells and prices trn2.48xlarge: it is ranked at its us-east-2 price.
+def test_trn2_is_recommended_in_a_region_that_sells_it_at_its_capacity_block_rate():
+    # us-east-2 sells trn2.48xlarge, but no source gives it an On-Demand price (AWS's own price
+    # list has none): it is ranked at its sourced Capacity Block rate, labelled so, with no
+    # Reserved Instance term priced off it.
     result = size(request(region="us-east-2", instance_types=("trn2.48xlarge",)))
     best = result.best
     assert best is not None and best.instance_type == "trn2.48xlarge"
-    assert best.on_demand_usd_per_hour == pytest.approx(35.76 * best.nodes)
+    assert best.purchase_option == "capacity-block"
+    assert best.usd_per_hour == pytest.approx(35.7608 * best.nodes)
+    assert [t.term for t in best.cost.terms] == ["capacity-block"]
+    assert best.cost.on_demand_usd_per_hour is None
+    # Beside On-Demand types in the same region it competes at that rate, labelled.
+    mixed = size(request(region="us-east-2", instance_types=("trn2.48xlarge", "inf2.48xlarge")))
+    bases = {o.instance_type: o.purchase_option for o in mixed.options}
+    assert bases == {"trn2.48xlarge": "capacity-block", "inf2.48xlarge": "on-demand"}
     # In us-east-1 (not sold there) it is dropped for that reason alone.
     east1 = size(request(instance_types=("trn2.48xlarge",)))
     assert not east1.options and codes(east1, "trn2.48xlarge") == {"not-offered-in-region"}
 
 
+def test_a_price_the_user_gives_ranks_a_type_the_snapshot_cannot_price():
+    # Sold in ap-south-2, priced nowhere there: --price-per-hour gives it a rate, undiscounted.
+    result = size(
+        request(region="ap-south-2", instance_types=("trn2.48xlarge",),
+                price_per_hour={"trn2.48xlarge": 40.0})
+    )  # fmt: skip
+    best = result.best
+    assert best is not None and best.purchase_option == "your-rate"
+    assert [t.term for t in best.cost.terms] == ["your-rate"]
+    assert best.usd_per_hour == pytest.approx(40.0 * best.nodes)
+    with pytest.raises(ValueError, match="--price-per-hour"):
+        size(request(price_per_hour={"inf2.9xlarge": 1.0}))
+    for bad in (0.0, math.inf, math.nan):
+        with pytest.raises(ValueError, match="--price-per-hour"):
+            size(request(price_per_hour={"inf2.48xlarge": bad}))
+
+
 def test_prices_are_the_regions_own():
     result = size(request(region="sa-east-1", instance_types=("inf2.48xlarge",), max_num_seqs=(8,)))
     (option,) = result.options
-    assert option.on_demand_usd_per_hour == pytest.approx(22.06815 * option.nodes)
+    assert option.usd_per_hour == pytest.approx(22.06815 * option.nodes)
 
 
 def test_an_instance_whose_host_ram_cannot_stage_the_checkpoint_is_refused():

@@ -120,3 +120,18 @@ def test_the_placeholder_uri_is_a_valid_s3_prefix():
         placeholder_weights_uri("Org/Weird Name_v2")
         == "s3://replace-me-model-weights/weird-name-v2/"
     )
+
+
+def test_an_option_priced_at_a_capacity_block_rate_is_written_to_launch_into_a_block(tmp_path):
+    # trn2.48xlarge in us-east-2 is ranked at its Capacity Block rate: the stack it writes runs
+    # only in a Capacity Block (one the team buys; the id is a placeholder until then).
+    option = best(region="us-east-2", instance_types=("trn2.48xlarge",))
+    assert option.purchase_option == "capacity-block"
+    path = tmp_path / "Pulumi.trn2.yaml"
+    placeholders = write_stack(
+        path, option, LLAMA_70B, 1024, Placement("us-east-2"), project=PROJECT
+    )
+    assert "capacity.capacity_block_id" in placeholders
+    args, _ = stack_cluster_args(str(path))
+    assert args.capacity_mode == "reserved"
+    assert args.capacity is not None and args.capacity.capacity_block_id == "cr-00000000000000000"

@@ -64,7 +64,7 @@ def metric_group(m: Measurement) -> str:
 def error_table(comparisons: list[Comparison]) -> list[tuple[str, str, str, int, float | None]]:
     """(set, family, metric group, rows, median |error|) for every combination."""
     table = []
-    for set_ in ("fit", "validation"):
+    for set_ in ("fit", "validation", "repeat"):
         for family in FAMILIES:
             for label in METRIC_GROUPS:
                 errors = [

@@ -161,7 +161,11 @@ def levenberg_marquardt(residuals, theta, lo, hi, iterations=300):
         grad = jac.T @ r
         improved = converged = False
         while lam < 1e12:
-            step = np.linalg.solve(jtj + lam * np.diag(np.diag(jtj) + 1e-12), -grad)
+            try:
+                step = np.linalg.solve(jtj + lam * np.diag(np.diag(jtj) + 1e-12), -grad)
+            except np.linalg.LinAlgError:  # fewer figures than parameters, damping worn off
+                lam *= 10
+                continue
             trial = np.clip(theta + step, lo, hi)
             r_trial = residuals(trial)
             cost_trial = float(r_trial @ r_trial)

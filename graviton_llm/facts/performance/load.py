@@ -13,6 +13,10 @@ the completion rate stays ``rate(B)``.
 * Open loop (Poisson arrivals at lambda): the birth-death chain of the same station. Past B
   its states are geometric, so P(wait) = pi_B / (1 - rho) with rho = lambda / rate(B), and the
   wait's tail is P(W > t) = P(wait) exp(-(rate(B) - lambda) t): Erlang C when rate(n) = n mu.
+  Constant-rate arrivals (a load generator's fixed interval, guidellm's "constant" rate) are
+  not Poisson: Allen and Cunneen's approximation scales a GI/G/c wait from the M/M/c one by
+  (ca^2 + cs^2) / 2, ca^2 = 0 for a fixed interval, so the slot wait halves (cs^2 = 1, the chain's
+  own assumption) and the prefill engine, deterministic work at a fixed interval, does not queue.
 
 Inside the replica a new request also waits for the prefills ahead of it. Under a closed loop
 the running requests finish, and so return, in cohorts (they decode in lockstep and were
@@ -23,6 +27,15 @@ on published loaded runs (0: prefills spread evenly, as the closed-loop equation
 request waits for every other one's prefill). Under Poisson arrivals the prefill engine is an
 M/D/1 queue (Pollaczek-Khinchine's mean wait), and decode runs in the time it leaves free: the
 inter-token latency is step / (1 - lambda x prefill).
+
+Quantiles are approximations, stated here so no one reads more into them:
+* open loop: TTFT p50/p99 add the slot wait's and the prefill wait's quantiles (each an
+  exponential tail), which over-states a sum's quantile (the two are not both at their p99), and
+  the M/D/1 wait's tail is taken as exponential with P(wait) = rho (exact for M/M/1);
+* closed loop: an arrival that finds k requests beyond the slots waits (k - B + 1) / rate(B), a
+  fixed time per state, not a random one; the spread comes from the states the arrival theorem
+  weights and from the uniform place in a cohort. Saturated, nearly every arrival finds the same
+  queue, so TTFT p99 is close to p50 plus the cohort spread: a real p99 is wider.
 """
 
 from __future__ import annotations
@@ -154,10 +167,19 @@ def tail_quantile(q: float, p_wait: float, decay_per_s: float) -> float:
     return math.log(p_wait / (1 - q)) / decay_per_s
 
 
-def open_loop(engine: Engine, arrivals_per_s: float) -> LoadResult:
-    """Poisson arrivals at ``arrivals_per_s``; unstable (infinite waits) at or past rate(B)."""
+ARRIVALS = ("poisson", "constant")
+
+
+def open_loop(engine: Engine, arrivals_per_s: float, arrivals: str = "poisson") -> LoadResult:
+    """Arrivals at ``arrivals_per_s``, a Poisson process or at a constant interval (see the
+    module docstring); unstable (infinite waits) at or past rate(B)."""
     if not arrivals_per_s > 0:
         raise ValueError(f"arrivals_per_s must be > 0, got {arrivals_per_s}")
+    if arrivals not in ARRIVALS:
+        raise ValueError(f"arrivals must be one of {', '.join(ARRIVALS)}, got {arrivals!r}")
+    # Allen-Cunneen's (ca^2 + cs^2) / 2 for the slot queue (cs^2 = 1) and the prefill engine
+    # (cs^2 = 0): 1 and 1 for Poisson arrivals (ca^2 = 1), 1/2 and 0 at a constant interval.
+    slot_factor, prefill_factor = (1.0, 1.0) if arrivals == "poisson" else (0.5, 0.0)
     slots = engine.slots
     full_rate = engine.rate(slots)
     rho = arrivals_per_s / full_rate
@@ -173,18 +195,19 @@ def open_loop(engine: Engine, arrivals_per_s: float) -> LoadResult:
     total = pi[:-1].sum() + pi[-1] / (1 - rho)
     pi /= total
     p_wait = float(pi[-1] / (1 - rho))
-    decay = full_rate - arrivals_per_s
+    decay = (full_rate - arrivals_per_s) / slot_factor
     running = float(np.sum(np.arange(slots + 1) * pi)) + slots * p_wait - slots * pi[-1]
     queued = p_wait * rho / (1 - rho)
     slot_mean = p_wait / decay
     # The prefill engine as M/D/1: mean wait rho D / (2 (1 - rho)); its tail approximated by
     # an exponential with that mean and P(wait) = rho (exact for M/M/1, safe for M/D/1).
     d = engine.prefill_s
-    prefill_mean = prefill_load * d / (2 * (1 - prefill_load))
-    prefill_decay = prefill_load / prefill_mean if prefill_mean > 0 else math.inf
+    prefill_mean = prefill_factor * prefill_load * d / (2 * (1 - prefill_load))
+    prefill_tail = prefill_load if prefill_mean > 0 else 0.0
+    prefill_decay = prefill_tail / prefill_mean if prefill_mean > 0 else math.inf
     base = engine.serving_s + d
     p50, p99 = (
-        base + tail_quantile(q, p_wait, decay) + tail_quantile(q, prefill_load, prefill_decay)
+        base + tail_quantile(q, p_wait, decay) + tail_quantile(q, prefill_tail, prefill_decay)
         for q in (0.5, 0.99)
     )
     ttft_mean = base + slot_mean + prefill_mean

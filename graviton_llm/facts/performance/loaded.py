@@ -31,14 +31,14 @@ def load_of(params: np.ndarray, case: _Case, cohort: float) -> LoadResult:
     m = case.measurement
     engine = engine_of(params, case, cohort)
     if m.request_rate is not None:
-        return open_loop(engine, m.request_rate / m.replicas)
+        return open_loop(engine, m.request_rate / m.replicas, m.arrivals or "poisson")
     assert m.users is not None, m.id
     return closed_loop(engine, m.users, replicas=m.replicas)
 
 
 def predict_queued(params: np.ndarray, case: _Case, cohort: float) -> float:
     """The row's metric under its load: TTFT (mean or median, as published) in ms, or the
-    inter-token latency under Poisson arrivals."""
+    inter-token latency under load."""
     m = case.measurement
     result = load_of(params, case, cohort)
     if m.metric == "ttft_ms":

@@ -2,9 +2,12 @@
 
 The measurements live in ``data/performance_measurements.csv``, one figure a row, each with its
 source. ``set`` is ``fit`` (used to fit the parameters), ``validation`` (only to report the
-error) or ``excluded`` (kept for the record, with the reason in ``note``). The split is by
-source: every row of a published page (its ``source_url``) is in one set, so validation pages
-are pages the fit never saw (docs/performance-model.md lists them).
+error), ``repeat`` (a page that re-measures a configuration the fit has: reported apart, never
+fitted and never counted as unseen) or ``excluded`` (kept for the record, with the reason in
+``note``). The split is by source and by configuration: every row of a published page (its
+``source_url``) is in one set, and no validation row shares its configuration (model, instance
+type, TP, compiled slots, prompt length, scheduling) with a fit row, so validation figures are
+configurations the fit never saw (docs/performance-model.md lists them).
 
 Each row is compared like with like: a static batch (Transformers NeuronX benchmark pages: B
 prompts start together, prefilled in one pass, decoded in lockstep) is predicted as such, a
@@ -22,6 +25,7 @@ from .. import catalog
 from ..units import GIB
 from .hardware import NEURON_RANKS
 from .roofline import Hardware, hardware
+from .shapes import model_shape
 
 DATA_FILE = "performance_measurements.csv"
 COLUMNS = (
@@ -40,6 +44,8 @@ COLUMNS = (
     "scheduling",
     "users",
     "request_rate",
+    "arrivals",
+    "client_cap",
     "metric",
     "value",
     "statistic",
@@ -57,7 +63,10 @@ METRICS = (
     "output_tokens_per_s_aggregate",
     "output_tokens_per_s_per_request",
 )
-SETS = ("fit", "validation", "excluded")
+SETS = ("fit", "validation", "repeat", "excluded")
+# How an open loop's requests arrived: guidellm's "asynchronous@rate" runs are at a constant
+# interval (profile_generator.create_sweep_profile), not Poisson.
+ARRIVALS = ("poisson", "constant")
 FAMILIES = ("inf2", "trn1", "trn2", "graviton")
 
 
@@ -77,7 +86,9 @@ class Measurement:
     decode_bucket: int | None
     scheduling: str
     users: int | None  # closed loop: requests in flight over the deployment (None: ``batch``)
-    request_rate: float | None  # open loop: Poisson arrivals per second over the deployment
+    request_rate: float | None  # open loop: arrivals per second over the deployment
+    arrivals: str  # open loop: "poisson" or "constant" ("" for a closed loop)
+    client_cap: int | None  # the load generator's stated cap on requests in flight, if any
     metric: str
     value: float
     statistic: str
@@ -96,6 +107,21 @@ class Measurement:
         under Poisson arrivals. Throughputs under a closed loop do not depend on it."""
         return self.request_rate is not None or (
             self.users is not None and self.metric in ("ttft_ms", "tpot_ms")
+        )
+
+    @property
+    def configuration(self) -> tuple[str, str, int, int | None, int | None, str]:
+        """What the model predicts a row from, bar the lengths' run-to-run spread: the model,
+        instance type, TP degree, compiled slots, prompt length and scheduling. Two pages with
+        the same configuration measure the same prediction."""
+        shape = model_shape(self.model)
+        return (
+            shape.id if shape is not None else self.model,
+            self.instance_type,
+            self.tp,
+            self.max_num_seqs or self.batch,
+            self.input_len,
+            self.scheduling,
         )
 
     @property
@@ -144,6 +170,8 @@ def load_measurements() -> list[Measurement]:
                 scheduling=r["scheduling"],
                 users=_int(r["users"]),
                 request_rate=float(r["request_rate"]) if r["request_rate"].strip() else None,
+                arrivals=r["arrivals"],
+                client_cap=_int(r["client_cap"]),
                 metric=r["metric"],
                 value=float(r["value"]),
                 statistic=r["statistic"],
