@@ -51,7 +51,7 @@ def test_a_cluster_in_a_network_the_stack_creates_previews_with_unknown_ids():
         pulumi.export("endpoint", cluster.endpoint)
 
     result = run_program(program, first_preview=True)
-    assert isinstance(result.one(ASG).inputs["vpcZoneIdentifiers"][0], Unknown)
+    assert isinstance(result.one(ASG).inputs["vpcZoneIdentifiers"], Unknown)
     assert isinstance(result.one(SG).inputs["vpcId"], Unknown)
     assert isinstance(result.stack_outputs["endpoint"], Unknown)
 

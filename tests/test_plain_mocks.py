@@ -25,11 +25,13 @@ class GuideMocks(pulumi.runtime.Mocks):
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         return args.name + "_id", args.inputs
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], None]:
-        return {}, None
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        return {}
 
 
 def _endpoint(mocks: pulumi.runtime.Mocks) -> str:
+    # The stack's region, as `pulumi config set aws:region` gives it.
+    pulumi.runtime.set_all_config({"aws:region": "us-east-1"})
     pulumi.runtime.set_mocks(mocks, preview=False)
     holder: dict[str, str] = {}
     failure: list[BaseException] = []
@@ -45,6 +47,7 @@ def _endpoint(mocks: pulumi.runtime.Mocks) -> str:
         failure.append(error)
     finally:
         pulumi.runtime.settings.SETTINGS.rpc_manager.clear()
+        pulumi.runtime.set_all_config({})
     if failure:
         raise failure[0]
     return holder["endpoint"]

@@ -29,6 +29,8 @@ from .problems import Problem
 if TYPE_CHECKING:  # the cluster model imports these rules; only its type is needed here
     from .cluster import NeuronServingClusterArgs
 
+MAX_SUBNETS = 16  # ours
+
 
 def _accelerator_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Problem]:
     if args.accelerator is None or args.accelerator == spec.accelerator:
@@ -110,10 +112,7 @@ def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
                 f"must be >= max_num_seqs ({args.max_num_seqs}), as vLLM requires",
             )
         )
-    if not args.subnet_ids:
-        problems.append(
-            Problem("subnet_ids", [], "give at least one private subnet (one per AZ is best)")
-        )
+    problems += subnet_count_problems(args.subnet_ids)
     if args.min_size > args.max_size:
         problems.append(Problem("min_size", args.min_size, f"is above max_size ({args.max_size})"))
     elif not args.min_size <= args.desired_capacity <= args.max_size:
@@ -135,14 +134,29 @@ def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     return problems
 
 
+def subnet_count_problems(subnet_ids: object) -> list[Problem]:
+    """At least one subnet, at most MAX_SUBNETS; an Output of the list is judged once known."""
+    if not isinstance(subnet_ids, list):
+        return []
+    if not subnet_ids:
+        return [Problem("subnet_ids", [], "give at least one private subnet (one per AZ is best)")]
+    if len(subnet_ids) > MAX_SUBNETS:
+        return [
+            Problem("subnet_ids", f"{len(subnet_ids)} subnets", f"give at most {MAX_SUBNETS} "
+                    "subnets (one per AZ is enough)")
+        ]  # fmt: skip
+    return []
+
+
 def _identifier_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     """Every id, name and ARN the user gave, against the rules AWS applies (identifiers.py).
-    Outputs (ids of resources the stack creates) are AWS's own and are not judged."""
+    An Output is judged the same way once it resolves (deferred.py)."""
     problems = []
     if isinstance(args.vpc_id, str):
         problems += ec2_id_problems("vpc_id", args.vpc_id, "vpc")
-    strings = [s for s in args.subnet_ids if isinstance(s, str)]
-    for i, subnet in enumerate(args.subnet_ids):
+    subnets = args.subnet_ids if isinstance(args.subnet_ids, list) else []
+    strings = [s for s in subnets if isinstance(s, str)]
+    for i, subnet in enumerate(subnets):
         if isinstance(subnet, str):
             problems += ec2_id_problems(f"subnet_ids.{i}", subnet, "subnet")
     if len(set(strings)) < len(strings):

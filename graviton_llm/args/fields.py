@@ -20,12 +20,18 @@ _INTERNAL_NETWORKS = [
 ]
 
 
-def cidr_problems(field: str, cidrs: list[str]) -> list[Problem]:
+def cidr_problems(field: str, cidrs: object) -> list[Problem]:
+    """Each CIDR of a list; an Output (of the list or of one item) is judged once it resolves."""
+    if not isinstance(cidrs, list):
+        return []
     problems = []
-    if len(set(cidrs)) < len(cidrs):
+    known = [cidr for cidr in cidrs if isinstance(cidr, str)]
+    if len(set(known)) < len(known):
         # EC2 refuses a security group permission listed twice (AuthorizeSecurityGroupIngress).
-        problems.append(Problem(field, cidrs, "lists a CIDR twice; give each once"))
+        problems.append(Problem(field, known, "lists a CIDR twice; give each once"))
     for i, cidr in enumerate(cidrs):
+        if not isinstance(cidr, str):
+            continue
         where = f"{field}.{i}"
         try:
             net = ipaddress.ip_network(cidr, strict=True)

@@ -16,6 +16,9 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from ..args.base import ArgsModel
+from ..args.refusals import ArgsError, FieldProblem, from_validation_error, models_by_name
+
 
 def console_for_this_run() -> Console:
     """This invocation's output. Piped or in CI, rich assumes 80 columns and folds the resource
@@ -24,43 +27,59 @@ def console_for_this_run() -> Console:
     return Console(width=None if wide else 140)
 
 
-def error_document(error: Exception) -> dict[str, Any]:
-    """Bad input as `--json` reports it: {"errors": [{"field", "value", "fix"}]}."""
+def _field_problems(error: Exception) -> list[FieldProblem] | None:
+    """Bad args as FieldProblems: a component's refusal, or a model's ValidationError (a stack's
+    cluster validated before any program runs) in the same words."""
+    if isinstance(error, ArgsError):
+        return list(error.problems)
     if isinstance(error, ValidationError):
+        model = models_by_name(ArgsModel).get(error.title)
+        return from_validation_error(error, model, None, "cluster")
+    return None
+
+
+def error_document(error: Exception) -> dict[str, Any]:
+    """Bad input as `--json` reports it: {"errors": [{"cluster", "component", "field", "value",
+    "fix"}]}; "cluster" names the cluster a problem belongs to (null when not a cluster's)."""
+    problems = _field_problems(error)
+    if problems is not None:
         return {
             "errors": [
                 {
-                    "field": ".".join(str(part) for part in entry["loc"]) or None,
-                    "value": entry.get("input"),
-                    "fix": entry["msg"],
+                    "cluster": p.component if p.kind == "cluster" else None,
+                    "component": p.where,
+                    "field": p.field,
+                    "value": p.value,
+                    "fix": p.fix,
                 }
-                for entry in error.errors()
+                for p in problems
             ]
         }
-    return {"errors": [{"field": None, "value": None, "fix": str(error)}]}
+    return {"errors": [{"cluster": None, "component": None, "field": None, "value": None,
+                        "fix": str(error)}]}  # fmt: skip
 
 
 def print_error(console: Console, error: Exception) -> None:
-    if isinstance(error, ValidationError):
-        console.print(f"[bold red]Invalid configuration[/]: {error.error_count()} problem(s)")
-        for entry in error.errors():
-            field = ".".join(str(part) for part in entry["loc"]) or "(args)"
-            # A missing field's "input" is the mapping it is missing from: say it is missing.
-            given = "(missing)" if entry["type"] == "missing" else repr(entry.get("input"))
-            console.print(f"  [bold]{field}[/] = {given}", highlight=False)
-            console.print(f"      fix: {entry['msg']}", highlight=False)
-    else:
+    problems = _field_problems(error)
+    if problems is None:
         console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
+        return
+    console.print(f"[bold red]Invalid configuration[/]: {len(problems)} problem(s)")
+    for p in problems:
+        where = f"{p.where}: " if p.component else ""
+        console.print(f"  {where}[bold]{p.field}[/] = {p.value!r}", highlight=False)
+        console.print(f"      fix: {p.fix}", highlight=False)
 
 
 @contextmanager
 def input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
     """Bad input: a readable list (or JSON) and exit code 2, never a traceback. Every layer
     reports bad input as a ValueError (pydantic's ValidationError, the stack files'
-    ConfigError, the pricing and performance models' own); unreadable files as OSError."""
+    ConfigError, the pricing and performance models' own) or, from a component, an ArgsError;
+    unreadable files as OSError."""
     try:
         yield
-    except (ValueError, OSError, ArithmeticError) as error:
+    except (ValueError, OSError, ArithmeticError, ArgsError) as error:
         if as_json:
             sys.stdout.write(json.dumps(error_document(error), indent=2, default=str) + "\n")
         else:

@@ -242,6 +242,10 @@ def run_program(
         error = exc
     finally:
         pulumi.runtime.set_all_config({}, [] if secret else None)
+    if error is not None and error.__cause__ is error:
+        # The SDK re-raises a failed registration's error `from` itself (runtime/stack.py,
+        # wait_for_rpcs): a chain that never ends for whoever walks it.
+        error.__cause__ = None
     violations = mocks.violations if isinstance(mocks, StrictAwsMocks) else []
     for reported in [error, *violations] if error is not None else []:
         _mark_reported(reported)

@@ -65,11 +65,11 @@ class AwsMocks(pulumi_mocks.Mocks):
         outputs = computed_outputs(args.typ, args.name, inputs, self.region)
         if args.typ == "aws:ec2/vpc:Vpc" and isinstance(inputs.get("cidrBlock"), str):
             # A lookup of a VPC the program created answers with that VPC's own CIDR.
-            self.vpcs[mock_id(args.name)] = inputs["cidrBlock"]
+            self.vpcs[mock_id(args.name, args.typ)] = inputs["cidrBlock"]
         if self.first_preview:
             known = {key: outputs[key] for key in _KNOWN_BEFORE_CREATE if key in outputs}
             return "", {**inputs, **known}
-        return mock_id(args.name), outputs
+        return mock_id(args.name, args.typ), outputs
 
     def _stack_reference(self, name: str, inputs: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         """The other stack's outputs when the test gave them; otherwise none, so each output the

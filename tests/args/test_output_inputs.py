@@ -13,11 +13,13 @@ import pytest
 
 from graviton_llm import ArgsError, NeuronServingCluster
 from graviton_llm.testing import run_program
+from graviton_llm.testing.answers import mock_id
 from support import cluster_args
 
 ASG = "aws:autoscaling/group:Group"
 SG = "aws:ec2/securityGroup:SecurityGroup"
 NLB = "aws:lb/loadBalancer:LoadBalancer"
+SUBNET = "aws:ec2/subnet:Subnet"
 MOCK_SUBNETS = ["subnet-000000000000000a1", "subnet-000000000000000a2", "subnet-000000000000000a3"]
 
 
@@ -52,11 +54,9 @@ def test_an_awsx_like_output_of_a_list_of_subnets_is_taken():
         )
 
     result = run_program(program)
-    assert result.one(ASG).inputs["vpcZoneIdentifiers"] == [
-        "team-us-east-1a-id",
-        "team-us-east-1b-id",
-    ]
-    assert result.one(NLB).inputs["subnets"] == ["team-us-east-1a-id", "team-us-east-1b-id"]
+    subnets = [mock_id(f"team-{zone}", SUBNET) for zone in ("us-east-1a", "us-east-1b")]
+    assert result.one(ASG).inputs["vpcZoneIdentifiers"] == subnets
+    assert result.one(NLB).inputs["subnets"] == subnets
 
 
 def test_get_subnets_output_ids_is_taken():
