@@ -76,10 +76,17 @@ RULED = {
     "aws:ec2/securityGroup:SecurityGroup": {
         "description": "d",
         "vpcId": "vpc-1",
-        "ingress": [{"protocol": "tcp", "fromPort": 80, "toPort": 80, "cidrBlocks": ["10.0.0.0/8"],
-                     "description": "x"}],
+        "ingress": [
+            {
+                "protocol": "tcp",
+                "fromPort": 80,
+                "toPort": 80,
+                "cidrBlocks": ["10.0.0.0/8"],
+                "description": "x",
+            }
+        ],
         "tags": {"a": "b"},
-    },  # fmt: skip
+    },
     "aws:autoscaling/group:Group": {
         "minSize": 1,
         "maxSize": 2,

@@ -54,6 +54,18 @@ class FieldProblem:
     kind: str = "cluster"  # what the component is, for the message
 
     @property
+    def shown_value(self) -> str:
+        """The value as a message prints it: text quoted once, an Output as Output[str]."""
+        value = self.value
+        if isinstance(value, Shown):
+            return str(value)
+        if isinstance(value, str):
+            # Our rules quote the values they report already (identifiers.shown).
+            quoted = len(value) >= 2 and value[0] == value[-1] == "'"
+            return value if quoted else shown(value)
+        return repr(value)
+
+    @property
     def where(self) -> str:
         return f"{self.kind} {self.component!r}" if self.component else self.kind
 
@@ -82,7 +94,7 @@ class ArgsError(pulumi.InputPropertiesError):
             f"{len(self.problems)} problem(s), each with its fix"
         ]
         for p in self.problems:
-            lines.append(f"  {p.where}: {p.property_path} = {p.value!r}")
+            lines.append(f"  {p.where}: {p.property_path} = {p.shown_value}")
             lines.append(f"      fix: {p.fix}")
         super().__init__(
             "\n".join(lines),
@@ -104,9 +116,7 @@ def readable(value: Any, expected: str = "...") -> Any:
         return [readable(item, inner) for item in value]
     if isinstance(value, dict):
         return {str(k): readable(v, "str") for k, v in value.items()}
-    if isinstance(value, str):
-        return Shown(shown(value))
-    if isinstance(value, int | float | bool) or value is None:
+    if isinstance(value, str | int | float | bool) or value is None:
         return value
     return Shown(shown(value))
 
@@ -119,14 +129,8 @@ def _element(expected: str) -> str:
 def from_problems(
     component: str | None, problems: Iterable[Problem], kind: str = "cluster"
 ) -> list[FieldProblem]:
-    """Our rules' problems (their values already shown as a message quotes them)."""
-    return [
-        FieldProblem(
-            component, p.field, Shown(p.value) if isinstance(p.value, str) else readable(p.value),
-            p.message, kind,
-        )
-        for p in problems
-    ]  # fmt: skip
+    """Our rules' problems, each with the value as the rule reports it."""
+    return [FieldProblem(component, p.field, readable(p.value), p.message, kind) for p in problems]
 
 
 def from_validation_error(

@@ -15,6 +15,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
 
 from ..args.base import ArgsModel
 from ..args.refusals import ArgsError, FieldProblem, from_validation_error, models_by_name
@@ -62,13 +63,15 @@ def error_document(error: Exception) -> dict[str, Any]:
 def print_error(console: Console, error: Exception) -> None:
     problems = _field_problems(error)
     if problems is None:
-        console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
+        console.print(Text.assemble(("Invalid configuration", "bold red"), f": {error}"))
         return
     console.print(f"[bold red]Invalid configuration[/]: {len(problems)} problem(s)")
     for p in problems:
+        # User text is never read as markup: a value may hold "[...]" (Output[str]).
         where = f"{p.where}: " if p.component else ""
-        console.print(f"  {where}[bold]{p.field}[/] = {p.value!r}", highlight=False)
-        console.print(f"      fix: {p.fix}", highlight=False)
+        line = Text.assemble("  ", where, (p.field, "bold"), " = ", p.shown_value)
+        console.print(line, highlight=False)
+        console.print(f"      fix: {p.fix}", markup=False, highlight=False)
 
 
 @contextmanager

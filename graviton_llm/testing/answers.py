@@ -180,10 +180,12 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
         extra["name"] = inputs.get("name", name)
         extra["arn"] = f"arn:aws:iam::{MOCK_ACCOUNT}:{type_.rsplit(':', 1)[-1].lower()}/{name}"
     elif type_ == "aws:kms/key:Key":
-        # A key ARN names the key by its id, a UUID (KMS developer guide, "Key identifiers").
+        # A key ARN names the key by its id, a UUID (KMS developer guide, "Key identifiers"), so
+        # a cluster's KMS key check passes it. The id itself (keyId) stays unanswered: a plan
+        # shows it as unknown rather than a guess.
         digits = _hex(name, 32)
         key_id = "-".join(digits[a:b] for a, b in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32)))
-        extra |= {"keyId": key_id, "arn": f"arn:aws:kms:{region}:{MOCK_ACCOUNT}:key/{key_id}"}
+        extra["arn"] = f"arn:aws:kms:{region}:{MOCK_ACCOUNT}:key/{key_id}"
     elif type_ == "aws:ec2/launchTemplate:LaunchTemplate":
         extra["latestVersion"] = 1
     elif type_ == "aws:lb/loadBalancer:LoadBalancer":

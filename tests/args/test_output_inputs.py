@@ -90,9 +90,7 @@ def test_output_all_and_a_list_mixing_strings_and_outputs_are_taken():
     def program() -> None:
         second = pulumi.Output.from_input(MOCK_SUBNETS[1])
         NeuronServingCluster("one", _cluster(subnet_ids=[MOCK_SUBNETS[0], second]))
-        NeuronServingCluster(
-            "two", _cluster(subnet_ids=pulumi.Output.all(MOCK_SUBNETS[0], second))
-        )
+        NeuronServingCluster("two", _cluster(subnet_ids=pulumi.Output.all(MOCK_SUBNETS[0], second)))
 
     result = run_program(program)
     groups = {g.name: g.inputs["vpcZoneIdentifiers"] for g in result.of_type(ASG)}

@@ -131,9 +131,7 @@ def test_plan_json_lists_every_clusters_problems_naming_the_cluster(tmp_path):
 
 
 def test_plan_text_names_each_cluster(tmp_path):
-    result = CliRunner().invoke(
-        app, ["plan", str(_project(tmp_path))], env={"COLUMNS": "200"}
-    )
+    result = CliRunner().invoke(app, ["plan", str(_project(tmp_path))], env={"COLUMNS": "200"})
     assert result.exit_code == 2, result.output
     assert "chat" in result.output and "small" in result.output
     assert "did you mean 'max_model_len'" in result.output
