@@ -14,7 +14,12 @@ from ..facts import catalog, images
 from ..facts.catalog import Accelerator, InstanceSpec
 from ..facts.memory import MemoryFit, largest_batch_that_fits, model_memory_gib
 from .base import StrInput, StrListInput, TagsInput
-from .cluster_rules import cluster_memory_fit, cluster_problems, deploy_region_problems
+from .cluster_rules import (
+    DEFAULT_MAX_SEQS,
+    cluster_memory_fit,
+    cluster_problems,
+    deploy_region_problems,
+)
 from .components import ReservedCapacityArgs, ServingNetwork
 from .model import ModelSpec
 from .operations import (
@@ -33,7 +38,6 @@ from .problems import Problem, raise_if_problems
 # and far below what would overflow a number or a document.
 MAX_TOKENS = 1_048_576  # ours: 2^20 tokens, beyond any supported context
 MAX_SEQS = 4096  # ours
-DEFAULT_MAX_SEQS = 256  # vLLM's SchedulerConfig default
 MAX_NODES = 1000  # ours: one group; EC2 quotas on accelerator instances are far lower
 MAX_WAIT_SECONDS = 86_400  # ours: a day
 

@@ -30,6 +30,12 @@ if TYPE_CHECKING:  # the cluster model imports these rules; only its type is nee
     from .cluster import NeuronServingClusterArgs
 
 MAX_SUBNETS = 16  # ours
+DEFAULT_MAX_SEQS = 256  # vLLM's SchedulerConfig default
+
+
+def batch(args: NeuronServingClusterArgs) -> int:
+    """The batch the rules judge: max_num_seqs, which the model fills in before they run."""
+    return DEFAULT_MAX_SEQS if args.max_num_seqs is None else args.max_num_seqs
 
 
 def _accelerator_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Problem]:
@@ -104,7 +110,7 @@ def _chunked_prefill_problems(args: NeuronServingClusterArgs, spec: InstanceSpec
 def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     problems = []
     # vLLM's SchedulerConfig refuses a step budget smaller than the batch.
-    if args.max_num_batched_tokens < args.max_num_seqs:
+    if args.max_num_batched_tokens < batch(args):
         problems.append(
             Problem(
                 "max_num_batched_tokens",
@@ -201,7 +207,7 @@ def cluster_memory_fit(args: NeuronServingClusterArgs, spec: InstanceSpec) -> Me
             args.tensor_parallel_size or catalog.default_tensor_parallel_size(spec)
         ),
         max_model_len=args.max_model_len,
-        max_num_seqs=args.max_num_seqs,
+        max_num_seqs=batch(args),
         model=args.model.info,
     )
 
@@ -219,7 +225,7 @@ def _fit_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Pr
                 f"exceeds {info.id}'s context of {info.max_context} tokens",
             )
         ]
-    if min(args.max_model_len, args.max_num_seqs) <= 0:
+    if min(args.max_model_len, batch(args)) <= 0:
         return []
     fit = cluster_memory_fit(args, spec)
     if fit.fits:
@@ -236,9 +242,9 @@ def _fit_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Pr
         f"tokens) + {fit.headroom_gib:.1f} GiB headroom = {fit.required_gib:.1f} GiB > "
         f"{fit.available_gib:.0f} GiB ({where})"
     )
-    batch = largest_batch_that_fits(fit, args.max_num_seqs)
-    if batch >= 1:
-        message += f"; max_num_seqs <= {batch} or a shorter max_model_len would fit"
+    fitting = largest_batch_that_fits(fit, batch(args))
+    if fitting >= 1:
+        message += f"; max_num_seqs <= {fitting} or a shorter max_model_len would fit"
     else:
         message += "; use a larger instance, a higher tensor_parallel_size, or a smaller model"
     return [Problem("model", model.id, message)]
@@ -250,7 +256,7 @@ def cluster_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     problems += security_problems(args)
     problems += _size_problems(args)
     problems += _identifier_problems(args)
-    problems += model_problems(args.model, args.accelerator or (spec and spec.accelerator))
+    problems += model_problems(args.model, args.accelerator or (spec.accelerator if spec else None))
     if spec is None:
         return problems
     problems += _accelerator_problems(args, spec)

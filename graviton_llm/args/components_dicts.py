@@ -35,7 +35,7 @@ class ServingSecurityArgsDict(ServingNetworkDict):
 
     vpc_id: StrInput
     """VPC the security group belongs to."""
-    vpc_cidr: NotRequired[StrInput | list[str] | None]
+    vpc_cidr: NotRequired[StrInput | StrListInput | None]
     """The VPC's CIDRs (one, a list, or an Output of either: primary and secondary), also allowed
     on port so the internal NLB's health checks, sent from its private addresses in any of the
     VPC's subnets, reach the nodes. The cluster looks them up."""

@@ -12,12 +12,21 @@ from ..facts.catalog import InstanceSpec
 from .identifiers import shown
 from .problems import Problem
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Address space that stays inside a VPC: RFC 1918, the RFC 6598 shared space AWS allows as a
 # secondary VPC CIDR, and IPv6 unique-local addresses.
 _INTERNAL_NETWORKS = [
     ipaddress.ip_network(n)
     for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
 ]
+
+
+def _inside(net: IPNetwork, outer: IPNetwork) -> bool:
+    if isinstance(net, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return net.subnet_of(outer)
+    if isinstance(net, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return net.subnet_of(outer)
+    return False
 
 
 def cidr_problems(field: str, cidrs: object) -> list[Problem]:
@@ -43,9 +52,7 @@ def cidr_problems(field: str, cidrs: object) -> list[Problem]:
                 Problem(where, cidr, f"'{cidr}' is not a valid CIDR block{hint}, e.g. 10.0.0.0/16")
             )
             continue
-        internal = any(
-            net.version == inside.version and net.subnet_of(inside) for inside in _INTERNAL_NETWORKS
-        )
+        internal = any(_inside(net, inside) for inside in _INTERNAL_NETWORKS)
         if not internal:
             problems.append(
                 Problem(

@@ -8,7 +8,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
 
+from ..args import ResolvedClusterArgs
 from ..args.base import ArgsModel
 from ..args.refusals import ArgsError, FieldProblem, from_validation_error, models_by_name
 
@@ -90,7 +91,9 @@ def input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-def finite(minimum: float, maximum: float, *, open_minimum: bool = False):
+def finite(
+    minimum: float, maximum: float, *, open_minimum: bool = False
+) -> Callable[[float | None], float | None]:
     """A typer callback: the option, when given, is a finite number in range (click's
     FloatRange lets nan through: every comparison with it is false)."""
 
@@ -113,20 +116,20 @@ PLAN_STACK_HELP = (
 )
 
 
-def stack_args_and_config(stack: str):
+def stack_args_and_config(stack: str) -> tuple[ResolvedClusterArgs, dict[str, Any]]:
     """The stack's cluster args, validated without running the program, and its raw config."""
     from ..program import stack_cluster_args
 
     return stack_cluster_args(stack)
 
 
-def client(service: str, region: str):
+def client(service: str, region: str) -> Any:
     import boto3
 
     return boto3.client(service, region_name=region)
 
 
-def ec2_client(region: str):
+def ec2_client(region: str) -> Any:
     import boto3
 
     return boto3.client("ec2", region_name=region)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from .app import app
 from .common import STACK_HELP, console_for_this_run, input_errors, stack_args_and_config
+
+if TYPE_CHECKING:
+    from ..sizing.calibrate import Calibration
+
+T = TypeVar("T")
 
 
 @app.command()
@@ -64,7 +69,7 @@ def size(
             prediction = sizing.point_prediction(
                 shape, kind, tensor_parallel_size=tensor_parallel_size, batch=batch,
                 input_len=input_len, output_len=output_len,
-                max_num_seqs=_one(max_num_seqs, "--max-num-seqs", required=False),
+                max_num_seqs=_at_most_one(max_num_seqs, "--max-num-seqs"),
             )  # fmt: skip
         elif calibrate is not None:
             result = _size_calibrate(
@@ -113,22 +118,28 @@ def size(
         raise typer.Exit(1)
 
 
-def _required(value, option: str):
+def _required(value: T | None, option: str) -> T:
     if value is None:
         raise ValueError(f"{option} is required")
     return value
 
 
-def _one(values: list | None, option: str, required: bool = True):
-    """The single value of a repeatable option where only one makes sense."""
+def _at_most_one(values: list[T] | None, option: str) -> T | None:
+    """The single value of a repeatable option where only one makes sense, if given."""
     if values and len(values) > 1:
         raise ValueError(f"{option}: give one value here, got {len(values)}")
-    if required and not values:
-        raise ValueError(f"{option} is required")
     return values[0] if values else None
 
 
-def _size_calibrate(path, stack, model, types, tp, seqs, nodes):
+def _one(values: list[T] | None, option: str) -> T:
+    """The single value of a repeatable option where one, and only one, is needed."""
+    return _required(_at_most_one(values, option), option)
+
+
+def _size_calibrate(
+    path: Path, stack: str | None, model: str | None, types: list[str] | None, tp: int | None,
+    seqs: list[int] | None, nodes: int,
+) -> Calibration:  # fmt: skip
     """`size --calibrate`: the deployment from --stack, or from the flags."""
     from ..sizing import calibrate, read_bench_file
 

@@ -14,13 +14,14 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ..args import NeuronServingClusterArgs
+from ..args import ResolvedClusterArgs
 from ..args.identifiers import ssm_parameter_problems
 from ..documents.iam import ssm_parameter_arn
 from ..node.paths import api_key_pointer
+from .tagging import Tags
 
 
-def pointer_name(cluster: str, args: NeuronServingClusterArgs) -> str | None:
+def pointer_name(cluster: str, args: ResolvedClusterArgs) -> str | None:
     """The pointer parameter's name when the API key parameter's name is an Output, else None."""
     parameter = args.api_key_ssm_parameter
     if parameter is None or isinstance(parameter, str):
@@ -49,8 +50,8 @@ def checked_secret_name(name: str) -> str:
 def declare_pointer(
     cluster: str,
     pointer: str,
-    args: NeuronServingClusterArgs,
-    tags: dict[str, str],
+    args: ResolvedClusterArgs,
+    tags: Tags,
     opts: pulumi.ResourceOptions,
 ) -> aws.ssm.Parameter:
     """The SecureString holding the API key parameter's name (AWS managed aws/ssm key: the
@@ -59,16 +60,23 @@ def declare_pointer(
         f"{cluster}-api-key-name",
         name=pointer,
         type="SecureString",
-        value=pulumi.Output.secret(args.api_key_ssm_parameter).apply(checked_secret_name),
+        value=pulumi.Output.secret(_given(args)).apply(checked_secret_name),
         description=f"graviton-llm {cluster}: the name of the API key's SSM parameter",
         tags=tags,
         opts=opts,
     )
 
 
+def _given(args: ResolvedClusterArgs) -> pulumi.Input[str]:
+    """The API key parameter's name (a pointer exists only when one is given)."""
+    if args.api_key_ssm_parameter is None:
+        raise ValueError("no api_key_ssm_parameter: the cluster declares no pointer")
+    return args.api_key_ssm_parameter
+
+
 def parameter_arns(
-    args: NeuronServingClusterArgs, pointer: str | None, region: str, parent: pulumi.Resource
-) -> pulumi.Output | None:
+    args: ResolvedClusterArgs, pointer: str | None, region: str, parent: pulumi.Resource
+) -> pulumi.Output[str | list[str]] | None:
     """What the node may read: the API key parameter's ARN, and the pointer's with one."""
     parameter = args.api_key_ssm_parameter
     if parameter is None:

@@ -20,8 +20,8 @@ import pulumi
 from pydantic import BaseModel, ValidationError
 
 from ..args import NeuronServingClusterArgs, ResolvedClusterArgs
-from ..args.cluster import deploy_region_or_problems
 from ..args.base import is_output
+from ..args.cluster import deploy_region_or_problems
 from ..args.deferred import SEPARATELY_CHECKED, deferred_problems, output_fields
 from ..args.identifiers import cluster_name_problems
 from ..args.refusals import ArgsError, from_problems, from_validation_error

@@ -32,7 +32,8 @@ def start_refresh(client: Any, request: dict[str, Any]) -> str:
             "(aws autoscaling describe-instance-refreshes --auto-scaling-group-name "
             f"{group}) or cancel it, then run `pulumi up` again"
         ) from None
-    return response["InstanceRefreshId"]
+    refresh_id: str = response["InstanceRefreshId"]
+    return refresh_id
 
 
 class _RefreshProvider(ResourceProvider):

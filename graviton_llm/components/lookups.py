@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+
 class MissingAnswer(RuntimeError):
     """An attribute AWS always returns is missing (a test's mocks left it out). Not a ValueError,
     which the SDK would wrap in "While processing input: ..." once per resource and input."""

@@ -174,18 +174,12 @@ class NeuronServingCluster(pulumi.ComponentResource):
 
     def _declare_security(self, args: ResolvedClusterArgs, region: str) -> None:
         name = self._name
+        # Every CIDR of the VPC (primary and secondary): subnets may be in any of them.
+        vpc = aws.ec2.get_vpc_output(id=args.vpc_id, opts=pulumi.InvokeOutputOptions(parent=self))
+        vpc_cidr = vpc.cidr_block_associations.apply(vpc_cidr_blocks)
+        network = {"vpc_id": args.vpc_id, **args.network, "vpc_cidr": vpc_cidr, "tags": self._tags}
         security = ServingSecurity(
-            f"{name}-security",
-            ServingSecurityArgs(
-                vpc_id=args.vpc_id,
-                **args.network,
-                # Every CIDR of the VPC (primary and secondary): subnets may sit in any of them.
-                vpc_cidr=aws.ec2.get_vpc_output(
-                    id=args.vpc_id, opts=_invoke(self)
-                ).cidr_block_associations.apply(vpc_cidr_blocks),
-                tags=self._tags,
-            ),
-            opts=self._child,
+            f"{name}-security", ServingSecurityArgs.model_validate(network), opts=self._child
         )
         self._security = security
         self.security_group = security.security_group
@@ -413,7 +407,3 @@ class NeuronServingCluster(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-
-
-def _invoke(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:
-    return pulumi.InvokeOutputOptions(parent=parent)

@@ -72,7 +72,9 @@ class ReservedCapacity(pulumi.ComponentResource):
         ]
         self.capacity_block_id = args.capacity_block_id
         self.market_type = "capacity-block" if args.capacity_block_id else None
-        ids = [r.id for r in self.reservations] or [args.capacity_block_id]
+        ids: list[pulumi.Input[str]] = [r.id for r in self.reservations]
+        if not ids and args.capacity_block_id is not None:
+            ids = [args.capacity_block_id]
         self.reservation_ids = pulumi.Output.all(*ids)
         # A block was paid for at purchase; only ODCRs bill by the hour from here on.
         self.cost = reservation_cost(args.instance_type or "", args.instance_count)

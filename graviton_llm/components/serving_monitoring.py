@@ -136,6 +136,8 @@ def _query_args(query: Query, refs: dict[Ref, Any]) -> aws.cloudwatch.MetricAlar
         return aws.cloudwatch.MetricAlarmMetricQueryArgs(
             id=query.id, expression=query.expression, return_data=query.return_data
         )
+    if query.metric is None:
+        raise ValueError(f"alarm query {query.id} has neither an expression nor a metric")
     dimensions = {
         key: refs[value] if isinstance(value, Ref) else value
         for key, value in query.dimensions.items()

@@ -114,17 +114,24 @@ def ingress_permissions(
     permission listed twice in one request, and the provider sends all of a group's rules in one
     (EC2 AuthorizeSecurityGroupIngress; terraform-provider-aws #29492), so the NLB's rule takes
     only the VPC ranges the API rule does not already allow."""
-    api = list(dict.fromkeys(args.allowed_cidrs))
+    api = list(dict.fromkeys(_strings(args.allowed_cidrs)))
     vpc = [cidr for cidr in dict.fromkeys(vpc_cidrs) if cidr not in api]
     rules = [("vLLM API from allowed CIDRs", args.port, api)]
     if vpc:
         # The internal NLB health-checks targets from its own private addresses in the VPC.
         rules.append(("NLB health checks from the VPC", args.port, vpc))
-    if args.metrics_cidrs:
-        rules.append(("metrics from metrics_cidrs", args.metrics_port, list(args.metrics_cidrs)))
-    if args.ssh_cidrs:
-        rules.append(("SSH from allowed CIDRs", SSH_PORT, list(args.ssh_cidrs)))
+    if metrics := _strings(args.metrics_cidrs):
+        rules.append(("metrics from metrics_cidrs", args.metrics_port, metrics))
+    if ssh := _strings(args.ssh_cidrs):
+        rules.append(("SSH from allowed CIDRs", SSH_PORT, ssh))
     return rules
+
+
+def _strings(cidrs: object) -> list[str]:
+    """A CIDR list once its Outputs have resolved (ingress is built inside their apply)."""
+    if not isinstance(cidrs, list) or not all(isinstance(c, str) for c in cidrs):
+        raise TypeError(f"expected resolved CIDRs, got {type(cidrs).__name__}")
+    return list(cidrs)
 
 
 def _known_cidrs(name: str, args: ServingSecurityArgs, cidrs: list[Any]) -> ServingSecurityArgs:

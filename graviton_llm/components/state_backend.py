@@ -31,7 +31,7 @@ from ..documents.state_backend import (
     state_bucket_policy,
 )
 from .inputs import validated
-from .tagging import merged_tags
+from .tagging import Tags, merged_tags
 
 
 class StateBackend(pulumi.ComponentResource):
@@ -104,7 +104,7 @@ class StateBackend(pulumi.ComponentResource):
         )
 
     def _key(
-        self, name: str, purpose: str, tags: dict[str, str], opts: pulumi.ResourceOptions
+        self, name: str, purpose: str, tags: Tags, opts: pulumi.ResourceOptions
     ) -> aws.kms.Key:
         # No key policy given: KMS's default one lets the account's IAM policies grant use
         # (AWS KMS Developer Guide, "Default key policy"), so who may read state and secrets is
@@ -122,7 +122,7 @@ class StateBackend(pulumi.ComponentResource):
         self,
         name: str,
         args: StateBackendArgs,
-        tags: dict[str, str],
+        tags: Tags,
         kept: pulumi.ResourceOptions,
         child: pulumi.ResourceOptions,
     ) -> None:

@@ -237,9 +237,10 @@ def _group_sizes(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
     problems = []
     low, high = inputs.get("minSize"), inputs.get("maxSize")
     desired = inputs.get("desiredCapacity")
-    numbers = isinstance(low, int | float) and isinstance(high, int | float)
-    if numbers and (
-        low > high or (isinstance(desired, int | float) and not low <= desired <= high)
+    if (
+        isinstance(low, int | float)
+        and isinstance(high, int | float)
+        and (low > high or (isinstance(desired, int | float) and not low <= desired <= high))
     ):
         problems.append(f"sizes min {low}, desired {desired}, max {high}: need min <= desired "
                         "<= max")  # fmt: skip

@@ -153,7 +153,7 @@ class Plan:
 
     @property
     def user_data(self) -> str:
-        return self.cluster.user_data
+        return str(self.cluster.user_data)
 
     @property
     def user_data_sha256(self) -> str:
@@ -161,7 +161,7 @@ class Plan:
 
     def resource_rows(self) -> list[dict[str, Any]]:
         """One row per resource, parents before children, siblings by name: a stable order."""
-        by_parent: dict[str | None, list] = {}
+        by_parent: dict[str | None, list[RegisteredResource]] = {}
         urns = {r.urn for r in self.result.resources}
         for r in self.result.resources:
             parent = r.parent_urn if r.parent_urn in urns else None

@@ -18,9 +18,12 @@ from pulumi.output import Unknown
 
 
 class Resource(Protocol):
-    type: str
-    name: str
-    inputs: dict[str, Any]
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> dict[str, Any]: ...
 
 
 # How the engine marks a secret value among a resource's inputs: {SIG_KEY: SECRET_SIG, "value": v}

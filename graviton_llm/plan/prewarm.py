@@ -7,7 +7,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
-from ..args import NeuronServingClusterArgs
+from ..args import ResolvedClusterArgs
 from ..node.serve_command import artifact_cache_location, static_artifact_key
 from ..node.user_data import compress_user_data, render_compile_script
 from ..program import stack_cluster_args
@@ -21,7 +21,7 @@ LAUNCH_TEMPLATE_OUTPUT = "launch_template_id"
 class PrewarmJob:
     stack: str
     region: str
-    args: NeuronServingClusterArgs
+    args: ResolvedClusterArgs
     script: str
 
     @property
@@ -47,7 +47,8 @@ class PrewarmJob:
             f'"LaunchTemplateId=$(pulumi stack output {LAUNCH_TEMPLATE_OUTPUT} '
             f'--stack {shlex.quote(self.stack)})"'
         )
-        subnet = self.args.subnet_ids[0] if self.args.subnet_ids else None
+        subnets = self.args.subnet_ids
+        subnet = subnets[0] if isinstance(subnets, list) and subnets else None
         if not isinstance(subnet, str):
             subnet = "<one of the cluster's subnets>"
         words = [

@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from .diff import Change
+
 
 def _ports(rule: dict[str, Any]) -> str:
     low, high = rule.get("fromPort"), rule.get("toPort")
@@ -257,7 +259,7 @@ def print_security(console: Console, security: dict[str, Any]) -> None:
             )
 
 
-def print_changes(console: Console, changes: list, against: str) -> None:
+def print_changes(console: Console, changes: list[Change], against: str) -> None:
     """What deploying this plan does to the resources of the plan in ``against``."""
     if not changes:
         console.print(f"[bold]against {against}[/]: no change")

@@ -24,7 +24,7 @@ Ranked by the fleet's hourly price, then TTFT p99 and TPOT.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from ..facts import catalog
@@ -137,7 +137,7 @@ def size(request: SizingRequest) -> SizingResult:
     return SizingResult(request, tuple(options), tuple(rejected))
 
 
-def _rank_key(option: Option) -> tuple:
+def _rank_key(option: Option) -> tuple[float | int | str, ...]:
     return (
         round(option.on_demand_usd_per_hour, 6),
         option.ttft_p99_ms,
@@ -229,7 +229,9 @@ def _size_degree(
             rejected.append(Rejection(name, tp, seqs, outcome))
 
 
-def _predict(request: SizingRequest, name: str, tp: int, seqs: int, input_len: int):
+def _predict(
+    request: SizingRequest, name: str, tp: int, seqs: int, input_len: int
+) -> perf.Prediction:
     return perf.predict(
         request.model.shape, name, tensor_parallel_size=tp, batch=seqs, input_len=input_len,
         output_len=request.traffic.output_len, weight_dtype=WEIGHT_DTYPE[DTYPE],
@@ -248,7 +250,7 @@ def nodes_for_traffic(traffic: Traffic, e2e_s: float, slots: int) -> tuple[float
     return concurrency, math.floor(concurrency / slots) + 1
 
 
-def _fewest_nodes(meets, low: int, high: int) -> int:
+def _fewest_nodes(meets: Callable[[int], bool], low: int, high: int) -> int:
     """The fewest nodes in [low, high] that ``meets`` the targets (high when none does). Waits
     only shrink as nodes are added, so a bisection finds it."""
     if meets(low) or not meets(high):

@@ -117,7 +117,7 @@ class _CapturingMonitor(pulumi_mocks.MockMonitor):
         self._lock = threading.Lock()
 
     def RegisterResource(self, request: Any) -> Any:
-        response = super().RegisterResource(request)
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
             return response
         inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
@@ -219,9 +219,7 @@ def run_program(
     values, secret = engine_config({"aws:region": region, **(config or {})}, secret_keys)
     pulumi.runtime.set_all_config(values, secret or None)
     mock_type = StrictAwsMocks if strict else AwsMocks
-    mocks = mock_type(
-        region, calls, first_preview=first_preview, stack_references=stack_references
-    )
+    mocks = mock_type(region, calls, first_preview=first_preview, stack_references=stack_references)
     monitor = _CapturingMonitor(mocks)
     # A fresh root stack per run, so exports of one run do not leak into the next.
     pulumi_settings.ROOT.set(None)

@@ -171,7 +171,7 @@ def vpc_answer(vpc_id: str, cidr: str, region: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict:
+def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     """Attributes the provider would compute, so dependants get realistic values."""
     service = type_.split(":")[1].split("/")[0]
     arn = f"arn:aws:{service}:{region}:{MOCK_ACCOUNT}:{name}"

@@ -80,7 +80,13 @@ class AwsMocks(pulumi_mocks.Mocks):
             return stack, {"name": stack}
         return stack, {"name": stack, "outputs": dict(answer), "secretOutputNames": []}
 
-    def call(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:
+    def call(
+        self, args: pulumi_mocks.MockCallArgs
+    ) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        """The answer to a provider function, and no check failures."""
+        return self._answer(args), []
+
+    def _answer(self, args: pulumi_mocks.MockCallArgs) -> dict[str, Any]:
         call_args = dict(args.args)
         if args.token == "aws:ec2/getVpc:getVpc" and call_args.get("id") in self.vpcs:
             return vpc_answer(call_args["id"], self.vpcs[call_args["id"]], self.region)
