@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import runpy
 import typing
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from graviton_llm.testing import run_program
 from support import BASE_ARGS
 
 PACKAGE = Path(graviton_llm.__file__).parent
+ROOT = PACKAGE.parent
 
 EXPORTED = [
     "ArgsError",
@@ -183,3 +185,23 @@ def test_args_package_exports_every_model_it_defines():
         and name not in ("ArgsModel", "ServingNetwork")
     }
     assert models <= set(graviton_llm.args.__all__)
+
+
+def test_the_generated_typed_dicts_are_up_to_date():
+    """Each *_dicts.py is what scripts/generate_args_dicts.py renders from the models now."""
+    script = runpy.run_path(str(ROOT / "scripts" / "generate_args_dicts.py"))
+    for path, text in script["render"]().items():
+        assert path.read_text() == text, f"{path.name} is stale: run the script"
+
+
+def test_descriptions_quote_the_defaults_the_code_uses():
+    """Docstrings cannot be f-strings: the figures they quote are checked here instead."""
+    from graviton_llm.args import RolloutArgs
+    from graviton_llm.args.cluster_rules import DEFAULT_MAX_SEQS
+    from graviton_llm.facts import timing
+
+    fields = NeuronServingClusterArgs.model_fields
+    settle = f"{timing.IN_SERVICE_SETTLE_SECONDS} s"
+    assert settle in (fields["health_check_grace_seconds"].description or "")
+    assert settle in (RolloutArgs.model_fields["instance_warmup_seconds"].description or "")
+    assert f"up to {DEFAULT_MAX_SEQS}" in (fields["max_num_seqs"].description or "")
