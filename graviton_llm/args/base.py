@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from inspect import isawaitable
-from typing import TYPE_CHECKING, Annotated, TypeAlias
+from typing import TYPE_CHECKING, Annotated, ClassVar, TypeAlias
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, PlainValidator, WrapValidator
@@ -80,7 +80,7 @@ class ArgsModel(BaseModel):
     """Unknown fields are errors; types are strict (YAML's `true` is not the port 1, "8000" is
     not a number) and floats finite; a field's docstring is its description (what IDEs show)."""
 
-    model_config = ConfigDict(
+    model_config: ClassVar[ConfigDict] = ConfigDict(
         extra="forbid",
         arbitrary_types_allowed=True,
         strict=True,

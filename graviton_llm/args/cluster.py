@@ -6,6 +6,7 @@ does with it. Validation runs every rule in ``cluster_rules`` at once and raises
 from __future__ import annotations
 
 import os
+from typing import ClassVar
 
 import pulumi
 from pydantic import ConfigDict, Field, model_validator
@@ -205,7 +206,7 @@ class ResolvedClusterArgs(NeuronServingClusterArgs):
     batch size, image), frozen. Build with ``NeuronServingClusterArgs.model_validate(...)
     .resolved()``; a NeuronServingCluster exposes its own as ``cluster.args``."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config: ClassVar[ConfigDict] = ConfigDict(frozen=True)
 
     accelerator: Accelerator
     """Derived from instance_type (or as given, which matched it)."""

@@ -36,6 +36,10 @@ _KNOWN_BEFORE_CREATE = ("name",)
 class AwsRuleViolation(Exception):
     """A resource AWS or its provider would refuse, named with every reason."""
 
+    type: str
+    name: str
+    problems: list[str]
+
     def __init__(self, type_: str, name: str, problems: list[str]) -> None:
         self.type, self.name, self.problems = type_, name, problems
         super().__init__(f"{type_} {name!r}: " + "; ".join(problems))
@@ -52,10 +56,10 @@ class AwsMocks(pulumi_mocks.Mocks):
         first_preview: bool = False,
         stack_references: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        self.region = region
-        self.calls = {**default_calls(region), **(calls or {})}
-        self.first_preview = first_preview
-        self.stack_references = dict(stack_references or {})
+        self.region: str = region
+        self.calls: dict[str, CallHandler] = {**default_calls(region), **(calls or {})}
+        self.first_preview: bool = first_preview
+        self.stack_references: dict[str, Mapping[str, Any]] = dict(stack_references or {})
         self.vpcs: dict[str, str] = {}
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:

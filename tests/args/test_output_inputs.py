@@ -116,18 +116,19 @@ def test_an_output_tag_value_and_output_cidrs_reach_the_resources():
     assert api_rule["cidrBlocks"] == ["10.42.0.0/16"]
 
 
-def _refused(program) -> tuple[ArgsError, list[str]]:
-    result = run_program(program, catch=True)
+def _refused(program, preview: bool = True) -> tuple[ArgsError, list[str]]:
+    result = run_program(program, catch=True, preview=preview)
     assert isinstance(result.error, ArgsError), result.error
     return result.error, [r.type for r in result.resources]
 
 
-def test_a_bad_subnet_in_an_output_is_refused_when_it_resolves_before_any_node_launches():
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
+def test_a_bad_subnet_in_an_output_is_refused_when_it_resolves_before_any_node_launches(preview):
     def program() -> None:
         subnets = pulumi.Output.from_input([MOCK_SUBNETS[0], "subnet-nope"])
         NeuronServingCluster("llm", _cluster(subnet_ids=subnets))
 
-    error, registered = _refused(program)
+    error, registered = _refused(program, preview)
     (problem,) = error.problems
     assert (problem.component, problem.field) == ("llm", "subnet_ids.1")
     assert "is not an EC2 subnet id" in problem.fix
