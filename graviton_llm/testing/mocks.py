@@ -101,19 +101,11 @@ class AwsMocks(pulumi_mocks.Mocks):
 
 
 class StrictAwsMocks(AwsMocks):
-    """AwsMocks that refuse, as AWS or its provider would, what facts/aws_rules.py describes."""
+    """AwsMocks that refuse, as AWS or its provider would, what facts/aws_rules.py describes
+    (run_program's default). Takes AwsMocks' arguments."""
 
-    def __init__(
-        self,
-        region: str = "us-east-1",
-        calls: Mapping[str, CallHandler] | None = None,
-        *,
-        first_preview: bool = False,
-        stack_references: Mapping[str, Mapping[str, Any]] | None = None,
-    ) -> None:
-        super().__init__(
-            region, calls, first_preview=first_preview, stack_references=stack_references
-        )
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.violations: list[AwsRuleViolation] = []
         self.inline_policy_chars: Counter[str] = Counter()  # per role, as IAM counts them
 
