@@ -16,6 +16,7 @@ import pulumi_aws as aws
 
 from ..args import ResolvedClusterArgs
 from ..args.identifiers import ssm_parameter_problems
+from ..args.refusals import ArgsError, FieldProblem, Shown
 from ..documents.iam import ssm_parameter_arn
 from ..node.paths import api_key_pointer
 from .tagging import Tags
@@ -29,20 +30,23 @@ def pointer_name(cluster: str, args: ResolvedClusterArgs) -> str | None:
     name = api_key_pointer(pulumi.get_project(), pulumi.get_stack(), cluster)
     problems = ssm_parameter_problems("api_key_ssm_parameter", name)
     if problems:
-        raise ValueError(
-            f"cluster {cluster!r}: the parameter holding the API key parameter's name would be "
-            f"{name!r}, which SSM refuses ({problems[0].message}); use a shorter cluster name"
+        fix = (
+            f"the parameter holding the API key parameter's name would be {name!r}, which SSM "
+            f"refuses ({problems[0].message}); use a shorter cluster name"
         )
+        raise ArgsError([FieldProblem(cluster, "name", cluster, fix)])
     return name
 
 
-def checked_secret_name(name: str) -> str:
+def checked_secret_name(cluster: str, name: str) -> str:
     """A secret parameter name, checked once it resolves; the refusal does not quote it."""
     if ssm_parameter_problems("api_key_ssm_parameter", name):
-        raise ValueError(
-            "api_key_ssm_parameter (a secret, not shown) is not an SSM parameter name: it starts "
-            "with '/', holds letters, digits, _ . - and at most 15 levels, and does not start "
-            "with 'aws' or 'ssm', e.g. /llm/prod/api-key"
+        fix = (
+            "is not an SSM parameter name: it starts with '/', holds letters, digits, _ . - and "
+            "at most 15 levels, and does not start with 'aws' or 'ssm', e.g. /llm/prod/api-key"
+        )
+        raise ArgsError(
+            [FieldProblem(cluster, "api_key_ssm_parameter", Shown("[secret, not shown]"), fix)]
         )
     return name
 
@@ -60,7 +64,7 @@ def declare_pointer(
         f"{cluster}-api-key-name",
         name=pointer,
         type="SecureString",
-        value=pulumi.Output.secret(_given(args)).apply(checked_secret_name),
+        value=pulumi.Output.secret(_given(args)).apply(lambda n: checked_secret_name(cluster, n)),
         description=f"graviton-llm {cluster}: the name of the API key's SSM parameter",
         tags=tags,
         opts=opts,
