@@ -190,3 +190,46 @@ def test_the_cluster_says_which_checks_wait_for_deploy_time_values():
 
     run_program(program)
     assert [c.field for c in holder["c"].checked_at_deploy] == ["subnet_ids", "tags"]
+
+
+def _awsx_like() -> None:
+    network = PrivateNetwork("team")
+    NeuronServingCluster(
+        "llm", _cluster(vpc_id=network.vpc_id, subnet_ids=network.private_subnet_ids)
+    )
+
+
+def _subnets_lookup() -> None:
+    filters = [{"name": "vpc-id", "values": ["vpc-0123456789abcdef0"]}]
+    NeuronServingCluster(
+        "llm", _cluster(subnet_ids=aws.ec2.get_subnets_output(filters=filters).ids)
+    )
+
+
+def _stack_reference() -> None:
+    ref = pulumi.StackReference("acme/network/prod")
+    NeuronServingCluster(
+        "llm",
+        _cluster(vpc_id=ref.get_output("vpc_id"), subnet_ids=ref.get_output("private_subnet_ids")),
+    )
+
+
+def _output_tags() -> None:
+    NeuronServingCluster("llm", _cluster(tags={"Team": pulumi.Output.from_input("search")}))
+
+
+def _secret_key() -> None:
+    secret = pulumi.Output.secret("/search/prod/api-key")
+    NeuronServingCluster("llm", _cluster(api_key_ssm_parameter=secret))
+
+
+@pytest.mark.parametrize("first_preview", [False, True], ids=["mock-values", "first-preview"])
+@pytest.mark.parametrize(
+    "program", [_awsx_like, _subnets_lookup, _stack_reference, _output_tags, _secret_key]
+)
+def test_each_kind_of_team_program_plans_in_both_modes(program, first_preview):
+    network = {"vpc_id": "vpc-0123456789abcdef0", "private_subnet_ids": MOCK_SUBNETS[:2]}
+    result = run_program(
+        program, first_preview=first_preview, stack_references={"acme/network/prod": network}
+    )
+    assert result.one(ASG).inputs["minSize"] == 3

@@ -135,3 +135,10 @@ def test_plan_text_names_each_cluster(tmp_path):
     assert result.exit_code == 2, result.output
     assert "chat" in result.output and "small" in result.output
     assert "did you mean 'max_model_len'" in result.output
+
+
+@pytest.mark.parametrize("first_preview", [False, True], ids=["mock-values", "first-preview"])
+def test_two_bad_clusters_are_refused_together_in_both_harness_modes(first_preview):
+    error = run_program(_two_bad_clusters, catch=True, first_preview=first_preview).error
+    assert isinstance(error, ArgsError)
+    assert [p.component for p in error.problems] == ["chat", "small"]
