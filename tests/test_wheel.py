@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import tomllib
 import venv
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,9 +54,10 @@ def installed(tmp_path_factory) -> Installed:
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(
-        ROOT / "graviton_llm", source / "graviton_llm", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    for folder in ("graviton_llm", "stacks"):  # stacks/ ships as graviton_llm.stacks
+        shutil.copytree(
+            ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__")
+        )
     wheels = tmp_path / "wheels"
     built = run(
         sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
@@ -98,6 +100,27 @@ def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(installed):
     assert document["security"]["passed"] is True
 
 
+def test_every_package_folder_is_in_the_wheel():
+    # pyproject.toml lists the packages (graviton_llm.stacks lives outside the package folder,
+    # where `packages.find` cannot see it): a new subpackage must be listed too.
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for p in (ROOT / "graviton_llm").rglob("__init__.py")
+    }
+    assert found | {"graviton_llm.stacks"} == listed
+
+
+def test_the_wheel_carries_the_one_copy_of_the_shipped_stacks(installed):
+    shipped = Path(installed.site, "graviton_llm", "stacks")
+    assert sorted(p.name for p in shipped.glob("Pulumi.*.yaml")) == sorted(
+        p.name for p in (ROOT / "stacks").glob("Pulumi.*.yaml")
+    )
+    assert not (ROOT / "graviton_llm" / "stacks").exists()
+
+
 def test_a_team_project_from_the_wheel_gets_a_new_environment_plans_it_and_passes_its_tests(
     installed,
 ):
@@ -130,4 +153,10 @@ def test_a_team_project_from_the_wheel_gets_a_new_environment_plans_it_and_passe
     (cluster,) = document["clusters"]
     assert cluster["nodes"] == 2 and document["security"]["passed"] is True
     assert tests.returncode == 0, tests.stdout + tests.stderr
+    # The commands that read a stack's cluster work on the team's own stack file.
+    cost = run(str(installed.cli), "cost", "--stack", "staging", cwd=project)
+    assert cost.returncode == 0, cost.stdout + cost.stderr
+    job = run(str(installed.cli), "compile", "--stack", "staging", cwd=project)
+    assert job.returncode == 0, job.stdout + job.stderr
+    assert (project / "compile-staging.user-data.gz").is_file()
     assert "5 passed" in tests.stdout  # dev, prod, staging plan clean; prod stricter; secret key

@@ -42,6 +42,18 @@ class RolloutArgs(ArgsModel):
     # EvaluationPeriods x Period (60 s) may not exceed a day (CloudWatch PutMetricAlarm).
     alarm_evaluation_minutes: int = Field(default=3, ge=1, le=1440)
     """Minutes an alarm condition must hold before it fires."""
+    hold: bool = False
+    """Deploy a new launch template version (and its artifact-cache grant) without rolling it
+    out: the group keeps serving the version it runs. Pre-warm the new version's cache meanwhile
+    (`graviton-llm compile`), then set it back to false and `pulumi up` starts the rollout."""
+    wait: bool = False
+    """Make `pulumi up` wait for the refresh and fail when it fails, is cancelled or rolls back
+    (it polls DescribeInstanceRefreshes); by default `pulumi up` returns once AWS accepted the
+    refresh (follow it with `graviton-llm rollout status`)."""
+    # ours: two days, beyond BakeTime's own 48-hour maximum
+    wait_timeout_minutes: int = Field(default=180, ge=1, le=2880)
+    """With `wait`: give up waiting (the refresh goes on) after this long; allow about one cold
+    start per node plus the bake time."""
 
 
 class WarmPoolArgs(ArgsModel):

@@ -32,6 +32,17 @@ class RolloutArgsDict(TypedDict):
     cause is fixed): a rollout starts when the launch template changes."""
     alarm_evaluation_minutes: NotRequired[int]
     """Minutes an alarm condition must hold before it fires."""
+    hold: NotRequired[bool]
+    """Deploy a new launch template version (and its artifact-cache grant) without rolling it out:
+    the group keeps serving the version it runs. Pre-warm the new version's cache meanwhile
+    (`graviton-llm compile`), then set it back to false and `pulumi up` starts the rollout."""
+    wait: NotRequired[bool]
+    """Make `pulumi up` wait for the refresh and fail when it fails, is cancelled or rolls back (it
+    polls DescribeInstanceRefreshes); by default `pulumi up` returns once AWS accepted the
+    refresh (follow it with `graviton-llm rollout status`)."""
+    wait_timeout_minutes: NotRequired[int]
+    """With `wait`: give up waiting (the refresh goes on) after this long; allow about one cold
+    start per node plus the bake time."""
 
 
 class WarmPoolArgsDict(TypedDict):

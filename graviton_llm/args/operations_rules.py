@@ -168,6 +168,8 @@ def operations_problems(args: NeuronServingClusterArgs) -> list[Problem]:
         )
     if args.warm_pool is not None:
         pool = args.warm_pool
+        if pool.pool_state == "Hibernated":
+            problems.append(_hibernated_pool_problem(args.spec))
         cap = pool.max_group_prepared_capacity
         if cap is not None and cap < args.max_size:
             problems.append(
@@ -203,3 +205,33 @@ def operations_problems(args: NeuronServingClusterArgs) -> list[Problem]:
             )
         )
     return problems
+
+
+# "You can't hibernate a Linux instance that has more than 150 GB of RAM" (EC2 User Guide,
+# hibernation limitations); Inf2/Trn families are not among the hibernation families
+# (hibernation prerequisites), and a Neuron device's memory would not survive it anyway.
+HIBERNATION_MAX_RAM_GIB = 150
+
+
+def _hibernated_pool_problem(spec: InstanceSpec) -> Problem:
+    """A Hibernated warm pool: refused, with the reason that applies to this type."""
+    if spec.accelerator == "neuron":
+        why = (
+            f"{spec.name} cannot hibernate (Neuron instances are not among EC2's hibernation "
+            "families, and the devices' memory would not survive it)"
+        )
+    elif spec.memory_gib > HIBERNATION_MAX_RAM_GIB:
+        why = (
+            f"{spec.name} has {spec.memory_gib} GiB of RAM; EC2 hibernates no Linux instance "
+            f"with more than {HIBERNATION_MAX_RAM_GIB} GB"
+        )
+    else:
+        why = (
+            "graviton-llm does not configure hibernation (HibernationOptions, an encrypted root "
+            "volume larger than RAM) and does not know Graviton4 to support it"
+        )
+    return Problem(
+        "warm_pool.pool_state",
+        "Hibernated",
+        f"{why}: use Stopped (only EBS is billed; the model reloads from the node's volume)",
+    )

@@ -8,7 +8,7 @@ import sys
 from ..bench.cli import register as register_bench
 
 # Each module adds its commands to the app.
-from . import plan, prewarm, pricing, projects, size  # noqa: F401
+from . import plan, prewarm, pricing, projects, rollout, size  # noqa: F401
 from .app import app
 
 register_bench(app)

@@ -10,7 +10,8 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 from pydantic import ValidationError
@@ -20,6 +21,9 @@ from rich.text import Text
 from ..args import ResolvedClusterArgs
 from ..args.base import ArgsModel
 from ..args.refusals import ArgsError, FieldProblem, from_validation_error, models_by_name
+
+if TYPE_CHECKING:
+    from ..program.cluster_stacks import ClusterStack
 
 
 def console_for_this_run() -> Console:
@@ -109,10 +113,10 @@ def finite(
     return check
 
 
-STACK_HELP = "Stack name (graviton_llm/stacks/Pulumi.<name>.yaml) or a path to a stack file."
+STACK_HELP = "Stack name (stacks/Pulumi.<name>.yaml, in the wheel too) or a stack file's path."
 PLAN_STACK_HELP = (
     "Stack name: with PROJECT_DIR (or run in a project's folder), the project's "
-    "Pulumi.<name>.yaml; otherwise a shipped stack (graviton_llm/stacks) or a stack file's path."
+    "Pulumi.<name>.yaml; otherwise a shipped stack (stacks/) or a stack file's path."
 )
 
 
@@ -121,6 +125,25 @@ def stack_args_and_config(stack: str) -> tuple[ResolvedClusterArgs, dict[str, An
     from ..program import stack_cluster_args
 
     return stack_cluster_args(stack)
+
+
+PROJECT_DIR_HELP = (
+    "A team's Pulumi project (its Pulumi.yaml; the cluster's args under `<project>:cluster`, "
+    "as `graviton-llm new` writes them). Default: the current folder when it holds one, else "
+    "this package's shipped stacks."
+)
+
+
+CLUSTER_HELP = "With a team project declaring several clusters: the one to act on (its name)."
+
+
+def stack_cluster(stack: str, project_dir: Path | None, cluster: str | None = None) -> ClusterStack:
+    """The stack's cluster (plan/stack_cluster.py): a team project's when PROJECT_DIR is
+    given or the current folder holds one, else a shipped stack or a stack file's path."""
+    from ..plan.stack_cluster import stack_cluster as find
+    from .projects import project_to_plan
+
+    return find(stack, project_to_plan(project_dir), cluster)
 
 
 def client(service: str, region: str) -> Any:

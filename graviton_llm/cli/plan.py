@@ -7,16 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from . import common, projects
 from .app import app
-from .common import (
-    PLAN_STACK_HELP,
-    STACK_HELP,
-    console_for_this_run,
-    input_errors,
-    stack_args_and_config,
-)
+from .common import PLAN_STACK_HELP, STACK_HELP, console_for_this_run, input_errors
 
 
 @app.command()
@@ -70,13 +65,30 @@ def plan(
         (print_project_plan if project is not None else print_plan)(console, document)
         if changes is not None:
             print_changes(console, changes, str(against))
+        if project is not None:
+            _warn_launch_problems(console, project)
     if not document["security"]["passed"]:
         raise typer.Exit(1)
 
 
+def _warn_launch_problems(console: Console, project_dir: Path) -> None:
+    """What would keep `pulumi up` from starting the project's plugins (the rollout's dynamic
+    provider among them), though the offline plan ran."""
+    from ..program.plugin_launch import plugin_launch_problems
+    from ..program.project import project_file
+
+    found = project_file(project_dir.resolve())
+    for problem in plugin_launch_problems(found) if found else []:
+        console.print(f"warning: {found}: {problem}", highlight=False, markup=False)
+
+
 @app.command()
 def ami(
+    project_dir: Annotated[
+        Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
+    ] = None,
     stack: str = typer.Option("dev", help=STACK_HELP),
+    cluster: str | None = typer.Option(None, help=common.CLUSTER_HELP),
     write: bool = typer.Option(False, "--write", help="Pin the latest image in the stack file."),
 ) -> None:
     """The stack's pinned AMI against the latest its SSM parameter names (needs AWS
@@ -84,12 +96,11 @@ def ami(
     from botocore.exceptions import BotoCoreError, ClientError
 
     from ..program import ami_pin
-    from ..program.stack_files import stack_config_path, stack_region
 
     console = console_for_this_run()
     with input_errors(console):
-        args, config = stack_args_and_config(stack)
-        region = stack_region(stack, config)
+        target = common.stack_cluster(stack, project_dir, cluster)
+        args, region = target.args, target.region
     try:
         ec2, ssm = common.ec2_client(region), common.client("ssm", region)
         parameter, newest = ami_pin.latest(ssm, ec2, args.spec)
@@ -110,5 +121,10 @@ def ami(
         console.print("the pin is the latest image")
     elif write:
         with input_errors(console):
-            ami_pin.write_pin(stack_config_path(stack), newest.image_id)
+            if not target.key:
+                raise ValueError(
+                    "--write: this project's program builds its clusters from its own config; "
+                    f"set ami_id: {newest.image_id} where it reads the cluster's args"
+                )
+            ami_pin.write_pin(target.path, newest.image_id, key=target.key)
         console.print(f"pinned {newest.image_id}; review the rollout with `plan --against`")

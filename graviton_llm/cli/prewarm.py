@@ -9,12 +9,22 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import STACK_HELP, console_for_this_run, input_errors
+from .common import (
+    CLUSTER_HELP,
+    PROJECT_DIR_HELP,
+    STACK_HELP,
+    console_for_this_run,
+    input_errors,
+)
 
 
 @app.command("compile")
 def compile_(
+    project_dir: Annotated[
+        Path | None, typer.Argument(help=PROJECT_DIR_HELP, show_default=False)
+    ] = None,
     stack: str = typer.Option("dev", help=STACK_HELP),
+    cluster: str | None = typer.Option(None, help=CLUSTER_HELP),
     output: Annotated[
         Path | None,
         typer.Option(help="The job's user data file (default: compile-<stack>.user-data.gz)."),
@@ -26,22 +36,34 @@ def compile_(
     template, role, image, weights and container command), compiles once, publishes the
     artifacts and terminates; the first node of the rollout then downloads them."""
     from ..plan.prewarm import prewarm_job
+    from .projects import project_to_plan
 
     console = console_for_this_run()
     with input_errors(console):
-        job = prewarm_job(stack)
+        job = prewarm_job(stack, project_to_plan(project_dir), cluster)
     if script:
         sys.stdout.write(job.script)
         return
     path = output or Path(f"compile-{job.stack}.user-data.gz")
     path.write_bytes(job.user_data)
+    hold = (
+        "the stack holds its rollout (rollout.hold: true): if its last `pulumi up` ran with this "
+        "config, the node role may publish under this key and nothing rolled out yet"
+        if job.held
+        else "first set rollout.hold: true in the cluster's args and `pulumi up`: the node role "
+        "may publish only under the key its stack deploys, and the hold deploys this key's "
+        "grant and launch template without rolling the fleet"
+    )
     for line in (
         f"artifact cache {job.cache_prefix} (static key {job.static_key}; the weights' digest "
         "is added at boot)",
-        f"wrote {path} ({len(job.user_data):,} bytes, gzip); run it once, after `pulumi up` "
-        "created the launch template and before the rollout:",
+        f"wrote {path} ({len(job.user_data):,} bytes, gzip)",
+        f"1. {hold}",
+        "2. run the job once:",
         job.command(str(path)),
-        f"done when `aws s3 ls {job.cache_prefix} --recursive` lists a manifest.json; "
-        "`aws ec2 get-console-output` shows the job's log",
+        f"3. done when `aws s3 ls {job.cache_prefix} --recursive` lists a manifest.json "
+        "(`aws ec2 get-console-output` shows the job's log)",
+        "4. set rollout.hold back to false and `pulumi up`: the rollout's first node downloads "
+        "the set",
     ):
         console.print(line, highlight=False, markup=False, soft_wrap=True)

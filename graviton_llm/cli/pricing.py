@@ -4,6 +4,7 @@ purchase)."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,12 +13,16 @@ from ..args import ResolvedClusterArgs
 from ..facts import catalog
 from . import common
 from .app import app
-from .common import STACK_HELP, console_for_this_run, finite, input_errors, stack_args_and_config
+from .common import STACK_HELP, console_for_this_run, finite, input_errors
 
 
 @app.command()
 def cost(
+    project_dir: Annotated[
+        Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
+    ] = None,
     stack: str = typer.Option("dev", help=STACK_HELP),
+    cluster: str | None = typer.Option(None, help=common.CLUSTER_HELP),
     tokens_per_second: float | None = typer.Option(
         None,
         callback=finite(0, 1e9, open_minimum=True),
@@ -64,7 +69,7 @@ def cost(
         print_blog_checks(console)
         return
     with input_errors(console):
-        args, _ = stack_args_and_config(stack)
+        args = common.stack_cluster(stack, project_dir, cluster).args
         basis = None
         if tokens_per_second is None:
             tokens_per_second, basis = _predicted_throughput(args, input_len, output_len)
@@ -108,7 +113,11 @@ def _predicted_throughput(
 
 @app.command()
 def reserve(
+    project_dir: Annotated[
+        Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
+    ] = None,
     stack: str = typer.Option("dev", help=STACK_HELP),
+    cluster: str | None = typer.Option(None, help=common.CLUSTER_HELP),
     instance_type: str | None = typer.Option(None, help="Instead of the stack's instance type."),
     count: int | None = typer.Option(
         None, min=1, max=1000, help="Instances to reserve (default: the stack's)."
@@ -129,15 +138,14 @@ def reserve(
 
     from ..pricing import reservations
     from ..pricing.report import print_offerings
-    from ..program.stack_files import stack_region
 
     console = console_for_this_run()
     with input_errors(console):
         if instance_type is None or count is None or region is None:
-            args, config = stack_args_and_config(stack)
-            instance_type = instance_type or args.instance_type
-            count = count or max(args.desired_capacity, 1)
-            region = region or stack_region(stack, config)
+            target = common.stack_cluster(stack, project_dir, cluster)
+            instance_type = instance_type or target.args.instance_type
+            count = count or max(target.args.desired_capacity, 1)
+            region = region or target.region
         reservations.check_request(instance_type, region)
         if purchase and offering is None:
             raise ValueError("--purchase needs --offering <id> from the list")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -33,13 +33,14 @@ def size(
     ttft_p50_ms: float = typer.Option(None, help="Target: median time to first token."),
     ttft_p99_ms: float = typer.Option(None, help="Target: p99 time to first token."),
     tpot_ms: float = typer.Option(None, help="Target: time per output token under load."),
-    region: str = typer.Option("us-east-1", help="Where to deploy (prices: us-east-1)."),
+    region: str = typer.Option("us-east-1", help="Where to deploy (priced per region)."),
     discount_1yr: float = typer.Option(None, help="Your 1-year fraction off on-demand."),
     discount_3yr: float = typer.Option(None, help="Your 3-year fraction off (no default)."),
     instance_type: Annotated[list[str] | None, typer.Option(help="Only these types.")] = None,
     max_num_seqs: Annotated[list[int] | None, typer.Option(help="Only these batches.")] = None,
     min_nodes: int = typer.Option(1, help="At least this many nodes (e.g. one per zone)."),
     include_uncalibrated: bool = typer.Option(False, help="Rank roofline-only options too."),
+    include_extrapolated: bool = typer.Option(False, help="Rank options far from any data."),
     show_all: bool = typer.Option(False, "--all", help="Every feasible max_num_seqs."),
     json_output: bool = typer.Option(False, "--json", help="Print JSON (docs/size.md)."),
     write_stack: Annotated[Path | None, typer.Option(help="Stack file for the best.")] = None,
@@ -50,37 +51,60 @@ def size(
     predict: bool = typer.Option(False, "--predict", help="One prediction (--batch...)."),
     tensor_parallel_size: int = typer.Option(None, help="--predict/--calibrate: TP degree."),
     batch: int = typer.Option(1, help="--predict: requests running at once."),
+    think_time_s: float = typer.Option(0.0, help="--concurrent-users: pause between requests."),
+    nodes: int = typer.Option(1, help="--predict with a traffic: nodes serving it."),
+    replicas_per_node: Annotated[
+        list[int] | None, typer.Option(help="vLLM replicas per node (see docs/size.md).")
+    ] = None,
     calibrate: Annotated[Path | None, typer.Option(help="A bench.json to compare.")] = None,
     stack: str = typer.Option(None, help="--calibrate: the deployment's stack. " + STACK_HELP),
     bench_nodes: int = typer.Option(1, help="--calibrate: nodes the benchmark reached."),
+    save: bool = typer.Option(False, help="--calibrate: fit and save the deployment's scales."),
 ) -> None:
     """Which instance type, TP degree, max_num_seqs and node count serve a model at a traffic
     within latency targets, and at what cost (docs/size.md). Exit codes: 0 done, 1 no
     feasible option, 2 bad input."""
     from .. import sizing
     from ..pricing.cost import discounts_with
-    from ..sizing.report import print_calibration, print_prediction, print_sizing
+    from ..sizing.report import (
+        print_calibration,
+        print_loaded_prediction,
+        print_prediction,
+        print_sizing,
+    )
 
     console = console_for_this_run()
     with input_errors(console, as_json=json_output):
         if predict:
             shape = sizing.choose_model(_required(model, "--model"), model_config).shape
             kind = _one(instance_type, "--instance-type")
-            prediction = sizing.point_prediction(
-                shape, kind, tensor_parallel_size=tensor_parallel_size, batch=batch,
-                input_len=input_len, output_len=output_len,
-                max_num_seqs=_at_most_one(max_num_seqs, "--max-num-seqs"),
-            )  # fmt: skip
+            seqs = _at_most_one(max_num_seqs, "--max-num-seqs")
+            if requests_per_s is None and concurrent_users is None:
+                prediction = sizing.point_prediction(
+                    shape, kind, tensor_parallel_size=tensor_parallel_size, batch=batch,
+                    input_len=input_len, output_len=output_len, max_num_seqs=seqs,
+                )  # fmt: skip
+            else:
+                prediction = sizing.loaded_prediction(
+                    shape, kind, tensor_parallel_size=tensor_parallel_size,
+                    max_num_seqs=_required(seqs, "--max-num-seqs (the slots users queue for)"),
+                    input_len=input_len, output_len=output_len,
+                    concurrent_users=concurrent_users, requests_per_s=requests_per_s,
+                    think_time_s=think_time_s, nodes=nodes,
+                    replicas_per_node=_at_most_one(replicas_per_node, "--replicas-per-node") or 1,
+                    scales=sizing.scales_for(shape.id, kind, tensor_parallel_size, seqs),
+                )  # fmt: skip
         elif calibrate is not None:
             result = _size_calibrate(
                 calibrate, stack, model, instance_type, tensor_parallel_size, max_num_seqs,
                 bench_nodes,
             )  # fmt: skip
+            saved = _save_calibration(result) if save else None
         else:
             choice = sizing.choose_model(_required(model, "--model"), model_config)
             traffic = sizing.Traffic(
                 input_len, output_len, requests_per_s, concurrent_users, input_len_p50,
-                input_len_p99, output_len_p99,
+                input_len_p99, output_len_p99, think_time_s,
             )  # fmt: skip
             request = sizing.SizingRequest(
                 choice, traffic, sizing.Targets(ttft_p50_ms, ttft_p99_ms, tpot_ms),
@@ -88,7 +112,8 @@ def size(
                 discounts_with({"1yr": discount_1yr, "3yr": discount_3yr}, "command line"),
                 tuple(instance_type) if instance_type else None,
                 tuple(max_num_seqs or sizing.search.CANDIDATE_MAX_NUM_SEQS),
-                include_uncalibrated, min_nodes,
+                include_uncalibrated, min_nodes, tuple(replicas_per_node or (1,)),
+                include_extrapolated,
             )  # fmt: skip
             sized = sizing.size(request)
             placeholders = None
@@ -100,16 +125,24 @@ def size(
                     write_stack, sized.best, choice, request.max_model_len, where,
                     project=PROJECT, force=force,
                 )  # fmt: skip
-    if predict:
+    if predict and isinstance(prediction, sizing.LoadedPrediction):
+        if json_output:
+            sys.stdout.write(sizing.to_json(prediction.document()))
+        else:
+            print_loaded_prediction(console, prediction)
+    elif predict:
         if json_output:
             sys.stdout.write(json.dumps(prediction.as_dict(), indent=2) + "\n")
         else:
             print_prediction(console, prediction, f"{model} on {kind}, batch {batch}")
     elif calibrate is not None:
         if json_output:
-            sys.stdout.write(sizing.to_json(sizing.calibration_document(result)))
+            document = sizing.calibration_document(result)
+            if saved is not None:
+                document["saved"] = {"path": str(saved[0]), **saved[1]}
+            sys.stdout.write(sizing.to_json(document))
         else:
-            print_calibration(console, result)
+            print_calibration(console, result, saved)
     elif json_output:
         sys.stdout.write(sizing.to_json(sizing.sizing_document(sized)))
     else:
@@ -134,6 +167,19 @@ def _at_most_one(values: list[T] | None, option: str) -> T | None:
 def _one(values: list[T] | None, option: str) -> T:
     """The single value of a repeatable option where one, and only one, is needed."""
     return _required(_at_most_one(values, option), option)
+
+
+def _save_calibration(result: Calibration) -> tuple[Path, dict[str, Any]]:
+    """Fit the deployment's scales on the bench and write them (size --calibrate --save)."""
+    from ..sizing import calibration_store as store
+
+    d = result.deployment
+    deployment = store.Deployment(
+        d.model, d.instance_type, d.tensor_parallel_size, d.max_num_seqs, result.nodes
+    )
+    scales = store.fit_scales(result.bench, deployment)
+    document = store.calibration_file(result.bench, deployment, scales)
+    return store.save(document, deployment), document
 
 
 def _size_calibrate(

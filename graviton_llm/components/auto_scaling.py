@@ -11,7 +11,11 @@ import pulumi_aws as aws
 
 from ..args import ResolvedClusterArgs
 from ..documents.alarms import ROLLOUT_ALARMS, alarm_name
-from ..documents.instance_refresh import refresh_preferences, start_instance_refresh_request
+from ..documents.instance_refresh import (
+    bake_time_seconds,
+    refresh_preferences,
+    start_instance_refresh_request,
+)
 from ..facts import timing
 from .reserved_capacity import ReservedCapacity
 
@@ -87,7 +91,8 @@ def refresh_request(
     version: str,
 ) -> dict[str, Any]:
     """The StartInstanceRefresh request that moves the group to ``version``: one node at a time,
-    rolling back on failure or when the 5xx-rate or unhealthy-host alarm fires."""
+    rolling back on failure or when the 5xx-rate or unhealthy-host alarm fires, and staying open
+    (BakeTime) long enough after the last node for those alarms to fire on it."""
     rollout = args.rollout
     min_healthy, max_healthy = refresh_healthy_percentages(args.node_count)
     alarms = []
@@ -114,6 +119,9 @@ def refresh_request(
             warmup_seconds=warmup,
             auto_rollback=rollout.auto_rollback,
             alarms=alarms,
+            bake_time_seconds=bake_time_seconds(
+                rollout.alarm_evaluation_minutes, alarms=bool(alarms) and rollout.auto_rollback
+            ),
         ),
         spot=spot,
     )

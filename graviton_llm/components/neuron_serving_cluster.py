@@ -35,6 +35,7 @@ from .inputs import after_gate, cluster_spec, gated, merged_args, refuse, stand_
 from .instance_refresh import InstanceRefresh
 from .lookups import endpoint_url, vpc_cidr_blocks
 from .reserved_capacity import ReservedCapacity
+from .rollout import declare_rollout
 from .serving_monitoring import ServingMonitoring
 from .serving_security import ServingSecurity
 from .tagging import merged_tags
@@ -304,27 +305,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
         """A new launch template version rolls out through a refresh that carries it, so a
         rollback restores the old one (documents/instance_refresh.py)."""
         self.rollout = None
-        if not args.rollout.enabled:
-            return
-        request = pulumi.Output.all(
-            self.auto_scaling_group.name,
-            self.launch_template.id,
-            self.launch_template.latest_version.apply(str),
-        ).apply(
-            lambda values: auto_scaling.refresh_request(
-                args, alarm_prefix, group_name=values[0], launch_template_id=values[1],
-                version=values[2],
-            )
-        )  # fmt: skip
-        # After the alarms it names: a refresh may only name alarms that exist.
-        after = [self.auto_scaling_group, *([self.monitoring] if self.monitoring else [])]
-        self.rollout = InstanceRefresh(
-            f"{self._name}-rollout",
-            region=region,
-            request=request,
-            retry=args.rollout.retry,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=after),
-        )
+        if args.rollout.enabled:
+            self.rollout = declare_rollout(self, args, region, alarm_prefix)
 
     def _declare_node_permissions(self, args: ResolvedClusterArgs, region: str) -> None:
         parameter_arn = api_key.parameter_arns(args, self._api_key_pointer, region, parent=self)

@@ -24,6 +24,9 @@ from ..args.problems import Problem
 from ..args.refusals import ArgsError, from_problems
 from ..documents.iam import to_json
 from ..documents.state_backend import (
+    ABORT_UPLOADS_AFTER_DAYS,
+    STATE_HISTORY_DAYS,
+    STATE_HISTORY_VERSIONS,
     key_alias,
     login_url,
     secrets_provider_url,
@@ -168,6 +171,31 @@ class StateBackend(pulumi.ComponentResource):
             ignore_public_acls=True,
             restrict_public_buckets=True,
             opts=child,
+        )
+        # Expiry is S3's own lifecycle action (logged as S3.EXPIRE.OBJECT), not a
+        # DeleteObjectVersion request, so the policy's deny below does not stop it.
+        aws.s3.BucketLifecycleConfiguration(
+            f"{name}-lifecycle",
+            bucket=self.bucket.id,
+            rules=[
+                aws.s3.BucketLifecycleConfigurationRuleArgs(
+                    id="expire-old-state-versions",
+                    status="Enabled",
+                    filter=aws.s3.BucketLifecycleConfigurationRuleFilterArgs(prefix=""),
+                    noncurrent_version_expiration=aws.s3.BucketLifecycleConfigurationRuleNoncurrentVersionExpirationArgs(
+                        noncurrent_days=STATE_HISTORY_DAYS,
+                        newer_noncurrent_versions=STATE_HISTORY_VERSIONS,
+                    ),
+                    # A lock file's delete marker, once its versions are gone.
+                    expiration=aws.s3.BucketLifecycleConfigurationRuleExpirationArgs(
+                        expired_object_delete_marker=True
+                    ),
+                    abort_incomplete_multipart_upload=aws.s3.BucketLifecycleConfigurationRuleAbortIncompleteMultipartUploadArgs(
+                        days_after_initiation=ABORT_UPLOADS_AFTER_DAYS
+                    ),
+                )
+            ],
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[versioning]),
         )
         aws.s3.BucketPolicy(
             f"{name}-policy",

@@ -65,6 +65,13 @@ def weights_read_policy(
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def _parent_prefix(prefix: str) -> str:
+    """ "cache/abc123/" -> "cache/"; a key at the bucket's top keeps its own prefix (reading
+    the whole bucket would reach whatever else it holds)."""
+    parent = prefix.rstrip("/").rpartition("/")[0]
+    return f"{parent}/" if parent else prefix
+
+
 def artifact_cache_policy(
     cache_uri: str,
     *,
@@ -79,27 +86,30 @@ def artifact_cache_policy(
     only by the weights' digest, computed at boot, so the write grant cannot name the entry;
     it names the only two kinds of key a publisher writes there: content-addressed blobs and
     the manifest, the manifest only as a conditional create. No delete (a node never removes
-    what another published), no ACLs, nothing under the weights. ListBucket on the prefix lets
-    a missing manifest answer 404, not 403.
+    what another published), no ACLs, nothing under the weights. Reads (and ListBucket, so a
+    missing manifest answers 404, not 403) cover the cache's root, the parent of the key: while
+    a new key is pre-warmed with the rollout held (`graviton-llm compile`, rollout.hold), nodes
+    the group still launches on the previous version download that version's artifacts.
     """
     parsed = parse_s3_uri(cache_uri)
     if parsed is None:
         raise ValueError(f"cache_uri {cache_uri!r} is not s3://<bucket>/<prefix>/")
     bucket, prefix = parsed
     objects = f"arn:{partition}:s3:::{bucket}/{prefix}"
+    root = _parent_prefix(prefix)
     statements: list[dict[str, Any]] = [
         {
             "Sid": "ReadCompiledArtifacts",
             "Effect": "Allow",
             "Action": "s3:GetObject",
-            "Resource": f"{objects}*",
+            "Resource": f"arn:{partition}:s3:::{bucket}/{root}*",
         },
         {
             "Sid": "ListCompiledArtifacts",
             "Effect": "Allow",
             "Action": "s3:ListBucket",
             "Resource": f"arn:{partition}:s3:::{bucket}",
-            "Condition": {"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
+            "Condition": {"StringLike": {"s3:prefix": [root, f"{root}*"]}},
         },
         {
             "Sid": "UploadCompiledArtifacts",

@@ -24,6 +24,7 @@ def refresh_preferences(
     warmup_seconds: int,
     auto_rollback: bool,
     alarms: list[str],
+    bake_time_seconds: int = 0,
 ) -> dict[str, Any]:
     """RefreshPreferences: replace one node at a time, skip nodes already on the version, roll
     back on failure or on any of ``alarms`` (at most 10, AlarmSpecification)."""
@@ -39,6 +40,8 @@ def refresh_preferences(
     }
     if alarms:
         preferences["AlarmSpecification"] = {"Alarms": alarms[:10]}
+    if bake_time_seconds:
+        preferences["BakeTime"] = bake_time_seconds
     return preferences
 
 
@@ -75,3 +78,65 @@ def start_instance_refresh_request(
         "DesiredConfiguration": desired,
         "Preferences": preferences,
     }
+
+
+# Alarms evaluate one-minute periods (documents/alarms.py) and ELB metrics reach CloudWatch
+# about a minute after their period ends; ours: one more minute for the alarm's own evaluation.
+METRIC_DELIVERY_SECONDS = 60
+ALARM_EVALUATION_SLACK_SECONDS = 60
+# StartInstanceRefresh RefreshPreferences.BakeTime: 0-172800 s (botocore autoscaling model).
+BAKE_TIME_MAX_SECONDS = 172_800
+
+
+def bake_time_seconds(alarm_evaluation_minutes: int, *, alarms: bool) -> int:
+    """How long a refresh stays open after its last node is in service, so a rollback alarm
+    can still fire on the last (or only) new node: a finished refresh can no longer roll back
+    ("You can't roll it back after it's finished", user guide, instance refresh rollback).
+    The alarm needs its evaluation periods of datapoints, their delivery and one evaluation.
+    Without alarms there is nothing to wait for."""
+    if not alarms:
+        return 0
+    window = (
+        alarm_evaluation_minutes * 60 + METRIC_DELIVERY_SECONDS + ALARM_EVALUATION_SLACK_SECONDS
+    )
+    return min(window, BAKE_TIME_MAX_SECONDS)
+
+
+# DescribeInstanceRefreshes Status values (botocore autoscaling model, InstanceRefreshStatus).
+SUCCEEDED = frozenset({"Successful"})
+REJECTED = frozenset({"Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"})
+RUNNING = frozenset({"Pending", "InProgress", "Baking", "Cancelling", "RollbackInProgress"})
+
+
+def desired_template(desired: dict[str, Any] | None) -> tuple[str, str] | None:
+    """(launch template id, version) a DesiredConfiguration moves the group to."""
+    if not isinstance(desired, dict):
+        return None
+    template = desired.get("LaunchTemplate")
+    if template is None:
+        policy = desired.get("MixedInstancesPolicy") or {}
+        template = (policy.get("LaunchTemplate") or {}).get("LaunchTemplateSpecification")
+    if not isinstance(template, dict):
+        return None
+    identity = template.get("LaunchTemplateId") or template.get("LaunchTemplateName")
+    version = template.get("Version")
+    return (str(identity), str(version)) if identity and version is not None else None
+
+
+def describe_outcome(refresh: dict[str, Any]) -> str:
+    """One line an operator reads: status, progress, reason, and the rollback's cause."""
+    status = refresh.get("Status", "unknown")
+    parts = [f"{refresh.get('InstanceRefreshId', '?')} {status}"]
+    if refresh.get("PercentageComplete") is not None:
+        parts.append(f"{refresh['PercentageComplete']}% complete")
+    if refresh.get("InstancesToUpdate") is not None:
+        parts.append(f"{refresh['InstancesToUpdate']} to update")
+    target = desired_template(refresh.get("DesiredConfiguration"))
+    if target is not None:
+        parts.append(f"to {target[0]} version {target[1]}")
+    if refresh.get("StatusReason"):
+        parts.append(f"reason: {refresh['StatusReason']}")
+    rollback = refresh.get("RollbackDetails") or {}
+    if rollback.get("RollbackReason"):
+        parts.append(f"rollback: {rollback['RollbackReason']}")
+    return "; ".join(parts)

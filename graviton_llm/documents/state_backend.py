@@ -44,6 +44,17 @@ def setup_commands(bucket: str, alias: str, region: str, stack: str = "<stack>")
     ]
 
 
+# How much state history the bucket keeps. Pulumi rewrites the stack's checkpoint at every
+# step of every update, so each `pulumi up` leaves dozens of noncurrent versions; without a
+# rule they are kept (and billed) forever. Ours: the 20 newest noncurrent versions of each
+# object always stay, older ones once they have been noncurrent for 90 days (S3
+# NoncurrentVersionExpiration: NoncurrentDays, NewerNoncurrentVersions).
+STATE_HISTORY_DAYS = 90
+STATE_HISTORY_VERSIONS = 20
+# Incomplete multipart uploads are billed until aborted (S3 AbortIncompleteMultipartUpload).
+ABORT_UPLOADS_AFTER_DAYS = 7
+
+
 def state_bucket_policy(bucket_arn: str) -> dict[str, Any]:
     """No plain HTTP, and no deleting state: what the bucket refuses to everyone.
 

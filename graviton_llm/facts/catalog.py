@@ -10,14 +10,15 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from .prices import on_demand, snapshot
+
 Accelerator = Literal["neuron", "cpu"]
 Architecture = Literal["x86_64", "arm64"]
 
 
 # ---------------------------------------------------------------------------------------------
-# On-demand prices: one dated snapshot, never constants scattered in code.
-# Source: aws/karpenter-provider-aws pkg/providers/pricing/zz_generated.pricing_aws.go at commit
-# 6fc13b52, "generated at 2026-07-20T13:44:30Z for us-east-1" (the file holds us-east-1 only).
+# On-demand prices live in one dated snapshot per region (prices.py, data/on_demand_prices.csv).
+# These names keep the us-east-1 view earlier code and `cost` read.
 # ---------------------------------------------------------------------------------------------
 PRICE_SNAPSHOT_DATE = "2026-07-20"
 PRICE_SNAPSHOT_REGION = "us-east-1"
@@ -26,31 +27,15 @@ PRICE_SNAPSHOT_SOURCE = (
     "@6fc13b52 (generated 2026-07-20T13:44:30Z, us-east-1 on-demand)"
 )
 ON_DEMAND_USD_PER_HOUR: dict[str, float] = {
-    "inf2.xlarge": 0.7582, "inf2.8xlarge": 1.96786, "inf2.24xlarge": 6.49063,
-    "inf2.48xlarge": 12.98127,
-    "trn1.2xlarge": 1.34375, "trn1.32xlarge": 21.5, "trn1n.32xlarge": 24.78,
-    # trn2.48xlarge: not in the us-east-1 price list (offered in us-east-2 and few others);
-    # left out on purpose rather than invented.
-    "r8g.xlarge": 0.23564, "r8g.2xlarge": 0.47128, "r8g.4xlarge": 0.94256,
-    "r8g.8xlarge": 1.88512, "r8g.12xlarge": 2.82768, "r8g.16xlarge": 3.77024,
-    "r8g.24xlarge": 5.65536, "r8g.48xlarge": 11.31072,
-    "m8g.xlarge": 0.17952, "m8g.2xlarge": 0.35904, "m8g.4xlarge": 0.71808,
-    "m8g.8xlarge": 1.43616, "m8g.12xlarge": 2.15424, "m8g.16xlarge": 2.87232,
-    "m8g.24xlarge": 4.30848, "m8g.48xlarge": 8.61696,
-    "c8g.xlarge": 0.15952, "c8g.2xlarge": 0.31904, "c8g.4xlarge": 0.63808,
-    "c8g.8xlarge": 1.27616, "c8g.12xlarge": 1.91424, "c8g.16xlarge": 2.55232,
-    "c8g.24xlarge": 3.82848, "c8g.48xlarge": 7.65696,
-    # GPU instances, for cost comparisons only.
-    "g5.xlarge": 1.006, "g5.2xlarge": 1.212, "g5.4xlarge": 1.624, "g5.8xlarge": 2.448,
-    "g5.12xlarge": 5.672, "g5.16xlarge": 4.096, "g5.24xlarge": 8.144, "g5.48xlarge": 16.288,
-    "g6.xlarge": 0.8048, "g6.2xlarge": 0.9776, "g6.4xlarge": 1.3232, "g6.8xlarge": 2.0144,
-    "g6.12xlarge": 4.6016, "g6.16xlarge": 3.3968, "g6.24xlarge": 6.6752, "g6.48xlarge": 13.3504,
-}  # fmt: skip
+    p.instance_type: p.usd_per_hour for p in snapshot() if p.region == PRICE_SNAPSHOT_REGION
+}
 
 
-def on_demand_price(instance_type: str) -> float | None:
-    """us-east-1 on-demand $/h from the snapshot; None when the snapshot has no price."""
-    return ON_DEMAND_USD_PER_HOUR.get(instance_type)
+def on_demand_price(instance_type: str, region: str = PRICE_SNAPSHOT_REGION) -> float | None:
+    """On-demand $/h in ``region`` from the snapshot; None when it has no price there (trn2 is
+    not sold in us-east-1; prices.py says where each type is priced)."""
+    price = on_demand(instance_type, region)
+    return None if price is None else price.usd_per_hour
 
 
 # ---------------------------------------------------------------------------------------------

@@ -90,11 +90,18 @@ def metrics_unit(exec_start: str, exec_start_pre: list[str]) -> str:
 
 
 def release_unit() -> str:
+    # Its script calls `aws autoscaling complete-lifecycle-action`: the region comes from
+    # aws.env like every other unit's, not from AWS CLI v2's instance-metadata fallback.
     return systemd_unit(
         "graviton-llm-release",
         "Put this node in service once vLLM serves",
         [f"Requires={VLLM_UNIT}", f"After={VLLM_UNIT}"],
-        ["Type=oneshot", f"ExecStart={RELEASE_SCRIPT}", "RemainAfterExit=yes"],
+        [
+            "Type=oneshot",
+            f"EnvironmentFile={AWS_ENV_FILE}",
+            f"ExecStart={RELEASE_SCRIPT}",
+            "RemainAfterExit=yes",
+        ],
     )
 
 

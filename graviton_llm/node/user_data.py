@@ -9,7 +9,6 @@ only as quoted assignments (shell.py).
 
 from __future__ import annotations
 
-import gzip
 import json
 import shlex
 
@@ -18,6 +17,7 @@ from ..args.fields import parse_s3_uri
 from ..documents import cloudwatch_agent
 from ..documents.cloudwatch_agent import DEFAULT_LOG_GROUP
 from ..facts import images, sizing, timing
+from .deflate import gzip_bytes
 from .node_files import NodeFile, api_key_source, node_files, readiness_timeout_seconds
 from .paths import (
     API_KEY_FILE,
@@ -173,14 +173,15 @@ def render_compile_script(
 
 
 def compress_user_data(script: str) -> bytes:
-    """The bytes the launch template carries: the script gzip-compressed (deterministically).
+    """The bytes the launch template carries: the script gzip-compressed by our own encoder
+    (node/deflate.py), so they depend on the script alone, not on the zlib build of whoever
+    deploys: different bytes would make a new template version and roll the fleet.
 
     cloud-init uncompresses gzip user data and then treats it as if it had not been compressed
     (cloud-init docs, "User data formats": gzip compressed content); EC2's 16 KB limit applies
-    to these raw bytes, before base64. Compressed, the largest variant (trn2 with its 16 device
-    flags and an API key) is ~6 KB instead of ~17 KB.
+    to these raw bytes, before base64. Compressed, a 46 KB boot script is ~14 KB.
     """
-    raw = gzip.compress(script.encode(), mtime=0)
+    raw = gzip_bytes(script.encode())
     if len(raw) > USER_DATA_LIMIT_BYTES:  # EC2 would refuse the launch template at deploy time
         raise ValueError(
             f"user data is {len(raw)} bytes compressed, over EC2's {USER_DATA_LIMIT_BYTES}"

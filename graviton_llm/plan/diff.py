@@ -31,10 +31,14 @@ class Change:
     type: str
     name: str
     because: tuple[str, ...] = ()  # the inputs that force a replacement, or what updates it
+    # A replacement's ignore_changes paths: the engine gives the new resource the old values
+    # there (pulumi pkg/resource/deploy/step_generator.go, processIgnoreChanges runs before the
+    # diff), so a replaced Auto Scaling group starts on the old launch template version.
+    kept: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {"action": self.action, "type": self.type, "name": self.name,
-                "because": list(self.because)}  # fmt: skip
+                "because": list(self.because), "kept": list(self.kept)}  # fmt: skip
 
 
 def _rows(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -65,7 +69,8 @@ def diff_plans(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
                    if old_forcing.get(k) != new_forcing.get(k))
         )  # fmt: skip
         if forcing:
-            changes.append(Change("replace", *key, forcing))
+            kept = tuple(sorted(previous.get("ignore_changes") or []))
+            changes.append(Change("replace", *key, forcing, kept))
         elif previous.get("inputs_sha256") != row.get("inputs_sha256"):
             changes.append(Change("update", *key))
     changes += _new_template_versions(changes, after)

@@ -1,20 +1,29 @@
 """Pre-warm the artifact cache: the one-off job that compiles a stack's model once, with the
 nodes' own image, weights and container command, and publishes it, so that the first node of a
-rollout or scale-out already downloads instead of compiling (`graviton-llm compile`)."""
+rollout or scale-out already downloads instead of compiling (`graviton-llm compile`).
+
+The job runs as the node role, which may publish only under the key its stack deploys: so the
+new key's grant is deployed first with the rollout held (`rollout.hold: true`, one `pulumi up`
+that changes the launch template and the grant but rolls nothing out), the job runs, and a
+second `pulumi up` without the hold starts the rollout that then finds the cache warm.
+"""
 
 from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from ..args import ResolvedClusterArgs
 from ..node.serve_command import artifact_cache_location, static_artifact_key
 from ..node.user_data import compress_user_data, render_compile_script
-from ..program import stack_cluster_args
-from ..program.stack_files import stack_config_path, stack_region
+from ..program.cluster_stacks import ClusterStack
+from .stack_cluster import stack_cluster
 
-# The stack output that names the cluster's launch template (program/main.py).
+# The stack output that names the cluster's launch template (program/main.py, the scaffold).
 LAUNCH_TEMPLATE_OUTPUT = "launch_template_id"
+JOB_NAME = "graviton-llm-compile"
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,10 @@ class PrewarmJob:
     region: str
     args: ResolvedClusterArgs
     script: str
+    project_dir: Path | None = None
+    # A cluster a team's program built its own way: its launch template is found by the tag
+    # every child of the cluster carries, not by a stack output.
+    cluster_name: str | None = None
 
     @property
     def user_data(self) -> bytes:
@@ -39,39 +52,108 @@ class PrewarmJob:
     def static_key(self) -> str:
         return static_artifact_key(self.args)
 
-    def command(self, user_data_file: str) -> str:
-        """The `aws ec2 run-instances` line: the cluster's own launch template (AMI, node role
-        with its cache grant, security group, volume, IMDSv2), this script as user data, one
-        of the cluster's subnets, and terminate on shutdown, which the script ends with."""
-        template = (
-            f'"LaunchTemplateId=$(pulumi stack output {LAUNCH_TEMPLATE_OUTPUT} '
-            f'--stack {shlex.quote(self.stack)})"'
-        )
-        subnets = self.args.subnet_ids
-        subnet = subnets[0] if isinstance(subnets, list) and subnets else None
-        if not isinstance(subnet, str):
-            subnet = "<one of the cluster's subnets>"
-        words = [
-            ["aws", "ec2", "run-instances", "--region", self.region, "--count", "1"],
-            ["--launch-template", template],
-            ["--subnet-id", subnet],
-            ["--instance-initiated-shutdown-behavior", "terminate"],
-            ["--user-data", f"fileb://{user_data_file}"],
-            [
-                "--tag-specifications",
-                "ResourceType=instance,Tags=[{Key=Name,Value=graviton-llm-compile}]",
+    @property
+    def capacity_block_id(self) -> str | None:
+        capacity = self.args.capacity
+        return None if capacity is None else capacity.capacity_block_id
+
+    def run_instances_request(
+        self, launch_template_id: str, subnet_id: str, user_data: str
+    ) -> dict[str, Any]:
+        """The RunInstances request the printed command sends (botocore names), so tests hold
+        it against the EC2 model: the cluster's launch template (role, AMI, volume, IMDSv2),
+        this script, one of its subnets, terminate on shutdown; a Capacity Block stack
+        launches into its block, which EC2 requires to be named (the template's
+        capacity-block market type alone does not target it)."""
+        request: dict[str, Any] = {
+            "MinCount": 1,
+            "MaxCount": 1,
+            "LaunchTemplate": {"LaunchTemplateId": launch_template_id},
+            "SubnetId": subnet_id,
+            "InstanceInitiatedShutdownBehavior": "terminate",
+            "UserData": user_data,
+            "TagSpecifications": [
+                {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": JOB_NAME}]}
             ],
+        }
+        if isinstance(self.args.ami_id, str):  # the pinned image of this config, not the old one
+            request["ImageId"] = self.args.ami_id
+        if self.capacity_block_id is not None:
+            request["CapacityReservationSpecification"] = {
+                "CapacityReservationTarget": {"CapacityReservationId": self.capacity_block_id}
+            }
+        return request
+
+    def _subnets(self) -> list[str]:
+        subnets = self.args.subnet_ids
+        return [s for s in subnets if isinstance(s, str)] if isinstance(subnets, list) else []
+
+    def command(self, user_data_file: str) -> str:
+        """The shell lines that run the job once. A Capacity Block's instances must launch in
+        the block's zone: the lines look the zone up and pick the cluster's subnet there."""
+        stack = f"--stack {shlex.quote(self.stack)}"
+        if self.project_dir is not None:
+            stack += f" --cwd {shlex.quote(str(self.project_dir))}"
+        region = shlex.quote(self.region)
+        template = f'"LaunchTemplateId=$(pulumi stack output {LAUNCH_TEMPLATE_OUTPUT} {stack})"'
+        if self.cluster_name is not None:
+            tag = shlex.quote(f"Name=tag:graviton-llm:component,Values={self.cluster_name}")
+            template = (
+                f'"LaunchTemplateId=$(aws ec2 describe-launch-templates --region {region} '
+                f"--filters {tag} --query 'LaunchTemplates[0].LaunchTemplateId' "
+                '--output text)"'
+            )
+        subnets = self._subnets()
+        lines: list[str] = []
+        subnet = shlex.quote(subnets[0]) if subnets else "<one of the cluster's subnets>"
+        block = self.capacity_block_id
+        if block is not None:
+            lines.append(
+                f"ZONE=$(aws ec2 describe-capacity-reservations --region {region} "
+                f"--capacity-reservation-ids {shlex.quote(block)} "
+                "--query 'CapacityReservations[0].AvailabilityZone' --output text)"
+            )
+            lines.append(
+                f"SUBNET=$(aws ec2 describe-subnets --region {region} --subnet-ids "
+                f"{' '.join(map(shlex.quote, subnets))} "
+                '--filters "Name=availability-zone,Values=$ZONE" '
+                "--query 'Subnets[0].SubnetId' --output text)"
+            )
+            subnet = '"$SUBNET"'
+        words = [
+            f"aws ec2 run-instances --region {region} --count 1",
+            f"--launch-template {template}",
+            f"--subnet-id {subnet}",
+            "--instance-initiated-shutdown-behavior terminate",
+            f"--user-data {shlex.quote('fileb://' + user_data_file)}",
+            "--tag-specifications "
+            + shlex.quote(f"ResourceType=instance,Tags=[{{Key=Name,Value={JOB_NAME}}}]"),
         ]
-        quoted = [
-            " ".join(w if w == template else shlex.quote(w) for w in group) for group in words
-        ]
-        return " \\\n  ".join(quoted)
+        if isinstance(self.args.ami_id, str):
+            words.append(f"--image-id {shlex.quote(self.args.ami_id)}")
+        if block is not None:
+            target = f"CapacityReservationTarget={{CapacityReservationId={block}}}"
+            words.append(f"--capacity-reservation-specification {shlex.quote(target)}")
+            words.append('--placement "AvailabilityZone=$ZONE"')
+        lines.append(" \\\n  ".join(words))
+        return "\n".join(lines)
+
+    @property
+    def held(self) -> bool:
+        return self.args.rollout.hold
 
 
-def prewarm_job(stack: str) -> PrewarmJob:
+def prewarm_job(
+    stack: str, project_dir: Path | None = None, cluster: str | None = None
+) -> PrewarmJob:
     """The stack's pre-warm job; bad input raises the args' ValidationError or a ValueError
     (a stack that compiles nothing, or with the cache off)."""
-    args, config = stack_cluster_args(stack)
-    region = args.region or stack_region(stack, config)
-    name = stack_config_path(stack).stem.removeprefix("Pulumi.")
-    return PrewarmJob(stack=name, region=region, args=args, script=render_compile_script(args))
+    found: ClusterStack = stack_cluster(stack, project_dir, cluster)
+    return PrewarmJob(
+        stack=found.stack,
+        region=found.region,
+        args=found.args,
+        script=render_compile_script(found.args, api_key_pointer=found.api_key_pointer),
+        project_dir=found.project_dir,
+        cluster_name=found.cluster_name,
+    )

@@ -283,6 +283,16 @@ def print_changes(console: Console, changes: list[Change], against: str) -> None
             "review before `pulumi up`.",
             highlight=False,
         )
+    for change in replaced:
+        if change.kept:
+            console.print(
+                f"{change.name}: the replacement keeps {', '.join(change.kept)} from the old "
+                "resource (ignore_changes applies to it too): a replaced group starts on the "
+                "launch template version the old one ran, and the rollout then refreshes it "
+                "onto the new one",
+                highlight=False,
+                markup=False,
+            )
 
 
 def print_first_preview(console: Console, first: dict[str, Any] | None) -> None:

@@ -207,8 +207,10 @@ def option_cost(
     tokens_per_second: float | None = None,
     utilization: float = 1.0,
     discounts: Mapping[Term, Discount] | None = None,
+    region: str = catalog.PRICE_SNAPSHOT_REGION,
 ) -> OptionCost:
-    """Hourly, monthly and per-1M-token cost of ``nodes`` x ``instance_type`` for each term.
+    """Hourly, monthly and per-1M-token cost of ``nodes`` x ``instance_type`` in ``region``
+    for each term (no terms where the price snapshot has no price for it there).
 
     ``tokens_per_second`` is one node's output throughput. Terms without a discount figure are
     left out rather than guessed. ``discounts`` defaults to ``ASSUMED_DISCOUNTS``.
@@ -216,7 +218,7 @@ def option_cost(
     if nodes < 1:
         raise ValueError(f"nodes must be >= 1, got {nodes}")
     discounts = ASSUMED_DISCOUNTS if discounts is None else discounts
-    price = catalog.on_demand_price(instance_type)
+    price = catalog.on_demand_price(instance_type, region)
     terms: list[TermCost] = []
     if price is not None:
         for term in TERMS:

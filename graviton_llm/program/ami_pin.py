@@ -42,16 +42,17 @@ def latest(ssm: Any, ec2: Any, spec: InstanceSpec) -> tuple[str, Ami]:
     return parameter, describe(ec2, value)
 
 
-_CLUSTER_KEY = re.compile(r"^(\s*)graviton-llm:cluster:\s*$")
-
-
-def write_pin(path: Path, image_id: str) -> None:
-    """Set `ami_id` in the stack file's cluster mapping, keeping every other line (comments
-    included) as it is."""
+def write_pin(path: Path, image_id: str, key: str = "graviton-llm:cluster") -> None:
+    """Set `ami_id` in the stack file's cluster mapping (``key``: `graviton-llm:cluster`, or a
+    team project's `<project>:cluster`), keeping every other line (comments included) as it
+    is."""
+    # In a stack file the project's own namespace may be left out (`cluster:`).
+    bare = key.partition(":")[2]
+    block = re.compile(rf"^(\s*)({re.escape(key)}|{re.escape(bare)}):\s*$")
     lines = path.read_text().splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if _CLUSTER_KEY.match(line)), None)
+    start = next((i for i, line in enumerate(lines) if block.match(line)), None)
     if start is None:
-        raise ConfigError(f"{path}: no `graviton-llm:cluster:` block to pin an AMI in")
+        raise ConfigError(f"{path}: no `{key}:` block to pin an AMI in")
     indent = None
     for i in range(start + 1, len(lines)):
         text = lines[i]
@@ -67,6 +68,6 @@ def write_pin(path: Path, image_id: str) -> None:
             path.write_text("".join(lines))
             return
     if indent is None:
-        raise ConfigError(f"{path}: the `graviton-llm:cluster:` block is empty")
+        raise ConfigError(f"{path}: the `{key}:` block is empty")
     lines.insert(start + 1, f"{' ' * indent}ami_id: {image_id}  # pinned by graviton-llm ami\n")
     path.write_text("".join(lines))

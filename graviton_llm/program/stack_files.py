@@ -4,6 +4,7 @@ every shape problem reported as a ConfigError that names the file and what is wr
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,19 @@ import yaml
 from ..args import NeuronServingClusterArgs, ResolvedClusterArgs
 from .main import PROJECT
 
-# The stacks this project ships live in the package, so an installed wheel finds them too;
-# Pulumi.yaml's stackConfigDir points here.
-STACKS_DIR = Path(__file__).resolve().parent.parent / "stacks"
+
+def _shipped_stacks_dir() -> Path:
+    """Where this repository's stack files are: stacks/ beside Pulumi.yaml (its
+    stackConfigDir), which the wheel installs as the package graviton_llm.stacks
+    (pyproject.toml maps one onto the other), so a checkout and a wheel read the same files."""
+    spec = importlib.util.find_spec("graviton_llm.stacks")
+    if spec is not None and spec.submodule_search_locations:
+        return Path(next(iter(spec.submodule_search_locations))).resolve()
+    # A checkout used without installing it: the folder beside the package.
+    return Path(__file__).resolve().parents[2] / "stacks"
+
+
+STACKS_DIR = _shipped_stacks_dir()
 MAX_STACK_FILE_BYTES = 1024 * 1024  # ours: a stack file is a few KB
 # Pulumi stack names: 1-100 of letters, digits, '_', '.' and '-' (pulumi/pulumi
 # sdk/go/common/tokens/stack_name.go, ParseStackName).
@@ -64,7 +75,7 @@ def load_yaml(path: Path) -> Any:
 
 
 def stack_config_path(stack: str) -> Path:
-    """`dev` -> graviton_llm/stacks/Pulumi.dev.yaml; a path to a .yaml file is taken as it is."""
+    """`dev` -> stacks/Pulumi.dev.yaml (STACKS_DIR); a path to a .yaml file is taken as it is."""
     path = Path(stack)
     if path.suffix in (".yaml", ".yml"):
         return path
@@ -107,9 +118,10 @@ def stack_cluster_args(stack: str) -> tuple[ResolvedClusterArgs, dict[str, Any]]
     return args.resolved(), config
 
 
-def cluster_config(stack: str, config: dict[str, Any]) -> dict[str, Any]:
-    """The `graviton-llm:cluster` mapping of a stack's config."""
-    key = f"{PROJECT}:cluster"
+def cluster_config(stack: str, config: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    """The cluster mapping of a stack's config: `graviton-llm:cluster`, or ``key`` (a team
+    project's `<project>:cluster`)."""
+    key = key or f"{PROJECT}:cluster"
     cluster = config.get(key)
     if not isinstance(cluster, dict):
         found = "missing" if cluster is None else f"a {type(cluster).__name__}"

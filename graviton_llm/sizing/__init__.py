@@ -10,11 +10,14 @@ from .calibrate import (
     read_bench,
     read_bench_file,
 )
+from .calibration_store import scales_for
 from .deployment import (
     DEFAULT_INPUT_LEN,
     DEFAULT_OUTPUT_LEN,
     DeploymentPerformance,
+    LoadedPrediction,
     deployment_performance,
+    loaded_prediction,
     point_prediction,
     stack_performance,
 )
@@ -28,6 +31,7 @@ __all__ = [
     "DEFAULT_OUTPUT_LEN",
     "Calibration",
     "DeploymentPerformance",
+    "LoadedPrediction",
     "ModelChoice",
     "Option",
     "Placement",
@@ -41,9 +45,11 @@ __all__ = [
     "checked_max_model_len",
     "choose_model",
     "deployment_performance",
+    "loaded_prediction",
     "point_prediction",
     "read_bench",
     "read_bench_file",
+    "scales_for",
     "size",
     "sizing_document",
     "stack_performance",

@@ -150,8 +150,9 @@ def calibrate(
     if batch > max_num_seqs:
         warnings.append(
             f"{per_node:g} requests in flight per node exceed max_num_seqs {max_num_seqs}: the "
-            "rest waited in vLLM's queue, which the measured TTFT includes and the prediction "
-            "does not"
+            "rest waited in vLLM's queue, which the measured TTFT includes and this table's "
+            "prediction (the closed-loop equations at max_num_seqs) does not; --save fits and "
+            "shows the load model, which queues them"
         )
         batch = max_num_seqs
     if not bench.closed_loop:

@@ -8,7 +8,7 @@ of the prediction, the lengths assumed and the document shape.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..args import ResolvedClusterArgs
@@ -40,12 +40,19 @@ class DeploymentPerformance:
     output_len: int
     prediction: perf.Prediction | None
     problem: str | None  # why there is no prediction
+    scales: perf.Scales | None = None  # the deployment's own calibration, if any
 
     @property
     def basis(self) -> str:
         p = self.prediction
         if p is None:
             return "no prediction"
+        if self.scales is not None:
+            return (
+                f"predicted ({p.generation}), calibrated on your own bench run (step x"
+                f"{self.scales.step:g}, prefill x{self.scales.prefill:g}, serving "
+                f"{self.scales.serving_ms:g} ms; size --calibrate --save)"
+            )
         if p.calibrated:
             return (
                 f"predicted ({p.generation}: calibrated on published measurements, "
@@ -101,6 +108,7 @@ def deployment_performance(
     input_len: int = DEFAULT_INPUT_LEN,
     output_len: int = DEFAULT_OUTPUT_LEN,
     batch: int | None = None,
+    scales: perf.Scales | None = None,
 ) -> DeploymentPerformance:
     """The prediction at ``batch`` running requests (default: max_num_seqs, a full node).
     Never raises for what the model cannot predict: ``problem`` says why instead."""
@@ -109,7 +117,7 @@ def deployment_performance(
     def result(prediction: perf.Prediction | None, problem: str | None) -> DeploymentPerformance:
         return DeploymentPerformance(
             model_id, instance_type, tensor_parallel_size, max_num_seqs, running, nodes,
-            input_len, output_len, prediction, problem,
+            input_len, output_len, prediction, problem, scales,
         )  # fmt: skip
 
     weight_dtype = WEIGHT_DTYPE.get(dtype)
@@ -131,6 +139,7 @@ def deployment_performance(
             output_len=output_len,
             weight_dtype=weight_dtype,
             max_num_seqs=max_num_seqs,
+            scales=scales,
         )
     except perf.PerformanceInputError as error:
         return result(None, str(error))
@@ -141,13 +150,18 @@ def stack_performance(
     args: ResolvedClusterArgs, input_len: int | None = None, output_len: int | None = None
 ) -> DeploymentPerformance:
     """A stack's cluster as `cost` and `plan` see it: every node at its max_num_seqs, requests
-    of ``input_len`` / ``output_len`` tokens (None: the assumed 512 / 128)."""
+    of ``input_len`` / ``output_len`` tokens (None: the assumed 512 / 128), with the
+    deployment's own calibration when `size --calibrate --save` wrote one."""
+    from .calibration_store import scales_for
+
     assert args.tensor_parallel_size is not None  # filled by the args' validation
     return deployment_performance(
         args.model.id, args.instance_type, tensor_parallel_size=args.tensor_parallel_size,
         max_num_seqs=args.max_num_seqs, max_model_len=args.max_model_len,
         dtype=args.model.dtype, nodes=args.desired_capacity,
         input_len=input_len or DEFAULT_INPUT_LEN, output_len=output_len or DEFAULT_OUTPUT_LEN,
+        scales=scales_for(args.model.id, args.instance_type, args.tensor_parallel_size,
+                          args.max_num_seqs),
     )  # fmt: skip
 
 
@@ -174,4 +188,125 @@ def point_prediction(
         model, instance_type,
         tensor_parallel_size=tensor_parallel_size_or_default(instance_type, tensor_parallel_size),
         batch=batch, input_len=input_len, output_len=output_len, max_num_seqs=max_num_seqs,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LoadedPrediction:
+    """A fixed deployment under a traffic: ``nodes`` x ``replicas_per_node`` vLLM replicas,
+    behind a balancer that spreads requests without looking at queues (the NLB; a local proxy
+    between replicas on one node)."""
+
+    model: str
+    instance_type: str
+    tensor_parallel_size: int
+    max_num_seqs: int
+    nodes: int
+    replicas_per_node: int
+    input_len: int
+    output_len: int
+    concurrent_users: int | None
+    requests_per_s: float | None
+    think_time_s: float
+    engine: perf.Engine
+    load: perf.LoadResult
+
+    @property
+    def replicas(self) -> int:
+        return self.nodes * self.replicas_per_node
+
+    def document(self) -> dict[str, Any]:
+        """`size --predict --json` with a traffic (docs/size.md)."""
+        load, e = self.load, self.engine
+
+        def ms(seconds: float) -> float | None:
+            return round(seconds * 1e3, 2) if seconds != float("inf") else None
+
+        return {
+            "model": self.model,
+            "instance_type": self.instance_type,
+            "tensor_parallel_size": self.tensor_parallel_size,
+            "max_num_seqs": self.max_num_seqs,
+            "nodes": self.nodes,
+            "replicas_per_node": self.replicas_per_node,
+            "input_len": self.input_len,
+            "output_len": self.output_len,
+            "concurrent_users": self.concurrent_users,
+            "requests_per_s": self.requests_per_s,
+            "think_time_s": self.think_time_s,
+            "stable": load.stable,
+            "ttft_p50_ms": ms(load.ttft_p50_s),
+            "ttft_p99_ms": ms(load.ttft_p99_s),
+            "ttft_mean_ms": ms(load.ttft_mean_s),
+            "slot_wait_mean_ms": ms(load.slot_wait_mean_s),
+            "tpot_ms": ms(load.inter_token_s),
+            "e2e_ms": ms(load.e2e_s),
+            "requests_per_s_served": round(load.throughput_rps, 4) if load.stable else None,
+            "output_tokens_per_s": round(load.throughput_rps * self.output_len, 2)
+            if load.stable
+            else None,
+            "running_per_replica": round(load.running, 3),
+            "queued_per_replica": round(load.queued, 3) if load.stable else None,
+            "no_queue": {
+                "ttft_ms": ms(e.serving_s + e.prefill_s),
+                "decode_step_ms": ms(e.step_s),
+                "prefill_ms": ms(e.prefill_s),
+                "serving_ms": ms(e.serving_s),
+            },
+        }
+
+
+def loaded_prediction(
+    model: str | perf.ModelShape,
+    instance_type: str,
+    *,
+    tensor_parallel_size: int | None,
+    max_num_seqs: int,
+    input_len: int,
+    output_len: int,
+    concurrent_users: int | None = None,
+    requests_per_s: float | None = None,
+    think_time_s: float = 0.0,
+    nodes: int = 1,
+    replicas_per_node: int = 1,
+    scales: perf.Scales | None = None,
+) -> LoadedPrediction:
+    """`size --predict --concurrent-users N` (closed loop) or `--requests-per-s R` (Poisson):
+    TTFT p50/p99, TPOT and throughput of a fixed deployment. Raises ValueError naming the
+    option when the inputs cannot be served."""
+    if (concurrent_users is None) == (requests_per_s is None):
+        raise ValueError("give exactly one of --concurrent-users and --requests-per-s")
+    for option, value in (("--nodes", nodes), ("--replicas-per-node", replicas_per_node)):
+        if value < 1:
+            raise ValueError(f"{option} must be >= 1, got {value}")
+    if not think_time_s >= 0:
+        raise ValueError(f"--think-time-s must be >= 0 s, got {think_time_s}")
+    if concurrent_users is not None and concurrent_users < 1:
+        raise ValueError(f"--concurrent-users must be >= 1, got {concurrent_users}")
+    if requests_per_s is not None and not requests_per_s > 0:
+        raise ValueError(f"--requests-per-s must be > 0, got {requests_per_s}")
+    tp = tensor_parallel_size_or_default(instance_type, tensor_parallel_size)
+    spec = catalog.instance_spec(instance_type)
+    cores = spec.neuron_cores if spec is not None and spec.neuron_cores else 1
+    if spec is not None and spec.accelerator == "neuron" and tp * replicas_per_node > cores:
+        raise ValueError(
+            f"--replicas-per-node {replicas_per_node} x --tensor-parallel-size {tp} needs "
+            f"{tp * replicas_per_node} NeuronCores; {instance_type} has {cores}"
+        )
+    engine = perf.engine(
+        model, instance_type, tensor_parallel_size=tp, max_num_seqs=max_num_seqs,
+        input_len=input_len, output_len=output_len, scales=scales,
+    )  # fmt: skip
+    replicas = nodes * replicas_per_node
+    if concurrent_users is not None:
+        load = perf.closed_loop(engine, concurrent_users, think_time_s, replicas=replicas)
+    else:
+        assert requests_per_s is not None
+        load = perf.open_loop(engine, requests_per_s / replicas)
+        if load.stable:
+            load = replace(load, throughput_rps=requests_per_s)
+    model_id = model if isinstance(model, str) else model.id
+    return LoadedPrediction(
+        model_id, instance_type, tp, max_num_seqs, nodes, replicas_per_node, input_len,
+        output_len, concurrent_users, requests_per_s, think_time_s, engine, load,
     )  # fmt: skip

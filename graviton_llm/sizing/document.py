@@ -7,29 +7,34 @@ import json
 import math
 from typing import Any
 
-from ..facts import catalog
-from ..pricing import cost
+from ..pricing import cost, prices
 from .search import Option, Rejection, SizingResult
 
 # Version of the `size --json` document. Bump on any incompatible change.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 FORMULAS = {
-    "concurrency": "L = requests_per_s x e2e_ms / 1000 (Little's law); L = concurrent_users",
-    "nodes": "floor(L / max_num_seqs) + 1 (open loop) or ceil(users / max_num_seqs), at least "
-    "min_nodes, raised until the TTFT targets hold",
-    "tpot_ms": "inter-token latency under load: step + (B - 1) x prefill / (O - 1), B = "
-    "max_num_seqs",
-    "ttft_p50_ms": "serving + prefill(p50 prompt) + median queue waits",
-    "ttft_p99_ms": "serving + prefill(p99 prompt) + one decode step + p99 queue waits",
-    "usd_per_million_output_tokens": "nodes x $/h per node / (served output tokens/s x 3600) x 1e6",
+    "replica": "a vLLM server with max_num_seqs B slots; a request's life with n running is "
+    "s + n x prefill + (O - 1) x step, so a replica completes n / that per second",
+    "nodes": "the fewest whose replicas hold every user (ceil(users / (B r))) or keep up with "
+    "the arrivals (lambda / replicas < rate(B)), at least min_nodes, raised until TTFT p50/p99 "
+    "and TPOT hold",
+    "ttft_p50_ms / ttft_p99_ms": "the load model's quantiles at the p50 / p99 prompt: wait for "
+    "a slot (mean-value analysis for users, the birth-death chain for Poisson arrivals) + the "
+    "prefills ahead + serving + one prefill",
+    "tpot_ms": "inter-token latency under load: step + (1 - cohort) x (running - 1) x prefill "
+    "/ (O - 1)",
+    "usd_per_million_output_tokens": "nodes x $/h per node in the region / (served output "
+    "tokens/s x 3600) x 1e6",
 }
 ASSUMPTIONS = (
-    "one vLLM replica per node (as the stack deploys); cores beyond the TP degree idle",
-    "every node runs max_num_seqs requests (its capacity): latencies are a full node's",
-    "requests/s arrive as a Poisson process; concurrent users send back to back (no think time)",
-    "queue waits: M/M/c for slots and M/D/1 for the prefill engine, exponential-tail "
-    "approximations on the safe side (graviton_llm/sizing/queueing.py)",
+    "NeuronServingCluster runs one vLLM replica per node; more replicas per node (behind a "
+    "local proxy) are ranked only when asked (--replicas-per-node) and cannot be written as a "
+    "stack yet",
+    "the balancer spreads requests without looking at queues (the NLB): a replica can queue "
+    "while another has a free slot",
+    "requests/s arrive as a Poisson process; concurrent users send their next request "
+    "think_time_s after the last reply",
     "the traffic is steady 24/7: $/1M output tokens is the fleet's price over the tokens the "
     "traffic asks for",
 )
@@ -53,16 +58,22 @@ def option_document(option: Option, rank: int) -> dict[str, Any]:
         "ttft_p50_ms": _num(option.ttft_p50_ms),
         "ttft_p99_ms": _num(option.ttft_p99_ms),
         "ttft_no_queue_ms": _num(p.ttft_ms),
-        "queue_wait_p99_ms": _num(option.waits.p99_ms),
+        "slot_wait_mean_ms": _num(option.load.slot_wait_mean_s * 1e3),
         "tpot_ms": _num(option.tpot_ms),
         "decode_step_ms": _num(p.tpot_ms),
-        "e2e_ms": _num(p.e2e_ms),
-        "per_request_tokens_per_s": _num(p.per_request_tokens_per_s),
+        "e2e_ms": _num(option.load.e2e_s * 1e3),
+        "per_request_tokens_per_s": _num(option.load.e2e_tokens / option.load.e2e_s),
         "node_output_tokens_per_s": _num(p.output_tokens_per_s),
         "fleet_output_tokens_per_s": _num(p.output_tokens_per_s * option.nodes),
         "served_output_tokens_per_s": _num(option.served_tokens_per_s),
         "generation": p.generation,
         "calibrated": p.calibrated,
+        "calibrated_by_bench": option.calibrated_by_bench,
+        "replicas_per_node": option.replicas_per_node,
+        "deployable": option.deployable,
+        "coverage": option.coverage.kind,
+        "coverage_detail": option.coverage.detail,
+        "near_target": list(option.near_target),
         "costs": [
             {
                 "term": term.term,
@@ -84,14 +95,20 @@ def rejection_document(rejection: Rejection) -> dict[str, Any]:
     }
 
 
-def region_note(region: str) -> str | None:
-    if region == catalog.PRICE_SNAPSHOT_REGION:
-        return None
-    return (
-        f"prices are the {catalog.PRICE_SNAPSHOT_REGION} snapshot of "
-        f"{catalog.PRICE_SNAPSHOT_DATE}; {region} prices differ: check the AWS price list "
-        "before deciding"
-    )
+def price_sources(result: SizingResult) -> list[dict[str, Any]]:
+    """Where each ranked type's price in the region comes from, and its date."""
+    seen: dict[str, dict[str, Any]] = {}
+    for option in result.options:
+        price = prices.on_demand(option.instance_type, result.request.region)
+        if price is not None and price.instance_type not in seen:
+            seen[price.instance_type] = {
+                "instance_type": price.instance_type,
+                "region": price.region,
+                "usd_per_hour": price.usd_per_hour,
+                "source": price.source,
+                "date": price.source_date,
+            }
+    return list(seen.values())
 
 
 def terms_document(discounts: dict[cost.Term, cost.Discount] | None) -> list[dict[str, Any]]:
@@ -143,12 +160,7 @@ def sizing_document(result: SizingResult) -> dict[str, Any]:
             "tpot_ms": targets.tpot_ms,
         },
         "region": request.region,
-        "prices": {
-            "snapshot_region": catalog.PRICE_SNAPSHOT_REGION,
-            "snapshot_date": catalog.PRICE_SNAPSHOT_DATE,
-            "source": catalog.PRICE_SNAPSHOT_SOURCE,
-            "note": region_note(request.region),
-        },
+        "prices": price_sources(result),
         "terms": terms_document(dict(request.discounts) if request.discounts else None),
         "formulas": FORMULAS,
         "assumptions": list(ASSUMPTIONS),

@@ -6,21 +6,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from ..facts import catalog
 from ..facts.performance import Prediction
 from .calibrate import Calibration
-from .document import ASSUMPTIONS, FORMULAS, region_note
-from .search import Option, Rejection, SizingResult, best_per_degree
+from .deployment import LoadedPrediction
+from .document import ASSUMPTIONS, FORMULAS, price_sources
+from .search import MARGIN, Option, Rejection, SizingResult, best_per_degree
 
 _LABELS = {
     "not-offered-in-region": "not offered in the region",
     "no-price": "no price",
     "uncalibrated": "not calibrated",
     "does-not-fit": "does not fit",
+    "host-memory": "host RAM cannot stage the checkpoint",
+    "extrapolated": "extrapolated beyond published data",
     "misses-ttft-p50": "misses the TTFT p50 target",
     "misses-ttft-p99": "misses the TTFT p99 target",
     "misses-tpot": "misses the TPOT target",
@@ -59,9 +62,18 @@ def _add_option(table: Table, rank: int, option: Option) -> None:
     nodes = str(option.nodes)
     if option.nodes != option.nodes_for_traffic:
         nodes += f"\n(traffic: {option.nodes_for_traffic})"
+    marks = [] if p.calibrated else ["roofline bound"]
+    if option.coverage.kind != "measured":
+        marks.append(option.coverage.kind)
+    if option.calibrated_by_bench:
+        marks.append("your bench")
+    if option.replicas_per_node > 1:
+        marks.append(f"{option.replicas_per_node} replicas/node: not deployable yet")
+    if option.near_target:
+        marks.append(f"within {MARGIN:.0%} of {', '.join(option.near_target)}")
     config = [
         str(rank),
-        option.instance_type + ("" if p.calibrated else "\n(roofline bound)"),
+        option.instance_type + "".join(f"\n({mark})" for mark in marks),
         str(option.tensor_parallel_size),
         str(option.max_num_seqs),
         nodes,
@@ -160,7 +172,6 @@ def print_sizing(
 
 
 def _print_notes(console: Console, result: SizingResult) -> None:
-    request = result.request
     console.print("[bold]how[/] (graviton_llm/sizing/search.py, docs/size.md)")
     for name, formula in FORMULAS.items():
         console.print(f"  {name} = {formula}", highlight=False, markup=False)
@@ -171,14 +182,12 @@ def _print_notes(console: Console, result: SizingResult) -> None:
         "and known faults in docs/performance-model.md)",
         highlight=False,
     )
-    console.print(
-        f"  prices: {catalog.PRICE_SNAPSHOT_REGION} on-demand, snapshot "
-        f"{catalog.PRICE_SNAPSHOT_DATE}; source {catalog.PRICE_SNAPSHOT_SOURCE}",
-        highlight=False,
-    )
-    note = region_note(request.region)
-    if note:
-        console.print(f"  [bold yellow]note[/]: {note}", highlight=False)
+    for price in price_sources(result):
+        console.print(
+            f"  price {price['instance_type']} in {price['region']}: ${price['usd_per_hour']}/h "
+            f"on-demand ({price['source']}, {price['date']})",
+            highlight=False,
+        )
     seen = set()
     for option in result.options:
         for term in option.cost.terms:
@@ -210,8 +219,10 @@ def print_prediction(console: Console, prediction: Prediction, inputs: str) -> N
         console.print(f"  {label:<32} {value}", highlight=False)
 
 
-def print_calibration(console: Console, result: Calibration) -> None:
-    """`size --calibrate` without --json."""
+def print_calibration(
+    console: Console, result: Calibration, saved: tuple[Path, dict[str, Any]] | None = None
+) -> None:
+    """`size --calibrate` without --json; ``saved``: the file --save wrote and its content."""
     d, bench = result.deployment, result.bench
     console.print(
         f"[bold]calibrate[/]: {d.model} on {result.nodes} x {d.instance_type}, TP "
@@ -239,3 +250,63 @@ def print_calibration(console: Console, result: Calibration) -> None:
     )
     for warning in result.warnings:
         console.print(f"[bold yellow]note[/]: {warning}", highlight=False)
+    if saved is not None:
+        path, document = saved
+        scales = document["scales"]
+        console.print(
+            f"[bold]saved[/] {path}: decode step x{scales['step']:g}, prefill "
+            f"x{scales['prefill']:g}, serving {scales['serving_ms']:g} ms. Later `size`, `cost` "
+            "and `plan` of this model, instance type, TP degree and max_num_seqs use it.",
+            highlight=False,
+        )
+        table = Table(title="the bench's figures, with the load model (its concurrency queued)")
+        for column in ("figure", "measured", "before", "after"):
+            table.add_column(column)
+        for row in document["rows"]:
+            table.add_row(
+                row["figure"],
+                f"{row['measured']:,.1f}",
+                f"{row['predicted_before']:,.1f}",
+                f"{row['predicted_after']:,.1f}",
+            )
+        console.print(table)
+
+
+def print_loaded_prediction(console: Console, p: LoadedPrediction) -> None:
+    """`size --predict` with --concurrent-users or --requests-per-s, without --json."""
+    load = p.load
+    traffic = (
+        f"{p.concurrent_users} users (think time {p.think_time_s:g} s)"
+        if p.concurrent_users is not None
+        else f"{p.requests_per_s:g} requests/s (Poisson)"
+    )
+    console.print(
+        f"[bold]predicted[/] {p.model} on {p.nodes} x {p.instance_type} ({p.replicas_per_node} "
+        f"replica(s) per node, TP {p.tensor_parallel_size}, max_num_seqs {p.max_num_seqs}), "
+        f"{p.input_len} in / {p.output_len} out tokens, {traffic}",
+        highlight=False,
+    )
+    if not load.stable:
+        console.print(
+            f"  [bold red]unstable[/]: {p.requests_per_s:g} requests/s exceed what "
+            f"{p.replicas} replica(s) complete ({p.replicas * p.engine.rate(p.max_num_seqs):.3g}"
+            "/s): the queue grows without bound; add nodes or replicas",
+            highlight=False,
+        )
+        return
+    rows = (
+        ("TTFT p50 / p99", f"{load.ttft_p50_s * 1e3:,.0f} / {load.ttft_p99_s * 1e3:,.0f} ms"),
+        ("  of which waiting for a slot", f"{load.slot_wait_mean_s * 1e3:,.0f} ms (mean)"),
+        ("TTFT without a queue", f"{(p.engine.serving_s + p.engine.prefill_s) * 1e3:,.0f} ms"),
+        ("TPOT under load", f"{load.inter_token_s * 1e3:,.1f} ms"),
+        ("E2E", f"{load.e2e_s * 1e3:,.0f} ms"),
+        ("requests/s served", f"{load.throughput_rps:,.3f}"),
+        ("output tokens/s", f"{load.throughput_rps * p.output_len:,.1f}"),
+        ("running / queued per replica", f"{load.running:,.1f} / {load.queued:,.1f}"),
+    )
+    for label, value in rows:
+        console.print(f"  {label:<32} {value}", highlight=False)
+    console.print(
+        '  load model: graviton_llm/facts/performance/load.py (docs/performance-model.md, "Load")',
+        highlight=False,
+    )

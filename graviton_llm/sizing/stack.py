@@ -1,4 +1,4 @@
-"""`size --write-stack FILE`: a stack config (the shape of graviton_llm/stacks/Pulumi.dev.yaml)
+"""`size --write-stack FILE`: a stack config (the shape of stacks/Pulumi.dev.yaml)
 for a sized option, validated by the args model before a byte is written.
 
 What sizing cannot know (the VPC, its subnets, the weights' S3 prefix) comes from flags, or is a
@@ -113,6 +113,12 @@ def write_stack(
     """Validate, then write ``path`` atomically (a temporary file renamed over it): a refusal
     or an error leaves no file. ``project`` is the Pulumi project whose config namespace holds
     the cluster. Returns the placeholders used."""
+    if not option.deployable:
+        raise ValueError(
+            f"--write-stack: the best option runs {option.replicas_per_node} vLLM replicas per "
+            "node, which NeuronServingCluster cannot deploy yet (one server per node); size "
+            "without --replicas-per-node to write a stack"
+        )
     if path.suffix not in (".yaml", ".yml"):
         raise ValueError(f"--write-stack {path}: a stack file ends in .yaml (Pulumi.<name>.yaml)")
     if path.is_dir():

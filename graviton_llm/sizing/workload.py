@@ -91,7 +91,7 @@ def choose_model(model_id: str, config_path: Path | None = None) -> ModelChoice:
 @dataclass(frozen=True)
 class Traffic:
     """Requests per second (open loop, Poisson arrivals) or concurrent users (closed loop: each
-    sends its next request when the last one ends, no think time), and token lengths."""
+    sends its next request ``think_time_s`` after the last one ends), and token lengths."""
 
     input_len: int  # mean prompt tokens
     output_len: int  # mean output tokens
@@ -100,6 +100,7 @@ class Traffic:
     input_len_p50: int | None = None  # default: the mean
     input_len_p99: int | None = None  # default: the mean
     output_len_p99: int | None = None  # default: the mean; only sizes max_model_len
+    think_time_s: float = 0.0  # closed loop: a user's pause between a reply and its next request
 
     def __post_init__(self) -> None:
         problems = []
@@ -119,6 +120,10 @@ class Traffic:
         ):
             if p99 is not None and floor is not None and p99 < floor:
                 problems.append(f"{option} ({p99}) must be >= {floor}")
+        if not self.think_time_s >= 0:
+            problems.append(f"--think-time-s must be >= 0 s, got {self.think_time_s}")
+        if self.think_time_s and self.concurrent_users is None:
+            problems.append("--think-time-s applies to --concurrent-users (a closed loop)")
         if self.input_len_p50 is not None and self.input_len_p50 < 1:
             problems.append(f"--input-len-p50 must be >= 1 token, got {self.input_len_p50}")
         if problems:

@@ -43,10 +43,13 @@ def test_writes_are_blobs_and_manifests_below_the_prefix_and_never_deletes():
     assert manifest["Condition"] == {"StringEquals": {"s3:if-none-match": "*"}}
     actions = [a for s in statements.values() for a in json.dumps(s["Action"]).split('"')]
     assert not [a for a in actions if "Delete" in a or "Acl" in a or a.endswith("*")]
+    # Reads cover the cache's root: nodes still launched on the previous version (rollout held
+    # while the next key is pre-warmed) download their own key's artifacts.
     listing = statements["ListCompiledArtifacts"]
     assert listing["Resource"] == "arn:aws:s3:::team-weights"
-    prefix = ".graviton-llm-cache/0123456789abcdef/"
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": [prefix, prefix + "*"]}}
+    root = ".graviton-llm-cache/"
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": [root, root + "*"]}}
+    assert statements["ReadCompiledArtifacts"]["Resource"] == f"arn:aws:s3:::team-weights/{root}*"
     assert "EncryptArtifactsViaS3" not in statements
 
 
@@ -65,8 +68,8 @@ def test_a_neuron_cluster_grants_its_static_keys_prefix_and_the_weights_key_in_t
     result = build_cluster(args)
     static = static_artifact_key(NeuronServingClusterArgs.model_validate(args))
     statements = _statements(_cache_policy(result))
-    assert statements["ReadCompiledArtifacts"]["Resource"] == (
-        f"arn:aws:s3:::team-weights/.graviton-llm-cache/{static}/*"
+    assert statements["UploadCompiledArtifacts"]["Resource"] == (
+        f"arn:aws:s3:::team-weights/.graviton-llm-cache/{static}/*/blobs/*"
     )
     encrypt = statements["EncryptArtifactsViaS3"]
     assert encrypt["Resource"] == KMS_KEY

@@ -139,3 +139,41 @@ def test_a_given_bucket_name_and_prefix_name_the_resources():
         "alias/acme-state",
         "alias/acme-secrets",
     }
+
+
+def test_old_state_versions_expire_but_recent_history_stays(backend):
+    # Versioned, version deletion denied, and Pulumi rewrites the checkpoint at every step:
+    # without a rule the versions grow forever (before: no lifecycle configuration at all).
+    import boto3
+
+    from graviton_llm.testing.aws_stubs import aws_stubs
+
+    lifecycle = backend.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    (rule,) = lifecycle.inputs["rules"]
+    assert rule["status"] == "Enabled" and rule["filter"] == {"prefix": ""}
+    assert rule["noncurrentVersionExpiration"] == {
+        "noncurrentDays": 90,
+        "newerNoncurrentVersions": 20,
+    }
+    assert rule["expiration"] == {"expiredObjectDeleteMarker": True}
+    assert "days" not in rule["expiration"]  # current state never expires
+    assert any(d.endswith("pulumi-state-versioning") for d in lifecycle.dependencies)
+    # The same rule as S3's API takes it, held against botocore's model.
+    request = {
+        "Bucket": BUCKET,
+        "LifecycleConfiguration": {
+            "Rules": [
+                {
+                    "ID": rule["id"], "Status": "Enabled", "Filter": {"Prefix": ""},
+                    "NoncurrentVersionExpiration": {
+                        "NoncurrentDays": 90, "NewerNoncurrentVersions": 20,
+                    },
+                    "Expiration": {"ExpiredObjectDeleteMarker": True},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                }
+            ]
+        },
+    }  # fmt: skip
+    with aws_stubs() as aws:
+        aws.add("s3", "put_bucket_lifecycle_configuration", {}, request)
+        boto3.client("s3", region_name="us-east-1").put_bucket_lifecycle_configuration(**request)

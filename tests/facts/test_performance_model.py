@@ -10,7 +10,7 @@ import pytest
 
 from graviton_llm.facts import memory, models
 from graviton_llm.facts import performance as perf
-from graviton_llm.facts.performance import errors, fit, measurements, parameters, roofline
+from graviton_llm.facts.performance import errors, fit, loaded, measurements, parameters, roofline
 from graviton_llm.facts.performance.hardware import GIB, NEURON_RANKS, graviton4_rank
 from graviton_llm.facts.performance.shapes import MODEL_SHAPES, ModelShape, model_shape
 
@@ -309,23 +309,30 @@ def test_the_data_file_is_well_formed():
         assert r.batch and r.input_len and r.output_len, r.id
         assert model_shape(r.model) is not None, r.id
         assert r.scheduling in ("static", "continuous"), r.id
+        assert (r.users is None or r.users >= 1) and (r.request_rate is None or r.request_rate > 0)
         assert r.statistic in ("p50", "mean"), r.id  # like with like: typical values only
 
 
-def _architecture(model_id: str) -> str:
-    """Models that are near-copies (same layers and widths) count as one."""
-    s = model_shape(model_id)
-    assert s is not None
-    return f"{s.layers}x{s.hidden_size}x{s.kv_heads}x{s.intermediate_size}"
-
-
-def test_fit_and_validation_hold_out_whole_architectures():
+def test_fit_and_validation_are_split_by_source():
+    """Every published page is wholly fit or wholly validation: validation pages are pages the
+    fit never saw, from other stacks and years (rows of one page share their conditions)."""
     by_set = collections.defaultdict(set)
     for r in ROWS:
         if r.set != "excluded":
-            by_set[r.set].add(_architecture(r.model))
+            by_set[r.set].add(r.source_url)
     assert by_set["fit"] and by_set["validation"]
     assert not by_set["fit"] & by_set["validation"]
+    validation = [r for r in ROWS if r.set == "validation"]
+    assert len({r.software for r in validation}) >= 3
+    assert len({r.source_date[:4] for r in validation}) >= 2
+
+
+def test_the_cohort_fraction_is_the_fit_of_the_loaded_fit_rows():
+    group = [
+        (parameters.FITTED[c.generation].as_vector(), c)
+        for c in fit.cases([r for r in ROWS if r.set == "fit" and r.queued])
+    ]
+    assert loaded.fit_cohort(group) == parameters.COHORT
 
 
 def test_static_batch_pages_that_disagree_with_themselves_are_excluded():

@@ -641,6 +641,7 @@ After=graviton-llm-vllm.service
 
 [Service]
 Type=oneshot
+EnvironmentFile=/opt/graviton-llm/etc/aws.env
 ExecStart=/opt/graviton-llm/bin/release-node
 RemainAfterExit=yes
 StandardOutput=journal

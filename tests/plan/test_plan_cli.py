@@ -92,8 +92,8 @@ def test_plan_prints_the_predicted_performance_of_the_cluster():
     section = out[out.index("performance (predicted") :]
     # 70B on inf2.48xlarge TP 24, 16 running, 512/128 tokens (graviton_llm/sizing/deployment.py).
     assert "every node running 16 requests (max_num_seqs) of 512 in / 128 out tokens" in section
-    assert "TTFT 248 ms (no queue), TPOT 38.9 ms a decode step, 60.8 ms under load" in section
-    assert "257 per node, 771 for 3 node(s)" in section
+    assert "TTFT 239 ms (no queue), TPOT 39.3 ms a decode step, 61.8 ms under load" in section
+    assert "253 per node, 760 for 3 node(s)" in section
     assert "neuron-v2: calibrated on published measurements" in section
 
 

@@ -81,8 +81,11 @@ def test_the_cli_prints_the_replacement_and_reports_it_in_json(prod, tmp_path):
     changes = json.loads(as_json.output)["changes"]
     assert changes == [
         {"action": "replace", "type": ASG, "name": "llm-prod-asg",
-         "because": ["initialLifecycleHooks"]},
+         "because": ["initialLifecycleHooks"],
+         "kept": ["desiredCapacity", "launchTemplate.version"]},
     ]  # fmt: skip
+    # Said in words too: the new group starts on the old version (ignore_changes applies).
+    assert "keeps desiredCapacity, launchTemplate.version from the old resource" in text.output
 
 
 def test_a_file_that_is_not_a_plan_document_exits_2(tmp_path):

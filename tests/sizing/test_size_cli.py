@@ -28,12 +28,15 @@ def test_size_prints_the_ranked_table_the_formulas_and_what_was_dropped():
     assert result.exit_code == 0, result.output
     out = result.output
     assert "trn1.32xlarge" in out and "inf2.48xlarge" in out
-    assert "$21.50" in out  # one trn1.32xlarge, the cheapest that meets both targets
-    assert "floor(L / max_num_seqs) + 1" in out  # the node formula, stated
-    assert "misses the TPOT target" in out and "does not fit at any max_num_seqs" in out
+    assert "$25.96" in out  # two inf2.48xlarge, the cheapest that meets both targets
+    assert "lambda / replicas < rate(B)" in out  # the node formula, stated
+    assert "extrapolated beyond published data" in out and "does not fit at any" in out
     assert "not offered in us-east-1" in out and "no published measurement" in out
     assert "3yr: no sourced rate" in out
-    assert catalog.PRICE_SNAPSHOT_DATE in out
+    assert (
+        "price inf2.48xlarge in us-east-1: $12.98127/h" in out
+        and catalog.PRICE_SNAPSHOT_DATE in out
+    )
 
 
 def test_size_json_has_a_stable_documented_shape():
@@ -44,14 +47,15 @@ def test_size_json_has_a_stable_documented_shape():
         "schema_version", "model", "traffic", "max_model_len", "min_nodes", "targets", "region",
         "prices", "terms", "formulas", "assumptions", "options", "rejected",
     }  # fmt: skip
-    assert document["schema_version"] == 1 and document["max_model_len"] == 1024
+    assert document["schema_version"] == 2 and document["max_model_len"] == 1024
     option = document["options"][0]
     assert set(option) == {
         "rank", "instance_type", "tensor_parallel_size", "max_num_seqs", "nodes",
         "nodes_for_traffic", "concurrency", "ttft_p50_ms", "ttft_p99_ms", "ttft_no_queue_ms",
-        "queue_wait_p99_ms", "tpot_ms", "decode_step_ms", "e2e_ms", "per_request_tokens_per_s",
+        "slot_wait_mean_ms", "tpot_ms", "decode_step_ms", "e2e_ms", "per_request_tokens_per_s",
         "node_output_tokens_per_s", "fleet_output_tokens_per_s", "served_output_tokens_per_s",
-        "generation", "calibrated", "costs",
+        "generation", "calibrated", "calibrated_by_bench", "replicas_per_node", "deployable",
+        "coverage", "coverage_detail", "near_target", "costs",
     }  # fmt: skip
     assert [o["rank"] for o in document["options"]] == list(range(1, len(document["options"]) + 1))
     assert [c["term"] for c in option["costs"]] == ["on-demand", "1yr"]
@@ -62,19 +66,30 @@ def test_size_json_has_a_stable_documented_shape():
     assert set(rejected) == {"instance_type", "tensor_parallel_size", "max_num_seqs", "reasons"}
     allowed = {
         "not-offered-in-region", "no-price", "uncalibrated", "does-not-fit", "misses-ttft-p50",
-        "misses-ttft-p99", "misses-tpot", "not-servable",
+        "misses-ttft-p99", "misses-tpot", "not-servable", "host-memory", "extrapolated",
     }  # fmt: skip
     assert {r["code"] for x in document["rejected"] for r in x["reasons"]} <= allowed
-    assert document["prices"]["note"] is None
+    assert {p["instance_type"] for p in document["prices"]} == {
+        o["instance_type"] for o in document["options"]
+    }
     # Same input, same bytes.
     assert invoke("size", *ASKED, "--json").output == result.output
 
 
-def test_another_region_is_told_the_prices_are_us_east_1():
-    result = invoke("size", *ASKED, "--region", "us-west-2", "--json")
-    note = json.loads(result.output)["prices"]["note"]
-    assert "us-east-1 snapshot" in note and "us-west-2" in note
-    assert "us-west-2 prices differ" in invoke("size", *ASKED, "--region", "us-west-2").output
+def test_another_region_is_priced_at_its_own_prices():
+    result = invoke("size", *ASKED, "--region", "sa-east-1", "--json")
+    (inf2,) = [
+        p for p in json.loads(result.output)["prices"] if p["instance_type"] == "inf2.48xlarge"
+    ]
+    assert (inf2["region"], inf2["usd_per_hour"], inf2["date"]) == (
+        "sa-east-1",
+        22.06815,
+        "2026-08-26",
+    )
+    assert (
+        "price inf2.48xlarge in sa-east-1: $22.06815/h"
+        in invoke("size", *ASKED, "--region", "sa-east-1").output
+    )
 
 
 def test_predict_json_is_the_models_point_prediction():
@@ -94,6 +109,34 @@ def test_predict_json_is_the_models_point_prediction():
     assert document["calibrated"] is True and "itl_under_load_ms" in document
 
 
+def test_predict_with_users_gives_ttft_quantiles_of_a_fixed_deployment():
+    base = ("size", "--predict", "--model", LLAMA_70B, "--instance-type", "inf2.48xlarge",
+            "--tensor-parallel-size", "24", "--max-num-seqs", "8", "--input-len", "1500",
+            "--output-len", "250")  # fmt: skip
+    few = json.loads(invoke(*base, "--concurrent-users", "4", "--json").output)
+    many = json.loads(invoke(*base, "--concurrent-users", "128", "--json").output)
+    assert few["slot_wait_mean_ms"] == 0 and many["slot_wait_mean_ms"] > 60_000
+    assert many["ttft_p50_ms"] > 60_000 > few["ttft_p99_ms"]  # 120 of 128 users wait
+    assert many["running_per_replica"] == pytest.approx(8)
+    rate = json.loads(invoke(*base, "--requests-per-s", "0.2", "--json").output)
+    assert rate["stable"] and rate["ttft_p99_ms"] >= rate["ttft_p50_ms"]
+    too_much = invoke(*base, "--requests-per-s", "50")
+    assert too_much.exit_code == 0 and "unstable" in too_much.output
+    text = invoke(*base, "--concurrent-users", "128").output
+    assert "TTFT p50 / p99" in text and "waiting for a slot" in text
+
+
+def test_write_stack_refuses_an_option_the_cluster_cannot_deploy(tmp_path):
+    path = tmp_path / "Pulumi.dp.yaml"
+    result = invoke(
+        "size", "--model", "meta-llama/Llama-3.1-8B-Instruct", "--requests-per-s", "4",
+        "--input-len", "1500", "--output-len", "250", "--instance-type", "inf2.48xlarge",
+        "--max-num-seqs", "32", "--replicas-per-node", "3", "--write-stack", str(path),
+    )  # fmt: skip
+    assert result.exit_code == 2 and "cannot deploy yet" in result.output
+    assert not path.exists()
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -104,6 +147,13 @@ def test_predict_json_is_the_models_point_prediction():
         (("--predict", "--instance-type", "inf2.48xlarge", "--tensor-parallel-size", "7"),
          "tensor_parallel_size 7 is not supported"),
         (("--predict",), "--instance-type is required"),
+        (("--predict", "--instance-type", "inf2.48xlarge", "--max-num-seqs", "8",
+          "--concurrent-users", "4", "--think-time-s", "-1"), "--think-time-s must be >= 0"),
+        (("--predict", "--instance-type", "inf2.48xlarge", "--concurrent-users", "4"),
+         "--max-num-seqs (the slots users queue for) is required"),
+        (("--predict", "--instance-type", "inf2.48xlarge", "--max-num-seqs", "8",
+          "--requests-per-s", "1", "--replicas-per-node", "2"), "needs 48 NeuronCores"),
+        (("--requests-per-s", "1", "--replicas-per-node", "0"), "--replicas-per-node must be >= 1"),
     ],
 )  # fmt: skip
 def test_bad_input_exits_2_with_a_readable_error(args, message):
@@ -135,8 +185,8 @@ def test_write_stack_writes_a_validated_stack_and_refuses_to_overwrite(tmp_path)
     assert (args.instance_type, args.desired_capacity, args.max_num_seqs) == (
         "inf2.48xlarge",
         3,
-        16,
-    )  # fmt: skip  (the prod stack's own shape, found from the traffic)
+        32,
+    )  # fmt: skip  (found from the traffic)
     assert args.vpc_id == "vpc-0123456789abcdef0" and config["aws:region"] == "us-east-1"
     before = path.read_text()
     again = invoke("size", *ASKED, "--write-stack", str(path))

@@ -3,10 +3,13 @@ fitted to published measurements (docs/performance-model.md): equations in roofl
 values in parameters.py, the figures in data/, the fit and its error report in fit.py and
 errors.py. Pure: numpy and the standard library."""
 
+from .load import Engine, LoadResult, closed_loop, open_loop
 from .model import (
     DegreeOption,
     Prediction,
+    Scales,
     check,
+    engine,
     feasible_tensor_parallel_degrees,
     memory_required_bytes,
     predict,
@@ -19,16 +22,22 @@ from .shapes import ModelShape, model_shape
 __all__ = [
     "WEIGHT_DTYPES",
     "DegreeOption",
+    "Engine",
     "Hardware",
+    "LoadResult",
     "ModelShape",
     "PerformanceInputError",
     "Prediction",
+    "Scales",
     "check",
+    "closed_loop",
+    "engine",
     "feasible_tensor_parallel_degrees",
     "features",
     "hardware",
     "memory_required_bytes",
     "model_shape",
+    "open_loop",
     "predict",
     "resolve_shape",
     "tensor_parallel_options",

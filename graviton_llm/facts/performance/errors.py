@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .fit import cases, predict_rows, stacked
+from .loaded import predict_queued
 from .measurements import FAMILIES, Measurement
-from .parameters import GenerationParams, generation_params
+from .parameters import COHORT, GenerationParams, generation_params
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,21 @@ class Comparison:
 
 
 def compare(
-    rows: list[Measurement], params: dict[str, GenerationParams] | None = None
+    rows: list[Measurement],
+    params: dict[str, GenerationParams] | None = None,
+    cohort: float = COHORT,
 ) -> list[Comparison]:
-    """The model's prediction of every non-excluded row."""
+    """The model's prediction of every non-excluded row: queued ones through the load model
+    (loaded.py), the others through the closed-loop or static-batch equations."""
     out = []
     for c in cases(rows):
         p = (params or {}).get(c.generation) or generation_params(c.generation)
-        feats, x = stacked([c])
-        out.append(Comparison(c.measurement, float(predict_rows(p.as_vector(), feats, x)[0])))
+        if c.measurement.queued:
+            value = predict_queued(p.as_vector(), c, cohort)
+        else:
+            feats, x = stacked([c])
+            value = float(predict_rows(p.as_vector(), feats, x)[0])
+        out.append(Comparison(c.measurement, value))
     return out
 
 
@@ -40,8 +48,17 @@ METRIC_GROUPS = {
     "TPOT": ("tpot_ms",),
     "aggregate tok/s": ("output_tokens_per_s_aggregate",),
     "TTFT": ("ttft_ms",),
+    "TTFT under load": ("ttft_ms",),
     "per-request tok/s": ("output_tokens_per_s_per_request",),
 }
+
+
+def metric_group(m: Measurement) -> str:
+    """The error table's row for a figure: TTFT alone (one request at a time, or a static
+    batch) apart from TTFT with a queue (more users than one, or Poisson arrivals)."""
+    if m.metric == "ttft_ms":
+        return "TTFT under load" if m.queued else "TTFT"
+    return next(label for label, metrics in METRIC_GROUPS.items() if m.metric in metrics)
 
 
 def error_table(comparisons: list[Comparison]) -> list[tuple[str, str, str, int, float | None]]:
@@ -49,13 +66,13 @@ def error_table(comparisons: list[Comparison]) -> list[tuple[str, str, str, int,
     table = []
     for set_ in ("fit", "validation"):
         for family in FAMILIES:
-            for label, metrics in METRIC_GROUPS.items():
+            for label in METRIC_GROUPS:
                 errors = [
                     abs(c.error)
                     for c in comparisons
                     if c.measurement.set == set_
                     and c.measurement.family == family
-                    and c.measurement.metric in metrics
+                    and metric_group(c.measurement) == label
                 ]
                 median = float(np.median(errors)) if errors else None
                 table.append((set_, family, label, len(errors), median))

@@ -42,7 +42,9 @@ def cases(rows: list[Measurement]) -> list[_Case]:
             raise ValueError(f"{m.id}: no shape for model {m.model!r}")
         hw = measurement_hardware(m.instance_type, m.tp)
         assert m.batch and m.input_len and m.output_len, m.id
-        slots = max(m.batch, m.max_num_seqs or m.batch) if hw.neuron else m.batch
+        running = m.running if m.scheduling == "continuous" else m.batch
+        assert running is not None, m.id
+        slots = int(max(m.batch, m.max_num_seqs or m.batch) if hw.neuron else running)
         f = features(
             shape,
             hw,
@@ -55,7 +57,7 @@ def cases(rows: list[Measurement]) -> list[_Case]:
             prefill_bucket=m.prefill_bucket,
             decode_bucket=m.decode_bucket,
         )
-        out.append(_Case(m, hw.generation, f, float(m.batch), float(m.output_len)))
+        out.append(_Case(m, hw.generation, f, float(running), float(m.output_len)))
     return out
 
 
@@ -148,10 +150,11 @@ FIT_SPECS: dict[str, FitSpec] = {
 }
 
 
-def _levenberg_marquardt(
+def levenberg_marquardt(
     residuals: Callable[[np.ndarray], np.ndarray],
     theta: np.ndarray, lo: np.ndarray, hi: np.ndarray, iterations: int = 300,
 ) -> tuple[np.ndarray, float]:  # fmt: skip
+    """Minimize |residuals(theta)|^2 within [lo, hi] (damped Gauss-Newton, numeric Jacobian)."""
     lam = 1e-2
     r = residuals(theta)
     cost = float(r @ r)
@@ -200,7 +203,7 @@ def fit_generation(group: list[_Case], spec: FitSpec, base: np.ndarray) -> np.nd
         start = np.log(
             np.clip(_START[idx] * np.where(efficiency, 1.0, scale), _LOWER[idx], _UPPER[idx])
         )
-        theta, cost = _levenberg_marquardt(residuals, start, lo, hi)
+        theta, cost = levenberg_marquardt(residuals, start, lo, hi)
         if best is None or cost < best[1] - 1e-12:
             best = (theta, cost)
     assert best is not None
@@ -212,7 +215,7 @@ def fit(rows: list[Measurement] | None = None) -> dict[str, GenerationParams]:
     roofline). Values are rounded to 4 significant digits, as stored in performance.FITTED."""
     rows = load_measurements() if rows is None else rows
     groups: dict[str, list[_Case]] = {}
-    for c in cases([r for r in rows if r.set == "fit"]):
+    for c in cases([r for r in rows if r.set == "fit" and not r.queued]):
         groups.setdefault(c.generation, []).append(c)
     vectors: dict[str, np.ndarray] = {}
     fitted = {}

@@ -2,10 +2,9 @@
 
 The measurements live in ``data/performance_measurements.csv``, one figure a row, each with its
 source. ``set`` is ``fit`` (used to fit the parameters), ``validation`` (only to report the
-error) or ``excluded`` (kept for the record, with the reason in ``note``). The split holds out
-whole model architectures: the fit set has the Llama 7B/8B and 70B families, validation has
-Llama-2-13B, CodeLlama-13B, Mistral-7B-v0.2, Llama-3.1-405B and Qwen3-32B, none of which (nor a
-near-copy) is in the fit set.
+error) or ``excluded`` (kept for the record, with the reason in ``note``). The split is by
+source: every row of a published page (its ``source_url``) is in one set, so validation pages
+are pages the fit never saw (docs/performance-model.md lists them).
 
 Each row is compared like with like: a static batch (Transformers NeuronX benchmark pages: B
 prompts start together, prefilled in one pass, decoded in lockstep) is predicted as such, a
@@ -39,6 +38,8 @@ COLUMNS = (
     "prefill_bucket",
     "decode_bucket",
     "scheduling",
+    "users",
+    "request_rate",
     "metric",
     "value",
     "statistic",
@@ -75,6 +76,8 @@ class Measurement:
     prefill_bucket: int | None
     decode_bucket: int | None
     scheduling: str
+    users: int | None  # closed loop: requests in flight over the deployment (None: ``batch``)
+    request_rate: float | None  # open loop: Poisson arrivals per second over the deployment
     metric: str
     value: float
     statistic: str
@@ -85,6 +88,24 @@ class Measurement:
     source_date: str
     set: str
     note: str
+
+    @property
+    def queued(self) -> bool:
+        """Predicted by the load model (load.py): a TTFT or inter-token latency with several
+        users (where a request's wait and the others' prefills fall), or any figure measured
+        under Poisson arrivals. Throughputs under a closed loop do not depend on it."""
+        return self.request_rate is not None or (
+            self.users is not None and self.metric in ("ttft_ms", "tpot_ms")
+        )
+
+    @property
+    def running(self) -> float | None:
+        """Requests running on each replica in a closed loop (users beyond the slots queue)."""
+        if self.batch is None:
+            return None
+        if self.users is None:
+            return float(self.batch)
+        return min(self.users / self.replicas, float(self.max_num_seqs or self.users))
 
     @property
     def family(self) -> str:
@@ -121,6 +142,8 @@ def load_measurements() -> list[Measurement]:
                 prefill_bucket=_int(r["prefill_bucket"]),
                 decode_bucket=_int(r["decode_bucket"]),
                 scheduling=r["scheduling"],
+                users=_int(r["users"]),
+                request_rate=float(r["request_rate"]) if r["request_rate"].strip() else None,
                 metric=r["metric"],
                 value=float(r["value"]),
                 statistic=r["statistic"],

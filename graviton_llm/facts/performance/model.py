@@ -8,7 +8,9 @@ from typing import Literal
 
 from ..memory import HEADROOM_FRACTION, effective_kv_heads, fits
 from ..units import GIB
+from .load import Engine
 from .parameters import (
+    COHORT,
     KV_BYTES,
     WEIGHT_BYTES,
     WEIGHT_DTYPES,
@@ -47,6 +49,16 @@ class Prediction:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
+@dataclass(frozen=True)
+class Scales:
+    """A deployment's own calibration (`size --calibrate`): multipliers on the fitted decode
+    step and prefill, and vLLM's serving time in ms (None: the generation's)."""
+
+    step: float = 1.0
+    prefill: float = 1.0
+    serving_ms: float | None = None
+
+
 def predict(
     model: str | ModelShape,
     instance_type: str,
@@ -58,6 +70,7 @@ def predict(
     weight_dtype: str = "bf16",
     max_num_seqs: int | None = None,
     params: GenerationParams | None = None,
+    scales: Scales | None = None,
 ) -> Prediction:
     """TTFT, TPOT and output tokens/s of one replica of ``model`` on ``instance_type``.
 
@@ -92,9 +105,11 @@ def predict(
         output_len=output_len,
         weight_dtype=weight_dtype,
     )
-    step = float(step_seconds(p, f))
+    scales = scales or Scales()
+    step = float(step_seconds(p, f)) * scales.step
+    serving = serving_seconds(p) if scales.serving_ms is None else scales.serving_ms / 1e3
     t = continuous_batching(
-        step, float(prefill_seconds(p, f)), float(serving_seconds(p)), batch, output_len
+        step, float(prefill_seconds(p, f)) * scales.prefill, float(serving), batch, output_len
     )
     compute = bool(f.decode_matmul_s / p[2] > f.weights_s / p[0])
     return Prediction(
@@ -107,6 +122,46 @@ def predict(
         generation=hw.generation,
         calibrated=p_obj.calibrated,
         decode_bound="compute" if compute else "memory",
+    )
+
+
+def engine(
+    model: str | ModelShape,
+    instance_type: str,
+    *,
+    tensor_parallel_size: int,
+    max_num_seqs: int,
+    input_len: int,
+    output_len: int,
+    weight_dtype: str = "bf16",
+    scales: Scales | None = None,
+) -> Engine:
+    """One replica's timings for the load model (load.py): its compiled ``max_num_seqs`` slots,
+    one prefill of ``input_len``, the decode step and vLLM's own time. Raises
+    PerformanceInputError like ``predict``."""
+    shape = resolve_shape(model)
+    hw = hardware(instance_type)
+    problems = check(
+        shape, hw, tensor_parallel_size=tensor_parallel_size, batch=max_num_seqs,
+        input_len=input_len, output_len=output_len, weight_dtype=weight_dtype,
+        max_num_seqs=max_num_seqs,
+    )  # fmt: skip
+    if problems:
+        raise PerformanceInputError("; ".join(problems))
+    p = generation_params(hw.generation).as_vector()
+    f = features(
+        shape, hw, tensor_parallel_size=tensor_parallel_size, slots=max_num_seqs,
+        input_len=input_len, output_len=output_len, weight_dtype=weight_dtype,
+    )  # fmt: skip
+    scales = scales or Scales()
+    serving = serving_seconds(p) if scales.serving_ms is None else scales.serving_ms / 1e3
+    return Engine(
+        slots=max_num_seqs,
+        serving_s=float(serving),
+        prefill_s=float(prefill_seconds(p, f)) * scales.prefill,
+        step_s=float(step_seconds(p, f)) * scales.step,
+        output_len=output_len,
+        cohort=COHORT,
     )
 
 

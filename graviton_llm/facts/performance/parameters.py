@@ -58,41 +58,46 @@ PARAMETER_NAMES = (
     "serving_overhead_ms",
 )
 
-# Fitted by benchmarks/bench_performance_model.py on 2026-11-30 (fit.fit on the "fit" rows of
+# Fitted by benchmarks/bench_performance_model.py on 2026-12-07 (fit.fit on the "fit" rows of
 # data/performance_measurements.csv). Refit and paste the printed values when the data change;
 # tests/facts/test_performance_model.py checks that the fit reproduces them.
 FITTED: dict[str, GenerationParams] = {
     # Inf2, Trn1, Trn1n (NeuronCore-v2): all nine fitted on 159 rows.
     "neuron-v2": GenerationParams(
-        bandwidth_efficiency=0.5763,
-        decode_attention_efficiency=0.003072,
-        matmul_efficiency=0.248,
-        prefill_attention_efficiency=0.01539,
-        step_overhead_ms=2.521,
+        bandwidth_efficiency=0.5325,
+        decode_attention_efficiency=0.003075,
+        matmul_efficiency=0.2402,
+        prefill_attention_efficiency=0.0144,
+        step_overhead_ms=3.213,
         layer_overhead_ms=1e-05,
-        layer_overhead_per_log2_tp_ms=0.01462,
-        prefill_overhead_ms=13.58,
-        serving_overhead_ms=62.38,
+        layer_overhead_per_log2_tp_ms=0.008427,
+        prefill_overhead_ms=13.78,
+        serving_overhead_ms=49.19,
         calibrated=True,
-        provenance="fit on 159 rows: all nine parameters",
+        provenance="fit on 196 rows: all nine parameters",
     ),
     # Trn2 (NeuronCore-v3, LNC=2): three fitted on 15 rows, decode attention left to the KV
     # reads, prefill attention at the matmul efficiency, overheads from NeuronCore-v2.
     "neuron-v3": GenerationParams(
-        bandwidth_efficiency=0.4112,
+        bandwidth_efficiency=0.3799,
         decode_attention_efficiency=1.0,
-        matmul_efficiency=0.2948,
-        prefill_attention_efficiency=0.2948,
-        step_overhead_ms=2.521,
+        matmul_efficiency=0.2985,
+        prefill_attention_efficiency=0.2985,
+        step_overhead_ms=3.213,
         layer_overhead_ms=1e-05,
-        layer_overhead_per_log2_tp_ms=0.01462,
-        prefill_overhead_ms=13.58,
-        serving_overhead_ms=11.69,
+        layer_overhead_per_log2_tp_ms=0.008427,
+        prefill_overhead_ms=13.78,
+        serving_overhead_ms=11.86,
         calibrated=True,
         provenance="fit on 15 rows: bandwidth_efficiency, matmul_efficiency, "
         "serving_overhead_ms; the others fixed, linked or from neuron-v2",
     ),
 }
+
+# The load model's cohort fraction (load.py): an arrival under a closed loop waits for this
+# fraction of the other running requests' prefills. Fitted by loaded.fit_cohort on the fit set's
+# loaded TTFTs with the constants above.
+COHORT = 0.3
 
 # No published vLLM-CPU measurement on Graviton gives instance, model, lengths and concurrency
 # (docs/performance-model.md lists what was found), so nothing is fitted there: the roofline

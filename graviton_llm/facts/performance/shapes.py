@@ -80,6 +80,10 @@ MEASURED_ONLY: dict[str, ModelShape] = {
         _shape("Qwen/Qwen3-32B", 5120, 64, 64, 8, 25600, 151936, head_dim=128),
         # DeepSeek-R1-Distill-Llama-8B is Llama-3.1-8B's architecture (its config.json).
         _shape("deepseek-ai/DeepSeek-R1-Distill-Llama-8B", 4096, 32, 32, 8, 14336, 128256),
+        # DeepSeek-R1-Distill-Llama-70B is Llama-3.3-70B's architecture (its config.json).
+        _shape("deepseek-ai/DeepSeek-R1-Distill-Llama-70B", 8192, 80, 64, 8, 28672, 128256),
+        # Qwen2.5-7B-Instruct config.json: 28 layers, 28 heads, 4 KV heads, untied embeddings.
+        _shape("Qwen/Qwen2.5-7B-Instruct", 3584, 28, 28, 4, 18944, 152064),
     ]
 }
 

@@ -30,3 +30,5 @@ llm = NeuronServingCluster(name, cluster)
 pulumi.export("endpoint", llm.endpoint)
 pulumi.export("auto_scaling_group", llm.auto_scaling_group.name)
 pulumi.export("role_arn", llm.role.arn)
+# What `graviton-llm compile` launches its one-off pre-warm instance from.
+pulumi.export("launch_template_id", llm.launch_template.id)

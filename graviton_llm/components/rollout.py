@@ -1,0 +1,74 @@
+"""The cluster's rollout (InstanceRefresh) and the AWS settings it runs with, wired for
+NeuronServingCluster: the request from auto_scaling.py, after the alarms it names, signed as the
+cluster's own AWS provider."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pulumi
+
+from ..args import ResolvedClusterArgs
+from . import auto_scaling
+from .instance_refresh import InstanceRefresh, explicit_provider_settings
+
+if TYPE_CHECKING:
+    from .neuron_serving_cluster import NeuronServingCluster
+
+
+class RegionMismatchError(ValueError):
+    """The cluster's region is not the region of the explicit AWS provider it was given."""
+
+
+def explicit_aws_provider(cluster: pulumi.Resource) -> pulumi.ProviderResource | None:
+    """The `aws.Provider` passed in the cluster's opts (provider= or providers=), if any."""
+    return cluster.get_provider("aws::")
+
+
+def checked_region(cluster: pulumi.Resource, name: str, region: str) -> pulumi.Output[str]:
+    """``region`` (args.region, else aws:region: what ARNs, prices and the catalog check
+    used), refused at preview when an explicit AWS provider deploys to another region: every
+    resource would be created there while the cluster's ARNs name this one."""
+    provider = explicit_aws_provider(cluster)
+    if provider is None:
+        return pulumi.Output.from_input(region)
+
+    def same(provider_region: str | None) -> str:
+        if provider_region and provider_region != region:
+            raise RegionMismatchError(
+                f"NeuronServingCluster {name!r}: `region` is {region} (args.region or "
+                f"aws:region) but its explicit aws.Provider deploys to {provider_region}; "
+                f"set `region: {provider_region}` in the cluster's args"
+            )
+        return region
+
+    return getattr(provider, "region", pulumi.Output.from_input(None)).apply(same)
+
+
+def declare_rollout(
+    cluster: NeuronServingCluster,
+    args: ResolvedClusterArgs,
+    region: str,
+    alarm_prefix: str,
+) -> InstanceRefresh:
+    group, template = cluster.auto_scaling_group, cluster.launch_template
+    request = pulumi.Output.all(group.name, template.id, template.latest_version.apply(str)).apply(
+        lambda values: auto_scaling.refresh_request(
+            args, alarm_prefix, group_name=values[0], launch_template_id=values[1],
+            version=values[2],
+        )
+    )  # fmt: skip
+    # After the alarms it names: a refresh may only name alarms that exist.
+    after: list[pulumi.Resource] = [group, *([cluster.monitoring] if cluster.monitoring else [])]
+    rollout = args.rollout
+    return InstanceRefresh(
+        f"{cluster._name}-rollout",
+        region=checked_region(cluster, cluster._name, region),
+        request=request,
+        retry=rollout.retry,
+        hold=rollout.hold,
+        wait=rollout.wait,
+        wait_timeout_seconds=rollout.wait_timeout_minutes * 60,
+        aws=explicit_provider_settings(explicit_aws_provider(cluster)),
+        opts=pulumi.ResourceOptions(parent=cluster, depends_on=after),
+    )

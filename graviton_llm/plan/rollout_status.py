@@ -1,0 +1,89 @@
+"""`graviton-llm rollout status`: where a cluster's rollout is, read from EC2 Auto Scaling.
+
+A cluster's group is found by the tags every child of the cluster carries
+(components/tagging.py: `graviton-llm:component` = the cluster's name, ManagedBy =
+graviton-llm), its refreshes from DescribeInstanceRefreshes (newest first), each shown with a
+progress bar from PercentageComplete, the instances left, the version it moves to and, when it
+failed or rolled back, AWS's reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..components.tagging import MANAGED_BY
+from ..documents.instance_refresh import REJECTED, RUNNING, desired_template
+
+BAR_WIDTH = 30
+
+
+@dataclass(frozen=True)
+class GroupRollout:
+    cluster: str
+    group: str
+    refreshes: list[dict[str, Any]]
+
+    @property
+    def latest(self) -> dict[str, Any] | None:
+        return self.refreshes[0] if self.refreshes else None
+
+    @property
+    def failed(self) -> bool:
+        return self.latest is not None and self.latest.get("Status") in REJECTED
+
+
+def cluster_groups(autoscaling: Any, cluster: str) -> list[str]:
+    """The Auto Scaling groups of the cluster named ``cluster`` (by its tags)."""
+    filters = [
+        {"Name": "tag:graviton-llm:component", "Values": [cluster]},
+        {"Name": "tag:ManagedBy", "Values": [MANAGED_BY]},
+    ]
+    names: list[str] = []
+    for page in autoscaling.get_paginator("describe_auto_scaling_groups").paginate(Filters=filters):
+        names += [g["AutoScalingGroupName"] for g in page.get("AutoScalingGroups", [])]
+    return sorted(names)
+
+
+def group_rollout(autoscaling: Any, cluster: str, group: str, history: int) -> GroupRollout:
+    found = autoscaling.describe_instance_refreshes(
+        AutoScalingGroupName=group, MaxRecords=history
+    ).get("InstanceRefreshes", [])
+    return GroupRollout(cluster, group, list(found))
+
+
+def progress_bar(percent: Any, width: int = BAR_WIDTH) -> str:
+    """`[###########-------------------]  37%`; unknown progress shows as `?`."""
+    if not isinstance(percent, int | float):
+        return "[" + "?" * width + "]    ?"
+    done = round(width * max(0, min(100, percent)) / 100)
+    return "[" + "#" * done + "-" * (width - done) + f"] {int(percent):3d}%"
+
+
+def refresh_lines(refresh: dict[str, Any]) -> list[str]:
+    """What an operator reads about one refresh."""
+    status = refresh.get("Status", "?")
+    started = refresh.get("StartTime")
+    when = f" started {started:%Y-%m-%d %H:%M:%S %Z}".rstrip() if started is not None else ""
+    target = desired_template(refresh.get("DesiredConfiguration"))
+    to = f" to {target[0]} version {target[1]}" if target else ""
+    lines = [f"{refresh.get('InstanceRefreshId', '?')} {status}{to}{when}"]
+    left = refresh.get("InstancesToUpdate")
+    remaining = "" if left is None else f", {left} instance(s) to update"
+    if status in RUNNING or status == "Successful":
+        lines.append(f"  {progress_bar(refresh.get('PercentageComplete'))}{remaining}")
+    if refresh.get("StatusReason"):
+        lines.append(f"  reason: {refresh['StatusReason']}")
+    rollback = refresh.get("RollbackDetails") or {}
+    if rollback:
+        at = rollback.get("PercentageCompleteOnRollback")
+        lines.append(
+            f"  rolled back at {at if at is not None else '?'}%: "
+            f"{rollback.get('RollbackReason') or 'no reason given'}"
+        )
+    if status in REJECTED:
+        lines.append(
+            "  the group keeps its previous version; fix the cause, then raise rollout.retry "
+            "(or deploy a new version) and `pulumi up`"
+        )
+    return lines

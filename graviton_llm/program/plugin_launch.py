@@ -1,0 +1,81 @@
+"""Can the engine start a project's plugins? Checked from its Pulumi.yaml, offline.
+
+Three places read the same file differently (pulumi/pulumi, cited in docs/sources.md):
+- `main` (pkg/engine/project.go, getPwdMain): a path relative to the project, inside it; a
+  folder becomes the working directory of the program *and of every plugin the engine starts*
+  (plugin.go passes ctx.Pwd), a file makes its folder the working directory.
+- the language host (sdk/python/toolchain, resolveVirtualEnvironmentPath) resolves a relative
+  `virtualenv` against the project's root, so the program itself finds its venv;
+- the Python dynamic provider (sdk/python/dist/pulumi-resource-pulumi-python) gets the runtime
+  options unresolved (`PULUMI_RUNTIME_VIRTUALENV=.venv`, plugin.go) and makes them absolute
+  against `$PWD`, the program's folder. With `main: program/` and `virtualenv: .venv` it looks
+  for program/.venv, prints "doesn't exist" and exits: every dynamic resource fails
+  (pulumi/pulumi#7061). `toolchain: uv` without `virtualenv` means `.venv` there too.
+- `toolchain` must be pip, poetry or uv and `typechecker` mypy or pyright
+  (sdk/python/cmd/pulumi-language-python/main.go, parseOptions): anything else fails at start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .stack_files import load_yaml
+
+TOOLCHAINS = ("pip", "poetry", "uv")
+TYPECHECKERS = ("mypy", "pyright")
+
+
+def program_dir(root: Path, main: Any) -> tuple[Path | None, list[str]]:
+    """The working directory the engine gives the program and its plugins (getPwdMain)."""
+    if main is None or main == "":
+        return root, []
+    if not isinstance(main, str):
+        return None, [f"`main` must be a path, got {main!r}"]
+    if PurePosixPath(main).is_absolute():
+        return None, ["`main` must be a relative path"]
+    target = (root / main).resolve()
+    if not target.is_relative_to(root.resolve()):
+        return None, [f"`main` {main!r} must be a subfolder of the project"]
+    if not target.exists():
+        return None, [f"`main` {main!r} could not be read: {target} does not exist"]
+    return (target if target.is_dir() else target.parent), []
+
+
+def plugin_launch_problems(project_file: Path) -> list[str]:
+    """What keeps the engine from running the project's program and starting its plugins;
+    empty when nothing does. Each problem names the Pulumi.yaml field and the fix."""
+    document = load_yaml(project_file)
+    if not isinstance(document, dict):
+        return ["a project file is a mapping with `name` and `runtime`"]
+    root = project_file.parent.resolve()
+    pwd, problems = program_dir(root, document.get("main"))
+    runtime = document.get("runtime")
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    options = options if isinstance(options, dict) else {}
+    toolchain = options.get("toolchain", "pip")
+    if toolchain not in TOOLCHAINS:
+        problems.append(f"runtime.options.toolchain {toolchain!r}: one of {', '.join(TOOLCHAINS)}")
+    typechecker = options.get("typechecker")
+    if typechecker is not None and typechecker not in TYPECHECKERS:
+        problems.append(
+            f"runtime.options.typechecker {typechecker!r}: one of {', '.join(TYPECHECKERS)}"
+        )
+    virtualenv = options.get("virtualenv")
+    if virtualenv is None and toolchain == "uv":
+        virtualenv = ".venv"
+    if virtualenv is not None and not isinstance(virtualenv, str):
+        problems.append("runtime.options.virtualenv must be a string (a folder)")
+    elif isinstance(virtualenv, str) and pwd is not None:
+        for_program = (root / virtualenv).resolve()
+        for_plugins = (pwd / virtualenv).resolve()
+        if for_program != for_plugins:
+            problems.append(
+                f"runtime.options.virtualenv {virtualenv!r}: the program runs in {for_program} "
+                f"but the engine starts dynamic providers in {pwd}, where it means "
+                f"{for_plugins} (pulumi/pulumi#7061); drop `main` and put __main__.py beside "
+                "Pulumi.yaml, or give an absolute virtualenv"
+            )
+    if document.get("main") in (None, "") and not (root / "__main__.py").is_file():
+        problems.append("no __main__.py beside Pulumi.yaml (and no `main`): nothing to run")
+    return problems
