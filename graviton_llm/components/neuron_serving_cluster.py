@@ -5,11 +5,10 @@ Reads like a table of contents: validate, derive, then declare children.
 
 from __future__ import annotations
 
-from typing import Any, overload
+from typing import Any, Unpack, overload
 
 import pulumi
 import pulumi_aws as aws
-from typing_extensions import Unpack
 
 from ..args import (
     NeuronServingClusterArgs,
