@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from graviton_llm import NeuronServingCluster
+from graviton_llm import ArgsError, NeuronServingCluster
 from graviton_llm.testing import ProgramResult, run_program
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -75,8 +75,12 @@ def assert_golden(name: str, text: str) -> None:
     "with GRAVITON_LLM_UPDATE_GOLDEN=1)"
 
 
-def error_messages(error: ValidationError) -> dict[str, str]:
-    """{"field.path": message} for every problem a ValidationError lists."""
+def error_messages(error: BaseException | None) -> dict[str, str]:
+    """{"field.path": message} for every problem a ValidationError (an args model's) or an
+    ArgsError (a component's refusal) lists."""
+    if isinstance(error, ArgsError):
+        return {p.field: p.fix for p in error.problems}
+    assert isinstance(error, ValidationError), f"not a refusal: {error!r}"
     return {".".join(map(str, e["loc"])): e["msg"] for e in error.errors()}
 
 
@@ -91,7 +95,7 @@ def assert_refused(overrides: dict[str, Any], field: str, words: str) -> None:
     assert field in messages, f"{field} not among {sorted(messages)}"
     assert words in messages[field]
     result = build_cluster(cluster_args(**overrides), catch=True)
-    assert isinstance(result.error, ValidationError)
+    assert isinstance(result.error, ArgsError)
     assert field in error_messages(result.error)
     assert result.resources == []
 

@@ -89,12 +89,12 @@ STACK_FILES = [
     ),
     pytest.param(
         cluster_yaml(**{"    max_num_seqs: 8": "    max_num_seqs: true"}),
-        ["max_num_seqs", "valid integer"],
+        ["max_num_seqs", "must be a whole number"],
         id="yaml-true-as-a-number",
     ),
     pytest.param(
         cluster_yaml(**{"    max_model_len: 4096": "    max_model_len: 9223372036854775808"}),
-        ["max_model_len", "less than or equal"],
+        ["max_model_len", "must be at most 1048576"],
         id="two-to-the-63",
     ),
     pytest.param(

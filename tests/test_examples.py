@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from graviton_llm.testing import run_program
+from graviton_llm.testing.answers import mock_id
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 CLUSTER = "graviton-llm:cluster:NeuronServingCluster"
@@ -71,8 +72,8 @@ def test_team_example_puts_nodes_in_its_own_private_subnets():
     result = _run("team_vpc")
     asg = result.one("aws:autoscaling/group:Group")
     assert asg.inputs["vpcZoneIdentifiers"] == [
-        "team-private-us-east-1a-id",
-        "team-private-us-east-1b-id",
+        mock_id(f"team-private-{zone}", "aws:ec2/subnet:Subnet")
+        for zone in ("us-east-1a", "us-east-1b")
     ]
 
 

@@ -29,6 +29,14 @@ from .problems import Problem
 if TYPE_CHECKING:  # the cluster model imports these rules; only its type is needed here
     from .cluster import NeuronServingClusterArgs
 
+MAX_SUBNETS = 16  # ours
+DEFAULT_MAX_SEQS = 256  # vLLM's SchedulerConfig default
+
+
+def batch(args: NeuronServingClusterArgs) -> int:
+    """The batch the rules judge: max_num_seqs, which the model fills in before they run."""
+    return DEFAULT_MAX_SEQS if args.max_num_seqs is None else args.max_num_seqs
+
 
 def _accelerator_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Problem]:
     if args.accelerator is None or args.accelerator == spec.accelerator:
@@ -102,7 +110,7 @@ def _chunked_prefill_problems(args: NeuronServingClusterArgs, spec: InstanceSpec
 def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     problems = []
     # vLLM's SchedulerConfig refuses a step budget smaller than the batch.
-    if args.max_num_batched_tokens < args.max_num_seqs:
+    if args.max_num_batched_tokens < batch(args):
         problems.append(
             Problem(
                 "max_num_batched_tokens",
@@ -110,10 +118,7 @@ def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
                 f"must be >= max_num_seqs ({args.max_num_seqs}), as vLLM requires",
             )
         )
-    if not args.subnet_ids:
-        problems.append(
-            Problem("subnet_ids", [], "give at least one private subnet (one per AZ is best)")
-        )
+    problems += subnet_count_problems(args.subnet_ids)
     if args.min_size > args.max_size:
         problems.append(Problem("min_size", args.min_size, f"is above max_size ({args.max_size})"))
     elif not args.min_size <= args.desired_capacity <= args.max_size:
@@ -135,14 +140,29 @@ def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     return problems
 
 
+def subnet_count_problems(subnet_ids: object) -> list[Problem]:
+    """At least one subnet, at most MAX_SUBNETS; an Output of the list is judged once known."""
+    if not isinstance(subnet_ids, list):
+        return []
+    if not subnet_ids:
+        return [Problem("subnet_ids", [], "give at least one private subnet (one per AZ is best)")]
+    if len(subnet_ids) > MAX_SUBNETS:
+        return [
+            Problem("subnet_ids", f"{len(subnet_ids)} subnets", f"give at most {MAX_SUBNETS} "
+                    "subnets (one per AZ is enough)")
+        ]  # fmt: skip
+    return []
+
+
 def _identifier_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     """Every id, name and ARN the user gave, against the rules AWS applies (identifiers.py).
-    Outputs (ids of resources the stack creates) are AWS's own and are not judged."""
+    An Output is judged the same way once it resolves (deferred.py)."""
     problems = []
     if isinstance(args.vpc_id, str):
         problems += ec2_id_problems("vpc_id", args.vpc_id, "vpc")
-    strings = [s for s in args.subnet_ids if isinstance(s, str)]
-    for i, subnet in enumerate(args.subnet_ids):
+    subnets = args.subnet_ids if isinstance(args.subnet_ids, list) else []
+    strings = [s for s in subnets if isinstance(s, str)]
+    for i, subnet in enumerate(subnets):
         if isinstance(subnet, str):
             problems += ec2_id_problems(f"subnet_ids.{i}", subnet, "subnet")
     if len(set(strings)) < len(strings):
@@ -187,7 +207,7 @@ def cluster_memory_fit(args: NeuronServingClusterArgs, spec: InstanceSpec) -> Me
             args.tensor_parallel_size or catalog.default_tensor_parallel_size(spec)
         ),
         max_model_len=args.max_model_len,
-        max_num_seqs=args.max_num_seqs,
+        max_num_seqs=batch(args),
         model=args.model.info,
     )
 
@@ -205,7 +225,7 @@ def _fit_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Pr
                 f"exceeds {info.id}'s context of {info.max_context} tokens",
             )
         ]
-    if min(args.max_model_len, args.max_num_seqs) <= 0:
+    if min(args.max_model_len, batch(args)) <= 0:
         return []
     fit = cluster_memory_fit(args, spec)
     if fit.fits:
@@ -222,9 +242,9 @@ def _fit_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Pr
         f"tokens) + {fit.headroom_gib:.1f} GiB headroom = {fit.required_gib:.1f} GiB > "
         f"{fit.available_gib:.0f} GiB ({where})"
     )
-    batch = largest_batch_that_fits(fit, args.max_num_seqs)
-    if batch >= 1:
-        message += f"; max_num_seqs <= {batch} or a shorter max_model_len would fit"
+    fitting = largest_batch_that_fits(fit, batch(args))
+    if fitting >= 1:
+        message += f"; max_num_seqs <= {fitting} or a shorter max_model_len would fit"
     else:
         message += "; use a larger instance, a higher tensor_parallel_size, or a smaller model"
     return [Problem("model", model.id, message)]
@@ -236,7 +256,7 @@ def cluster_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     problems += security_problems(args)
     problems += _size_problems(args)
     problems += _identifier_problems(args)
-    problems += model_problems(args.model, args.accelerator or (spec and spec.accelerator))
+    problems += model_problems(args.model, args.accelerator or (spec.accelerator if spec else None))
     if spec is None:
         return problems
     problems += _accelerator_problems(args, spec)

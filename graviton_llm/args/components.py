@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from ..facts.ports import DEFAULT_METRICS_PORT, DEFAULT_PORT, LATENCY_EXPORTER_PORT
-from .base import ArgsModel, StrInput
+from .base import ArgsModel, StrInput, StrListInput, TagsInput
 from .fields import cidr_problems, instance_problems, port_problems, s3_uri_problems
 from .identifiers import (
     ec2_id_problems,
@@ -23,6 +23,7 @@ DEFAULT_ALLOWED_CIDRS = ("10.0.0.0/8",)
 # A security group holds 60 inbound rules by default (Amazon VPC quotas); each CIDR of a list
 # takes one, and the API, metrics and VPC lists share them.
 MAX_RULE_CIDRS = 25
+MAX_SSH_CIDRS = 5  # ours
 # Tags a component adds beside the user's: Purpose, graviton-llm:component and ManagedBy
 # (components/tagging.py), and Name.
 OUR_TAGS = 4
@@ -32,29 +33,19 @@ class ServingNetwork(ArgsModel):
     """Who may reach a node, on which port: the fields a cluster and a standalone
     ServingSecurity share (one definition, one set of rules: ``security_problems``)."""
 
-    port: int = Field(default=DEFAULT_PORT, description="vLLM's OpenAI-compatible API port.")
-    metrics_port: int = Field(
-        default=DEFAULT_METRICS_PORT,
-        description="Prometheus exporter port (neuron-monitor or node metrics).",
-    )
-    allowed_cidrs: list[str] = Field(
-        default_factory=lambda: list(DEFAULT_ALLOWED_CIDRS),
-        max_length=MAX_RULE_CIDRS,
-        description="Private CIDRs allowed to reach port. Public ranges are refused: the "
-        "service is VPC-internal.",
-    )
-    metrics_cidrs: list[str] = Field(
-        default_factory=list,
-        max_length=MAX_RULE_CIDRS,
-        description="Private CIDRs allowed to scrape metrics_port from outside the node (e.g. "
-        "your Prometheus). Empty (default): closed; the CloudWatch agent scrapes on the node.",
-    )
-    ssh_cidrs: list[str] = Field(
-        default_factory=list,
-        max_length=5,  # ours
-        description="Private CIDRs allowed SSH. Empty (default): no port 22; use SSM Session "
-        "Manager, which the role permits.",
-    )
+    port: int = DEFAULT_PORT
+    """vLLM's OpenAI-compatible API port."""
+    metrics_port: int = DEFAULT_METRICS_PORT
+    """Prometheus exporter port (neuron-monitor or node metrics)."""
+    allowed_cidrs: StrListInput = Field(default_factory=lambda: list(DEFAULT_ALLOWED_CIDRS))
+    """Private CIDRs allowed to reach port (at most 25). Public ranges are refused: the service
+    is VPC-internal. A list whose items may be Outputs, or an Output of the whole list."""
+    metrics_cidrs: StrListInput = Field(default_factory=list)
+    """Private CIDRs allowed to scrape metrics_port from outside the node (e.g. your Prometheus),
+    at most 25. Empty (default): closed; the CloudWatch agent scrapes on the node."""
+    ssh_cidrs: StrListInput = Field(default_factory=list)
+    """Private CIDRs allowed SSH (at most 5). Empty (default): no port 22; use SSM Session
+    Manager, which the role permits."""
 
     @property
     def network(self) -> dict[str, object]:
@@ -65,15 +56,14 @@ class ServingNetwork(ArgsModel):
 class ServingSecurityArgs(ServingNetwork):
     """Network and identity for nodes: VPC-internal ingress, SSM access, a protected role."""
 
-    vpc_id: StrInput = Field(description="VPC the security group belongs to.")
-    vpc_cidr: StrInput | list[str] | None = Field(
-        default=None,
-        description="The VPC's CIDRs (one, a list, or an Output of either: primary and "
-        "secondary), also allowed on port so the internal NLB's health checks, sent from its "
-        "private addresses in any of the VPC's subnets, reach the nodes. The cluster looks "
-        "them up.",
-    )
-    tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")
+    vpc_id: StrInput
+    """VPC the security group belongs to."""
+    vpc_cidr: StrInput | StrListInput | None = None
+    """The VPC's CIDRs (one, a list, or an Output of either: primary and secondary), also allowed on
+    port so the internal NLB's health checks, sent from its private addresses in any of the
+    VPC's subnets, reach the nodes. The cluster looks them up."""
+    tags: TagsInput = Field(default_factory=dict)
+    """Tags on every resource; a value may be an Output."""
 
     @model_validator(mode="after")
     def _validate(self) -> ServingSecurityArgs:
@@ -117,26 +107,33 @@ def security_problems(net: ServingNetwork) -> list[Problem]:
                     f"{LATENCY_EXPORTER_PORT} is the node's latency exporter; pick another port",
                 )
             )
-    if not net.allowed_cidrs:
+    if net.allowed_cidrs == []:
         problems.append(
             Problem("allowed_cidrs", [], "no client could reach the service; give a private CIDR")
         )
+    for field, most in (("allowed_cidrs", MAX_RULE_CIDRS), ("metrics_cidrs", MAX_RULE_CIDRS),
+                        ("ssh_cidrs", MAX_SSH_CIDRS)):  # fmt: skip
+        cidrs = getattr(net, field)
+        if isinstance(cidrs, list) and len(cidrs) > most:
+            problems.append(
+                Problem(field, f"{len(cidrs)} CIDRs", f"give at most {most}: each takes one of "
+                        "the security group's 60 inbound rules")
+            )  # fmt: skip
     return problems
 
 
 class WeightsBucketAccessArgs(ArgsModel):
     """Read-only access for a role to one model's weights prefix."""
 
-    role: StrInput = Field(description="Name of the IAM role to grant read access.")
-    weights_uri: str = Field(description="s3://bucket/prefix/ the role may read.")
-    kms_key_arn: StrInput | None = Field(
-        default=None,
-        description="KMS key that encrypts the objects (SSE-KMS). Grants kms:Decrypt on this key "
-        "only when called via S3.",
-    )
-    region: str | None = Field(
-        default=None, description="Region of the bucket, to scope kms:ViaService."
-    )
+    role: StrInput
+    """Name of the IAM role to grant read access."""
+    weights_uri: str
+    """s3://bucket/prefix/ the role may read."""
+    kms_key_arn: StrInput | None = None
+    """KMS key that encrypts the objects (SSE-KMS). Grants kms:Decrypt on this key only when called
+    via S3."""
+    region: str | None = None
+    """Region of the bucket, to scope kms:ViaService."""
 
     @model_validator(mode="after")
     def _validate(self) -> WeightsBucketAccessArgs:
@@ -159,28 +156,19 @@ class ReservedCapacityArgs(ArgsModel):
     created or bought: the block must already be purchased; Capacity Blocks are non-cancellable).
     """
 
-    instance_type: str | None = Field(
-        default=None,
-        description="Instance type to reserve; inside a cluster, defaults to the cluster's.",
-    )
-    availability_zones: list[str] = Field(
-        default_factory=list,
-        max_length=16,  # ours: more zones than any region has
-        description="Zones to create ODCRs in, e.g. ['us-east-1a', 'us-east-1b'].",
-    )
-    instances_per_zone: int = Field(
-        default=1, ge=1, le=1000, description="Instances reserved in each zone."
-    )
-    end_date: str | None = Field(
-        default=None,
-        description="RFC 3339 time the reservations end; None keeps them until deleted.",
-    )
-    capacity_block_id: str | None = Field(
-        default=None,
-        description="Id (cr-...) of a Capacity Block for ML you already bought. The launch "
-        "template gets market type 'capacity-block' and the group launches only into it.",
-    )
-    tags: dict[str, str] = Field(default_factory=dict)
+    instance_type: str | None = None
+    """Instance type to reserve; inside a cluster, defaults to the cluster's."""
+    availability_zones: list[str] = Field(default_factory=list, max_length=16)  # ours
+    """Zones to create ODCRs in, e.g. ['us-east-1a', 'us-east-1b']."""
+    instances_per_zone: int = Field(default=1, ge=1, le=1000)
+    """Instances reserved in each zone."""
+    end_date: str | None = None
+    """RFC 3339 time the reservations end; None keeps them until deleted."""
+    capacity_block_id: str | None = None
+    """Id (cr-...) of a Capacity Block for ML you already bought. The launch template gets market
+    type 'capacity-block' and the group launches only into it."""
+    tags: TagsInput = Field(default_factory=dict)
+    """Tags on the reservations; inside a cluster, on top of the cluster's."""
 
     @model_validator(mode="after")
     def _validate(self) -> ReservedCapacityArgs:
@@ -244,48 +232,54 @@ class ServingMonitoringArgs(ArgsModel):
     """What to watch and where to send alarms. The cluster fills every field from its own
     args (``monitoring`` and ``rollout``) and the resources it created."""
 
-    alarm_name_prefix: str = Field(
-        description="Alarm names are '<prefix>-<alarm>': explicit, so an instance refresh can "
-        "name them before they exist."
-    )
+    alarm_name_prefix: str
+    """Alarm names are '<prefix>-<alarm>': explicit, so an instance refresh can name them before
+    they exist."""
     auto_scaling_group_name: StrInput
+    """The cluster's Auto Scaling group (the alarms' AutoScalingGroupName dimension)."""
     target_group_arn_suffix: StrInput
+    """The target group's ARN suffix (the NLB alarms' TargetGroup dimension)."""
     load_balancer_arn_suffix: StrInput
+    """The load balancer's ARN suffix (the NLB alarms' LoadBalancer dimension)."""
     region: str
+    """Region of the dashboard's widgets."""
     error_rate_percent: float
+    """The 5xx share of requests the error-rate alarm fires above (rollout.error_rate_percent)."""
     evaluation_minutes: int
+    """Minutes a condition must hold before an alarm fires."""
     latency_seconds: float
+    """The p99 end-to-end latency the latency alarm fires above."""
     device_memory_percent: float
-    device_memory_gib: float | None = Field(
-        description="Device memory of the cores in use; None on CPU nodes."
-    )
+    """The Neuron device memory use the memory alarm fires above."""
+    device_memory_gib: float | None
+    """Device memory of the cores in use; None on CPU nodes."""
     alarm_topic: bool
+    """Create an SNS topic and send every alarm to it."""
     alarm_emails: list[str]
+    """E-mail subscriptions for the topic."""
     dashboard: bool
-    metrics_log_group: str = Field(
-        description="Log group the nodes' CloudWatch agent writes metrics to (created here)."
-    )
+    """Create a CloudWatch dashboard."""
+    metrics_log_group: str
+    """Log group the nodes' CloudWatch agent writes metrics to (created here)."""
     log_retention_days: int
-    tags: dict[str, str]
+    """Days CloudWatch Logs keeps the metric logs."""
+    tags: TagsInput
+    """Tags on every resource."""
 
 
 class ArtifactCacheAccessArgs(ArgsModel):
     """Read and publish access for a role to one cluster's compiled artifacts in S3."""
 
-    role: StrInput = Field(description="Name of the IAM role the nodes run as.")
-    cache_uri: str = Field(
-        description="s3://bucket/prefix/ of the cluster's artifacts: the cache's root and the "
-        "cluster's static artifact key. The role reads under it and writes only blobs and "
-        "manifests below it."
-    )
-    kms_key_arn: StrInput | None = Field(
-        default=None,
-        description="KMS key of the cache bucket's default encryption (SSE-KMS): data keys and "
-        "decryption with it, only when called via S3.",
-    )
-    region: str | None = Field(
-        default=None, description="Region of the bucket, to scope kms:ViaService."
-    )
+    role: StrInput
+    """Name of the IAM role the nodes run as."""
+    cache_uri: str
+    """s3://bucket/prefix/ of the cluster's artifacts: the cache's root and the cluster's static
+    artifact key. The role reads under it and writes only blobs and manifests below it."""
+    kms_key_arn: StrInput | None = None
+    """KMS key of the cache bucket's default encryption (SSE-KMS): data keys and decryption with it,
+    only when called via S3."""
+    region: str | None = None
+    """Region of the bucket, to scope kms:ViaService."""
 
     @model_validator(mode="after")
     def _validate(self) -> ArtifactCacheAccessArgs:

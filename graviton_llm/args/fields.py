@@ -12,6 +12,7 @@ from ..facts.catalog import InstanceSpec
 from .identifiers import shown
 from .problems import Problem
 
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # Address space that stays inside a VPC: RFC 1918, the RFC 6598 shared space AWS allows as a
 # secondary VPC CIDR, and IPv6 unique-local addresses.
 _INTERNAL_NETWORKS = [
@@ -20,12 +21,26 @@ _INTERNAL_NETWORKS = [
 ]
 
 
-def cidr_problems(field: str, cidrs: list[str]) -> list[Problem]:
+def _inside(net: IPNetwork, outer: IPNetwork) -> bool:
+    if isinstance(net, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return net.subnet_of(outer)
+    if isinstance(net, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return net.subnet_of(outer)
+    return False
+
+
+def cidr_problems(field: str, cidrs: object) -> list[Problem]:
+    """Each CIDR of a list; an Output (of the list or of one item) is judged once it resolves."""
+    if not isinstance(cidrs, list):
+        return []
     problems = []
-    if len(set(cidrs)) < len(cidrs):
+    known = [cidr for cidr in cidrs if isinstance(cidr, str)]
+    if len(set(known)) < len(known):
         # EC2 refuses a security group permission listed twice (AuthorizeSecurityGroupIngress).
-        problems.append(Problem(field, cidrs, "lists a CIDR twice; give each once"))
+        problems.append(Problem(field, known, "lists a CIDR twice; give each once"))
     for i, cidr in enumerate(cidrs):
+        if not isinstance(cidr, str):
+            continue
         where = f"{field}.{i}"
         try:
             net = ipaddress.ip_network(cidr, strict=True)
@@ -37,9 +52,7 @@ def cidr_problems(field: str, cidrs: list[str]) -> list[Problem]:
                 Problem(where, cidr, f"'{cidr}' is not a valid CIDR block{hint}, e.g. 10.0.0.0/16")
             )
             continue
-        internal = any(
-            net.version == inside.version and net.subnet_of(inside) for inside in _INTERNAL_NETWORKS
-        )
+        internal = any(_inside(net, inside) for inside in _INTERNAL_NETWORKS)
         if not internal:
             problems.append(
                 Problem(

@@ -8,6 +8,7 @@ wildcards, bounded length. Sources are cited per rule; "ours" marks a bound we c
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from .problems import Problem
@@ -280,9 +281,10 @@ def tag_value_problems(field: str, value: str) -> list[Problem]:
 
 
 def tag_problems(
-    field: str, tags: dict[str, str], *, ours: int, instance_metadata: bool
+    field: str, tags: Mapping[str, object], *, ours: int, instance_metadata: bool
 ) -> list[Problem]:
-    """A user's tags on top of ``ours`` tags the component adds."""
+    """A user's tags on top of ``ours`` tags the component adds; a value that is an Output is
+    judged once it resolves."""
     problems = []
     if len(tags) + ours > MAX_TAGS:
         problems.append(
@@ -307,5 +309,6 @@ def tag_problems(
                         "only letters, digits and + - = . , _ : @ (no spaces or /); e.g. "
                         "'team:owner' instead of 'team/owner'")
             )  # fmt: skip
-        problems += tag_value_problems(where, value)
+        if isinstance(value, str):
+            problems += tag_value_problems(where, value)
     return problems

@@ -23,29 +23,21 @@ from .problems import Problem
 class ModelSpec(ArgsModel):
     """The model to serve and where its weights are."""
 
-    id: str = Field(
-        description="Hugging Face model id, e.g. meta-llama/Llama-3.1-8B-Instruct. Used as the "
-        "served model name; the weights come from weights_uri, never from a hub at boot."
-    )
-    weights_uri: str = Field(
-        description="s3://bucket/prefix/ holding the model directory (config.json, "
-        "*.safetensors, tokenizer). Nodes read only this prefix."
-    )
-    weights_region: str | None = Field(
-        default=None,
-        description="Region of the weights bucket when it is not the cluster's: S3 calls KMS "
-        "in the bucket's region, so an SSE-KMS grant names that region (kms:ViaService).",
-    )
-    params_billion: float | None = Field(
-        default=None,
-        gt=0,
-        le=10_000,  # ours: ten trillion parameters, beyond any released model
-        description="Parameter count in billions. Optional for models in the known-models "
-        "table; required for any other model, to size memory and disk.",
-    )
-    dtype: Literal["bfloat16", "float16", "float32"] = Field(
-        default="bfloat16", description="Weight and KV-cache dtype passed to vLLM."
-    )
+    id: str
+    """Hugging Face model id, e.g. meta-llama/Llama-3.1-8B-Instruct. Used as the served model name;
+    the weights come from weights_uri, never from a hub at boot."""
+    weights_uri: str
+    """s3://bucket/prefix/ holding the model directory (config.json, *.safetensors, tokenizer).
+    Nodes read only this prefix."""
+    weights_region: str | None = None
+    """Region of the weights bucket when it is not the cluster's: S3 calls KMS in the bucket's
+    region, so an SSE-KMS grant names that region (kms:ViaService)."""
+    # ours: ten trillion parameters, beyond any released model
+    params_billion: float | None = Field(default=None, gt=0, le=10_000)
+    """Parameter count in billions. Optional for models in the known-models table; required for any
+    other model, to size memory and disk."""
+    dtype: Literal["bfloat16", "float16", "float32"] = "bfloat16"
+    """Weight and KV-cache dtype passed to vLLM."""
 
     @property
     def info(self) -> ModelInfo | None:

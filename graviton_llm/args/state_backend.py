@@ -23,28 +23,19 @@ class StateBackendArgs(ArgsModel):
     """The S3 bucket every stack of the account keeps its state in, and two KMS keys: one
     encrypting the bucket (SSE-KMS), one the stacks' secrets (`awskms://` secrets provider)."""
 
-    name_prefix: str = Field(
-        default="pulumi-state",
-        description="Names the bucket (<prefix>-<account>-<region>) and the key aliases "
-        "(alias/<prefix>-state, alias/<prefix>-secrets): lowercase letters, digits and '-', at "
-        f"most {MAX_PREFIX} characters.",
-    )
-    bucket_name: str | None = Field(
-        default=None,
-        description="The bucket's exact name instead of the derived one (S3 naming rules; "
-        "bucket names are global, so the derived name carries the account and region).",
-    )
-    region: str | None = Field(
-        default=None, description="AWS region of the bucket and keys; default: aws:region."
-    )
-    key_deletion_window_days: int = Field(
-        default=30,
-        ge=7,
-        le=30,
-        description="Days a key scheduled for deletion can still be recovered (KMS allows "
-        "7-30); the keys are protected from `pulumi destroy` as well.",
-    )
-    tags: dict[str, str] = Field(default_factory=dict, description="Tags on every resource.")
+    name_prefix: str = "pulumi-state"
+    """Names the bucket (<prefix>-<account>-<region>) and the key aliases (alias/<prefix>-state,
+    alias/<prefix>-secrets): lowercase letters, digits and '-', at most 35 characters."""
+    bucket_name: str | None = None
+    """The bucket's exact name instead of the derived one (S3 naming rules; bucket names are global,
+    so the derived name carries the account and region)."""
+    region: str | None = None
+    """AWS region of the bucket and keys; default: aws:region."""
+    key_deletion_window_days: int = Field(default=30, ge=7, le=30)
+    """Days a key scheduled for deletion can still be recovered (KMS allows 7-30); the keys are
+    protected from `pulumi destroy` as well."""
+    tags: dict[str, str] = Field(default_factory=dict)
+    """Tags on every resource."""
 
     @model_validator(mode="after")
     def _validate(self) -> StateBackendArgs:

@@ -33,7 +33,8 @@ def arrival_offsets(count: int, rate: float, burstiness: float, seed: int) -> li
         gaps = rng.gamma(shape=burstiness, scale=1.0 / (rate * burstiness), size=count)
     offsets = np.cumsum(gaps)
     offsets *= (count / rate) / offsets[-1]
-    return offsets.tolist()
+    spaced: list[float] = offsets.tolist()
+    return spaced
 
 
 def arrivals_for(

@@ -130,7 +130,9 @@ class RequestSender:
             self.measured_done += 1
         return record
 
-    def _fill(self, record: RequestRecord, stamped: list[tuple[float, bytes]], prompt: Prompt):
+    def _fill(
+        self, record: RequestRecord, stamped: list[tuple[float, bytes]], prompt: Prompt
+    ) -> None:
         stream = parse_stream(stamped)
         counts = count_tokens(stream, prompt, self.tokenizer)
         record.first_token_time = stream.first_output
@@ -210,7 +212,8 @@ def _decoder(encoding: str | None) -> Any:
 
 def _decompress(decoder: Any, data: bytes) -> bytes:
     try:
-        return decoder.decompress(data)
+        plain: bytes = decoder.decompress(data)
+        return plain
     except zlib.error as error:
         raise StreamFailure(ErrorKind.MALFORMED_STREAM, f"cannot decompress: {error}") from None
 
@@ -225,10 +228,13 @@ async def discover_model(session: aiohttp.ClientSession, url: str) -> str:
     first = models[0]
     if not isinstance(first, dict) or not isinstance(first.get("id"), str):
         raise ValueError(f"{url}/v1/models: the first entry has no model id: pass --model")
-    return first["id"]
+    model: str = first["id"]
+    return model
 
 
-async def _stamp_sent(session, context, params) -> None:
+async def _stamp_sent(
+    session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestChunkSentParams
+) -> None:
     """The request's last body byte went to the socket: that is when it was sent."""
     context.trace_request_ctx.send_time = time.perf_counter()
 

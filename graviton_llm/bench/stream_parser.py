@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from .records import ErrorKind
 
@@ -27,7 +27,7 @@ FAILED_FINISH_REASONS = frozenset({"abort", "error"})
 error); the answer is cut short, so the request failed whatever else the stream says."""
 
 _SNIPPET = 80
-_scan_json = json.JSONDecoder().scan_once
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # not in typeshed
 
 
 def _load_json(payload: bytes) -> Any:
@@ -122,11 +122,12 @@ def parse_stream(stamped: Iterable[tuple[float, bytes]]) -> ParsedStream:
     loads = _load_json
     for now, event in stamped:
         if event.startswith(b"data: ") and b"\n" not in event:
-            payload: bytes | None = event[6:]
+            payload = event[6:]
         else:
-            payload = data_of(event)
-            if payload is None:
+            found = data_of(event)
+            if found is None:
                 continue
+            payload = found
         if done:
             raise _malformed("data after data: [DONE]")
         if payload == b"[DONE]":
@@ -232,7 +233,7 @@ def _tool_call_text(calls: Any, payload: bytes) -> str:
     return text
 
 
-def _count(value: Any) -> bool:
+def _count(value: object) -> TypeGuard[int]:
     return type(value) is int and value >= 0
 
 

@@ -137,7 +137,8 @@ def _get(metrics: BenchmarkMetrics, dotted: str) -> float | None:
         if value is None:
             return None
         value = getattr(value, part)
-    return value
+    found: float | None = value  # a count (int) or a figure (float)
+    return found
 
 
 CompareRow = tuple[str, float | None, float | None, float | None, bool]

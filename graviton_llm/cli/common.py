@@ -8,7 +8,7 @@ import json
 import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.text import Text
+
+from ..args import ResolvedClusterArgs
+from ..args.base import ArgsModel
+from ..args.refusals import ArgsError, FieldProblem, from_validation_error, models_by_name
 
 if TYPE_CHECKING:
     from ..program.cluster_stacks import ClusterStack
@@ -28,43 +33,61 @@ def console_for_this_run() -> Console:
     return Console(width=None if wide else 140)
 
 
-def error_document(error: Exception) -> dict[str, Any]:
-    """Bad input as `--json` reports it: {"errors": [{"field", "value", "fix"}]}."""
+def _field_problems(error: Exception) -> list[FieldProblem] | None:
+    """Bad args as FieldProblems: a component's refusal, or a model's ValidationError (a stack's
+    cluster validated before any program runs) in the same words."""
+    if isinstance(error, ArgsError):
+        return list(error.problems)
     if isinstance(error, ValidationError):
+        model = models_by_name(ArgsModel).get(error.title)
+        return from_validation_error(error, model, None, "cluster")
+    return None
+
+
+def error_document(error: Exception) -> dict[str, Any]:
+    """Bad input as `--json` reports it: {"errors": [{"cluster", "component", "field", "value",
+    "fix"}]}; "cluster" names the cluster a problem belongs to (null when not a cluster's)."""
+    problems = _field_problems(error)
+    if problems is not None:
         return {
             "errors": [
                 {
-                    "field": ".".join(str(part) for part in entry["loc"]) or None,
-                    "value": entry.get("input"),
-                    "fix": entry["msg"],
+                    "cluster": p.component if p.kind == "cluster" else None,
+                    "component": p.where,
+                    "field": p.field,
+                    "value": p.value,
+                    "fix": p.fix,
                 }
-                for entry in error.errors()
+                for p in problems
             ]
         }
-    return {"errors": [{"field": None, "value": None, "fix": str(error)}]}
+    return {"errors": [{"cluster": None, "component": None, "field": None, "value": None,
+                        "fix": str(error)}]}  # fmt: skip
 
 
 def print_error(console: Console, error: Exception) -> None:
-    if isinstance(error, ValidationError):
-        console.print(f"[bold red]Invalid configuration[/]: {error.error_count()} problem(s)")
-        for entry in error.errors():
-            field = ".".join(str(part) for part in entry["loc"]) or "(args)"
-            # A missing field's "input" is the mapping it is missing from: say it is missing.
-            given = "(missing)" if entry["type"] == "missing" else repr(entry.get("input"))
-            console.print(f"  [bold]{field}[/] = {given}", highlight=False)
-            console.print(f"      fix: {entry['msg']}", highlight=False)
-    else:
-        console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
+    problems = _field_problems(error)
+    if problems is None:
+        console.print(Text.assemble(("Invalid configuration", "bold red"), f": {error}"))
+        return
+    console.print(f"[bold red]Invalid configuration[/]: {len(problems)} problem(s)")
+    for p in problems:
+        # User text is never read as markup: a value may hold "[...]" (Output[str]).
+        where = f"{p.where}: " if p.component else ""
+        line = Text.assemble("  ", where, (p.field, "bold"), " = ", p.shown_value)
+        console.print(line, highlight=False)
+        console.print(f"      fix: {p.fix}", markup=False, highlight=False)
 
 
 @contextmanager
 def input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
     """Bad input: a readable list (or JSON) and exit code 2, never a traceback. Every layer
     reports bad input as a ValueError (pydantic's ValidationError, the stack files'
-    ConfigError, the pricing and performance models' own); unreadable files as OSError."""
+    ConfigError, the pricing and performance models' own) or, from a component, an ArgsError;
+    unreadable files as OSError."""
     try:
         yield
-    except (ValueError, OSError, ArithmeticError) as error:
+    except (ValueError, OSError, ArithmeticError, ArgsError) as error:
         if as_json:
             sys.stdout.write(json.dumps(error_document(error), indent=2, default=str) + "\n")
         else:
@@ -72,7 +95,9 @@ def input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-def finite(minimum: float, maximum: float, *, open_minimum: bool = False):
+def finite(
+    minimum: float, maximum: float, *, open_minimum: bool = False
+) -> Callable[[float | None], float | None]:
     """A typer callback: the option, when given, is a finite number in range (click's
     FloatRange lets nan through: every comparison with it is false)."""
 
@@ -95,7 +120,7 @@ PLAN_STACK_HELP = (
 )
 
 
-def stack_args_and_config(stack: str):
+def stack_args_and_config(stack: str) -> tuple[ResolvedClusterArgs, dict[str, Any]]:
     """The stack's cluster args, validated without running the program, and its raw config."""
     from ..program import stack_cluster_args
 
@@ -112,9 +137,7 @@ PROJECT_DIR_HELP = (
 CLUSTER_HELP = "With a team project declaring several clusters: the one to act on (its name)."
 
 
-def stack_cluster(
-    stack: str, project_dir: Path | None, cluster: str | None = None
-) -> ClusterStack:
+def stack_cluster(stack: str, project_dir: Path | None, cluster: str | None = None) -> ClusterStack:
     """The stack's cluster (plan/stack_cluster.py): a team project's when PROJECT_DIR is
     given or the current folder holds one, else a shipped stack or a stack file's path."""
     from ..plan.stack_cluster import stack_cluster as find
@@ -123,13 +146,13 @@ def stack_cluster(
     return find(stack, project_to_plan(project_dir), cluster)
 
 
-def client(service: str, region: str):
+def client(service: str, region: str) -> Any:
     import boto3
 
     return boto3.client(service, region_name=region)
 
 
-def ec2_client(region: str):
+def ec2_client(region: str) -> Any:
     import boto3
 
     return boto3.client("ec2", region_name=region)

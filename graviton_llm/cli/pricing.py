@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from ..args import ResolvedClusterArgs
 from ..facts import catalog
 from . import common
 from .app import app
@@ -93,7 +94,9 @@ def cost(
     print_cold_start(console, cold, args.instance_type, artifact_cache=cached)
 
 
-def _predicted_throughput(args, input_len, output_len) -> tuple[float | None, str]:
+def _predicted_throughput(
+    args: ResolvedClusterArgs, input_len: int | None, output_len: int | None
+) -> tuple[float | None, str]:
     """One node's predicted output tokens/s at its max_num_seqs, and what `cost` says of it."""
     from ..sizing import stack_performance
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from .app import app
+from .common import STACK_HELP, console_for_this_run, input_errors, stack_args_and_config
 
 if TYPE_CHECKING:
     from ..facts.performance import Scales
-from .common import STACK_HELP, console_for_this_run, input_errors, stack_args_and_config
+    from ..sizing.calibrate import Calibration
+
+T = TypeVar("T")
 
 # Where each flag means something: the search (default), --predict (alone: one point; with a
 # traffic: a fixed deployment under it), --calibrate. A flag given outside its modes is refused,
@@ -163,7 +166,7 @@ def size(
         if predict:
             shape = sizing.choose_model(model, model_config).shape
             kind = _one(instance_type, "--instance-type")
-            seqs = _one(max_num_seqs, "--max-num-seqs", required=False)
+            seqs = _at_most_one(max_num_seqs, "--max-num-seqs")
             tp = sizing.tensor_parallel_size_or_default(kind, tensor_parallel_size)
             calibration = sizing.saved_calibration(model, kind, tp, seqs or batch)
             if not traffic_given:
@@ -179,8 +182,7 @@ def size(
                     input_len=input_len, output_len=output_len,
                     concurrent_users=concurrent_users, requests_per_s=requests_per_s,
                     think_time_s=think_time_s, nodes=nodes,
-                    replicas_per_node=_one(replicas_per_node, "--replicas-per-node",
-                                           required=False) or 1,
+                    replicas_per_node=_at_most_one(replicas_per_node, "--replicas-per-node") or 1,
                     scales=calibration[1] if calibration else None, model_id=model,
                     calibration=calibration[0] if calibration else None,
                 )  # fmt: skip
@@ -245,7 +247,7 @@ def size(
         raise typer.Exit(1)
 
 
-def _required(value, option: str):
+def _required(value: T | None, option: str) -> T:
     if value is None:
         raise ValueError(f"{option} is required")
     return value
@@ -281,16 +283,19 @@ def _calibration_json(calibration: tuple[Path, Scales] | None) -> dict[str, obje
     }
 
 
-def _one(values: list | None, option: str, required: bool = True):
-    """The single value of a repeatable option where only one makes sense."""
+def _at_most_one(values: list[T] | None, option: str) -> T | None:
+    """The single value of a repeatable option where only one makes sense, if given."""
     if values and len(values) > 1:
         raise ValueError(f"{option}: give one value here, got {len(values)}")
-    if required and not values:
-        raise ValueError(f"{option} is required")
     return values[0] if values else None
 
 
-def _save_calibration(result):
+def _one(values: list[T] | None, option: str) -> T:
+    """The single value of a repeatable option where one, and only one, is needed."""
+    return _required(_at_most_one(values, option), option)
+
+
+def _save_calibration(result: Calibration) -> tuple[Path, dict[str, Any]]:
     """Fit the deployment's scales on the bench and write them (size --calibrate --save)."""
     from ..sizing import calibration_store as store
 
@@ -303,7 +308,10 @@ def _save_calibration(result):
     return store.save(document, deployment), document
 
 
-def _size_calibrate(path, stack, model, types, tp, seqs, nodes):
+def _size_calibrate(
+    path: Path, stack: str | None, model: str | None, types: list[str] | None, tp: int | None,
+    seqs: list[int] | None, nodes: int,
+) -> Calibration:  # fmt: skip
     """`size --calibrate`: the deployment from --stack, or from the flags."""
     from ..sizing import calibrate, read_bench_file
 

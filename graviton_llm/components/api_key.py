@@ -14,13 +14,15 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ..args import NeuronServingClusterArgs
+from ..args import ResolvedClusterArgs
 from ..args.identifiers import ssm_parameter_problems
+from ..args.refusals import ArgsError, FieldProblem, Shown
 from ..documents.iam import ssm_parameter_arn
 from ..node.paths import api_key_pointer
+from .tagging import Tags
 
 
-def pointer_name(cluster: str, args: NeuronServingClusterArgs) -> str | None:
+def pointer_name(cluster: str, args: ResolvedClusterArgs) -> str | None:
     """The pointer parameter's name when the API key parameter's name is an Output, else None."""
     parameter = args.api_key_ssm_parameter
     if parameter is None or isinstance(parameter, str):
@@ -28,20 +30,23 @@ def pointer_name(cluster: str, args: NeuronServingClusterArgs) -> str | None:
     name = api_key_pointer(pulumi.get_project(), pulumi.get_stack(), cluster)
     problems = ssm_parameter_problems("api_key_ssm_parameter", name)
     if problems:
-        raise ValueError(
-            f"cluster {cluster!r}: the parameter holding the API key parameter's name would be "
-            f"{name!r}, which SSM refuses ({problems[0].message}); use a shorter cluster name"
+        fix = (
+            f"the parameter holding the API key parameter's name would be {name!r}, which SSM "
+            f"refuses ({problems[0].message}); use a shorter cluster name"
         )
+        raise ArgsError([FieldProblem(cluster, "name", cluster, fix)])
     return name
 
 
-def checked_secret_name(name: str) -> str:
+def checked_secret_name(cluster: str, name: str) -> str:
     """A secret parameter name, checked once it resolves; the refusal does not quote it."""
     if ssm_parameter_problems("api_key_ssm_parameter", name):
-        raise ValueError(
-            "api_key_ssm_parameter (a secret, not shown) is not an SSM parameter name: it starts "
-            "with '/', holds letters, digits, _ . - and at most 15 levels, and does not start "
-            "with 'aws' or 'ssm', e.g. /llm/prod/api-key"
+        fix = (
+            "is not an SSM parameter name: it starts with '/', holds letters, digits, _ . - and "
+            "at most 15 levels, and does not start with 'aws' or 'ssm', e.g. /llm/prod/api-key"
+        )
+        raise ArgsError(
+            [FieldProblem(cluster, "api_key_ssm_parameter", Shown("[secret, not shown]"), fix)]
         )
     return name
 
@@ -49,8 +54,8 @@ def checked_secret_name(name: str) -> str:
 def declare_pointer(
     cluster: str,
     pointer: str,
-    args: NeuronServingClusterArgs,
-    tags: dict[str, str],
+    args: ResolvedClusterArgs,
+    tags: Tags,
     opts: pulumi.ResourceOptions,
 ) -> aws.ssm.Parameter:
     """The SecureString holding the API key parameter's name (AWS managed aws/ssm key: the
@@ -59,16 +64,23 @@ def declare_pointer(
         f"{cluster}-api-key-name",
         name=pointer,
         type="SecureString",
-        value=pulumi.Output.secret(args.api_key_ssm_parameter).apply(checked_secret_name),
+        value=pulumi.Output.secret(_given(args)).apply(lambda n: checked_secret_name(cluster, n)),
         description=f"graviton-llm {cluster}: the name of the API key's SSM parameter",
         tags=tags,
         opts=opts,
     )
 
 
+def _given(args: ResolvedClusterArgs) -> pulumi.Input[str]:
+    """The API key parameter's name (a pointer exists only when one is given)."""
+    if args.api_key_ssm_parameter is None:
+        raise ValueError("no api_key_ssm_parameter: the cluster declares no pointer")
+    return args.api_key_ssm_parameter
+
+
 def parameter_arns(
-    args: NeuronServingClusterArgs, pointer: str | None, region: str, parent: pulumi.Resource
-) -> pulumi.Output | None:
+    args: ResolvedClusterArgs, pointer: str | None, region: str, parent: pulumi.Resource
+) -> pulumi.Output[str | list[str]] | None:
     """What the node may read: the API key parameter's ARN, and the pointer's with one."""
     parameter = args.api_key_ssm_parameter
     if parameter is None:

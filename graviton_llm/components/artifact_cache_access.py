@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 import pulumi_aws as aws
 
-from ..args import ArtifactCacheAccessArgs, NeuronServingClusterArgs
+from ..args import ArtifactCacheAccessArgs, ArtifactCacheAccessArgsDict, ResolvedClusterArgs
 from ..args.fields import parse_s3_uri
 from ..documents.iam import artifact_cache_policy, to_json
 from ..node.serve_command import artifact_cache_location
+from .inputs import validated
 
 
 class ArtifactCacheAccess(pulumi.ComponentResource):
@@ -23,10 +22,19 @@ class ArtifactCacheAccess(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: ArtifactCacheAccessArgs | dict[str, Any],
+        args: ArtifactCacheAccessArgs | ArtifactCacheAccessArgsDict,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        args = ArtifactCacheAccessArgs.model_validate(args)
+        """Declare the inline policy that lets a cluster's node role read and publish its compiled
+        artifacts.
+
+        :param name: The component's name; its children are named ``<name>-...``.
+        :param args: An ``ArtifactCacheAccessArgs``, or its dict form
+            (``ArtifactCacheAccessArgsDict``).
+        :param opts: Pulumi resource options (parent, providers, ...).
+        :raises ArgsError: every bad field with its fix, before any resource is registered.
+        """
+        args = validated(ArtifactCacheAccessArgs, name, args, "ArtifactCacheAccess")
         super().__init__("graviton-llm:cache:ArtifactCacheAccess", name, None, opts)
         document = pulumi.Output.from_input(args.kms_key_arn).apply(
             lambda key: to_json(
@@ -43,7 +51,7 @@ class ArtifactCacheAccess(pulumi.ComponentResource):
 
 
 def cluster_cache_access(
-    args: NeuronServingClusterArgs, role: pulumi.Input[str], region: str
+    args: ResolvedClusterArgs, role: pulumi.Input[str], region: str
 ) -> ArtifactCacheAccessArgs | None:
     """The cache grant of a cluster's node role; None when the cluster has no cache (CPU, or
     the cache turned off)."""

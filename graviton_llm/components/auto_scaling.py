@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ..args import NeuronServingClusterArgs
+from ..args import ResolvedClusterArgs
 from ..documents.alarms import ROLLOUT_ALARMS, alarm_name
 from ..documents.instance_refresh import (
     bake_time_seconds,
@@ -41,7 +41,7 @@ def market_options(
 
 
 def capacity_target(
-    capacity: ReservedCapacity | None, args: NeuronServingClusterArgs
+    capacity: ReservedCapacity | None, args: ResolvedClusterArgs
 ) -> aws.autoscaling.GroupCapacityReservationSpecificationArgs | None:
     if capacity is None:
         return None
@@ -56,12 +56,12 @@ def capacity_target(
     )
 
 
-def spot_instance_types(args: NeuronServingClusterArgs) -> list[str]:
+def spot_instance_types(args: ResolvedClusterArgs) -> list[str]:
     return [args.instance_type, *(t for t in args.spot.instance_types if t != args.instance_type)]
 
 
 def spot_policy(
-    args: NeuronServingClusterArgs, template_id: pulumi.Output[str], version: pulumi.Output[str]
+    args: ResolvedClusterArgs, template_id: pulumi.Output[str], version: pulumi.Output[str]
 ) -> aws.autoscaling.GroupMixedInstancesPolicyArgs:
     types = spot_instance_types(args)
     return aws.autoscaling.GroupMixedInstancesPolicyArgs(
@@ -83,7 +83,7 @@ def spot_policy(
 
 
 def refresh_request(
-    args: NeuronServingClusterArgs,
+    args: ResolvedClusterArgs,
     alarm_prefix: str,
     *,
     group_name: str,
@@ -127,7 +127,7 @@ def refresh_request(
     )
 
 
-def version_ignored(args: NeuronServingClusterArgs) -> list[str]:
+def version_ignored(args: ResolvedClusterArgs) -> list[str]:
     """With rollouts, the group keeps the version it runs until a refresh succeeds (AWS then
     writes the new one): Pulumi must not write it first. Engine (camelCase) property paths."""
     if not args.rollout.enabled:
@@ -137,7 +137,7 @@ def version_ignored(args: NeuronServingClusterArgs) -> list[str]:
     return ["launchTemplate.version"]
 
 
-def warm_pool(args: NeuronServingClusterArgs) -> aws.autoscaling.GroupWarmPoolArgs | None:
+def warm_pool(args: ResolvedClusterArgs) -> aws.autoscaling.GroupWarmPoolArgs | None:
     pool = args.warm_pool
     if pool is None:
         return None

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from ..args import NeuronServingClusterArgs
+from ..args import ResolvedClusterArgs
 from ..facts import images, sizing
 from ..facts.catalog import InstanceSpec
 from ..node.user_data import compress_user_data
+from .tagging import Tags
 
 
 def declare(
     parent: pulumi.Resource,
     name: str,
-    args: NeuronServingClusterArgs,
+    args: ResolvedClusterArgs,
     spec: InstanceSpec,
     *,
     volume_gib: int,
@@ -24,7 +26,7 @@ def declare(
     instance_profile_arn: pulumi.Input[str],
     security_group_id: pulumi.Input[str],
     market: aws.ec2.LaunchTemplateInstanceMarketOptionsArgs | None,
-    tags: dict[str, str],
+    tags: Tags,
     depends_on: list[pulumi.Resource],
 ) -> aws.ec2.LaunchTemplate:
     """The nodes' template: the pinned or latest AMI, IMDSv2 only, an encrypted gp3 root on the
@@ -73,7 +75,7 @@ def declare(
     )
 
 
-def _volume_performance(spec: InstanceSpec, weights_gib: float, warm_pool: bool) -> dict[str, int]:
+def _volume_performance(spec: InstanceSpec, weights_gib: float, warm_pool: bool) -> dict[str, Any]:
     performance = sizing.root_volume_performance(spec, weights_gib, warm_pool=warm_pool)
     if performance is None:
         return {}
@@ -87,7 +89,9 @@ def _invoke(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:
 def _root_device(parent: pulumi.Resource, image_id: pulumi.Input[str]) -> pulumi.Output[str]:
     """The AMI's own root device name (EC2 User Guide, "Device names": it "differs by AMI")."""
     ami = aws.ec2.get_ami_output(
-        filters=[aws.ec2.GetAmiFilterArgs(name="image-id", values=[image_id])],
+        filters=pulumi.Output.from_input(image_id).apply(
+            lambda image: [aws.ec2.GetAmiFilterArgs(name="image-id", values=[image])]
+        ),
         opts=_invoke(parent),
     )
     return ami.root_device_name

@@ -5,20 +5,21 @@ Reads like a table of contents: validate, derive, then declare children.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Unpack, overload
 
 import pulumi
 import pulumi_aws as aws
 
 from ..args import (
     NeuronServingClusterArgs,
+    NeuronServingClusterArgsDict,
+    ResolvedClusterArgs,
     ServingMonitoringArgs,
     ServingSecurityArgs,
     WeightsBucketAccessArgs,
 )
-from ..args.cluster import deploy_region
-from ..args.identifiers import cluster_name_problems
-from ..args.problems import raise_if_problems
+from ..args.deferred import DeferredCheck, deferred_checks
+from ..args.refusals import ArgsError
 from ..documents.alarms import alarm_name_prefix
 from ..documents.cloudwatch_agent import ASG_DIMENSION, NAMESPACE, metrics_log_group
 from ..documents.iam import node_operations_policy, to_json
@@ -27,15 +28,23 @@ from ..facts.catalog import InstanceSpec
 from ..facts.vllm_metrics import vllm_gauge
 from ..node.paths import LIFECYCLE_HOOK_NAME
 from ..node.user_data import render_user_data
-from . import api_key, auto_scaling, launch_template, observe
+from . import api_key, auto_scaling, launch_template, load_balancer, observe
 from .artifact_cache_access import ArtifactCacheAccess, cluster_cache_access
+from .inputs import after_gate, cluster_spec, gated, merged_args, refuse, stand_in
 from .instance_refresh import InstanceRefresh
+from .lookups import endpoint_url, vpc_cidr_blocks
 from .reserved_capacity import ReservedCapacity
 from .rollout import declare_rollout
 from .serving_monitoring import ServingMonitoring
 from .serving_security import ServingSecurity
 from .tagging import merged_tags
 from .weights_bucket_access import WeightsBucketAccess
+
+# What a program may read from a cluster: unknown on a cluster refused in a preview.
+OUTPUTS = (
+    "endpoint", "security_group", "role", "instance_profile", "launch_template",
+    "auto_scaling_group", "load_balancer", "target_group", "listener",
+)  # fmt: skip
 
 
 class NeuronServingCluster(pulumi.ComponentResource):
@@ -47,8 +56,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
     (``ReservedCapacity``), a launch template whose user data boots vLLM, an Auto Scaling group
     in the private subnets (instance refresh with rollback, optional warm pool, Spot, target
     tracking), an internal Network Load Balancer, and alarms and a dashboard
-    (``ServingMonitoring``). Every argument is checked before the first resource is registered:
-    a bad config creates nothing.
+    (``ServingMonitoring``). Every argument is checked before the first resource is registered
+    (a bad config creates nothing); one given as an Output when it resolves, before any node.
     """
 
     security_group: aws.ec2.SecurityGroup
@@ -65,21 +74,58 @@ class NeuronServingCluster(pulumi.ComponentResource):
     artifact_cache: ArtifactCacheAccess | None
     scaling_policy: aws.autoscaling.Policy | None
     endpoint: pulumi.Output[str]
-    args: NeuronServingClusterArgs
+    args: ResolvedClusterArgs
     user_data: str
     metrics_log_group: str
+    checked_at_deploy: tuple[DeferredCheck, ...]  # fields checked when their Output resolves
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: NeuronServingClusterArgs | NeuronServingClusterArgsDict,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None: ...
+
+    @overload
+    def __init__(
+        self,
+        name: str,
+        args: None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Unpack[NeuronServingClusterArgsDict],
+    ) -> None: ...
 
     def __init__(
         self,
         name: str,
-        args: NeuronServingClusterArgs | dict[str, Any],
+        args: NeuronServingClusterArgs | NeuronServingClusterArgsDict | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **kwargs: Any,
     ) -> None:
-        args = NeuronServingClusterArgs.model_validate(args)
-        raise_if_problems(type(args).__name__, cluster_name_problems("name", name))
-        self.args = args
-        spec = args.spec
-        region = deploy_region(args)
+        """Declare the serving cluster ``name`` and all its children.
+
+        :param name: The cluster's name: letters, digits and '-', at most 20 characters (its
+            load balancer's name is built from it). Children are named ``<name>-...``.
+        :param args: A ``NeuronServingClusterArgs``, or its dict form
+            (``NeuronServingClusterArgsDict``, e.g. ``pulumi.Config().require_object(...)``);
+            or give the same fields as keyword arguments instead.
+        :param opts: Pulumi resource options (parent, providers, aliases, ...).
+        :raises ArgsError: a ``pulumi.InputPropertiesError`` listing every bad field with its
+            fix, before any resource is registered; in a preview, once the program has declared
+            everything, together with every other cluster's. A field given as an Output is
+            checked when it resolves, before the Auto Scaling group exists.
+        """
+        try:
+            resolved, region = cluster_spec(name, merged_args(args, kwargs))
+        except ArgsError as error:
+            refuse(error)
+            self._name, self.checked_at_deploy = name, ()
+            stand_in(self, OUTPUTS)
+            return
+        self.checked_at_deploy = deferred_checks(resolved)
+        self.args, self._gate = gated(name, resolved)
+        args, spec = self.args, self.args.spec
         # Derived values: all pure, all known before any resource exists.
         alarm_prefix = alarm_name_prefix(pulumi.get_project(), pulumi.get_stack(), name)
         self.metrics_log_group = metrics_log_group(alarm_prefix)
@@ -89,10 +135,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
         )
         # The launch hook holds a node until it serves (timing.py): what follows InService only
         # waits for the NLB, whatever the model's cold start.
-        settle = timing.IN_SERVICE_SETTLE_SECONDS
-        grace = (
-            settle if args.health_check_grace_seconds is None else args.health_check_grace_seconds
-        )
+        grace = args.health_check_grace_seconds
+        grace = timing.IN_SERVICE_SETTLE_SECONDS if grace is None else grace
         volume_gib = args.root_volume_gib or sizing.root_volume_gib(spec, args.model.weights_gib)
 
         super().__init__("graviton-llm:cluster:NeuronServingCluster", name, None, opts)
@@ -117,9 +161,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         self._declare_monitoring(args, spec, region, alarm_prefix)
         self._declare_rollout(args, region, alarm_prefix)
 
-        self.endpoint = pulumi.Output.concat(
-            "http://", self.load_balancer.dns_name, ":", str(args.port)
-        )
+        self.endpoint = self.load_balancer.dns_name.apply(lambda dns: endpoint_url(dns, args.port))
         self.register_outputs(
             {
                 "endpoint": self.endpoint,
@@ -130,20 +172,14 @@ class NeuronServingCluster(pulumi.ComponentResource):
         )
         observe.built(self)
 
-    def _declare_security(self, args: NeuronServingClusterArgs, region: str) -> None:
+    def _declare_security(self, args: ResolvedClusterArgs, region: str) -> None:
         name = self._name
+        # Every CIDR of the VPC (primary and secondary): subnets may be in any of them.
+        vpc = aws.ec2.get_vpc_output(id=args.vpc_id, opts=pulumi.InvokeOutputOptions(parent=self))
+        vpc_cidr = vpc.cidr_block_associations.apply(vpc_cidr_blocks)
+        network = {"vpc_id": args.vpc_id, **args.network, "vpc_cidr": vpc_cidr, "tags": self._tags}
         security = ServingSecurity(
-            f"{name}-security",
-            ServingSecurityArgs(
-                vpc_id=args.vpc_id,
-                **args.network,
-                # Every CIDR of the VPC (primary and secondary): subnets may sit in any of them.
-                vpc_cidr=aws.ec2.get_vpc_output(
-                    id=args.vpc_id, opts=_invoke(self)
-                ).cidr_block_associations.apply(lambda assocs: [a.cidr_block for a in assocs]),
-                tags=self._tags,
-            ),
-            opts=self._child,
+            f"{name}-security", ServingSecurityArgs.model_validate(network), opts=self._child
         )
         self._security = security
         self.security_group = security.security_group
@@ -165,7 +201,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             None if cache is None else ArtifactCacheAccess(f"{name}-artifacts", cache, self._child)
         )
 
-    def _declare_capacity(self, args: NeuronServingClusterArgs, spec: InstanceSpec) -> None:
+    def _declare_capacity(self, args: ResolvedClusterArgs, spec: InstanceSpec) -> None:
         self.capacity = None
         if args.capacity is not None:
             self.capacity = ReservedCapacity(
@@ -180,7 +216,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             )
 
     def _declare_launch_template(
-        self, args: NeuronServingClusterArgs, spec: InstanceSpec, volume_gib: int
+        self, args: ResolvedClusterArgs, spec: InstanceSpec, volume_gib: int
     ) -> None:
         self.launch_template = launch_template.declare(
             self,
@@ -199,51 +235,12 @@ class NeuronServingCluster(pulumi.ComponentResource):
             depends_on=self._before_nodes,
         )
 
-    def _declare_load_balancer(self, args: NeuronServingClusterArgs) -> None:
-        name, tags = self._name, self._tags
-        self.load_balancer = aws.lb.LoadBalancer(
-            f"{name}-nlb",
-            internal=True,
-            load_balancer_type="network",
-            subnets=args.subnet_ids,
-            enable_cross_zone_load_balancing=True,
-            tags=tags,
-            opts=self._child,
-        )
-        self.target_group = aws.lb.TargetGroup(
-            f"{name}-tg",
-            port=args.port,
-            protocol="TCP",
-            target_type="instance",
-            vpc_id=args.vpc_id,
-            health_check=aws.lb.TargetGroupHealthCheckArgs(
-                enabled=True,
-                protocol="HTTP",
-                path=timing.HEALTH_CHECK_PATH,
-                port="traffic-port",
-                interval=timing.HEALTH_CHECK_INTERVAL_SECONDS,
-                unhealthy_threshold=timing.UNHEALTHY_THRESHOLD,
-                healthy_threshold=timing.HEALTHY_THRESHOLD,
-                matcher="200",
-            ),
-            tags=tags,
-            opts=self._child,
-        )
-        self.listener = aws.lb.Listener(
-            f"{name}-listener",
-            load_balancer_arn=self.load_balancer.arn,
-            port=args.port,
-            protocol="TCP",
-            default_actions=[
-                aws.lb.ListenerDefaultActionArgs(
-                    type="forward", target_group_arn=self.target_group.arn
-                )
-            ],
-            tags=tags,
-            opts=self._child,
+    def _declare_load_balancer(self, args: ResolvedClusterArgs) -> None:
+        self.load_balancer, self.target_group, self.listener = load_balancer.declare(
+            self._name, args, self._tags, self._child
         )
 
-    def _declare_group(self, args: NeuronServingClusterArgs, grace: int, alarm_prefix: str) -> None:
+    def _declare_group(self, args: ResolvedClusterArgs, grace: int, alarm_prefix: str) -> None:
         name = self._name
         # Pinned to the version this deployment created, never $Latest/$Default, so a change
         # rolls out deliberately and instance refresh can roll back.
@@ -255,7 +252,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
         )
         self.auto_scaling_group = aws.autoscaling.Group(
             f"{name}-asg",
-            vpc_zone_identifiers=args.subnet_ids,
+            # The gate: no node launches before every value given as an Output passed its checks.
+            vpc_zone_identifiers=after_gate(self._gate, args.subnet_ids),
             min_size=args.min_size,
             max_size=args.max_size,
             desired_capacity=args.desired_capacity,
@@ -302,16 +300,14 @@ class NeuronServingCluster(pulumi.ComponentResource):
             ),
         )
 
-    def _declare_rollout(
-        self, args: NeuronServingClusterArgs, region: str, alarm_prefix: str
-    ) -> None:
+    def _declare_rollout(self, args: ResolvedClusterArgs, region: str, alarm_prefix: str) -> None:
         """A new launch template version rolls out through a refresh that carries it, so a
         rollback restores the old one (documents/instance_refresh.py)."""
         self.rollout = None
         if args.rollout.enabled:
             self.rollout = declare_rollout(self, args, region, alarm_prefix)
 
-    def _declare_node_permissions(self, args: NeuronServingClusterArgs, region: str) -> None:
+    def _declare_node_permissions(self, args: ResolvedClusterArgs, region: str) -> None:
         parameter_arn = api_key.parameter_arns(args, self._api_key_pointer, region, parent=self)
         document = pulumi.Output.all(
             self.auto_scaling_group.arn, parameter_arn, args.api_key_kms_key_arn
@@ -329,7 +325,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             f"{self._name}-node-ops", role=self.role.name, policy=document, opts=self._child
         )
 
-    def _declare_scaling(self, args: NeuronServingClusterArgs) -> None:
+    def _declare_scaling(self, args: ResolvedClusterArgs) -> None:
         self.scaling_policy = None
         if args.scaling.mode != "target_tracking":
             return
@@ -356,7 +352,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
 
     def _declare_monitoring(
         self,
-        args: NeuronServingClusterArgs,
+        args: ResolvedClusterArgs,
         spec: InstanceSpec,
         region: str,
         alarm_prefix: str,
@@ -392,7 +388,3 @@ class NeuronServingCluster(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
-
-
-def _invoke(parent: pulumi.Resource) -> pulumi.InvokeOutputOptions:
-    return pulumi.InvokeOutputOptions(parent=parent)

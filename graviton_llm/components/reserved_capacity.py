@@ -7,15 +7,14 @@ bought by this component.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 import pulumi_aws as aws
 
-from ..args import ReservedCapacityArgs
+from ..args import ReservedCapacityArgs, ReservedCapacityArgsDict
 from ..args.components import standalone_capacity_problems
-from ..args.problems import raise_if_problems
+from ..args.refusals import ArgsError, from_problems
 from ..pricing.cost import ReservationCost, reservation_cost
+from .inputs import validated
 from .tagging import merged_tags
 
 
@@ -39,11 +38,21 @@ class ReservedCapacity(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: ReservedCapacityArgs | dict[str, Any],
+        args: ReservedCapacityArgs | ReservedCapacityArgsDict,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        args = ReservedCapacityArgs.model_validate(args)
-        raise_if_problems(type(args).__name__, standalone_capacity_problems(args))
+        """Declare one targeted On-Demand Capacity Reservation per zone, or target a Capacity
+        Block.
+
+        :param name: The component's name; its children are named ``<name>-...``.
+        :param args: A ``ReservedCapacityArgs``, or its dict form (``ReservedCapacityArgsDict``).
+        :param opts: Pulumi resource options (parent, providers, ...).
+        :raises ArgsError: every bad field with its fix, before any resource is registered.
+        """
+        args = validated(ReservedCapacityArgs, name, args, "ReservedCapacity")
+        refused = standalone_capacity_problems(args)
+        if refused:
+            raise ArgsError(from_problems(name, refused, "ReservedCapacity"))
         super().__init__("graviton-llm:capacity:ReservedCapacity", name, None, opts)
         tags = merged_tags(name, args.tags)
         self.reservations = [
@@ -63,7 +72,9 @@ class ReservedCapacity(pulumi.ComponentResource):
         ]
         self.capacity_block_id = args.capacity_block_id
         self.market_type = "capacity-block" if args.capacity_block_id else None
-        ids = [r.id for r in self.reservations] or [args.capacity_block_id]
+        ids: list[pulumi.Input[str]] = [r.id for r in self.reservations]
+        if not ids and args.capacity_block_id is not None:
+            ids = [args.capacity_block_id]
         self.reservation_ids = pulumi.Output.all(*ids)
         # A block was paid for at purchase; only ODCRs bill by the hour from here on.
         self.cost = reservation_cost(args.instance_type or "", args.instance_count)

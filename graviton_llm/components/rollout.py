@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pulumi
 
-from ..args import NeuronServingClusterArgs
+from ..args import ResolvedClusterArgs
 from . import auto_scaling
 from .instance_refresh import InstanceRefresh, explicit_provider_settings
 
@@ -47,7 +47,7 @@ def checked_region(cluster: pulumi.Resource, name: str, region: str) -> pulumi.O
 
 def declare_rollout(
     cluster: NeuronServingCluster,
-    args: NeuronServingClusterArgs,
+    args: ResolvedClusterArgs,
     region: str,
     alarm_prefix: str,
 ) -> InstanceRefresh:

@@ -19,6 +19,7 @@ from ..documents.alarms import (
     dashboard_body,
 )
 from ..documents.iam import alarm_topic_key_policy, to_json
+from .inputs import validated
 
 
 class ServingMonitoring(pulumi.ComponentResource):
@@ -34,7 +35,15 @@ class ServingMonitoring(pulumi.ComponentResource):
         args: ServingMonitoringArgs | dict[str, Any],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        args = ServingMonitoringArgs.model_validate(args)
+        """Declare a cluster's alarms, its metrics log group, the optional SNS topic and the
+        dashboard.
+
+        :param name: The component's name; its children are named ``<name>-...``.
+        :param args: A ``ServingMonitoringArgs``, or its dict form.
+        :param opts: Pulumi resource options (parent, providers, ...).
+        :raises ArgsError: every bad field with its fix, before any resource is registered.
+        """
+        args = validated(ServingMonitoringArgs, name, args, "ServingMonitoring")
         super().__init__("graviton-llm:monitoring:ServingMonitoring", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         refs = {
@@ -127,6 +136,8 @@ def _query_args(query: Query, refs: dict[Ref, Any]) -> aws.cloudwatch.MetricAlar
         return aws.cloudwatch.MetricAlarmMetricQueryArgs(
             id=query.id, expression=query.expression, return_data=query.return_data
         )
+    if query.metric is None:
+        raise ValueError(f"alarm query {query.id} has neither an expression nor a metric")
     dimensions = {
         key: refs[value] if isinstance(value, Ref) else value
         for key, value in query.dimensions.items()

@@ -15,13 +15,13 @@ BucketServerSideEncryptionConfiguration, BucketPublicAccessBlock and BucketPolic
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from ..args import StateBackendArgs
-from ..args.problems import Problem, raise_if_problems
+from ..args import StateBackendArgs, StateBackendArgsDict
+from ..args.problems import Problem
+from ..args.refusals import ArgsError, from_problems
 from ..documents.iam import to_json
 from ..documents.state_backend import (
     ABORT_UPLOADS_AFTER_DAYS,
@@ -33,7 +33,8 @@ from ..documents.state_backend import (
     state_bucket_name,
     state_bucket_policy,
 )
-from .tagging import merged_tags
+from .inputs import validated
+from .tagging import Tags, merged_tags
 
 
 class StateBackend(pulumi.ComponentResource):
@@ -57,11 +58,19 @@ class StateBackend(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: StateBackendArgs | dict[str, Any] | None = None,
+        args: StateBackendArgs | StateBackendArgsDict | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        args = StateBackendArgs.model_validate(args or {})
-        self.args, self.region = args, _region(args)
+        """Declare the account's state bucket, its two KMS keys and their aliases.
+
+        :param name: The component's name; its children are named ``<name>-...``.
+        :param args: A ``StateBackendArgs``, or its dict form (``StateBackendArgsDict``); every
+            field has a default.
+        :param opts: Pulumi resource options (parent, providers, ...).
+        :raises ArgsError: every bad field with its fix, before any resource is registered.
+        """
+        args = validated(StateBackendArgs, name, args or {}, "StateBackend")
+        self.args, self.region = args, _region(name, args)
         super().__init__("graviton-llm:state:StateBackend", name, None, opts)
         tags = merged_tags(name, {"Purpose": "pulumi-state", **args.tags})
         child = pulumi.ResourceOptions(parent=self)
@@ -98,7 +107,7 @@ class StateBackend(pulumi.ComponentResource):
         )
 
     def _key(
-        self, name: str, purpose: str, tags: dict[str, str], opts: pulumi.ResourceOptions
+        self, name: str, purpose: str, tags: Tags, opts: pulumi.ResourceOptions
     ) -> aws.kms.Key:
         # No key policy given: KMS's default one lets the account's IAM policies grant use
         # (AWS KMS Developer Guide, "Default key policy"), so who may read state and secrets is
@@ -116,7 +125,7 @@ class StateBackend(pulumi.ComponentResource):
         self,
         name: str,
         args: StateBackendArgs,
-        tags: dict[str, str],
+        tags: Tags,
         kept: pulumi.ResourceOptions,
         child: pulumi.ResourceOptions,
     ) -> None:
@@ -199,7 +208,7 @@ class StateBackend(pulumi.ComponentResource):
         )
 
 
-def _region(args: StateBackendArgs) -> str:
+def _region(name: str, args: StateBackendArgs) -> str:
     region = (
         args.region
         or pulumi.Config("aws").get("region")
@@ -207,9 +216,6 @@ def _region(args: StateBackendArgs) -> str:
         or os.environ.get("AWS_DEFAULT_REGION")
     )
     if region is None:
-        raise_if_problems(
-            StateBackendArgs.__name__,
-            [Problem("region", None, "set region, or the stack's aws:region")],
-        )
-    assert region is not None
+        problem = Problem("region", None, "set region, or the stack's aws:region")
+        raise ArgsError(from_problems(name, [problem], "StateBackend"))
     return region

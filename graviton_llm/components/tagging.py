@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import pulumi
+
 MANAGED_BY = "graviton-llm"
+Tags = dict[str, pulumi.Input[str]]  # a value may be an Output (a tag given as one)
 
 
-def merged_tags(component_name: str, user_tags: dict[str, str]) -> dict[str, str]:
+def merged_tags(component_name: str, user_tags: Mapping[str, pulumi.Input[str]]) -> Tags:
     """Our tags first, the user's on top; a user may override Purpose, never lose ManagedBy.
 
     A component inside a cluster receives the cluster's merged tags, so its children keep the

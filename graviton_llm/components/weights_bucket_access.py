@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pulumi
 import pulumi_aws as aws
 
-from ..args import WeightsBucketAccessArgs
+from ..args import WeightsBucketAccessArgs, WeightsBucketAccessArgsDict
 from ..documents.iam import to_json, weights_read_policy
+from .inputs import validated
 
 
 class WeightsBucketAccess(pulumi.ComponentResource):
@@ -20,10 +19,18 @@ class WeightsBucketAccess(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: WeightsBucketAccessArgs | dict[str, Any],
+        args: WeightsBucketAccessArgs | WeightsBucketAccessArgsDict,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        args = WeightsBucketAccessArgs.model_validate(args)
+        """Declare the inline policy that lets a role read one model's weights prefix.
+
+        :param name: The component's name; its children are named ``<name>-...``.
+        :param args: A ``WeightsBucketAccessArgs``, or its dict form
+            (``WeightsBucketAccessArgsDict``).
+        :param opts: Pulumi resource options (parent, providers, ...).
+        :raises ArgsError: every bad field with its fix, before any resource is registered.
+        """
+        args = validated(WeightsBucketAccessArgs, name, args, "WeightsBucketAccess")
         super().__init__("graviton-llm:weights:WeightsBucketAccess", name, None, opts)
         document = pulumi.Output.from_input(args.kms_key_arn).apply(
             lambda key: to_json(

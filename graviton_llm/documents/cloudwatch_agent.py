@@ -11,6 +11,7 @@ responses with prometheus-fastapi-instrumentator (``http_requests_total{status="
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import yaml
@@ -56,7 +57,7 @@ def prometheus_scrape_config(port: int, metrics_port: int, latency_port: int, ne
     return yaml.safe_dump(document, sort_keys=False)
 
 
-def _declaration(job: str, dimensions: list[str], selectors: list[str]) -> dict[str, Any]:
+def _declaration(job: str, dimensions: list[str], selectors: Sequence[str]) -> dict[str, Any]:
     return {
         "source_labels": ["job"],
         "label_matcher": f"^{job}$",

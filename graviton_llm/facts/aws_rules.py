@@ -4,6 +4,10 @@ rule reads a resource's type, logical name and inputs (camelCase, as the engine 
 returns what AWS would refuse.
 ``graviton_llm.testing`` runs them on every registration, so a test fails where `pulumi up` would.
 Sources: docs/sources.md, "Rules the strict harness enforces".
+
+A value only the deployment will know (an unknown on a preview: a marker object, never a str,
+number, list or dict) is not judged: each rule reads only what has the shape it expects, so no
+rule iterates or compares an unknown. AWS judges it when it is known.
 """
 
 from __future__ import annotations
@@ -92,6 +96,15 @@ _SG_TEXT = re.compile(r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]*")
 _EC2_TAGGED = ("aws:ec2/", "aws:autoscaling/", "aws:lb/")
 
 
+def _listed(value: Any) -> list[Any]:
+    """A list the engine would send, or nothing (absent, or unknown until deployed)."""
+    return value if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _names(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
     rule = NAME_RULES.get(type_)
     if rule is None or rule.field is None:
@@ -99,7 +112,7 @@ def _names(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
     given = inputs.get(rule.field)
     if isinstance(given, str):
         name, what = given, f"{rule.field} {given!r}"
-    elif rule.autoname_max is not None and f"{rule.field}Prefix" not in inputs:
+    elif given is None and rule.autoname_max is not None and f"{rule.field}Prefix" not in inputs:
         # The engine derives it from the logical name: check the longest it can become.
         name = logical + "-" + "f" * (AUTONAME_SUFFIX - 1)
         if rule.pattern is not None and "bucket" in rule.field:
@@ -130,17 +143,25 @@ def _whole(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def _permissions(rules: Iterable[dict[str, Any]]) -> Counter:
-    seen: Counter = Counter()
+def _permissions(rules: Iterable[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
+    """Each (protocol, from, to, source) the rules grant, counted; parts not known yet are left
+    out (two unknowns may differ)."""
+    seen: Counter[tuple[Any, ...]] = Counter()
     for rule in rules:
-        protocol = str(rule.get("protocol", "")).lower()
+        protocol_given, ports = rule.get("protocol", ""), (rule.get("fromPort"), rule.get("toPort"))
+        if not isinstance(protocol_given, str | int | float) or not all(
+            p is None or isinstance(p, int | float) for p in ports
+        ):
+            continue
+        protocol = str(protocol_given).lower()
         protocol = {"-1": "all", "6": "tcp", "17": "udp"}.get(protocol, protocol)
-        ports = tuple(_whole(rule.get(key)) for key in ("fromPort", "toPort"))
+        whole = tuple(_whole(port) for port in ports)
         for key in ("cidrBlocks", "ipv6CidrBlocks", "securityGroups", "prefixListIds"):
-            for source in rule.get(key) or []:
-                seen[(protocol, *ports, source)] += 1
-        if rule.get("self"):
-            seen[(protocol, *ports, "self")] += 1
+            for source in _listed(rule.get(key)):
+                if isinstance(source, str):
+                    seen[(protocol, *whole, source)] += 1
+        if rule.get("self") is True:
+            seen[(protocol, *whole, "self")] += 1
     return seen
 
 
@@ -151,7 +172,7 @@ def _security_group(type_: str, logical: str, inputs: dict[str, Any]) -> list[st
         return []
     problems = []
     for direction in ("ingress", "egress"):
-        rules = inputs.get(direction) or []
+        rules = [rule for rule in _listed(inputs.get(direction)) if isinstance(rule, dict)]
         for permission, count in _permissions(rules).items():
             if count > 1:
                 problems.append(
@@ -187,9 +208,9 @@ def _user_data(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
 
 def _tag_pairs(type_: str, inputs: dict[str, Any]) -> list[tuple[Any, Any]]:
     if type_ == "aws:autoscaling/group:Group":
-        return [(t.get("key"), t.get("value")) for t in inputs.get("tags") or []]
-    tags = inputs.get("tags")
-    return list(tags.items()) if isinstance(tags, dict) else []
+        tags = [t for t in _listed(inputs.get("tags")) if isinstance(t, dict)]
+        return [(t.get("key"), t.get("value")) for t in tags]
+    return list(_mapping(inputs.get("tags")).items())
 
 
 def _tags(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
@@ -216,9 +237,10 @@ def _group_sizes(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
     problems = []
     low, high = inputs.get("minSize"), inputs.get("maxSize")
     desired = inputs.get("desiredCapacity")
-    numbers = isinstance(low, int | float) and isinstance(high, int | float)
-    if numbers and (
-        low > high or (isinstance(desired, int | float) and not low <= desired <= high)
+    if (
+        isinstance(low, int | float)
+        and isinstance(high, int | float)
+        and (low > high or (isinstance(desired, int | float) and not low <= desired <= high))
     ):
         problems.append(f"sizes min {low}, desired {desired}, max {high}: need min <= desired "
                         "<= max")  # fmt: skip

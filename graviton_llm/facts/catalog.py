@@ -131,7 +131,10 @@ class InstanceSpec:
         return value * 1000 if match.group(2) == "Tb" else value
 
 
-def _neuron(name, chips, cores, device_gib, vcpus, ram_gib, network, regions) -> InstanceSpec:
+def _neuron(
+    name: str, chips: int, cores: int, device_gib: int, vcpus: int, ram_gib: int,
+    network: str, regions: tuple[str, ...],
+) -> InstanceSpec:  # fmt: skip
     family = name.split(".")[0]
     return InstanceSpec(
         name, family, "neuron", "x86_64", chips, cores, device_gib, vcpus, ram_gib, network, regions

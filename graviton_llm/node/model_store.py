@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from typing import Any
 
 from .model_store_weights import (
     log,
@@ -50,11 +51,11 @@ MAX_FILES = 10_000
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def aws(*args: str) -> subprocess.CompletedProcess:
+def aws(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["aws", *args], capture_output=True, text=True, check=False)
 
 
-def missing(result: subprocess.CompletedProcess) -> bool:
+def missing(result: subprocess.CompletedProcess[str]) -> bool:
     return any(w in result.stderr for w in ("NoSuchKey", "Not Found", "(404)"))
 
 
@@ -62,7 +63,7 @@ def missing(result: subprocess.CompletedProcess) -> bool:
 class Key:
     """This node's artifact key, where its set lives on the node and in the cache."""
 
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         identity = read_json(on_node(config["identity_file"]))
         digest = identity.get("digest") if isinstance(identity, dict) else None
         self.known = isinstance(digest, str) and bool(re.fullmatch(r"[0-9a-f]{16}", digest))
@@ -86,7 +87,7 @@ class Key:
         os.replace(temporary, os.path.join(self.base, link))
 
 
-def parse_manifest(text: str, key: str) -> list[dict]:
+def parse_manifest(text: str, key: str) -> list[dict[str, Any]]:
     """The files of a manifest for ``key``; ValueError says what is wrong with it."""
     data = json.loads(text)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -129,8 +130,8 @@ def fetch(key: Key) -> str | None:
             return f"no set for key {key.name} in the cache yet ({key.where})"
         return f"the cache is unreachable: {result.stderr.strip()[-300:]}"
     try:
-        with open(manifest_file, "rb") as source:
-            text = source.read(MAX_MANIFEST_BYTES + 1)
+        with open(manifest_file, "rb") as manifest:
+            text = manifest.read(MAX_MANIFEST_BYTES + 1)
         if len(text) > MAX_MANIFEST_BYTES:
             raise ValueError("over 4 MiB")
         files = parse_manifest(text.decode(), key.name)
@@ -194,11 +195,11 @@ def complete(key: Key, state: object) -> bool:
     )
 
 
-def prepare(config: dict) -> int:
+def prepare(config: dict[str, Any]) -> int:
     key = Key(config)
     os.makedirs(key.base, exist_ok=True)
     state = read_json(key.state)
-    if complete(key, state):
+    if isinstance(state, dict) and complete(key, state):
         log(f"compiled artifacts for key {key.name} are on this node ({state['source']})")
     else:
         if os.path.lexists(key.directory):  # an unfinished compile or download: never loaded
@@ -220,12 +221,12 @@ def prepare(config: dict) -> int:
 def serving(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
-            return answer.status == 200
+            return bool(answer.status == 200)
     except (OSError, ValueError):
         return False
 
 
-def scan(directory: str) -> list[dict]:
+def scan(directory: str) -> list[dict[str, Any]]:
     files = []
     for parent, _, names in os.walk(directory):
         for name in names:
@@ -261,15 +262,15 @@ def put_manifest(key: Key, manifest_file: str) -> str:
         if "PreconditionFailed" in result.stderr or "(412)" in result.stderr:
             return "lost"
         if "ConditionalRequestConflict" not in result.stderr:
-            return result.stderr.strip()[-300:]
+            return str(result.stderr).strip()[-300:]
         time.sleep(float(os.environ.get("GRAVITON_LLM_BACKOFF_SECONDS", "5")) * (attempt + 1))
     return "409 ConditionalRequestConflict four times"
 
 
-def publish(config: dict) -> int:
+def publish(config: dict[str, Any]) -> int:
     key = Key(config)
     state = read_json(key.state)
-    if complete(key, state):
+    if isinstance(state, dict) and complete(key, state):
         if state["source"] == "cache" or state.get("published"):
             return 0  # downloaded from the cache, or published before
         files = state["files"]
@@ -309,7 +310,7 @@ def publish(config: dict) -> int:
     return 0
 
 
-def upload(key: Key, files: list[dict], inputs: object) -> str:
+def upload(key: Key, files: list[dict[str, Any]], inputs: object) -> str:
     """The blobs (named by their content), then the manifest, conditionally: put_manifest's
     outcome, or what failed."""
     staging = key.directory + ".publish"
@@ -344,10 +345,10 @@ def upload(key: Key, files: list[dict], inputs: object) -> str:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def status(config: dict) -> int:
+def status(config: dict[str, Any]) -> int:
     key = Key(config)
     state = read_json(key.state)
-    if not complete(key, state):
+    if not (isinstance(state, dict) and complete(key, state)):
         return 1
     print(f"key {key.name}: complete ({state['source']})")
     return 0

@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import tempfile
+from typing import Any
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_+=@-][A-Za-z0-9._+=@-]*")
 
@@ -57,7 +58,7 @@ def sha256_of(path: str) -> str:
     return digest.hexdigest()
 
 
-def listing_files(listing: str, prefix: str) -> list[list]:
+def listing_files(listing: str, prefix: str) -> list[list[Any]]:
     """[[relative path, size, ETag], ...] of the files under the prefix, sorted (folder markers,
     keys ending in '/', are not files)."""
     data = read_json(listing)
@@ -81,13 +82,13 @@ def listing_files(listing: str, prefix: str) -> list[list]:
     return sorted(files)
 
 
-def weights_digest(files: list[list]) -> str:
+def weights_digest(files: list[list[Any]]) -> str:
     """The weights' identity: a re-upload under the same prefix changes ETags or sizes."""
     text = json.dumps(files, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def weights_check(config: dict, listing: str) -> int:
+def weights_check(config: dict[str, Any], listing: str) -> int:
     uri = config["weights_uri"]
     try:
         files = listing_files(listing, config["weights_prefix"])
@@ -107,7 +108,7 @@ def weights_check(config: dict, listing: str) -> int:
     return 0
 
 
-def weights_verify(config: dict, listing: str) -> int:
+def weights_verify(config: dict[str, Any], listing: str) -> int:
     try:
         files = listing_files(listing, config["weights_prefix"])
     except ValueError as error:

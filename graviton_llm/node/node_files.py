@@ -11,7 +11,7 @@ import tokenize
 from dataclasses import dataclass
 from importlib import resources
 
-from ..args import NeuronServingClusterArgs
+from ..args import ResolvedClusterArgs
 from ..args.fields import parse_s3_uri
 from ..documents import cloudwatch_agent
 from ..documents.cloudwatch_agent import DEFAULT_LOG_GROUP
@@ -70,7 +70,7 @@ class ApiKeySource:
 
 
 def api_key_source(
-    args: NeuronServingClusterArgs, api_key_pointer: str | None = None
+    args: ResolvedClusterArgs, api_key_pointer: str | None = None
 ) -> ApiKeySource | None:
     """None without an API key; the pointer when one is given (it must be, for a name that is
     an Output: its value is unknown here, and secret)."""
@@ -88,7 +88,7 @@ def api_key_source(
 
 
 def node_files(
-    args: NeuronServingClusterArgs,
+    args: ResolvedClusterArgs,
     api_key_pointer: str | None = None,
     *,
     metrics_log_group: str = DEFAULT_LOG_GROUP,
@@ -176,7 +176,7 @@ def fetch_api_key_script(source: ApiKeySource | str) -> str:
     return "\n".join(settings) + "\n" + template("fetch-api-key.sh")
 
 
-def release_script(args: NeuronServingClusterArgs) -> str:
+def release_script(args: ResolvedClusterArgs) -> str:
     """The release unit's script: settings for this cluster, then templates/release-node.sh.
     With target tracking it also lifts the node's scale-in protection once it serves."""
     protected = (
@@ -195,7 +195,7 @@ def release_script(args: NeuronServingClusterArgs) -> str:
     return "\n".join(settings) + "\n" + template("release-node.sh")
 
 
-def model_store_config(args: NeuronServingClusterArgs) -> dict[str, object]:
+def model_store_config(args: ResolvedClusterArgs) -> dict[str, object]:
     """What model-store reads (JSON, so no value of the user's is ever shell text)."""
     bucket, prefix = parse_s3_uri(args.model.weights_uri) or ("", "")
     neuron = args.spec.accelerator == "neuron"
@@ -238,7 +238,9 @@ def node_python(*modules: str) -> str:
 def _without_docs(source: str) -> str:
     tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     lines = source.splitlines()
-    dropped, kept, touched = [], set(), set()
+    dropped: list[tokenize.TokenInfo] = []
+    kept: set[int] = set()
+    touched: set[int] = set()
     for i, token in enumerate(tokens):
         if token.type == tokenize.COMMENT or _docstring(tokens, i):
             dropped.append(token)
@@ -274,7 +276,7 @@ def latency_exporter_script() -> str:
     return node_python("latency_exporter.py")
 
 
-def readiness_timeout_seconds(args: NeuronServingClusterArgs) -> int:
+def readiness_timeout_seconds(args: ResolvedClusterArgs) -> int:
     """How long the boot gate and the release unit wait for vLLM: the predicted cold start with
     margin (facts/sizing.py). Past it the boot fails, its heartbeats stop and the group replaces
     it."""

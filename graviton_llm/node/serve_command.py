@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import assert_never
 
-from ..args import NeuronServingClusterArgs
+from ..args import ResolvedClusterArgs
 from ..facts import images
 from ..facts.memory import kv_cache_gib
 from .paths import (
@@ -47,7 +47,7 @@ class ServeCommand:
     metrics_pre: list[str] = field(default_factory=list)
 
 
-def num_gpu_blocks_override(args: NeuronServingClusterArgs) -> int:
+def num_gpu_blocks_override(args: ResolvedClusterArgs) -> int:
     """KV blocks NxDI compiles in; the scheduler must use the same count (vllm-neuron known issue).
 
     With prefix caching (block KV layout): ceil(max_model_len / block_size) x max_num_seqs.
@@ -58,7 +58,7 @@ def num_gpu_blocks_override(args: NeuronServingClusterArgs) -> int:
     return args.max_num_seqs
 
 
-def _common_vllm_args(args: NeuronServingClusterArgs) -> list[str]:
+def _common_vllm_args(args: ResolvedClusterArgs) -> list[str]:
     return [
         "serve",
         MODEL_MOUNT,
@@ -93,7 +93,7 @@ ARTIFACT_KEY_FORMAT = 1
 _PATH_ENV = ("NEURON_COMPILED_ARTIFACTS", "VLLM_CACHE_ROOT")
 
 
-def artifact_key_inputs(args: NeuronServingClusterArgs) -> dict[str, object]:
+def artifact_key_inputs(args: ResolvedClusterArgs) -> dict[str, object]:
     """What the Neuron compile depends on, as far as the renderer knows it: vllm-neuron loads
     whatever NEURON_COMPILED_ARTIFACTS holds without checking it against the config
     (vllm-project/vllm-neuron worker/neuronx_distributed_model_loader.py,
@@ -128,7 +128,7 @@ def artifact_key_inputs(args: NeuronServingClusterArgs) -> dict[str, object]:
     }
 
 
-def artifact_cache_location(args: NeuronServingClusterArgs) -> tuple[str, str] | None:
+def artifact_cache_location(args: ResolvedClusterArgs) -> tuple[str, str] | None:
     """(bucket, prefix/) under which this cluster's nodes read and write compiled artifacts:
     the cache's root and the static key. Below it one entry per weights digest (computed at
     boot). None on CPU or with the cache off."""
@@ -139,13 +139,13 @@ def artifact_cache_location(args: NeuronServingClusterArgs) -> tuple[str, str] |
     return bucket, f"{prefix}{static_artifact_key(args)}/"
 
 
-def static_artifact_key(args: NeuronServingClusterArgs) -> str:
+def static_artifact_key(args: ResolvedClusterArgs) -> str:
     """The rendered part of the artifact key: a digest of artifact_key_inputs."""
     material = _compact_json(artifact_key_inputs(args))
     return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
-def _neuron_docker_options(args: NeuronServingClusterArgs) -> list[str]:
+def _neuron_docker_options(args: ResolvedClusterArgs) -> list[str]:
     # Each chip passed on its own: `--device=/dev/neuron` "all" is not supported (Neuron DLC docs).
     devices = [f"--device=/dev/neuron{i}" for i in range(args.spec.neuron_chips)]
     return [
@@ -159,7 +159,7 @@ def _neuron_docker_options(args: NeuronServingClusterArgs) -> list[str]:
     ]
 
 
-def _neuron_metrics_exec(args: NeuronServingClusterArgs) -> str:
+def _neuron_metrics_exec(args: ResolvedClusterArgs) -> str:
     # neuron-monitor-prometheus.py defaults to port 8000 (vLLM's): always pass --port. It
     # "requires Python3 and the Prometheus client Python module" (Neuron monitor user guide),
     # which the base DLAMI's system Python lacks: it runs in its own venv (_neuron_metrics_pre).
@@ -179,7 +179,7 @@ def _neuron_metrics_pre() -> list[str]:
     ]
 
 
-def _neuron_nxdi(args: NeuronServingClusterArgs) -> ServeCommand:
+def _neuron_nxdi(args: ResolvedClusterArgs) -> ServeCommand:
     """inf2/trn1/trn1n: SDK 2.28 image, vllm-neuron 0.4.x on NxD Inference."""
     blocks = num_gpu_blocks_override(args)
     vllm_args = [
@@ -211,7 +211,7 @@ def _neuron_nxdi(args: NeuronServingClusterArgs) -> ServeCommand:
     )
 
 
-def _neuron_plugin(args: NeuronServingClusterArgs) -> ServeCommand:
+def _neuron_plugin(args: ResolvedClusterArgs) -> ServeCommand:
     """trn2: the newer vllm-neuron plugin (0.21+); no --num-gpu-blocks-override/--block-size,
     shapes go in --additional-config neuron_config buckets whose largest values must equal
     max_num_batched_tokens and max_num_seqs (vllm-neuron reference-configuration)."""
@@ -242,7 +242,7 @@ def _neuron_plugin(args: NeuronServingClusterArgs) -> ServeCommand:
     )
 
 
-def cpu_kv_cache_gib(args: NeuronServingClusterArgs) -> int:
+def cpu_kv_cache_gib(args: ResolvedClusterArgs) -> int:
     """VLLM_CPU_KVCACHE_SPACE: the KV cache for max_num_seqs x max_model_len (at least 4 GiB,
     vLLM's own default)."""
     info = args.model.info
@@ -252,7 +252,7 @@ def cpu_kv_cache_gib(args: NeuronServingClusterArgs) -> int:
     return max(4, math.ceil(kv))
 
 
-def _cpu(args: NeuronServingClusterArgs) -> ServeCommand:
+def _cpu(args: ResolvedClusterArgs) -> ServeCommand:
     """Graviton4: vLLM's CPU backend image for arm64. SYS_NICE and seccomp=unconfined let it bind
     OpenMP threads to cores (vLLM docs, CPU installation)."""
     return ServeCommand(
@@ -280,7 +280,7 @@ def _cpu(args: NeuronServingClusterArgs) -> ServeCommand:
     )
 
 
-def serve_command(args: NeuronServingClusterArgs) -> ServeCommand:
+def serve_command(args: ResolvedClusterArgs) -> ServeCommand:
     stack = images.serving_stack(args.spec)
     match stack:
         case "neuron-nxdi":
@@ -293,7 +293,7 @@ def serve_command(args: NeuronServingClusterArgs) -> ServeCommand:
             assert_never(stack)
 
 
-def _container_entrypoint(args: NeuronServingClusterArgs) -> list[str]:
+def _container_entrypoint(args: ResolvedClusterArgs) -> list[str]:
     """`--entrypoint` and the words before the vLLM arguments.
 
     With an API key, a shell reads the key from a root-only file mounted read-only and exports
@@ -309,9 +309,7 @@ def _container_entrypoint(args: NeuronServingClusterArgs) -> list[str]:
     return ["--entrypoint", "/bin/sh", args.image or "", "-c", export_key, "vllm"]
 
 
-def container_argv(
-    args: NeuronServingClusterArgs, command: ServeCommand | None = None
-) -> list[str]:
+def container_argv(args: ResolvedClusterArgs, command: ServeCommand | None = None) -> list[str]:
     """The exact `docker run ...` command line a node runs for this cluster."""
     command = command or serve_command(args)
     secrets: list[str] = []

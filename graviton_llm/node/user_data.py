@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shlex
 
-from ..args import NeuronServingClusterArgs
+from ..args import ResolvedClusterArgs
 from ..args.fields import parse_s3_uri
 from ..documents import cloudwatch_agent
 from ..documents.cloudwatch_agent import DEFAULT_LOG_GROUP
@@ -70,7 +70,7 @@ def _check_accelerator(chips: int) -> list[str]:
 
 
 def _header(
-    args: NeuronServingClusterArgs, job: str, metrics_log_group: str, api_key_pointer: str | None
+    args: ResolvedClusterArgs, job: str, metrics_log_group: str, api_key_pointer: str | None
 ) -> list[str]:
     """The settings every script of a node starts with, then its files and accelerator check."""
     source = api_key_source(args, api_key_pointer)
@@ -119,7 +119,7 @@ def _header(
 
 
 def render_user_data(
-    args: NeuronServingClusterArgs,
+    args: ResolvedClusterArgs,
     *,
     api_key_pointer: str | None = None,
     metrics_log_group: str = DEFAULT_LOG_GROUP,
@@ -154,7 +154,7 @@ def render_user_data(
 
 
 def render_compile_script(
-    args: NeuronServingClusterArgs,
+    args: ResolvedClusterArgs,
     *,
     api_key_pointer: str | None = None,
     metrics_log_group: str = DEFAULT_LOG_GROUP,

@@ -24,6 +24,7 @@ from ..program.stack_files import cluster_config, stack_region
 from ..sizing import stack_performance
 from ..testing import ProgramResult, RegisteredResource, resolve, run_program
 from .findings import SECRET_SHOWN, CheckResult, is_secret_value, run_checks
+from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
 
 UNKNOWN_SHOWN = "[unknown until deployed]"
 
@@ -148,10 +149,11 @@ class Plan:
     region: str
     result: ProgramResult
     cluster: Any  # the NeuronServingCluster the program built
+    first_preview: FirstPreview | None = None  # the same program on a first preview
 
     @property
     def user_data(self) -> str:
-        return self.cluster.user_data
+        return str(self.cluster.user_data)
 
     @property
     def user_data_sha256(self) -> str:
@@ -159,7 +161,7 @@ class Plan:
 
     def resource_rows(self) -> list[dict[str, Any]]:
         """One row per resource, parents before children, siblings by name: a stable order."""
-        by_parent: dict[str | None, list] = {}
+        by_parent: dict[str | None, list[RegisteredResource]] = {}
         urns = {r.urn for r in self.result.resources}
         for r in self.result.resources:
             parent = r.parent_urn if r.parent_urn in urns else None
@@ -258,6 +260,8 @@ class Plan:
             "resources": self.resource_rows(),
             "outputs": _plain(self.result.stack_outputs),
             "user_data": self.user_data_section(full),
+            "checked_at_deploy": checked_at_deploy(self.cluster),
+            "first_preview": self.first_preview.section() if self.first_preview else None,
             "security": security_section(self.security()),
             "cost": self.cost(),
             "cold_start": self.cold_start(),
@@ -359,14 +363,23 @@ def to_json(document: dict[str, Any]) -> str:
 
 
 def build_plan(stack: str) -> Plan:
-    """Run program.main with the stack's config, offline. Bad input raises a ConfigError or the
-    args' ValidationError before the program runs."""
+    """Run program.main with the stack's config, offline, with the mocks' values and again as
+    a first preview. Bad input raises a ConfigError or the args' ValidationError before the
+    program runs."""
     config = program.load_stack_config(stack)
     cluster_config(stack, config)
     region = stack_region(stack, config)
     name = program.stack_config_path(stack).stem.removeprefix("Pulumi.")
-    result = run_program(
-        program.main, config=config, project=program.PROJECT, stack=name, region=region
-    )
+    runs = [
+        run_program(
+            program.main, config=config, project=program.PROJECT, stack=name, region=region,
+            first_preview=first,
+        )
+        for first in (False, True)
+    ]  # fmt: skip
+    result = runs[0]
     resolve(result.value.endpoint)
-    return Plan(stack=name, region=region, result=result, cluster=result.value)
+    return Plan(
+        stack=name, region=region, result=result, cluster=result.value,
+        first_preview=first_preview_of(runs[1]),
+    )  # fmt: skip

@@ -14,11 +14,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from pulumi.output import Unknown
+
 
 class Resource(Protocol):
-    type: str
-    name: str
-    inputs: dict[str, Any]
+    @property
+    def type(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> dict[str, Any]: ...
 
 
 # How the engine marks a secret value among a resource's inputs: {SIG_KEY: SECRET_SIG, "value": v}
@@ -34,7 +39,11 @@ def is_secret_value(value: Any) -> bool:
 
 
 def revealed(value: Any) -> Any:
-    """``value`` with every secret mark removed (for the checks only, never for printing)."""
+    """``value`` with every secret mark removed (for the checks only, never for printing), and
+    each value only the deployment will know (an unknown on a preview) as None: not judged here.
+    Values a cluster took as Outputs are judged when they resolve (args/deferred.py)."""
+    if isinstance(value, Unknown):
+        return None
     if is_secret_value(value):
         return revealed(value.get("value"))
     if isinstance(value, dict):

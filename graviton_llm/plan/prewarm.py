@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..args import NeuronServingClusterArgs
+from ..args import ResolvedClusterArgs
 from ..node.serve_command import artifact_cache_location, static_artifact_key
 from ..node.user_data import compress_user_data, render_compile_script
 from ..program.cluster_stacks import ClusterStack
@@ -30,7 +30,7 @@ JOB_NAME = "graviton-llm-compile"
 class PrewarmJob:
     stack: str
     region: str
-    args: NeuronServingClusterArgs
+    args: ResolvedClusterArgs
     script: str
     project_dir: Path | None = None
     # A cluster a team's program built its own way: its launch template is found by the tag
@@ -85,7 +85,8 @@ class PrewarmJob:
         return request
 
     def _subnets(self) -> list[str]:
-        return [s for s in self.args.subnet_ids if isinstance(s, str)]
+        subnets = self.args.subnet_ids
+        return [s for s in subnets if isinstance(s, str)] if isinstance(subnets, list) else []
 
     def command(self, user_data_file: str) -> str:
         """The shell lines that run the job once. A Capacity Block's instances must launch in

@@ -17,6 +17,7 @@ from ..pricing.cost import monthly
 from ..program.project import Project, StackConfig, load_project, load_stack
 from .build import SCHEMA_VERSION, Plan, _plain, security_section
 from .findings import SECRET_SHOWN
+from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
 from .team_program import ProgramRun, run_team_program
 
 # The keys of a single-cluster plan that describe its one cluster: in a project plan they hold
@@ -29,6 +30,7 @@ class ProjectPlan:
     project: Project
     stack: StackConfig
     run: ProgramRun
+    first_preview: FirstPreview | None = None  # the same program on a first preview
 
     @property
     def region(self) -> str:
@@ -64,6 +66,7 @@ class ProjectPlan:
             "region": self.region,
             "resource_count": len(self.run.result.resources),
             "resources": whole.resource_rows(),
+            "first_preview": self.first_preview.section() if self.first_preview else None,
             "outputs": self.outputs(),
             "secret_config": sorted(self.stack.secret_keys),
             "security": security_section(whole.security()),
@@ -87,6 +90,7 @@ def cluster_section(plan: Plan, full: bool = False) -> dict[str, Any]:
         "model": args.model.id,
         "instance_type": args.instance_type,
         "nodes": args.desired_capacity,
+        "checked_at_deploy": checked_at_deploy(plan.cluster),
         "user_data": plan.user_data_section(full),
         "cost": plan.cost(),
         "cold_start": plan.cold_start(),
@@ -117,8 +121,13 @@ def total_cost(clusters: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def build_project_plan(project_dir: Path, stack: str) -> ProjectPlan:
-    """Read the project and the stack, run the program offline. Bad input (the project, the
-    stack file, a program that fails) raises a ConfigError or the args' ValidationError."""
+    """Read the project and the stack, run the program offline (with the mocks' values, and again
+    as a first preview). Bad input (the project, the stack file, a program that fails) raises a
+    ConfigError, the args' ValidationError or a component's ArgsError."""
     project = load_project(project_dir)
     config = load_stack(project, stack)
-    return ProjectPlan(project=project, stack=config, run=run_team_program(project, config))
+    run = run_team_program(project, config)
+    first = run_team_program(project, config, first_preview=True)
+    return ProjectPlan(
+        project=project, stack=config, run=run, first_preview=first_preview_of(first.result)
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
-from .report import print_resources, print_security
+from .report import print_checked_at_deploy, print_first_preview, print_resources, print_security
 
 
 def print_project_plan(console: Console, document: dict[str, Any]) -> None:
@@ -16,6 +16,7 @@ def print_project_plan(console: Console, document: dict[str, Any]) -> None:
         document,
         f"project {document['project']}, stack {document['stack']} ({document['region']})",
     )
+    print_first_preview(console, document["first_preview"])
     clusters = document["clusters"]
     console.print(f"[bold]clusters[/] ({len(clusters)})")
     for cluster in clusters:
@@ -52,6 +53,7 @@ def print_cluster(console: Console, cluster: dict[str, Any]) -> None:
         f"start {cluster['cold_start']['seconds']['total']:,.0f} s",
         highlight=False,
     )
+    print_checked_at_deploy(console, cluster["checked_at_deploy"])
     performance = cluster["performance"]
     if performance["ttft_ms"] is None:
         console.print(f"      no performance prediction: {performance['note']}", highlight=False)

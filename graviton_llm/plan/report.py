@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from .diff import Change
+
 
 def _ports(rule: dict[str, Any]) -> str:
     low, high = rule.get("fromPort"), rule.get("toPort")
@@ -15,7 +17,22 @@ def _ports(rule: dict[str, Any]) -> str:
 
 
 def summarize(type_: str, properties: dict[str, Any]) -> str:
-    """One or a few short lines a reviewer can scan: rules, actions, sizes."""
+    """One or a few short lines a reviewer can scan: rules, actions, sizes. A property only the
+    deployment knows ("[unknown until deployed]", where a shape was expected) is shown as is."""
+    try:
+        return _summary(type_, properties)
+    except (AttributeError, TypeError, KeyError):
+        return _generic(properties)
+
+
+def _generic(properties: dict[str, Any]) -> str:
+    return "\n".join(
+        f"{key}={json.dumps(value, sort_keys=True, separators=(',', ':'))}"
+        for key, value in properties.items()
+    )
+
+
+def _summary(type_: str, properties: dict[str, Any]) -> str:
     if type_ == "aws:ec2/securityGroup:SecurityGroup":
         lines = [
             f"in  {r.get('protocol')} {_ports(r)} from "
@@ -54,10 +71,7 @@ def summarize(type_: str, properties: dict[str, Any]) -> str:
                 *volumes,
             ]
         )
-    return "\n".join(
-        f"{key}={json.dumps(value, sort_keys=True, separators=(',', ':'))}"
-        for key, value in properties.items()
-    )
+    return _generic(properties)
 
 
 def _statement(statement: dict[str, Any], with_condition: bool) -> str:
@@ -85,6 +99,8 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
             "(--full prints it)"
         )
 
+    print_first_preview(console, document["first_preview"])
+    print_checked_at_deploy(console, document["checked_at_deploy"])
     print_security(console, document["security"])
 
     cost = document["cost"]
@@ -243,7 +259,7 @@ def print_security(console: Console, security: dict[str, Any]) -> None:
             )
 
 
-def print_changes(console: Console, changes: list, against: str) -> None:
+def print_changes(console: Console, changes: list[Change], against: str) -> None:
     """What deploying this plan does to the resources of the plan in ``against``."""
     if not changes:
         console.print(f"[bold]against {against}[/]: no change")
@@ -277,3 +293,23 @@ def print_changes(console: Console, changes: list, against: str) -> None:
                 highlight=False,
                 markup=False,
             )
+
+
+def print_first_preview(console: Console, first: dict[str, Any] | None) -> None:
+    if first is None:
+        return
+    unknown = first["unknown_inputs"]
+    console.print(
+        f"first preview (nothing exists yet): {first['resource_count']} resources, "
+        f"{len(unknown)} inputs only the deployment will know (--json lists them)",
+        highlight=False,
+    )
+
+
+def print_checked_at_deploy(console: Console, checks: list[dict[str, str]]) -> None:
+    """A cluster's fields given as Outputs: checked when deployed, before any node launches."""
+    if not checks:
+        return
+    console.print("      checked when deployed (given as Outputs):", highlight=False)
+    for check in checks:
+        console.print(f"        {check['field']}: {check['checks']}", markup=False, highlight=False)

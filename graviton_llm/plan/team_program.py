@@ -6,8 +6,8 @@ the modules imported from the project, the working directory, argv) is put back 
 what the program prints goes to stderr, so `plan --json` stays one JSON document.
 
 A program that fails ends in a ProgramError (a ConfigError: bad input, exit code 2) carrying the
-program's own message; the args' ValidationError passes through unchanged, so the CLI lists each
-field and its fix.
+program's own message; the args' ValidationError and a component's ArgsError pass through
+unchanged, so the CLI lists each field and its fix.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.sync_await import _sync_await
 from pydantic import ValidationError
 
+from ..args.refusals import ArgsError
 from ..components import observe
 from ..program.project import Project, StackConfig
 from ..program.stack_files import ConfigError
@@ -51,8 +52,11 @@ class ProgramRun:
     secret_outputs: frozenset[str]  # stack outputs that are secret Outputs
 
 
-def run_team_program(project: Project, stack: StackConfig) -> ProgramRun:
-    """Run ``project``'s program with ``stack``'s config; raise ProgramError if it fails."""
+def run_team_program(
+    project: Project, stack: StackConfig, *, first_preview: bool = False
+) -> ProgramRun:
+    """Run ``project``'s program with ``stack``'s config (as a first preview with
+    ``first_preview``); raise ProgramError if it fails."""
     entry = project.entry_point
     exported: dict[str, Any] = {}
 
@@ -72,10 +76,11 @@ def run_team_program(project: Project, stack: StackConfig) -> ProgramRun:
             project=project.name,
             stack=stack.stack,
             region=stack.region,
+            first_preview=first_preview,
             catch=True,
         )
     if result.error is not None:
-        if isinstance(result.error, ValidationError):
+        if isinstance(result.error, ValidationError | ArgsError):
             raise result.error
         raise ProgramError(_failure(project, stack, entry, result.error)) from None
     secret = frozenset(name for name, value in exported.items() if _is_secret(value))

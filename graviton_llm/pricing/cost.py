@@ -131,14 +131,15 @@ def offering_effective_hourly(offering: Mapping[str, Any]) -> float:
     ``RecurringCharges`` (Frequency "Hourly") the per-hour part (AWS EC2 API reference,
     ReservedInstancesOffering).
     """
-    hours = offering["Duration"] / SECONDS_PER_HOUR
+    hours = float(offering["Duration"]) / SECONDS_PER_HOUR
     hourly = float(offering.get("UsagePrice") or 0.0)
     hourly += sum(
         float(charge.get("Amount", 0.0))
         for charge in offering.get("RecurringCharges") or []
         if charge.get("Frequency") == "Hourly"
     )
-    return float(offering.get("FixedPrice") or 0.0) / hours + hourly
+    fixed: float = float(offering.get("FixedPrice") or 0.0)
+    return fixed / hours + hourly
 
 
 def offering_term(offering: Mapping[str, Any]) -> Term | None:

@@ -9,6 +9,7 @@ from ..facts import catalog
 from ..facts.sizing import ColdStart
 from . import blog_claims
 from .cost import TERMS, Comparison, OptionCost, model_memory_gib
+from .reservations import OfferingAdvice
 
 
 def _money(value: float | None, digits: int = 2) -> str:
@@ -144,7 +145,7 @@ def print_blog_checks(console: Console) -> None:
 
 def print_offerings(
     console: Console,
-    rows: list,
+    rows: list[OfferingAdvice],
     instance_type: str,
     count: int,
     region: str,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..args import NeuronServingClusterArgs
+from ..args import NeuronServingClusterArgs, ResolvedClusterArgs
 from .main import PROJECT, default_cluster_name
 from .project import load_project, load_stack
 from .stack_files import cluster_config, load_stack_config, stack_config_path, stack_region
@@ -21,7 +21,7 @@ class ClusterStack:
     path: Path  # the stack file, where `ami --write` pins the image
     key: str  # the config key holding the cluster's args
     config: dict[str, Any]
-    args: NeuronServingClusterArgs
+    args: ResolvedClusterArgs
     region: str
     project_dir: Path | None = None  # None: a stack this repository ships
     # A cluster built by its program with a secret API key parameter: the SSM parameter
@@ -44,7 +44,7 @@ def cluster_stack(stack: str, project_dir: Path | None = None) -> ClusterStack:
         config = load_stack_config(stack)
         path = stack_config_path(stack)
         key = f"{PROJECT}:cluster"
-        args = NeuronServingClusterArgs.model_validate(cluster_config(stack, config))
+        args = NeuronServingClusterArgs.model_validate(cluster_config(stack, config)).resolved()
         region = args.region or stack_region(stack, config)
         name = path.stem.removeprefix("Pulumi.")
         return ClusterStack(name, path, key, config, args, region)
@@ -53,7 +53,7 @@ def cluster_stack(stack: str, project_dir: Path | None = None) -> ClusterStack:
     key = f"{project.name}:cluster"
     args = NeuronServingClusterArgs.model_validate(
         cluster_config(str(loaded.path), loaded.config, key)
-    )
+    ).resolved()
     return ClusterStack(
         stack, loaded.path, key, loaded.config, args, args.region or loaded.region, project.root
     )

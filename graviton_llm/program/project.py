@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..testing.config import secret_placeholder, without_secrets
 from .stack_files import _STACK_NAME, ConfigError, load_yaml
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
@@ -29,8 +30,6 @@ DEFAULT_REGION = "us-east-1"
 # "Name of the project containing alphanumeric characters, hyphens, underscores, and periods"
 # (project file reference, `name`).
 _PROJECT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
-# A stack file's encrypted value: `key: {secure: <ciphertext>}` (`pulumi config set --secret`).
-_SECRET_KEY = "secure"
 
 
 @dataclass(frozen=True)
@@ -204,13 +203,6 @@ def _project_defaults(found: Path, project: str, config: Any) -> dict[str, Any]:
     return defaults
 
 
-def secret_placeholder(key: str) -> str:
-    """What a `secure:` value reads as offline: plainly not the secret, and a well-formed SSM
-    parameter name, so a secret parameter name (the commonest secret a stack passes to a
-    cluster) passes the checks made at deploy time."""
-    return "/graviton-llm-plan/secret/" + re.sub(r"[^A-Za-z0-9_.-]", "-", key)
-
-
 def _plain(value: Any) -> Any:
     """YAML scalars as pulumi hands them on: dates as their ISO text."""
     if isinstance(value, datetime.date):
@@ -220,23 +212,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
-
-
-def _without_secrets(value: Any, placeholder: str) -> tuple[Any, bool]:
-    """The value with each `{secure: ...}` replaced by the placeholder, and whether any was."""
-    if isinstance(value, dict):
-        if set(value) == {_SECRET_KEY}:
-            return placeholder, True
-        found = False
-        out = {}
-        for key, item in value.items():
-            out[key], secret = _without_secrets(item, placeholder)
-            found = found or secret
-        return out, found
-    if isinstance(value, list):
-        items = [_without_secrets(item, placeholder) for item in value]
-        return [item for item, _ in items], any(secret for _, secret in items)
-    return value, False
 
 
 def load_stack(project: Project, stack: str) -> StackConfig:
@@ -263,7 +238,7 @@ def load_stack(project: Project, stack: str) -> StackConfig:
     secret_keys = []
     for key, value in raw.items():
         full = _namespaced(project.name, str(key))
-        config[full], secret = _without_secrets(_plain(value), secret_placeholder(full))
+        config[full], secret = without_secrets(_plain(value), secret_placeholder(full))
         if secret:
             secret_keys.append(full)
     _check_json(path, config)

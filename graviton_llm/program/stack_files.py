@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ..args import NeuronServingClusterArgs
+from ..args import NeuronServingClusterArgs, ResolvedClusterArgs
 from .main import PROJECT
 
 
@@ -43,7 +43,7 @@ class _NoAliasLoader(yaml.SafeLoader):
     (yaml/pyyaml#235); stack files never need anchors."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML's own, untyped
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise yaml.composer.ComposerError(
                 None, None, "YAML anchors and aliases are not accepted here", event.start_mark
@@ -110,11 +110,12 @@ def load_stack_config(stack: str) -> dict[str, Any]:
     return config
 
 
-def stack_cluster_args(stack: str) -> tuple[NeuronServingClusterArgs, dict[str, Any]]:
+def stack_cluster_args(stack: str) -> tuple[ResolvedClusterArgs, dict[str, Any]]:
     """The stack's cluster args, validated without running the program, and its raw config."""
     config = load_stack_config(stack)
     stack_region(stack, config)
-    return NeuronServingClusterArgs.model_validate(cluster_config(stack, config)), config
+    args = NeuronServingClusterArgs.model_validate(cluster_config(stack, config))
+    return args.resolved(), config
 
 
 def cluster_config(stack: str, config: dict[str, Any], key: str | None = None) -> dict[str, Any]:

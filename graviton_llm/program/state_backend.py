@@ -5,10 +5,11 @@ keys and prints how every team project logs in and encrypts its secrets."""
 from __future__ import annotations
 
 import re
+from typing import cast
 
 import pulumi
 
-from ..args import StateBackendArgs
+from ..args import StateBackendArgs, StateBackendArgsDict
 from ..components.state_backend import StateBackend
 from ..documents.state_backend import key_alias, setup_commands, state_bucket_name
 
@@ -16,7 +17,9 @@ from ..documents.state_backend import key_alias, setup_commands, state_bucket_na
 def main() -> StateBackend:
     """`<project>:backend` (StateBackendArgs, optional) from the stack's config."""
     config = pulumi.Config()
-    backend = StateBackend("pulumi-state", config.get_object("backend") or {})
+    # A mapping of StateBackendArgs' fields: the component validates it.
+    backend_args = cast(StateBackendArgsDict, config.get_object("backend") or {})
+    backend = StateBackend("pulumi-state", backend_args)
     pulumi.export("bucket", backend.bucket_name)
     pulumi.export("state_key_arn", backend.state_key.arn)
     pulumi.export("secrets_key_arn", backend.secrets_key.arn)

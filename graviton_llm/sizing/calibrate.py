@@ -60,7 +60,8 @@ def read_bench(data: Any) -> BenchSummary:
     """What a bench result says about its workload and latencies, whichever keys it uses."""
     if not isinstance(data, Mapping):
         raise ValueError("bench result: not a JSON object")
-    meta = data.get("meta") if isinstance(data.get("meta"), Mapping) else {}
+    given = data.get("meta")
+    meta: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
     completed = _number(data, "completed", "metrics.completed")
     prompt = _number(data, "total_input_tokens", "metrics.prompt_tokens")
     output = _number(data, "total_output_tokens", "metrics.output_tokens")

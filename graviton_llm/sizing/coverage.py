@@ -84,9 +84,13 @@ def coverage(instance_type: str, tp: int, seqs: int, params: float) -> Coverage:
     parts = []
     for name, distance in far.items():
         value, low, high = axes[name]
-        shown = (lambda v: f"{v / 1e9:.0f}B") if name == "model size" else (lambda v: f"{v:g}")
         parts.append(
-            f"{name} {shown(value)} outside the published {shown(low)}-{shown(high)} "
+            f"{name} {_shown(name, value)} outside the published {_shown(name, low)}-"
+            f"{_shown(name, high)} "
             f"({distance:.1f} doublings)"
         )
     return Coverage("extrapolated", "; ".join(parts))
+
+
+def _shown(axis: str, value: float) -> str:
+    return f"{value / 1e9:.0f}B" if axis == "model size" else f"{value:g}"

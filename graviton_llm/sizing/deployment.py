@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..args import NeuronServingClusterArgs
+from ..args import ResolvedClusterArgs
 from ..facts import catalog
 from ..facts import performance as perf
 
@@ -80,13 +80,15 @@ class DeploymentPerformance:
             "nodes": self.nodes,
             "input_len": self.input_len,
             "output_len": self.output_len,
-            "ttft_ms": num(p and p.ttft_ms),
-            "tpot_ms": num(p and p.tpot_ms),
-            "itl_under_load_ms": num(p and p.itl_under_load_ms),
-            "e2e_ms": num(p and p.e2e_ms),
-            "per_request_tokens_per_s": num(p and p.per_request_tokens_per_s),
-            "output_tokens_per_s": num(p and p.output_tokens_per_s),
-            "cluster_output_tokens_per_s": num(p and p.output_tokens_per_s * self.nodes),
+            "ttft_ms": num(None if p is None else p.ttft_ms),
+            "tpot_ms": num(None if p is None else p.tpot_ms),
+            "itl_under_load_ms": num(None if p is None else p.itl_under_load_ms),
+            "e2e_ms": num(None if p is None else p.e2e_ms),
+            "per_request_tokens_per_s": num(None if p is None else p.per_request_tokens_per_s),
+            "output_tokens_per_s": num(None if p is None else p.output_tokens_per_s),
+            "cluster_output_tokens_per_s": num(
+                None if p is None else p.output_tokens_per_s * self.nodes
+            ),
             "calibrated": None if p is None else p.calibrated,
             "generation": None if p is None else p.generation,
             "decode_bound": None if p is None else p.decode_bound,
@@ -146,7 +148,7 @@ def deployment_performance(
 
 
 def stack_performance(
-    args: NeuronServingClusterArgs, input_len: int | None = None, output_len: int | None = None
+    args: ResolvedClusterArgs, input_len: int | None = None, output_len: int | None = None
 ) -> DeploymentPerformance:
     """A stack's cluster as `cost` and `plan` see it: every node at its max_num_seqs, requests
     of ``input_len`` / ``output_len`` tokens (None: the assumed 512 / 128), with the

@@ -14,6 +14,7 @@ targets, by the load model (facts/performance/load.py), or every reason it canno
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import cache
 
 from ..facts import performance as perf
@@ -47,7 +48,7 @@ def nodes_for_traffic(traffic: Traffic, engine: perf.Engine, replicas_per_node: 
     return math.floor(traffic.requests_per_s / capacity) + 1
 
 
-def fewest_nodes(meets, low: int, high: int) -> int:
+def fewest_nodes(meets: Callable[[int], bool], low: int, high: int) -> int:
     """The fewest nodes in [low, high] that ``meets`` the targets (high when none does). Waits
     only shrink as nodes are added, so a bisection finds it."""
     if meets(low) or not meets(high):

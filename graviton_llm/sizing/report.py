@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -273,7 +274,7 @@ def print_prediction(
 
 
 def print_calibration(
-    console: Console, result: Calibration, saved: tuple[Path, dict] | None = None
+    console: Console, result: Calibration, saved: tuple[Path, dict[str, Any]] | None = None
 ) -> None:
     """`size --calibrate` without --json; ``saved``: the file --save wrote and its content."""
     d, bench = result.deployment, result.bench

@@ -193,7 +193,7 @@ def size(request: SizingRequest) -> SizingResult:
     return SizingResult(request, tuple(options), tuple(rejected))
 
 
-def _rank_key(option: Option) -> tuple:
+def _rank_key(option: Option) -> tuple[float | int | str, ...]:
     return (
         round(option.usd_per_hour, 6),
         not option.deployable,

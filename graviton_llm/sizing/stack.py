@@ -44,9 +44,11 @@ class Placement:
     weights_uri: str | None = None
 
 
-def cluster_config(option: Option, model: ModelChoice, max_model_len: int, where: Placement):
+def cluster_config(
+    option: Option, model: ModelChoice, max_model_len: int, where: Placement
+) -> tuple[dict[str, Any], list[str]]:
     """(the `graviton-llm:cluster` map, the placeholders used)."""
-    placeholders = []
+    placeholders: list[str] = []
     if where.vpc_id is None:
         placeholders.append("vpc_id")
     if not where.subnet_ids:

@@ -79,13 +79,13 @@ def choose_model(model_id: str, config_path: Path | None = None) -> ModelChoice:
     hint = nonexistent_model_hint(model_id)
     if hint is not None:
         raise ValueError(f"--model {model_id!r}: {hint}")
-    shape = perf.model_shape(model_id)
-    if shape is None:
+    table_shape = perf.model_shape(model_id)
+    if table_shape is None:
         raise ValueError(
             f"--model {model_id!r}: no layer/head/width shape is known for it; pass its "
             "Hugging Face config.json with --model-config (vision models are not modelled)"
         )
-    return ModelChoice(model_id, shape, info, info.max_context if info else None)
+    return ModelChoice(model_id, table_shape, info, info.max_context if info else None)
 
 
 @dataclass(frozen=True)
@@ -113,13 +113,13 @@ class Traffic:
         for option, value in (("--input-len", self.input_len), ("--output-len", self.output_len)):
             if value < 1:
                 problems.append(f"{option} must be >= 1 token, got {value}")
-        for option, value, floor in (
+        for option, p99, floor in (
             ("--input-len-p99", self.input_len_p99, self.input_len),
             ("--output-len-p99", self.output_len_p99, self.output_len),
             ("--input-len-p99", self.input_len_p99, self.input_len_p50),
         ):
-            if value is not None and floor is not None and value < floor:
-                problems.append(f"{option} ({value}) must be >= {floor}")
+            if p99 is not None and floor is not None and p99 < floor:
+                problems.append(f"{option} ({p99}) must be >= {floor}")
         if not self.think_time_s >= 0:
             problems.append(f"--think-time-s must be >= 0 s, got {self.think_time_s}")
         if self.think_time_s and self.concurrent_users is None:
@@ -156,7 +156,7 @@ def default_max_model_len(traffic: Traffic, model: ModelChoice) -> int:
             f"a request of {longest} tokens (p99 prompt + output) exceeds {model.id}'s context "
             f"of {model.max_context} tokens; shorten --input-len/--output-len"
         )
-    length = max(MIN_MAX_MODEL_LEN, 2 ** math.ceil(math.log2(longest)))
+    length = max(MIN_MAX_MODEL_LEN, int(2 ** math.ceil(math.log2(longest))))
     return min(length, model.max_context) if model.max_context else length
 
 

@@ -28,41 +28,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
+from pulumi.output import Unknown
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as pulumi_settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from ..facts import aws_rules
-from .answers import (
-    MOCK_ACCOUNT,
-    MOCK_AMI_ID,
-    MOCK_VPC_CIDR,
-    MOCK_VPC_ID,
-    CallHandler,
-    computed_outputs,
-    default_calls,
-    mock_id,
-    vpc_answer,
-)
+from .answers import MOCK_ACCOUNT, MOCK_AMI_ID, MOCK_VPC_CIDR, MOCK_VPC_ID, CallHandler
+from .config import engine_config, secret_placeholder
+from .mocks import AwsMocks, AwsRuleViolation, StrictAwsMocks
 
 __all__ = [
     "MOCK_ACCOUNT",
     "MOCK_AMI_ID",
     "MOCK_VPC_CIDR",
     "MOCK_VPC_ID",
+    "AwsMocks",
     "AwsRuleViolation",
     "CallHandler",
     "ProgramResult",
     "RegisteredResource",
+    "Unknown",
     "resolve",
     "run_program",
+    "secret_placeholder",
 ]
 
 
@@ -89,9 +83,11 @@ class RegisteredResource:
 @dataclass
 class ProgramResult:
     resources: list[RegisteredResource]
+    # Each export's value; an export only the deployment will know (first preview) is Unknown.
     stack_outputs: dict[str, Any]
     value: Any = None
     error: BaseException | None = None
+    secret_outputs: frozenset[str] = frozenset()  # exports that are secret Outputs
 
     def of_type(self, type_: str) -> list[RegisteredResource]:
         return [r for r in self.resources if r.type == type_]
@@ -112,62 +108,16 @@ class ProgramResult:
         return [r for r in self.resources if r.parent_urn == parent.urn]
 
 
-class AwsRuleViolation(Exception):
-    """A resource AWS or its provider would refuse, named with every reason."""
-
-    def __init__(self, type_: str, name: str, problems: list[str]) -> None:
-        self.type, self.name, self.problems = type_, name, problems
-        super().__init__(f"{type_} {name!r}: " + "; ".join(problems))
-
-
-class _Mocks(pulumi_mocks.Mocks):
-    def __init__(self, region: str, calls: Mapping[str, CallHandler], strict: bool):
-        self.region = region
-        self.calls = {**default_calls(region), **calls}
-        self.strict = strict
-        self.violations: list[AwsRuleViolation] = []
-        self.vpcs: dict[str, str] = {}
-        self.inline_policy_chars: Counter[str] = Counter()  # per role, as IAM counts them
-
-    def new_resource(self, args: pulumi_mocks.MockResourceArgs):
-        inputs = dict(args.inputs)
-        if self.strict:
-            problems = aws_rules.violations(args.typ, args.name, inputs)
-            size = aws_rules.inline_policy_size(args.typ, inputs)
-            if size is not None:
-                role, chars = size
-                self.inline_policy_chars[role] += chars
-                problems += aws_rules.role_policy_problems(role, self.inline_policy_chars[role])
-            if problems:
-                violation = AwsRuleViolation(args.typ, args.name, problems)
-                self.violations.append(violation)
-                raise violation
-        outputs = computed_outputs(args.typ, args.name, inputs, self.region)
-        if args.typ == "aws:ec2/vpc:Vpc" and isinstance(inputs.get("cidrBlock"), str):
-            # A lookup of a VPC the program created answers with that VPC's own CIDR.
-            self.vpcs[mock_id(args.name)] = inputs["cidrBlock"]
-        return mock_id(args.name), outputs
-
-    def call(self, args: pulumi_mocks.MockCallArgs):
-        call_args = dict(args.args)
-        if args.token == "aws:ec2/getVpc:getVpc" and call_args.get("id") in self.vpcs:
-            return vpc_answer(call_args["id"], self.vpcs[call_args["id"]], self.region)
-        handler = self.calls.get(args.token)
-        if handler is None:
-            raise NotImplementedError(f"graviton_llm.testing: no mock for {args.token}")
-        return handler(call_args)
-
-
 class _CapturingMonitor(pulumi_mocks.MockMonitor):
     """Records each registration's options, which MockMonitor's own bookkeeping drops."""
 
-    def __init__(self, mocks: _Mocks):
+    def __init__(self, mocks: AwsMocks) -> None:
         super().__init__(mocks)
         self.captured: list[RegisteredResource] = []
         self._lock = threading.Lock()
 
-    def RegisterResource(self, request):
-        response = super().RegisterResource(request)
+    def RegisterResource(self, request: Any) -> Any:
+        response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
             return response
         inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
@@ -238,30 +188,38 @@ def run_program(
     program: Callable[[], Any],
     *,
     config: Mapping[str, Any] | None = None,
+    secret_keys: Iterable[str] = (),
     project: str = "graviton-llm",
     stack: str = "test",
     region: str = "us-east-1",
     calls: Mapping[str, CallHandler] | None = None,
+    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
     preview: bool = True,
+    first_preview: bool = False,
     catch: bool = False,
     strict: bool = True,
 ) -> ProgramResult:
     """Run ``program`` under Pulumi mocks and return every resource it registered.
 
-    ``config`` maps "namespace:key" to a value (objects are JSON-encoded as the CLI does);
-    ``aws:region`` defaults to ``region``. An exception from the program propagates after the
-    runtime has settled; with ``catch=True`` it is returned in ``error`` instead, beside the
-    resources registered before it (to prove a failed program created nothing).
+    ``config`` maps "namespace:key" to a value, as a stack file's ``config:`` does (objects are
+    JSON-encoded as the CLI does; a ``{"secure": ...}`` value becomes a placeholder under a secret
+    key, see ``config.py``); ``secret_keys`` marks further keys secret; ``aws:region`` defaults
+    to ``region``. ``stack_references`` maps a stack's name ("org/project/stack") to the outputs
+    a ``pulumi.StackReference`` to it reads; a stack not listed has unknown outputs.
+    ``preview=False`` runs as `pulumi up` deploys; ``first_preview=True`` as the first
+    `pulumi preview` of a stack: every attribute AWS computes on create is unknown. An exception
+    from the program propagates after the runtime has settled; with ``catch=True`` it is returned
+    in ``error`` instead, beside the resources registered before it (to prove a failed program
+    created nothing).
     """
-    import json
-
+    if first_preview and not preview:
+        raise ValueError("first_preview=True is a preview: leave preview=True")
     _ensure_event_loop()
     _quiet_reported_failures()
-    all_config = {"aws:region": region, **(config or {})}
-    pulumi.runtime.set_all_config(
-        {k: v if isinstance(v, str) else json.dumps(v) for k, v in all_config.items()}
-    )
-    mocks = _Mocks(region, calls or {}, strict)
+    values, secret = engine_config({"aws:region": region, **(config or {})}, secret_keys)
+    pulumi.runtime.set_all_config(values, secret or None)
+    mock_type = StrictAwsMocks if strict else AwsMocks
+    mocks = mock_type(region, calls, first_preview=first_preview, stack_references=stack_references)
     monitor = _CapturingMonitor(mocks)
     # A fresh root stack per run, so exports of one run do not leak into the next.
     pulumi_settings.ROOT.set(None)
@@ -281,24 +239,38 @@ def run_program(
     except Exception as exc:
         error = exc
     finally:
-        pulumi.runtime.set_all_config({})
-    for reported in [error, *mocks.violations] if error is not None else []:
+        pulumi.runtime.set_all_config({}, [] if secret else None)
+    if error is not None and error.__cause__ is error:
+        # The SDK re-raises a failed registration's error `from` itself (runtime/stack.py,
+        # wait_for_rpcs): a chain that never ends for whoever walks it.
+        error.__cause__ = None
+    violations = mocks.violations if isinstance(mocks, StrictAwsMocks) else []
+    for reported in [error, *violations] if error is not None else []:
         _mark_reported(reported)
     # The engine reports a failed registration in its own words: raise the rule behind it.
-    if mocks.violations:
-        error = mocks.violations[0]
+    if violations:
+        error = violations[0]
     if error is not None and not catch:
         raise error
     root = pulumi_settings.get_root_resource()
-    exported = getattr(root, "outputs", {}) if error is None else {}
+    exported: dict[str, Any] = getattr(root, "outputs", {}) if error is None else {}
     return ProgramResult(
         resources=list(monitor.captured),
-        stack_outputs={key: resolve(value) for key, value in exported.items()},
+        stack_outputs={key: resolve(value, unknowns=True) for key, value in exported.items()},
         value=holder.get("value"),
         error=error,
+        secret_outputs=frozenset(name for name, value in exported.items() if _secret(value)),
     )
 
 
-def resolve(value: Any) -> Any:
-    """The plain value of an Output (or of any input) created in the last ``run_program``."""
-    return _sync_await(pulumi.Output.from_input(value).future())
+def resolve(value: Any, *, unknowns: bool = False) -> Any:
+    """The plain value of an Output (or of any input) created in the last ``run_program``. A
+    value only the deployment will know is None, or ``Unknown()`` with ``unknowns=True``."""
+    output: pulumi.Output[Any] = pulumi.Output.from_input(value)
+    return _sync_await(output.future(with_unknowns=unknowns))
+
+
+def _secret(value: Any) -> bool:
+    if not isinstance(value, pulumi.Output):
+        return False
+    return bool(_sync_await(value.is_secret()))

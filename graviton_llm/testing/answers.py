@@ -3,6 +3,7 @@ SSM parameters, caller identity, ...) and the attributes a provider computes on 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -15,9 +16,20 @@ MOCK_VPC_ID = "vpc-0123456789abcdef0"
 CallHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def mock_id(name: str) -> str:
-    """The physical id the harness gives the resource named ``name``."""
-    return f"{name}-id"
+# Types whose ids a program passes on to checks that know AWS's id format (a cluster's vpc_id
+# and subnet_ids): the mocks give them ids of that format, derived from the name.
+_EC2_ID_PREFIXES = {"aws:ec2/vpc:Vpc": "vpc", "aws:ec2/subnet:Subnet": "subnet"}
+
+
+def _hex(name: str, digits: int) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:digits]
+
+
+def mock_id(name: str, type_: str | None = None) -> str:
+    """The physical id the harness gives the resource named ``name``: ``<name>-id``, or an id of
+    AWS's own format (vpc-0 and 16 hex digits) for a VPC or a subnet."""
+    prefix = _EC2_ID_PREFIXES.get(type_ or "")
+    return f"{prefix}-0{_hex(name, 16)}" if prefix else f"{name}-id"
 
 
 def team_lookups(region: str) -> dict[str, CallHandler]:
@@ -159,7 +171,7 @@ def vpc_answer(vpc_id: str, cidr: str, region: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict:
+def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
     """Attributes the provider would compute, so dependants get realistic values."""
     service = type_.split(":")[1].split("/")[0]
     arn = f"arn:aws:{service}:{region}:{MOCK_ACCOUNT}:{name}"
@@ -167,6 +179,13 @@ def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str)
     if type_ == "aws:iam/role:Role" or type_ == "aws:iam/instanceProfile:InstanceProfile":
         extra["name"] = inputs.get("name", name)
         extra["arn"] = f"arn:aws:iam::{MOCK_ACCOUNT}:{type_.rsplit(':', 1)[-1].lower()}/{name}"
+    elif type_ == "aws:kms/key:Key":
+        # A key ARN names the key by its id, a UUID (KMS developer guide, "Key identifiers"), so
+        # a cluster's KMS key check passes it. The id itself (keyId) stays unanswered: a plan
+        # shows it as unknown rather than a guess.
+        digits = _hex(name, 32)
+        key_id = "-".join(digits[a:b] for a, b in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32)))
+        extra["arn"] = f"arn:aws:kms:{region}:{MOCK_ACCOUNT}:key/{key_id}"
     elif type_ == "aws:ec2/launchTemplate:LaunchTemplate":
         extra["latestVersion"] = 1
     elif type_ == "aws:lb/loadBalancer:LoadBalancer":

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
+from graviton_llm.args import ArgsError
 from graviton_llm.facts import catalog
 from graviton_llm.node.user_data import compress_user_data
 from support import build_cluster, cluster_args
@@ -131,5 +132,5 @@ def test_any_config_is_refused_by_field_or_renders_a_script_bash_parses(mutation
 def test_a_refused_config_registers_nothing(mutations):
     result = build_cluster(mutated(mutations), catch=True)
     if result.error is not None:
-        assert isinstance(result.error, ValidationError), repr(result.error)
+        assert isinstance(result.error, ArgsError), repr(result.error)
         assert result.resources == []

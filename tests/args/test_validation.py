@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from graviton_llm import NeuronServingCluster, NeuronServingClusterArgs
+from graviton_llm.args import ArgsError
 from graviton_llm.testing import run_program
 from support import assert_refused, cluster_args, error_messages
 
@@ -208,7 +209,7 @@ def test_stack_region_is_checked_when_args_leave_region_unset():
     def program():
         NeuronServingCluster("llm", cluster_args(instance_type="trn2.48xlarge"))
 
-    with pytest.raises(ValidationError, match=r"trn2\.48xlarge is not offered in us-east-1"):
+    with pytest.raises(ArgsError, match=r"trn2\.48xlarge is not offered in us-east-1"):
         run_program(program, region="us-east-1")
     assert run_program(program, region="us-east-2").resources
 

@@ -12,7 +12,7 @@ from typing import ClassVar
 import pulumi
 import pytest
 
-from graviton_llm import NeuronServingCluster, render_user_data
+from graviton_llm import ArgsError, NeuronServingCluster, render_user_data
 from graviton_llm.args import NeuronServingClusterArgs
 from graviton_llm.plan.build import Plan
 from graviton_llm.plan.findings import is_secret_value, revealed, run_checks
@@ -79,9 +79,13 @@ def test_a_plain_name_is_rendered_as_before_with_no_pointer():
 
 def test_a_malformed_secret_name_fails_without_showing_it():
     result, _ = _build(name="not-a-parameter-name")
-    assert isinstance(result.error, ValueError)
-    assert "api_key_ssm_parameter (a secret, not shown)" in str(result.error)
+    assert isinstance(result.error, ArgsError)
+    (problem,) = result.error.problems
+    assert (problem.component, problem.field) == ("llm", "api_key_ssm_parameter")
+    assert "api_key_ssm_parameter = [secret, not shown]" in str(result.error)
     assert "not-a-parameter-name" not in str(result.error)
+    # The launch template waits for the pointer, whose value failed its check: no node.
+    assert not result.of_type(LT)
 
 
 def test_the_checks_judge_a_secret_policy():

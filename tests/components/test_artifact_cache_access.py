@@ -8,6 +8,7 @@ import json
 import pytest
 
 from graviton_llm import ArtifactCacheAccess, NeuronServingClusterArgs
+from graviton_llm.args import ArgsError
 from graviton_llm.documents.iam import artifact_cache_policy
 from graviton_llm.node.serve_command import static_artifact_key
 from graviton_llm.testing import run_program
@@ -53,7 +54,7 @@ def test_writes_are_blobs_and_manifests_below_the_prefix_and_never_deletes():
 
 
 def test_the_component_refuses_a_cache_location_that_is_not_one():
-    with pytest.raises(ValueError, match="cache_uri"):
+    with pytest.raises(ArgsError, match="cache_uri"):
         ArtifactCacheAccess("c", {"role": "r", "cache_uri": "s3://team-weights/"})
 
 

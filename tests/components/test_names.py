@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pulumi_aws as aws
 import pytest
-from pydantic import ValidationError
 
 from graviton_llm import program
+from graviton_llm.args import ArgsError
 from graviton_llm.program.main import default_cluster_name
 from graviton_llm.testing import AwsRuleViolation, run_program
 from support import build_cluster, cluster_args, error_messages
@@ -27,7 +27,7 @@ def test_the_harness_refuses_a_load_balancer_name_aws_would_refuse():
 )
 def test_a_cluster_name_aws_could_not_carry_is_refused_before_anything_registers(name):
     result = build_cluster(cluster_args(), name=name, catch=True)
-    assert isinstance(result.error, ValidationError)
+    assert isinstance(result.error, ArgsError)
     assert "name" in error_messages(result.error)
     assert result.resources == []
 

@@ -9,12 +9,14 @@ import pytest
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.facts.images import AL2023_ARM64_AMI_PARAMETER, NEURON_BASE_AMI_PARAMETER
 from graviton_llm.testing import MOCK_AMI_ID, MOCK_VPC_CIDR, resolve, run_program
+from graviton_llm.testing.answers import mock_id
 from support import KMS_KEY, build_cluster, cluster_args
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 ASG = "aws:autoscaling/group:Group"
 NLB = "aws:lb/loadBalancer:LoadBalancer"
 TG = "aws:lb/targetGroup:TargetGroup"
+SUBNET = "aws:ec2/subnet:Subnet"
 
 
 def test_cluster_exposes_its_parts_and_an_internal_endpoint(inf2_cluster):
@@ -188,8 +190,9 @@ def test_cluster_accepts_outputs_from_the_teams_own_vpc():
         return NeuronServingCluster("llm", cluster_args(vpc_id=vpc.id, subnet_ids=[subnet.id]))
 
     result = run_program(program)
-    assert result.one(ASG).inputs["vpcZoneIdentifiers"] == ["team-a-id"]
-    assert result.one(TG).inputs["vpcId"] == "team-vpc-id"
+    # The mocks give a VPC and a subnet ids of AWS's format (the cluster checks them).
+    assert result.one(ASG).inputs["vpcZoneIdentifiers"] == [mock_id("team-a", SUBNET)]
+    assert result.one(TG).inputs["vpcId"] == mock_id("team-vpc", "aws:ec2/vpc:Vpc")
 
 
 def test_kms_key_reaches_the_weights_policy():

@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from graviton_llm import ServingSecurity, ServingSecurityArgs
+from graviton_llm.args import ArgsError
 from graviton_llm.testing import run_program
 
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -114,7 +115,8 @@ def test_public_cidr_is_refused_before_anything_registers():
         ),
         catch=True,
     )
-    assert isinstance(result.error, ValidationError)
+    assert isinstance(result.error, ArgsError)
+    assert result.error.problems[0].component == "sec"
     assert result.resources == []
 
 

@@ -7,8 +7,8 @@ import fnmatch
 import json
 
 import pytest
-from pydantic import ValidationError
 
+from graviton_llm.args import ArgsError
 from graviton_llm.components.state_backend import StateBackend
 from graviton_llm.documents.state_backend import setup_commands, state_bucket_policy
 from graviton_llm.program.state_backend import main
@@ -123,8 +123,8 @@ def test_bad_args_are_refused_by_field_before_anything_exists():
         lambda: StateBackend("s", {"name_prefix": "Pulumi_State", "bucket_name": "a..b"}),
         catch=True,
     )
-    assert isinstance(result.error, ValidationError)
-    fields = {".".join(map(str, e["loc"])) for e in result.error.errors()}
+    assert isinstance(result.error, ArgsError)
+    fields = {p.field for p in result.error.problems}
     assert fields == {"name_prefix", "bucket_name"}
     assert result.resources == []
 

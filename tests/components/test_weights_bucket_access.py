@@ -5,6 +5,7 @@ import json
 import pytest
 
 from graviton_llm import WeightsBucketAccess
+from graviton_llm.args import ArgsError
 from graviton_llm.documents.iam import weights_read_policy
 from graviton_llm.testing import run_program
 from support import assert_golden
@@ -73,5 +74,5 @@ def test_component_attaches_the_policy_to_the_role():
 
 
 def test_bad_uri_is_refused():
-    with pytest.raises(ValueError, match="weights_uri"):
+    with pytest.raises(ArgsError, match="weights_uri"):
         WeightsBucketAccess("w", {"role": "r", "weights_uri": "s3://x"})

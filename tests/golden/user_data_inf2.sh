@@ -70,6 +70,7 @@ import os
 import re
 import sys
 import tempfile
+from typing import Any
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_+=@-][A-Za-z0-9._+=@-]*")
 
@@ -113,7 +114,7 @@ def sha256_of(path: str) -> str:
     return digest.hexdigest()
 
 
-def listing_files(listing: str, prefix: str) -> list[list]:
+def listing_files(listing: str, prefix: str) -> list[list[Any]]:
     data = read_json(listing)
     if data is None:
         data = []
@@ -135,12 +136,12 @@ def listing_files(listing: str, prefix: str) -> list[list]:
     return sorted(files)
 
 
-def weights_digest(files: list[list]) -> str:
+def weights_digest(files: list[list[Any]]) -> str:
     text = json.dumps(files, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def weights_check(config: dict, listing: str) -> int:
+def weights_check(config: dict[str, Any], listing: str) -> int:
     uri = config["weights_uri"]
     try:
         files = listing_files(listing, config["weights_prefix"])
@@ -160,7 +161,7 @@ def weights_check(config: dict, listing: str) -> int:
     return 0
 
 
-def weights_verify(config: dict, listing: str) -> int:
+def weights_verify(config: dict[str, Any], listing: str) -> int:
     try:
         files = listing_files(listing, config["weights_prefix"])
     except ValueError as error:
@@ -198,6 +199,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from typing import Any
 
 
 CONFIG = "/opt/graviton-llm/etc/model-store.json"
@@ -207,17 +209,17 @@ MAX_FILES = 10_000
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def aws(*args: str) -> subprocess.CompletedProcess:
+def aws(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["aws", *args], capture_output=True, text=True, check=False)
 
 
-def missing(result: subprocess.CompletedProcess) -> bool:
+def missing(result: subprocess.CompletedProcess[str]) -> bool:
     return any(w in result.stderr for w in ("NoSuchKey", "Not Found", "(404)"))
 
 
 class Key:
 
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         identity = read_json(on_node(config["identity_file"]))
         digest = identity.get("digest") if isinstance(identity, dict) else None
         self.known = isinstance(digest, str) and bool(re.fullmatch(r"[0-9a-f]{16}", digest))
@@ -239,7 +241,7 @@ class Key:
         os.replace(temporary, os.path.join(self.base, link))
 
 
-def parse_manifest(text: str, key: str) -> list[dict]:
+def parse_manifest(text: str, key: str) -> list[dict[str, Any]]:
     data = json.loads(text)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"not a {FORMAT} manifest")
@@ -280,8 +282,8 @@ def fetch(key: Key) -> str | None:
             return f"no set for key {key.name} in the cache yet ({key.where})"
         return f"the cache is unreachable: {result.stderr.strip()[-300:]}"
     try:
-        with open(manifest_file, "rb") as source:
-            text = source.read(MAX_MANIFEST_BYTES + 1)
+        with open(manifest_file, "rb") as manifest:
+            text = manifest.read(MAX_MANIFEST_BYTES + 1)
         if len(text) > MAX_MANIFEST_BYTES:
             raise ValueError("over 4 MiB")
         files = parse_manifest(text.decode(), key.name)
@@ -344,11 +346,11 @@ def complete(key: Key, state: object) -> bool:
     )
 
 
-def prepare(config: dict) -> int:
+def prepare(config: dict[str, Any]) -> int:
     key = Key(config)
     os.makedirs(key.base, exist_ok=True)
     state = read_json(key.state)
-    if complete(key, state):
+    if isinstance(state, dict) and complete(key, state):
         log(f"compiled artifacts for key {key.name} are on this node ({state['source']})")
     else:
         if os.path.lexists(key.directory):
@@ -370,12 +372,12 @@ def prepare(config: dict) -> int:
 def serving(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
-            return answer.status == 200
+            return bool(answer.status == 200)
     except (OSError, ValueError):
         return False
 
 
-def scan(directory: str) -> list[dict]:
+def scan(directory: str) -> list[dict[str, Any]]:
     files = []
     for parent, _, names in os.walk(directory):
         for name in names:
@@ -408,15 +410,15 @@ def put_manifest(key: Key, manifest_file: str) -> str:
         if "PreconditionFailed" in result.stderr or "(412)" in result.stderr:
             return "lost"
         if "ConditionalRequestConflict" not in result.stderr:
-            return result.stderr.strip()[-300:]
+            return str(result.stderr).strip()[-300:]
         time.sleep(float(os.environ.get("GRAVITON_LLM_BACKOFF_SECONDS", "5")) * (attempt + 1))
     return "409 ConditionalRequestConflict four times"
 
 
-def publish(config: dict) -> int:
+def publish(config: dict[str, Any]) -> int:
     key = Key(config)
     state = read_json(key.state)
-    if complete(key, state):
+    if isinstance(state, dict) and complete(key, state):
         if state["source"] == "cache" or state.get("published"):
             return 0
         files = state["files"]
@@ -453,7 +455,7 @@ def publish(config: dict) -> int:
     return 0
 
 
-def upload(key: Key, files: list[dict], inputs: object) -> str:
+def upload(key: Key, files: list[dict[str, Any]], inputs: object) -> str:
     staging = key.directory + ".publish"
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -486,10 +488,10 @@ def upload(key: Key, files: list[dict], inputs: object) -> str:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def status(config: dict) -> int:
+def status(config: dict[str, Any]) -> int:
     key = Key(config)
     state = read_json(key.state)
-    if not complete(key, state):
+    if not (isinstance(state, dict) and complete(key, state)):
         return 1
     print(f"key {key.name}: complete ({state['source']})")
     return 0

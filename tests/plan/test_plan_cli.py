@@ -110,9 +110,9 @@ def test_plan_performance_section_is_the_sizing_prediction():
 def test_a_public_ingress_makes_plan_fail_with_the_finding(monkeypatch):
     original = serving_security._ingress_rules
 
-    def with_public_rule(args, vpc_cidrs):
+    def with_public_rule(name, args, values):
         return [
-            *original(args, vpc_cidrs),
+            *original(name, args, values),
             aws.ec2.SecurityGroupIngressArgs(
                 protocol="tcp", from_port=22, to_port=22, cidr_blocks=["0.0.0.0/0"]
             ),

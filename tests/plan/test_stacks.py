@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graviton_llm import program
+from graviton_llm.args import ArgsError
 from graviton_llm.plan import build_plan
 
 
@@ -50,5 +51,5 @@ def test_a_bad_stack_file_is_refused_with_the_field_named(tmp_path):
     )
     text = bad.read_text().replace("    model:", "    accelerator: neuron\n    model:")
     bad.write_text(text)
-    with pytest.raises(ValueError, match="accelerator"):
+    with pytest.raises(ArgsError, match="accelerator"):
         build_plan(str(bad))

@@ -3,6 +3,7 @@ log-parameters, per hardware generation, on the fit rows of the published measur
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -43,7 +44,7 @@ def cases(rows: list[Measurement]) -> list[_Case]:
         assert m.batch and m.input_len and m.output_len, m.id
         running = m.running if m.scheduling == "continuous" else m.batch
         assert running is not None, m.id
-        slots = max(m.batch, m.max_num_seqs or m.batch) if hw.neuron else running
+        slots = int(max(m.batch, m.max_num_seqs or m.batch) if hw.neuron else running)
         f = features(
             shape,
             hw,
@@ -61,9 +62,11 @@ def cases(rows: list[Measurement]) -> list[_Case]:
 
 
 def stacked(group: list[_Case]) -> tuple[Features, dict[str, np.ndarray]]:
-    feats = Features(
-        *(np.array([getattr(c.features, field.name) for c in group]) for field in fields(Features))
-    )
+    columns = {
+        field.name: np.array([getattr(c.features, field.name) for c in group])
+        for field in fields(Features)
+    }
+    feats = Features(**columns)
     m = [c.measurement for c in group]
     extra = {
         "batch": np.array([c.batch for c in group]),
@@ -76,7 +79,7 @@ def stacked(group: list[_Case]) -> tuple[Features, dict[str, np.ndarray]]:
     return feats, extra
 
 
-def predict_rows(params: np.ndarray, feats: Features, x: dict[str, np.ndarray]):
+def predict_rows(params: np.ndarray, feats: Features, x: dict[str, np.ndarray]) -> np.ndarray:
     """The model's value of each row's metric, in the row's scenario (vectorized)."""
     batch, out_len, static = x["batch"], x["output_len"], x["static"]
     step = step_seconds(params, feats)
@@ -91,12 +94,13 @@ def predict_rows(params: np.ndarray, feats: Features, x: dict[str, np.ndarray]):
     # in lockstep; no serving layer (Transformers NeuronX's own benchmark).
     together = prefill_seconds(params, feats, batch)
     static_cycle = together + (out_len - 1) * step
-    ttft = np.where(static, together, vllm.ttft)
-    tpot = np.where(static, step, vllm.inter_token)
-    cycle = np.where(static, static_cycle, vllm.cycle)
+    ttft: np.ndarray = np.asarray(np.where(static, together, vllm.ttft))
+    tpot: np.ndarray = np.asarray(np.where(static, step, vllm.inter_token))
+    cycle: np.ndarray = np.asarray(np.where(static, static_cycle, vllm.cycle))
     aggregate = x["replicas"] * batch * out_len / cycle
     by_metric = np.stack([ttft * 1e3, tpot * 1e3, aggregate, out_len / cycle])
-    return by_metric[x["metric"], np.arange(len(batch))]
+    rows: np.ndarray = by_metric[x["metric"], np.arange(len(batch))]
+    return rows
 
 
 # Where the search starts (physically plausible, not fitted) and bounds that keep efficiencies
@@ -146,7 +150,10 @@ FIT_SPECS: dict[str, FitSpec] = {
 }
 
 
-def levenberg_marquardt(residuals, theta, lo, hi, iterations=300):
+def levenberg_marquardt(
+    residuals: Callable[[np.ndarray], np.ndarray],
+    theta: np.ndarray, lo: np.ndarray, hi: np.ndarray, iterations: int = 300,
+) -> tuple[np.ndarray, float]:  # fmt: skip
     """Minimize |residuals(theta)|^2 within [lo, hi] (damped Gauss-Newton, numeric Jacobian)."""
     lam = 1e-2
     r = residuals(theta)
@@ -188,8 +195,10 @@ def fit_generation(group: list[_Case], spec: FitSpec, base: np.ndarray) -> np.nd
     feats, x = stacked(group)
     idx = np.array(spec.free)
 
-    def residuals(theta):
-        return np.log(predict_rows(spec.vector(base, np.exp(theta)), feats, x) / x["value"])
+    def residuals(theta: np.ndarray) -> np.ndarray:
+        ratio = predict_rows(spec.vector(base, np.exp(theta)), feats, x) / x["value"]
+        logs: np.ndarray = np.log(ratio)
+        return logs
 
     lo, hi = np.log(_LOWER[idx]), np.log(_UPPER[idx])
     efficiency = np.isin(idx, (0, 2))  # started at their plausible value, not scaled
@@ -222,7 +231,7 @@ def fit(rows: list[Measurement] | None = None) -> dict[str, GenerationParams]:
         names = ", ".join(PARAMETER_NAMES[i] for i in spec.free)
         tied = "" if spec.tied_to is None else f"; the others fixed, linked or from {spec.tied_to}"
         fitted[generation] = GenerationParams(
-            *vector,
+            **dict(zip(PARAMETER_NAMES, vector, strict=True)),
             calibrated=True,
             provenance=f"fit on {len(groups[generation])} rows: {names}{tied}",
         )

@@ -38,8 +38,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .. import catalog
 from ..memory import effective_kv_heads
@@ -52,6 +54,11 @@ from .parameters import (
     PerformanceInputError,
 )
 from .shapes import ModelShape, model_shape
+
+# A float, or a numpy array of floats: the same equations predict one scenario or fit many rows.
+Numeric = Any
+# GenerationParams.as_vector(): the parameters in PARAMETER_NAMES order.
+Params = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -141,16 +148,17 @@ def mean_decode_context(
 
 @dataclass(frozen=True)
 class Features:
-    """A workload's physical costs per rank, in seconds at 100 % of the rank's peak."""
+    """A workload's physical costs per rank, in seconds at 100 % of the rank's peak (each a
+    float, or an array of them when the fit evaluates many rows at once)."""
 
-    layers: float
-    log2_tp: float
-    weights_s: float  # weight bytes / bandwidth
-    kv_s: float  # KV bytes one decode step reads / bandwidth
-    decode_matmul_s: float  # projection FLOPs of one decode step / peak
-    decode_attention_s: float  # attention FLOPs of one decode step / peak
-    prefill_matmul_s: float  # projection FLOPs of one prompt's prefill / peak
-    prefill_attention_s: float  # causal attention FLOPs of one prompt's prefill / peak
+    layers: Numeric
+    log2_tp: Numeric
+    weights_s: Numeric  # weight bytes / bandwidth
+    kv_s: Numeric  # KV bytes one decode step reads / bandwidth
+    decode_matmul_s: Numeric  # projection FLOPs of one decode step / peak
+    decode_attention_s: Numeric  # attention FLOPs of one decode step / peak
+    prefill_matmul_s: Numeric  # projection FLOPs of one prompt's prefill / peak
+    prefill_attention_s: Numeric  # causal attention FLOPs of one prompt's prefill / peak
 
 
 def features(
@@ -202,24 +210,24 @@ def features(
     )
 
 
-def _layer_overhead_s(p, f):
+def _layer_overhead_s(p: Params, f: Features) -> Numeric:
     return f.layers * (p[5] + p[6] * f.log2_tp) / 1e3
 
 
-def step_seconds(p, f):
+def step_seconds(p: Params, f: Features) -> Numeric:
     """One decode step on the device. ``p`` is GenerationParams.as_vector()."""
     weights = np.maximum(f.weights_s / p[0], f.decode_matmul_s / p[2])
     attention = np.maximum(f.kv_s / p[0], f.decode_attention_s / p[1])
     return p[4] / 1e3 + _layer_overhead_s(p, f) + weights + attention
 
 
-def prefill_seconds(p, f, sequences=1.0):
+def prefill_seconds(p: Params, f: Features, sequences: Numeric = 1.0) -> Numeric:
     """Device time to prefill ``sequences`` prompts in one pass (static batching), or one."""
     compute = f.prefill_matmul_s / p[2] + f.prefill_attention_s / p[3]
     return p[7] / 1e3 + _layer_overhead_s(p, f) + sequences * compute + f.weights_s / p[0]
 
 
-def serving_seconds(p):
+def serving_seconds(p: Params) -> Numeric:
     """vLLM's time per request off the device: in TTFT, not in other requests' steps."""
     return p[8] / 1e3
 
@@ -228,14 +236,16 @@ def serving_seconds(p):
 class Timeline:
     """Seconds and tokens/s of continuous batching with ``batch`` requests always running."""
 
-    ttft: object
-    inter_token: object  # with the other requests' prefills in between
-    cycle: object  # a request's life: serving, B prefills, O - 1 steps
-    aggregate: object
-    per_request: object
+    ttft: Numeric
+    inter_token: Numeric  # with the other requests' prefills in between
+    cycle: Numeric  # a request's life: serving, B prefills, O - 1 steps
+    aggregate: Numeric
+    per_request: Numeric
 
 
-def continuous_batching(step, prefill, serving, batch, output_len) -> Timeline:
+def continuous_batching(
+    step: Numeric, prefill: Numeric, serving: Numeric, batch: Numeric, output_len: Numeric
+) -> Timeline:
     """The closed-loop equations of the module docstring (scalars or numpy arrays)."""
     cycle = serving + batch * prefill + (output_len - 1) * step
     return Timeline(

@@ -60,7 +60,10 @@ def shape_of(info: ModelInfo) -> ModelShape | None:
     )  # fmt: skip
 
 
-def _shape(id_, hidden, layers, heads, kv, intermediate, vocab, *, head_dim=None, tied=False):
+def _shape(
+    id_: str, hidden: int, layers: int, heads: int, kv: int, intermediate: int, vocab: int,
+    *, head_dim: int | None = None, tied: bool = False,
+) -> ModelShape:  # fmt: skip
     return ModelShape(id_, hidden, layers, heads, kv, head_dim or hidden // heads, intermediate,
                       vocab, tied)  # fmt: skip
 

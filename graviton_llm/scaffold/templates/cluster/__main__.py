@@ -9,23 +9,23 @@ import re
 
 import pulumi
 
-from graviton_llm import NeuronServingCluster, NeuronServingClusterArgs
+from graviton_llm import NeuronServingCluster, NeuronServingClusterArgsDict
 
 config = pulumi.Config()
 
-cluster = config.require_object("cluster")
+cluster: NeuronServingClusterArgsDict = config.require_object("cluster")
 # The SSM parameter holding the API key, set with `pulumi config set --secret apiKeyParameter
 # /<team>/<stack>/api-key`: a secret Output, kept out of the boot script, logs and plan output.
 api_key_parameter = config.get_secret("apiKeyParameter")
 if api_key_parameter is not None:
     cluster = {**cluster, "api_key_ssm_parameter": api_key_parameter}
-# Every field is checked here, all problems at once, before any resource exists.
-args = NeuronServingClusterArgs.model_validate(cluster)
 
 # A cluster name is letters, digits and '-' (its load balancer's name must fit AWS's limit).
 default_name = "llm-" + re.sub(r"[^A-Za-z0-9]+", "-", pulumi.get_stack())
 name = config.get("name") or default_name[:20].rstrip("-")
-llm = NeuronServingCluster(name, args)
+# Every field is checked here, all problems at once, each named with the cluster, before any
+# resource exists (a field given as an Output: when it resolves, before any node launches).
+llm = NeuronServingCluster(name, cluster)
 
 pulumi.export("endpoint", llm.endpoint)
 pulumi.export("auto_scaling_group", llm.auto_scaling_group.name)

@@ -7,11 +7,13 @@ import ipaddress
 import runpy
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from graviton_llm import ResolvedClusterArgs
 from graviton_llm.plan.findings import is_secret_value
-from graviton_llm.plan.project import build_project_plan
+from graviton_llm.plan.project import ProjectPlan, build_project_plan
 from graviton_llm.program.project import load_project, load_stack
 from graviton_llm.testing import run_program
 
@@ -20,36 +22,41 @@ STACKS = load_project(PROJECT).stacks()
 
 
 @cache
-def _plan(stack):
+def _plan(stack: str) -> ProjectPlan:
+    """The stack planned twice: with the mocks' values, and as its first `pulumi preview`
+    (every id and ARN AWS assigns on create unknown)."""
     return build_project_plan(PROJECT, stack)
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_stack_plans_one_cluster_that_passes_the_security_checks(stack):
+def test_every_stack_plans_one_cluster_that_passes_the_security_checks(stack: str) -> None:
     document = _plan(stack).document()
     assert len(document["clusters"]) == 1
+    assert document["first_preview"]["resource_count"] == document["resource_count"]
     assert document["security"]["passed"], document["security"]["checks"]
     assert document["cost"]["total"] is not None, document["cost"]["note"]
 
 
-def _args(stack):
+def _args(stack: str) -> ResolvedClusterArgs:
     (cluster,) = _plan(stack).run.clusters
-    return cluster.args
+    args: ResolvedClusterArgs = cluster.args
+    return args
 
 
-def _widest(cidrs):
+def _widest(cidrs: Any) -> int:
     return max(ipaddress.ip_network(cidr).num_addresses for cidr in cidrs)
 
 
-def test_prod_is_stricter_than_dev():
+def test_prod_is_stricter_than_dev() -> None:
     dev, prod = _args("dev"), _args("prod")
+    assert isinstance(prod.subnet_ids, list)
     assert prod.min_size >= len(prod.subnet_ids) >= 2 and prod.min_size > dev.min_size
     assert _widest(prod.allowed_cidrs) <= _widest(dev.allowed_cidrs)
     assert prod.monitoring.alarm_topic and not dev.monitoring.alarm_topic
     assert prod.rollout.error_rate_percent < dev.rollout.error_rate_percent
 
 
-def test_a_secret_api_key_parameter_stays_secret():
+def test_a_secret_api_key_parameter_stays_secret() -> None:
     project = load_project(PROJECT)
     config = dict(load_stack(project, "dev").config)
     config[f"{project.name}:apiKeyParameter"] = "/team/dev/api-key"
