@@ -13,7 +13,7 @@ from .app import app
 from .common import STACK_HELP, console_for_this_run, input_errors, stack_args_and_config
 
 if TYPE_CHECKING:
-    from ..facts.performance import Scales
+    from ..facts.performance import Prediction, Scales
     from ..sizing.calibrate import Calibration
 
 T = TypeVar("T")
@@ -163,6 +163,7 @@ def size(
             )  # fmt: skip
         if problems:
             raise ValueError("; ".join(problems))
+        prediction: Prediction | sizing.LoadedPrediction | None = None
         if predict:
             shape = sizing.choose_model(model, model_config).shape
             kind = _one(instance_type, "--instance-type")
@@ -217,12 +218,12 @@ def size(
                     write_stack, sized.best, choice, request.max_model_len, where,
                     project=PROJECT, force=force,
                 )  # fmt: skip
-    if predict and isinstance(prediction, sizing.LoadedPrediction):
+    if isinstance(prediction, sizing.LoadedPrediction):
         if json_output:
             sys.stdout.write(sizing.to_json(prediction.document()))
         else:
             print_loaded_prediction(console, prediction)
-    elif predict:
+    elif prediction is not None:
         applied = None if calibration is None else {"path": str(calibration[0])}
         if json_output:
             document = {**prediction.as_dict(), "calibration": _calibration_json(calibration)}

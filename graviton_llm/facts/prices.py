@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 DATA_FILE = "instance_prices.csv"
 COLUMNS = ("instance_type", "region", "purchase_option", "usd_per_hour", "source", "source_date")
@@ -67,9 +67,8 @@ def parse_rows(rows: Iterable[Mapping[str, str]], where: str) -> tuple[RegionalP
         if key in seen or not price > 0 or not row["source"] or not row["source_date"]:
             raise ValueError(f"{where} line {number}: duplicate, non-positive or unsourced {key}")
         seen.add(key)
-        purchase = cast(PurchaseOption, option)
         prices.append(
-            RegionalPrice(key[0], key[1], price, row["source"], row["source_date"], purchase)
+            RegionalPrice(key[0], key[1], price, row["source"], row["source_date"], option)
         )
     return tuple(prices)
 

@@ -230,12 +230,14 @@ def _print_notes(console: Console, result: SizingResult) -> None:
     for price in price_sources(result):
         console.print(
             f"  price {price['instance_type']} in {price['region']}: ${price['usd_per_hour']}/h "
-            f"{LABELS[price['purchase_option']]} ({price['source']}, {price['date']})",
+            f"{_purchase_label(price['purchase_option'])} ({price['source']}, {price['date']})",
             highlight=False,
             markup=False,
         )
     for basis in other_bases(result):
-        console.print(f"  {LABELS[basis]}: {BASIS_NOTES[basis]}", highlight=False, markup=False)
+        console.print(
+            f"  {_purchase_label(basis)}: {BASIS_NOTES[basis]}", highlight=False, markup=False
+        )
     seen = set()
     for option in result.options:
         for term in option.cost.terms:
@@ -255,7 +257,8 @@ def print_prediction(
     """`size --predict` without --json; ``calibration``: the saved one applied, if any."""
     p = prediction
     console.print(f"[bold]predicted[/] {inputs}", highlight=False)
-    console.print(f"  {_calibration_line(calibration and calibration['path'])}", highlight=False)
+    applied = calibration["path"] if calibration else None
+    console.print(f"  {_calibration_line(applied)}", highlight=False)
     rows = (
         ("TTFT (no queue)", f"{p.ttft_ms:,.1f} ms"),
         ("TPOT (decode step)", f"{p.tpot_ms:,.2f} ms"),
@@ -387,3 +390,8 @@ def print_loaded_prediction(console: Console, p: LoadedPrediction) -> None:
         '  load model: graviton_llm/facts/performance/load.py (docs/performance-model.md, "Load")',
         highlight=False,
     )
+
+
+def _purchase_label(option: str) -> str:
+    """How a snapshot row is bought, in words (the documents carry the plain code)."""
+    return next((label for code, label in LABELS.items() if code == option), option)
