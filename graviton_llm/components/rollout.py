@@ -45,6 +45,19 @@ def checked_region(cluster: pulumi.Resource, name: str, region: str) -> pulumi.O
     return getattr(provider, "region", pulumi.Output.from_input(None)).apply(same)
 
 
+def group_version(
+    cluster: NeuronServingCluster, args: NeuronServingClusterArgs
+) -> pulumi.Output[str | None]:
+    """The launch template version the group's state names (the one it runs until a refresh
+    succeeds: the version is ignored once rollouts are on)."""
+    group = cluster.auto_scaling_group
+    if args.capacity_mode == "spot_with_on_demand_base":
+        return group.mixed_instances_policy.apply(
+            lambda p: p.launch_template.launch_template_specification.version if p else None
+        )
+    return group.launch_template.apply(lambda t: t.version if t else None)
+
+
 def declare_rollout(
     cluster: NeuronServingCluster,
     args: NeuronServingClusterArgs,
@@ -70,5 +83,6 @@ def declare_rollout(
         wait=rollout.wait,
         wait_timeout_seconds=rollout.wait_timeout_minutes * 60,
         aws=explicit_provider_settings(explicit_aws_provider(cluster)),
+        group_version=group_version(cluster, args),
         opts=pulumi.ResourceOptions(parent=cluster, depends_on=after),
     )

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..components.tagging import MANAGED_BY
-from ..documents.instance_refresh import REJECTED, RUNNING, desired_template
+from ..documents.instance_refresh import (
+    REJECTED,
+    RUNNING,
+    desired_template,
+    group_after,
+    next_steps,
+)
 
 BAR_WIDTH = 30
 
@@ -82,8 +88,6 @@ def refresh_lines(refresh: dict[str, Any]) -> list[str]:
             f"{rollback.get('RollbackReason') or 'no reason given'}"
         )
     if status in REJECTED:
-        lines.append(
-            "  the group keeps its previous version; fix the cause, then raise rollout.retry "
-            "(or deploy a new version) and `pulumi up`"
-        )
+        lines.append(f"  {group_after(refresh)}")
+        lines.append(f"  next: {next_steps()}, then `pulumi up`")
     return lines

@@ -81,6 +81,17 @@ def test_a_failed_refresh_says_why_and_fails():
     assert result.exit_code == 1 and reason in result.output
 
 
+def test_a_refresh_that_stopped_without_a_rollback_says_what_runs_where():
+    # AutoRollback off: the nodes it replaced keep the new version (before: "the group keeps
+    # its previous version", which only a rollback makes true).
+    with aws_stubs() as aws:
+        result = status(aws, refresh("Failed", PercentageComplete=50, StatusReason="alarm"))
+    assert "stopped at 50% without a rollback: the instances it replaced run version 7" in (
+        result.output
+    )
+    assert "set rollout.hold: true" in result.output
+
+
 def test_a_group_never_refreshed_says_so():
     with aws_stubs() as aws:
         result = status(aws)
