@@ -34,7 +34,7 @@ from .reserved_capacity import ReservedCapacity
 from .rollout import declare_rollout
 from .serving_monitoring import ServingMonitoring
 from .serving_security import ServingSecurity
-from .tagging import merged_tags
+from .tagging import lookup_tags, merged_tags
 from .weights_bucket_access import WeightsBucketAccess
 
 
@@ -99,6 +99,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         owner_tags = {"Environment": args.environment, "Owner": args.owner}
         tags = merged_tags(name, {**{k: v for k, v in owner_tags.items() if v}, **args.tags})
         self._name, self._tags, self._child = name, tags, pulumi.ResourceOptions(parent=self)
+        self._lookup_tags = lookup_tags(pulumi.get_project(), pulumi.get_stack())
 
         self._declare_security(args, region)
         self._declare_capacity(args, spec)
@@ -193,6 +194,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             security_group_id=self.security_group.id,
             market=auto_scaling.market_options(self.capacity),
             tags=self._tags,
+            lookup_tags=self._lookup_tags,
             # IAM is eventually consistent: let the role's grants exist before a node can boot
             # and list the weights (the boot script treats AccessDenied as final); the API key's
             # name, when secret, is in its own parameter before a node reads it.
@@ -291,8 +293,9 @@ class NeuronServingCluster(pulumi.ComponentResource):
             # Nodes take many minutes to pass /health; `pulumi up` should not block on them.
             wait_for_capacity_timeout="0",
             tags=[
-                aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=True)
-                for key, value in {**self._tags, "Name": f"{name}-node"}.items()
+                aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=launched)
+                for tags, launched in self._group_tags(name)
+                for key, value in tags.items()
             ],
             # An autoscaler or an operator may change desired capacity: IaC must not fight it.
             # Rollouts: the version changes only when a refresh succeeds (InstanceRefresh).
@@ -301,6 +304,11 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 ignore_changes=["desired_capacity", *auto_scaling.version_ignored(args)],
             ),
         )
+
+    def _group_tags(self, name: str) -> list[tuple[dict[str, str], bool]]:
+        """The group's tags and whether its instances get them: the stack's lookup tags are
+        for the CLI to find the group, not for the instances (their metadata tags)."""
+        return [({**self._tags, "Name": f"{name}-node"}, True), (self._lookup_tags, False)]
 
     def _declare_rollout(
         self, args: NeuronServingClusterArgs, region: str, alarm_prefix: str
