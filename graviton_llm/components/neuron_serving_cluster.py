@@ -31,7 +31,7 @@ from . import api_key, auto_scaling, launch_template, observe
 from .artifact_cache_access import ArtifactCacheAccess, cluster_cache_access
 from .instance_refresh import InstanceRefresh
 from .reserved_capacity import ReservedCapacity
-from .rollout import declare_rollout
+from .rollout import aws_provider_in, declare_rollout
 from .serving_monitoring import ServingMonitoring
 from .serving_security import ServingSecurity
 from .tagging import lookup_tags, merged_tags
@@ -79,7 +79,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         raise_if_problems(type(args).__name__, cluster_name_problems("name", name))
         self.args = args
         spec = args.spec
-        region = deploy_region(args)
+        region = deploy_region(args, explicit_provider=aws_provider_in(opts) is not None)
         # Derived values: all pure, all known before any resource exists.
         alarm_prefix = alarm_name_prefix(pulumi.get_project(), pulumi.get_stack(), name)
         self.metrics_log_group = metrics_log_group(alarm_prefix)

@@ -4,6 +4,7 @@ cluster's own AWS provider."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pulumi
@@ -23,6 +24,20 @@ class RegionMismatchError(ValueError):
 def explicit_aws_provider(cluster: pulumi.Resource) -> pulumi.ProviderResource | None:
     """The `aws.Provider` passed in the cluster's opts (provider= or providers=), if any."""
     return cluster.get_provider("aws::")
+
+
+def aws_provider_in(opts: pulumi.ResourceOptions | None) -> pulumi.ProviderResource | None:
+    """The AWS provider ``opts`` give a resource (provider=, providers=, or its parent's),
+    before the resource exists to ask."""
+    if opts is None:
+        return None
+    given = [opts.provider] if opts.provider is not None else []
+    providers = opts.providers or []
+    given += list(providers.values()) if isinstance(providers, Mapping) else list(providers)
+    for provider in given:
+        if getattr(provider, "package", None) == "aws":
+            return provider
+    return opts.parent.get_provider("aws::") if opts.parent is not None else None
 
 
 def checked_region(cluster: pulumi.Resource, name: str, region: str) -> pulumi.Output[str]:
