@@ -23,6 +23,9 @@ LogRetentionDays = Literal[
 ]  # fmt: skip
 
 
+WAIT_TIMEOUT_MAX_MINUTES = 2880  # ours: two days, beyond BakeTime's own 48-hour maximum
+
+
 class RolloutArgs(ArgsModel):
     """Launch-template changes roll out by ASG instance refresh, one node at a time."""
 
@@ -77,9 +80,10 @@ class RolloutArgs(ArgsModel):
     wait_timeout_minutes: int = Field(
         default=180,
         ge=1,
-        le=2880,  # ours: two days, beyond BakeTime's own 48-hour maximum
-        description="With `wait`: give up waiting (the refresh goes on) after this long; "
-        "allow about one cold start per node plus the bake time.",
+        le=WAIT_TIMEOUT_MAX_MINUTES,
+        description="With `wait`: give up waiting (the refresh goes on) after this long. "
+        "Refused when shorter than an ordinary rollout (about one cold start per node, the "
+        "first compiling, plus warmups and the bake time); the error says how long.",
     )
 
 

@@ -80,28 +80,6 @@ def start_instance_refresh_request(
     }
 
 
-# Alarms evaluate one-minute periods (documents/alarms.py) and ELB metrics reach CloudWatch
-# about a minute after their period ends; ours: one more minute for the alarm's own evaluation.
-METRIC_DELIVERY_SECONDS = 60
-ALARM_EVALUATION_SLACK_SECONDS = 60
-# StartInstanceRefresh RefreshPreferences.BakeTime: 0-172800 s (botocore autoscaling model).
-BAKE_TIME_MAX_SECONDS = 172_800
-
-
-def bake_time_seconds(alarm_evaluation_minutes: int, *, alarms: bool) -> int:
-    """How long a refresh stays open after its last node is in service, so a rollback alarm
-    can still fire on the last (or only) new node: a finished refresh can no longer roll back
-    ("You can't roll it back after it's finished", user guide, instance refresh rollback).
-    The alarm needs its evaluation periods of datapoints, their delivery and one evaluation.
-    Without alarms there is nothing to wait for."""
-    if not alarms:
-        return 0
-    window = (
-        alarm_evaluation_minutes * 60 + METRIC_DELIVERY_SECONDS + ALARM_EVALUATION_SLACK_SECONDS
-    )
-    return min(window, BAKE_TIME_MAX_SECONDS)
-
-
 # DescribeInstanceRefreshes Status values (botocore autoscaling model, InstanceRefreshStatus).
 SUCCEEDED = frozenset({"Successful"})
 REJECTED = frozenset({"Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"})

@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime
 
 from graviton_llm.documents.instance_refresh import (
-    bake_time_seconds,
     refresh_preferences,
     start_instance_refresh_request,
 )
+from graviton_llm.facts.timing import bake_time_seconds
 
 GROUP = "llm-asg-0123"
 EPOCH = datetime.datetime(2030, 1, 1, tzinfo=datetime.UTC)

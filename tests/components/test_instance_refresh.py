@@ -12,7 +12,7 @@ from graviton_llm.components.refresh_provider import (
     RolloutFailedError,
     wait_for_refresh,
 )
-from graviton_llm.documents.instance_refresh import bake_time_seconds
+from graviton_llm.facts.timing import bake_time_seconds
 from graviton_llm.testing.aws_stubs import aws_stubs
 from graviton_llm.testing.engine import DynamicProviderHost
 from rollout_support import GROUP, LIST_LATEST, PREFS, FakeTime, before, inputs, refresh, request
