@@ -74,7 +74,7 @@ class InstanceRefresh(pulumi.dynamic.Resource):
         wait: bool = False,
         wait_timeout_seconds: int = 0,
         aws: pulumi.Input[dict[str, Any]] | None = None,
-        group_version: pulumi.Input[str] | None = None,
+        group_version: pulumi.Input[str | None] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """``group_version``: the launch template version the group's own state names, so that

@@ -180,7 +180,7 @@ class DynamicProviderHost:
     ) -> None:
         self._config = dict(config or {})
         self._project = project
-        self._pickled = serialize_provider(provider)
+        self._pickled: str = serialize_provider(provider)
         self._loaded: dict[str, ResourceProvider] = {}
 
     @property
