@@ -3,6 +3,8 @@ the AWS stubs refuse what botocore refuses (graviton_llm.testing.engine / aws_st
 
 from __future__ import annotations
 
+import sys
+
 import boto3
 import pytest
 from botocore.exceptions import ParamValidationError, UnStubbedResponseError
@@ -189,3 +191,15 @@ def test_refresh_shows_drift_only_when_the_providers_diff_reports_it(diff_size, 
     refreshed = host.refresh(host.create({"size": 1}))
     assert refreshed.op == op
     assert refreshed.state is not None and refreshed.state.props["size"] == 2
+
+
+def test_a_test_process_pickles_any_number_of_providers():
+    # Pulumi's provider pickling wraps the pickler once more on every call and never restores
+    # it (testing/pickling.py): a suite that builds many stacks in one process reached
+    # RecursionError after about a thousand dynamic resources.
+    class Local(Echo):  # pickled by value, dictionaries and all, as a program's own class is
+        pass
+
+    for _ in range(sys.getrecursionlimit() + 100):
+        DynamicProviderHost(Local())
+    assert DynamicProviderHost(Local()).create({"n": 1}).props["n"] == 1.0

@@ -42,9 +42,10 @@ from typing import Any, Literal
 import dill
 from pulumi.dynamic import ConfigureRequest, DiffResult, ResourceProvider
 from pulumi.dynamic.config import Config
-from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
+
+from .pickling import pickled_provider
 
 PROVIDER_KEY = "__provider"
 UNKNOWN = rpc.UNKNOWN
@@ -180,7 +181,7 @@ class DynamicProviderHost:
     ) -> None:
         self._config = dict(config or {})
         self._project = project
-        self._pickled: str = serialize_provider(provider)
+        self._pickled: str = pickled_provider(provider)
         self._loaded: dict[str, ResourceProvider] = {}
 
     @property
