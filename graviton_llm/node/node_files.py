@@ -236,17 +236,25 @@ def node_python(*modules: str) -> str:
 
 
 def _without_docs(source: str) -> str:
+    """The source without docstrings, comments and the annotations of def signatures (they
+    stay in the package; the node only runs the code), each bracketed expression on one line."""
     tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     lines = source.splitlines()
-    dropped, kept, touched = [], set(), set()
+    dropped = [(*span, "") for span in _annotations(tokens)]
+    kept: set[int] = set()
+    touched: set[int] = set()
+    depth = 0
     for i, token in enumerate(tokens):
         if token.type == tokenize.COMMENT or _docstring(tokens, i):
-            dropped.append(token)
+            dropped.append((token.start, token.end, ""))
         elif token.type == tokenize.STRING and token.start[0] != token.end[0]:
             kept.update(range(token.start[0], token.end[0] + 1))  # keep its lines as they are
-    for token in reversed(dropped):
-        (first, start), (last, end) = token.start, token.end
-        lines[first - 1] = lines[first - 1][:start] + lines[last - 1][end:]
+        elif token.type == tokenize.NL and depth:
+            dropped.append((token.start, tokens[i + 1].start, " "))
+        elif token.type == tokenize.OP:
+            depth += (token.string in "([{") - (token.string in ")]}")
+    for (first, start), (last, end), joint in sorted(dropped, reverse=True):
+        lines[first - 1] = lines[first - 1][:start] + joint + lines[last - 1][end:]
         del lines[first:last]
         kept = {n if n <= first else n - (last - first) for n in kept}
         touched = {n if n <= first else n - (last - first) for n in touched} | {first}
@@ -254,6 +262,35 @@ def _without_docs(source: str) -> str:
     # Lines only a docstring or a comment filled go; the code keeps its own blank lines.
     body = [line for n, line in enumerate(body, 1) if line or n not in touched or n in kept]
     return "\n".join(body) + "\n"
+
+
+def _annotations(tokens: list[tokenize.TokenInfo]) -> list[tuple[tuple[int, int], ...]]:
+    """(start, end) of each annotation of a def: a parameter's `: type` (up to its `,`, `=` or
+    `)`) and the `-> type` (up to the `:` that ends the signature)."""
+    spans: list[tuple[tuple[int, int], ...]] = []
+    signature, depth, opened, level = False, 0, None, 0
+    tokens = [t for t in tokens if t.type not in (tokenize.NL, tokenize.COMMENT)]
+    for i, token in enumerate(tokens):
+        if token.type == tokenize.NAME and token.string == "def":
+            signature, depth = True, 0
+        if not signature or token.type != tokenize.OP:
+            continue
+        text = token.string
+        if opened and depth == level and text in ((",", "=", ")") if level else (":",)):
+            spans.append((opened, token.start))
+            opened, signature = None, bool(level)
+        elif (
+            opened is None
+            and depth == 1
+            and text == ":"
+            and tokens[i - 2].string in ("(", ",", "*", "**")
+        ):
+            opened, level = token.start, 1  # after a parameter's name (`lambda x:` is not)
+        elif opened is None and depth == 0 and text in ("->", ":"):
+            opened, level, signature = tokens[i - 1].end, 0, text == "->"
+            opened = opened if signature else None
+        depth += (text in "([{") - (text in ")]}")
+    return spans
 
 
 def _docstring(tokens: list[tokenize.TokenInfo], i: int) -> bool:
