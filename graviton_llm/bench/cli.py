@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..facts import catalog
+from ..safeio.exits import ExitCode
+from ..safeio.terminal import console_for_this_run, styled
 from .config import BenchConfig
 from .load_generator import BenchResult, run_benchmark
 from .metrics import SLO, BenchmarkMetrics, compute_metrics
@@ -25,12 +26,12 @@ from .report import RunReport, machine, prepare_output_dir, read_json, write_run
 from .tables import compare_table, summary_table
 from .workload import LengthSpec
 
-console = Console()
+console = console_for_this_run()
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error[/]: {message}")
-    return typer.Exit(2)
+    console.print(styled(("error", "bold red"), f": {message}"))
+    return typer.Exit(ExitCode.BAD_INPUT)
 
 
 def _price(price_per_hour: float | None, instance_type: str | None) -> float | None:
@@ -63,7 +64,7 @@ def _run_with_progress(config: BenchConfig, show: bool, result: BenchResult) -> 
         return
     total = config.num_requests
     columns = [
-        TextColumn("[bold]bench[/] {task.description}"),
+        TextColumn("bench {task.description}", markup=False, style="bold"),
         BarColumn(),
         MofNCompleteColumn() if total else TextColumn("{task.fields[done]} requests"),
         TimeElapsedColumn(),
@@ -192,8 +193,8 @@ def bench(
         raise _fail(str(error)) from None
     except KeyboardInterrupt:
         _report(result, slo, price, directory, plot=not no_plot)
-        console.print("[yellow]interrupted[/]: wrote the requests that finished")
-        raise typer.Exit(130) from None
+        console.print(styled(("interrupted", "yellow"), ": wrote the requests that finished"))
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     except BaseException:
         # A fault of ours: what finished is still worth its files.
         _report(result, slo, price, directory, plot=not no_plot)
@@ -201,10 +202,13 @@ def bench(
     metrics = _report(result, slo, price, directory, plot=not no_plot)
     if metrics.requests == 0 or metrics.error_rate > max_failure_rate:
         console.print(
-            f"[bold red]failed[/]: {metrics.failed} of {metrics.requests} requests failed "
-            f"({metrics.error_rate:.1%}; --max-failure-rate {max_failure_rate:g})"
+            styled(
+                ("failed", "bold red"),
+                f": {metrics.failed} of {metrics.requests} requests failed "
+                f"({metrics.error_rate:.1%}; --max-failure-rate {max_failure_rate:g})",
+            )
         )
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
 def _report(
@@ -229,9 +233,12 @@ def _report(
     asked = config.concurrency if config.request_rate is None else None
     if asked and metrics.mean_concurrency < 0.9 * asked and metrics.completed > 2 * asked:
         console.print(
-            f"[yellow]note[/]: measured concurrency {metrics.mean_concurrency:.1f} is below the "
-            f"{asked} asked for: requests ended too fast to keep {asked} in flight, "
-            "or the client is saturated (see client CPU)"
+            styled(
+                ("note", "yellow"),
+                f": measured concurrency {metrics.mean_concurrency:.1f} is below the "
+                f"{asked} asked for: requests ended too fast to keep {asked} in flight, "
+                "or the client is saturated (see client CPU)",
+            )
         )
     meta = {
         **config.to_dict(),

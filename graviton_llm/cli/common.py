@@ -1,12 +1,11 @@
-"""What every command shares: this run's console, the one bad-input path (exit code 2 and a
-readable list, never a traceback), guards for numeric options, the stack's args and AWS
-clients (one place, so tests replace them)."""
+"""What every command shares: this run's console (text printed as text, never as markup:
+safeio/terminal.py), the one bad-input path (exit code 2 and one readable paragraph or list,
+never a traceback), guards for numeric options, the stack's args and AWS clients (one place, so
+tests replace them)."""
 
 from __future__ import annotations
 
 import json
-import math
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,12 +15,12 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from ..safeio.bounds import finite_option
+from ..safeio.exits import ExitCode
+from ..safeio.terminal import SafeConsole, styled
+from ..safeio.terminal import console_for_this_run as console_for_this_run
 
-def console_for_this_run() -> Console:
-    """This invocation's output. Piped or in CI, rich assumes 80 columns and folds the resource
-    table; 140 keeps rows whole (a terminal, or COLUMNS, still decides when present)."""
-    wide = sys.stdout.isatty() or "COLUMNS" in os.environ
-    return Console(width=None if wide else 140)
+finite = finite_option
 
 
 def error_document(error: Exception) -> dict[str, Any]:
@@ -37,51 +36,52 @@ def error_document(error: Exception) -> dict[str, Any]:
                 for entry in error.errors()
             ]
         }
-    return {"errors": [{"field": None, "value": None, "fix": str(error)}]}
+    return {"errors": [{"field": None, "value": None, "fix": one_paragraph(str(error))}]}
+
+
+def one_paragraph(text: str) -> str:
+    """A message on one line: a team program's or a file's words may hold newlines."""
+    return " ".join(text.split()) or "(no message)"
 
 
 def print_error(console: Console, error: Exception) -> None:
+    heading = ("Invalid configuration", "bold red")
     if isinstance(error, ValidationError):
-        console.print(f"[bold red]Invalid configuration[/]: {error.error_count()} problem(s)")
+        console.print(styled(heading, f": {error.error_count()} problem(s)"))
         for entry in error.errors():
             field = ".".join(str(part) for part in entry["loc"]) or "(args)"
             # A missing field's "input" is the mapping it is missing from: say it is missing.
             given = "(missing)" if entry["type"] == "missing" else repr(entry.get("input"))
-            console.print(f"  [bold]{field}[/] = {given}", highlight=False)
-            console.print(f"      fix: {entry['msg']}", highlight=False)
+            console.print(styled("  ", (field, "bold"), f" = {given}"))
+            console.print(f"      fix: {entry['msg']}")
     else:
-        console.print(f"[bold red]Invalid configuration[/]: {error}", highlight=False)
+        console.print(styled(heading, ": ", one_paragraph(str(error))))
 
 
 @contextmanager
 def input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
     """Bad input: a readable list (or JSON) and exit code 2, never a traceback. Every layer
     reports bad input as a ValueError (pydantic's ValidationError, the stack files'
-    ConfigError, the pricing and performance models' own); unreadable files as OSError."""
+    ConfigError, safeio's InputFileError, the pricing and performance models' own);
+    unreadable files as OSError."""
     try:
         yield
     except (ValueError, OSError, ArithmeticError) as error:
         if as_json:
-            sys.stdout.write(json.dumps(error_document(error), indent=2, default=str) + "\n")
+            sys.stdout.write(json.dumps(error_document(error), indent=2, default=repr) + "\n")
         else:
             print_error(console, error)
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
 
 
-def finite(minimum: float, maximum: float, *, open_minimum: bool = False):
-    """A typer callback: the option, when given, is a finite number in range (click's
-    FloatRange lets nan through: every comparison with it is false)."""
+def aws_failed(console: Console, what: str, error: Exception) -> typer.Exit:
+    """An AWS call that failed: one paragraph, exit code 3 (not 2: the input was fine)."""
+    console.print(styled((what, "bold red"), ": ", one_paragraph(str(error))))
+    return typer.Exit(ExitCode.AWS_FAILED)
 
-    def check(value: float | None) -> float | None:
-        if value is None:
-            return None
-        low_ok = value > minimum if open_minimum else value >= minimum
-        if not (math.isfinite(value) and low_ok and value <= maximum):
-            low = f"> {minimum:g}" if open_minimum else f">= {minimum:g}"
-            raise typer.BadParameter(f"{value!r} is not a finite number {low} and <= {maximum:g}")
-        return value
 
-    return check
+def diagnostics() -> SafeConsole:
+    return console_for_this_run(stderr=True)
 
 
 STACK_HELP = "Stack name (graviton_llm/stacks/Pulumi.<name>.yaml) or a path to a stack file."

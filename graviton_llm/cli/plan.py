@@ -95,8 +95,7 @@ def ami(
         parameter, newest = ami_pin.latest(ssm, ec2, args.spec)
         pinned = ami_pin.describe(ec2, args.ami_id) if isinstance(args.ami_id, str) else None
     except (BotoCoreError, ClientError) as error:
-        console.print(f"[bold red]AWS lookup failed[/]: {error}", highlight=False)
-        raise typer.Exit(2) from None
+        raise common.aws_failed(console, "AWS lookup failed", error) from None
     for label, image in (("pinned", pinned), ("latest", newest)):
         if image is None:
             console.print(f"{label}: none: every deploy takes the latest ({parameter})")

@@ -143,8 +143,7 @@ def reserve(
         ec2 = common.ec2_client(region)
         rows = reservations.advise(reservations.find_offerings(ec2, instance_type), price, count)
     except (BotoCoreError, ClientError) as error:
-        console.print(f"[bold red]AWS lookup failed[/]: {error}", highlight=False)
-        raise typer.Exit(2) from None
+        raise common.aws_failed(console, "AWS lookup failed", error) from None
     print_offerings(console, rows, instance_type, count, region, price)
     if offering is None:
         return
@@ -155,8 +154,7 @@ def reserve(
     try:
         result = reservations.purchase(ec2, chosen, instance_count=count, really=purchase)
     except (BotoCoreError, ClientError) as error:
-        console.print(f"[bold red]purchase failed[/]: {error}", highlight=False)
-        raise typer.Exit(1) from None
+        raise common.aws_failed(console, "purchase failed", error) from None
     console.print(result.message, highlight=False)
     if not result.dry_run_ok:
         raise typer.Exit(1)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..facts import catalog
 from ..facts.performance import Prediction
@@ -138,7 +139,9 @@ def print_sizing(
     if shown:
         console.print(table)
     else:
-        console.print(f"[bold red]no feasible configuration[/] for {_title(result)}")
+        console.print(
+            Text.assemble(("no feasible configuration", "bold red"), f" for {_title(result)}")
+        )
     hidden = len(result.options) - len(shown)
     if hidden:
         console.print(
@@ -148,7 +151,7 @@ def print_sizing(
     _print_notes(console, result)
     lines = rejection_lines(result.rejected)
     if lines:
-        console.print("[bold]dropped[/]")
+        console.print("dropped", style="bold")
         for line in lines:
             console.print(f"  {line}", highlight=False, markup=False)
     path, placeholders = written
@@ -161,7 +164,7 @@ def print_sizing(
 
 def _print_notes(console: Console, result: SizingResult) -> None:
     request = result.request
-    console.print("[bold]how[/] (graviton_llm/sizing/search.py, docs/size.md)")
+    console.print(Text.assemble(("how", "bold"), " (graviton_llm/sizing/search.py, docs/size.md)"))
     for name, formula in FORMULAS.items():
         console.print(f"  {name} = {formula}", highlight=False, markup=False)
     for assumption in ASSUMPTIONS:
@@ -178,7 +181,7 @@ def _print_notes(console: Console, result: SizingResult) -> None:
     )
     note = region_note(request.region)
     if note:
-        console.print(f"  [bold yellow]note[/]: {note}", highlight=False)
+        console.print(Text.assemble("  ", ("note", "bold yellow"), f": {note}"))
     seen = set()
     for option in result.options:
         for term in option.cost.terms:
@@ -192,7 +195,7 @@ def _print_notes(console: Console, result: SizingResult) -> None:
 def print_prediction(console: Console, prediction: Prediction, inputs: str) -> None:
     """`size --predict` without --json."""
     p = prediction
-    console.print(f"[bold]predicted[/] {inputs}", highlight=False)
+    console.print(Text.assemble(("predicted", "bold"), f" {inputs}"))
     rows = (
         ("TTFT (no queue)", f"{p.ttft_ms:,.1f} ms"),
         ("TPOT (decode step)", f"{p.tpot_ms:,.2f} ms"),
@@ -214,11 +217,13 @@ def print_calibration(console: Console, result: Calibration) -> None:
     """`size --calibrate` without --json."""
     d, bench = result.deployment, result.bench
     console.print(
-        f"[bold]calibrate[/]: {d.model} on {result.nodes} x {d.instance_type}, TP "
-        f"{d.tensor_parallel_size}, max_num_seqs {d.max_num_seqs}; bench ({bench.source}): "
-        f"{bench.completed} requests, {bench.input_len} in / {bench.output_len} out tokens, "
-        f"{bench.concurrency:g} in flight ({result.batch} per node)",
-        highlight=False,
+        Text.assemble(
+            ("calibrate", "bold"),
+            f": {d.model} on {result.nodes} x {d.instance_type}, TP "
+            f"{d.tensor_parallel_size}, max_num_seqs {d.max_num_seqs}; bench ({bench.source}): "
+            f"{bench.completed} requests, {bench.input_len} in / {bench.output_len} out tokens, "
+            f"{bench.concurrency:g} in flight ({result.batch} per node)",
+        )
     )
     table = Table(title="predicted vs measured")
     for column in ("metric", "statistic", "predicted", "measured", "error"):
@@ -238,4 +243,4 @@ def print_calibration(console: Console, result: Calibration) -> None:
         highlight=False,
     )
     for warning in result.warnings:
-        console.print(f"[bold yellow]note[/]: {warning}", highlight=False)
+        console.print(Text.assemble(("note", "bold yellow"), f": {warning}"))

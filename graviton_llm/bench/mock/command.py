@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from ...safeio.exits import ExitCode
+from ...safeio.terminal import console_for_this_run, styled
 from .config import MockConfig
 from .running import serve_forever
 
-console = Console()
+console = console_for_this_run()
 
 
 def mock_server(
@@ -72,8 +73,8 @@ def mock_server(
         hold_until_in_flight=hold_until_in_flight,
     )
     if problems := config.problems():
-        console.print(f"[bold red]error[/]: {'; '.join(problems)}")
-        raise typer.Exit(2)
+        console.print(styled(("error", "bold red"), f": {'; '.join(problems)}"))
+        raise typer.Exit(ExitCode.BAD_INPUT)
     console.print(
         f"mock server on http://{host}:{port}  model {model}, TTFT {ttft_ms:g} ms, "
         f"ITL {itl_ms:g} ms, max-num-seqs {max_num_seqs}  (Ctrl-C stops)"
@@ -83,5 +84,7 @@ def mock_server(
             asyncio.run(serve_forever(config, host, port))
     except OSError as error:
         # Port in use, an address this machine does not have, a privileged port: bad input.
-        console.print(f"[bold red]error[/]: cannot listen on {host}:{port}: {error.strerror}")
-        raise typer.Exit(2) from None
+        console.print(
+            styled(("error", "bold red"), f": cannot listen on {host}:{port}: {error.strerror}")
+        )
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
