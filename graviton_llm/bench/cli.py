@@ -258,9 +258,10 @@ def _report(
 def _compare(path_a: Path, path_b: Path) -> None:
     try:
         a, b = read_json(path_a), read_json(path_b)
-    except ValueError as error:
-        raise _fail(str(error)) from None
-    console.print(compare_table(a, b, str(path_a), str(path_b)))
+        table = compare_table(a, b, str(path_a), str(path_b))
+    except (ValueError, TypeError, ArithmeticError) as error:  # a metric that is not a number
+        raise _fail(f"--compare: {error}") from None
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -23,19 +23,29 @@ from ..safeio.terminal import console_for_this_run as console_for_this_run
 finite = finite_option
 
 
+def _problems(error: Exception) -> list[dict[str, Any]] | None:
+    """Each field problem of a validation error, as {field, value, fix, missing}: pydantic's
+    own, or one a child process reported (plan/isolation.py ProgramProblems)."""
+    if isinstance(error, ValidationError):
+        return [
+            {
+                "field": ".".join(str(part) for part in entry["loc"]) or None,
+                "value": entry.get("input"),
+                "fix": entry["msg"],
+                "missing": entry["type"] == "missing",
+                "shown": repr(entry.get("input")),
+            }
+            for entry in error.errors()
+        ]
+    problems = getattr(error, "problems", None)
+    return problems if isinstance(problems, list) else None
+
+
 def error_document(error: Exception) -> dict[str, Any]:
     """Bad input as `--json` reports it: {"errors": [{"field", "value", "fix"}]}."""
-    if isinstance(error, ValidationError):
-        return {
-            "errors": [
-                {
-                    "field": ".".join(str(part) for part in entry["loc"]) or None,
-                    "value": entry.get("input"),
-                    "fix": entry["msg"],
-                }
-                for entry in error.errors()
-            ]
-        }
+    problems = _problems(error)
+    if problems is not None:
+        return {"errors": [{k: p[k] for k in ("field", "value", "fix")} for p in problems]}
     return {"errors": [{"field": None, "value": None, "fix": one_paragraph(str(error))}]}
 
 
@@ -46,14 +56,14 @@ def one_paragraph(text: str) -> str:
 
 def print_error(console: Console, error: Exception) -> None:
     heading = ("Invalid configuration", "bold red")
-    if isinstance(error, ValidationError):
-        console.print(styled(heading, f": {error.error_count()} problem(s)"))
-        for entry in error.errors():
-            field = ".".join(str(part) for part in entry["loc"]) or "(args)"
+    problems = _problems(error)
+    if problems is not None:
+        console.print(styled(heading, f": {len(problems)} problem(s)"))
+        for problem in problems:
             # A missing field's "input" is the mapping it is missing from: say it is missing.
-            given = "(missing)" if entry["type"] == "missing" else repr(entry.get("input"))
-            console.print(styled("  ", (field, "bold"), f" = {given}"))
-            console.print(f"      fix: {entry['msg']}")
+            given = "(missing)" if problem["missing"] else problem["shown"]
+            console.print(styled("  ", (problem["field"] or "(args)", "bold"), f" = {given}"))
+            console.print(f"      fix: {problem['fix']}")
     else:
         console.print(styled(heading, ": ", one_paragraph(str(error))))
 

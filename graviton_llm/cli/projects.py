@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import console_for_this_run, input_errors
+from .common import console_for_this_run, finite, input_errors
 
 
 def register() -> None:
@@ -87,11 +87,16 @@ def init_env(
     owner: str = typer.Option(None, help="Owner tag."),
     environment: str = typer.Option(None, help="Environment tag (default: NAME)."),
     force: bool = typer.Option(False, help="Overwrite an existing Pulumi.<NAME>.yaml."),
+    program_timeout: float = typer.Option(
+        300.0,
+        callback=finite(1, 86_400),
+        help="Seconds the project's program may run under the mock engine (its plan).",
+    ),
 ) -> None:
     """Write Pulumi.<NAME>.yaml for a new environment from --from's cluster and the flags,
     validated before anything is written, then print its plan summary. Exit codes: 0 written
     (1 when its plan fails a security check), 2 bad input (nothing written)."""
-    from ..plan.project import build_project_plan
+    from ..plan.project import project_plan_document
     from ..plan.project_report import print_project_summary
     from ..program.environments import write_environment
 
@@ -108,7 +113,7 @@ def init_env(
         path = write_environment(project_dir, name, settings, base=base, region=region, force=force)
     console.print(f"wrote {path}", highlight=False)
     with input_errors(console):
-        document = build_project_plan(project_dir, name).document()
+        document = project_plan_document(project_dir, name, timeout=program_timeout)
     print_project_summary(console, document)
     if not document["security"]["passed"]:
         raise typer.Exit(1)

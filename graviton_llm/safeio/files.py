@@ -52,11 +52,12 @@ def read_bytes(path: Path, *, limit: int, what: str) -> bytes:
         raise InputFileError(f"{path}: not readable (permission denied)") from None
     except OSError as error:
         raise InputFileError(f"{path}: cannot be opened ({error.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    for test, kind in _KINDS:
+        if test(mode):
+            os.close(fd)
+            raise InputFileError(f"{path}: is {kind}, not {what}; give a regular file")
     with os.fdopen(fd, "rb") as source:
-        mode = os.fstat(fd).st_mode
-        for test, kind in _KINDS:
-            if test(mode):
-                raise InputFileError(f"{path}: is {kind}, not {what}; give a regular file")
         try:
             data = source.read(limit + 1)
         except OSError as error:
