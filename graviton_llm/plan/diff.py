@@ -136,9 +136,9 @@ def load_plan_document(path: Path) -> dict[str, Any]:
     try:
         document = load_json(path, limit=MAX_DOCUMENT_BYTES, what="a plan document")
     except InputFileError as error:
-        if "no such file" in str(error):
-            raise ValueError(f"{error} (write one with plan --json > {path})") from None
-        raise
+        raise ValueError(
+            f"{error}; not a plan document (plan --json > {path} writes one)"
+        ) from None
     if not isinstance(document, dict):
         raise ValueError(f"{path}: not a plan document (the top level is not an object)")
     _rows(document, str(path))
