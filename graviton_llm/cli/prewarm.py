@@ -34,7 +34,14 @@ def compile_(
         sys.stdout.write(job.script)
         return
     path = output or Path(f"compile-{job.stack}.user-data.gz")
-    path.write_bytes(job.user_data)
+    with input_errors(console):
+        try:
+            path.write_bytes(job.user_data)
+        except OSError as error:
+            raise ValueError(
+                f"--output {path}: cannot write the job's user data there ({error.strerror}); "
+                "give a file in an existing, writable folder"
+            ) from None
     for line in (
         f"artifact cache {job.cache_prefix} (static key {job.static_key}; the weights' digest "
         "is added at boot)",

@@ -44,10 +44,13 @@ def cost(
     ),
     blog: bool = typer.Option(False, help="Recompute the blog's cost table instead."),
     input_len: int = typer.Option(
-        None, min=1, help="Prompt tokens of the predicted throughput (default 512, docs/size.md)."
+        None,
+        min=1,
+        max=1 << 21,
+        help="Prompt tokens of the predicted throughput (default 512, docs/size.md).",
     ),
     output_len: int = typer.Option(
-        None, min=1, help="Output tokens of the predicted throughput (default 128)."
+        None, min=1, max=1 << 21, help="Output tokens of the predicted throughput (default 128)."
     ),
 ) -> None:
     """Hourly, monthly and per-1M-token cost of the stack's nodes against alternatives.

@@ -10,7 +10,13 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import STACK_HELP, console_for_this_run, input_errors, stack_args_and_config
+from .common import STACK_HELP, console_for_this_run, finite, input_errors, stack_args_and_config
+
+# Bounds on what `size` is asked (ours, far past any real deployment): an unbounded count is a
+# memory bomb (--min-nodes 1000000000 allocated 7.45 GiB), an unbounded length a time bomb.
+MAX_TOKENS = 1 << 21
+MAX_NODES = 1000
+MS = finite(0, 3_600_000, open_minimum=True)
 
 
 @app.command()
@@ -18,22 +24,44 @@ def size(
     model: str = typer.Option(None, help="Model id, e.g. meta-llama/Llama-3.3-70B-Instruct."),
     model_config: Annotated[Path | None, typer.Option(help="Its HF config.json.")] = None,
     requests_per_s: float = typer.Option(None, help="Traffic: Poisson arrivals per second."),
-    concurrent_users: int = typer.Option(None, help="Traffic: users sending back to back."),
-    input_len: int = typer.Option(512, help="Mean prompt tokens."),
-    output_len: int = typer.Option(128, help="Mean output tokens."),
-    input_len_p50: int = typer.Option(None, help="Median prompt tokens (default: the mean)."),
-    input_len_p99: int = typer.Option(None, help="p99 prompt tokens (default: the mean)."),
-    output_len_p99: int = typer.Option(None, help="p99 output tokens, for max_model_len."),
-    max_model_len: int = typer.Option(None, help="Default: 2^n >= p99 prompt + output."),
-    ttft_p50_ms: float = typer.Option(None, help="Target: median time to first token."),
-    ttft_p99_ms: float = typer.Option(None, help="Target: p99 time to first token."),
-    tpot_ms: float = typer.Option(None, help="Target: time per output token under load."),
+    concurrent_users: int = typer.Option(
+        None, min=1, max=1_000_000, help="Traffic: users sending back to back."
+    ),
+    input_len: int = typer.Option(512, min=1, max=MAX_TOKENS, help="Mean prompt tokens."),
+    output_len: int = typer.Option(128, min=1, max=MAX_TOKENS, help="Mean output tokens."),
+    input_len_p50: int = typer.Option(
+        None, min=1, max=MAX_TOKENS, help="Median prompt tokens (default: the mean)."
+    ),
+    input_len_p99: int = typer.Option(
+        None, min=1, max=MAX_TOKENS, help="p99 prompt tokens (default: the mean)."
+    ),
+    output_len_p99: int = typer.Option(
+        None, min=1, max=MAX_TOKENS, help="p99 output tokens, for max_model_len."
+    ),
+    max_model_len: int = typer.Option(
+        None, min=1, max=MAX_TOKENS, help="Default: 2^n >= p99 prompt + output."
+    ),
+    ttft_p50_ms: float = typer.Option(
+        None, callback=MS, help="Target: median time to first token."
+    ),
+    ttft_p99_ms: float = typer.Option(None, callback=MS, help="Target: p99 time to first token."),
+    tpot_ms: float = typer.Option(
+        None, callback=MS, help="Target: time per output token under load."
+    ),
     region: str = typer.Option("us-east-1", help="Where to deploy (prices: us-east-1)."),
-    discount_1yr: float = typer.Option(None, help="Your 1-year fraction off on-demand."),
-    discount_3yr: float = typer.Option(None, help="Your 3-year fraction off (no default)."),
+    discount_1yr: float = typer.Option(
+        None, callback=finite(0, 0.99), help="Your 1-year fraction off on-demand."
+    ),
+    discount_3yr: float = typer.Option(
+        None, callback=finite(0, 0.99), help="Your 3-year fraction off (no default)."
+    ),
     instance_type: Annotated[list[str] | None, typer.Option(help="Only these types.")] = None,
-    max_num_seqs: Annotated[list[int] | None, typer.Option(help="Only these batches.")] = None,
-    min_nodes: int = typer.Option(1, help="At least this many nodes (e.g. one per zone)."),
+    max_num_seqs: Annotated[
+        list[int] | None, typer.Option(min=1, max=4096, help="Only these batches.")
+    ] = None,
+    min_nodes: int = typer.Option(
+        1, min=1, max=MAX_NODES, help="At least this many nodes (e.g. one per zone)."
+    ),
     include_uncalibrated: bool = typer.Option(False, help="Rank roofline-only options too."),
     show_all: bool = typer.Option(False, "--all", help="Every feasible max_num_seqs."),
     json_output: bool = typer.Option(False, "--json", help="Print JSON (docs/size.md)."),
@@ -43,11 +71,15 @@ def size(
     subnet_id: Annotated[list[str] | None, typer.Option(help="--write-stack: subnets.")] = None,
     weights_uri: str = typer.Option(None, help="--write-stack: s3://bucket/prefix/."),
     predict: bool = typer.Option(False, "--predict", help="One prediction (--batch...)."),
-    tensor_parallel_size: int = typer.Option(None, help="--predict/--calibrate: TP degree."),
-    batch: int = typer.Option(1, help="--predict: requests running at once."),
+    tensor_parallel_size: int = typer.Option(
+        None, min=1, max=128, help="--predict/--calibrate: TP degree."
+    ),
+    batch: int = typer.Option(1, min=1, max=4096, help="--predict: requests running at once."),
     calibrate: Annotated[Path | None, typer.Option(help="A bench.json to compare.")] = None,
     stack: str = typer.Option(None, help="--calibrate: the deployment's stack. " + STACK_HELP),
-    bench_nodes: int = typer.Option(1, help="--calibrate: nodes the benchmark reached."),
+    bench_nodes: int = typer.Option(
+        1, min=1, max=MAX_NODES, help="--calibrate: nodes the benchmark reached."
+    ),
 ) -> None:
     """Which instance type, TP degree, max_num_seqs and node count serve a model at a traffic
     within latency targets, and at what cost (docs/size.md). Exit codes: 0 done, 1 no

@@ -14,9 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..args.identifiers import ec2_id_problems
 from ..facts import images
 from ..facts.catalog import InstanceSpec
-from .stack_files import ConfigError
+from ..safeio.files import InputFileError, read_text, replace_text
+from .stack_files import MAX_STACK_FILE_BYTES, ConfigError
+
+
+def load_text(path: Path) -> str:
+    try:
+        return read_text(path, limit=MAX_STACK_FILE_BYTES, what="a stack file")
+    except InputFileError as error:
+        raise ConfigError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,14 @@ _CLUSTER_KEY = re.compile(r"^(\s*)graviton-llm:cluster:\s*$")
 
 def write_pin(path: Path, image_id: str) -> None:
     """Set `ami_id` in the stack file's cluster mapping, keeping every other line (comments
-    included) as it is."""
-    lines = path.read_text().splitlines(keepends=True)
+    included) as it is. ``image_id`` comes from an SSM parameter: it is written only when it is
+    an AMI id and nothing more (a value with a newline would add keys to the stack file)."""
+    if not isinstance(image_id, str) or ec2_id_problems("ami_id", image_id, "ami"):
+        raise ConfigError(
+            f"the image id from AWS, {image_id!r}, is not an AMI id (ami- and 8 or 17 hex "
+            f"digits); {path} is left as it is"
+        )
+    lines = load_text(path).splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if _CLUSTER_KEY.match(line)), None)
     if start is None:
         raise ConfigError(f"{path}: no `graviton-llm:cluster:` block to pin an AMI in")
@@ -64,9 +79,9 @@ def write_pin(path: Path, image_id: str) -> None:
             break
         if width == indent and text.lstrip().startswith("ami_id:"):
             lines[i] = f"{' ' * indent}ami_id: {image_id}\n"
-            path.write_text("".join(lines))
+            replace_text(path, "".join(lines))
             return
     if indent is None:
         raise ConfigError(f"{path}: the `graviton-llm:cluster:` block is empty")
     lines.insert(start + 1, f"{' ' * indent}ami_id: {image_id}  # pinned by graviton-llm ami\n")
-    path.write_text("".join(lines))
+    replace_text(path, "".join(lines))

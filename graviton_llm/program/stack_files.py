@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from ..args import NeuronServingClusterArgs
+from ..args.cluster_rules import deploy_region_problems
+from ..args.problems import raise_if_problems
 from ..safeio.files import InputFileError
 from ..safeio.files import load_yaml as load_yaml_file
 from .main import PROJECT
@@ -79,10 +81,14 @@ def load_stack_config(stack: str) -> dict[str, Any]:
 
 
 def stack_cluster_args(stack: str) -> tuple[NeuronServingClusterArgs, dict[str, Any]]:
-    """The stack's cluster args, validated without running the program, and its raw config."""
+    """The stack's cluster args, validated without running the program, and its raw config.
+    The deploy region is checked as `plan` checks it (known, offering the instance type), so
+    `cost`, `compile`, `ami` and `reserve` refuse what `plan` refuses."""
     config = load_stack_config(stack)
-    stack_region(stack, config)
-    return NeuronServingClusterArgs.model_validate(cluster_config(stack, config)), config
+    region = stack_region(stack, config)
+    args = NeuronServingClusterArgs.model_validate(cluster_config(stack, config))
+    raise_if_problems(type(args).__name__, deploy_region_problems(args, args.region or region))
+    return args, config
 
 
 def cluster_config(stack: str, config: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +170,24 @@ def parse_yaml(text: str, *, where: str, max_depth: int = MAX_DEPTH) -> Any:
 
 def load_yaml(path: Path, *, limit: int, what: str, max_depth: int = MAX_DEPTH) -> Any:
     return parse_yaml(read_text(path, limit=limit, what=what), where=str(path), max_depth=max_depth)
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write ``path`` whole or not at all: a new file renamed over it, in the folder of the file
+    a link at ``path`` points to (so a linked stack file stays linked)."""
+    target = Path(os.path.realpath(path))
+    mode = target.stat().st_mode if target.exists() else 0o100644
+    if not stat.S_ISREG(mode):
+        raise InputFileError(f"{path}: not a regular file; it is left as it is")
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, stat.S_IMODE(mode))
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def expect(value: Any, kind: type | tuple[type, ...], where: str, fix: str) -> Any:

@@ -46,7 +46,7 @@ def read_bench_file(path: Path) -> Any:
     try:
         return load_json(path, limit=MAX_BENCH_FILE_BYTES, what="a bench result")
     except InputFileError as error:
-        raise ValueError(f"--calibrate {error}") from None
+        raise ValueError(f"--calibrate: cannot read a bench result ({error})") from None
 
 
 def _number(data: Any, *paths: str) -> float | None:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from ..facts import performance as perf
 from ..facts.models import ModelInfo, nonexistent_model_hint, resolve_model
-from ..safeio.bounds import require_number
-from ..safeio.files import load_json
+from ..safeio.bounds import number_problem, require_number
+from ..safeio.files import InputFileError, load_json
 
 # Neuron compiles power-of-two context buckets from 128 up (facts/performance/roofline.py), so a
 # max_model_len on a power of two wastes no bucket. Our choice, not a vLLM requirement.
@@ -52,7 +52,10 @@ MAX_CONFIG_BYTES = 4 * 2**20  # ours: a config.json is a few KB
 def shape_from_config(model_id: str, path: Path) -> tuple[perf.ModelShape, int | None]:
     """A model's shape and context length from its Hugging Face ``config.json``."""
     where = f"--model-config {path}"
-    config = load_json(path, limit=MAX_CONFIG_BYTES, what="a config.json")
+    try:
+        config = load_json(path, limit=MAX_CONFIG_BYTES, what="a config.json")
+    except InputFileError as error:
+        raise ValueError(f"--model-config: cannot read a config.json ({error})") from None
     if not isinstance(config, dict):
         raise ValueError(f"{where}: not a JSON object")
     missing = [key for key in _CONFIG_KEYS if not isinstance(config.get(key), int)]
@@ -128,8 +131,12 @@ class Traffic:
         problems = []
         if (self.requests_per_s is None) == (self.concurrent_users is None):
             problems.append("give exactly one of --requests-per-s and --concurrent-users")
-        if self.requests_per_s is not None and not self.requests_per_s > 0:
-            problems.append(f"--requests-per-s must be > 0, got {self.requests_per_s}")
+        if self.requests_per_s is not None and number_problem(
+            self.requests_per_s, minimum=0, maximum=1e6, open_minimum=True
+        ):
+            problems.append(
+                f"--requests-per-s must be > 0 and <= 1e6 (finite), got {self.requests_per_s}"
+            )
         if self.concurrent_users is not None and self.concurrent_users < 1:
             problems.append(f"--concurrent-users must be >= 1, got {self.concurrent_users}")
         for option, value in (("--input-len", self.input_len), ("--output-len", self.output_len)):
