@@ -16,6 +16,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..facts import catalog
+from ..safeio.bounds import finite_option
 from ..safeio.exits import ExitCode
 from ..safeio.terminal import console_for_this_run, styled
 from .config import BenchConfig
@@ -27,6 +28,8 @@ from .tables import compare_table, summary_table
 from .workload import LengthSpec
 
 console = console_for_this_run()
+# An SLO is a finite number of milliseconds: NaN compared false, so every request counted as good.
+_MS = finite_option(0, 3_600_000, open_minimum=True)
 
 
 def _fail(message: str) -> typer.Exit:
@@ -124,12 +127,22 @@ def bench(
         help="Seconds from send to the end of a stream before the request fails as timeout.",
     ),
     max_failure_rate: float = typer.Option(
-        0.05, help="Exit 1 when more than this fraction of requests failed (results are kept)."
+        0.05,
+        callback=finite_option(0, 1),
+        help="Exit 1 when more than this fraction of requests failed (results are kept).",
     ),
-    slo_ttft_ms: float = typer.Option(None, help="Goodput SLO: TTFT <= this many ms."),
-    slo_tpot_ms: float = typer.Option(None, help="Goodput SLO: TPOT <= this many ms."),
-    slo_e2e_ms: float = typer.Option(None, help="Goodput SLO: end-to-end <= this many ms."),
-    price_per_hour: float = typer.Option(None, help="Instance $/h for cost per 1M tokens."),
+    slo_ttft_ms: float = typer.Option(
+        None, callback=_MS, help="Goodput SLO: TTFT <= this many ms."
+    ),
+    slo_tpot_ms: float = typer.Option(
+        None, callback=_MS, help="Goodput SLO: TPOT <= this many ms."
+    ),
+    slo_e2e_ms: float = typer.Option(
+        None, callback=_MS, help="Goodput SLO: end-to-end <= this many ms."
+    ),
+    price_per_hour: float = typer.Option(
+        None, callback=finite_option(0, 10_000), help="Instance $/h for cost per 1M tokens."
+    ),
     instance_type: str = typer.Option(
         None, help="Price cost per 1M tokens at this type's on-demand rate (catalog snapshot)."
     ),

@@ -45,11 +45,13 @@ class Tokenizer:
         file = path / "tokenizer.json" if path.is_dir() else path
         # Read here, capped and a regular file only (the library would wait for ever on a
         # FIFO), then parsed from the text.
+        if path.is_dir() and not file.exists():
+            raise ValueError(f"tokenizer {path}: no tokenizer.json there")
         text = read_text(file, limit=MAX_TOKENIZER_BYTES, what="a tokenizer.json")
         try:
             self._tokenizer = HFTokenizer.from_str(text)
         except Exception as error:  # the library raises its own Exception subclass
-            raise ValueError(f"tokenizer {file}: not a tokenizer.json ({error})") from None
+            raise ValueError(f"tokenizer {file}: cannot load it ({error})") from None
         self.path = file
 
     def encode(self, text: str) -> list[int]:

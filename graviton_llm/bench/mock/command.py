@@ -72,7 +72,13 @@ def mock_server(
         seed=seed,
         hold_until_in_flight=hold_until_in_flight,
     )
-    if problems := config.problems():
+    problems = config.problems()
+    if not host.strip():
+        problems.append(
+            f"--host {host!r} would listen on every interface; give an address (127.0.0.1, "
+            "or 0.0.0.0 to listen on all of them on purpose)"
+        )
+    if problems:
         console.print(styled(("error", "bold red"), f": {'; '.join(problems)}"))
         raise typer.Exit(ExitCode.BAD_INPUT)
     console.print(
@@ -82,6 +88,9 @@ def mock_server(
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_forever(config, host, port))
+    except ValueError as error:  # a --tokenizer that is not a tokenizer.json
+        console.print(styled(("error", "bold red"), f": {error}"))
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
     except OSError as error:
         # Port in use, an address this machine does not have, a privileged port: bad input.
         console.print(
