@@ -22,6 +22,7 @@ import asyncio
 import json
 import time
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
@@ -187,34 +188,33 @@ async def _read_events(resp: aiohttp.ClientResponse, max_events: int) -> list[tu
     pending = b""
     received = decoded = 0
     while True:
-        data = await content.readany()
-        if not data:
+        received_now = await content.readany()
+        if not received_now:
             break
         now = time.perf_counter()
-        received += len(data)
-        if decoder is not None:
-            data = _decompress(decoder, data, MAX_STREAM_BYTES - decoded + 1)
-        decoded += len(data)
-        if max(received, decoded) > MAX_STREAM_BYTES:
-            raise StreamFailure(
-                ErrorKind.MALFORMED_STREAM, f"stream longer than {MAX_STREAM_BYTES} bytes"
-            )
-        if pending:
-            data = pending + data
-        if b"\r" in data:
-            data = data.replace(b"\r\n", b"\n")
-        events = data.split(b"\n\n")
-        pending = events.pop()
-        if len(pending) > MAX_EVENT_BYTES:
-            raise StreamFailure(
-                ErrorKind.MALFORMED_STREAM, f"an event longer than {MAX_EVENT_BYTES} bytes"
-            )
-        stamped.extend((now, event) for event in events if event.strip())
-        if len(stamped) > max_events:
-            raise StreamFailure(
-                ErrorKind.MALFORMED_STREAM,
-                f"more than {max_events} events for {(max_events - EXTRA_EVENTS) // 2} tokens",
-            )
+        received += len(received_now)
+        for data in _pieces(decoder, received_now):
+            decoded += len(data)
+            if max(received, decoded) > MAX_STREAM_BYTES:
+                raise StreamFailure(
+                    ErrorKind.MALFORMED_STREAM, f"stream longer than {MAX_STREAM_BYTES} bytes"
+                )
+            if pending:
+                data = pending + data
+            if b"\r" in data:
+                data = data.replace(b"\r\n", b"\n")
+            events = data.split(b"\n\n")
+            pending = events.pop()
+            if len(pending) > MAX_EVENT_BYTES:
+                raise StreamFailure(
+                    ErrorKind.MALFORMED_STREAM, f"an event longer than {MAX_EVENT_BYTES} bytes"
+                )
+            stamped.extend((now, event) for event in events if event.strip())
+            if len(stamped) > max_events:
+                raise StreamFailure(
+                    ErrorKind.MALFORMED_STREAM,
+                    f"more than {max_events} events for {(max_events - EXTRA_EVENTS) // 2} tokens",
+                )
     if pending.strip():
         raise StreamFailure(ErrorKind.INCOMPLETE_STREAM, "stream ended inside an event")
     return stamped
@@ -234,10 +234,23 @@ def _decoder(encoding: str | None) -> Any:
     )
 
 
-def _decompress(decoder: Any, data: bytes, max_length: int) -> bytes:
-    """At most ``max_length`` bytes of output: a bomb stops at the cap, not in memory."""
+_PIECE_BYTES = 1024 * 1024
+
+
+def _pieces(decoder: Any, data: bytes) -> Iterator[bytes]:
+    """``data`` as received, or decompressed a MiB at a time: a bomb is counted against the cap
+    as it inflates, never inflated whole in memory first."""
+    if decoder is None:
+        yield data
+        return
+    while data:
+        yield _decompress(decoder, data)
+        data = decoder.unconsumed_tail
+
+
+def _decompress(decoder: Any, data: bytes) -> bytes:
     try:
-        return decoder.decompress(data, max_length)
+        return decoder.decompress(data, _PIECE_BYTES)
     except zlib.error as error:
         raise StreamFailure(ErrorKind.MALFORMED_STREAM, f"cannot decompress: {error}") from None
 

@@ -34,7 +34,7 @@ _WORDS = (
 )
 _VOCABULARY = tuple(_WORDS.split())
 # ASCII digits only: int() also reads "1_000" and other scripts' digits.
-_LENGTH = re.compile(r"([0-9]{1,9})(?::([0-9]{1,9}))?", re.ASCII)
+_LENGTH = re.compile(r"([0-9]{1,15})(?::([0-9]{1,15}))?", re.ASCII)
 MAX_TOKENS = 1 << 20
 """The largest --input-len, --output-len or dataset max_tokens: more than any model's context
 (ours)."""
