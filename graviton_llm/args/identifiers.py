@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from .problems import Problem
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]", re.ASCII)
 
 
 def shown(value: object, limit: int = 60) -> str:
