@@ -43,6 +43,8 @@ import time
 import urllib.request
 
 from .model_store_weights import (
+    clear,
+    is_dir,
     log,
     on_node,
     open_regular,
@@ -103,25 +105,6 @@ class Key:
         """A new directory beside the artifacts one, out of the container's view (it mounts
         only the artifacts directory), on the same file system so a set moves in by rename."""
         return tempfile.mkdtemp(prefix=".model-store-", dir=os.path.dirname(self.base))
-
-
-def clear(path: str) -> bool:
-    """Remove whatever ``path`` is, never following a link (rmtree walks by descriptors and
-    does not follow links: shutil.rmtree.avoids_symlink_attacks). False if nothing was there."""
-    try:
-        directory = stat.S_ISDIR(os.lstat(path).st_mode)
-    except FileNotFoundError:
-        return False
-    shutil.rmtree(path) if directory else os.unlink(path)
-    return True
-
-
-def is_dir(path: str) -> bool:
-    """A directory itself, not a link to one."""
-    try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def parse_manifest(text: bytes, key: str) -> list[dict]:

@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
 import sys
 import tempfile
@@ -88,6 +89,25 @@ def read_json(path: str) -> object:
         return parse_json(read_file(path, MAX_JSON_BYTES))
     except (OSError, ValueError):
         return None
+
+
+def clear(path: str) -> bool:
+    """Remove whatever ``path`` is, never following a link (rmtree walks by descriptors and
+    does not follow links: shutil.rmtree.avoids_symlink_attacks). False if nothing was there."""
+    try:
+        directory = stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
+    shutil.rmtree(path) if directory else os.unlink(path)
+    return True
+
+
+def is_dir(path: str) -> bool:
+    """A directory itself, not a link to one."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def sha256_of(fd: int) -> tuple[str, int]:

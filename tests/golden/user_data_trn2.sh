@@ -82,6 +82,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import stat
 import sys
 import tempfile
@@ -148,6 +149,22 @@ def read_json(path):
         return parse_json(read_file(path, MAX_JSON_BYTES))
     except (OSError, ValueError):
         return None
+
+
+def clear(path):
+    try:
+        directory = stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
+    shutil.rmtree(path) if directory else os.unlink(path)
+    return True
+
+
+def is_dir(path):
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def sha256_of(fd):
@@ -281,22 +298,6 @@ class Key:
 
     def staging(self):
         return tempfile.mkdtemp(prefix=".model-store-", dir=os.path.dirname(self.base))
-
-
-def clear(path):
-    try:
-        directory = stat.S_ISDIR(os.lstat(path).st_mode)
-    except FileNotFoundError:
-        return False
-    shutil.rmtree(path) if directory else os.unlink(path)
-    return True
-
-
-def is_dir(path):
-    try:
-        return stat.S_ISDIR(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def parse_manifest(text, key):

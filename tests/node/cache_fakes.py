@@ -82,12 +82,16 @@ class FakeS3:
                 (target / name).write_bytes(data)
 
     def _upload(self, args: tuple[str, ...]) -> None:
-        """As `aws s3 cp --recursive --no-follow-symlinks`: links and special files skipped."""
-        assert "--no-follow-symlinks" in args, args
+        """As `aws s3 cp --recursive`: links followed (the CLI's default) unless
+        --no-follow-symlinks, special files skipped."""
+        follow = "--no-follow-symlinks" not in args
         source, target = Path(args[-2]), args[-1].removeprefix(f"s3://{BUCKET}/")
-        for path in sorted(source.rglob("*")):
-            if path.is_file() and not path.is_symlink():
-                self.objects[target + path.relative_to(source).as_posix()] = path.read_bytes()
+        for parent, _, names in os.walk(source, followlinks=follow):
+            for name in sorted(names):
+                path = Path(parent) / name
+                if (follow or not path.is_symlink()) and path.is_file():
+                    key = target + path.relative_to(source).as_posix()
+                    self.objects[key] = path.read_bytes()
 
 
 def _answer(args: tuple[str, ...], stderr: str) -> subprocess.CompletedProcess:

@@ -232,6 +232,8 @@ def test_a_published_set_round_trips_to_the_next_node(node, capsys, tmp_path, mo
         (node.directory / path).parent.mkdir(parents=True, exist_ok=True)
         (node.directory / path).write_bytes(data)
     assert model_store.publish(node.config) == 0
+    (upload,) = [c for c in node.s3.calls if c[:2] == ("s3", "cp")]
+    assert "--no-follow-symlinks" in upload  # the CLI follows links by default
     # No staging is left behind, and none was ever in the container's view.
     assert sorted(p.name for p in node.artifacts.iterdir()) == [KEY, f"{KEY}.json"]
     assert not list(node.artifacts.parent.glob(".model-store-*"))
