@@ -17,8 +17,8 @@ from rich.console import Console
 
 from ..safeio.bounds import finite_option
 from ..safeio.exits import ExitCode
-from ..safeio.terminal import SafeConsole, styled
 from ..safeio.terminal import console_for_this_run as console_for_this_run
+from ..safeio.terminal import styled
 
 finite = finite_option
 
@@ -88,10 +88,6 @@ def aws_failed(console: Console, what: str, error: Exception) -> typer.Exit:
     """An AWS call that failed: one paragraph, exit code 3 (not 2: the input was fine)."""
     console.print(styled((what, "bold red"), ": ", one_paragraph(str(error))))
     return typer.Exit(ExitCode.AWS_FAILED)
-
-
-def diagnostics() -> SafeConsole:
-    return console_for_this_run(stderr=True)
 
 
 STACK_HELP = "Stack name (graviton_llm/stacks/Pulumi.<name>.yaml) or a path to a stack file."

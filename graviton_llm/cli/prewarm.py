@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -48,7 +49,8 @@ def compile_(
         f"wrote {path} ({len(job.user_data):,} bytes, gzip); run it once, after `pulumi up` "
         "created the launch template and before the rollout:",
         job.command(str(path)),
-        f"done when `aws s3 ls {job.cache_prefix} --recursive` lists a manifest.json; "
+        f"done when `aws s3 ls {shlex.quote(job.cache_prefix)} --recursive` lists a "
+        "manifest.json; "
         "`aws ec2 get-console-output` shows the job's log",
     ):
         console.print(line, highlight=False, markup=False, soft_wrap=True)

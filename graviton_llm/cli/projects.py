@@ -4,6 +4,7 @@ project `plan` plans. Registered on the app by ``register``."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -54,7 +55,7 @@ def new(
     for path in written.files:
         console.print(f"  {path.relative_to(directory)}", highlight=False)
     console.print(
-        f"next: cd {directory}; read README.md; graviton-llm plan --stack "
+        f"next: cd {shlex.quote(str(directory))}; read README.md; graviton-llm plan --stack "
         f"{'account' if state_backend else 'dev'}",
         highlight=False,
     )

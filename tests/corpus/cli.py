@@ -237,9 +237,30 @@ def _program_case(program: str, settings: dict[str, str], extra: list[str]):
         expected = {0} if "Thread" in program else {2}
         literal = "[/] and [bold]x[/bold]" if "[/]" in program else None
         argv = ["plan", str(root), "--stack", "dev", *extra]
+        if "Thread" in program:
+            return _in_a_process(argv, expected)  # a thread holds up the interpreter's exit
         return judge_cli(_invoke(argv), expected, literal)
 
     return run
+
+
+def _in_a_process(argv: list[str], codes: set[int]) -> str:
+    import subprocess
+    import sys
+
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "graviton_llm.cli", *argv],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "hang"
+    if "Traceback (most recent call last)" in done.stdout + done.stderr:
+        return "traceback"
+    return "clear" if done.returncode in codes else "wrong"
 
 
 def cli_cases() -> list[Case]:

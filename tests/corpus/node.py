@@ -226,7 +226,7 @@ EXPORTER = {
     "http-500": (b"dead", {"status": 500}),
     "empty": (b"", {}),
     "binary": (b"\xff\xfe\x00" * 100, {}),
-    "trickle": (GOOD_METRICS, {"trickle": True}),
+    "trickle": (GOOD_METRICS, {"trickle": True, "length": 100_000}),
     "huge-count": (_bucket({"0.5": "1e308", "+Inf": "1e309"}), {}),
     "label-soup": (b'vllm:e2e_request_latency_seconds_bucket{le="0.5",le="x"} 1\n', {}),
 }

@@ -63,6 +63,9 @@ def run_case(case: Case) -> tuple[str, str]:
     if child == 0:  # pragma: no cover - the child
         os.close(read)
         os.setpgid(0, 0)
+        quiet = os.open(os.devnull, os.O_WRONLY)  # the case's own logs would bury the table
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
         resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
         try:
             outcome, detail = case.run(), ""
