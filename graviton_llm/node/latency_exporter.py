@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HISTOGRAMS = {
@@ -131,7 +132,11 @@ def render(previous: dict[str, dict[float, float]], current: dict[str, dict[floa
 
 class Exporter:
     def __init__(
-        self, source: str, interval: float, deadline: float = DEADLINE_SECONDS, clock=time.monotonic
+        self,
+        source: str,
+        interval: float,
+        deadline: float = DEADLINE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.source, self.interval, self.deadline, self.clock = source, interval, deadline, clock
         self.previous: dict[str, dict[float, float]] = {}

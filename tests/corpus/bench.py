@@ -163,13 +163,14 @@ def _bad_tokenizer() -> str:
 
 
 def bench_cases() -> list[Case]:
-    cases = [Case("bench + mock-server", f"server {n}", _server(r, **SERVER_OVERRIDES.get(n, {})))
-             for n, r in SERVERS.items()]  # fmt: skip
-    cases += [Case("bench + mock-server", n, _models(b)) for n, b in MODELS.items()]
+    cases = [Case("bench + mock-server", f"server {n}", _server(r, **SERVER_OVERRIDES.get(n, {})),
+                  max_rss_mib=1024) for n, r in SERVERS.items()]  # fmt: skip
+    cases += [Case("bench + mock-server", n, _models(b), max_rss_mib=1024)
+              for n, b in MODELS.items()]  # fmt: skip
     cases += [Case("bench + mock-server", f"flag {n}", _flags(["bench", *URL, *f]), timeout_s=30)
               for n, f in BENCH_FLAGS.items()]  # fmt: skip
-    cases += [Case("bench + mock-server", f"url {u}", _flags(["bench", "--url", u,
-                   "--num-requests", "1"]), timeout_s=30) for u in URLS]  # fmt: skip
+    cases += [Case("bench + mock-server", f"url {u}", _flags(["bench", "--url", u, "--model",
+                   "m", "--num-requests", "1", *URL[4:]]), timeout_s=30) for u in URLS]  # fmt: skip
     cases += [Case("bench + mock-server", f"mock {n}", _mock(f), timeout_s=20)
               for n, f in MOCK_FLAGS.items()]  # fmt: skip
     cases.append(Case("bench + mock-server", "mock bad tokenizer", _bad_tokenizer, timeout_s=20))

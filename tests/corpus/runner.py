@@ -34,6 +34,9 @@ class Case:
     """Does the case and returns its outcome (one of OUTCOMES but "hang"), in the child."""
     timeout_s: float = 60.0
     tags: tuple[str, ...] = field(default_factory=tuple)
+    max_rss_mib: int | None = None
+    """Past this peak memory the case is "wrong" whatever it answered (a client that takes
+    gigabytes for one request is exhausted, even if it then reports the request failed)."""
 
 
 def judge_cli(result: Any, codes: set[int], literal: str | None = None) -> str:
@@ -78,8 +81,9 @@ def run_case(case: Case) -> tuple[str, str]:
     os.close(write)
     deadline = time.monotonic() + case.timeout_s
     status = None
+    usage = None
     while time.monotonic() < deadline:
-        done, status = os.waitpid(child, os.WNOHANG)
+        done, status, usage = os.wait4(child, os.WNOHANG)
         if done:
             break
         time.sleep(0.02)
@@ -95,6 +99,9 @@ def run_case(case: Case) -> tuple[str, str]:
         code = os.waitstatus_to_exitcode(status) if status is not None else None
         return "wrong", f"the process ended (status {code}) without an outcome"
     outcome, detail = json.loads(answer)
+    peak_mib = usage.ru_maxrss / 1024 if usage is not None else 0.0  # Linux: KiB
+    if case.max_rss_mib is not None and peak_mib > case.max_rss_mib and outcome == "clear":
+        return "wrong", f"peak memory {peak_mib:,.0f} MiB"
     return outcome, detail
 
 

@@ -704,6 +704,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HISTOGRAMS = { "vllm:e2e_request_latency_seconds": "graviton_llm_e2e_latency", "vllm:time_to_first_token_seconds": "graviton_llm_ttft", }
@@ -795,7 +796,7 @@ def render(previous, current):
 
 
 class Exporter:
-    def __init__( self, source, interval, deadline= DEADLINE_SECONDS, clock=time.monotonic ):
+    def __init__( self, source, interval, deadline= DEADLINE_SECONDS, clock= time.monotonic, ):
         self.source, self.interval, self.deadline, self.clock = source, interval, deadline, clock
         self.previous: dict[str, dict[float, float]] = {}
         self.text, self.fresh_until = "\n", 0.0
