@@ -30,6 +30,7 @@ def once() -> tuple[float, float]:
     subprocess.run(
         [
             sys.executable,
+            "-P",  # the package on the path (PYTHONPATH or installed), not the current folder
             "-m",
             "graviton_llm.cli",
             "plan",

@@ -45,6 +45,7 @@ def plan(
     program_timeout: float = typer.Option(
         DEFAULT_TIMEOUT_S,
         callback=finite(1, 86_400),
+        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
         help="Seconds a team's program may run under the mock engine before it is stopped.",
     ),
 ) -> None:

@@ -91,6 +91,7 @@ def init_env(
     program_timeout: float = typer.Option(
         300.0,
         callback=finite(1, 86_400),
+        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
         help="Seconds the project's program may run under the mock engine (its plan).",
     ),
 ) -> None:

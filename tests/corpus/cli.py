@@ -23,7 +23,9 @@ def _invoke(argv: list[str], columns: str = "200") -> Any:
 
     from graviton_llm.cli import app
 
-    return CliRunner().invoke(app, argv, env={"COLUMNS": columns})
+    # A looping team program is stopped after 5 s where the version has a time limit.
+    env = {"COLUMNS": columns, "GRAVITON_LLM_PROGRAM_TIMEOUT": "5"}
+    return CliRunner().invoke(app, argv, env=env)
 
 
 def _scratch() -> Path:
@@ -191,6 +193,19 @@ def _new_force_through_link() -> str:
     return "escape" if any((base / "outside").iterdir()) else outcome
 
 
+def _against_markup_name() -> str:
+    path = _scratch() / "old.json"
+    row = {"type": "aws:s3/bucket:Bucket", "name": "[/] and [bold]b[/bold]", "inputs_sha256": "x"}
+    path.write_text(json.dumps({"resources": [row]}))
+    result = _invoke(["plan", "--stack", "dev", "--against", str(path)])
+    return judge_cli(result, {0}, "[/] and [bold]b[/bold]")
+
+
+def _markup_stack_path() -> str:
+    path = _scratch() / "[/]Pulumi.[bold]x[/bold].yaml"
+    return judge_cli(_invoke(["plan", "--stack", str(path)]), {2}, "[/]Pulumi.[bold]x[/bold]")
+
+
 def _compile_output_missing() -> str:
     return judge_cli(_invoke(["compile", "--stack", "dev", "--output", "/no/such/dir/x.gz"]), {2})
 
@@ -209,7 +224,7 @@ def _ami_write_newline() -> str:
 
 
 PROGRAMS = {
-    "loops": ("while True:\n    pass\n", {}, ["--program-timeout", "3"]),
+    "loops": ("while True:\n    pass\n", {}, []),
     "os-exit-0": ("import os\nos._exit(0)\n", {}, []),
     "thread-left-running": (
         "import threading, time\nthreading.Thread(target=time.sleep, args=(3600,)).start()\n"
@@ -219,7 +234,7 @@ PROGRAMS = {
                            {}, []),
     "markup-in-error": ("raise ValueError('[/] and [bold]x[/bold]')\n", {}, []),
     "main-outside": ("x = 1\n", {"main": "../outside.py"}, []),
-    "main-absolute": ("x = 1\n", {"main": "/tmp/outside.py"}, []),
+    "main-absolute": ("x = 1\n", {"main": "OUTSIDE"}, []),
     "stack-dir-outside": ("x = 1\n", {"stackConfigDir": "../elsewhere"}, []),
 }  # fmt: skip
 
@@ -231,6 +246,7 @@ def _program_case(program: str, settings: dict[str, str], extra: list[str]):
         root = base / "team"
         (root / "infra").mkdir(parents=True)
         values = {"name": "team", "runtime": "python", "main": "infra", **settings}
+        values = {k: str(base / "outside.py") if v == "OUTSIDE" else v for k, v in values.items()}
         (root / "Pulumi.yaml").write_text("".join(f"{k}: {v}\n" for k, v in values.items()))
         (root / "infra" / "__main__.py").write_text(program)
         (root / "Pulumi.dev.yaml").write_text("config:\n  aws:region: us-east-1\n")
@@ -250,7 +266,7 @@ def _in_a_process(argv: list[str], codes: set[int]) -> str:
 
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "graviton_llm.cli", *argv],
+            [sys.executable, "-P", "-m", "graviton_llm.cli", *argv],  # -P: not this checkout
             capture_output=True,
             text=True,
             timeout=60,
@@ -280,6 +296,8 @@ def cli_cases() -> list[Case]:
         Case("cli", "plan COLUMNS=0", _columns_zero),
         Case("cli", "new --force through a link", _new_force_through_link),
         Case("cli", "compile --output in a missing folder", _compile_output_missing),
+        Case("cli", "against a resource named with markup", _against_markup_name),
+        Case("cli", "plan a stack path with markup", _markup_stack_path),
         Case("cli", "ami --write of a value with a newline", _ami_write_newline),
     ]
     cases += [
