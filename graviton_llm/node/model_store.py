@@ -38,7 +38,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
@@ -101,10 +100,14 @@ class Key:
         os.symlink(self.name, temporary)
         os.replace(temporary, active)
 
-    def staging(self) -> str:
-        """A new directory beside the artifacts one, out of the container's view (it mounts
-        only the artifacts directory), on the same file system so a set moves in by rename."""
-        return tempfile.mkdtemp(prefix=".model-store-", dir=os.path.dirname(self.base))
+    def staging(self, use: str) -> str:
+        """An empty directory beside the artifacts one, out of the container's view (it mounts
+        only the artifacts directory), on the same file system so a set moves in by rename.
+        One name per use: what a killed run left there goes at the next."""
+        path = os.path.join(os.path.dirname(self.base), f".model-store-{use}")
+        clear(path)
+        os.mkdir(path, 0o700)
+        return path
 
 
 def parse_manifest(text: bytes, key: str) -> list[dict]:
@@ -135,7 +138,7 @@ def parse_manifest(text: bytes, key: str) -> list[dict]:
 
 def fetch(key: Key) -> str | None:
     """Download and verify the key's set into its directory; None on success, else why not."""
-    staging = key.staging()
+    staging = key.staging("fetch")
     try:
         return fetch_into(key, staging)
     finally:
@@ -331,7 +334,7 @@ def publish(config: dict) -> int:
     if not missing(head):
         log(f"cannot publish to {key.where}: {head.stderr.strip()[-300:]}")
         return 1
-    staging = key.staging()
+    staging = key.staging("publish")
     try:
         os.mkdir(os.path.join(staging, "blobs"))
         directory = os.open(key.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)

@@ -234,7 +234,6 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
@@ -278,8 +277,11 @@ class Key:
         os.symlink(self.name, temporary)
         os.replace(temporary, active)
 
-    def staging(self):
-        return tempfile.mkdtemp(prefix=".model-store-", dir=os.path.dirname(self.base))
+    def staging(self, use):
+        path = os.path.join(os.path.dirname(self.base), f".model-store-{use}")
+        clear(path)
+        os.mkdir(path, 0o700)
+        return path
 
 
 def parse_manifest(text, key):
@@ -308,7 +310,7 @@ def parse_manifest(text, key):
 
 
 def fetch(key):
-    staging = key.staging()
+    staging = key.staging("fetch")
     try:
         return fetch_into(key, staging)
     finally:
@@ -457,7 +459,7 @@ def publish(config):
     if not missing(head):
         log(f"cannot publish to {key.where}: {head.stderr.strip()[-300:]}")
         return 1
-    staging = key.staging()
+    staging = key.staging("publish")
     try:
         os.mkdir(os.path.join(staging, "blobs"))
         directory = os.open(key.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)

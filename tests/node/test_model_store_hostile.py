@@ -300,3 +300,14 @@ def test_no_manifest_crashes_prepare_or_loads_what_was_not_verified(
     # Nothing was written outside the node's own directories.
     assert {p.name for p in root.iterdir()} == {"opt"}
     assert {p.name for p in (root / "opt/graviton-llm").iterdir()} == {"etc", "compiled"}
+
+
+def test_what_a_killed_download_left_is_cleared_not_reused(node, capsys):
+    """systemd kills a start step past its timeout: its staging stays until the next start."""
+    leftover = node.root / "opt/graviton-llm/.model-store-fetch"
+    (leftover / "blobs").mkdir(parents=True)
+    (leftover / "blobs" / sha(GOOD["neuron_config.json"])).write_bytes(b"not what was published")
+    node.s3.publish(GOOD)
+    assert "artifact cache hit" in _prepare(node, capsys)
+    assert node.loaded() == GOOD
+    assert not leftover.exists()
