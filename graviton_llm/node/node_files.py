@@ -218,20 +218,24 @@ def model_store_config(args: NeuronServingClusterArgs) -> dict[str, object]:
 def node_python(*modules: str) -> str:
     """Modules of this package as the node runs them, one script: the same code without its
     docstrings and comments (they stay in the package), so the node's tools fit EC2's 16 KB of
-    user data. The modules are bundled in order: a later one's ``from __future__`` line and its
-    imports of the earlier ones go, their names being defined above it by then.
+    user data. The modules are bundled in order: a later one's imports of the earlier ones and
+    the imports an earlier one made go, their names being defined above it by then. No
+    ``from __future__ import annotations``: what annotations remain are in function bodies,
+    which Python never evaluates (PEP 526; tests/node/test_node_python.py checks).
     Tokens, not the AST: ast.parse inside the Pulumi runtime's deep stacks hits CPython 3.11's
     "AST constructor recursion depth mismatch"."""
     bodies = []
     for n, module in enumerate(modules):
         body = _without_docs(resources.files(__package__).joinpath(module).read_text())
+        body = re.sub(r"^from __future__ import annotations\n", "", body, flags=re.M)
         if n:
             earlier = "|".join(re.escape(m.removesuffix(".py")) for m in modules[:n])
-            body = re.sub(r"^from __future__ import annotations\n", "", body, flags=re.M)
             body = re.sub(rf"^from \.(?:{earlier}) import \([^)]*\)\n", "", body, flags=re.M)
             body = re.sub(rf"^from \.(?:{earlier}) import [^(\n]*\n", "", body, flags=re.M)
+            imported = set(re.findall(r"^import [\w.]+$", "".join(bodies), flags=re.M))
+            body = "".join(line for line in body.splitlines(True) if line.rstrip() not in imported)
         bodies.append(body)
-    where = f"# graviton_llm/node/{', '.join(modules)}, rendered by graviton-llm (documented there)"
+    where = f"# graviton_llm/node/{', '.join(modules)} (documented there)"
     return "\n".join(["#!/usr/bin/python3", where, *bodies])
 
 
@@ -259,8 +263,8 @@ def _without_docs(source: str) -> str:
         kept = {n if n <= first else n - (last - first) for n in kept}
         touched = {n if n <= first else n - (last - first) for n in touched} | {first}
     body = [line if n in kept else line.rstrip() for n, line in enumerate(lines, 1)]
-    # Lines only a docstring or a comment filled go; the code keeps its own blank lines.
-    body = [line for n, line in enumerate(body, 1) if line or n not in touched or n in kept]
+    # Blank lines go too (but inside a string): the node runs the code, nobody reads it there.
+    body = [line for n, line in enumerate(body, 1) if line or n in kept]
     return "\n".join(body) + "\n"
 
 

@@ -74,10 +74,7 @@ exec docker run \
 GRAVITON_LLM_FILE
 install_file /opt/graviton-llm/bin/model-store 0755 <<'GRAVITON_LLM_FILE'
 #!/usr/bin/python3
-# graviton_llm/node/model_store_weights.py, model_store.py, rendered by graviton-llm (documented there)
-
-from __future__ import annotations
-
+# graviton_llm/node/model_store_weights.py, model_store.py (documented there)
 import hashlib
 import json
 import os
@@ -86,47 +83,32 @@ import shutil
 import stat
 import sys
 import tempfile
-
 _SEGMENT = re.compile(r"[A-Za-z0-9_+=@-][A-Za-z0-9._+=@-]*")
 MAX_JSON_BYTES = 64 * 2**20
 MAX_DEPTH = 16
-
-
 def log(message):
     print(f"graviton-llm: {message}", file=sys.stderr, flush=True)
-
-
 def on_node(path):
     return os.environ.get("GRAVITON_LLM_ROOT", "") + path
-
-
 def safe_path(path):
     return ( isinstance(path, str) and len(path) <= 512 and all(_SEGMENT.fullmatch(part) for part in path.split("/")) )
-
-
 def write_json(path, value):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False) as out:
         json.dump(value, out, indent=1, sort_keys=True)
     os.replace(out.name, path)
-
-
 def open_regular(path, dir_fd= None):
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise ValueError(f"{path} is not a regular file")
     return fd
-
-
 def read_file(path, limit):
     with os.fdopen(open_regular(path), "rb") as source:
         data = source.read(limit + 1)
     if len(data) > limit:
         raise ValueError(f"over {limit} bytes")
     return data
-
-
 def parse_json(text):
     try:
         value = json.loads(text)
@@ -142,15 +124,11 @@ def parse_json(text):
         if isinstance(item, list):
             todo += [(inner, level + 1) for inner in item]
     return value
-
-
 def read_json(path):
     try:
         return parse_json(read_file(path, MAX_JSON_BYTES))
     except (OSError, ValueError):
         return None
-
-
 def clear(path):
     try:
         directory = stat.S_ISDIR(os.lstat(path).st_mode)
@@ -158,23 +136,17 @@ def clear(path):
         return False
     shutil.rmtree(path) if directory else os.unlink(path)
     return True
-
-
 def is_dir(path):
     try:
         return stat.S_ISDIR(os.lstat(path).st_mode)
     except OSError:
         return False
-
-
 def sha256_of(fd):
     digest, size = hashlib.sha256(), 0
     for block in iter(lambda: os.read(fd, 8 * 2**20), b""):
         digest.update(block)
         size += len(block)
     return digest.hexdigest(), size
-
-
 def listing_files(listing, prefix):
     data = parse_json(read_file(listing, MAX_JSON_BYTES))
     if data is None:
@@ -195,13 +167,9 @@ def listing_files(listing, prefix):
             raise ValueError(f"{key!r} has no size")
         files.append([relative, size, etag])
     return sorted(files)
-
-
 def weights_digest(files):
     text = json.dumps(files, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 def weights_check(config, listing):
     uri = config["weights_uri"]
     try:
@@ -217,8 +185,6 @@ def weights_check(config, listing):
         return 1
     print(len(files), sum(size for _, size, _ in files))
     return 0
-
-
 def weights_verify(config, listing):
     try:
         files = listing_files(listing, config["weights_prefix"])
@@ -242,37 +208,20 @@ def weights_verify(config, listing):
     write_json(on_node(config["identity_file"]), identity)
     return 0
 
-
-
 import argparse
-import json
-import os
-import re
-import shutil
-import stat
 import subprocess
-import sys
 import time
 import urllib.request
-
-
 CONFIG = "/opt/graviton-llm/etc/model-store.json"
 FORMAT = "graviton-llm-artifacts/1"
 MAX_MANIFEST_BYTES = 4 * 2**20
 MAX_FILES = 10_000
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
 def aws(*args):
     return subprocess.run(["aws", *args], capture_output=True, text=True, check=False)
-
-
 def missing(result):
     return any(w in result.stderr for w in ("NoSuchKey", "Not Found", "(404)"))
-
-
 class Key:
-
     def __init__(self, config):
         identity = read_json(on_node(config["identity_file"]))
         digest = identity.get("digest") if isinstance(identity, dict) else None
@@ -286,7 +235,6 @@ class Key:
             self.bucket = self.cache["bucket"]
             self.entry = f"{self.cache['prefix']}{digest}/"
             self.where = f"s3://{self.bucket}/{self.entry}"
-
     def point_active(self, link):
         temporary, active = os.path.join(self.base, f".{link}.new"), os.path.join(self.base, link)
         clear(temporary)
@@ -294,14 +242,11 @@ class Key:
             clear(active)
         os.symlink(self.name, temporary)
         os.replace(temporary, active)
-
     def staging(self, use):
         path = os.path.join(os.path.dirname(self.base), f".model-store-{use}")
         clear(path)
         os.mkdir(path, 0o700)
         return path
-
-
 def parse_manifest(text, key):
     data = parse_json(text)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -325,16 +270,12 @@ def parse_manifest(text, key):
     if len(paths) < len(files) or paths & ancestors:
         raise ValueError("a path is listed twice, or both as a file and a directory")
     return files
-
-
 def fetch(key):
     staging = key.staging("fetch")
     try:
         return fetch_into(key, staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
 def fetch_into(key, staging):
     manifest_file = os.path.join(staging, "manifest.json")
     result = aws( "s3api", "get-object", "--bucket", key.bucket, "--key", key.entry + "manifest.json", manifest_file, )
@@ -374,12 +315,8 @@ def fetch_into(key, staging):
     os.rename(tree, key.directory)
     write_json(key.state, {"key": key.name, "source": "cache", "files": files})
     return None
-
-
 def complete(key, state):
     return ( isinstance(state, dict) and state.get("key") == key.name and state.get("source") in ("cache", "compiled") and is_dir(key.directory) )
-
-
 def prepare(config):
     key = Key(config)
     os.makedirs(key.base, exist_ok=True)
@@ -406,16 +343,12 @@ def prepare(config):
             os.mkdir(key.directory)
     key.point_active(config["active"])
     return 0
-
-
 def serving(port):
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
             return answer.status == 200
     except (OSError, ValueError):
         return False
-
-
 def stage(directory, staging, prefix= ""):
     files = []
     for name in sorted(os.listdir(directory)):
@@ -438,8 +371,6 @@ def stage(directory, staging, prefix= ""):
                     shutil.copyfile(opened, blob)
         files.append({"path": path, "size": size, "sha256": digest})
     return files
-
-
 def put_manifest(key, manifest_file):
     for attempt in range(4):
         result = aws( "s3api", "put-object", "--bucket", key.bucket, "--key", key.entry + "manifest.json", "--body", manifest_file, "--content-type", "application/json", "--if-none-match", "*", )
@@ -451,8 +382,6 @@ def put_manifest(key, manifest_file):
             return result.stderr.strip()[-300:]
         time.sleep(float(os.environ.get("GRAVITON_LLM_BACKOFF_SECONDS", "5")) * (attempt + 1))
     return "409 ConditionalRequestConflict four times"
-
-
 def publish(config):
     key = Key(config)
     state = read_json(key.state)
@@ -500,8 +429,6 @@ def publish(config):
     by = "this node" if outcome == "won" else "another node"
     write_json(key.state, {**record, "published": f"by {by}"})
     return 0
-
-
 def upload(key, files, staging, inputs):
     if not 0 < len(files) <= MAX_FILES:
         return f"{len(files)} files; a set holds 1 to {MAX_FILES}"
@@ -513,8 +440,6 @@ def upload(key, files, staging, inputs):
     manifest_file = os.path.join(staging, "manifest.json")
     write_json(manifest_file, manifest)
     return put_manifest(key, manifest_file)
-
-
 def status(config):
     key = Key(config)
     state = read_json(key.state)
@@ -522,8 +447,6 @@ def status(config):
         return 1
     print(f"key {key.name}: complete ({state['source']})")
     return 0
-
-
 def main(argv= None):
     parser = argparse.ArgumentParser(prog="model-store")
     parser.add_argument("--config", default=CONFIG)
@@ -538,8 +461,6 @@ def main(argv= None):
         run = weights_check if args.command == "weights-check" else weights_verify
         return run(config, args.listing)
     return {"prepare": prepare, "publish": publish, "status": status}[args.command](config)
-
-
 if __name__ == "__main__":
     sys.exit(main())
 GRAVITON_LLM_FILE
@@ -708,10 +629,7 @@ install_file /opt/aws/amazon-cloudwatch-agent/etc/graviton-llm.json 0644 <<'GRAV
 GRAVITON_LLM_FILE
 install_file /opt/graviton-llm/bin/latency-exporter 0755 <<'GRAVITON_LLM_FILE'
 #!/usr/bin/python3
-# graviton_llm/node/latency_exporter.py, rendered by graviton-llm (documented there)
-
-from __future__ import annotations
-
+# graviton_llm/node/latency_exporter.py (documented there)
 import argparse
 import math
 import re
@@ -722,15 +640,12 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 HISTOGRAMS = { "vllm:e2e_request_latency_seconds": "graviton_llm_e2e_latency", "vllm:time_to_first_token_seconds": "graviton_llm_ttft", }
 QUANTILES = (0.5, 0.9, 0.99)
 DEADLINE_SECONDS = 10.0
 MAX_ANSWER_BYTES = 16 * 2**20
 _BUCKET = re.compile(r"^([a-zA-Z_:][\w:]*)_bucket\{(.*)\}\s+(\S+)")
 _LE = re.compile(r'le="([^"]+)"')
-
-
 def parse_buckets(text):
     found: dict[str, dict[float, float]] = {}
     for line in text.splitlines():
@@ -753,8 +668,6 @@ def parse_buckets(text):
         if cumulative != sorted(cumulative):
             raise ValueError(f"{name}: counts fall as bounds rise, not cumulative buckets")
     return found
-
-
 def fetch(url, deadline):
     end, parts, data = time.monotonic() + deadline, urllib.parse.urlsplit(url), bytearray()
     with socket.create_connection((parts.hostname, parts.port), deadline) as sock:
@@ -770,8 +683,6 @@ def fetch(url, deadline):
     if ( head[8:13] != b" 200 " or len(data) > MAX_ANSWER_BYTES or (length and int(length[1]) != len(body)) ):
         raise ValueError(f"not a whole answer: {head[:40]!r}, {len(body)} bytes")
     return body.decode()
-
-
 def quantile(q, buckets):
     bounds = sorted(buckets)
     total = buckets[bounds[-1]] if bounds else 0.0
@@ -789,14 +700,10 @@ def quantile(q, buckets):
             return lower_bound + (bound - lower_bound) * (rank - lower_count) / ( count - lower_count )
         lower_bound, lower_count = bound, count
     return lower_bound
-
-
 def window(now, before):
     if any(now.get(bound, 0.0) < count for bound, count in before.items()):
         return dict(now)
     return {bound: count - before.get(bound, 0.0) for bound, count in now.items()}
-
-
 def render(previous, current):
     lines = []
     for histogram, name in HISTOGRAMS.items():
@@ -809,37 +716,29 @@ def render(previous, current):
                 metric = f"{name}_p{round(q * 100)}_seconds"
                 lines += [f"# TYPE {metric} gauge", f"{metric} {value:.6f}"]
     return "\n".join(lines) + "\n"
-
-
 class Exporter:
     def __init__( self, source, interval, deadline= DEADLINE_SECONDS, clock= time.monotonic, ):
         self.source, self.interval, self.deadline, self.clock = source, interval, deadline, clock
         self.previous: dict[str, dict[float, float]] = {}
         self.text, self.fresh_until = "\n", 0.0
-
     def served(self):
         return self.text if self.clock() < self.fresh_until else "\n"
-
     def scrape_once(self):
         started = self.clock()
         current = parse_buckets(fetch(self.source, self.deadline))
         self.text = render(self.previous, current)
         self.previous = current
         self.fresh_until = started + self.interval + 2 * self.deadline
-
     def step(self):
         try:
             self.scrape_once()
         except Exception as error:
             self.text, self.fresh_until = "\n", 0.0
             print( f"graviton-llm-latency: scrape of {self.source} failed ({error!r}); " "serving no percentiles until a good scrape", file=sys.stderr, flush=True, )
-
     def run(self):
         while True:
             self.step()
             time.sleep(self.interval)
-
-
 def main():
     parser = argparse.ArgumentParser(description="vLLM latency percentiles for CloudWatch")
     parser.add_argument("--vllm-port", type=int, required=True)
@@ -848,11 +747,9 @@ def main():
     options = parser.parse_args()
     exporter = Exporter(f"http://127.0.0.1:{options.vllm_port}/metrics", options.interval)
     threading.Thread(target=exporter.run, daemon=True).start()
-
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, format, *args):
             pass
-
         def do_GET(self):
             body = exporter.served().encode()
             self.send_response(200 if self.path == "/metrics" else 404)
@@ -860,10 +757,7 @@ def main():
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-
     ThreadingHTTPServer(("127.0.0.1", options.port), Handler).serve_forever()
-
-
 if __name__ == "__main__":
     main()
 GRAVITON_LLM_FILE

@@ -60,3 +60,15 @@ def test_annotations_go_and_defaults_lambdas_and_bodies_stay(tmp_path, monkeypat
     namespace: dict = {}
     exec(compile(stripped, "f", "exec"), namespace)
     assert namespace["f"]({"x": 1, "y": -1}, 7) == (1, "b", 7)
+
+
+@pytest.mark.parametrize("script", [model_store_script, latency_exporter_script])
+def test_no_annotation_is_left_where_python_would_evaluate_it(script):
+    """The rendered tools drop `from __future__ import annotations` (bytes of user data): an
+    annotation at module or class level would then be evaluated on the node's Python 3.9, where
+    `X | None` fails. Only annotations inside function bodies, never evaluated, may remain."""
+    tree = ast.parse(script())
+    assert "from __future__" not in script()
+    scopes = [tree, *(n for n in ast.walk(tree) if isinstance(n, ast.ClassDef))]
+    for scope in scopes:
+        assert not [n for n in scope.body if isinstance(n, ast.AnnAssign)], ast.dump(scope)[:200]
