@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from graviton_llm import cli
 from graviton_llm.cli import common
 from graviton_llm.program import STACKS_DIR
+from graviton_llm.safeio import files
 
 runner = CliRunner()
 DEV = (STACKS_DIR / "Pulumi.dev.yaml").read_text()
@@ -146,11 +147,11 @@ def test_unreadable_and_odd_paths_exit_2(tmp_path, monkeypatch):
     binary.write_bytes(b"\xff\xfe\x00config")
     assert_refused(invoke("plan", "--stack", str(binary)), "not UTF-8")
 
-    def denied(self, *args, **kwargs):
+    def denied(path):
         raise PermissionError(13, "Permission denied")
 
     readable = stack_file(tmp_path, DEV, "Pulumi.locked.yaml")
-    monkeypatch.setattr(Path, "read_text", denied)
+    monkeypatch.setattr(files, "_open_for_reading", denied)  # root reads any file
     assert_refused(invoke("plan", "--stack", readable), "permission denied")
 
 

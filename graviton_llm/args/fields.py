@@ -77,14 +77,14 @@ def port_problems(field: str, port: int) -> list[Problem]:
 # General purpose bucket naming rules (Amazon S3 User Guide, "General purpose bucket naming
 # rules"): 3-63 characters of lowercase letters, digits, '.' and '-', starting and ending with a
 # letter or digit, no "..", not an IP address, none of the reserved prefixes and suffixes.
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_IP_ADDRESS = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", re.ASCII)
+_IP_ADDRESS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}", re.ASCII)
 _RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 # Object key characters AWS calls safe (S3 User Guide, "Object key naming guidelines") and '/'.
 # '*', '?' and '$' are left out on purpose: the prefix becomes an IAM Resource, where the first
 # two are wildcards and '${...}' a policy variable (IAM User Guide, "Resource" element).
-_PREFIX = re.compile(r"[A-Za-z0-9!_.'()/-]+")
+_PREFIX = re.compile(r"[A-Za-z0-9!_.'()/-]+", re.ASCII)
 # Keys are at most 1,024 bytes; leave room for the file names under the prefix.
 _PREFIX_MAX = 512
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from .problems import Problem
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]", re.ASCII)
 
 
 def shown(value: object, limit: int = 60) -> str:
@@ -49,7 +49,7 @@ def _checked(
 # A-Z a-z 0-9 '-' (ELBv2 CreateLoadBalancer, CreateTargetGroup), so "<name>-nlb" + 8 fits only
 # when the name has at most 20 characters; a dashboard takes only A-Z a-z 0-9 _ - (PutDashboard).
 CLUSTER_NAME_MAX = 20
-_CLUSTER_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+_CLUSTER_NAME = re.compile(r"[A-Za-z](?:[A-Za-z0-9-]*[A-Za-z0-9])?", re.ASCII)
 
 
 def cluster_name_problems(field: str, name: str) -> list[Problem]:
@@ -69,7 +69,7 @@ def cluster_name_problems(field: str, name: str) -> list[Problem]:
 # ASCII word characters, '-' or '.', starting and ending with a letter, digit or '_'; no "--" or
 # "..", not ending in ".git".
 _HF_PART = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?"
-_HF_REPO_ID = re.compile(rf"(?:{_HF_PART}/)?{_HF_PART}")
+_HF_REPO_ID = re.compile(rf"(?:{_HF_PART}/)?{_HF_PART}", re.ASCII)
 
 
 def hf_model_id_problems(field: str, model_id: str) -> list[Problem]:
@@ -95,7 +95,7 @@ def ec2_id_problems(field: str, value: str, prefix: str) -> list[Problem]:
     return _checked(
         field,
         value,
-        pattern=re.compile(rf"{prefix}-(?:[0-9a-f]{{8}}|[0-9a-f]{{17}})"),
+        pattern=re.compile(rf"{prefix}-(?:[0-9a-f]{{8}}|[0-9a-f]{{17}})", re.ASCII),
         max_length=len(prefix) + 18,
         what=f"an EC2 {prefix} id ({prefix}- and 8 or 17 hex digits)",
         example=f"{prefix}-0123456789abcdef0",
@@ -116,14 +116,15 @@ def iam_role_name_problems(field: str, name: str) -> list[Problem]:
 
 
 # ---- regions and zones ----------------------------------------------------------------------
-_REGION = r"[a-z]{2}(?:-gov)?-[a-z]+-\d{1,2}"
+# ASCII digits: `\d` also matches other scripts' digits ("us-east-\u0661" passed).
+_REGION = r"[a-z]{2}(?:-gov)?-[a-z]+-[0-9]{1,2}"
 
 
 def region_name_problems(field: str, region: str) -> list[Problem]:
     return _checked(
         field,
         region,
-        pattern=re.compile(_REGION),
+        pattern=re.compile(_REGION, re.ASCII),
         max_length=25,
         what="an AWS region name",
         example="us-east-1",
@@ -134,7 +135,7 @@ def zone_problems(field: str, zone: str) -> list[Problem]:
     return _checked(
         field,
         zone,
-        pattern=re.compile(rf"{_REGION}[a-z]"),
+        pattern=re.compile(rf"{_REGION}[a-z]", re.ASCII),
         max_length=26,
         what="an availability zone name",
         example="us-east-1a",
@@ -146,8 +147,9 @@ def zone_problems(field: str, zone: str) -> list[Problem]:
 # digits for a multi-Region key. An IAM policy names a key by its key ARN (an alias ARN does not
 # match kms:Decrypt on the key), and the policies here are written for the aws partition.
 _KMS_KEY_ARN = re.compile(
-    rf"arn:aws:kms:{_REGION}:\d{{12}}:key/"
-    r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
+    rf"arn:aws:kms:{_REGION}:[0-9]{{12}}:key/"
+    r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})",
+    re.ASCII,
 )
 
 
@@ -166,7 +168,7 @@ def kms_key_arn_problems(field: str, arn: str) -> list[Problem]:
 # PutParameter Name: a-zA-Z0-9_.- and '/' between levels, hierarchies start with '/', at most 15
 # levels, no "aws"/"ssm" prefix in any case; 1,011 usable characters including the ARN prefix
 # (SSM API reference). 950 leaves room for the longest ARN prefix of the aws partition.
-_SSM_PARAMETER = re.compile(r"(?:/[A-Za-z0-9_.-]+){1,15}")
+_SSM_PARAMETER = re.compile(r"(?:/[A-Za-z0-9_.-]+){1,15}", re.ASCII)
 
 
 def ssm_parameter_problems(field: str, name: str) -> list[Problem]:
@@ -178,7 +180,7 @@ def ssm_parameter_problems(field: str, name: str) -> list[Problem]:
         what="an SSM parameter name starting with '/' (letters, digits, _ . -, at most 15 levels)",
         example="/llm/prod/api-key",
     )
-    if not problems and re.match(r"/(aws|ssm)", name, re.IGNORECASE):
+    if not problems and re.match(r"/(aws|ssm)", name, re.IGNORECASE | re.ASCII):
         problems.append(
             Problem(field, shown(name), "may not start with 'aws' or 'ssm' (reserved by AWS)")
         )
@@ -190,8 +192,9 @@ def ssm_parameter_problems(field: str, name: str) -> list[Problem]:
 # [@sha256:digest], path components lowercase alphanumerics joined by '.', '_', '__' or '-'.
 _COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
 _IMAGE = re.compile(
-    rf"(?:[A-Za-z0-9][A-Za-z0-9.-]*(?::\d+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
+    rf"(?:[A-Za-z0-9][A-Za-z0-9.-]*(?::[0-9]+)?/)?{_COMPONENT}(?:/{_COMPONENT})*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?",
+    re.ASCII,
 )
 
 
@@ -208,7 +211,7 @@ def image_problems(field: str, image: str) -> list[Problem]:
 
 # ---- devices and dates ----------------------------------------------------------------------
 # Linux device names EC2 accepts for EBS (EC2 User Guide, "Device names on Linux instances").
-_DEVICE = re.compile(r"/dev/(?:sd[a-z][0-9]{0,2}|xvd[a-z]{1,2})")
+_DEVICE = re.compile(r"/dev/(?:sd[a-z][0-9]{0,2}|xvd[a-z]{1,2})", re.ASCII)
 
 
 def device_name_problems(field: str, device: str) -> list[Problem]:
@@ -242,8 +245,14 @@ def future_time_problems(field: str, value: str, now: datetime | None = None) ->
 
 
 # ---- e-mail ---------------------------------------------------------------------------------
-# SNS publishes no grammar for e-mail endpoints; this is RFC 5321's length limits and one '@'.
-_EMAIL = re.compile(r"[^@\s;,]{1,64}@[^@\s;,]{1,253}\.[A-Za-z]{2,63}")
+# SNS publishes no grammar for e-mail endpoints; this is RFC 5321's length limits, RFC 5322's
+# atext in the local part and a letters-digits-hyphens domain: printable ASCII only, so no NUL,
+# control character, space or separator reaches the subscription (ours: no quoted local parts,
+# no internationalized addresses).
+_EMAIL = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}",
+    re.ASCII,
+)
 
 
 def email_problems(field: str, address: str) -> list[Problem]:
@@ -265,8 +274,10 @@ def email_problems(field: str, address: str) -> list[Problem]:
 # + - = . , _ : @ and refuses ".", ".." and "_index" (EC2 User Guide, "View tags for your EC2
 # instances using instance metadata"). 50 tags per resource, ours included.
 MAX_TAGS = 50
+# Tags are not identifiers: AWS allows letters of any script there ("letters, numbers, and
+# spaces representable in UTF-8"), so \w stays Unicode; metadata keys are ASCII.
 _TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
-_METADATA_TAG_KEY = re.compile(r"[A-Za-z0-9+\-=.,_:@]+")
+_METADATA_TAG_KEY = re.compile(r"[A-Za-z0-9+\-=.,_:@]+", re.ASCII)
 
 
 def tag_value_problems(field: str, value: str) -> list[Problem]:

@@ -6,9 +6,9 @@ Each has a secure, working default; combinations AWS does not allow are refused 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from ..facts.vllm_metrics import ScalingMetric
 from .base import ArgsModel, StrInput
@@ -16,13 +16,23 @@ from .fields import parse_s3_uri
 
 CapacityMode = Literal["on_demand", "spot_with_on_demand_base", "reserved"]
 # The retention periods CloudWatch Logs accepts (PutRetentionPolicy, retentionInDays).
-LogRetentionDays = Literal[
+_RETENTION_DAYS = Literal[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ]  # fmt: skip
 
 
 WAIT_TIMEOUT_MAX_MINUTES = 2880  # ours: two days, beyond BakeTime's own 48-hour maximum
+
+
+def _not_a_bool(value: object) -> object:
+    # A Literal of ints matches by equality, and True == 1: strict mode let YAML's `true` in.
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is a boolean; give a number of days, e.g. 7")
+    return value
+
+
+LogRetentionDays = Annotated[_RETENTION_DAYS, BeforeValidator(_not_a_bool)]
 
 
 class RolloutArgs(ArgsModel):

@@ -265,3 +265,17 @@ def models_by_name(root: type[BaseModel]) -> Mapping[str, type[BaseModel]]:
         found[model.__name__] = model
         pending += [m for m in model.__subclasses__() if m.__name__ not in found]
     return found
+
+
+def field_problems(error: BaseException) -> list[FieldProblem] | None:
+    """Refused args as FieldProblems: a component's ArgsError, or an args model's
+    ValidationError (a stack's cluster validated before any program runs) in the same words;
+    None for any other error."""
+    if isinstance(error, ArgsError):
+        return list(error.problems)
+    if isinstance(error, ValidationError):
+        from .base import ArgsModel
+
+        model = models_by_name(ArgsModel).get(error.title)
+        return from_validation_error(error, model, None, "cluster")
+    return None

@@ -32,6 +32,8 @@ def arrival_offsets(count: int, rate: float, burstiness: float, seed: int) -> li
         rng = np.random.default_rng(seed)
         gaps = rng.gamma(shape=burstiness, scale=1.0 / (rate * burstiness), size=count)
     offsets = np.cumsum(gaps)
+    if not 0 < offsets[-1] < math.inf:  # a shape so small every gap underflowed to 0
+        raise ValueError(f"burstiness {burstiness}: too small to draw arrival gaps from")
     offsets *= (count / rate) / offsets[-1]
     spaced: list[float] = offsets.tolist()
     return spaced

@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..facts import catalog
+from ..safeio.bounds import finite_option
+from ..safeio.exits import ExitCode
+from ..safeio.terminal import console_for_this_run, styled
 from .config import BenchConfig
 from .load_generator import BenchResult, run_benchmark
 from .metrics import SLO, BenchmarkMetrics, compute_metrics
@@ -25,12 +27,14 @@ from .report import RunReport, machine, prepare_output_dir, read_json, write_run
 from .tables import compare_table, summary_table
 from .workload import LengthSpec
 
-console = Console()
+console = console_for_this_run()
+# An SLO is a finite number of milliseconds: NaN compared false, so every request counted as good.
+_MS = finite_option(0, 3_600_000, open_minimum=True)
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error[/]: {message}")
-    return typer.Exit(2)
+    console.print(styled(("error", "bold red"), f": {message}"))
+    return typer.Exit(ExitCode.BAD_INPUT)
 
 
 def _price(price_per_hour: float | None, instance_type: str | None) -> float | None:
@@ -63,7 +67,7 @@ def _run_with_progress(config: BenchConfig, show: bool, result: BenchResult) -> 
         return
     total = config.num_requests
     columns = [
-        TextColumn("[bold]bench[/] {task.description}"),
+        TextColumn("bench {task.description}", markup=False, style="bold"),
         BarColumn(),
         MofNCompleteColumn() if total else TextColumn("{task.fields[done]} requests"),
         TimeElapsedColumn(),
@@ -123,12 +127,22 @@ def bench(
         help="Seconds from send to the end of a stream before the request fails as timeout.",
     ),
     max_failure_rate: float = typer.Option(
-        0.05, help="Exit 1 when more than this fraction of requests failed (results are kept)."
+        0.05,
+        callback=finite_option(0, 1),
+        help="Exit 1 when more than this fraction of requests failed (results are kept).",
     ),
-    slo_ttft_ms: float = typer.Option(None, help="Goodput SLO: TTFT <= this many ms."),
-    slo_tpot_ms: float = typer.Option(None, help="Goodput SLO: TPOT <= this many ms."),
-    slo_e2e_ms: float = typer.Option(None, help="Goodput SLO: end-to-end <= this many ms."),
-    price_per_hour: float = typer.Option(None, help="Instance $/h for cost per 1M tokens."),
+    slo_ttft_ms: float = typer.Option(
+        None, callback=_MS, help="Goodput SLO: TTFT <= this many ms."
+    ),
+    slo_tpot_ms: float = typer.Option(
+        None, callback=_MS, help="Goodput SLO: TPOT <= this many ms."
+    ),
+    slo_e2e_ms: float = typer.Option(
+        None, callback=_MS, help="Goodput SLO: end-to-end <= this many ms."
+    ),
+    price_per_hour: float = typer.Option(
+        None, callback=finite_option(0, 10_000), help="Instance $/h for cost per 1M tokens."
+    ),
     instance_type: str = typer.Option(
         None, help="Price cost per 1M tokens at this type's on-demand rate (catalog snapshot)."
     ),
@@ -192,8 +206,8 @@ def bench(
         raise _fail(str(error)) from None
     except KeyboardInterrupt:
         _report(result, slo, price, directory, plot=not no_plot)
-        console.print("[yellow]interrupted[/]: wrote the requests that finished")
-        raise typer.Exit(130) from None
+        console.print(styled(("interrupted", "yellow"), ": wrote the requests that finished"))
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
     except BaseException:
         # A fault of ours: what finished is still worth its files.
         _report(result, slo, price, directory, plot=not no_plot)
@@ -201,10 +215,13 @@ def bench(
     metrics = _report(result, slo, price, directory, plot=not no_plot)
     if metrics.requests == 0 or metrics.error_rate > max_failure_rate:
         console.print(
-            f"[bold red]failed[/]: {metrics.failed} of {metrics.requests} requests failed "
-            f"({metrics.error_rate:.1%}; --max-failure-rate {max_failure_rate:g})"
+            styled(
+                ("failed", "bold red"),
+                f": {metrics.failed} of {metrics.requests} requests failed "
+                f"({metrics.error_rate:.1%}; --max-failure-rate {max_failure_rate:g})",
+            )
         )
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
 def _report(
@@ -229,9 +246,12 @@ def _report(
     asked = config.concurrency if config.request_rate is None else None
     if asked and metrics.mean_concurrency < 0.9 * asked and metrics.completed > 2 * asked:
         console.print(
-            f"[yellow]note[/]: measured concurrency {metrics.mean_concurrency:.1f} is below the "
-            f"{asked} asked for: requests ended too fast to keep {asked} in flight, "
-            "or the client is saturated (see client CPU)"
+            styled(
+                ("note", "yellow"),
+                f": measured concurrency {metrics.mean_concurrency:.1f} is below the "
+                f"{asked} asked for: requests ended too fast to keep {asked} in flight, "
+                "or the client is saturated (see client CPU)",
+            )
         )
     meta = {
         **config.to_dict(),
@@ -251,9 +271,10 @@ def _report(
 def _compare(path_a: Path, path_b: Path) -> None:
     try:
         a, b = read_json(path_a), read_json(path_b)
-    except ValueError as error:
-        raise _fail(str(error)) from None
-    console.print(compare_table(a, b, str(path_a), str(path_b)))
+        table = compare_table(a, b, str(path_a), str(path_b))
+    except (ValueError, TypeError, ArithmeticError) as error:  # a metric that is not a number
+        raise _fail(f"--compare: {error}") from None
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -10,6 +11,12 @@ from typing import Any, Literal
 from .workload import LengthSpec
 
 Endpoint = Literal["completions", "chat"]
+
+# Bounds on a run (ours): past them a run never ends, or its records alone fill the memory.
+MIN_REQUEST_RATE, MAX_REQUEST_RATE = 1e-3, 1e6
+MIN_BURSTINESS, MAX_BURSTINESS = 0.01, 1e6
+MAX_REQUESTS = 1_000_000
+MAX_SECONDS = 7 * 86_400.0
 
 MAX_CONCURRENCY = 65_535
 """One client address holds at most this many connections to one server address and port
@@ -58,7 +65,7 @@ class BenchConfig:
     api_key: str | None = None
 
     def problems(self) -> list[str]:
-        found = []
+        found = _url_problems(self.url)
         if self.concurrency is not None and self.concurrency < 1:
             found.append(f"concurrency={self.concurrency}: must be >= 1")
         elif self.request_rate is None and self.workers > MAX_CONCURRENCY:
@@ -66,26 +73,41 @@ class BenchConfig:
                 f"concurrency={self.concurrency}: at most {MAX_CONCURRENCY} requests can be in "
                 "flight (connections one client can hold to one server port)"
             )
-        if self.request_rate is not None and not self.request_rate > 0:
-            found.append(f"request_rate={self.request_rate}: must be > 0 (or inf)")
-        if not self.burstiness > 0:
-            found.append(f"burstiness={self.burstiness}: must be > 0 (or inf)")
+        # A rate or shape too small never ends the run (1e-300 req/s) or underflows every
+        # gamma gap to 0 (burstiness 1e-300 gave NaN arrivals): bounded from below (ours).
+        if self.request_rate is not None and not (
+            MIN_REQUEST_RATE <= self.request_rate <= MAX_REQUEST_RATE
+            or self.request_rate == math.inf
+        ):
+            found.append(
+                f"request_rate={self.request_rate}: must be within [{MIN_REQUEST_RATE:g}, "
+                f"{MAX_REQUEST_RATE:g}] requests/s, or inf"
+            )
+        if not (MIN_BURSTINESS <= self.burstiness <= MAX_BURSTINESS or self.burstiness == math.inf):
+            found.append(
+                f"burstiness={self.burstiness}: must be within [{MIN_BURSTINESS:g}, "
+                f"{MAX_BURSTINESS:g}], or inf"
+            )
         if self.num_requests is None and self.duration_s is None:
             found.append("num_requests / duration_s: give at least one, or the run never ends")
-        if self.num_requests is not None and self.num_requests < 1:
-            found.append(f"num_requests={self.num_requests}: must be >= 1")
-        if self.duration_s is not None and not 0 < self.duration_s < math.inf:
-            found.append(f"duration_s={self.duration_s}: must be > 0 and finite")
+        if self.num_requests is not None and not 1 <= self.num_requests <= MAX_REQUESTS:
+            found.append(f"num_requests={self.num_requests}: must be within [1, {MAX_REQUESTS:,}]")
+        if self.duration_s is not None and not 0 < self.duration_s <= MAX_SECONDS:
+            found.append(f"duration_s={self.duration_s}: must be > 0 and <= {MAX_SECONDS:g}")
         if (
             self.request_rate is not None
             and math.isinf(self.request_rate)
             and self.num_requests is None
         ):
             found.append("request_rate=inf needs num_requests (all are sent at once)")
-        if self.warmup_requests < 0:
-            found.append(f"warmup_requests={self.warmup_requests}: must be >= 0")
-        if not 0 < self.timeout_s < math.inf:
-            found.append(f"timeout_s={self.timeout_s}: must be > 0 and finite")
+        if not 0 <= self.warmup_requests <= MAX_REQUESTS:
+            found.append(
+                f"warmup_requests={self.warmup_requests}: must be within [0, {MAX_REQUESTS:,}]"
+            )
+        if not 0 < self.timeout_s <= MAX_SECONDS:
+            found.append(f"timeout_s={self.timeout_s}: must be > 0 and <= {MAX_SECONDS:g}")
+        if not 0 <= self.seed < 2**63:
+            found.append(f"seed={self.seed}: must be within [0, 2**63)")
         if self.endpoint not in ("completions", "chat"):
             found.append(f"endpoint={self.endpoint!r}: must be 'completions' or 'chat'")
         if self.dataset is not None and not self.dataset.is_file():
@@ -132,6 +154,23 @@ class BenchConfig:
             "ignore_eos": self.ignore_eos,
             "mode": self.mode,
         }
+
+
+def _url_problems(url: str) -> list[str]:
+    """An http(s) URL with a host and nothing a request line cannot carry: found before the
+    run, not as every request failing (a URL without a scheme did)."""
+    if not url.isascii() or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+        return [f"url={url!r}: spaces, control or non-ASCII characters; give e.g. http://host:8000"]
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018  (raises on a port that is not a number)
+    except ValueError as error:
+        return [f"url={url!r}: not a URL ({error}); give e.g. http://host:8000"]
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return [f"url={url!r}: needs http:// or https:// and a host, e.g. http://127.0.0.1:8000"]
+    if parts.query or parts.fragment:
+        return [f"url={url!r}: a base URL has no ?query or #fragment"]
+    return []
 
 
 def _json_number(value: float | None) -> float | str | None:

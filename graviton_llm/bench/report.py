@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..safeio.files import expect, load_json
 from .metrics import BenchmarkMetrics
 from .records import CSV_COLUMNS, RequestRecord, csv_row
 
@@ -93,12 +94,24 @@ def write_json(path: Path, report: RunReport) -> None:
     path.write_text(json.dumps(report.to_dict(), indent=1) + "\n", encoding="utf-8")
 
 
+MAX_RESULT_BYTES = 256 * 2**20  # ours: 10,000 requests' records are about 10 MB
+
+
 def read_json(path: Path) -> RunReport:
+    """A bench.json, or a ValueError saying why it is not one (the file is read with safeio's
+    caps: a regular file, bounded in bytes and depth)."""
+    data = load_json(path, limit=MAX_RESULT_BYTES, what="a bench result")
+    where = f"{path}: not a graviton-llm bench result"
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} (not a JSON object)")
+    expect(data.get("meta"), dict, f"{where}: `meta`", "it holds the run's settings")
+    records = expect(data.get("records"), list, f"{where}: `records`", "one object a request")
+    if not all(isinstance(record, dict) for record in records):
+        raise ValueError(f"{where}: a record is not an object")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: cannot read a bench result ({error})") from None
-    return RunReport.from_dict(data)
+        return RunReport.from_dict(data)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(f"{where} ({type(error).__name__}: {error})") from None
 
 
 def write_csv(path: Path, records: list[RequestRecord]) -> None:

@@ -22,10 +22,12 @@ import asyncio
 import json
 import time
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import aiohttp
 
+from ..safeio.files import parse_json
 from .config import BenchConfig
 from .records import ErrorKind, RequestRecord
 from .stream_parser import StreamFailure, parse_stream
@@ -35,7 +37,17 @@ from .workload import Prompt, PromptSource, load_dataset
 _ERROR_TEXT_LIMIT = 200
 MAX_STREAM_BYTES = 64 * 1024 * 1024
 """A 64 MiB answer is ~16M tokens of text: no real answer is longer; a server that keeps
-sending is broken, and the cap keeps it from filling the client's memory first."""
+sending is broken, and the cap keeps it from filling the client's memory first. Counted as
+received and, when the server compresses anyway, again as decompressed: a 4 MiB gzip stream
+inflates to 4 GiB."""
+MAX_EVENT_BYTES = 1024 * 1024
+"""One SSE event (a chunk's JSON) is a few hundred bytes; 1 MiB without a blank line between is
+not a stream (64 MiB with no event end cost the client a quadratic re-scan)."""
+EXTRA_EVENTS = 1024
+"""Events a stream may hold beyond two per requested token (role, usage, keep-alives): vLLM
+sends at most one chunk per generated token."""
+MAX_MODELS_BYTES = 8 * 1024 * 1024
+"""/v1/models lists a few models in a few KB."""
 
 
 def base_url(url: str) -> str:
@@ -103,7 +115,7 @@ class RequestSender:
                     record.status = resp.status
                     if resp.status != 200:
                         raise await _status_failure(resp)
-                    stamped = await _read_events(resp)
+                    stamped = await _read_events(resp, 2 * prompt.max_tokens + EXTRA_EVENTS)
             ended = time.perf_counter()
             self._fill(record, stamped, prompt)
         except StreamFailure as failure:
@@ -160,37 +172,51 @@ async def _status_failure(resp: aiohttp.ClientResponse) -> StreamFailure:
     return StreamFailure(ErrorKind.HTTP_STATUS, text.decode(errors="replace"))
 
 
-async def _read_events(resp: aiohttp.ClientResponse) -> list[tuple[float, bytes]]:
+async def _read_events(resp: aiohttp.ClientResponse, max_events: int) -> list[tuple[float, bytes]]:
     """Read the SSE stream, stamping each event with the time its bytes were read.
 
     While the stream runs the loop only splits bytes into events and keeps (time, event)
     pairs; JSON is parsed after the last byte. With many streams ticking together, parsing
     inline would hold up the reads, and so the stamps, of the streams queued behind it.
+
+    Bounded whatever the server sends: bytes received and decompressed (MAX_STREAM_BYTES),
+    the bytes of one event (MAX_EVENT_BYTES) and the events kept (``max_events``; blank ones,
+    a flood of newlines, are not kept). Each read does a bounded amount of work, so the
+    request's asyncio.timeout fires on time.
     """
     decoder = _decoder(resp.headers.get("Content-Encoding"))
     content = resp.content
     stamped: list[tuple[float, bytes]] = []
     pending = b""
-    total = 0
+    received = decoded = 0
     while True:
-        data = await content.readany()
-        if not data:
+        received_now = await content.readany()
+        if not received_now:
             break
         now = time.perf_counter()
-        total += len(data)
-        if total > MAX_STREAM_BYTES:
-            raise StreamFailure(
-                ErrorKind.MALFORMED_STREAM, f"stream longer than {MAX_STREAM_BYTES} bytes"
-            )
-        if decoder is not None:
-            data = _decompress(decoder, data)
-        if pending:
-            data = pending + data
-        if b"\r" in data:
-            data = data.replace(b"\r\n", b"\n")
-        events = data.split(b"\n\n")
-        pending = events.pop()
-        stamped.extend((now, event) for event in events)
+        received += len(received_now)
+        for data in _pieces(decoder, received_now):
+            decoded += len(data)
+            if max(received, decoded) > MAX_STREAM_BYTES:
+                raise StreamFailure(
+                    ErrorKind.MALFORMED_STREAM, f"stream longer than {MAX_STREAM_BYTES} bytes"
+                )
+            if pending:
+                data = pending + data
+            if b"\r" in data:
+                data = data.replace(b"\r\n", b"\n")
+            events = data.split(b"\n\n")
+            pending = events.pop()
+            if len(pending) > MAX_EVENT_BYTES:
+                raise StreamFailure(
+                    ErrorKind.MALFORMED_STREAM, f"an event longer than {MAX_EVENT_BYTES} bytes"
+                )
+            stamped.extend((now, event) for event in events if event.strip())
+            if len(stamped) > max_events:
+                raise StreamFailure(
+                    ErrorKind.MALFORMED_STREAM,
+                    f"more than {max_events} events for {(max_events - EXTRA_EVENTS) // 2} tokens",
+                )
     if pending.strip():
         raise StreamFailure(ErrorKind.INCOMPLETE_STREAM, "stream ended inside an event")
     return stamped
@@ -210,18 +236,39 @@ def _decoder(encoding: str | None) -> Any:
     )
 
 
+_PIECE_BYTES = 1024 * 1024
+
+
+def _pieces(decoder: Any, data: bytes) -> Iterator[bytes]:
+    """``data`` as received, or decompressed a MiB at a time: a bomb is counted against the cap
+    as it inflates, never inflated whole in memory first."""
+    if decoder is None:
+        yield data
+        return
+    while data:
+        yield _decompress(decoder, data)
+        data = decoder.unconsumed_tail
+
+
 def _decompress(decoder: Any, data: bytes) -> bytes:
     try:
-        plain: bytes = decoder.decompress(data)
+        plain: bytes = decoder.decompress(data, _PIECE_BYTES)
         return plain
     except zlib.error as error:
         raise StreamFailure(ErrorKind.MALFORMED_STREAM, f"cannot decompress: {error}") from None
 
 
 async def discover_model(session: aiohttp.ClientSession, url: str) -> str:
+    """The first model /v1/models lists; its body is read up to MAX_MODELS_BYTES and parsed
+    with a depth cap (the caller bounds the time)."""
     async with session.get(base_url(url) + "/v1/models") as resp:
         resp.raise_for_status()
-        data = await resp.json(content_type=None)
+        body = bytearray()
+        while chunk := await resp.content.readany():
+            body += chunk
+            if len(body) > MAX_MODELS_BYTES:
+                raise ValueError(f"{url}/v1/models: over {MAX_MODELS_BYTES} bytes: pass --model")
+    data = parse_json(bytes(body), where=f"{url}/v1/models", max_depth=16)
     models = data.get("data") if isinstance(data, dict) else None
     if not isinstance(models, list) or not models:
         raise ValueError(f"{url}/v1/models lists no model: pass --model")

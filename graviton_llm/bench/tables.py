@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from .metrics import BenchmarkMetrics
 from .report import RunReport
@@ -163,11 +164,11 @@ def compare_table(a: RunReport, b: RunReport, name_a: str, name_b: str) -> Table
     for label, va, vb, change, higher_better in compare_rows(a.metrics, b.metrics):
         if va is None and vb is None:
             continue
-        delta = "-"
+        delta: str | Text = "-"
         if change is not None:
             better = change > 0 if higher_better else change < 0
             colour = "green" if better else "red" if change else ""
-            delta = f"[{colour}]{change:+.1%}[/]" if colour else f"{change:+.1%}"
+            delta = Text(f"{change:+.1%}", style=colour)
         table.add_row(label, _fmt(va), _fmt(vb), delta)
     for key in ("mode", "model", "url"):
         table.add_row(key, str(a.meta.get(key, "")), str(b.meta.get(key, "")), "")

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..safeio.files import read_text
 from .records import ErrorKind, TokenSource
 from .stream_parser import ParsedStream, StreamFailure
 
 if TYPE_CHECKING:
     from .workload import Prompt
 
+MAX_TOKENIZER_BYTES = 256 * 2**20  # ours: the largest tokenizer.json we know is ~35 MB
 CHARS_PER_TOKEN = 4.0
 """OpenAI's rule of thumb for English text ("a token is ~4 characters")."""
 
@@ -41,10 +43,13 @@ class Tokenizer:
         from tokenizers import Tokenizer as HFTokenizer
 
         file = path / "tokenizer.json" if path.is_dir() else path
-        if not file.is_file():
+        # Read here, capped and a regular file only (the library would wait for ever on a
+        # FIFO), then parsed from the text.
+        if path.is_dir() and not file.exists():
             raise ValueError(f"tokenizer {path}: no tokenizer.json there")
+        text = read_text(file, limit=MAX_TOKENIZER_BYTES, what="a tokenizer.json")
         try:
-            self._tokenizer = HFTokenizer.from_file(str(file))
+            self._tokenizer = HFTokenizer.from_str(text)
         except Exception as error:  # the library raises its own Exception subclass
             raise ValueError(f"tokenizer {file}: cannot load it ({error})") from None
         self.path = file

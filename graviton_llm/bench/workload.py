@@ -9,11 +9,14 @@ count is an estimate.
 
 from __future__ import annotations
 
-import json
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ..safeio.bounds import require_number
+from ..safeio.files import parse_json, read_text
 
 if TYPE_CHECKING:
     from .tokens import Tokenizer
@@ -30,6 +33,11 @@ _WORDS = (
     "here between both life being under never day same another know while last might us great"
 )
 _VOCABULARY = tuple(_WORDS.split())
+# ASCII digits only: int() also reads "1_000" and other scripts' digits.
+_LENGTH = re.compile(r"([0-9]{1,15})(?::([0-9]{1,15}))?", re.ASCII)
+MAX_TOKENS = 1 << 20
+"""The largest --input-len, --output-len or dataset max_tokens: more than any model's context
+(ours)."""
 
 
 @dataclass(frozen=True)
@@ -41,20 +49,17 @@ class LengthSpec:
 
     @classmethod
     def parse(cls, text: str | int) -> LengthSpec:
-        """``"128"`` -> fixed 128; ``"64:256"`` -> uniform on [64, 256]."""
-        raw = str(text).strip()
-        try:
-            if ":" in raw:
-                low_s, high_s = raw.split(":", 1)
-                low, high = int(low_s), int(high_s)
-            else:
-                low = high = int(raw)
-        except ValueError:
+        """``"128"`` -> fixed 128; ``"64:256"`` -> uniform on [64, 256]; at most MAX_TOKENS (a
+        billion-token prompt would take the client hours to build, and no server reads it)."""
+        found = _LENGTH.fullmatch(str(text).strip())
+        if found is None:
             raise ValueError(
                 f"length {text!r}: expected N (fixed) or LOW:HIGH (uniform), e.g. 128 or 64:256"
-            ) from None
-        if low < 1 or high < low:
-            raise ValueError(f"length {text!r}: need 1 <= LOW <= HIGH")
+            )
+        low = int(found.group(1))
+        high = low if found.group(2) is None else int(found.group(2))
+        if not 1 <= low <= high <= MAX_TOKENS:
+            raise ValueError(f"length {text!r}: need 1 <= LOW <= HIGH <= {MAX_TOKENS:,}")
         return cls(low, high)
 
     def draw(self, rng: random.Random) -> int:
@@ -72,23 +77,29 @@ class Prompt:
     """Its length by the run's tokenizer; None without one."""
 
 
+MAX_DATASET_BYTES = 1024 * 2**20  # ours: a million prompts of a few hundred words
+
+
 def load_dataset(path: Path) -> list[dict[str, object]]:
     """JSONL, one object a line: ``{"prompt": "..."}`` and optionally ``"max_tokens"``."""
     rows: list[dict[str, object]] = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}: not JSON ({error.msg})") from None
-            if not isinstance(row, dict) or not isinstance(row.get("prompt"), str):
-                raise ValueError(f'{path}:{number}: expected an object with a "prompt" string')
-            max_tokens = row.get("max_tokens")
-            if max_tokens is not None and not (type(max_tokens) is int and max_tokens >= 1):
-                raise ValueError(f"{path}:{number}: max_tokens={max_tokens!r} is not an int >= 1")
-            rows.append(row)
+    text = read_text(path, limit=MAX_DATASET_BYTES, what="a JSONL dataset")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = parse_json(line, where=f"{path}:{number}", max_depth=8)
+        if not isinstance(row, dict) or not isinstance(row.get("prompt"), str):
+            raise ValueError(f'{path}:{number}: expected an object with a "prompt" string')
+        max_tokens = row.get("max_tokens")
+        if max_tokens is not None:
+            require_number(
+                max_tokens,
+                f"{path}:{number}: max_tokens",
+                minimum=1,
+                maximum=MAX_TOKENS,
+                integer=True,
+            )
+        rows.append(row)
     if not rows:
         raise ValueError(f"{path}: no prompts")
     return rows

@@ -1,53 +1,37 @@
-"""What every command shares: this run's console, the one bad-input path (exit code 2 and a
-readable list, never a traceback), guards for numeric options, the stack's args and AWS
-clients (one place, so tests replace them)."""
+"""What every command shares: this run's console (text printed as text, never as markup:
+safeio/terminal.py), the one bad-input path (exit code 2 and one readable paragraph or list,
+never a traceback), guards for numeric options, the stack's args and AWS clients (one place, so
+tests replace them)."""
 
 from __future__ import annotations
 
 import json
-import math
-import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.text import Text
 
 from ..args import ResolvedClusterArgs
-from ..args.base import ArgsModel
-from ..args.refusals import ArgsError, FieldProblem, from_validation_error, models_by_name
+from ..args.refusals import ArgsError, field_problems
+from ..safeio.bounds import finite_option
+from ..safeio.exits import ExitCode
+from ..safeio.terminal import console_for_this_run as console_for_this_run
+from ..safeio.terminal import styled
 
 if TYPE_CHECKING:
     from ..program.cluster_stacks import ClusterStack
 
-
-def console_for_this_run() -> Console:
-    """This invocation's output. Piped or in CI, rich assumes 80 columns and folds the resource
-    table; 140 keeps rows whole (a terminal, or COLUMNS, still decides when present)."""
-    wide = sys.stdout.isatty() or "COLUMNS" in os.environ
-    return Console(width=None if wide else 140)
-
-
-def _field_problems(error: Exception) -> list[FieldProblem] | None:
-    """Bad args as FieldProblems: a component's refusal, or a model's ValidationError (a stack's
-    cluster validated before any program runs) in the same words."""
-    if isinstance(error, ArgsError):
-        return list(error.problems)
-    if isinstance(error, ValidationError):
-        model = models_by_name(ArgsModel).get(error.title)
-        return from_validation_error(error, model, None, "cluster")
-    return None
+finite = finite_option
 
 
 def error_document(error: Exception) -> dict[str, Any]:
     """Bad input as `--json` reports it: {"errors": [{"cluster", "component", "field", "value",
     "fix"}]}; "cluster" names the cluster a problem belongs to (null when not a cluster's)."""
-    problems = _field_problems(error)
+    problems = field_problems(error)
     if problems is not None:
         return {
             "errors": [
@@ -62,55 +46,49 @@ def error_document(error: Exception) -> dict[str, Any]:
             ]
         }
     return {"errors": [{"cluster": None, "component": None, "field": None, "value": None,
-                        "fix": str(error)}]}  # fmt: skip
+                        "fix": one_paragraph(str(error))}]}  # fmt: skip
+
+
+def one_paragraph(text: str) -> str:
+    """A message on one line: a team program's or a file's words may hold newlines."""
+    return " ".join(text.split()) or "(no message)"
 
 
 def print_error(console: Console, error: Exception) -> None:
-    problems = _field_problems(error)
+    heading = ("Invalid configuration", "bold red")
+    problems = field_problems(error)
     if problems is None:
-        console.print(Text.assemble(("Invalid configuration", "bold red"), f": {error}"))
+        console.print(styled(heading, ": ", one_paragraph(str(error))))
         return
-    console.print(f"[bold red]Invalid configuration[/]: {len(problems)} problem(s)")
+    console.print(styled(heading, f": {len(problems)} problem(s)"))
     for p in problems:
-        # User text is never read as markup: a value may hold "[...]" (Output[str]).
+        # User text is never read as markup (safeio.terminal): a value may hold "[...]".
         where = f"{p.where}: " if p.component else ""
-        line = Text.assemble("  ", where, (p.field, "bold"), " = ", p.shown_value)
-        console.print(line, highlight=False)
-        console.print(f"      fix: {p.fix}", markup=False, highlight=False)
+        console.print(styled("  ", where, (p.field, "bold"), " = ", p.shown_value))
+        console.print(f"      fix: {p.fix}")
 
 
 @contextmanager
 def input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
     """Bad input: a readable list (or JSON) and exit code 2, never a traceback. Every layer
     reports bad input as a ValueError (pydantic's ValidationError, the stack files'
-    ConfigError, the pricing and performance models' own) or, from a component, an ArgsError;
+    ConfigError, safeio's InputFileError, the pricing and performance models' own) or, from a
+    component, an ArgsError;
     unreadable files as OSError."""
     try:
         yield
     except (ValueError, OSError, ArithmeticError, ArgsError) as error:
         if as_json:
-            sys.stdout.write(json.dumps(error_document(error), indent=2, default=str) + "\n")
+            sys.stdout.write(json.dumps(error_document(error), indent=2, default=repr) + "\n")
         else:
             print_error(console, error)
-        raise typer.Exit(2) from None
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
 
 
-def finite(
-    minimum: float, maximum: float, *, open_minimum: bool = False
-) -> Callable[[float | None], float | None]:
-    """A typer callback: the option, when given, is a finite number in range (click's
-    FloatRange lets nan through: every comparison with it is false)."""
-
-    def check(value: float | None) -> float | None:
-        if value is None:
-            return None
-        low_ok = value > minimum if open_minimum else value >= minimum
-        if not (math.isfinite(value) and low_ok and value <= maximum):
-            low = f"> {minimum:g}" if open_minimum else f">= {minimum:g}"
-            raise typer.BadParameter(f"{value!r} is not a finite number {low} and <= {maximum:g}")
-        return value
-
-    return check
+def aws_failed(console: Console, what: str, error: Exception) -> typer.Exit:
+    """An AWS call that failed: one paragraph, exit code 3 (not 2: the input was fine)."""
+    console.print(styled((what, "bold red"), ": ", one_paragraph(str(error))))
+    return typer.Exit(ExitCode.AWS_FAILED)
 
 
 STACK_HELP = "Stack name (stacks/Pulumi.<name>.yaml, in the wheel too) or a stack file's path."

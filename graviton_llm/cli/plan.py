@@ -9,9 +9,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from ..plan.isolation import DEFAULT_TIMEOUT_S
 from . import common, projects
 from .app import app
-from .common import PLAN_STACK_HELP, STACK_HELP, console_for_this_run, input_errors
+from .common import (
+    PLAN_STACK_HELP,
+    STACK_HELP,
+    console_for_this_run,
+    finite,
+    input_errors,
+)
 
 
 @app.command()
@@ -35,16 +42,24 @@ def plan(
             "create, update, replace or delete.",
         ),
     ] = None,
+    program_timeout: float = typer.Option(
+        DEFAULT_TIMEOUT_S,
+        callback=finite(1, 86_400),
+        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
+        help="Seconds a team's program may run under the mock engine before it is stopped.",
+    ),
 ) -> None:
     """Run the stack program offline under the mock engine and print what it would create.
 
     With a project (PROJECT_DIR, or the current folder's Pulumi.yaml): every resource the team's
     program declares, every cluster in it, the security findings and the cost of all clusters.
-    Exit codes: 0 clean, 1 a security check failed, 2 bad configuration.
+    A team's program runs in a child process, stopped after --program-timeout seconds.
+    Exit codes: 0 clean, 1 a security check failed, 2 bad configuration (a program that fails,
+    loops or ends its process included), 70 a bug of ours.
     """
     from ..plan import build_plan, to_json
     from ..plan.diff import diff_plans, load_plan_document
-    from ..plan.project import build_project_plan
+    from ..plan.project import project_plan_document
     from ..plan.project_report import print_project_plan
     from ..plan.report import print_changes, print_plan
 
@@ -53,7 +68,7 @@ def plan(
         project = projects.project_to_plan(project_dir)
         old = load_plan_document(against) if against is not None else None
         if project is not None:
-            document = build_project_plan(project, stack).document(full=full)
+            document = project_plan_document(project, stack, full=full, timeout=program_timeout)
         else:
             document = build_plan(stack).document(full=full)
     changes = None if old is None else diff_plans(old, document)
@@ -107,8 +122,7 @@ def ami(
         parameter, newest = ami_pin.latest(ssm, ec2, args.spec)
         pinned = ami_pin.describe(ec2, args.ami_id) if isinstance(args.ami_id, str) else None
     except (BotoCoreError, ClientError) as error:
-        console.print(f"[bold red]AWS lookup failed[/]: {error}", highlight=False)
-        raise typer.Exit(2) from None
+        raise common.aws_failed(console, "AWS lookup failed", error) from None
     for label, image in (("pinned", pinned), ("latest", newest)):
         if image is None:
             console.print(f"{label}: none: every deploy takes the latest ({parameter})")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -45,7 +46,14 @@ def compile_(
         sys.stdout.write(job.script)
         return
     path = output or Path(f"compile-{job.stack}.user-data.gz")
-    path.write_bytes(job.user_data)
+    with input_errors(console):
+        try:
+            path.write_bytes(job.user_data)
+        except OSError as error:
+            raise ValueError(
+                f"--output {path}: cannot write the job's user data there ({error.strerror}); "
+                "give a file in an existing, writable folder"
+            ) from None
     hold = (
         "the stack holds its rollout (rollout.hold: true): if its last `pulumi up` ran with this "
         "config, the node role may publish under this key and nothing rolled out yet"
@@ -67,8 +75,9 @@ def compile_(
         f"1. {hold}",
         f"2. run the job once{run_as}:",
         job.command(str(path)),
-        f"3. done when `aws s3 ls {job.cache_prefix} --recursive{job.profile_option}` lists a "
-        "manifest.json (`aws ec2 get-console-output` shows the job's log)",
+        f"3. done when `aws s3 ls {shlex.quote(job.cache_prefix)} --recursive"
+        f"{job.profile_option}` lists a manifest.json (`aws ec2 get-console-output` shows the "
+        "job's log)",
         "4. set rollout.hold back to false and `pulumi up`: the rollout's first node downloads "
         "the set",
     ):

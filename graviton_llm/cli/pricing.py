@@ -50,10 +50,13 @@ def cost(
     ),
     blog: bool = typer.Option(False, help="Recompute the blog's cost table instead."),
     input_len: int = typer.Option(
-        None, min=1, help="Prompt tokens of the predicted throughput (default 512, docs/size.md)."
+        None,
+        min=1,
+        max=1 << 21,
+        help="Prompt tokens of the predicted throughput (default 512, docs/size.md).",
     ),
     output_len: int = typer.Option(
-        None, min=1, help="Output tokens of the predicted throughput (default 128)."
+        None, min=1, max=1 << 21, help="Output tokens of the predicted throughput (default 128)."
     ),
 ) -> None:
     """Hourly, monthly and per-1M-token cost of the stack's nodes against alternatives.
@@ -156,8 +159,7 @@ def reserve(
         ec2 = common.ec2_client(region, config, console)
         rows = reservations.advise(reservations.find_offerings(ec2, instance_type), price, count)
     except (BotoCoreError, ClientError) as error:
-        console.print(f"[bold red]AWS lookup failed[/]: {error}", highlight=False)
-        raise typer.Exit(2) from None
+        raise common.aws_failed(console, "AWS lookup failed", error) from None
     print_offerings(console, rows, instance_type, count, region, price)
     if offering is None:
         return
@@ -168,8 +170,7 @@ def reserve(
     try:
         result = reservations.purchase(ec2, chosen, instance_count=count, really=purchase)
     except (BotoCoreError, ClientError) as error:
-        console.print(f"[bold red]purchase failed[/]: {error}", highlight=False)
-        raise typer.Exit(1) from None
+        raise common.aws_failed(console, "purchase failed", error) from None
     console.print(result.message, highlight=False)
     if not result.dry_run_ok:
         raise typer.Exit(1)

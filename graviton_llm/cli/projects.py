@@ -4,6 +4,7 @@ project `plan` plans. Registered on the app by ``register``."""
 
 from __future__ import annotations
 
+import shlex
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +12,7 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import console_for_this_run, input_errors
+from .common import console_for_this_run, finite, input_errors
 
 
 def register() -> None:
@@ -54,7 +55,7 @@ def new(
     for path in written.files:
         console.print(f"  {path.relative_to(directory)}", highlight=False)
     console.print(
-        f"next: cd {directory}; read README.md; graviton-llm plan --stack "
+        f"next: cd {shlex.quote(str(directory))}; read README.md; graviton-llm plan --stack "
         f"{'account' if state_backend else 'dev'}",
         highlight=False,
     )
@@ -87,11 +88,17 @@ def init_env(
     owner: str = typer.Option(None, help="Owner tag."),
     environment: str = typer.Option(None, help="Environment tag (default: NAME)."),
     force: bool = typer.Option(False, help="Overwrite an existing Pulumi.<NAME>.yaml."),
+    program_timeout: float = typer.Option(
+        300.0,
+        callback=finite(1, 86_400),
+        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
+        help="Seconds the project's program may run under the mock engine (its plan).",
+    ),
 ) -> None:
     """Write Pulumi.<NAME>.yaml for a new environment from --from's cluster and the flags,
     validated before anything is written, then print its plan summary. Exit codes: 0 written
     (1 when its plan fails a security check), 2 bad input (nothing written)."""
-    from ..plan.project import build_project_plan
+    from ..plan.project import project_plan_document
     from ..plan.project_report import print_project_summary
     from ..program.environments import write_environment
 
@@ -108,7 +115,7 @@ def init_env(
         path = write_environment(project_dir, name, settings, base=base, region=region, force=force)
     console.print(f"wrote {path}", highlight=False)
     with input_errors(console):
-        document = build_project_plan(project_dir, name).document()
+        document = project_plan_document(project_dir, name, timeout=program_timeout)
     print_project_summary(console, document)
     if not document["security"]["passed"]:
         raise typer.Exit(1)

@@ -1,7 +1,8 @@
 """`rollout status`: a cluster's instance refreshes, from EC2 Auto Scaling, signed as the
-stack's own AWS provider (its aws:profile, aws:assumeRoles). Exit codes: 0 nothing failed, 1
-the latest refresh failed or rolled back, 2 bad input or AWS unreachable, 3 a cluster has no
-group this stack deployed there (another account or region, or not deployed yet)."""
+stack's own AWS provider (its aws:profile, aws:assumeRoles). Exit codes (safeio/exits.py): 0
+nothing failed, 1 the latest refresh failed or rolled back, 2 bad input, 3 an AWS call failed,
+4 a cluster has no group this stack deployed there (another account or region, or not deployed
+yet)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,13 @@ from typing import Annotated, Any
 
 import typer
 
+from ..safeio.exits import ExitCode
 from . import common
 from .app import app
 from .common import STACK_HELP, console_for_this_run, input_errors
 
 rollout_app = typer.Typer(help="Follow a cluster's rollouts (instance refreshes).")
 app.add_typer(rollout_app, name="rollout")
-NOT_FOUND = 3
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,7 @@ def status(
             rollouts += [group_rollout(autoscaling, cluster, g, history) for g in names]
         account = _account(session, found.region) if missing else ""
     except (BotoCoreError, ClientError) as error:
-        console.print(f"[bold red]AWS lookup failed[/]: {error}", highlight=False)
-        raise typer.Exit(2) from None
+        raise common.aws_failed(console, "AWS lookup failed", error) from None
     for cluster in missing:
         console.print(
             f"{cluster}: no Auto Scaling group of project {found.project} stack {found.stack} "
@@ -106,9 +106,9 @@ def status(
             for line in refresh_lines(refresh):
                 console.print(line, highlight=False, markup=False, soft_wrap=True)
     if any(rollout.failed for rollout in rollouts):
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.CHECK_FAILED)
     if missing:
-        raise typer.Exit(NOT_FOUND)
+        raise typer.Exit(ExitCode.NOT_FOUND)
 
 
 def _account(session: Any, region: str) -> str:

@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from ..safeio.bounds import require_number
 from .app import app
-from .common import STACK_HELP, console_for_this_run, input_errors, stack_args_and_config
+from .common import STACK_HELP, console_for_this_run, finite, input_errors, stack_args_and_config
+
+# Bounds on what `size` is asked (ours, far past any real deployment): an unbounded count is a
+# memory bomb (--min-nodes 1000000000 allocated 7.45 GiB), an unbounded length a time bomb.
+MAX_TOKENS = 1 << 21
+MAX_NODES = 1000
+MS = finite(0, 3_600_000, open_minimum=True)
 
 if TYPE_CHECKING:
     from ..facts.performance import Prediction, Scales
@@ -83,26 +90,48 @@ def size(
     model: str = typer.Option(None, help="Model id, e.g. meta-llama/Llama-3.3-70B-Instruct."),
     model_config: Annotated[Path | None, typer.Option(help="Its HF config.json.")] = None,
     requests_per_s: float = typer.Option(None, help="Traffic: Poisson arrivals per second."),
-    concurrent_users: int = typer.Option(None, help="Traffic: users sending back to back."),
-    input_len: int = typer.Option(512, help="Mean prompt tokens."),
-    output_len: int = typer.Option(128, help="Mean output tokens."),
-    input_len_p50: int = typer.Option(None, help="Median prompt tokens (default: the mean)."),
-    input_len_p99: int = typer.Option(None, help="p99 prompt tokens (default: the mean)."),
-    output_len_p99: int = typer.Option(None, help="p99 output tokens, for max_model_len."),
-    max_model_len: int = typer.Option(None, help="Default: 2^n >= p99 prompt + output."),
-    ttft_p50_ms: float = typer.Option(None, help="Target: median time to first token."),
-    ttft_p99_ms: float = typer.Option(None, help="Target: p99 time to first token."),
-    tpot_ms: float = typer.Option(None, help="Target: time per output token under load."),
+    concurrent_users: int = typer.Option(
+        None, min=1, max=1_000_000, help="Traffic: users sending back to back."
+    ),
+    input_len: int = typer.Option(512, min=1, max=MAX_TOKENS, help="Mean prompt tokens."),
+    output_len: int = typer.Option(128, min=1, max=MAX_TOKENS, help="Mean output tokens."),
+    input_len_p50: int = typer.Option(
+        None, min=1, max=MAX_TOKENS, help="Median prompt tokens (default: the mean)."
+    ),
+    input_len_p99: int = typer.Option(
+        None, min=1, max=MAX_TOKENS, help="p99 prompt tokens (default: the mean)."
+    ),
+    output_len_p99: int = typer.Option(
+        None, min=1, max=MAX_TOKENS, help="p99 output tokens, for max_model_len."
+    ),
+    max_model_len: int = typer.Option(
+        None, min=1, max=MAX_TOKENS, help="Default: 2^n >= p99 prompt + output."
+    ),
+    ttft_p50_ms: float = typer.Option(
+        None, callback=MS, help="Target: median time to first token."
+    ),
+    ttft_p99_ms: float = typer.Option(None, callback=MS, help="Target: p99 time to first token."),
+    tpot_ms: float = typer.Option(
+        None, callback=MS, help="Target: time per output token under load."
+    ),
     region: str = typer.Option("us-east-1", help="Where to deploy (priced per region)."),
     price_per_hour: Annotated[
         list[str] | None,
         typer.Option(help="TYPE=USD: your $/h for a type (no discount applied); repeatable."),
     ] = None,
-    discount_1yr: float = typer.Option(None, help="Your 1-year fraction off on-demand."),
-    discount_3yr: float = typer.Option(None, help="Your 3-year fraction off (no default)."),
+    discount_1yr: float = typer.Option(
+        None, callback=finite(0, 0.99), help="Your 1-year fraction off on-demand."
+    ),
+    discount_3yr: float = typer.Option(
+        None, callback=finite(0, 0.99), help="Your 3-year fraction off (no default)."
+    ),
     instance_type: Annotated[list[str] | None, typer.Option(help="Only these types.")] = None,
-    max_num_seqs: Annotated[list[int] | None, typer.Option(help="Only these batches.")] = None,
-    min_nodes: int = typer.Option(1, help="At least this many nodes (e.g. one per zone)."),
+    max_num_seqs: Annotated[
+        list[int] | None, typer.Option(min=1, max=4096, help="Only these batches.")
+    ] = None,
+    min_nodes: int = typer.Option(
+        1, min=1, max=MAX_NODES, help="At least this many nodes (e.g. one per zone)."
+    ),
     include_uncalibrated: bool = typer.Option(False, help="Rank roofline-only options too."),
     include_extrapolated: bool = typer.Option(False, help="Rank options far from any data."),
     show_all: bool = typer.Option(False, "--all", help="Every feasible max_num_seqs."),
@@ -113,16 +142,25 @@ def size(
     subnet_id: Annotated[list[str] | None, typer.Option(help="--write-stack: subnets.")] = None,
     weights_uri: str = typer.Option(None, help="--write-stack: s3://bucket/prefix/."),
     predict: bool = typer.Option(False, "--predict", help="One prediction (--batch...)."),
-    tensor_parallel_size: int = typer.Option(None, help="--predict/--calibrate: TP degree."),
-    batch: int = typer.Option(1, help="--predict: requests running at once."),
-    think_time_s: float = typer.Option(0.0, help="--concurrent-users: pause between requests."),
-    nodes: int = typer.Option(1, help="--predict with a traffic: nodes serving it."),
+    tensor_parallel_size: int = typer.Option(
+        None, min=1, max=128, help="--predict/--calibrate: TP degree."
+    ),
+    batch: int = typer.Option(1, min=1, max=4096, help="--predict: requests running at once."),
+    think_time_s: float = typer.Option(
+        0.0, callback=finite(0, 86_400), help="--concurrent-users: pause between requests."
+    ),
+    nodes: int = typer.Option(
+        1, min=1, max=MAX_NODES, help="--predict with a traffic: nodes serving it."
+    ),
     replicas_per_node: Annotated[
-        list[int] | None, typer.Option(help="vLLM replicas per node (see docs/size.md).")
+        list[int] | None,
+        typer.Option(min=1, max=64, help="vLLM replicas per node (see docs/size.md)."),
     ] = None,
     calibrate: Annotated[Path | None, typer.Option(help="A bench.json to compare.")] = None,
     stack: str = typer.Option(None, help="--calibrate: the deployment's stack. " + STACK_HELP),
-    bench_nodes: int = typer.Option(1, help="--calibrate: nodes the benchmark reached."),
+    bench_nodes: int = typer.Option(
+        1, min=1, max=MAX_NODES, help="--calibrate: nodes the benchmark reached."
+    ),
     save: bool = typer.Option(False, help="--calibrate: fit and save the deployment's scales."),
 ) -> None:
     """Which instance type, TP degree, max_num_seqs and node count serve a model at a traffic
@@ -265,11 +303,15 @@ def _prices_given(values: list[str] | None) -> dict[str, float] | None:
     for value in values or ():
         name, sep, usd = value.partition("=")
         try:
-            prices[name.strip()] = float(usd)
+            price = float(usd)
         except ValueError:
             sep = ""
         if not sep:
             raise ValueError(f"--price-per-hour {value!r}: give TYPE=USD, e.g. trn2.48xlarge=35.76")
+        # ours: far above any instance's hourly rate; NaN, infinities and 0 are refused
+        prices[name.strip()] = require_number(
+            price, f"--price-per-hour {name.strip()}", minimum=0, maximum=10_000, open_minimum=True
+        )
     return prices or None
 
 

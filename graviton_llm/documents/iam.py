@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from ..args.fields import parse_s3_uri
+from ..args.identifiers import kms_key_arn_problems
 
 EC2_ASSUME_ROLE_POLICY: dict[str, Any] = {
     "Version": "2012-10-17",
@@ -144,6 +145,15 @@ def _decrypt_via(sid: str, key_arn: str, service: str, region: str | None) -> di
 def _kms_via(
     sid: str, key_arn: str, service: str, region: str | None, actions: str | list[str]
 ) -> dict[str, Any]:
+    # The args check a key ARN given as a string; one given as an Output is known only here,
+    # when the policy is built from its value: a wildcard (arn:aws:kms:*:*:key/*) would grant
+    # decrypt on every key of every account.
+    problems = kms_key_arn_problems(sid, key_arn) if isinstance(key_arn, str) else ["not a str"]
+    if problems:
+        raise ValueError(
+            f"{sid}: the KMS key {key_arn!r} is not a single key's ARN (no alias, no wildcard), "
+            "e.g. arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+        )
     via = f"{service}.{region}.amazonaws.com" if region else f"{service}.*.amazonaws.com"
     operator = "StringEquals" if region else "StringLike"
     return {

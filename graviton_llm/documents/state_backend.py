@@ -10,6 +10,7 @@ that KMS key (Pulumi CLI docs, `pulumi stack init` and `pulumi stack change-secr
 
 from __future__ import annotations
 
+import shlex
 from typing import Any
 
 # The DIY backend's folders (pulumi/pulumi pkg/backend/diy; sdk/go/common/workspace): the state
@@ -34,13 +35,21 @@ def secrets_provider_url(alias: str, region: str) -> str:
     return f"awskms://{alias}?region={region}"
 
 
-def setup_commands(bucket: str, alias: str, region: str, stack: str = "<stack>") -> list[str]:
-    """What a team runs in its project, once per machine and once per stack."""
-    secrets = secrets_provider_url(alias, region)
+STACK_PLACEHOLDER = "<stack>"
+
+
+def setup_commands(
+    bucket: str, alias: str, region: str, stack: str = STACK_PLACEHOLDER
+) -> list[str]:
+    """What a team runs in its project, once per machine and once per stack: lines a user
+    pastes into a shell, so every value in them is shell-quoted (the placeholder is left for
+    the user to replace)."""
+    secrets = shlex.quote(secrets_provider_url(alias, region))
+    named = stack if stack == STACK_PLACEHOLDER else shlex.quote(stack)
     return [
-        f"pulumi login '{login_url(bucket, region)}'",
-        f"pulumi stack init {stack} --secrets-provider '{secrets}'",
-        f"pulumi stack change-secrets-provider '{secrets}'  # an existing stack",
+        f"pulumi login {shlex.quote(login_url(bucket, region))}",
+        f"pulumi stack init {named} --secrets-provider {secrets}",
+        f"pulumi stack change-secrets-provider {secrets}  # an existing stack",
     ]
 
 

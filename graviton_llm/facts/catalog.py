@@ -124,7 +124,7 @@ class InstanceSpec:
     @property
     def network_gbps(self) -> float:
         """Peak network bandwidth in Gb/s, read from the network column ("up to 25 Gb/s")."""
-        match = re.search(r"([\d.]+) (Gb|Tb)/s", self.network)
+        match = re.search(r"([0-9.]+) (Gb|Tb)/s", self.network)
         if match is None:
             raise ValueError(f"{self.name}: unreadable network figure {self.network!r}")
         value = float(match.group(1))

@@ -90,7 +90,7 @@ def model_key(model_id: str) -> str:
     for suffix in _SUFFIXES:
         name = name.removesuffix(suffix)
     # Hugging Face renamed "Meta-Llama-3.1-8B" to "Llama-3.1-8B"; accept both spellings.
-    if re.match(r"meta-llama-3\.\d", name):
+    if re.match(r"meta-llama-3\.[0-9]", name):
         name = name.removeprefix("meta-")
     return name
 
@@ -105,7 +105,7 @@ def resolve_model(model_id: str) -> ModelInfo | None:
     return _BY_KEY.get(key) or _BY_KEY.get(f"{key}-vision")
 
 
-_LLAMA = re.compile(r"llama-(\d(?:\.\d)?)-(\d+)b")
+_LLAMA = re.compile(r"llama-([0-9](?:\.[0-9])?)-([0-9]+)b")
 
 
 def _llama_generation(info: ModelInfo) -> tuple[str, str] | None:

@@ -15,9 +15,17 @@ python3); S3 goes through the AWS CLI, which the boot script tunes.
 A key is the rendered static key (image, model, shapes, instance family) and the weights'
 digest. Its cache entry: <cache prefix><static>/<digest>/blobs/<sha256> (each file named by its
 content) and <cache prefix><static>/<digest>/manifest.json (file list, sizes, SHA-256), written
-last with If-None-Match: * so one publisher wins and a partial upload has no manifest. A reader
-trusts nothing: a manifest it cannot parse, for another key, or a file missing, short or with
-another SHA-256, is reported and never loaded; vLLM compiles instead.
+last with If-None-Match: * so one publisher wins and a partial upload has no manifest.
+
+Nothing read is trusted. A manifest outlives every node (write-once), so a reader refuses any it
+cannot parse, for another key, deeper or larger than a manifest can be, with a path that escapes
+or that is both a file and a directory (at any level), and a file missing, short or with another
+SHA-256: whatever goes wrong while placing a set, it is reported once and vLLM compiles instead;
+`prepare` never fails the unit for it. The vLLM container mounts the artifacts directory read-
+write, so anything in it may be a planted link, FIFO or device: files there are read with
+O_NOFOLLOW and only when regular, removed without following links, and a set to publish is
+walked from directory descriptors and staged outside the container's view, hashed from the very
+files staged; a set holding anything but directories and regular files is not published.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -34,8 +43,13 @@ import urllib.request
 from typing import Any
 
 from .model_store_weights import (
+    clear,
+    is_dir,
     log,
     on_node,
+    open_regular,
+    parse_json,
+    read_file,
     read_json,
     safe_path,
     sha256_of,
@@ -80,16 +94,26 @@ class Key:
     def point_active(self, link: str) -> None:
         """<artifacts>/active -> <key>: NEURON_COMPILED_ARTIFACTS names the link, so the
         rendered container command stays the same whatever the weights' digest."""
-        temporary = os.path.join(self.base, f".{link}.new")
-        if os.path.lexists(temporary):
-            os.unlink(temporary)
+        temporary, active = os.path.join(self.base, f".{link}.new"), os.path.join(self.base, link)
+        clear(temporary)
+        if not os.path.islink(active):
+            clear(active)  # a directory put there would refuse the rename
         os.symlink(self.name, temporary)
-        os.replace(temporary, os.path.join(self.base, link))
+        os.replace(temporary, active)
+
+    def staging(self, use: str) -> str:
+        """An empty directory beside the artifacts one, out of the container's view (it mounts
+        only the artifacts directory), on the same file system so a set moves in by rename.
+        One name per use: what a killed run left there goes at the next."""
+        path = os.path.join(os.path.dirname(self.base), f".model-store-{use}")
+        clear(path)
+        os.mkdir(path, 0o700)
+        return path
 
 
-def parse_manifest(text: str, key: str) -> list[dict[str, Any]]:
+def parse_manifest(text: bytes, key: str) -> list[dict[str, Any]]:
     """The files of a manifest for ``key``; ValueError says what is wrong with it."""
-    data = json.loads(text)
+    data = parse_json(text)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"not a {FORMAT} manifest")
     if data.get("key") != key:
@@ -107,15 +131,23 @@ def parse_manifest(text: str, key: str) -> list[dict[str, Any]]:
         if not isinstance(entry.get("sha256"), str) or not _SHA256.fullmatch(entry["sha256"]):
             raise ValueError(f"{entry['path']}: no SHA-256")
         paths.add(entry["path"])
-    parents = {p.rsplit("/", 1)[0] for p in paths if "/" in p}
-    if len(paths) < len(files) or paths & parents:
+    ancestors = {p[:i] for p in paths for i, c in enumerate(p) if c == "/"}
+    if len(paths) < len(files) or paths & ancestors:
         raise ValueError("a path is listed twice, or both as a file and a directory")
     return files
 
 
 def fetch(key: Key) -> str | None:
     """Download and verify the key's set into its directory; None on success, else why not."""
-    manifest_file = os.path.join(key.base, f".{key.name}.manifest")
+    staging = key.staging("fetch")
+    try:
+        return fetch_into(key, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def fetch_into(key: Key, staging: str) -> str | None:
+    manifest_file = os.path.join(staging, "manifest.json")
     result = aws(
         "s3api",
         "get-object",
@@ -130,18 +162,9 @@ def fetch(key: Key) -> str | None:
             return f"no set for key {key.name} in the cache yet ({key.where})"
         return f"the cache is unreachable: {result.stderr.strip()[-300:]}"
     try:
-        with open(manifest_file, "rb") as manifest:
-            text = manifest.read(MAX_MANIFEST_BYTES + 1)
-        if len(text) > MAX_MANIFEST_BYTES:
-            raise ValueError("over 4 MiB")
-        files = parse_manifest(text.decode(), key.name)
+        files = parse_manifest(read_file(manifest_file, MAX_MANIFEST_BYTES), key.name)
     except (OSError, ValueError) as error:
         return f"corrupt manifest {key.where}manifest.json ({error})"
-    finally:
-        if os.path.exists(manifest_file):
-            os.unlink(manifest_file)
-    staging = key.directory + ".incoming"
-    shutil.rmtree(staging, ignore_errors=True)
     blobs, tree = os.path.join(staging, "blobs"), os.path.join(staging, "tree")
     includes = [word for f in files for word in ("--include", f["sha256"])]
     result = aws(
@@ -155,32 +178,29 @@ def fetch(key: Key) -> str | None:
         "*",
         *includes,
     )
-    try:
-        if result.returncode != 0:
-            return f"download from {key.where} failed: {result.stderr.strip()[-300:]}"
-        placed: dict[str, str] = {}
-        for entry in files:
-            blob, target = os.path.join(blobs, entry["sha256"]), os.path.join(tree, entry["path"])
-            source = placed.get(entry["sha256"], blob)
-            if not os.path.isfile(source):
-                return f"{entry['path']} is missing from the cache ({key.where})"
-            size = os.path.getsize(source)
-            if size != entry["size"]:
-                return f"{entry['path']}: {size} bytes, the manifest says {entry['size']}"
-            if entry["sha256"] not in placed and sha256_of(source) != entry["sha256"]:
-                return (
-                    f"{entry['path']}: SHA-256 mismatch (the cached file is not what was published)"
-                )
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            if entry["sha256"] in placed:
-                shutil.copyfile(source, target)
-            else:
-                os.replace(blob, target)
-                placed[entry["sha256"]] = target
-        os.makedirs(tree, exist_ok=True)
-        os.replace(tree, key.directory)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    if result.returncode != 0:
+        return f"download from {key.where} failed: {result.stderr.strip()[-300:]}"
+    placed: dict[str, str] = {}
+    for entry in files:
+        blob, target = os.path.join(blobs, entry["sha256"]), os.path.join(tree, entry["path"])
+        source = placed.get(entry["sha256"], blob)
+        try:
+            with os.fdopen(open_regular(source), "rb") as blob_file:
+                digest, size = sha256_of(blob_file.fileno())
+        except FileNotFoundError:
+            return f"{entry['path']} is missing from the cache ({key.where})"
+        if size != entry["size"]:
+            return f"{entry['path']}: {size} bytes, the manifest says {entry['size']}"
+        if digest != entry["sha256"]:
+            return f"{entry['path']}: SHA-256 mismatch (the cached file is not what was published)"
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if entry["sha256"] in placed:
+            shutil.copyfile(source, target)
+        else:
+            os.rename(blob, target)
+            placed[entry["sha256"]] = target
+    os.makedirs(tree, exist_ok=True)
+    os.rename(tree, key.directory)
     write_json(key.state, {"key": key.name, "source": "cache", "files": files})
     return None
 
@@ -191,7 +211,7 @@ def complete(key: Key, state: object) -> bool:
         isinstance(state, dict)
         and state.get("key") == key.name
         and state.get("source") in ("cache", "compiled")
-        and os.path.isdir(key.directory)
+        and is_dir(key.directory)
     )
 
 
@@ -202,18 +222,23 @@ def prepare(config: dict[str, Any]) -> int:
     if isinstance(state, dict) and complete(key, state):
         log(f"compiled artifacts for key {key.name} are on this node ({state['source']})")
     else:
-        if os.path.lexists(key.directory):  # an unfinished compile or download: never loaded
-            shutil.rmtree(key.directory)
+        clear(key.state)  # the record of a set that is not there
+        if clear(key.directory):  # an unfinished compile or download: never loaded
             log(f"removed unfinished artifacts of key {key.name}; they are never loaded")
         if not key.known:
             log("no weights identity on this node: the artifact cache is skipped")
         elif key.cache:
-            problem = fetch(key)
+            try:
+                problem = fetch(key)
+            except Exception as error:  # a poisoned entry must not stop every node of the key
+                problem = f"cannot place the set of {key.where} ({type(error).__name__}: {error})"
             if problem is None:
                 log(f"artifact cache hit: key {key.name} downloaded and verified from {key.where}")
             else:
                 log(f"artifact cache: {problem}; vLLM compiles instead")
-        os.makedirs(key.directory, exist_ok=True)
+        if not complete(key, read_json(key.state)):
+            clear(key.directory)
+            os.mkdir(key.directory)
     key.point_active(config["active"])
     return 0
 
@@ -226,16 +251,32 @@ def serving(port: int) -> bool:
         return False
 
 
-def scan(directory: str) -> list[dict[str, Any]]:
+def stage(directory: int, staging: str, prefix: str = "") -> list[dict[str, Any]]:
+    """The set's files under the open directory ``directory``, each hashed from the file this
+    walk opened and hard-linked (else copied) into ``staging`` under its SHA-256, so what is
+    uploaded is what was hashed. Anything but a directory or a regular file (a link, a FIFO, a
+    device) raises ValueError: that set is not published."""
     files = []
-    for parent, _, names in os.walk(directory):
-        for name in names:
-            path = os.path.join(parent, name)
-            relative = os.path.relpath(path, directory).replace(os.sep, "/")
-            files.append(
-                {"path": relative, "size": os.path.getsize(path), "sha256": sha256_of(path)}
-            )
-    return sorted(files, key=lambda f: f["path"])
+    for name in sorted(os.listdir(directory)):
+        path = prefix + name
+        mode = os.stat(name, dir_fd=directory, follow_symlinks=False).st_mode
+        if not (safe_path(path) and (stat.S_ISDIR(mode) or stat.S_ISREG(mode))):
+            raise ValueError(f"{path!r} is not a plain directory or regular file")
+        if stat.S_ISDIR(mode):
+            inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=directory)
+            files += stage(inner, staging, path + "/")
+            os.close(inner)
+            continue
+        with os.fdopen(open_regular(name, directory), "rb") as source:
+            digest, size = sha256_of(source.fileno())
+            opened, blob = f"/proc/self/fd/{source.fileno()}", os.path.join(staging, digest)
+            if not os.path.lexists(blob):
+                try:
+                    os.link(opened, blob)  # the very file hashed, and no copy of gigabytes
+                except OSError:
+                    shutil.copyfile(opened, blob)
+        files.append({"path": path, "size": size, "sha256": digest})
+    return files
 
 
 def put_manifest(key: Key, manifest_file: str) -> str:
@@ -273,17 +314,14 @@ def publish(config: dict[str, Any]) -> int:
     if isinstance(state, dict) and complete(key, state):
         if state["source"] == "cache" or state.get("published"):
             return 0  # downloaded from the cache, or published before
-        files = state["files"]
-    elif not (os.path.isdir(key.directory) and os.listdir(key.directory)):
+    elif not (is_dir(key.directory) and os.listdir(key.directory)):
         log(f"no compiled artifacts for key {key.name} to publish")
         return 0
     elif not serving(config["port"]):
         # Only a set vLLM loaded and serves from is complete: never a failed compile's remains.
         log(f"vLLM does not serve: the artifacts of key {key.name} are not published")
         return 1
-    else:
-        files = scan(key.directory)
-    record = {"key": key.name, "source": "compiled", "files": files, "published": False}
+    record = {"key": key.name, "source": "compiled", "published": False}
     write_json(key.state, record)  # complete: a restart of vLLM reuses it
     if not key.cache:
         return 0
@@ -297,7 +335,19 @@ def publish(config: dict[str, Any]) -> int:
     if not missing(head):
         log(f"cannot publish to {key.where}: {head.stderr.strip()[-300:]}")
         return 1
-    outcome = upload(key, files, config.get("key_inputs"))
+    staging = key.staging("publish")
+    try:
+        os.mkdir(os.path.join(staging, "blobs"))
+        directory = os.open(key.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            files = stage(directory, os.path.join(staging, "blobs"))
+        finally:
+            os.close(directory)
+        outcome = upload(key, files, staging, config.get("key_inputs"))
+    except (OSError, ValueError) as error:
+        outcome = f"the set cannot be published as it is: {error}"
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     if outcome not in ("won", "lost"):
         log(f"publishing key {key.name} to {key.where} failed: {outcome}")
         return 1
@@ -310,39 +360,33 @@ def publish(config: dict[str, Any]) -> int:
     return 0
 
 
-def upload(key: Key, files: list[dict[str, Any]], inputs: object) -> str:
-    """The blobs (named by their content), then the manifest, conditionally: put_manifest's
-    outcome, or what failed."""
-    staging = key.directory + ".publish"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        os.makedirs(staging)
-        for entry in files:
-            blob = os.path.join(staging, entry["sha256"])
-            if not os.path.exists(blob):
-                source = os.path.join(key.directory, entry["path"])
-                try:
-                    os.link(source, blob)  # no copy of gigabytes
-                except OSError:
-                    shutil.copyfile(source, blob)
-        result = aws("s3", "cp", "--recursive", "--only-show-errors", staging, f"{key.where}blobs/")
-        if result.returncode != 0:
-            return f"upload: {result.stderr.strip()[-300:]}"
-        manifest = {
-            "format": FORMAT,
-            "key": key.name,
-            "files": files,
-            "bytes": sum(f["size"] for f in files),
-            "inputs": inputs,
-        }
-        manifest_file = os.path.join(key.base, f".{key.name}.manifest")
-        write_json(manifest_file, manifest)
-        try:
-            return put_manifest(key, manifest_file)
-        finally:
-            os.unlink(manifest_file)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def upload(key: Key, files: list[dict[str, Any]], staging: str, inputs: object) -> str:
+    """The staged blobs (named by their content), then the manifest, conditionally:
+    put_manifest's outcome, or what failed."""
+    if not 0 < len(files) <= MAX_FILES:
+        return f"{len(files)} files; a set holds 1 to {MAX_FILES}"
+    blobs = os.path.join(staging, "blobs")
+    result = aws(
+        "s3",
+        "cp",
+        "--recursive",
+        "--only-show-errors",
+        "--no-follow-symlinks",
+        blobs,
+        f"{key.where}blobs/",
+    )
+    if result.returncode != 0:
+        return f"upload: {result.stderr.strip()[-300:]}"
+    manifest = {
+        "format": FORMAT,
+        "key": key.name,
+        "files": sorted(files, key=lambda f: f["path"]),
+        "bytes": sum(f["size"] for f in files),
+        "inputs": inputs,
+    }
+    manifest_file = os.path.join(staging, "manifest.json")
+    write_json(manifest_file, manifest)
+    return put_manifest(key, manifest_file)
 
 
 def status(config: dict[str, Any]) -> int:

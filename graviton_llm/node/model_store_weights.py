@@ -9,11 +9,15 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import stat
 import sys
 import tempfile
 from typing import Any
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_+=@-][A-Za-z0-9._+=@-]*")
+MAX_JSON_BYTES = 64 * 2**20
+MAX_DEPTH = 16  # ours: a manifest is 4 levels deep, a listing 2
 
 
 def log(message: str) -> None:
@@ -42,26 +46,84 @@ def write_json(path: str, value: object) -> None:
     os.replace(out.name, path)
 
 
-def read_json(path: str) -> object:
+def open_regular(path: str, dir_fd: int | None = None) -> int:
+    """A descriptor of the regular file ``path``: never through a symbolic link, never a FIFO
+    or a device (the vLLM container writes where some of these files are and could plant
+    either: a read would then leave the directory, or block for ever). ValueError if not."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ValueError(f"{path} is not a regular file")
+    return fd
+
+
+def read_file(path: str, limit: int) -> bytes:
+    """A regular file's bytes (open_regular), at most ``limit``."""
+    with os.fdopen(open_regular(path), "rb") as source:
+        data = source.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"over {limit} bytes")
+    return data
+
+
+def parse_json(text: bytes) -> object:
+    """JSON nested at most MAX_DEPTH levels; ValueError otherwise (never RecursionError)."""
     try:
-        with open(path) as source:
-            return json.load(source)
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    todo = [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if level > MAX_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            todo += [(inner, level + 1) for inner in item]
+    return value
+
+
+def read_json(path: str) -> object:
+    """The JSON in ``path``, or None when it is missing or anything but a small JSON file."""
+    try:
+        return parse_json(read_file(path, MAX_JSON_BYTES))
     except (OSError, ValueError):
         return None
 
 
-def sha256_of(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as source:
-        for block in iter(lambda: source.read(8 * 2**20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def clear(path: str) -> bool:
+    """Remove whatever ``path`` is, never following a link (rmtree walks by descriptors and
+    does not follow links: shutil.rmtree.avoids_symlink_attacks). False if nothing was there."""
+    try:
+        directory = stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
+    shutil.rmtree(path) if directory else os.unlink(path)
+    return True
+
+
+def is_dir(path: str) -> bool:
+    """A directory itself, not a link to one."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def sha256_of(fd: int) -> tuple[str, int]:
+    """SHA-256 and length of what the open file ``fd`` holds from where it stands."""
+    digest, size = hashlib.sha256(), 0
+    for block in iter(lambda: os.read(fd, 8 * 2**20), b""):
+        digest.update(block)
+        size += len(block)
+    return digest.hexdigest(), size
 
 
 def listing_files(listing: str, prefix: str) -> list[list[Any]]:
     """[[relative path, size, ETag], ...] of the files under the prefix, sorted (folder markers,
     keys ending in '/', are not files)."""
-    data = read_json(listing)
+    data = parse_json(read_file(listing, MAX_JSON_BYTES))
     if data is None:
         data = []  # an empty prefix lists as null
     if not isinstance(data, list):
@@ -92,7 +154,7 @@ def weights_check(config: dict[str, Any], listing: str) -> int:
     uri = config["weights_uri"]
     try:
         files = listing_files(listing, config["weights_prefix"])
-    except ValueError as error:
+    except (OSError, ValueError) as error:
         log(f"cannot read the listing of {uri}: {error}")
         return 1
     if not files:
@@ -111,7 +173,7 @@ def weights_check(config: dict[str, Any], listing: str) -> int:
 def weights_verify(config: dict[str, Any], listing: str) -> int:
     try:
         files = listing_files(listing, config["weights_prefix"])
-    except ValueError as error:
+    except (OSError, ValueError) as error:
         log(f"cannot read the listing of {config['weights_uri']}: {error}")
         return 1
     model = on_node(config["model_dir"])

@@ -218,44 +218,85 @@ def model_store_config(args: ResolvedClusterArgs) -> dict[str, object]:
 def node_python(*modules: str) -> str:
     """Modules of this package as the node runs them, one script: the same code without its
     docstrings and comments (they stay in the package), so the node's tools fit EC2's 16 KB of
-    user data. The modules are bundled in order: a later one's ``from __future__`` line and its
-    imports of the earlier ones go, their names being defined above it by then.
+    user data. The modules are bundled in order: a later one's imports of the earlier ones and
+    the imports an earlier one made go, their names being defined above it by then. No
+    ``from __future__ import annotations``: what annotations remain are in function bodies,
+    which Python never evaluates (PEP 526; tests/node/test_node_python.py checks).
     Tokens, not the AST: ast.parse inside the Pulumi runtime's deep stacks hits CPython 3.11's
     "AST constructor recursion depth mismatch"."""
-    bodies = []
+    bodies: list[str] = []
     for n, module in enumerate(modules):
         body = _without_docs(resources.files(__package__).joinpath(module).read_text())
+        body = re.sub(r"^from __future__ import annotations\n", "", body, flags=re.M)
         if n:
             earlier = "|".join(re.escape(m.removesuffix(".py")) for m in modules[:n])
-            body = re.sub(r"^from __future__ import annotations\n", "", body, flags=re.M)
             body = re.sub(rf"^from \.(?:{earlier}) import \([^)]*\)\n", "", body, flags=re.M)
             body = re.sub(rf"^from \.(?:{earlier}) import [^(\n]*\n", "", body, flags=re.M)
+            imported = set(re.findall(r"^import [\w.]+$", "".join(bodies), flags=re.M))
+            body = "".join(line for line in body.splitlines(True) if line.rstrip() not in imported)
         bodies.append(body)
-    where = f"# graviton_llm/node/{', '.join(modules)}, rendered by graviton-llm (documented there)"
+    where = f"# graviton_llm/node/{', '.join(modules)} (documented there)"
     return "\n".join(["#!/usr/bin/python3", where, *bodies])
 
 
 def _without_docs(source: str) -> str:
+    """The source without docstrings, comments and the annotations of def signatures (they
+    stay in the package; the node only runs the code), each bracketed expression on one line."""
     tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
     lines = source.splitlines()
-    dropped: list[tokenize.TokenInfo] = []
+    dropped: list[tuple[tuple[int, int], tuple[int, int], str]] = [
+        (*span, "") for span in _annotations(tokens)
+    ]
     kept: set[int] = set()
     touched: set[int] = set()
+    depth = 0
     for i, token in enumerate(tokens):
         if token.type == tokenize.COMMENT or _docstring(tokens, i):
-            dropped.append(token)
+            dropped.append((token.start, token.end, ""))
         elif token.type == tokenize.STRING and token.start[0] != token.end[0]:
             kept.update(range(token.start[0], token.end[0] + 1))  # keep its lines as they are
-    for token in reversed(dropped):
-        (first, start), (last, end) = token.start, token.end
-        lines[first - 1] = lines[first - 1][:start] + lines[last - 1][end:]
+        elif token.type == tokenize.NL and depth:
+            dropped.append((token.start, tokens[i + 1].start, " "))
+        elif token.type == tokenize.OP:
+            depth += (token.string in "([{") - (token.string in ")]}")
+    for (first, start), (last, end), joint in sorted(dropped, reverse=True):
+        lines[first - 1] = lines[first - 1][:start] + joint + lines[last - 1][end:]
         del lines[first:last]
         kept = {n if n <= first else n - (last - first) for n in kept}
         touched = {n if n <= first else n - (last - first) for n in touched} | {first}
     body = [line if n in kept else line.rstrip() for n, line in enumerate(lines, 1)]
-    # Lines only a docstring or a comment filled go; the code keeps its own blank lines.
-    body = [line for n, line in enumerate(body, 1) if line or n not in touched or n in kept]
+    # Blank lines go too (but inside a string): the node runs the code, nobody reads it there.
+    body = [line for n, line in enumerate(body, 1) if line or n in kept]
     return "\n".join(body) + "\n"
+
+
+def _annotations(tokens: list[tokenize.TokenInfo]) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """(start, end) of each annotation of a def: a parameter's `: type` (up to its `,`, `=` or
+    `)`) and the `-> type` (up to the `:` that ends the signature)."""
+    spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    signature, depth, opened, level = False, 0, None, 0
+    tokens = [t for t in tokens if t.type not in (tokenize.NL, tokenize.COMMENT)]
+    for i, token in enumerate(tokens):
+        if token.type == tokenize.NAME and token.string == "def":
+            signature, depth = True, 0
+        if not signature or token.type != tokenize.OP:
+            continue
+        text = token.string
+        if opened and depth == level and text in ((",", "=", ")") if level else (":",)):
+            spans.append((opened, token.start))
+            opened, signature = None, bool(level)
+        elif (
+            opened is None
+            and depth == 1
+            and text == ":"
+            and tokens[i - 2].string in ("(", ",", "*", "**")
+        ):
+            opened, level = token.start, 1  # after a parameter's name (`lambda x:` is not)
+        elif opened is None and depth == 0 and text in ("->", ":"):
+            opened, level, signature = tokens[i - 1].end, 0, text == "->"
+            opened = opened if signature else None
+        depth += (text in "([{") - (text in ")]}")
+    return spans
 
 
 def _docstring(tokens: list[tokenize.TokenInfo], i: int) -> bool:

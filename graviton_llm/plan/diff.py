@@ -13,11 +13,11 @@ an outage or a full rollout, which is why a reviewer should see it before `pulum
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from ..safeio.files import InputFileError, expect, load_json
 from ..testing.answers import mock_id
 from .findings import LAUNCH_TEMPLATE
 
@@ -41,14 +41,38 @@ class Change:
                 "because": list(self.because), "kept": list(self.kept)}  # fmt: skip
 
 
-def _rows(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+def _rows(document: dict[str, Any], where: str = "plan") -> dict[tuple[str, str], dict[str, Any]]:
+    """The document's resources by (type, name), each row checked for the keys the diff reads:
+    an earlier document is a file anyone may have edited."""
     resources = document.get("resources")
     if not isinstance(resources, list):
-        raise ValueError("not a plan document: no `resources` list (write one with plan --json)")
+        raise ValueError(
+            f"{where}: not a plan document: no `resources` list (write one with plan --json)"
+        )
     rows = {}
-    for row in resources:
-        if not isinstance(row, dict) or "type" not in row or "name" not in row:
-            raise ValueError("not a plan document: a resource without type and name")
+    for n, row in enumerate(resources):
+        at = f"{where}: resources[{n}]"
+        if not isinstance(row, dict):
+            raise ValueError(f"{at} is not an object; not a plan document")
+        for key in ("type", "name"):
+            expect(
+                row.get(key),
+                str,
+                f"{at}.{key}",
+                "a plan document names each resource's type and name",
+            )
+        expect(
+            row.get("replace_on_change") or {},
+            dict,
+            f"{at}.replace_on_change",
+            "it maps input names to values",
+        )
+        expect(
+            row.get("inputs_sha256"),
+            (str, type(None)),
+            f"{at}.inputs_sha256",
+            "it is a SHA-256 in hex",
+        )
         rows[(row["type"], row["name"])] = row
     return rows
 
@@ -115,14 +139,12 @@ MAX_DOCUMENT_BYTES = 16 * 1024 * 1024  # ours: a plan document of a big stack is
 def load_plan_document(path: Path) -> dict[str, Any]:
     """A `plan --json` document from a file, or a ValueError saying why it is not one."""
     try:
-        if path.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise ValueError(f"{path}: over 16 MiB; not a plan document")
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file (write one with plan --json > {path})") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"{path}: not a plan document ({error})") from None
+        document = load_json(path, limit=MAX_DOCUMENT_BYTES, what="a plan document")
+    except InputFileError as error:
+        raise ValueError(
+            f"{error}; not a plan document (plan --json > {path} writes one)"
+        ) from None
     if not isinstance(document, dict):
         raise ValueError(f"{path}: not a plan document (the top level is not an object)")
-    _rows(document)
+    _rows(document, str(path))
     return document

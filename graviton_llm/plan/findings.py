@@ -207,9 +207,47 @@ def _wildcard_action(action: Any) -> bool:
     return isinstance(action, str) and (action == "*" or action.endswith(":*"))
 
 
+_ARN_WILDCARDS = ("*", "?", "${")
+
+
+def _has_wildcard(text: str) -> bool:
+    return any(w in text for w in _ARN_WILDCARDS)
+
+
+def wildcard_resource(resource: Any) -> str | None:
+    """Why ``resource`` (a statement's Resource entry) grants more than named resources, or
+    None. "*" is everything; inside an ARN, a wildcard in the partition, service or account
+    reaches other services or accounts (`arn:aws:kms:*:*:key/*`: every key of every account),
+    and one before the resource's own name covers every resource of its type (`key/*`,
+    `log-group:*`); for S3, every bucket matching a pattern. Object wildcards under a named
+    bucket (`bucket/prefix/*`) are how S3 grants are written, and are judged by s3-write-scope."""
+    if not isinstance(resource, str):
+        return f"Resource {resource!r} is not an ARN"
+    if resource == "*":
+        return "Resource '*'"
+    parts = resource.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn":
+        return None if not _has_wildcard(resource) else f"Resource {resource!r}"
+    _, partition, service, _region, account, name = parts
+    if _has_wildcard(partition) or _has_wildcard(service) or _has_wildcard(account):
+        return f"Resource {resource!r}: a wildcard partition, service or account"
+    if service == "s3":
+        bucket = name.split("/", 1)[0]
+        return f"Resource {resource!r}: a wildcard bucket" if _has_wildcard(bucket) else None
+    literal = name
+    for wildcard in _ARN_WILDCARDS:
+        literal = literal.split(wildcard, 1)[0]
+    separators = [i for i in (literal.find("/"), literal.find(":")) if i >= 0]
+    named = literal[min(separators) + 1 :] if separators else literal  # after `key/`, if any
+    if literal != name and not named.strip("/:"):
+        return f"Resource {resource!r}: every resource of its type"
+    return None
+
+
 def wildcard_iam(resources: Iterable[Resource]) -> list[Finding]:
-    """Allow statements with a wildcard action ("*", "s3:*") or resource ("*"), NotAction
-    grants, and attachments of AWS managed admin policies."""
+    """Allow statements with a wildcard action ("*", "s3:*") or resource ("*", or an ARN whose
+    account, service or resource name is a wildcard), NotAction grants, and attachments of AWS
+    managed admin policies."""
     found = []
     for r in resources:
         if r.type in POLICY_ATTACHMENT_TYPES:
@@ -238,8 +276,10 @@ def wildcard_iam(resources: Iterable[Resource]) -> list[Finding]:
                 found.append(Finding("wildcard-iam", r.name, r.type, f"{where}: Action {actions}"))
             if "NotAction" in statement:
                 found.append(Finding("wildcard-iam", r.name, r.type, f"{where}: NotAction"))
-            if "*" in _as_list(statement.get("Resource", [])):
-                found.append(Finding("wildcard-iam", r.name, r.type, f"{where}: Resource '*'"))
+            for resource in _as_list(statement.get("Resource", [])):
+                reason = wildcard_resource(resource)
+                if reason:
+                    found.append(Finding("wildcard-iam", r.name, r.type, f"{where}: {reason}"))
     return found
 
 

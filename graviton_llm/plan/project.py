@@ -18,6 +18,7 @@ from ..program.project import Project, StackConfig, load_project, load_stack
 from .build import SCHEMA_VERSION, Plan, _plain, security_section
 from .findings import SECRET_SHOWN
 from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
+from .isolation import DEFAULT_TIMEOUT_S, run_in_child
 from .team_program import ProgramRun, run_team_program
 
 # The keys of a single-cluster plan that describe its one cluster: in a project plan they hold
@@ -118,6 +119,26 @@ def total_cost(clusters: list[dict[str, Any]]) -> dict[str, Any]:
             "source": catalog.PRICE_SNAPSHOT_SOURCE,
         },
     }
+
+
+def project_plan_document(
+    project_dir: Path, stack: str, *, full: bool = False, timeout: float = DEFAULT_TIMEOUT_S
+) -> dict[str, Any]:
+    """The `plan PROJECT_DIR --json` document, the team's program run in a child process with a
+    time limit (plan/isolation.py). The project and the stack file are read here first, so bad
+    input is reported without starting a child."""
+    project = load_project(project_dir)
+    config = load_stack(project, stack)
+    try:
+        shown = project.entry_point.relative_to(project.root)
+    except ValueError:
+        shown = project.entry_point
+    program = f"the program of project {project.name!r} ({shown}) on stack {config.stack!r}"
+    arguments = {"project_dir": str(project.root), "stack": stack, "full": full}
+    document: dict[str, Any] = run_in_child(
+        "project-plan", arguments, timeout=timeout, program=program
+    )
+    return document
 
 
 def build_project_plan(project_dir: Path, stack: str) -> ProjectPlan:

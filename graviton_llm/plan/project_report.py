@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
+from ..safeio.terminal import styled
 from .report import print_checked_at_deploy, print_first_preview, print_resources, print_security
 
 
@@ -18,13 +19,13 @@ def print_project_plan(console: Console, document: dict[str, Any]) -> None:
     )
     print_first_preview(console, document["first_preview"])
     clusters = document["clusters"]
-    console.print(f"[bold]clusters[/] ({len(clusters)})")
+    console.print(styled(("clusters", "bold"), f" ({len(clusters)})"))
     for cluster in clusters:
         print_cluster(console, cluster)
     print_security(console, document["security"])
     print_total_cost(console, document["total_cost"])
     if document["outputs"]:
-        console.print("[bold]outputs[/] (mock values)")
+        console.print(styled(("outputs", "bold"), " (mock values)"))
         for name, value in sorted(document["outputs"].items()):
             shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
             console.print(f"  {name} = {shown}", markup=False, highlight=False)
@@ -68,7 +69,7 @@ def print_cluster(console: Console, cluster: dict[str, Any]) -> None:
 
 def print_total_cost(console: Console, total: dict[str, Any]) -> None:
     snapshot = total["price_snapshot"]
-    console.print("[bold]cost of all clusters[/] (on-demand)")
+    console.print(styled(("cost of all clusters", "bold"), " (on-demand)"))
     console.print(
         f"  {total['clusters']} cluster(s), {total['billed_instances']} billed instance(s): "
         f"${total['usd_per_hour']:,.2f}/h, ${total['usd_per_month']:,.0f}/month "
@@ -89,9 +90,12 @@ def print_project_summary(console: Console, document: dict[str, Any]) -> None:
     """A few lines: what the stack creates, what it costs, whether it passes the checks."""
     passed = document["security"]["passed"]
     console.print(
-        f"plan of stack {document['stack']} ({document['region']}): "
-        f"{document['resource_count']} resources, security checks "
-        + ("[green]passed[/]" if passed else "[bold red]FAILED[/] (graviton-llm plan shows why)")
+        styled(
+            f"plan of stack {document['stack']} ({document['region']}): "
+            f"{document['resource_count']} resources, security checks ",
+            ("passed", "green") if passed else ("FAILED", "bold red"),
+            "" if passed else " (graviton-llm plan shows why)",
+        )
     )
     for cluster in document["clusters"]:
         print_cluster(console, cluster)

@@ -7,7 +7,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from ..safeio.terminal import styled
 from .diff import Change
 
 
@@ -105,7 +107,7 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
 
     cost = document["cost"]
     snapshot = cost["price_snapshot"]
-    console.print("[bold]cost[/] (on-demand)")
+    console.print(styled(("cost", "bold"), " (on-demand)"))
     if cost["total"] is None:
         console.print(f"  {cost['note']}")
     else:
@@ -140,12 +142,16 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
 
     ami = document["ami"]
     if ami["pinned"]:
-        console.print(f"[bold]AMI[/] pinned: {ami['image_id']}", highlight=False)
+        console.print(styled(("AMI", "bold"), f" pinned: {ami['image_id']}"))
     else:
         console.print(
-            f"[bold]AMI[/] [yellow]not pinned[/]: each deploy takes the latest {ami['parameter']} "
-            "and an AMI release rolls the fleet; pin it with `graviton-llm ami --write`",
-            highlight=False,
+            styled(
+                ("AMI", "bold"),
+                " ",
+                ("not pinned", "yellow"),
+                f": each deploy takes the latest {ami['parameter']} and an AMI release rolls "
+                "the fleet; pin it with `graviton-llm ami --write`",
+            )
         )
 
     _print_cold_start(console, document["cold_start"])
@@ -155,7 +161,7 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
 
 
 def _print_cold_start(console: Console, cold: dict[str, Any]) -> None:
-    console.print("[bold]cold start[/] (predicted, facts/sizing.py)")
+    console.print(styled(("cold start", "bold"), " (predicted, facts/sizing.py)"))
     table = Table(show_header=True, box=None, pad_edge=False)
     for column in ("part", "first compile", "cache hit", "from"):
         numbers = column in ("first compile", "cache hit")
@@ -192,9 +198,9 @@ def _print_cold_start(console: Console, cold: dict[str, Any]) -> None:
 
 def _print_artifact_cache(console: Console, cache: dict[str, Any]) -> None:
     if not cache["enabled"]:
-        console.print(f"[bold]artifact cache[/] off: {cache['note']}", highlight=False)
+        console.print(styled(("artifact cache", "bold"), f" off: {cache['note']}"))
         return
-    console.print(f"[bold]artifact cache[/] {cache['prefix']}", highlight=False)
+    console.print(styled(("artifact cache", "bold"), f" {cache['prefix']}"))
     inputs = cache["key_inputs"]
     covered = ", ".join(k for k in inputs if k not in ("vllm_args", "env", "format"))
     console.print(
@@ -208,7 +214,7 @@ def _print_artifact_cache(console: Console, cache: dict[str, Any]) -> None:
 
 
 def _print_performance(console: Console, performance: dict[str, Any]) -> None:
-    console.print("[bold]performance[/] (predicted, graviton-llm size)")
+    console.print(styled(("performance", "bold"), " (predicted, graviton-llm size)"))
     if performance["ttft_ms"] is None:
         console.print(f"  no prediction: {performance['note']}", highlight=False)
         return
@@ -247,10 +253,10 @@ def print_resources(console: Console, document: dict[str, Any], title: str) -> N
 
 
 def print_security(console: Console, security: dict[str, Any]) -> None:
-    console.print("[bold]security[/]")
+    console.print(styled(("security", "bold")))
     for check in security["checks"]:
-        mark = "[green]pass[/]" if check["passed"] else "[bold red]FAIL[/]"
-        console.print(f"  {mark}  {check['title']}")
+        mark = ("pass", "green") if check["passed"] else ("FAIL", "bold red")
+        console.print(styled("  ", mark, f"  {check['title']}"))
         for finding in check["findings"]:
             console.print(
                 f"        {finding['resource']} ({finding['type']}): {finding['detail']}",
@@ -262,7 +268,7 @@ def print_security(console: Console, security: dict[str, Any]) -> None:
 def print_changes(console: Console, changes: list[Change], against: str) -> None:
     """What deploying this plan does to the resources of the plan in ``against``."""
     if not changes:
-        console.print(f"[bold]against {against}[/]: no change")
+        console.print(styled((f"against {against}", "bold"), ": no change"))
         return
     table = Table(title=f"changes against {against}", show_lines=False)
     for column in ("action", "resource", "type", "because"):
@@ -270,7 +276,7 @@ def print_changes(console: Console, changes: list[Change], against: str) -> None
     colours = {"replace": "bold red", "delete": "red", "create": "green", "update": "yellow"}
     for change in changes:
         table.add_row(
-            f"[{colours[change.action]}]{change.action}[/]",
+            Text(change.action, style=colours[change.action]),
             change.name,
             change.type,
             ", ".join(change.because),
@@ -279,9 +285,10 @@ def print_changes(console: Console, changes: list[Change], against: str) -> None
     replaced = [c for c in changes if c.action == "replace"]
     if replaced:
         console.print(
-            f"[bold red]{len(replaced)} resource(s) would be replaced[/] (deleted and created): "
-            "review before `pulumi up`.",
-            highlight=False,
+            styled(
+                (f"{len(replaced)} resource(s) would be replaced", "bold red"),
+                " (deleted and created): review before `pulumi up`.",
+            )
         )
     for change in replaced:
         if change.kept:

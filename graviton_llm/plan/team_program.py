@@ -6,8 +6,13 @@ the modules imported from the project, the working directory, argv) is put back 
 what the program prints goes to stderr, so `plan --json` stays one JSON document.
 
 A program that fails ends in a ProgramError (a ConfigError: bad input, exit code 2) carrying the
-program's own message; the args' ValidationError and a component's ArgsError pass through
-unchanged, so the CLI lists each field and its fix.
+program's own message, whatever it raised (a BaseException subclass of its own too); the args'
+ValidationError and a component's ArgsError pass through unchanged, so the CLI lists each field
+and its fix.
+
+This runs in the calling process, as a team's own tests do. The CLI runs it in a child process
+with a time limit (plan/isolation.py): a program that loops, exits the interpreter or leaves a
+thread running can only end that child.
 """
 
 from __future__ import annotations
@@ -45,6 +50,13 @@ class _Exited(Exception):
         super().__init__(f"exited with status {code}")
 
 
+class _Raised(Exception):
+    """A BaseException that is not an Exception, raised by the program, carried as one."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"{type(error).__name__} (a BaseException): {error}")
+
+
 @dataclass(frozen=True)
 class ProgramRun:
     result: ProgramResult
@@ -66,6 +78,10 @@ def run_team_program(
         except SystemExit as exit:
             if exit.code not in (None, 0):
                 raise _Exited(exit.code) from None
+        except (Exception, KeyboardInterrupt):
+            raise
+        except BaseException as error:  # the program's own BaseException subclass
+            raise _Raised(error) from None
         root = pulumi_settings.get_root_resource()
         exported.update(getattr(root, "outputs", None) or {})
 
@@ -93,8 +109,7 @@ def _failure(project: Project, stack: StackConfig, entry: Path, error: BaseExcep
     input ("While processing resource: ..."): the innermost error is the program's, the
     innermost resource says where."""
     where = _RESOURCE.findall(str(error))
-    while error.__cause__ is not None:
-        error = error.__cause__
+    error = innermost_cause(error)
     words = " ".join(str(error).split()) or "(no message)"
     if where:
         words += f" (while registering {where[-1]})"
@@ -106,6 +121,17 @@ def _failure(project: Project, stack: StackConfig, entry: Path, error: BaseExcep
         f"the program of project {project.name!r} ({shown}) failed on stack {stack.stack!r} "
         f"under the mock engine: {type(error).__name__}: {words}"
     )
+
+
+def innermost_cause(error: BaseException) -> BaseException:
+    """The last error of ``error``'s ``__cause__`` chain. Walked with a visited set: a chain
+    may loop (the mock harness raises one rule violation object again from inside the runtime,
+    which makes it its own cause), and a loop must end the walk, not the process."""
+    seen = {id(error)}
+    while error.__cause__ is not None and id(error.__cause__) not in seen:
+        error = error.__cause__
+        seen.add(id(error))
+    return error
 
 
 def _is_secret(value: Any) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..facts import catalog
 from ..facts.sizing import ColdStart
@@ -136,7 +137,7 @@ def print_blog_checks(console: Console) -> None:
             check.claim,
             check.blog,
             check.computed,
-            f"[{colours[check.verdict]}]{check.verdict}[/]",
+            Text(check.verdict, style=colours[check.verdict]),
             check.why,
         )
     console.print(table)
@@ -186,8 +187,9 @@ def print_offerings(
         )
         if region != catalog.PRICE_SNAPSHOT_REGION:
             console.print(
-                f"[yellow]The snapshot is {catalog.PRICE_SNAPSHOT_REGION}; {region} prices "
-                "differ, so the break-even is approximate.[/]"
+                f"The snapshot is {catalog.PRICE_SNAPSHOT_REGION}; {region} prices differ, so "
+                "the break-even is approximate.",
+                style="yellow",
             )
     console.print(
         "Break-even use: the fraction of hours the instances must run for the RI to cost less "

@@ -65,7 +65,7 @@ class OfferingAdvice:
         return self.effective_usd_per_hour * hours * self.instances
 
 
-_REGION = re.compile(r"[a-z]{2}(?:-gov)?-[a-z]+-\d{1,2}")
+_REGION = re.compile(r"[a-z]{2}(?:-gov)?-[a-z]+-[0-9]{1,2}", re.ASCII)
 
 
 def check_request(instance_type: str, region: str) -> None:

@@ -14,9 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..args.identifiers import ec2_id_problems
 from ..facts import images
 from ..facts.catalog import InstanceSpec
-from .stack_files import ConfigError
+from ..safeio.files import InputFileError, read_text, replace_text
+from .stack_files import MAX_STACK_FILE_BYTES, ConfigError
+
+
+def load_text(path: Path) -> str:
+    try:
+        return read_text(path, limit=MAX_STACK_FILE_BYTES, what="a stack file")
+    except InputFileError as error:
+        raise ConfigError(str(error)) from None
 
 
 @dataclass(frozen=True)
@@ -45,11 +54,17 @@ def latest(ssm: Any, ec2: Any, spec: InstanceSpec) -> tuple[str, Ami]:
 def write_pin(path: Path, image_id: str, key: str = "graviton-llm:cluster") -> None:
     """Set `ami_id` in the stack file's cluster mapping (``key``: `graviton-llm:cluster`, or a
     team project's `<project>:cluster`), keeping every other line (comments included) as it
-    is."""
+    is. ``image_id`` comes from an SSM parameter: it is written only when it is an AMI id and
+    nothing more (a value with a newline would add keys to the stack file)."""
+    if not isinstance(image_id, str) or ec2_id_problems("ami_id", image_id, "ami"):
+        raise ConfigError(
+            f"the image id from AWS, {image_id!r}, is not an AMI id (ami- and 8 or 17 hex "
+            f"digits); {path} is left as it is"
+        )
     # In a stack file the project's own namespace may be left out (`cluster:`).
     bare = key.partition(":")[2]
     block = re.compile(rf"^(\s*)({re.escape(key)}|{re.escape(bare)}):\s*$")
-    lines = path.read_text().splitlines(keepends=True)
+    lines = load_text(path).splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if block.match(line)), None)
     if start is None:
         raise ConfigError(f"{path}: no `{key}:` block to pin an AMI in")
@@ -65,9 +80,9 @@ def write_pin(path: Path, image_id: str, key: str = "graviton-llm:cluster") -> N
             break
         if width == indent and text.lstrip().startswith("ami_id:"):
             lines[i] = f"{' ' * indent}ami_id: {image_id}\n"
-            path.write_text("".join(lines))
+            replace_text(path, "".join(lines))
             return
     if indent is None:
         raise ConfigError(f"{path}: the `{key}:` block is empty")
     lines.insert(start + 1, f"{' ' * indent}ami_id: {image_id}  # pinned by graviton-llm ami\n")
-    path.write_text("".join(lines))
+    replace_text(path, "".join(lines))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
 DEFAULT_REGION = "us-east-1"
 # "Name of the project containing alphanumeric characters, hyphens, underscores, and periods"
 # (project file reference, `name`).
-_PROJECT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_PROJECT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -152,11 +153,30 @@ def _check_runtime(found: Path, runtime: Any) -> None:
         )
 
 
+def _inside(found: Path, root: Path, key: str, value: str) -> Path:
+    """``value`` joined to the project folder, refused when absolute or outside it. For `main`
+    this is Pulumi's own rule ("project 'main' must be a relative path", "... must be a
+    subfolder": pulumi/pulumi pkg/engine/project.go getPwdMain, a lexical check after
+    filepath.Clean); for `stackConfigDir` it is ours (Pulumi joins it unchecked): a plan reads
+    the project's own stack files, never a file elsewhere."""
+    if os.path.isabs(value) or "\x00" in value:
+        raise ConfigError(
+            f"{found}: `{key}` {value!r} is not a relative path; it must name a folder or file "
+            "inside the project, relative to Pulumi.yaml"
+        )
+    path = Path(os.path.normpath(root / value))
+    if not path.is_relative_to(root):
+        raise ConfigError(
+            f"{found}: `{key}` {value!r} leaves the project folder {root}; it must be inside it"
+        )
+    return path
+
+
 def _main(found: Path, root: Path, main: Any) -> Path:
     if main is None:
         path = root
     elif isinstance(main, str) and main:
-        path = (root / main).resolve()
+        path = _inside(found, root, "main", main)
     else:
         raise ConfigError(f"{found}: `main` must be a path relative to Pulumi.yaml, got {main!r}")
     where = f"{found}: `main` {main!r}" if main is not None else f"{found}: the project folder"
@@ -177,7 +197,7 @@ def _relative_dir(found: Path, root: Path, key: str, value: Any) -> Path:
         return root
     if not isinstance(value, str) or not value:
         raise ConfigError(f"{found}: `{key}` must be a folder relative to Pulumi.yaml")
-    return (root / value).resolve()
+    return _inside(found, root, key, value)
 
 
 def _namespaced(project: str, key: str) -> str:

@@ -1,6 +1,8 @@
-"""Stack files (Pulumi.<stack>.yaml) read the way a careful tool reads untrusted YAML: bounded in
-size, without anchors or aliases (a 1 KB alias bomb expands to gigabytes when walked), and with
-every shape problem reported as a ConfigError that names the file and what is wrong."""
+"""Stack files (Pulumi.<stack>.yaml) read the way a careful tool reads untrusted YAML: a regular
+file (never a FIFO or a device), bounded in size and depth, without anchors or aliases (a 1 KB
+alias bomb expands to gigabytes when walked) or duplicate keys (PyYAML would keep the last one
+silently), and with every shape problem reported as a ConfigError that names the file and what is
+wrong (safeio/files.py reads every file the CLI takes)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..args import NeuronServingClusterArgs, ResolvedClusterArgs
+from ..args.cluster_rules import deploy_region_problems
+from ..args.problems import raise_if_problems
+from ..safeio.files import InputFileError
+from ..safeio.files import load_yaml as load_yaml_file
 from .main import PROJECT
 
 
@@ -28,50 +32,27 @@ def _shipped_stacks_dir() -> Path:
 
 STACKS_DIR = _shipped_stacks_dir()
 MAX_STACK_FILE_BYTES = 1024 * 1024  # ours: a stack file is a few KB
+MAX_STACK_FILE_DEPTH = 32  # ours: a cluster's config nests 4 levels
 # Pulumi stack names: 1-100 of letters, digits, '_', '.' and '-' (pulumi/pulumi
 # sdk/go/common/tokens/stack_name.go, ParseStackName).
-_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_STACK_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}", re.ASCII)
 
 
 class ConfigError(ValueError):
     """A stack file (or its config) that cannot be used, with what is wrong and where."""
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """PyYAML's pure-Python safe loader, refusing anchors and aliases (its C loader composes
-    nodes in C, where this override would not apply). PyYAML itself sets no alias limit
-    (yaml/pyyaml#235); stack files never need anchors."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()  # type: ignore[no-untyped-call]  # PyYAML's own, untyped
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise yaml.composer.ComposerError(
-                None, None, "YAML anchors and aliases are not accepted here", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-
 def load_yaml(path: Path) -> Any:
     """The document in ``path``, or a ConfigError saying why it cannot be read."""
     try:
-        size = path.stat().st_size
-        if size > MAX_STACK_FILE_BYTES:
-            raise ConfigError(f"{path}: {size} bytes; a stack file is at most 1 MiB")
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a directory, not a stack file") from None
-    except PermissionError:
-        raise ConfigError(f"{path}: not readable (permission denied)") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    try:
-        return yaml.load(text, Loader=_NoAliasLoader)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
-    except RecursionError:
-        raise ConfigError(f"{path}: nested too deeply to be a stack file") from None
+        return load_yaml_file(
+            path,
+            limit=MAX_STACK_FILE_BYTES,
+            what="a stack file",
+            max_depth=MAX_STACK_FILE_DEPTH,
+        )
+    except InputFileError as error:
+        raise ConfigError(str(error)) from None
 
 
 def stack_config_path(stack: str) -> Path:
@@ -111,10 +92,13 @@ def load_stack_config(stack: str) -> dict[str, Any]:
 
 
 def stack_cluster_args(stack: str) -> tuple[ResolvedClusterArgs, dict[str, Any]]:
-    """The stack's cluster args, validated without running the program, and its raw config."""
+    """The stack's cluster args, validated without running the program, and its raw config.
+    The deploy region is checked as `plan` checks it (known, offering the instance type), so
+    `cost`, `compile`, `ami` and `reserve` refuse what `plan` refuses."""
     config = load_stack_config(stack)
-    stack_region(stack, config)
+    region = stack_region(stack, config)
     args = NeuronServingClusterArgs.model_validate(cluster_config(stack, config))
+    raise_if_problems(type(args).__name__, deploy_region_problems(args, args.region or region))
     return args.resolved(), config
 
 

@@ -11,7 +11,16 @@ import pulumi
 
 from ..args import StateBackendArgs, StateBackendArgsDict
 from ..components.state_backend import StateBackend
-from ..documents.state_backend import key_alias, setup_commands, state_bucket_name
+from ..documents.state_backend import (
+    STACK_PLACEHOLDER,
+    key_alias,
+    setup_commands,
+    state_bucket_name,
+)
+
+# `pulumi stack init` takes a stack name or org/project/stack (pulumi/pulumi
+# sdk/go/common/tokens/stack_name.go ParseStackName; each part 1-100 of A-Za-z0-9_.-).
+_STACK_REFERENCE = re.compile(r"(?:[A-Za-z0-9_.-]{1,100}/){0,2}[A-Za-z0-9_.-]{1,100}")
 
 
 def main() -> StateBackend:
@@ -41,12 +50,17 @@ def setup_lines(
     *,
     name_prefix: str = "pulumi-state",
     bucket_name: str | None = None,
-    stack: str = "<stack>",
+    stack: str = STACK_PLACEHOLDER,
 ) -> list[str]:
     """The commands a team project runs against the backend ``main`` creates in ``account``
     and ``region``, offline (the same names the component derives). Bad input: ValueError."""
-    if not re.fullmatch(r"\d{12}", account):
-        raise ValueError(f"--account {account!r}: an AWS account id is 12 digits")
+    if not re.fullmatch(r"[0-9]{12}", account):
+        raise ValueError(f"--account {account!r}: an AWS account id is 12 digits (0-9)")
+    if stack != STACK_PLACEHOLDER and not _STACK_REFERENCE.fullmatch(stack):
+        raise ValueError(
+            f"--stack {stack!r}: a stack name is 1-100 letters, digits, _ . - (optionally "
+            "org/project/stack); it is printed into commands you paste into a shell"
+        )
     args = StateBackendArgs(name_prefix=name_prefix, bucket_name=bucket_name, region=region)
     bucket = args.bucket_name or state_bucket_name(args.name_prefix, account, region)
     return setup_commands(bucket, key_alias(args.name_prefix, "secrets"), region, stack)

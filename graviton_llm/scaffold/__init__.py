@@ -9,7 +9,10 @@ filled in are the project's name and this package's version.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
+import tempfile
 from dataclasses import dataclass
 from importlib import metadata, resources
 from importlib.resources.abc import Traversable
@@ -19,7 +22,7 @@ KINDS = {"cluster": "cluster", "state-backend": "state_backend"}
 # Shipped without their dot (package data globs skip hidden files).
 _RENAMED = {"gitignore": ".gitignore"}
 # Pulumi project names: letters, digits, '-', '_' and '.' (Pulumi project file reference).
-_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}", re.ASCII)
 
 
 class ScaffoldError(ValueError):
@@ -83,13 +86,49 @@ def create_project(
         )
     templates = resources.files(__package__).joinpath("templates", KINDS[kind])
     values = {"{{project}}": name, "{{version}}": package_version()}
+    files = _files(templates)
+    for relative, _ in files:
+        _refuse_links(directory, relative)  # all checked before the first file is written
     written = []
-    for relative, source in _files(templates):
+    for relative, source in files:
         text = source.read_text(encoding="utf-8")
         for token, value in values.items():
             text = text.replace(token, value)
         target = directory / relative
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        _replace(target, text)
         written.append(target)
     return Written(project=name, directory=directory, files=tuple(written))
+
+
+def _refuse_links(directory: Path, relative: str) -> None:
+    """--force writes into a folder someone else may have filled: a symbolic link there (at
+    the file, or at a folder on its way) would lead a write out of the folder."""
+    parts = relative.split("/")
+    for depth in range(1, len(parts) + 1):
+        path = directory.joinpath(*parts[:depth])
+        try:
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            return
+        wanted = stat.S_ISREG if depth == len(parts) else stat.S_ISDIR
+        if stat.S_ISLNK(mode) or not wanted(mode):
+            kind = "a symbolic link" if stat.S_ISLNK(mode) else "neither a folder nor a file"
+            raise ScaffoldError(
+                f"{path} is {kind}; `new --force` never writes through links or over special "
+                "files: remove it, or choose another folder"
+            )
+
+
+def _replace(target: Path, text: str) -> None:
+    """Write ``target`` by renaming a new file over it: a link put there meanwhile is replaced,
+    never followed."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

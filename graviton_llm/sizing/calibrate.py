@@ -11,7 +11,6 @@ under load, throughput against the aggregate of every node the benchmark reached
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..facts.models import model_key
+from ..safeio.bounds import require_number
+from ..safeio.files import InputFileError, load_json
 from .deployment import (
     DeploymentPerformance,
     deployment_performance,
@@ -38,11 +39,14 @@ class BenchSummary:
     measured: dict[str, float | None]  # mean/median TTFT and TPOT, mean E2E (ms); tokens/s
 
 
+MAX_BENCH_FILE_BYTES = 256 * 2**20  # ours: bench.json holds its records; 10k requests ~ 10 MB
+
+
 def read_bench_file(path: Path) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ValueError(f"--calibrate {path}: cannot read a bench result ({error})") from None
+        return load_json(path, limit=MAX_BENCH_FILE_BYTES, what="a bench result")
+    except InputFileError as error:
+        raise ValueError(f"--calibrate: cannot read a bench result ({error})") from None
 
 
 def _number(data: Any, *paths: str) -> float | None:
@@ -70,6 +74,10 @@ def read_bench(data: Any) -> BenchSummary:
             "bench result: no completed requests or token totals (completed, "
             "total_input_tokens, total_output_tokens)"
         )
+    # Counts a benchmark can produce (ours: far beyond any run); negative ones are a broken file.
+    require_number(completed, "bench result: completed", minimum=1, maximum=1e9)
+    require_number(prompt, "bench result: total input tokens", minimum=0, maximum=1e15)
+    require_number(output, "bench result: total output tokens", minimum=0, maximum=1e15)
     measured = {
         "ttft_mean": _number(data, "mean_ttft_ms", "metrics.ttft.mean"),
         "ttft_median": _number(data, "median_ttft_ms", "metrics.ttft.median"),
@@ -90,6 +98,10 @@ def read_bench(data: Any) -> BenchSummary:
         concurrency = 1.0 if closed else 0.0
     if concurrency <= 0:
         raise ValueError("bench result: cannot tell how many requests were in flight")
+    require_number(concurrency, "bench result: requests in flight", minimum=0, maximum=1e6)
+    for name, value in measured.items():
+        if value is not None:
+            require_number(value, f"bench result: {name}", minimum=0, maximum=1e12)
     model = data.get("model_id", meta.get("model"))
     return BenchSummary(
         source=str(data.get("format") or "vllm bench serve"),

@@ -10,6 +10,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..facts.performance import Prediction
 from ..pricing.prices import LABELS
@@ -193,7 +194,9 @@ def print_sizing(
             for line in _option_lines(rank, option):
                 console.print(line, highlight=False, markup=False)
     else:
-        console.print(f"[bold red]no feasible configuration[/] for {_title(result)}")
+        console.print(
+            Text.assemble(("no feasible configuration", "bold red"), f" for {_title(result)}")
+        )
     hidden = len(result.options) - len(shown)
     if hidden:
         console.print(
@@ -205,7 +208,7 @@ def print_sizing(
     _print_notes(console, result)
     lines = rejection_lines(result.rejected)
     if lines:
-        console.print("[bold]dropped[/]")
+        console.print("dropped", style="bold")
         for line in lines:
             console.print(f"  {line}", highlight=False, markup=False)
     path, placeholders = written
@@ -217,7 +220,7 @@ def print_sizing(
 
 
 def _print_notes(console: Console, result: SizingResult) -> None:
-    console.print("[bold]how[/] (graviton_llm/sizing/search.py, docs/size.md)")
+    console.print(Text.assemble(("how", "bold"), " (graviton_llm/sizing/search.py, docs/size.md)"))
     for name, formula in FORMULAS.items():
         console.print(f"  {name} = {formula}", highlight=False, markup=False)
     for assumption in ASSUMPTIONS:
@@ -256,7 +259,7 @@ def print_prediction(
 ) -> None:
     """`size --predict` without --json; ``calibration``: the saved one applied, if any."""
     p = prediction
-    console.print(f"[bold]predicted[/] {inputs}", highlight=False)
+    console.print(Text.assemble(("predicted", "bold"), f" {inputs}"))
     applied = calibration["path"] if calibration else None
     console.print(f"  {_calibration_line(applied)}", highlight=False)
     rows = (
@@ -282,11 +285,13 @@ def print_calibration(
     """`size --calibrate` without --json; ``saved``: the file --save wrote and its content."""
     d, bench = result.deployment, result.bench
     console.print(
-        f"[bold]calibrate[/]: {d.model} on {result.nodes} x {d.instance_type}, TP "
-        f"{d.tensor_parallel_size}, max_num_seqs {d.max_num_seqs}; bench ({bench.source}): "
-        f"{bench.completed} requests, {bench.input_len} in / {bench.output_len} out tokens, "
-        f"{bench.concurrency:g} in flight ({result.batch} per node)",
-        highlight=False,
+        Text.assemble(
+            ("calibrate", "bold"),
+            f": {d.model} on {result.nodes} x {d.instance_type}, TP "
+            f"{d.tensor_parallel_size}, max_num_seqs {d.max_num_seqs}; bench ({bench.source}): "
+            f"{bench.completed} requests, {bench.input_len} in / {bench.output_len} out tokens, "
+            f"{bench.concurrency:g} in flight ({result.batch} per node)",
+        )
     )
     table = Table(
         title=f"1. published constants, no queue ({result.batch} running per node) vs measured"
@@ -315,18 +320,20 @@ def print_calibration(
         highlight=False,
     )
     for warning in result.warnings:
-        console.print(f"[bold yellow]note[/]: {warning}", highlight=False)
+        console.print(Text.assemble(("note", "bold yellow"), f": {warning}"))
     if saved is not None:
         path, document = saved
         scales = document["scales"]
         console.print(
-            f"[bold]saved[/] {path}: decode step x{scales['step']:g}, prefill "
-            f"x{scales['prefill']:g}, serving {scales['serving_ms']:g} ms. Later `size`, `cost` "
-            "and `plan` of this model, instance type, TP degree and max_num_seqs use it.",
-            highlight=False,
+            Text.assemble(
+                ("saved", "bold"),
+                f" {path}: decode step x{scales['step']:g}, prefill x{scales['prefill']:g}, "
+                f"serving {scales['serving_ms']:g} ms. Later `size`, `cost` and `plan` of this "
+                "model, instance type, TP degree and max_num_seqs use it.",
+            )
         )
         for warning in document.get("fit", {}).get("warnings", []):
-            console.print(f"[bold yellow]fit[/]: {warning}", highlight=False)
+            console.print(Text.assemble(("fit", "bold yellow"), f": {warning}"))
         table = Table(title="2. load model (the bench's concurrency queued) vs measured")
         for column in ("figure", "measured", "load model, published", "load model, your scales"):
             table.add_column(column)
@@ -358,20 +365,25 @@ def print_loaded_prediction(console: Console, p: LoadedPrediction) -> None:
         else f"{p.requests_per_s:g} requests/s (Poisson)"
     )
     console.print(
-        f"[bold]predicted[/] {p.model} on {p.nodes} x {p.instance_type} ({p.replicas_per_node} "
-        f"replica(s) per node, TP {p.tensor_parallel_size}, max_num_seqs {p.max_num_seqs}), "
-        f"{p.input_len} in / {p.output_len} out tokens, {traffic}",
-        highlight=False,
+        Text.assemble(
+            ("predicted", "bold"),
+            f" {p.model} on {p.nodes} x {p.instance_type} ({p.replicas_per_node} replica(s) per "
+            f"node, TP {p.tensor_parallel_size}, max_num_seqs {p.max_num_seqs}), "
+            f"{p.input_len} in / {p.output_len} out tokens, {traffic}",
+        )
     )
     console.print(f"  {_calibration_line(p.calibration)}", highlight=False)
     if p.replicas > 1:
         console.print(f"  assumed: {BALANCER}", highlight=False, markup=False)
     if not load.stable:
         console.print(
-            f"  [bold red]unstable[/]: {p.requests_per_s:g} requests/s exceed what "
-            f"{p.replicas} replica(s) complete ({p.replicas * p.engine.rate(p.max_num_seqs):.3g}"
-            "/s): the queue grows without bound; add nodes or replicas",
-            highlight=False,
+            Text.assemble(
+                "  ",
+                ("unstable", "bold red"),
+                f": {p.requests_per_s:g} requests/s exceed what {p.replicas} replica(s) complete "
+                f"({p.replicas * p.engine.rate(p.max_num_seqs):.3g}/s): the queue grows without "
+                "bound; add nodes or replicas",
+            )
         )
         return
     rows = (

@@ -3,13 +3,14 @@ shape), the traffic and the latency targets. Every check names the option that f
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..facts import performance as perf
 from ..facts.models import ModelInfo, nonexistent_model_hint, resolve_model
+from ..safeio.bounds import number_problem, require_number
+from ..safeio.files import InputFileError, load_json
 
 # Neuron compiles power-of-two context buckets from 128 up (facts/performance/roofline.py), so a
 # max_model_len on a power of two wastes no bucket. Our choice, not a vLLM requirement.
@@ -30,44 +31,69 @@ class ModelChoice:
         return self.info.params_billion if self.info else round(self.shape.params / 1e9, 3)
 
 
-# config.json keys the performance model reads (Hugging Face transformers LlamaConfig names).
-_CONFIG_KEYS = (
-    "hidden_size",
-    "num_hidden_layers",
-    "num_attention_heads",
-    "intermediate_size",
-    "vocab_size",
-)
+# config.json keys the performance model reads (Hugging Face transformers LlamaConfig names),
+# with bounds far beyond any published model (ours): a negative width or zero heads is refused,
+# not sized.
+_CONFIG_KEYS = {
+    "hidden_size": 1 << 20,
+    "num_hidden_layers": 10_000,
+    "num_attention_heads": 10_000,
+    "intermediate_size": 1 << 24,
+    "vocab_size": 1 << 27,
+}
+_OPTIONAL_KEYS = {
+    "num_key_value_heads": 10_000,
+    "head_dim": 1 << 16,
+    "max_position_embeddings": 1 << 30,
+}
+MAX_CONFIG_BYTES = 4 * 2**20  # ours: a config.json is a few KB
 
 
 def shape_from_config(model_id: str, path: Path) -> tuple[perf.ModelShape, int | None]:
     """A model's shape and context length from its Hugging Face ``config.json``."""
+    where = f"--model-config {path}"
     try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as error:
-        raise ValueError(f"--model-config {path}: cannot read a config.json ({error})") from None
+        config = load_json(path, limit=MAX_CONFIG_BYTES, what="a config.json")
+    except InputFileError as error:
+        raise ValueError(f"--model-config: cannot read a config.json ({error})") from None
     if not isinstance(config, dict):
-        raise ValueError(f"--model-config {path}: not a JSON object")
+        raise ValueError(f"{where}: not a JSON object")
     missing = [key for key in _CONFIG_KEYS if not isinstance(config.get(key), int)]
     if missing:
         raise ValueError(
-            f"--model-config {path}: needs integer {', '.join(missing)} (a decoder-only "
+            f"{where}: needs integer {', '.join(missing)} (a decoder-only "
             "transformer's config.json; vision and mixture-of-experts models are not modelled)"
         )
-    heads = config["num_attention_heads"]
+    values = {
+        key: require_number(
+            config.get(key), f"{where}: {key}", minimum=1, maximum=top, integer=True
+        )
+        for key, top in _CONFIG_KEYS.items()
+    }
+    for key, top in _OPTIONAL_KEYS.items():
+        if config.get(key) is not None:
+            values[key] = require_number(
+                config[key], f"{where}: {key}", minimum=1, maximum=top, integer=True
+            )
+    heads = values["num_attention_heads"]
+    kv_heads = values.get("num_key_value_heads", heads)
+    if heads % kv_heads:
+        raise ValueError(
+            f"{where}: num_attention_heads {heads} is not a multiple of num_key_value_heads "
+            f"{kv_heads}"
+        )
     shape = perf.ModelShape(
         id=model_id,
-        hidden_size=config["hidden_size"],
-        layers=config["num_hidden_layers"],
+        hidden_size=values["hidden_size"],
+        layers=values["num_hidden_layers"],
         attention_heads=heads,
-        kv_heads=int(config.get("num_key_value_heads") or heads),
-        head_dim=int(config.get("head_dim") or config["hidden_size"] // heads),
-        intermediate_size=config["intermediate_size"],
-        vocab_size=config["vocab_size"],
-        tied_embeddings=bool(config.get("tie_word_embeddings", False)),
+        kv_heads=kv_heads,
+        head_dim=values.get("head_dim", max(1, values["hidden_size"] // heads)),
+        intermediate_size=values["intermediate_size"],
+        vocab_size=values["vocab_size"],
+        tied_embeddings=config.get("tie_word_embeddings", False) is True,
     )
-    context = config.get("max_position_embeddings")
-    return shape, context if isinstance(context, int) else None
+    return shape, values.get("max_position_embeddings")
 
 
 def choose_model(model_id: str, config_path: Path | None = None) -> ModelChoice:
@@ -106,8 +132,12 @@ class Traffic:
         problems = []
         if (self.requests_per_s is None) == (self.concurrent_users is None):
             problems.append("give exactly one of --requests-per-s and --concurrent-users")
-        if self.requests_per_s is not None and not self.requests_per_s > 0:
-            problems.append(f"--requests-per-s must be > 0, got {self.requests_per_s}")
+        if self.requests_per_s is not None and number_problem(
+            self.requests_per_s, minimum=0, maximum=1e6, open_minimum=True
+        ):
+            problems.append(
+                f"--requests-per-s must be > 0 and <= 1e6 (finite), got {self.requests_per_s}"
+            )
         if self.concurrent_users is not None and self.concurrent_users < 1:
             problems.append(f"--concurrent-users must be >= 1, got {self.concurrent_users}")
         for option, value in (("--input-len", self.input_len), ("--output-len", self.output_len)):

@@ -159,8 +159,19 @@ _REPORTED = "_graviton_llm_reported"
 
 
 def _mark_reported(error: BaseException) -> None:
-    with contextlib.suppress(AttributeError):
-        setattr(error, _REPORTED, True)
+    """``error`` and the errors it wraps (Pulumi re-raises an apply's error once per input and
+    resource, each stored in futures of its own): all reach the caller as this one. Walked with
+    a visited set: a chain may loop."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [error]
+    while todo:
+        current = todo.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        with contextlib.suppress(AttributeError):
+            setattr(current, _REPORTED, True)
+        todo += [current.__cause__, current.__context__]
 
 
 def _quiet_reported_failures() -> None:

@@ -135,9 +135,9 @@ def test_a_cancel_swallowed_below_the_sender_still_stops_the_run(mock_server, mo
     real_read = request_sender._read_events
     swallowed = []
 
-    async def read_swallowing_one_cancel(resp):
+    async def read_swallowing_one_cancel(resp, *rest):
         try:
-            return await real_read(resp)
+            return await real_read(resp, *rest)
         except asyncio.CancelledError:
             if swallowed:
                 raise
@@ -174,9 +174,9 @@ def test_a_cancel_lost_below_the_sender_still_stops_the_run(mock_server, monkeyp
     real_read = request_sender._read_events
     lost = []
 
-    async def read_losing_one_cancel(resp):
+    async def read_losing_one_cancel(resp, *rest):
         try:
-            return await real_read(resp)
+            return await real_read(resp, *rest)
         except asyncio.CancelledError:
             if lost:
                 raise

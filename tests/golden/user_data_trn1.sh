@@ -74,62 +74,81 @@ exec docker run \
 GRAVITON_LLM_FILE
 install_file /opt/graviton-llm/bin/model-store 0755 <<'GRAVITON_LLM_FILE'
 #!/usr/bin/python3
-# graviton_llm/node/model_store_weights.py, model_store.py, rendered by graviton-llm (documented there)
-
-from __future__ import annotations
-
+# graviton_llm/node/model_store_weights.py, model_store.py (documented there)
 import hashlib
 import json
 import os
 import re
+import shutil
+import stat
 import sys
 import tempfile
-from typing import Any
-
 _SEGMENT = re.compile(r"[A-Za-z0-9_+=@-][A-Za-z0-9._+=@-]*")
-
-
-def log(message: str) -> None:
+MAX_JSON_BYTES = 64 * 2**20
+MAX_DEPTH = 16
+def log(message):
     print(f"graviton-llm: {message}", file=sys.stderr, flush=True)
-
-
-def on_node(path: str) -> str:
+def on_node(path):
     return os.environ.get("GRAVITON_LLM_ROOT", "") + path
-
-
-def safe_path(path: object) -> bool:
-    return (
-        isinstance(path, str)
-        and len(path) <= 512
-        and all(_SEGMENT.fullmatch(part) for part in path.split("/"))
-    )
-
-
-def write_json(path: str, value: object) -> None:
+def safe_path(path):
+    return ( isinstance(path, str) and len(path) <= 512 and all(_SEGMENT.fullmatch(part) for part in path.split("/")) )
+def write_json(path, value):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), delete=False) as out:
         json.dump(value, out, indent=1, sort_keys=True)
     os.replace(out.name, path)
-
-
-def read_json(path: str) -> object:
+def open_regular(path, dir_fd= None):
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dir_fd)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ValueError(f"{path} is not a regular file")
+    return fd
+def read_file(path, limit):
+    with os.fdopen(open_regular(path), "rb") as source:
+        data = source.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"over {limit} bytes")
+    return data
+def parse_json(text):
     try:
-        with open(path) as source:
-            return json.load(source)
+        value = json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    todo = [(value, 1)]
+    while todo:
+        item, level = todo.pop()
+        if level > MAX_DEPTH:
+            raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            todo += [(inner, level + 1) for inner in item]
+    return value
+def read_json(path):
+    try:
+        return parse_json(read_file(path, MAX_JSON_BYTES))
     except (OSError, ValueError):
         return None
-
-
-def sha256_of(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as source:
-        for block in iter(lambda: source.read(8 * 2**20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def listing_files(listing: str, prefix: str) -> list[list[Any]]:
-    data = read_json(listing)
+def clear(path):
+    try:
+        directory = stat.S_ISDIR(os.lstat(path).st_mode)
+    except FileNotFoundError:
+        return False
+    shutil.rmtree(path) if directory else os.unlink(path)
+    return True
+def is_dir(path):
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+def sha256_of(fd):
+    digest, size = hashlib.sha256(), 0
+    for block in iter(lambda: os.read(fd, 8 * 2**20), b""):
+        digest.update(block)
+        size += len(block)
+    return digest.hexdigest(), size
+def listing_files(listing, prefix):
+    data = parse_json(read_file(listing, MAX_JSON_BYTES))
     if data is None:
         data = []
     if not isinstance(data, list):
@@ -148,37 +167,28 @@ def listing_files(listing: str, prefix: str) -> list[list[Any]]:
             raise ValueError(f"{key!r} has no size")
         files.append([relative, size, etag])
     return sorted(files)
-
-
-def weights_digest(files: list[list[Any]]) -> str:
+def weights_digest(files):
     text = json.dumps(files, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def weights_check(config: dict[str, Any], listing: str) -> int:
+def weights_check(config, listing):
     uri = config["weights_uri"]
     try:
         files = listing_files(listing, config["weights_prefix"])
-    except ValueError as error:
+    except (OSError, ValueError) as error:
         log(f"cannot read the listing of {uri}: {error}")
         return 1
     if not files:
-        log(
-            f"no objects under {uri}: upload the model directory (config.json, *.safetensors, "
-            "tokenizer) there first"
-        )
+        log( f"no objects under {uri}: upload the model directory (config.json, *.safetensors, " "tokenizer) there first" )
         return 1
     if "config.json" not in {path for path, _, _ in files}:
         log(f"no config.json directly under {uri}: not a Hugging Face model directory")
         return 1
     print(len(files), sum(size for _, size, _ in files))
     return 0
-
-
-def weights_verify(config: dict[str, Any], listing: str) -> int:
+def weights_verify(config, listing):
     try:
         files = listing_files(listing, config["weights_prefix"])
-    except ValueError as error:
+    except (OSError, ValueError) as error:
         log(f"cannot read the listing of {config['weights_uri']}: {error}")
         return 1
     model = on_node(config["model_dir"])
@@ -192,48 +202,27 @@ def weights_verify(config: dict[str, Any], listing: str) -> int:
     expected = {path: size for path, size, _ in files}
     if found != expected:
         wrong = sorted(p for p in expected if found.get(p) != expected[p])
-        log(
-            f"weights incomplete: expected {len(expected)} {sum(expected.values())} (files "
-            f"bytes) from {config['weights_uri']}, found {len(found)} {sum(found.values())}; "
-            f"missing or short: {', '.join(wrong[:3]) or 'none'}"
-        )
+        log( f"weights incomplete: expected {len(expected)} {sum(expected.values())} (files " f"bytes) from {config['weights_uri']}, found {len(found)} {sum(found.values())}; " f"missing or short: {', '.join(wrong[:3]) or 'none'}" )
         return 1
     identity = {"uri": config["weights_uri"], "digest": weights_digest(files), "files": len(files)}
     write_json(on_node(config["identity_file"]), identity)
     return 0
 
-
-
 import argparse
-import json
-import os
-import re
-import shutil
 import subprocess
-import sys
 import time
 import urllib.request
-from typing import Any
-
-
 CONFIG = "/opt/graviton-llm/etc/model-store.json"
 FORMAT = "graviton-llm-artifacts/1"
 MAX_MANIFEST_BYTES = 4 * 2**20
 MAX_FILES = 10_000
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-def aws(*args: str) -> subprocess.CompletedProcess[str]:
+def aws(*args):
     return subprocess.run(["aws", *args], capture_output=True, text=True, check=False)
-
-
-def missing(result: subprocess.CompletedProcess[str]) -> bool:
+def missing(result):
     return any(w in result.stderr for w in ("NoSuchKey", "Not Found", "(404)"))
-
-
 class Key:
-
-    def __init__(self, config: dict[str, Any]) -> None:
+    def __init__(self, config):
         identity = read_json(on_node(config["identity_file"]))
         digest = identity.get("digest") if isinstance(identity, dict) else None
         self.known = isinstance(digest, str) and bool(re.fullmatch(r"[0-9a-f]{16}", digest))
@@ -246,17 +235,20 @@ class Key:
             self.bucket = self.cache["bucket"]
             self.entry = f"{self.cache['prefix']}{digest}/"
             self.where = f"s3://{self.bucket}/{self.entry}"
-
-    def point_active(self, link: str) -> None:
-        temporary = os.path.join(self.base, f".{link}.new")
-        if os.path.lexists(temporary):
-            os.unlink(temporary)
+    def point_active(self, link):
+        temporary, active = os.path.join(self.base, f".{link}.new"), os.path.join(self.base, link)
+        clear(temporary)
+        if not os.path.islink(active):
+            clear(active)
         os.symlink(self.name, temporary)
-        os.replace(temporary, os.path.join(self.base, link))
-
-
-def parse_manifest(text: str, key: str) -> list[dict[str, Any]]:
-    data = json.loads(text)
+        os.replace(temporary, active)
+    def staging(self, use):
+        path = os.path.join(os.path.dirname(self.base), f".model-store-{use}")
+        clear(path)
+        os.mkdir(path, 0o700)
+        return path
+def parse_manifest(text, key):
+    data = parse_json(text)
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError(f"not a {FORMAT} manifest")
     if data.get("key") != key:
@@ -274,177 +266,135 @@ def parse_manifest(text: str, key: str) -> list[dict[str, Any]]:
         if not isinstance(entry.get("sha256"), str) or not _SHA256.fullmatch(entry["sha256"]):
             raise ValueError(f"{entry['path']}: no SHA-256")
         paths.add(entry["path"])
-    parents = {p.rsplit("/", 1)[0] for p in paths if "/" in p}
-    if len(paths) < len(files) or paths & parents:
+    ancestors = {p[:i] for p in paths for i, c in enumerate(p) if c == "/"}
+    if len(paths) < len(files) or paths & ancestors:
         raise ValueError("a path is listed twice, or both as a file and a directory")
     return files
-
-
-def fetch(key: Key) -> str | None:
-    manifest_file = os.path.join(key.base, f".{key.name}.manifest")
-    result = aws(
-        "s3api",
-        "get-object",
-        "--bucket",
-        key.bucket,
-        "--key",
-        key.entry + "manifest.json",
-        manifest_file,
-    )
+def fetch(key):
+    staging = key.staging("fetch")
+    try:
+        return fetch_into(key, staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+def fetch_into(key, staging):
+    manifest_file = os.path.join(staging, "manifest.json")
+    result = aws( "s3api", "get-object", "--bucket", key.bucket, "--key", key.entry + "manifest.json", manifest_file, )
     if result.returncode != 0:
         if missing(result):
             return f"no set for key {key.name} in the cache yet ({key.where})"
         return f"the cache is unreachable: {result.stderr.strip()[-300:]}"
     try:
-        with open(manifest_file, "rb") as manifest:
-            text = manifest.read(MAX_MANIFEST_BYTES + 1)
-        if len(text) > MAX_MANIFEST_BYTES:
-            raise ValueError("over 4 MiB")
-        files = parse_manifest(text.decode(), key.name)
+        files = parse_manifest(read_file(manifest_file, MAX_MANIFEST_BYTES), key.name)
     except (OSError, ValueError) as error:
         return f"corrupt manifest {key.where}manifest.json ({error})"
-    finally:
-        if os.path.exists(manifest_file):
-            os.unlink(manifest_file)
-    staging = key.directory + ".incoming"
-    shutil.rmtree(staging, ignore_errors=True)
     blobs, tree = os.path.join(staging, "blobs"), os.path.join(staging, "tree")
     includes = [word for f in files for word in ("--include", f["sha256"])]
-    result = aws(
-        "s3",
-        "cp",
-        "--recursive",
-        "--only-show-errors",
-        f"{key.where}blobs/",
-        blobs,
-        "--exclude",
-        "*",
-        *includes,
-    )
-    try:
-        if result.returncode != 0:
-            return f"download from {key.where} failed: {result.stderr.strip()[-300:]}"
-        placed: dict[str, str] = {}
-        for entry in files:
-            blob, target = os.path.join(blobs, entry["sha256"]), os.path.join(tree, entry["path"])
-            source = placed.get(entry["sha256"], blob)
-            if not os.path.isfile(source):
-                return f"{entry['path']} is missing from the cache ({key.where})"
-            size = os.path.getsize(source)
-            if size != entry["size"]:
-                return f"{entry['path']}: {size} bytes, the manifest says {entry['size']}"
-            if entry["sha256"] not in placed and sha256_of(source) != entry["sha256"]:
-                return (
-                    f"{entry['path']}: SHA-256 mismatch (the cached file is not what was published)"
-                )
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            if entry["sha256"] in placed:
-                shutil.copyfile(source, target)
-            else:
-                os.replace(blob, target)
-                placed[entry["sha256"]] = target
-        os.makedirs(tree, exist_ok=True)
-        os.replace(tree, key.directory)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    result = aws( "s3", "cp", "--recursive", "--only-show-errors", f"{key.where}blobs/", blobs, "--exclude", "*", *includes, )
+    if result.returncode != 0:
+        return f"download from {key.where} failed: {result.stderr.strip()[-300:]}"
+    placed: dict[str, str] = {}
+    for entry in files:
+        blob, target = os.path.join(blobs, entry["sha256"]), os.path.join(tree, entry["path"])
+        source = placed.get(entry["sha256"], blob)
+        try:
+            with os.fdopen(open_regular(source), "rb") as blob_file:
+                digest, size = sha256_of(blob_file.fileno())
+        except FileNotFoundError:
+            return f"{entry['path']} is missing from the cache ({key.where})"
+        if size != entry["size"]:
+            return f"{entry['path']}: {size} bytes, the manifest says {entry['size']}"
+        if digest != entry["sha256"]:
+            return f"{entry['path']}: SHA-256 mismatch (the cached file is not what was published)"
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if entry["sha256"] in placed:
+            shutil.copyfile(source, target)
+        else:
+            os.rename(blob, target)
+            placed[entry["sha256"]] = target
+    os.makedirs(tree, exist_ok=True)
+    os.rename(tree, key.directory)
     write_json(key.state, {"key": key.name, "source": "cache", "files": files})
     return None
-
-
-def complete(key: Key, state: object) -> bool:
-    return (
-        isinstance(state, dict)
-        and state.get("key") == key.name
-        and state.get("source") in ("cache", "compiled")
-        and os.path.isdir(key.directory)
-    )
-
-
-def prepare(config: dict[str, Any]) -> int:
+def complete(key, state):
+    return ( isinstance(state, dict) and state.get("key") == key.name and state.get("source") in ("cache", "compiled") and is_dir(key.directory) )
+def prepare(config):
     key = Key(config)
     os.makedirs(key.base, exist_ok=True)
     state = read_json(key.state)
-    if isinstance(state, dict) and complete(key, state):
+    if complete(key, state):
         log(f"compiled artifacts for key {key.name} are on this node ({state['source']})")
     else:
-        if os.path.lexists(key.directory):
-            shutil.rmtree(key.directory)
+        clear(key.state)
+        if clear(key.directory):
             log(f"removed unfinished artifacts of key {key.name}; they are never loaded")
         if not key.known:
             log("no weights identity on this node: the artifact cache is skipped")
         elif key.cache:
-            problem = fetch(key)
+            try:
+                problem = fetch(key)
+            except Exception as error:
+                problem = f"cannot place the set of {key.where} ({type(error).__name__}: {error})"
             if problem is None:
                 log(f"artifact cache hit: key {key.name} downloaded and verified from {key.where}")
             else:
                 log(f"artifact cache: {problem}; vLLM compiles instead")
-        os.makedirs(key.directory, exist_ok=True)
+        if not complete(key, read_json(key.state)):
+            clear(key.directory)
+            os.mkdir(key.directory)
     key.point_active(config["active"])
     return 0
-
-
-def serving(port: int) -> bool:
+def serving(port):
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
-            return bool(answer.status == 200)
+            return answer.status == 200
     except (OSError, ValueError):
         return False
-
-
-def scan(directory: str) -> list[dict[str, Any]]:
+def stage(directory, staging, prefix= ""):
     files = []
-    for parent, _, names in os.walk(directory):
-        for name in names:
-            path = os.path.join(parent, name)
-            relative = os.path.relpath(path, directory).replace(os.sep, "/")
-            files.append(
-                {"path": relative, "size": os.path.getsize(path), "sha256": sha256_of(path)}
-            )
-    return sorted(files, key=lambda f: f["path"])
-
-
-def put_manifest(key: Key, manifest_file: str) -> str:
+    for name in sorted(os.listdir(directory)):
+        path = prefix + name
+        mode = os.stat(name, dir_fd=directory, follow_symlinks=False).st_mode
+        if not (safe_path(path) and (stat.S_ISDIR(mode) or stat.S_ISREG(mode))):
+            raise ValueError(f"{path!r} is not a plain directory or regular file")
+        if stat.S_ISDIR(mode):
+            inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=directory)
+            files += stage(inner, staging, path + "/")
+            os.close(inner)
+            continue
+        with os.fdopen(open_regular(name, directory), "rb") as source:
+            digest, size = sha256_of(source.fileno())
+            opened, blob = f"/proc/self/fd/{source.fileno()}", os.path.join(staging, digest)
+            if not os.path.lexists(blob):
+                try:
+                    os.link(opened, blob)
+                except OSError:
+                    shutil.copyfile(opened, blob)
+        files.append({"path": path, "size": size, "sha256": digest})
+    return files
+def put_manifest(key, manifest_file):
     for attempt in range(4):
-        result = aws(
-            "s3api",
-            "put-object",
-            "--bucket",
-            key.bucket,
-            "--key",
-            key.entry + "manifest.json",
-            "--body",
-            manifest_file,
-            "--content-type",
-            "application/json",
-            "--if-none-match",
-            "*",
-        )
+        result = aws( "s3api", "put-object", "--bucket", key.bucket, "--key", key.entry + "manifest.json", "--body", manifest_file, "--content-type", "application/json", "--if-none-match", "*", )
         if result.returncode == 0:
             return "won"
         if "PreconditionFailed" in result.stderr or "(412)" in result.stderr:
             return "lost"
         if "ConditionalRequestConflict" not in result.stderr:
-            return str(result.stderr).strip()[-300:]
+            return result.stderr.strip()[-300:]
         time.sleep(float(os.environ.get("GRAVITON_LLM_BACKOFF_SECONDS", "5")) * (attempt + 1))
     return "409 ConditionalRequestConflict four times"
-
-
-def publish(config: dict[str, Any]) -> int:
+def publish(config):
     key = Key(config)
     state = read_json(key.state)
-    if isinstance(state, dict) and complete(key, state):
+    if complete(key, state):
         if state["source"] == "cache" or state.get("published"):
             return 0
-        files = state["files"]
-    elif not (os.path.isdir(key.directory) and os.listdir(key.directory)):
+    elif not (is_dir(key.directory) and os.listdir(key.directory)):
         log(f"no compiled artifacts for key {key.name} to publish")
         return 0
     elif not serving(config["port"]):
         log(f"vLLM does not serve: the artifacts of key {key.name} are not published")
         return 1
-    else:
-        files = scan(key.directory)
-    record = {"key": key.name, "source": "compiled", "files": files, "published": False}
+    record = {"key": key.name, "source": "compiled", "published": False}
     write_json(key.state, record)
     if not key.cache:
         return 0
@@ -456,7 +406,19 @@ def publish(config: dict[str, Any]) -> int:
     if not missing(head):
         log(f"cannot publish to {key.where}: {head.stderr.strip()[-300:]}")
         return 1
-    outcome = upload(key, files, config.get("key_inputs"))
+    staging = key.staging("publish")
+    try:
+        os.mkdir(os.path.join(staging, "blobs"))
+        directory = os.open(key.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            files = stage(directory, os.path.join(staging, "blobs"))
+        finally:
+            os.close(directory)
+        outcome = upload(key, files, staging, config.get("key_inputs"))
+    except (OSError, ValueError) as error:
+        outcome = f"the set cannot be published as it is: {error}"
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     if outcome not in ("won", "lost"):
         log(f"publishing key {key.name} to {key.where} failed: {outcome}")
         return 1
@@ -467,56 +429,28 @@ def publish(config: dict[str, Any]) -> int:
     by = "this node" if outcome == "won" else "another node"
     write_json(key.state, {**record, "published": f"by {by}"})
     return 0
-
-
-def upload(key: Key, files: list[dict[str, Any]], inputs: object) -> str:
-    staging = key.directory + ".publish"
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
-        os.makedirs(staging)
-        for entry in files:
-            blob = os.path.join(staging, entry["sha256"])
-            if not os.path.exists(blob):
-                source = os.path.join(key.directory, entry["path"])
-                try:
-                    os.link(source, blob)
-                except OSError:
-                    shutil.copyfile(source, blob)
-        result = aws("s3", "cp", "--recursive", "--only-show-errors", staging, f"{key.where}blobs/")
-        if result.returncode != 0:
-            return f"upload: {result.stderr.strip()[-300:]}"
-        manifest = {
-            "format": FORMAT,
-            "key": key.name,
-            "files": files,
-            "bytes": sum(f["size"] for f in files),
-            "inputs": inputs,
-        }
-        manifest_file = os.path.join(key.base, f".{key.name}.manifest")
-        write_json(manifest_file, manifest)
-        try:
-            return put_manifest(key, manifest_file)
-        finally:
-            os.unlink(manifest_file)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def status(config: dict[str, Any]) -> int:
+def upload(key, files, staging, inputs):
+    if not 0 < len(files) <= MAX_FILES:
+        return f"{len(files)} files; a set holds 1 to {MAX_FILES}"
+    blobs = os.path.join(staging, "blobs")
+    result = aws( "s3", "cp", "--recursive", "--only-show-errors", "--no-follow-symlinks", blobs, f"{key.where}blobs/", )
+    if result.returncode != 0:
+        return f"upload: {result.stderr.strip()[-300:]}"
+    manifest = { "format": FORMAT, "key": key.name, "files": sorted(files, key=lambda f: f["path"]), "bytes": sum(f["size"] for f in files), "inputs": inputs, }
+    manifest_file = os.path.join(staging, "manifest.json")
+    write_json(manifest_file, manifest)
+    return put_manifest(key, manifest_file)
+def status(config):
     key = Key(config)
     state = read_json(key.state)
-    if not (isinstance(state, dict) and complete(key, state)):
+    if not complete(key, state):
         return 1
     print(f"key {key.name}: complete ({state['source']})")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
+def main(argv= None):
     parser = argparse.ArgumentParser(prog="model-store")
     parser.add_argument("--config", default=CONFIG)
-    parser.add_argument(
-        "command", choices=["weights-check", "weights-verify", "prepare", "publish", "status"]
-    )
+    parser.add_argument( "command", choices=["weights-check", "weights-verify", "prepare", "publish", "status"] )
     parser.add_argument("listing", nargs="?")
     args = parser.parse_args(argv)
     with open(on_node(args.config)) as source:
@@ -527,8 +461,6 @@ def main(argv: list[str] | None = None) -> int:
         run = weights_check if args.command == "weights-check" else weights_verify
         return run(config, args.listing)
     return {"prepare": prepare, "publish": publish, "status": status}[args.command](config)
-
-
 if __name__ == "__main__":
     sys.exit(main())
 GRAVITON_LLM_FILE
@@ -641,7 +573,6 @@ After=graviton-llm-vllm.service
 
 [Service]
 Type=oneshot
-EnvironmentFile=/opt/graviton-llm/etc/aws.env
 ExecStart=/opt/graviton-llm/bin/release-node
 RemainAfterExit=yes
 StandardOutput=journal
@@ -698,29 +629,24 @@ install_file /opt/aws/amazon-cloudwatch-agent/etc/graviton-llm.json 0644 <<'GRAV
 GRAVITON_LLM_FILE
 install_file /opt/graviton-llm/bin/latency-exporter 0755 <<'GRAVITON_LLM_FILE'
 #!/usr/bin/python3
-# graviton_llm/node/latency_exporter.py, rendered by graviton-llm (documented there)
-
-from __future__ import annotations
-
+# graviton_llm/node/latency_exporter.py (documented there)
 import argparse
 import math
 import re
+import socket
 import sys
 import threading
 import time
-import urllib.request
+import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-HISTOGRAMS = {
-    "vllm:e2e_request_latency_seconds": "graviton_llm_e2e_latency",
-    "vllm:time_to_first_token_seconds": "graviton_llm_ttft",
-}
+HISTOGRAMS = { "vllm:e2e_request_latency_seconds": "graviton_llm_e2e_latency", "vllm:time_to_first_token_seconds": "graviton_llm_ttft", }
 QUANTILES = (0.5, 0.9, 0.99)
+DEADLINE_SECONDS = 10.0
+MAX_ANSWER_BYTES = 16 * 2**20
 _BUCKET = re.compile(r"^([a-zA-Z_:][\w:]*)_bucket\{(.*)\}\s+(\S+)")
 _LE = re.compile(r'le="([^"]+)"')
-
-
-def parse_buckets(text: str) -> dict[str, dict[float, float]]:
+def parse_buckets(text):
     found: dict[str, dict[float, float]] = {}
     for line in text.splitlines():
         match = _BUCKET.match(line)
@@ -730,15 +656,34 @@ def parse_buckets(text: str) -> dict[str, dict[float, float]]:
         if le is None:
             continue
         bound = math.inf if le.group(1) == "+Inf" else float(le.group(1))
+        count = float(match.group(3))
+        if not (0 <= count < math.inf and (bound < math.inf or le.group(1) == "+Inf")):
+            raise ValueError(f"not a bucket: {line[:120]!r}")
         counts = found.setdefault(match.group(1), {})
-        counts[bound] = counts.get(bound, 0.0) + float(match.group(3))
+        counts[bound] = counts.get(bound, 0.0) + count
     for name, counts in found.items():
         if math.inf not in counts:
             raise ValueError(f"{name} has no +Inf bucket: the answer is incomplete")
+        cumulative = [counts[bound] for bound in sorted(counts)]
+        if cumulative != sorted(cumulative):
+            raise ValueError(f"{name}: counts fall as bounds rise, not cumulative buckets")
     return found
-
-
-def quantile(q: float, buckets: dict[float, float]) -> float | None:
+def fetch(url, deadline):
+    end, parts, data = time.monotonic() + deadline, urllib.parse.urlsplit(url), bytearray()
+    with socket.create_connection((parts.hostname, parts.port), deadline) as sock:
+        sock.sendall(b"GET %s HTTP/1.0\r\n\r\n" % parts.path.encode())
+        while len(data) <= MAX_ANSWER_BYTES:
+            sock.settimeout(max(end - time.monotonic(), 0.001))
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = bytes(data).partition(b"\r\n\r\n")
+    length = re.search(rb"\ncontent-length: *([0-9]+)", head, re.I)
+    if ( head[8:13] != b" 200 " or len(data) > MAX_ANSWER_BYTES or (length and int(length[1]) != len(body)) ):
+        raise ValueError(f"not a whole answer: {head[:40]!r}, {len(body)} bytes")
+    return body.decode()
+def quantile(q, buckets):
     bounds = sorted(buckets)
     total = buckets[bounds[-1]] if bounds else 0.0
     if total <= 0:
@@ -752,20 +697,14 @@ def quantile(q: float, buckets: dict[float, float]) -> float | None:
                 return lower_bound
             if count == lower_count:
                 return bound
-            return lower_bound + (bound - lower_bound) * (rank - lower_count) / (
-                count - lower_count
-            )
+            return lower_bound + (bound - lower_bound) * (rank - lower_count) / ( count - lower_count )
         lower_bound, lower_count = bound, count
     return lower_bound
-
-
-def window(now: dict[float, float], before: dict[float, float]) -> dict[float, float]:
+def window(now, before):
     if any(now.get(bound, 0.0) < count for bound, count in before.items()):
         return dict(now)
     return {bound: count - before.get(bound, 0.0) for bound, count in now.items()}
-
-
-def render(previous: dict[str, dict[float, float]], current: dict[str, dict[float, float]]) -> str:
+def render(previous, current):
     lines = []
     for histogram, name in HISTOGRAMS.items():
         if histogram not in current:
@@ -777,39 +716,30 @@ def render(previous: dict[str, dict[float, float]], current: dict[str, dict[floa
                 metric = f"{name}_p{round(q * 100)}_seconds"
                 lines += [f"# TYPE {metric} gauge", f"{metric} {value:.6f}"]
     return "\n".join(lines) + "\n"
-
-
 class Exporter:
-    def __init__(self, source: str, interval: float) -> None:
-        self.source, self.interval = source, interval
+    def __init__( self, source, interval, deadline= DEADLINE_SECONDS, clock= time.monotonic, ):
+        self.source, self.interval, self.deadline, self.clock = source, interval, deadline, clock
         self.previous: dict[str, dict[float, float]] = {}
-        self.text = "\n"
-
-    def scrape_once(self) -> None:
-        with urllib.request.urlopen(self.source, timeout=10) as response:
-            current = parse_buckets(response.read().decode())
+        self.text, self.fresh_until = "\n", 0.0
+    def served(self):
+        return self.text if self.clock() < self.fresh_until else "\n"
+    def scrape_once(self):
+        started = self.clock()
+        current = parse_buckets(fetch(self.source, self.deadline))
         self.text = render(self.previous, current)
         self.previous = current
-
-    def step(self) -> None:
+        self.fresh_until = started + self.interval + 2 * self.deadline
+    def step(self):
         try:
             self.scrape_once()
         except Exception as error:
-            self.text = "\n"
-            print(
-                f"graviton-llm-latency: scrape of {self.source} failed ({error!r}); "
-                "serving no percentiles until a good scrape",
-                file=sys.stderr,
-                flush=True,
-            )
-
-    def run(self) -> None:
+            self.text, self.fresh_until = "\n", 0.0
+            print( f"graviton-llm-latency: scrape of {self.source} failed ({error!r}); " "serving no percentiles until a good scrape", file=sys.stderr, flush=True, )
+    def run(self):
         while True:
             self.step()
             time.sleep(self.interval)
-
-
-def main() -> None:
+def main():
     parser = argparse.ArgumentParser(description="vLLM latency percentiles for CloudWatch")
     parser.add_argument("--vllm-port", type=int, required=True)
     parser.add_argument("--port", type=int, required=True)
@@ -817,22 +747,17 @@ def main() -> None:
     options = parser.parse_args()
     exporter = Exporter(f"http://127.0.0.1:{options.vllm_port}/metrics", options.interval)
     threading.Thread(target=exporter.run, daemon=True).start()
-
     class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: object) -> None:
+        def log_message(self, format, *args):
             pass
-
-        def do_GET(self) -> None:
-            body = exporter.text.encode()
+        def do_GET(self):
+            body = exporter.served().encode()
             self.send_response(200 if self.path == "/metrics" else 404)
             self.send_header("Content-Type", "text/plain; version=0.0.4")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
-
     ThreadingHTTPServer(("127.0.0.1", options.port), Handler).serve_forever()
-
-
 if __name__ == "__main__":
     main()
 GRAVITON_LLM_FILE

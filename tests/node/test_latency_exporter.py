@@ -181,3 +181,89 @@ def test_no_scrape_failure_stops_the_exporter_or_leaves_stale_percentiles(capsys
     assert seen == ["\n"] * 4  # nothing stale while the answers are bad
     assert "graviton_llm_e2e_latency_p99_seconds" in scraper.text  # and back once they are good
     assert capsys.readouterr().err.count("serving no percentiles") == 4
+
+
+# ---- hostile answers: a trickling scrape, and buckets that are not a distribution ----------
+
+
+def _bucket_lines(counts: dict[str, str]) -> str:
+    name = "vllm:e2e_request_latency_seconds_bucket"
+    return "".join(f'{name}{{le="{le}"}} {count}\n' for le, count in counts.items())
+
+
+NOT_A_DISTRIBUTION = {
+    "nan-count": {"0.5": "NaN", "+Inf": "10"},
+    "infinite-count": {"0.5": "+Inf", "+Inf": "10"},
+    "negative-count": {"0.5": "-3", "+Inf": "10"},
+    "falling-counts": {"0.5": "9", "1.0": "4", "+Inf": "10"},
+    "nan-bound": {"NaN": "1", "+Inf": "10"},
+    "inf-spelled-otherwise": {"0.5": "1", "inf": "5", "+Inf": "10"},
+}
+
+
+@pytest.mark.parametrize("counts", NOT_A_DISTRIBUTION.values(), ids=NOT_A_DISTRIBUTION.keys())
+def test_buckets_that_are_not_a_distribution_are_refused_never_exported(counts):
+    with pytest.raises(ValueError):
+        exporter.parse_buckets(_bucket_lines(counts))
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_percentiles_are_served_only_until_the_next_scrape_is_overdue(monkeypatch):
+    clock = _Clock()
+    scraper = exporter.Exporter("http://127.0.0.1:1/metrics", interval=30, deadline=10, clock=clock)
+    monkeypatch.setattr(exporter, "fetch", lambda url, deadline: _metrics(fast=45, total=90))
+    scraper.step()
+    assert "graviton_llm_e2e_latency_p99_seconds" in scraper.served()
+    clock.now += 30 + 2 * 10 - 0.001  # the next scrape is due, and may still be within its deadline
+    assert "graviton_llm_e2e_latency_p99_seconds" in scraper.served()
+    clock.now += 0.002  # ... it is not: whatever holds it up, nothing old is served any more
+    assert scraper.served() == "\n"
+
+
+class _Trickle(BaseHTTPRequestHandler):
+    """Headers, then one byte at a time until the test lets go: every read gets data within any
+    per-read timeout, so only a deadline on the whole answer ends the scrape."""
+
+    release = threading.Event()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        while not self.release.wait(0.05):
+            self.wfile.write(b"#")
+            self.wfile.flush()
+
+
+def test_a_trickling_scrape_ends_at_its_deadline_and_withdraws_the_percentiles(capsys):
+    good = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
+    _Scripted.replies = [(200, _metrics(fast=45, total=90).encode(), None)]
+    trickle = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    _Trickle.release.clear()
+    for server in (good, trickle):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    finished = threading.Event()
+    try:
+        scraper = exporter.Exporter(f"http://127.0.0.1:{good.server_port}/metrics", 30, 0.5)
+        scraper.step()
+        assert "p99" in scraper.served()
+        scraper.source = f"http://127.0.0.1:{trickle.server_port}/metrics"
+        threading.Thread(target=lambda: (scraper.step(), finished.set()), daemon=True).start()
+        assert finished.wait(60), "the scrape is still reading a trickle"
+    finally:
+        _Trickle.release.set()
+        for server in (good, trickle):
+            server.shutdown()
+            server.server_close()
+    assert scraper.served() == "\n"
+    assert "TimeoutError" in capsys.readouterr().err

@@ -124,7 +124,7 @@ def test_a_team_project_finds_its_clusters_by_their_names(tmp_path, monkeypatch)
         caller(aws)
         result = runner.invoke(app, ["rollout", "status", str(project), "--stack", "prod"])
     # Not deployed here: not a success (before: exit 0, as if all were well).
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 4, result.output
     assert "llm-prod: no Auto Scaling group of project search stack prod in account " in (
         result.output
     )
@@ -139,7 +139,7 @@ def test_another_stacks_cluster_of_the_same_name_is_not_this_one():
                 {"Filters": TAGS})  # fmt: skip
         caller(aws, "210987654321")
         result = runner.invoke(app, ["rollout", "status", "--stack", "dev"])
-    assert result.exit_code == 3, result.output
+    assert result.exit_code == 4, result.output
     assert "other-asg" not in result.output
     assert "account 210987654321 us-east-1" in " ".join(result.output.split())
 

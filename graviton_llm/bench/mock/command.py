@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from ...safeio.exits import ExitCode
+from ...safeio.terminal import console_for_this_run, styled
 from .config import MockConfig
 from .running import serve_forever
 
-console = Console()
+console = console_for_this_run()
 
 
 def mock_server(
@@ -71,9 +72,15 @@ def mock_server(
         seed=seed,
         hold_until_in_flight=hold_until_in_flight,
     )
-    if problems := config.problems():
-        console.print(f"[bold red]error[/]: {'; '.join(problems)}")
-        raise typer.Exit(2)
+    problems = config.problems()
+    if not host.strip():
+        problems.append(
+            f"--host {host!r} would listen on every interface; give an address (127.0.0.1, "
+            "or 0.0.0.0 to listen on all of them on purpose)"
+        )
+    if problems:
+        console.print(styled(("error", "bold red"), f": {'; '.join(problems)}"))
+        raise typer.Exit(ExitCode.BAD_INPUT)
     console.print(
         f"mock server on http://{host}:{port}  model {model}, TTFT {ttft_ms:g} ms, "
         f"ITL {itl_ms:g} ms, max-num-seqs {max_num_seqs}  (Ctrl-C stops)"
@@ -81,7 +88,12 @@ def mock_server(
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_forever(config, host, port))
+    except ValueError as error:  # a --tokenizer that is not a tokenizer.json
+        console.print(styled(("error", "bold red"), f": {error}"))
+        raise typer.Exit(ExitCode.BAD_INPUT) from None
     except OSError as error:
         # Port in use, an address this machine does not have, a privileged port: bad input.
-        console.print(f"[bold red]error[/]: cannot listen on {host}:{port}: {error.strerror}")
-        raise typer.Exit(2) from None
+        console.print(
+            styled(("error", "bold red"), f": cannot listen on {host}:{port}: {error.strerror}")
+        )
+        raise typer.Exit(ExitCode.BAD_INPUT) from None

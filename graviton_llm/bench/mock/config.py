@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 FAULT_KINDS = ("http_error", "reset", "malformed", "stall")
+MAX_TOKENS = 1 << 24  # ours: past any model's context
 REASONING_FIELDS = ("reasoning", "reasoning_content")
 
 
@@ -62,11 +62,19 @@ class MockConfig:
 
     def problems(self) -> list[str]:
         found = []
-        # NaN fails every comparison and inf sleeps forever: both would hang streams.
-        for name in ("ttft_s", "itl_s", "stall_s"):
+        # NaN fails every comparison and inf (or 1e300) sleeps forever: all would hang streams.
+        for name, top in (("ttft_s", 3600.0), ("itl_s", 3600.0), ("stall_s", 86_400.0)):
             value = getattr(self, name)
-            if not 0 <= value < math.inf:
-                found.append(f"{name}={value}: must be a finite number >= 0")
+            if not 0 <= value <= top:
+                found.append(f"{name}={value}: must be a finite number within [0, {top:g}] s")
+        for name in ("max_model_len", "default_max_tokens", "tokens_per_chunk", "reasoning_tokens"):
+            if getattr(self, name) > MAX_TOKENS:
+                found.append(f"{name}={getattr(self, name)}: at most {MAX_TOKENS:,}")
+        for name in ("max_num_seqs", "hold_until_in_flight"):
+            if getattr(self, name) > 65_535:
+                found.append(f"{name}={getattr(self, name)}: at most 65,535")
+        if not self.model or len(self.model) > 256 or not self.model.isprintable():
+            found.append(f"model={self.model!r}: 1-256 printable characters")
         if self.max_model_len < 2:
             found.append(f"max_model_len={self.max_model_len}: must be >= 2")
         if self.output_len is not None and not 1 <= self.output_len < self.max_model_len:
