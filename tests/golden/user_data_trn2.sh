@@ -83,6 +83,7 @@ import shutil
 import stat
 import sys
 import tempfile
+from typing import Any
 _SEGMENT = re.compile(r"[A-Za-z0-9_+=@-][A-Za-z0-9._+=@-]*")
 MAX_JSON_BYTES = 64 * 2**20
 MAX_DEPTH = 16
@@ -212,6 +213,7 @@ import argparse
 import subprocess
 import time
 import urllib.request
+from typing import Any
 CONFIG = "/opt/graviton-llm/etc/model-store.json"
 FORMAT = "graviton-llm-artifacts/1"
 MAX_MANIFEST_BYTES = 4 * 2**20
@@ -321,7 +323,7 @@ def prepare(config):
     key = Key(config)
     os.makedirs(key.base, exist_ok=True)
     state = read_json(key.state)
-    if complete(key, state):
+    if isinstance(state, dict) and complete(key, state):
         log(f"compiled artifacts for key {key.name} are on this node ({state['source']})")
     else:
         clear(key.state)
@@ -346,7 +348,7 @@ def prepare(config):
 def serving(port):
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
-            return answer.status == 200
+            return bool(answer.status == 200)
     except (OSError, ValueError):
         return False
 def stage(directory, staging, prefix= ""):
@@ -379,13 +381,13 @@ def put_manifest(key, manifest_file):
         if "PreconditionFailed" in result.stderr or "(412)" in result.stderr:
             return "lost"
         if "ConditionalRequestConflict" not in result.stderr:
-            return result.stderr.strip()[-300:]
+            return str(result.stderr).strip()[-300:]
         time.sleep(float(os.environ.get("GRAVITON_LLM_BACKOFF_SECONDS", "5")) * (attempt + 1))
     return "409 ConditionalRequestConflict four times"
 def publish(config):
     key = Key(config)
     state = read_json(key.state)
-    if complete(key, state):
+    if isinstance(state, dict) and complete(key, state):
         if state["source"] == "cache" or state.get("published"):
             return 0
     elif not (is_dir(key.directory) and os.listdir(key.directory)):
@@ -443,7 +445,7 @@ def upload(key, files, staging, inputs):
 def status(config):
     key = Key(config)
     state = read_json(key.state)
-    if not complete(key, state):
+    if not (isinstance(state, dict) and complete(key, state)):
         return 1
     print(f"key {key.name}: complete ({state['source']})")
     return 0
@@ -573,6 +575,7 @@ After=graviton-llm-vllm.service
 
 [Service]
 Type=oneshot
+EnvironmentFile=/opt/graviton-llm/etc/aws.env
 ExecStart=/opt/graviton-llm/bin/release-node
 RemainAfterExit=yes
 StandardOutput=journal
