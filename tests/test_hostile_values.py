@@ -48,8 +48,8 @@ def refused(result, *words: str) -> str:
 def test_ami_write_writes_only_an_ami_id(tmp_path, monkeypatch, image_id):
     path = tmp_path / "Pulumi.dev.yaml"
     path.write_text(DEV)
-    monkeypatch.setattr(common, "ec2_client", lambda region: object())
-    monkeypatch.setattr(common, "client", lambda service, region: object())
+    monkeypatch.setattr(common, "ec2_client", lambda region, *_: object())
+    monkeypatch.setattr(common, "client", lambda service, region, *_: object())
     monkeypatch.setattr(
         ami_pin, "latest", lambda ssm, ec2, spec: ("/aws/param", ami_pin.Ami(image_id))
     )

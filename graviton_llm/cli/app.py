@@ -4,7 +4,9 @@ that a CI gate would read as exit code 1 ("a check failed")."""
 
 from __future__ import annotations
 
+import json
 import os
+import sys
 from typing import Any
 
 import typer
@@ -17,11 +19,26 @@ from ..safeio.terminal import console_for_this_run, styled
 DEBUG_ENV = "GRAVITON_LLM_DEBUG"
 
 
+# click's usage error (typer carries its own click): the base of BadParameter, which typer
+# exports, and of every parse error (a missing value, an unknown option).
+UsageError: type[Exception] = typer.BadParameter.__mro__[1]
+
+
 class _Commands(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
+        words = [*getattr(ctx, "_protected_args", ()), *ctx.args]
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, TyperException):  # usage errors, chosen exit codes
+        except UsageError as error:
+            if "--json" not in words:
+                raise  # click prints the usage and the error, exit code 2
+            # `--json` promises one JSON document on stdout, bad flags included.
+            from .common import error_document
+
+            message = str(getattr(error, "format_message", error.__str__)())
+            sys.stdout.write(json.dumps(error_document(ValueError(message)), indent=2) + "\n")
+            raise typer.Exit(ExitCode.BAD_INPUT) from None
+        except (typer.Exit, typer.Abort, TyperException):  # chosen exit codes
             raise
         except Exception as error:
             if os.environ.get(DEBUG_ENV):

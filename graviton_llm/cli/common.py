@@ -86,7 +86,13 @@ def input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
 
 
 def aws_failed(console: Console, what: str, error: Exception) -> typer.Exit:
-    """An AWS call that failed: one paragraph, exit code 3 (not 2: the input was fine)."""
+    """An AWS call that failed: one paragraph, exit code 3 (not 2: the input was fine). A
+    profile the stack names (aws:profile) that this machine's AWS config lacks is bad input."""
+    from botocore.exceptions import ProfileNotFound
+
+    if isinstance(error, ProfileNotFound):
+        print_error(console, ValueError(f"aws:profile: {error}; add it to your AWS config"))
+        return typer.Exit(ExitCode.BAD_INPUT)
     console.print(styled((what, "bold red"), ": ", one_paragraph(str(error))))
     return typer.Exit(ExitCode.AWS_FAILED)
 

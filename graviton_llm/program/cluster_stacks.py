@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from ..args import NeuronServingClusterArgs, ResolvedClusterArgs
+from ..args.cluster_rules import deploy_region_problems
+from ..args.problems import raise_if_problems
 from .main import PROJECT, default_cluster_name
 from .project import load_project, load_stack
 from .stack_files import cluster_config, load_stack_config, stack_config_path, stack_region
@@ -42,13 +44,16 @@ class ClusterStack:
 
 def cluster_stack(stack: str, project_dir: Path | None = None) -> ClusterStack:
     """The stack's cluster args, validated without running any program. Bad input raises a
-    ConfigError or the args' ValidationError, naming the file and the field."""
+    ConfigError or the args' ValidationError, naming the file and the field; the deploy region
+    is checked as `plan` checks it (known, offering the instance type), so `cost`, `compile`,
+    `ami` and `reserve` refuse what `plan` refuses."""
     if project_dir is None:
         config = load_stack_config(stack)
         path = stack_config_path(stack)
         key = f"{PROJECT}:cluster"
         args = NeuronServingClusterArgs.model_validate(cluster_config(stack, config)).resolved()
         region = args.region or stack_region(stack, config)
+        raise_if_problems(type(args).__name__, deploy_region_problems(args, region))
         name = path.stem.removeprefix("Pulumi.")
         return ClusterStack(name, path, key, config, args, region)
     project = load_project(project_dir)
@@ -57,13 +62,15 @@ def cluster_stack(stack: str, project_dir: Path | None = None) -> ClusterStack:
     args = NeuronServingClusterArgs.model_validate(
         cluster_config(str(loaded.path), loaded.config, key)
     ).resolved()
+    region = args.region or loaded.region
+    raise_if_problems(type(args).__name__, deploy_region_problems(args, region))
     return ClusterStack(
         stack,
         loaded.path,
         key,
         loaded.config,
         args,
-        args.region or loaded.region,
+        region,
         project.root,
         project=project.name,
     )

@@ -14,7 +14,7 @@ from typing import Any
 from runner import Case, judge_cli
 
 ROOT = Path(__file__).resolve().parents[2]
-DEV = (ROOT / "graviton_llm" / "stacks" / "Pulumi.dev.yaml").read_text()
+DEV = (ROOT / "stacks" / "Pulumi.dev.yaml").read_text()
 TEAM = ROOT / "tests" / "fixtures" / "team_project"
 
 

@@ -149,12 +149,13 @@ def test_write_stack_refuses_an_option_the_cluster_cannot_deploy(tmp_path):
          "tensor_parallel_size 7 is not supported"),
         (("--predict",), "--instance-type is required"),
         (("--predict", "--instance-type", "inf2.48xlarge", "--max-num-seqs", "8",
-          "--concurrent-users", "4", "--think-time-s", "-1"), "--think-time-s must be >= 0"),
+          "--concurrent-users", "4", "--think-time-s", "-1"), "Invalid value for '--think-time-s'"),
         (("--predict", "--instance-type", "inf2.48xlarge", "--concurrent-users", "4"),
          "--max-num-seqs (the slots users queue for) is required"),
         (("--predict", "--instance-type", "inf2.48xlarge", "--max-num-seqs", "8",
           "--requests-per-s", "1", "--replicas-per-node", "2"), "needs 48 NeuronCores"),
-        (("--requests-per-s", "1", "--replicas-per-node", "0"), "--replicas-per-node must be >= 1"),
+        (("--requests-per-s", "1", "--replicas-per-node", "0"),
+         "Invalid value for '--replicas-per-node'"),
     ],
 )  # fmt: skip
 def test_bad_input_exits_2_with_a_readable_error(args, message):
