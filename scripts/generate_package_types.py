@@ -107,7 +107,9 @@ def _rendered(annotation: Any, metadata: list[Any], field: str, enums: dict[str,
 
 def _docstring(text: str, indent: str = "    ") -> str:
     text = " ".join(text.split()).replace('"""', "'''")
-    body = textwrap.fill(text, width=96 - len(indent), break_long_words=False)
+    body = textwrap.fill(
+        text, width=96 - len(indent), break_long_words=False, break_on_hyphens=False
+    )
     return textwrap.indent(f'"""{body}"""', indent)
 
 

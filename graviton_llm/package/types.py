@@ -325,10 +325,10 @@ class NeuronServingClusterArgs(TypedDict):
     """Name of an SSM Parameter Store SecureString holding the API key clients must send (vLLM
     --api-key). Read on the node at start; the key itself is never written into user data. The
     name may be a (secret) Output, e.g. `pulumi.Config().require_secret(...)`: it then stays out
-    of the user data too; the cluster stores it in a SecureString of its own (/graviton-
-    llm/<project>/<stack>/<name>/api-key-parameter) that the node reads first, and checks it
-    when it resolves. None (default): no key, the endpoint is protected by the VPC and security
-    group only."""
+    of the user data too; the cluster stores it in a SecureString of its own
+    (/graviton-llm/<project>/<stack>/<name>/api-key-parameter) that the node reads first, and
+    checks it when it resolves. None (default): no key, the endpoint is protected by the VPC and
+    security group only."""
     api_key_kms_key_arn: NotRequired[pulumi.Input[str]]
     """Customer managed KMS key of that SecureString, if any: the node role may decrypt with it
     only through SSM. Not needed for the AWS managed aws/ssm key."""
