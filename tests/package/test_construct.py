@@ -197,3 +197,14 @@ def test_the_host_hands_integers_over_as_floats_and_the_package_makes_them_ints(
     given = model_input(NeuronServingClusterArgs, mapped)
     assert (given["max_model_len"], given["capacity_mode"]) == (8192, "reserved")
     assert type(given["max_model_len"]) is int and type(given["capacity_mode"]) is str
+
+
+def test_a_plain_input_given_another_resources_output_is_refused() -> None:
+    async def program() -> Any:
+        vpc, subnets = _network()
+        inputs = {**_typescript_inputs(vpc, subnets), "instanceType": vpc.id}
+        return await construct(PackageProvider(), CLUSTER, "team-llm", inputs)
+
+    result = run_program(program, catch=True)
+    assert isinstance(result.error, pulumi.InputPropertiesError)
+    assert [e["property_path"] for e in result.error.errors or []] == ["instanceType"]
