@@ -13,10 +13,12 @@ import grpc
 
 
 @contextlib.contextmanager
-def plugin_channel(args: list[str], cwd: Path) -> Iterator[grpc.Channel]:
+def plugin_channel(
+    args: list[str], cwd: Path, python: str = sys.executable
+) -> Iterator[grpc.Channel]:
     """Run ``python <args>`` in ``cwd`` and yield a channel to the port it prints first."""
     child = subprocess.Popen(
-        [sys.executable, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [python, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip
     try:

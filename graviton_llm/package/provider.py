@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 import sys
-from importlib import metadata
 from typing import Any
 
 import pulumi
@@ -25,6 +24,7 @@ from pulumi.provider.experimental.util import camel_case
 from pulumi.provider.provider import ConstructResult
 from pulumi.provider.server import ComponentInitError
 
+from ..scaffold import package_version
 from .neuron_serving_cluster import NeuronServingCluster
 from .reserved_capacity import ReservedCapacity
 from .state_backend import StateBackend
@@ -34,13 +34,6 @@ COMPONENTS: list[type[pulumi.ComponentResource]] = [
     NeuronServingCluster, StateBackend, ReservedCapacity,
 ]  # fmt: skip
 _FIELD = re.compile(r"(^|\.)([A-Za-z_][A-Za-z0-9_]*)")
-
-
-def package_version() -> str:
-    try:
-        return metadata.version("graviton-llm")
-    except metadata.PackageNotFoundError:  # a source tree without an install
-        return "0.1.0"
 
 
 def schema_path(path: str) -> str:

@@ -13,20 +13,13 @@ import ipaddress
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from pulumi.output import Unknown
 
 from ..facts.rules import EngineResource, Option
 
-
-class Resource(Protocol):
-    @property
-    def type(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def inputs(self) -> dict[str, Any]: ...
+Resource = EngineResource  # what every check reads: type, logical name, inputs
 
 
 # How the engine marks a secret value among a resource's inputs: {SIG_KEY: SECRET_SIG, "value": v}

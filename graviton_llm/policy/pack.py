@@ -43,6 +43,7 @@ from pulumi_policy.proxy import (
 from ..facts.aws_rules import RULES, STACK_RULES
 from ..facts.rules import Rule
 from ..plan.checks import CHECKS
+from ..scaffold import package_version
 
 PACK_NAME = "graviton-llm"
 _SENTINELS = (
@@ -162,13 +163,11 @@ def policies(
 def serve() -> None:
     """Start the pack (the engine runs this from the pack folder's __main__.py): it serves the
     policies until the engine stops it."""
-    from importlib.metadata import version
-
     PolicyPack(
         PACK_NAME,
         list(policies()),
         EnforcementLevel.ADVISORY,
         description="graviton-llm's security checks and the AWS rules its harness enforces",
         provider="aws",
-        display_name=f"graviton-llm {version('graviton-llm')}",
+        display_name=f"graviton-llm {package_version()}",
     )
