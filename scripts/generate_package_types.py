@@ -70,9 +70,7 @@ def _is_model(annotation: Any) -> bool:
 
 
 def _validators(metadata: list[Any]) -> set[str]:
-    return {
-        m.func.__name__ for m in metadata if isinstance(m, PlainValidator | WrapValidator)
-    }
+    return {m.func.__name__ for m in metadata if isinstance(m, PlainValidator | WrapValidator)}
 
 
 def _rendered(annotation: Any, metadata: list[Any], field: str, enums: dict[str, tuple]) -> str:
