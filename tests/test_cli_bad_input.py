@@ -26,7 +26,7 @@ def invoke(*args: str):
 def no_aws(monkeypatch):
     """Any call that would reach AWS fails the test."""
 
-    def refuse(region: str):
+    def refuse(region: str, *_: object) -> None:
         raise AssertionError(f"bad input reached AWS ({region})")
 
     monkeypatch.setattr(common, "ec2_client", refuse)

@@ -3,16 +3,19 @@ the AWS stubs refuse what botocore refuses (graviton_llm.testing.engine / aws_st
 
 from __future__ import annotations
 
+import sys
+
 import boto3
 import pytest
 from botocore.exceptions import ParamValidationError, UnStubbedResponseError
-from pulumi.dynamic import CreateResult, DiffResult, ResourceProvider
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, ResourceProvider
 
 from graviton_llm.components.api_shapes import ShapeMismatchError, conform_request
 from graviton_llm.testing.aws_stubs import aws_stubs
 from graviton_llm.testing.engine import (
     UNKNOWN,
     DynamicProviderHost,
+    ProviderHostError,
     SecretLeakError,
     is_unknown,
     secret,
@@ -98,3 +101,105 @@ def test_stubs_validate_every_call_and_refuse_unqueued_ones():
         boto3.client("autoscaling", region_name="us-east-1").describe_instance_refreshes(
             AutoScalingGroupName="g"
         )
+
+
+class Gone(Echo):
+    """Reads as the host would be told a resource no longer exists (or crashes it)."""
+
+    def read(self, id_, props):
+        return ReadResult(id_=None if props.get("gone") else id_, outs=props.get("outs"))
+
+
+def test_a_blank_id_from_read_means_the_resource_is_gone():
+    # The host answers with the id read returns; the engine drops a blank one from the state
+    # (RefreshStep.Apply). Before, the harness kept the old id.
+    host = DynamicProviderHost(Gone())
+    created = host.create({"gone": True, "outs": {"size": 1}})
+    assert host.read(created.id, created) is None
+    assert host.refresh(created).op == "delete"
+
+
+def test_read_returning_no_outputs_fails_as_the_host_does():
+    host = DynamicProviderHost(Gone())
+    with pytest.raises(ProviderHostError, match="no outputs"):
+        host.read("id-1", host.create({"size": 1}))
+
+
+class Reader(Echo):
+    def read(self, id_, props):
+        outs = {**props, "size": props.get("size", 0) + 1}
+        if props.get("copy"):
+            outs["copied"] = props["password"]
+        return ReadResult(id_, outs)
+
+
+def test_read_keeps_the_stored_outputs_secrets_and_refuses_a_copy():
+    host = DynamicProviderHost(Reader())
+    read = host.read("id-1", host.create({"password": secret("hunter22")}))
+    assert read is not None and "password" in read.secret_paths  # annotateSecrets on Read
+    with pytest.raises(SecretLeakError, match="'copied'"):
+        host.read("id-1", host.create({"password": secret("hunter22"), "copy": True}))
+
+
+class Old(Echo):
+    def read(self, id_, props):
+        return ReadResult(id_, {**props, "read_by": "old"})
+
+    def delete(self, id_, props):
+        raise RuntimeError("deleted by the old provider")
+
+
+class New(Echo):
+    def read(self, id_, props):
+        return ReadResult(id_, {**props, "read_by": "new"})
+
+    def diff(self, _id, olds, news):
+        return DiffResult(changes=olds.get("read_by") is not None)
+
+
+def test_read_and_delete_use_the_stored_pickle_diff_the_programs():
+    # The host rebuilds the provider from the pickle each request carries: the state's for
+    # Read and Delete, the program's (the new inputs') for Diff, Check and Update.
+    deployed = DynamicProviderHost(Old()).create({"size": 1})
+    host = DynamicProviderHost(New())
+    state = deployed.with_provider(deployed.props["__provider"])
+    read = host.read(state.id, state)
+    assert read is not None and read.props["read_by"] == "old"
+    with pytest.raises(RuntimeError, match="old provider"):
+        host.delete(state.id, state)
+    assert host.diff(state.id, read, {"size": 1}).changes is True  # New's diff
+
+
+class Drifting(Echo):
+    """The cloud says size 2 whatever was asked; its diff may or may not look at size."""
+
+    def __init__(self, diff_size: bool) -> None:
+        self.diff_size = diff_size
+
+    def read(self, id_, props):
+        return ReadResult(id_, {**props, "size": 2})
+
+    def diff(self, _id, olds, news):
+        return DiffResult(changes=self.diff_size and olds.get("size") != news.get("size"))
+
+
+@pytest.mark.parametrize(("diff_size", "op"), [(False, "same"), (True, "update")])
+def test_refresh_shows_drift_only_when_the_providers_diff_reports_it(diff_size, op):
+    # pulumi >= 3.120 (#16146): Diff(olds = refreshed outputs, news = stored inputs); a diff
+    # that ignores what read found stores the new outputs and shows nothing.
+    host = DynamicProviderHost(Drifting(diff_size))
+    refreshed = host.refresh(host.create({"size": 1}))
+    assert refreshed.op == op
+    assert refreshed.state is not None and refreshed.state.props["size"] == 2
+
+
+def test_a_test_process_pickles_any_number_of_providers():
+    # Pulumi's provider pickling wraps the pickler once more on every call and never restores
+    # it (testing/pickling.py): a suite that builds many stacks in one process reached
+    # RecursionError after about a thousand dynamic resources.
+    class Local(Echo):  # pickled by value, dictionaries and all, as a program's own class is
+        pass
+
+    for _ in range(sys.getrecursionlimit() + 100):
+        DynamicProviderHost(Local())
+    assert DynamicProviderHost(Local()).create({"n": 1}).props["n"] == 1.0

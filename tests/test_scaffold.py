@@ -40,6 +40,11 @@ def test_the_project_has_what_a_team_needs(project):
     )
     readme = (project / "README.md").read_text()
     assert "pulumi up --stack prod" in readme and "--secrets-provider" in readme
+    for operation in ("rollout status", "rollout.hold", "rollout.wait", "rollout.retry",
+                      "graviton-llm compile"):  # fmt: skip
+        assert operation in readme
+    # The pre-warm job's user data is an output: never committed.
+    assert "compile-*.user-data.gz" in (project / ".gitignore").read_text().splitlines()
     assert "{{" not in "".join(p.read_text() for p in project.rglob("*") if p.is_file())
 
 

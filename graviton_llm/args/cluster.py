@@ -239,13 +239,30 @@ def default_max_num_seqs(args: NeuronServingClusterArgs) -> int:
     return min(batch, DEFAULT_MAX_SEQS) if batch >= 1 else DEFAULT_MAX_SEQS
 
 
-def deploy_region_or_problems(args: NeuronServingClusterArgs) -> tuple[str | None, list[Problem]]:
+def deploy_region_or_problems(
+    args: NeuronServingClusterArgs, *, explicit_provider: bool = False
+) -> tuple[str | None, list[Problem]]:
     """args.region, else the stack's aws:region, else the environment the provider reads; with
-    the problems when none is set or the instance type is not offered there."""
-    region = (
-        args.region
-        or pulumi.Config("aws").get("region")
+    the problems when none is set or the instance type is not offered there, and, for a cluster
+    on the default AWS provider, when args.region is not the region that provider deploys to:
+    ARNs, prices and the catalog check would name one region while every resource is created in
+    the other (an explicit provider's region is checked by the component against that
+    provider, components/rollout.py)."""
+    provider_region = (
+        pulumi.Config("aws").get("region")
         or os.environ.get("AWS_REGION")
         or os.environ.get("AWS_DEFAULT_REGION")
     )
-    return region, deploy_region_problems(args, region)
+    region = args.region or provider_region
+    problems = deploy_region_problems(args, region)
+    if not explicit_provider and args.region and provider_region and args.region != provider_region:
+        problems.append(
+            Problem(
+                "region",
+                args.region,
+                f"the stack's AWS provider deploys to {provider_region} (aws:region): set "
+                f"`pulumi config set aws:region {args.region}`, drop `region`, or give the "
+                "cluster an explicit aws.Provider in that region",
+            )
+        )
+    return region, problems

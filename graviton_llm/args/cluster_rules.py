@@ -188,8 +188,9 @@ def _identifier_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     problems += tag_problems(
         "tags",
         args.tags,
-        ours=OUR_TAGS + 2,
-        instance_metadata=True,  # + Environment, Owner
+        # + Environment, Owner; + the group's graviton-llm:project and :stack (tagging.py)
+        ours=OUR_TAGS + 4,
+        instance_metadata=True,
     )
     for i, email in enumerate(args.monitoring.alarm_emails):
         problems += email_problems(f"monitoring.alarm_emails.{i}", email)

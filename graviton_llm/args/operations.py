@@ -22,6 +22,9 @@ LogRetentionDays = Literal[
 ]  # fmt: skip
 
 
+WAIT_TIMEOUT_MAX_MINUTES = 2880  # ours: two days, beyond BakeTime's own 48-hour maximum
+
+
 class RolloutArgs(ArgsModel):
     """Launch-template changes roll out by ASG instance refresh, one node at a time."""
 
@@ -50,10 +53,10 @@ class RolloutArgs(ArgsModel):
     """Make `pulumi up` wait for the refresh and fail when it fails, is cancelled or rolls back
     (it polls DescribeInstanceRefreshes); by default `pulumi up` returns once AWS accepted the
     refresh (follow it with `graviton-llm rollout status`)."""
-    # ours: two days, beyond BakeTime's own 48-hour maximum
-    wait_timeout_minutes: int = Field(default=180, ge=1, le=2880)
-    """With `wait`: give up waiting (the refresh goes on) after this long; allow about one cold
-    start per node plus the bake time."""
+    wait_timeout_minutes: int = Field(default=180, ge=1, le=WAIT_TIMEOUT_MAX_MINUTES)
+    """With `wait`: give up waiting (the refresh goes on) after this long. Refused when shorter
+    than an ordinary rollout (about one cold start per node, the first compiling, plus warmups
+    and the bake time); the error says how long."""
 
 
 class WarmPoolArgs(ArgsModel):

@@ -3,13 +3,15 @@ whole cluster args (rollout, warm pool, capacity mode, Spot, scaling, monitoring
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
-from ..facts import catalog, images
+from ..facts import catalog, images, timing
 from ..facts.catalog import InstanceSpec
+from ..facts.sizing import predict_cold_start
 from .fields import parse_s3_uri, s3_prefixes_overlap, s3_uri_problems
 from .identifiers import kms_key_arn_problems, shown
-from .operations import DEFAULT_CACHE_FOLDER, artifact_cache_root
+from .operations import DEFAULT_CACHE_FOLDER, WAIT_TIMEOUT_MAX_MINUTES, artifact_cache_root
 from .problems import Problem
 
 if TYPE_CHECKING:  # the cluster model imports these rules; only its type is needed here
@@ -204,7 +206,46 @@ def operations_problems(args: NeuronServingClusterArgs) -> list[Problem]:
                 "rollout.auto_rollback false",
             )
         )
-    return problems
+    return problems + wait_timeout_problems(args)
+
+
+def wait_timeout_problems(args: NeuronServingClusterArgs) -> list[Problem]:
+    """With `rollout.wait`, the wait must outlast an ordinary rollout: shorter, every `pulumi
+    up` that rolls out fails while the refresh goes on."""
+    rollout = args.rollout
+    if not (rollout.enabled and rollout.wait):
+        return []
+    cold = predict_cold_start(args.spec, args.model.weights_gib, args.model.info)
+    cached = args.artifact_cache.enabled and args.spec.accelerator == "neuron"
+    warmup = rollout.instance_warmup_seconds
+    others = cold.cache_hit_s if cached else cold.total_s  # the cache: they download
+    expected = timing.rollout_seconds(
+        args.node_count,
+        first_node_s=cold.total_s,
+        next_node_s=others,
+        warmup_s=timing.IN_SERVICE_SETTLE_SECONDS if warmup is None else warmup,
+        bake_s=timing.bake_time_seconds(
+            rollout.alarm_evaluation_minutes, alarms=args.monitoring.enabled
+        ),
+    )
+    minutes = math.ceil(expected / 60)
+    if rollout.wait_timeout_minutes >= minutes:
+        return []
+    how = (
+        f"set rollout.wait_timeout_minutes to at least {minutes}"
+        if minutes <= WAIT_TIMEOUT_MAX_MINUTES
+        else "that is longer than wait_timeout_minutes allows: leave rollout.wait off"
+    )
+    return [
+        Problem(
+            "rollout.wait_timeout_minutes",
+            rollout.wait_timeout_minutes,
+            f"a rollout of {args.node_count} node(s) takes about {minutes} min (a cold start "
+            f"of {cold.total_s / 60:.0f} min for the first, {others / 60:.0f} min for each "
+            "other, their warmups, the bake time): "
+            f"{how}, or follow the rollout with `graviton-llm rollout status`",
+        )
+    ]
 
 
 # "You can't hibernate a Linux instance that has more than 150 GB of RAM" (EC2 User Guide,

@@ -146,13 +146,51 @@ def stack_cluster(stack: str, project_dir: Path | None, cluster: str | None = No
     return find(stack, project_to_plan(project_dir), cluster)
 
 
-def client(service: str, region: str) -> Any:
-    import boto3
+def stack_aws_settings(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The AWS settings a stack's resources deploy with (`aws:profile`, `aws:assumeRoles`,
+    static keys), read from its stack file as the rollout's provider reads them
+    (components/aws_session.py), and the keys left out: an encrypted value (`secure:`) cannot
+    be read without the stack's secrets provider, so the default chain supplies it."""
+    from ..components import aws_session
 
-    return boto3.client(service, region_name=region)
+    skipped: list[str] = []
+
+    def get(key: str) -> Any:
+        value = config.get(key)
+        if isinstance(value, dict) and "secure" in value:
+            skipped.append(key)
+            return None
+        return value
+
+    return aws_session.settings_from_config(get), skipped
 
 
-def ec2_client(region: str) -> Any:
-    import boto3
+def stack_session(config: dict[str, Any], region: str, console: Console | None = None) -> Any:
+    """A boto3 session signing as the stack's own AWS provider (its profile, its roles)."""
+    from ..components import aws_session
 
-    return boto3.client("ec2", region_name=region)
+    settings, skipped = stack_aws_settings(config)
+    if skipped and console is not None:
+        console.print(
+            f"note: {', '.join(skipped)} encrypted in the stack file: this machine's default "
+            "AWS credentials stand in for it",
+            highlight=False,
+            markup=False,
+        )
+    return aws_session.session(settings, region)
+
+
+def client(
+    service: str,
+    region: str,
+    config: dict[str, Any] | None = None,
+    console: Console | None = None,
+) -> Any:
+    """An AWS client for ``region``; with the stack's ``config``, signed as its resources are."""
+    return stack_session(config or {}, region, console).client(service, region_name=region)
+
+
+def ec2_client(
+    region: str, config: dict[str, Any] | None = None, console: Console | None = None
+) -> Any:
+    return client("ec2", region, config, console)

@@ -102,7 +102,8 @@ def ami(
         target = common.stack_cluster(stack, project_dir, cluster)
         args, region = target.args, target.region
     try:
-        ec2, ssm = common.ec2_client(region), common.client("ssm", region)
+        ec2 = common.ec2_client(region, target.config, console)
+        ssm = common.client("ssm", region, target.config)
         parameter, newest = ami_pin.latest(ssm, ec2, args.spec)
         pinned = ami_pin.describe(ec2, args.ami_id) if isinstance(args.ami_id, str) else None
     except (BotoCoreError, ClientError) as error:

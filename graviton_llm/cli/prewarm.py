@@ -54,15 +54,21 @@ def compile_(
         "may publish only under the key its stack deploys, and the hold deploys this key's "
         "grant and launch template without rolling the fleet"
     )
+    run_as = (
+        f"; as the role the stack assumes ({', '.join(job.assumed_roles)}): the AWS CLI takes "
+        "a role through a profile (role_arn, source_profile), so run these with one"
+        if job.assumed_roles
+        else ""
+    )
     for line in (
         f"artifact cache {job.cache_prefix} (static key {job.static_key}; the weights' digest "
         "is added at boot)",
         f"wrote {path} ({len(job.user_data):,} bytes, gzip)",
         f"1. {hold}",
-        "2. run the job once:",
+        f"2. run the job once{run_as}:",
         job.command(str(path)),
-        f"3. done when `aws s3 ls {job.cache_prefix} --recursive` lists a manifest.json "
-        "(`aws ec2 get-console-output` shows the job's log)",
+        f"3. done when `aws s3 ls {job.cache_prefix} --recursive{job.profile_option}` lists a "
+        "manifest.json (`aws ec2 get-console-output` shows the job's log)",
         "4. set rollout.hold back to false and `pulumi up`: the rollout's first node downloads "
         "the set",
     ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -140,9 +140,11 @@ def reserve(
     from ..pricing.report import print_offerings
 
     console = console_for_this_run()
+    config: dict[str, Any] | None = None  # the stack's AWS settings, when it was read
     with input_errors(console):
         if instance_type is None or count is None or region is None:
             target = common.stack_cluster(stack, project_dir, cluster)
+            config = target.config
             instance_type = instance_type or target.args.instance_type
             count = count or max(target.args.desired_capacity, 1)
             region = region or target.region
@@ -151,7 +153,7 @@ def reserve(
             raise ValueError("--purchase needs --offering <id> from the list")
     price = catalog.on_demand_price(instance_type)
     try:
-        ec2 = common.ec2_client(region)
+        ec2 = common.ec2_client(region, config, console)
         rows = reservations.advise(reservations.find_offerings(ec2, instance_type), price, count)
     except (BotoCoreError, ClientError) as error:
         console.print(f"[bold red]AWS lookup failed[/]: {error}", highlight=False)

@@ -1,11 +1,13 @@
-"""`rollout status`: a cluster's instance refreshes, from EC2 Auto Scaling (needs AWS
-credentials). Exit codes: 0 nothing failed, 1 the latest refresh failed or rolled back, 2 bad
-input or AWS unreachable."""
+"""`rollout status`: a cluster's instance refreshes, from EC2 Auto Scaling, signed as the
+stack's own AWS provider (its aws:profile, aws:assumeRoles). Exit codes: 0 nothing failed, 1
+the latest refresh failed or rolled back, 2 bad input or AWS unreachable, 3 a cluster has no
+group this stack deployed there (another account or region, or not deployed yet)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,20 +17,35 @@ from .common import STACK_HELP, console_for_this_run, input_errors
 
 rollout_app = typer.Typer(help="Follow a cluster's rollouts (instance refreshes).")
 app.add_typer(rollout_app, name="rollout")
+NOT_FOUND = 3
 
 
-def _clusters(stack: str, project_dir: Path | None) -> tuple[list[str], str]:
-    """The names of the stack's clusters and its region: a shipped stack's one cluster, or
-    every NeuronServingCluster a team's program declares (run offline, as `plan` does)."""
+@dataclass(frozen=True)
+class StackClusters:
+    clusters: list[str]
+    region: str
+    project: str
+    stack: str
+    config: dict[str, Any]
+
+
+def _clusters(stack: str, project_dir: Path | None) -> StackClusters:
+    """The names of the stack's clusters, its region and AWS settings: a shipped stack's one
+    cluster, or every NeuronServingCluster a team's program declares (run offline, as `plan`
+    does)."""
     from ..plan.project import build_project_plan
+    from ..program.main import PROJECT
     from .projects import project_to_plan
 
     project = project_to_plan(project_dir)
     if project is None:
         target = common.stack_cluster(stack, None)
-        return [target.shipped_cluster_name], target.region
+        return StackClusters(
+            [target.shipped_cluster_name], target.region, PROJECT, target.stack, target.config
+        )
     plan = build_project_plan(project, stack)
-    return sorted(c._name for c in plan.run.clusters), plan.region
+    names = sorted(c._name for c in plan.run.clusters)
+    return StackClusters(names, plan.region, plan.project.name, plan.stack.stack, plan.stack.config)
 
 
 @rollout_app.command("status")
@@ -52,24 +69,37 @@ def status(
 
     console = console_for_this_run()
     with input_errors(console):
-        clusters, region = _clusters(stack, project_dir)
-    rollouts = []
+        found = _clusters(stack, project_dir)
+    rollouts, missing = [], []
     try:
-        autoscaling = common.client("autoscaling", region)
-        for cluster in clusters:
-            groups = [group] if group else cluster_groups(autoscaling, cluster)
-            if not groups:
+        session = common.stack_session(found.config, found.region, console)
+        autoscaling = session.client("autoscaling", region_name=found.region)
+        for cluster in found.clusters:
+            groups = cluster_groups(autoscaling, cluster, found.project, found.stack)
+            names = [group] if group else groups.names
+            if groups.untagged and not group:
                 console.print(
-                    f"{cluster}: no Auto Scaling group tagged graviton-llm:component={cluster} "
-                    f"in {region} (not deployed, or give --group)",
+                    f"note: {cluster}: found by its cluster name only: its group predates the "
+                    "graviton-llm:project and graviton-llm:stack tags (the next `pulumi up` "
+                    "adds them); make sure it is this stack's",
                     highlight=False, markup=False,
                 )  # fmt: skip
-            rollouts += [group_rollout(autoscaling, cluster, g, history) for g in groups]
+            if not names:
+                missing.append(cluster)
+            rollouts += [group_rollout(autoscaling, cluster, g, history) for g in names]
+        account = _account(session, found.region) if missing else ""
     except (BotoCoreError, ClientError) as error:
         console.print(f"[bold red]AWS lookup failed[/]: {error}", highlight=False)
         raise typer.Exit(2) from None
+    for cluster in missing:
+        console.print(
+            f"{cluster}: no Auto Scaling group of project {found.project} stack {found.stack} "
+            f"in {account}{found.region}: not deployed there (another account or region?), or "
+            "give --group",
+            highlight=False, markup=False,
+        )  # fmt: skip
     for rollout in rollouts:
-        console.print(f"{rollout.cluster}: group {rollout.group} ({region})", markup=False)
+        console.print(f"{rollout.cluster}: group {rollout.group} ({found.region})", markup=False)
         if not rollout.refreshes:
             console.print("  no instance refresh yet: the group runs the version it was created on")
         for refresh in rollout.refreshes:
@@ -77,3 +107,11 @@ def status(
                 console.print(line, highlight=False, markup=False, soft_wrap=True)
     if any(rollout.failed for rollout in rollouts):
         raise typer.Exit(1)
+    if missing:
+        raise typer.Exit(NOT_FOUND)
+
+
+def _account(session: Any, region: str) -> str:
+    """``account 123456789012 `` of the credentials in use, to tell a wrong account at once."""
+    identity = session.client("sts", region_name=region).get_caller_identity()
+    return f"account {identity['Account']} "

@@ -11,11 +11,7 @@ import pulumi_aws as aws
 
 from ..args import ResolvedClusterArgs
 from ..documents.alarms import ROLLOUT_ALARMS, alarm_name
-from ..documents.instance_refresh import (
-    bake_time_seconds,
-    refresh_preferences,
-    start_instance_refresh_request,
-)
+from ..documents.instance_refresh import refresh_preferences, start_instance_refresh_request
 from ..facts import timing
 from .reserved_capacity import ReservedCapacity
 
@@ -119,8 +115,10 @@ def refresh_request(
             warmup_seconds=warmup,
             auto_rollback=rollout.auto_rollback,
             alarms=alarms,
-            bake_time_seconds=bake_time_seconds(
-                rollout.alarm_evaluation_minutes, alarms=bool(alarms) and rollout.auto_rollback
+            # With or without AutoRollback: an alarm fails the refresh either way
+            # (RefreshPreferences.AlarmSpecification), as long as the refresh is still open.
+            bake_time_seconds=timing.bake_time_seconds(
+                rollout.alarm_evaluation_minutes, alarms=bool(alarms)
             ),
         ),
         spot=spot,

@@ -12,15 +12,15 @@ assuming each role in order as the AWS provider does.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
 from collections.abc import Callable
 from typing import Any
 
+from botocore.credentials import CredentialProvider
+
 SESSION_NAME = "graviton-llm-rollout"
-# Settings whose values are credentials: kept secret in the resource's inputs, never returned
-# in its outputs (the engine would store them there in plain text under another name).
-CREDENTIAL_KEYS = ("access_key", "secret_key", "token")
 _DURATION = re.compile(r"(\d+)([hms])")
 
 
@@ -78,16 +78,78 @@ def settings_from_config(get: Callable[[str], Any]) -> dict[str, Any]:
     }
 
 
+CREDENTIAL_SOURCE = ("profile", "access_key", "secret_key", "token")
+
+
 def merged(stack: dict[str, Any], explicit: dict[str, Any] | None) -> dict[str, Any]:
-    """An explicit provider replaces the stack config's provider settings, as it does for the
-    AWS provider's own resources (its unset settings are not filled from the config)."""
-    return dict(explicit) if explicit else dict(stack)
+    """The settings the rollout signs with: the stack config's, with what an explicit provider
+    sets on top. Its credentials (a profile or keys) replace the stack's as a whole, never
+    mixed with them; its roles, which pulumi-aws does not expose to a program, come from the
+    stack's `aws:assumeRoles`, chained from its credentials (docs/teams.md). Stacks deployed
+    before kept `assume_roles: []` for an explicit provider: empty means the stack's."""
+    settings = dict(stack)
+    if not explicit:
+        return settings
+    if any(explicit.get(key) for key in CREDENTIAL_SOURCE):
+        settings.update({key: explicit.get(key) for key in CREDENTIAL_SOURCE})
+    if explicit.get("assume_roles"):
+        settings["assume_roles"] = explicit["assume_roles"]
+    return settings
 
 
-def session(settings: dict[str, Any], region: str) -> Any:
+class _Given(CredentialProvider):  # type: ignore[misc]
+    """A credential provider that answers with credentials built here (an assumed role)."""
+
+    METHOD = "assume-role"
+    CANONICAL_NAME = "graviton-llm-assume-role"
+
+    def __init__(self, credentials: Any) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> Any:
+        return self._credentials
+
+
+def _assume_role_fetcher(
+    source: Any, role: dict[str, Any], region: str
+) -> Callable[[], dict[str, Any]]:
+    """What botocore calls whenever the role's credentials near their expiry: AssumeRole again,
+    signed by ``source`` (a botocore session, itself refreshing when it is a role)."""
+    request = {
+        "RoleArn": role["role_arn"],
+        "RoleSessionName": role.get("session_name") or SESSION_NAME,
+    }
+    if role.get("external_id"):
+        request["ExternalId"] = role["external_id"]
+    if role.get("duration_seconds"):
+        request["DurationSeconds"] = int(role["duration_seconds"])
+
+    def fetch() -> dict[str, Any]:
+        sts = source.create_client("sts", region_name=region)
+        credentials = sts.assume_role(**request)["Credentials"]
+        expiry = credentials["Expiration"]
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": expiry.isoformat() if hasattr(expiry, "isoformat") else str(expiry),
+        }
+
+    return fetch
+
+
+def session(
+    settings: dict[str, Any], region: str, *, now: Callable[[], datetime.datetime] | None = None
+) -> Any:
     """A boto3 session signing as the AWS provider would: profile or static keys, then each
-    assumed role in order (a chain, as `assumeRoles` is)."""
+    assumed role in order (a chain, as `assumeRoles` is). An assumed role's credentials last
+    an hour at most when chained (IAM User Guide, "Role chaining") while `rollout.wait` may
+    poll for hours: each role's credentials are botocore's refreshable ones, assumed again
+    before they expire (``now``: their clock, botocore's by default)."""
     import boto3
+    import botocore.session
+    from botocore.credentials import CredentialResolver, DeferredRefreshableCredentials
 
     current = boto3.Session(
         profile_name=settings.get("profile") or None,
@@ -96,27 +158,16 @@ def session(settings: dict[str, Any], region: str) -> Any:
         aws_session_token=settings.get("token") or None,
         region_name=region,
     )
+    source = current._session
     for role in settings.get("assume_roles") or []:
-        request = {
-            "RoleArn": role["role_arn"],
-            "RoleSessionName": role.get("session_name") or SESSION_NAME,
-        }
-        if role.get("external_id"):
-            request["ExternalId"] = role["external_id"]
-        if role.get("duration_seconds"):
-            request["DurationSeconds"] = int(role["duration_seconds"])
-        credentials = current.client("sts").assume_role(**request)["Credentials"]
-        current = boto3.Session(
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-            region_name=region,
+        clock = {} if now is None else {"time_fetcher": now}
+        credentials = DeferredRefreshableCredentials(
+            refresh_using=_assume_role_fetcher(source, role, region),
+            method="assume-role",
+            **clock,
         )
-    return current
-
-
-def without_credentials(settings: dict[str, Any] | None) -> dict[str, Any] | None:
-    """What may be stored in the resource's outputs."""
-    if settings is None:
-        return None
-    return {k: v for k, v in settings.items() if k not in CREDENTIAL_KEYS}
+        source = botocore.session.Session()
+        source.register_component("credential_provider", CredentialResolver([_Given(credentials)]))
+    if source is current._session:
+        return current
+    return boto3.Session(botocore_session=source, region_name=region)

@@ -45,15 +45,18 @@ def merged_args(args: object, keywords: Mapping[str, Any]) -> object:
     return dict(keywords) if args is None else args
 
 
-def cluster_spec(name: str, args: object) -> tuple[ResolvedClusterArgs, str]:
+def cluster_spec(
+    name: str, args: object, *, explicit_provider: bool = False
+) -> tuple[ResolvedClusterArgs, str]:
     """The cluster's resolved args and its deploy region, or one ArgsError with every problem
-    (the name, the args, the region)."""
+    (the name, the args, the region; ``explicit_provider``: the cluster was given an AWS
+    provider, whose region the rollout checks)."""
     refused = from_problems(name, cluster_name_problems("name", name))
     try:
         spec = validated(NeuronServingClusterArgs, name, args, "cluster").resolved()
     except ArgsError as error:
         raise ArgsError([*refused, *error.problems]) from None
-    region, problems = deploy_region_or_problems(spec)
+    region, problems = deploy_region_or_problems(spec, explicit_provider=explicit_provider)
     refused += from_problems(name, problems)
     if refused or region is None:
         raise ArgsError(refused)

@@ -20,7 +20,6 @@ from .refresh_provider import (
     RefreshInProgressError,
     RefreshProvider,
     RolloutFailedError,
-    RolloutRejectedError,
     start_refresh,
 )
 
@@ -31,7 +30,6 @@ __all__ = [
     "InstanceRefresh",
     "RefreshInProgressError",
     "RolloutFailedError",
-    "RolloutRejectedError",
     "explicit_provider_settings",
     "start_refresh",
 ]
@@ -41,9 +39,9 @@ def explicit_provider_settings(
     provider: pulumi.ProviderResource | None,
 ) -> pulumi.Output[dict[str, Any]] | None:
     """What the rollout needs from an explicit `aws.Provider`: the outputs pulumi-aws exposes
-    (region, profile and static keys, the keys secret). Its `assume_roles` are not exposed to
-    a program: a cluster given such a provider names the role in the stack config instead
-    (docs/teams.md)."""
+    (profile and static keys, the keys secret). Its `assume_roles` are not exposed to a
+    program: the rollout chains the stack config's `aws:assumeRoles` from these credentials
+    (aws_session.merged, docs/teams.md)."""
     if provider is None:
         return None
     values = [
@@ -52,7 +50,6 @@ def explicit_provider_settings(
     return pulumi.Output.all(*values).apply(
         lambda v: {
             "profile": v[0],
-            "assume_roles": [],
             "access_key": v[1],
             "secret_key": v[2],
             "token": v[3],
@@ -77,8 +74,12 @@ class InstanceRefresh(pulumi.dynamic.Resource):
         wait: bool = False,
         wait_timeout_seconds: int = 0,
         aws: pulumi.Input[dict[str, Any]] | None = None,
+        group_version: pulumi.Input[str | None] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
+        """``group_version``: the launch template version the group's own state names, so that
+        a rollout resource added to a running group (rollout.enabled turned on) rolls out a
+        version the group does not run yet."""
         settings = None if aws is None else pulumi.Output.secret(aws)
         super().__init__(
             RefreshProvider(),
@@ -91,6 +92,7 @@ class InstanceRefresh(pulumi.dynamic.Resource):
                 "wait": wait,
                 "wait_timeout_seconds": wait_timeout_seconds,
                 "aws": settings,
+                "group_version": group_version,
                 "instance_refresh_id": None,
                 "status": None,
             },

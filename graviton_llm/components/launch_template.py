@@ -27,6 +27,7 @@ def declare(
     security_group_id: pulumi.Input[str],
     market: aws.ec2.LaunchTemplateInstanceMarketOptionsArgs | None,
     tags: Tags,
+    lookup_tags: dict[str, str],
     depends_on: list[pulumi.Resource],
 ) -> aws.ec2.LaunchTemplate:
     """The nodes' template: the pinned or latest AMI, IMDSv2 only, an encrypted gp3 root on the
@@ -70,7 +71,9 @@ def declare(
         ],
         instance_market_options=market,
         update_default_version=True,
-        tags=tags,
+        # The stack's lookup tags on the template only (tagging.py): in its tag
+        # specifications they would make a new version.
+        tags={**tags, **lookup_tags},
         opts=pulumi.ResourceOptions(parent=parent, depends_on=depends_on),
     )
 

@@ -34,10 +34,10 @@ from .inputs import after_gate, cluster_spec, gated, merged_args, refuse, stand_
 from .instance_refresh import InstanceRefresh
 from .lookups import endpoint_url, vpc_cidr_blocks
 from .reserved_capacity import ReservedCapacity
-from .rollout import declare_rollout
+from .rollout import aws_provider_in, declare_rollout
 from .serving_monitoring import ServingMonitoring
 from .serving_security import ServingSecurity
-from .tagging import merged_tags
+from .tagging import Tags, lookup_tags, merged_tags
 from .weights_bucket_access import WeightsBucketAccess
 
 # What a program may read from a cluster: unknown on a cluster refused in a preview.
@@ -117,7 +117,11 @@ class NeuronServingCluster(pulumi.ComponentResource):
             checked when it resolves, before the Auto Scaling group exists.
         """
         try:
-            resolved, region = cluster_spec(name, merged_args(args, kwargs))
+            resolved, region = cluster_spec(
+                name,
+                merged_args(args, kwargs),
+                explicit_provider=aws_provider_in(opts) is not None,
+            )
         except ArgsError as error:
             refuse(error)
             self._name, self.checked_at_deploy = name, ()
@@ -143,6 +147,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         owner_tags = {"Environment": args.environment, "Owner": args.owner}
         tags = merged_tags(name, {**{k: v for k, v in owner_tags.items() if v}, **args.tags})
         self._name, self._tags, self._child = name, tags, pulumi.ResourceOptions(parent=self)
+        self._lookup_tags = lookup_tags(pulumi.get_project(), pulumi.get_stack())
 
         self._declare_security(args, region)
         self._declare_capacity(args, spec)
@@ -229,6 +234,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
             security_group_id=self.security_group.id,
             market=auto_scaling.market_options(self.capacity),
             tags=self._tags,
+            lookup_tags=self._lookup_tags,
             # IAM is eventually consistent: let the role's grants exist before a node can boot
             # and list the weights (the boot script treats AccessDenied as final); the API key's
             # name, when secret, is in its own parameter before a node reads it.
@@ -289,8 +295,9 @@ class NeuronServingCluster(pulumi.ComponentResource):
             # Nodes take many minutes to pass /health; `pulumi up` should not block on them.
             wait_for_capacity_timeout="0",
             tags=[
-                aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=True)
-                for key, value in {**self._tags, "Name": f"{name}-node"}.items()
+                aws.autoscaling.GroupTagArgs(key=key, value=value, propagate_at_launch=launched)
+                for tags, launched in self._group_tags(name)
+                for key, value in tags.items()
             ],
             # An autoscaler or an operator may change desired capacity: IaC must not fight it.
             # Rollouts: the version changes only when a refresh succeeds (InstanceRefresh).
@@ -299,6 +306,12 @@ class NeuronServingCluster(pulumi.ComponentResource):
                 ignore_changes=["desired_capacity", *auto_scaling.version_ignored(args)],
             ),
         )
+
+    def _group_tags(self, name: str) -> list[tuple[Tags, bool]]:
+        """The group's tags and whether its instances get them: the stack's lookup tags are
+        for the CLI to find the group, not for the instances (their metadata tags)."""
+        node_tags: Tags = {**self._tags, "Name": f"{name}-node"}
+        return [(node_tags, True), (dict(self._lookup_tags), False)]
 
     def _declare_rollout(self, args: ResolvedClusterArgs, region: str, alarm_prefix: str) -> None:
         """A new launch template version rolls out through a refresh that carries it, so a

@@ -2,23 +2,31 @@
 
 Pulumi pickles it (dill) into the stack and rebuilds it in its own provider process, then calls
 `configure` with the stack's config; it keeps no other state. Deployed stacks hold the pickle,
-which names this class by module path (a contract: keep the name importable).
+which names this class by module path (a contract: keep the name importable; stacks from
+before it moved name `instance_refresh._RefreshProvider`, an alias, and their pickle holds no
+attributes: every attribute below has a class-level default).
 
-- `create`: the group was just created on the version: nothing to roll out.
-- `diff`: a changed request, region or retry is a rollout (none while `hold` is set: the group
-  keeps its version, the stored request stays the last one rolled out, so releasing the hold
-  rolls the new version out), unless the group's last refresh to
-  that same launch template version failed or was rolled back: then the change (say a node
-  count that moves MinHealthyPercentage) would silently roll the rejected version out again,
-  and the preview fails saying so instead (raise `retry` to try it again on purpose).
+- `create`: the group was just created on the version: nothing to roll out, unless the group
+  existed before this resource (`rollout.enabled` turned on) and runs another version: then it
+  rolls the new one out now.
+- `diff`: a change to the request or region, or a raised `retry`, is a change (none while
+  `hold` is set: the stored request stays the last one rolled out, so releasing the hold rolls
+  the new version out); so are stored outputs that say the version asked for was rejected
+  (drift, what `pulumi refresh` read). rollout_decision.py says which changes start a refresh.
 - `update`: StartInstanceRefresh with the request typed by botocore's model (the engine hands
-  numbers over as floats); with `wait`, polls DescribeInstanceRefreshes until the refresh
-  succeeds, and fails `pulumi up` when it fails, is cancelled or rolls back.
+  numbers over as floats) when the decision is to start; with `wait`, polls
+  DescribeInstanceRefreshes until the refresh succeeds, and fails `pulumi up` when it fails, is
+  cancelled or rolls back. Otherwise it stores the change and says why nothing started.
 - `read` (`pulumi refresh`): the group's refresh as AWS reports it, so a rollback shows as drift.
+
+What it says beyond its outputs goes to stderr, which the engine shows for dynamic providers
+(pulumi `sdk/go/common/resource/plugin/plugin.go`: a dynamic provider's output is not hidden).
 """
 
 from __future__ import annotations
 
+import datetime
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -36,14 +44,28 @@ from ..documents.instance_refresh import (
     REJECTED,
     SUCCEEDED,
     describe_outcome,
-    desired_template,
+    group_after,
+    next_steps,
 )
 from . import aws_session
 from .api_shapes import conform_request
+from .rollout_decision import (
+    Decision,
+    decide,
+    lowered_note,
+    moves,
+    rejected_drift,
+    rejected_note,
+    rejects,
+    retry_lowered,
+    seen,
+    started_retry,
+    stored_changes,
+    template_target,
+)
 
 POLL_SECONDS = 30  # ours: a node takes minutes; DescribeInstanceRefreshes is cheap
-# Keys whose change starts a rollout; `wait` and the credentials only change how.
-ROLLOUT_KEYS = ("request", "region", "retry")
+NO_CHANGE = DiffResult(changes=False, replaces=[], delete_before_replace=False)
 
 
 class RefreshInProgressError(RuntimeError):
@@ -51,11 +73,7 @@ class RefreshInProgressError(RuntimeError):
 
 
 class RolloutFailedError(RuntimeError):
-    """The refresh failed, was cancelled or rolled back: the group runs the old version."""
-
-
-class RolloutRejectedError(RuntimeError):
-    """The change would roll out again a version whose last refresh failed or rolled back."""
+    """The refresh failed, was cancelled or rolled back (see the message for what runs)."""
 
 
 def start_refresh(client: Any, request: dict[str, Any]) -> str:
@@ -102,9 +120,8 @@ def wait_for_refresh(
             return refresh
         if status in REJECTED:
             raise RolloutFailedError(
-                f"the rollout on {group} did not complete: {describe_outcome(refresh)}; the "
-                "group keeps its previous launch template version. Fix the cause, then raise "
-                "rollout.retry (or deploy a new version) and run `pulumi up` again"
+                f"the rollout on {group} did not complete: {describe_outcome(refresh)}; it "
+                f"{group_after(refresh)}. Next: {next_steps()}, then `pulumi up` again"
             )
         if clock() >= deadline:
             raise TimeoutError(
@@ -115,97 +132,151 @@ def wait_for_refresh(
         sleep(POLL_SECONDS)
 
 
+def say(note: str) -> None:
+    """A line the engine shows with the deployment's diagnostics."""
+    print(f"graviton-llm rollout: {note}", file=sys.stderr, flush=True)
+
+
 class RefreshProvider(ResourceProvider):
-    """Starts a refresh when the request changes; never re-runs a rejected one silently."""
+    """Starts a refresh when the version changes; never re-runs a rejected one silently."""
 
     def __init__(
         self,
         sleep: Callable[[float], Any] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        now: Callable[[], datetime.datetime] | None = None,
     ) -> None:
         super().__init__()
-        self._sleep, self._clock = sleep, clock
+        # ``now``: the credentials' clock (tests move it); None is botocore's own.
+        self._sleep, self._clock, self._now = sleep, clock, now
         self._stack_aws: dict[str, Any] = {}
+
+    # A pickle from before the provider moved holds no attributes (nothing __init__ set):
+    # the methods read them with these defaults.
+    def _timing(self) -> tuple[Callable[[float], Any], Callable[[], float]]:
+        return getattr(self, "_sleep", time.sleep), getattr(self, "_clock", time.monotonic)
 
     def configure(self, req: ConfigureRequest) -> None:
         self._stack_aws = aws_session.settings_from_config(req.config.get)
 
     def _client(self, props: dict[str, Any]) -> Any:
-        explicit = props.get("aws")
-        settings = aws_session.merged(getattr(self, "_stack_aws", {}), explicit)
+        settings = aws_session.merged(getattr(self, "_stack_aws", {}), props.get("aws"))
         region = props["region"]
-        return aws_session.session(settings, region).client("autoscaling", region_name=region)
-
-    def _outs(self, props: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        return {**props, "aws": aws_session.without_credentials(props.get("aws")), **extra}
+        now = getattr(self, "_now", None)
+        return aws_session.session(settings, region, now=now).client(
+            "autoscaling", region_name=region
+        )
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         group = props["request"]["AutoScalingGroupName"]
-        return CreateResult(id_=f"{group}-refresh", outs=self._outs(props, instance_refresh_id=""))
+        outs: dict[str, Any] = {**props, "instance_refresh_id": "", "note": ""}
+        outs["started_retry"] = props.get("retry", 0)
+        running = props.get("group_version")
+        target = template_target(props)
+        if running is not None and target is not None and str(running) != target[1]:
+            # The group existed before this resource (rollout.enabled just turned on) and
+            # keeps the version it runs (ignore_changes): roll the new one out now.
+            outs.update(self._roll(None, props, running=str(running)))
+        return CreateResult(id_=f"{group}-refresh", outs=outs)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         if news.get("hold") is True:
-            return DiffResult(changes=False, replaces=[], delete_before_replace=False)
-        changed = [key for key in ROLLOUT_KEYS if olds.get(key) != news.get(key)]
+            return NO_CHANGE
+        if retry_lowered(olds, news):
+            say(lowered_note(news, olds))
+        drift = rejected_drift(olds, news)
+        changes = stored_changes(olds, news) or drift
         # On a first preview the request, or an explicit provider's keys, may not be known:
-        # update checks again before it starts anything.
-        if (
-            changed
-            and "request" in olds
-            and _known(news.get("request"))
-            and _known(news.get("aws"))
-        ):
-            self._refuse_rejected_version(olds, news)
-        return DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+        # update decides again before it starts anything.
+        if changes and _known(news.get("request")) and _known(news.get("aws")):
+            self._preview_note(olds, news, drift)
+        return DiffResult(changes=changes, replaces=[], delete_before_replace=False)
 
-    def _refuse_rejected_version(
-        self, olds: dict[str, Any], news: dict[str, Any], client: Any = None
-    ) -> None:
-        """The group's last refresh, if it failed or rolled back on the version ``news`` asks
-        for, must not be re-run by an unrelated change: only by a raised `retry`."""
-        if olds.get("retry") != news.get("retry"):
-            return
-        group = news["request"]["AutoScalingGroupName"]
-        last = latest_refresh(client or self._client(news), group)
-        if last is None or last.get("Status") not in REJECTED:
-            return
-        target = desired_template(news["request"].get("DesiredConfiguration"))
-        if target is not None and desired_template(last.get("DesiredConfiguration")) == target:
-            raise RolloutRejectedError(
-                f"the last rollout of launch template {target[0]} version {target[1]} on "
-                f"{group} did not complete ({describe_outcome(last)}); this change would start "
-                "it again. Raise rollout.retry to retry that version on purpose, or deploy a "
-                "fixed one"
-            )
+    def _preview_note(self, olds: dict[str, Any], news: dict[str, Any], drift: bool) -> None:
+        """Say at preview (and on `pulumi refresh`) when `pulumi up` will not roll out."""
+        if drift:
+            refresh = {
+                "InstanceRefreshId": olds.get("instance_refresh_id"),
+                "Status": olds.get("status"),
+                "StatusReason": olds.get("status_reason"),
+                "PercentageComplete": olds.get("percentage_complete"),
+            }
+            say(rejected_note(news, refresh, started_retry(olds)))
+        elif moves(olds, news) and "request" in olds:
+            last = latest_refresh(self._client(news), news["request"]["AutoScalingGroupName"])
+            if decide(olds, news, last) is Decision.DEFER and last is not None:
+                say(rejected_note(news, last, started_retry(olds)))
 
-    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+    def _roll(
+        self, olds: dict[str, Any] | None, news: dict[str, Any], running: str | None = None
+    ) -> dict[str, Any]:
+        """Start the refresh ``news`` asks for unless the decision is not to: the outputs
+        that say what happened."""
         client = self._client(news)
-        self._refuse_rejected_version(olds, news, client)
         group = news["request"]["AutoScalingGroupName"]
+        last = latest_refresh(client, group)
+        decision = decide(olds, news, last)
+        if decision is not Decision.START or news.get("hold") is True:
+            kept = dict(seen(last)) if last is not None else {}
+            if last is not None and rejects(last, news):
+                retry = started_retry(olds) if olds is not None else float(news.get("retry", 0))
+                kept["note"] = rejected_note(news, last, retry)
+                say(kept["note"])
+            if running is not None:  # created, nothing started: remember what the group runs
+                kept["request"] = _with_version(news["request"], running)
+            return kept
         refresh_id = start_refresh(client, news["request"])
         started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         status = "Pending"
         if news.get("wait"):
             timeout = float(news.get("wait_timeout_seconds") or 0)
+            sleep, clock = self._timing()
             done = wait_for_refresh(
-                client, group, refresh_id, timeout_seconds=timeout,
-                sleep=self._sleep, clock=self._clock,
-            )  # fmt: skip
+                client, group, refresh_id, timeout_seconds=timeout, sleep=sleep, clock=clock
+            )
             status = str(done.get("Status"))
-        outs = self._outs(news, instance_refresh_id=refresh_id, started_at=started, status=status)
+        target = template_target(news)
+        return {
+            "instance_refresh_id": refresh_id,
+            "started_at": started,
+            "status": status,
+            "status_reason": None,
+            "percentage_complete": None,
+            "refresh_target": list(target) if target else None,
+            "started_retry": news.get("retry", 0),
+            "note": "",
+        }
+
+    def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        carried = {
+            key: olds.get(key)
+            for key in ("instance_refresh_id", "started_at", "status", "status_reason",
+                        "percentage_complete", "refresh_target")
+        }  # fmt: skip
+        carried["started_retry"] = started_retry(olds)
+        outs = {**news, **carried, "note": "", **self._roll(olds, news)}
         return UpdateResult(outs=outs)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         group = props["request"]["AutoScalingGroupName"]
-        refresh = latest_refresh(self._client(props), group, props.get("instance_refresh_id"))
-        if refresh is None:
-            return ReadResult(id_=id_, outs=self._outs(props))
-        seen = {
-            "status": refresh.get("Status"),
-            "status_reason": refresh.get("StatusReason"),
-            "percentage_complete": refresh.get("PercentageComplete"),
-        }
-        return ReadResult(id_=id_, outs=self._outs(props, **seen))
+        refresh_id = props.get("instance_refresh_id") or None
+        refresh = latest_refresh(self._client(props), group, refresh_id)
+        outs = {**props, **(seen(refresh) if refresh is not None else {})}
+        return ReadResult(id_=id_, outs=outs)
+
+
+def _with_version(request: dict[str, Any], version: str) -> dict[str, Any]:
+    """``request`` moving the group to ``version`` instead (same template)."""
+    desired = dict(request.get("DesiredConfiguration") or {})
+    if "LaunchTemplate" in desired:
+        desired["LaunchTemplate"] = {**desired["LaunchTemplate"], "Version": version}
+    elif "MixedInstancesPolicy" in desired:
+        policy = dict(desired["MixedInstancesPolicy"])
+        template = dict(policy.get("LaunchTemplate") or {})
+        spec = {**(template.get("LaunchTemplateSpecification") or {}), "Version": version}
+        policy["LaunchTemplate"] = {**template, "LaunchTemplateSpecification": spec}
+        desired["MixedInstancesPolicy"] = policy
+    return {**request, "DesiredConfiguration": desired}
 
 
 def _known(value: Any) -> bool:

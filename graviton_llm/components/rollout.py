@@ -4,6 +4,7 @@ cluster's own AWS provider."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import pulumi
@@ -25,6 +26,20 @@ def explicit_aws_provider(cluster: pulumi.Resource) -> pulumi.ProviderResource |
     return cluster.get_provider("aws::")
 
 
+def aws_provider_in(opts: pulumi.ResourceOptions | None) -> pulumi.ProviderResource | None:
+    """The AWS provider ``opts`` give a resource (provider=, providers=, or its parent's),
+    before the resource exists to ask."""
+    if opts is None:
+        return None
+    given = [opts.provider] if opts.provider is not None else []
+    providers = opts.providers or []
+    given += list(providers.values()) if isinstance(providers, Mapping) else list(providers)
+    for provider in given:
+        if getattr(provider, "package", None) == "aws":
+            return provider
+    return opts.parent.get_provider("aws::") if opts.parent is not None else None
+
+
 def checked_region(cluster: pulumi.Resource, name: str, region: str) -> pulumi.Output[str]:
     """``region`` (args.region, else aws:region: what ARNs, prices and the catalog check
     used), refused at preview when an explicit AWS provider deploys to another region: every
@@ -43,6 +58,19 @@ def checked_region(cluster: pulumi.Resource, name: str, region: str) -> pulumi.O
         return region
 
     return getattr(provider, "region", pulumi.Output.from_input(None)).apply(same)
+
+
+def group_version(
+    cluster: NeuronServingCluster, args: ResolvedClusterArgs
+) -> pulumi.Output[str | None]:
+    """The launch template version the group's state names (the one it runs until a refresh
+    succeeds: the version is ignored once rollouts are on)."""
+    group = cluster.auto_scaling_group
+    if args.capacity_mode == "spot_with_on_demand_base":
+        return group.mixed_instances_policy.apply(
+            lambda p: p.launch_template.launch_template_specification.version if p else None
+        )
+    return group.launch_template.apply(lambda t: t.version if t else None)
 
 
 def declare_rollout(
@@ -70,5 +98,6 @@ def declare_rollout(
         wait=rollout.wait,
         wait_timeout_seconds=rollout.wait_timeout_minutes * 60,
         aws=explicit_provider_settings(explicit_aws_provider(cluster)),
+        group_version=group_version(cluster, args),
         opts=pulumi.ResourceOptions(parent=cluster, depends_on=after),
     )

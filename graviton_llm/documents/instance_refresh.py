@@ -80,28 +80,6 @@ def start_instance_refresh_request(
     }
 
 
-# Alarms evaluate one-minute periods (documents/alarms.py) and ELB metrics reach CloudWatch
-# about a minute after their period ends; ours: one more minute for the alarm's own evaluation.
-METRIC_DELIVERY_SECONDS = 60
-ALARM_EVALUATION_SLACK_SECONDS = 60
-# StartInstanceRefresh RefreshPreferences.BakeTime: 0-172800 s (botocore autoscaling model).
-BAKE_TIME_MAX_SECONDS = 172_800
-
-
-def bake_time_seconds(alarm_evaluation_minutes: int, *, alarms: bool) -> int:
-    """How long a refresh stays open after its last node is in service, so a rollback alarm
-    can still fire on the last (or only) new node: a finished refresh can no longer roll back
-    ("You can't roll it back after it's finished", user guide, instance refresh rollback).
-    The alarm needs its evaluation periods of datapoints, their delivery and one evaluation.
-    Without alarms there is nothing to wait for."""
-    if not alarms:
-        return 0
-    window = (
-        alarm_evaluation_minutes * 60 + METRIC_DELIVERY_SECONDS + ALARM_EVALUATION_SLACK_SECONDS
-    )
-    return min(window, BAKE_TIME_MAX_SECONDS)
-
-
 # DescribeInstanceRefreshes Status values (botocore autoscaling model, InstanceRefreshStatus).
 SUCCEEDED = frozenset({"Successful"})
 REJECTED = frozenset({"Failed", "Cancelled", "RollbackSuccessful", "RollbackFailed"})
@@ -128,9 +106,9 @@ def describe_outcome(refresh: dict[str, Any]) -> str:
     status = refresh.get("Status", "unknown")
     parts = [f"{refresh.get('InstanceRefreshId', '?')} {status}"]
     if refresh.get("PercentageComplete") is not None:
-        parts.append(f"{refresh['PercentageComplete']}% complete")
+        parts.append(f"{refresh['PercentageComplete']:g}% complete")
     if refresh.get("InstancesToUpdate") is not None:
-        parts.append(f"{refresh['InstancesToUpdate']} to update")
+        parts.append(f"{refresh['InstancesToUpdate']:g} to update")
     target = desired_template(refresh.get("DesiredConfiguration"))
     if target is not None:
         parts.append(f"to {target[0]} version {target[1]}")
@@ -140,3 +118,38 @@ def describe_outcome(refresh: dict[str, Any]) -> str:
     if rollback.get("RollbackReason"):
         parts.append(f"rollback: {rollback['RollbackReason']}")
     return "; ".join(parts)
+
+
+def group_after(refresh: dict[str, Any]) -> str:
+    """What the group runs after a refresh that did not succeed. Only a rollback puts every
+    instance back: a refresh that failed or was cancelled without one (AutoRollback off, or
+    a cancel) leaves the instances it already replaced on the new version. Either way the
+    group's own configuration stays the previous version (AWS writes the desired
+    configuration only on success), so a scale-out launches that one."""
+    status = refresh.get("Status")
+    target = desired_template(refresh.get("DesiredConfiguration"))
+    version = f"version {target[1]}" if target else "the new version"
+    if status == "RollbackSuccessful":
+        return "rolled back: every instance runs the group's previous version again"
+    if status == "RollbackFailed":
+        return (
+            f"its rollback failed too: instances may run {version} or the previous one, and "
+            "a scale-out launches the previous one"
+        )
+    done = refresh.get("PercentageComplete")
+    if not done:
+        return "stopped before replacing an instance: the group runs its previous version"
+    return (
+        f"stopped at {done:g}% without a rollback: the instances it replaced run {version}, "
+        "the others (and any scale-out) the group's previous version"
+    )
+
+
+def next_steps(retry: float | None = None) -> str:
+    """What an operator can do about a rejected version (``retry``: what it last ran with)."""
+    above = "" if retry is None else f" above {retry:g}"
+    return (
+        f"fix the cause and deploy a new version, or raise rollout.retry{above} to run this one "
+        "again; to change the stack meanwhile without rolling anything out, set rollout.hold: "
+        "true"
+    )

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..args import ResolvedClusterArgs
+from ..components.aws_session import assume_roles
+from ..components.tagging import COMPONENT_TAG, PROJECT_TAG, STACK_TAG
 from ..node.serve_command import artifact_cache_location, static_artifact_key
 from ..node.user_data import compress_user_data, render_compile_script
 from ..program.cluster_stacks import ClusterStack
@@ -33,9 +35,14 @@ class PrewarmJob:
     args: ResolvedClusterArgs
     script: str
     project_dir: Path | None = None
-    # A cluster a team's program built its own way: its launch template is found by the tag
-    # every child of the cluster carries, not by a stack output.
+    # A cluster a team's program built its own way: its launch template is found by its tags
+    # (the cluster's name and the stack's, components/tagging.py), not by a stack output.
     cluster_name: str | None = None
+    project: str = ""
+    # The stack's AWS settings (aws:profile, aws:assumeRoles): what the printed AWS CLI
+    # commands must run as, to reach the account the stack deploys to.
+    aws_profile: str | None = None
+    assumed_roles: tuple[str, ...] = ()
 
     @property
     def user_data(self) -> bytes:
@@ -94,13 +101,15 @@ class PrewarmJob:
         stack = f"--stack {shlex.quote(self.stack)}"
         if self.project_dir is not None:
             stack += f" --cwd {shlex.quote(str(self.project_dir))}"
-        region = shlex.quote(self.region)
+        region = shlex.quote(self.region) + self.profile_option
         template = f'"LaunchTemplateId=$(pulumi stack output {LAUNCH_TEMPLATE_OUTPUT} {stack})"'
         if self.cluster_name is not None:
-            tag = shlex.quote(f"Name=tag:graviton-llm:component,Values={self.cluster_name}")
+            tags = {COMPONENT_TAG: self.cluster_name, PROJECT_TAG: self.project,
+                    STACK_TAG: self.stack}  # fmt: skip
+            filters = " ".join(shlex.quote(f"Name=tag:{k},Values={v}") for k, v in tags.items())
             template = (
                 f'"LaunchTemplateId=$(aws ec2 describe-launch-templates --region {region} '
-                f"--filters {tag} --query 'LaunchTemplates[0].LaunchTemplateId' "
+                f"--filters {filters} --query 'LaunchTemplates[0].LaunchTemplateId' "
                 '--output text)"'
             )
         subnets = self._subnets()
@@ -139,6 +148,11 @@ class PrewarmJob:
         return "\n".join(lines)
 
     @property
+    def profile_option(self) -> str:
+        """What every printed AWS CLI command adds to run as the stack's aws:profile."""
+        return f" --profile {shlex.quote(self.aws_profile)}" if self.aws_profile else ""
+
+    @property
     def held(self) -> bool:
         return self.args.rollout.hold
 
@@ -149,6 +163,8 @@ def prewarm_job(
     """The stack's pre-warm job; bad input raises the args' ValidationError or a ValueError
     (a stack that compiles nothing, or with the cache off)."""
     found: ClusterStack = stack_cluster(stack, project_dir, cluster)
+    profile = found.config.get("aws:profile")
+    roles = assume_roles(found.config.get("aws:assumeRoles") or found.config.get("aws:assumeRole"))
     return PrewarmJob(
         stack=found.stack,
         region=found.region,
@@ -156,4 +172,7 @@ def prewarm_job(
         script=render_compile_script(found.args, api_key_pointer=found.api_key_pointer),
         project_dir=found.project_dir,
         cluster_name=found.cluster_name,
+        project=found.project,
+        aws_profile=profile if isinstance(profile, str) and profile else None,
+        assumed_roles=tuple(role["role_arn"] for role in roles),
     )

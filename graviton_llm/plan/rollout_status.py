@@ -1,10 +1,10 @@
 """`graviton-llm rollout status`: where a cluster's rollout is, read from EC2 Auto Scaling.
 
-A cluster's group is found by the tags every child of the cluster carries
-(components/tagging.py: `graviton-llm:component` = the cluster's name, ManagedBy =
-graviton-llm), its refreshes from DescribeInstanceRefreshes (newest first), each shown with a
-progress bar from PercentageComplete, the instances left, the version it moves to and, when it
-failed or rolled back, AWS's reason.
+A cluster's group is found by its tags (components/tagging.py: `graviton-llm:component` = the
+cluster's name, ManagedBy = graviton-llm, and the stack's `graviton-llm:project` and
+`graviton-llm:stack`), its refreshes from DescribeInstanceRefreshes (newest first), each shown
+with a progress bar from PercentageComplete, the instances left, the version it moves to and,
+when it failed or rolled back, AWS's reason.
 """
 
 from __future__ import annotations
@@ -12,8 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..components.tagging import MANAGED_BY
-from ..documents.instance_refresh import REJECTED, RUNNING, desired_template
+from ..components.tagging import COMPONENT_TAG, MANAGED_BY, PROJECT_TAG, STACK_TAG
+from ..documents.instance_refresh import (
+    REJECTED,
+    RUNNING,
+    desired_template,
+    group_after,
+    next_steps,
+)
 
 BAR_WIDTH = 30
 
@@ -33,16 +39,35 @@ class GroupRollout:
         return self.latest is not None and self.latest.get("Status") in REJECTED
 
 
-def cluster_groups(autoscaling: Any, cluster: str) -> list[str]:
-    """The Auto Scaling groups of the cluster named ``cluster`` (by its tags)."""
+@dataclass(frozen=True)
+class ClusterGroups:
+    names: list[str]
+    # Found by the cluster's name alone: groups deployed before the stack's lookup tags.
+    untagged: bool = False
+
+
+def cluster_groups(autoscaling: Any, cluster: str, project: str, stack: str) -> ClusterGroups:
+    """The Auto Scaling groups of the cluster named ``cluster`` in ``project``'s ``stack``, by
+    their tags (components/tagging.py). Another stack's cluster of the same name is never
+    one of them; a group deployed before the project and stack tags is, when no tagged group
+    is found (``untagged``)."""
     filters = [
-        {"Name": "tag:graviton-llm:component", "Values": [cluster]},
+        {"Name": f"tag:{COMPONENT_TAG}", "Values": [cluster]},
         {"Name": "tag:ManagedBy", "Values": [MANAGED_BY]},
     ]
-    names: list[str] = []
+    ours: list[str] = []
+    untagged: list[str] = []
     for page in autoscaling.get_paginator("describe_auto_scaling_groups").paginate(Filters=filters):
-        names += [g["AutoScalingGroupName"] for g in page.get("AutoScalingGroups", [])]
-    return sorted(names)
+        for found in page.get("AutoScalingGroups", []):
+            tags = {t.get("Key"): t.get("Value") for t in found.get("Tags", [])}
+            name = found["AutoScalingGroupName"]
+            if tags.get(PROJECT_TAG) == project and tags.get(STACK_TAG) == stack:
+                ours.append(name)
+            elif PROJECT_TAG not in tags and STACK_TAG not in tags:
+                untagged.append(name)
+    if ours:
+        return ClusterGroups(sorted(ours))
+    return ClusterGroups(sorted(untagged), untagged=bool(untagged))
 
 
 def group_rollout(autoscaling: Any, cluster: str, group: str, history: int) -> GroupRollout:
@@ -82,8 +107,6 @@ def refresh_lines(refresh: dict[str, Any]) -> list[str]:
             f"{rollback.get('RollbackReason') or 'no reason given'}"
         )
     if status in REJECTED:
-        lines.append(
-            "  the group keeps its previous version; fix the cause, then raise rollout.retry "
-            "(or deploy a new version) and `pulumi up`"
-        )
+        lines.append(f"  {group_after(refresh)}")
+        lines.append(f"  next: {next_steps()}, then `pulumi up`")
     return lines

@@ -40,4 +40,5 @@ def stack_cluster(stack: str, project_dir: Path | None, cluster: str | None = No
         project_dir=plan.project.root,
         api_key_pointer=chosen._api_key_pointer,
         cluster_name=chosen._name,
+        project=plan.project.name,
     )

@@ -29,6 +29,9 @@ class ClusterStack:
     api_key_pointer: str | None = None
     # Set for a cluster its program built (no stack output names its launch template).
     cluster_name: str | None = None
+    # The Pulumi project (pulumi.get_project() when it deploys): the group's and launch
+    # template's graviton-llm:project tag.
+    project: str = PROJECT
 
     @property
     def shipped_cluster_name(self) -> str:
@@ -55,5 +58,12 @@ def cluster_stack(stack: str, project_dir: Path | None = None) -> ClusterStack:
         cluster_config(str(loaded.path), loaded.config, key)
     ).resolved()
     return ClusterStack(
-        stack, loaded.path, key, loaded.config, args, args.region or loaded.region, project.root
+        stack,
+        loaded.path,
+        key,
+        loaded.config,
+        args,
+        args.region or loaded.region,
+        project.root,
+        project=project.name,
     )

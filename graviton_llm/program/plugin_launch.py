@@ -13,10 +13,16 @@ Three places read the same file differently (pulumi/pulumi, cited in docs/source
   (pulumi/pulumi#7061). `toolchain: uv` without `virtualenv` means `.venv` there too.
 - `toolchain` must be pip, poetry or uv and `typechecker` mypy or pyright
   (sdk/python/cmd/pulumi-language-python/main.go, parseOptions): anything else fails at start.
+- `requiredPulumiVersion` (a blang/semver range the CLI checks before preview, up, refresh
+  and destroy: pkg/cmd/pulumi/operations, plugin.ValidatePulumiVersionRange): an older CLI
+  starts the rollout's dynamic provider without the stack's config (it reaches dynamic
+  providers from v3.139.0 on, pulumi/pulumi#17673), so the refresh would sign with the
+  machine's default credentials; it must not admit a version below that.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -24,6 +30,49 @@ from .stack_files import load_yaml
 
 TOOLCHAINS = ("pip", "poetry", "uv")
 TYPECHECKERS = ("mypy", "pyright")
+MINIMUM_PULUMI = (3, 139, 0)  # Config in Python dynamic providers, pulumi/pulumi#17673
+REQUIRED_PULUMI = ">=3.139.0"
+_COMPARATOR = re.compile(r"(>=|<=|>|<|==|=|!=)?v?(\d+)\.(\d+)\.(\d+)(?:[-+][0-9A-Za-z.+-]*)?")
+
+
+def lowest_admitted(version_range: str) -> tuple[int, int, int] | None:
+    """The lowest CLI version a `requiredPulumiVersion` range admits (its alternatives' least
+    lower bound), or None when it is not a range the CLI parses as such."""
+    lowest: tuple[int, int, int] | None = None
+    for alternative in version_range.split("||"):
+        floor = (0, 0, 0)
+        words = alternative.split()
+        if not words:
+            return None
+        for word in words:
+            match = _COMPARATOR.fullmatch(word)
+            if match is None:
+                return None
+            operator = match.group(1) or "="
+            version = (int(match.group(2)), int(match.group(3)), int(match.group(4)))
+            if operator in (">=", "=", "=="):
+                floor = max(floor, version)
+            elif operator == ">":
+                floor = max(floor, (version[0], version[1], version[2] + 1))
+        lowest = floor if lowest is None else min(lowest, floor)
+    return lowest
+
+
+def required_version_problems(value: Any) -> list[str]:
+    fix = f'requiredPulumiVersion: "{REQUIRED_PULUMI}"'
+    why = (
+        "the rollout's dynamic provider gets the stack's AWS config only from Pulumi CLI "
+        "3.139.0 on (pulumi/pulumi#17673)"
+    )
+    if value is None:
+        return [f"requiredPulumiVersion is not set: {why}; add `{fix}`"]
+    floor = lowest_admitted(value) if isinstance(value, str) else None
+    if floor is None:
+        return [f"requiredPulumiVersion {value!r} is not a version range, e.g. `{fix}`"]
+    if floor < MINIMUM_PULUMI:
+        admitted = ".".join(map(str, floor))
+        return [f"requiredPulumiVersion {value!r} admits {admitted}: {why}; use `{fix}`"]
+    return []
 
 
 def program_dir(root: Path, main: Any) -> tuple[Path | None, list[str]]:
@@ -76,6 +125,7 @@ def plugin_launch_problems(project_file: Path) -> list[str]:
                 f"{for_plugins} (pulumi/pulumi#7061); drop `main` and put __main__.py beside "
                 "Pulumi.yaml, or give an absolute virtualenv"
             )
+    problems += required_version_problems(document.get("requiredPulumiVersion"))
     if document.get("main") in (None, "") and not (root / "__main__.py").is_file():
         problems.append("no __main__.py beside Pulumi.yaml (and no `main`): nothing to run")
     return problems

@@ -43,6 +43,7 @@ from pulumi.runtime.sync_await import _sync_await
 from .answers import MOCK_ACCOUNT, MOCK_AMI_ID, MOCK_VPC_CIDR, MOCK_VPC_ID, CallHandler
 from .config import engine_config, secret_placeholder
 from .mocks import AwsMocks, AwsRuleViolation, StrictAwsMocks
+from .pickling import restore_pickler
 
 __all__ = [
     "MOCK_ACCOUNT",
@@ -244,6 +245,7 @@ def run_program(
         error = exc
     finally:
         pulumi.runtime.set_all_config({}, [] if secret else None)
+        restore_pickler()
     if error is not None and error.__cause__ is error:
         # The SDK re-raises a failed registration's error `from` itself (runtime/stack.py,
         # wait_for_rpcs): a chain that never ends for whoever walks it.

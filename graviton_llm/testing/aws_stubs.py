@@ -5,7 +5,8 @@ by boto3 or botocore, directly or by a provider deep in its own code (credential
 included), is stubbed: its parameters go through botocore's own validation against the
 service model (the step that refused 66.0 for an integer), each call must be one the test
 queued, in order per service, and a call nobody queued fails the test. `aws.calls` records what
-was sent, with the region and the access key the client signed with.
+was sent, with the region and the access key the client signed it with (read when the call
+is made, as signing reads it: refreshable credentials refresh then).
 """
 
 from __future__ import annotations
@@ -90,8 +91,6 @@ class StubbedAws:
         stubber = Stubber(client)
         stubber._queue = self._queues.setdefault(service, deque())
         stubber.activate()
-        credentials = getattr(client._request_signer, "_credentials", None)
-        access_key = None if credentials is None else credentials.access_key
         region = client.meta.region_name
 
         asked: list[dict[str, Any]] = []
@@ -100,8 +99,11 @@ class StubbedAws:
             asked[:] = [dict(params)]
 
         def record(model: Any, **_: Any) -> None:
-            # Reached only once botocore has validated the parameters noted above.
-            self.calls.append(Call(service, model.name, asked.pop(), region, access_key))
+            # Reached only once botocore has validated the parameters noted above. The
+            # Stubber answers before the request is signed: read the credentials as signing
+            # would, now (refreshable ones refresh here, as they do before a real request).
+            params = asked.pop()
+            self.calls.append(Call(service, model.name, params, region, _access_key(client)))
 
         client.meta.events.register_first("before-parameter-build.*.*", note)
         # First, so it runs before the stubber's own handler answers the call.
@@ -109,6 +111,14 @@ class StubbedAws:
 
 
 _ORIGINAL_CREATE = botocore.session.Session.create_client
+
+
+def _access_key(client: Any) -> str | None:
+    credentials = getattr(client._request_signer, "_credentials", None)
+    if credentials is None:
+        return None
+    key: str | None = credentials.get_frozen_credentials().access_key
+    return key
 
 
 @contextmanager

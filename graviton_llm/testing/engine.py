@@ -1,4 +1,4 @@
-"""Run a Pulumi dynamic provider the way `pulumi up` runs it, for tests.
+"""Run a Pulumi dynamic provider the way `pulumi up` and `pulumi refresh` run it, for tests.
 
 Mocks hand a dynamic provider's methods the Python values the program built; the real engine
 does not. `pulumi.dynamic`'s provider host (pulumi/pulumi `sdk/python/lib/pulumi/dynamic/
@@ -8,12 +8,21 @@ __main__.py`) receives every property as a protobuf Struct, so:
 - on `diff` and `check` (preview), a value not known yet arrives as `Unknown` (the host
   deserializes with keep_unknowns);
 - secrets arrive in plain text: the host answers Configure with acceptSecrets false, so the
-  engine strips them, and afterwards marks an output secret only where the input of the same
-  name was (pulumi `sdk/go/common/resource/plugin/provider_plugin.go`, annotateSecrets): a
-  secret copied under another name is stored in plain text;
-- the provider object itself is rebuilt from its dill pickle and `configure`d with the whole
-  stack config (`aws:region`, ...; pulumi/pulumi#17673) before its first call;
-- the outputs are serialized again, and are what the next `diff`/`update` gets as `olds`.
+  engine strips them, and afterwards marks an output secret only where the same path held one
+  before (pulumi `sdk/go/common/resource/plugin/provider_plugin.go`, annotateSecrets: the
+  inputs for create and update, the stored outputs for read): a secret copied under another
+  name is stored in plain text;
+- the provider object is rebuilt from a dill pickle and `configure`d with the whole stack
+  config (`aws:region`, ...; pulumi/pulumi#17673), once per pickle per process. Which pickle
+  depends on the call: `check`, `diff`, `create` and `update` use the one in the new inputs
+  (the program's; the old one when the new is unknown), `read` and `delete` the one in the
+  stored outputs (a stack deployed by an older version holds its own);
+- `read` answers with the id it returns: a blank id tells the engine the resource is gone, and
+  no outputs at all crash the host; its outputs keep the secrets the stored outputs had;
+- the outputs are serialized again, and are what the next `diff`/`update` gets as `olds`;
+- `pulumi refresh` (RefreshStep.Apply, pulumi/pulumi#16146, v3.120 on) reads the resource, then
+  asks the provider's `diff` with the refreshed outputs as olds and the stored inputs as news:
+  drift is whatever that diff reports, and DIFF_NONE hides what `read` found.
 
 `DynamicProviderHost` does each of these steps with the SDK's own `rpc.serialize_properties`,
 `rpc.deserialize_properties` and `serialize_provider`, so a provider that only works on
@@ -25,16 +34,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import dill
-from pulumi.dynamic import ConfigureRequest, ResourceProvider
+from pulumi.dynamic import ConfigureRequest, DiffResult, ResourceProvider
 from pulumi.dynamic.config import Config
-from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
+
+from .pickling import pickled_provider
 
 PROVIDER_KEY = "__provider"
 UNKNOWN = rpc.UNKNOWN
@@ -51,14 +62,41 @@ class SecretLeakError(AssertionError):
     """A provider returned a secret input's value where the engine stores it in plain text."""
 
 
+class ProviderHostError(RuntimeError):
+    """What the real provider host fails on (e.g. `read` returning no outputs)."""
+
+
 @dataclass(frozen=True)
 class Outputs:
-    """What the engine stores after create/update/read: the outputs as the next call gets
-    them (`props`), and the property paths it encrypts (`secret_paths`)."""
+    """What the engine stores for the resource: its id, the outputs as the next call gets them
+    (`props`, with the provider's pickle), the output paths it encrypts (`secret_paths`), and
+    the inputs it recorded beside them (`inputs`, secrets still wrapped), which `pulumi
+    refresh` diffs against."""
 
     id: str
     props: dict[str, Any]
     secret_paths: frozenset[str] = field(default_factory=frozenset)
+    inputs: dict[str, Any] = field(default_factory=dict)
+
+    def with_provider(self, pickled: str) -> Outputs:
+        """This state as a stack deployed with another provider pickle holds it (in both its
+        outputs and its inputs), e.g. one naming a class path an older release used."""
+        return dataclasses.replace(
+            self,
+            props={**self.props, PROVIDER_KEY: pickled},
+            inputs={**self.inputs, PROVIDER_KEY: pickled},
+        )
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What `pulumi refresh` makes of the resource: the state it stores (None: deleted), what
+    it shows (`same` hides any change read found, `update` shows drift, `delete`), and the
+    provider's diff of the refreshed outputs against the stored inputs."""
+
+    state: Outputs | None
+    op: Literal["same", "update", "delete"]
+    diff: DiffResult | None = None
 
 
 def round_trip(props: Mapping[str, Any], *, keep_unknowns: bool = False) -> dict[str, Any]:
@@ -90,6 +128,10 @@ def _strip_secrets(value: Any, path: str, found: set[str]) -> Any:
     return value
 
 
+def _plain(value: Any) -> Any:
+    return _strip_secrets(value, "", set())
+
+
 def _secret_texts(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [text for item in value.values() for text in _secret_texts(item)]
@@ -99,8 +141,9 @@ def _secret_texts(value: Any) -> list[str]:
 
 
 def _annotated(outs: dict[str, Any], ins: dict[str, Any], secrets: set[str], path: str) -> set[str]:
-    """The output paths the engine marks secret: where the input at the same path held one
-    (annotateSecrets recurses only where both sides are objects)."""
+    """The output paths the engine marks secret: where the same path of ``ins`` (the inputs,
+    or on read the stored outputs) held one (annotateSecrets recurses only where both sides
+    are objects)."""
     marked: set[str] = set()
     for key, value in ins.items():
         if key not in outs:
@@ -126,8 +169,9 @@ def _plain_leaves(value: Any, path: str, marked: set[str]) -> list[tuple[str, st
 
 
 class DynamicProviderHost:
-    """One provider as the engine hosts it: pickled and rebuilt, configured with ``config``
-    (the stack's config, `namespace:key` -> value), then called with round-tripped props."""
+    """Providers as the engine hosts them: rebuilt from their pickles, configured with
+    ``config`` (the stack's config, `namespace:key` -> value), called with round-tripped
+    props. ``provider`` is the one the program declares the resource with."""
 
     def __init__(
         self,
@@ -135,70 +179,144 @@ class DynamicProviderHost:
         config: Mapping[str, Any] | None = None,
         project: str = "project",
     ) -> None:
-        self._pickled = serialize_provider(provider)
-        rebuilt = dill.loads(base64.b64decode(self._pickled))
-        rebuilt.configure(ConfigureRequest(Config(dict(config or {}), project)))
-        self.provider: ResourceProvider = rebuilt
+        self._config = dict(config or {})
+        self._project = project
+        self._pickled: str = pickled_provider(provider)
+        self._loaded: dict[str, ResourceProvider] = {}
 
-    def _inputs(
-        self, props: Mapping[str, Any], *, preview: bool
-    ) -> tuple[dict[str, Any], set[str]]:
+    @property
+    def pickled(self) -> str:
+        """The program's provider, as the resource's inputs carry it."""
+        return self._pickled
+
+    @property
+    def provider(self) -> ResourceProvider:
+        """The program's provider as the host rebuilt and configured it."""
+        return self._provider_of(self._pickled)
+
+    def _provider_of(self, pickled: Any) -> ResourceProvider:
+        """get_provider: one provider per pickle per process, configured once."""
+        if not isinstance(pickled, str):
+            raise ProviderHostError(f"no provider pickle in the properties ({pickled!r})")
+        if pickled not in self._loaded:
+            rebuilt = dill.loads(base64.b64decode(pickled))
+            rebuilt.configure(ConfigureRequest(Config(dict(self._config), self._project)))
+            self._loaded[pickled] = rebuilt
+        return self._loaded[pickled]
+
+    def _inputs(self, props: Mapping[str, Any], *, preview: bool) -> dict[str, Any]:
+        """The program's inputs as the engine carries them: round-tripped, with the pickle."""
         if PROVIDER_KEY in props:
             raise ValueError("a dynamic resource must not define the __provider key")
-        crossed = round_trip({**props, PROVIDER_KEY: self._pickled}, keep_unknowns=preview)
-        secrets: set[str] = set()
-        return _strip_secrets(crossed, "", secrets), secrets
+        return round_trip({**props, PROVIDER_KEY: self._pickled}, keep_unknowns=preview)
 
     def _store(
-        self, id_: str, outs: dict[str, Any], ins: dict[str, Any], secrets: set[str]
+        self,
+        id_: str,
+        outs: dict[str, Any],
+        before: dict[str, Any],
+        secrets: set[str],
+        *,
+        pickled: Any,
+        inputs: dict[str, Any],
     ) -> Outputs:
-        stored = round_trip({**outs, PROVIDER_KEY: self._pickled})
-        plain = _strip_secrets(stored, "", set())
-        marked = _annotated(plain, ins, secrets, "")
-        texts = {t for p in secrets for t in _secret_texts(_at(ins, p))}
+        """The outputs the engine stores; ``before`` and ``secrets``: what annotateSecrets
+        marks them from (the inputs with their secret paths, or the stored outputs)."""
+        stored = round_trip({**outs, PROVIDER_KEY: pickled})
+        plain = _plain(stored)
+        marked = _annotated(plain, before, secrets, "")
+        texts = {t for p in secrets for t in _secret_texts(_at(before, p))}
         for where, text in _plain_leaves(plain, "", marked | {PROVIDER_KEY}):
             if any(secret_text in text for secret_text in texts):
                 raise SecretLeakError(
                     f"output {where!r} holds a secret input in plain text: the engine marks "
                     "an output secret only under the input's own name"
                 )
-        return Outputs(id_, plain, frozenset(marked))
+        return Outputs(id_, plain, frozenset(marked), inputs)
 
     def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
-        old, _ = self._inputs(olds, preview=True)
-        new, _ = self._inputs(news, preview=True)
+        old = _plain(self._inputs(olds, preview=True))
+        new = _plain(self._inputs(news, preview=True))
         return self.provider.check(old, new)
 
     def create(self, inputs: Mapping[str, Any]) -> Outputs:
-        ins, secrets = self._inputs(inputs, preview=False)
-        result = self.provider.create(ins)
-        return self._store(str(result.id), dict(result.outs or {}), ins, secrets)
+        crossed = self._inputs(inputs, preview=False)
+        secrets: set[str] = set()
+        ins = _strip_secrets(crossed, "", secrets)
+        result = self._provider_of(ins[PROVIDER_KEY]).create(ins)
+        outs = dict(result.outs or {})
+        return self._store(str(result.id), outs, ins, secrets, pickled=ins[PROVIDER_KEY],
+                           inputs=crossed)  # fmt: skip
 
-    def diff(self, id_: str, olds: Outputs | Mapping[str, Any], news: Mapping[str, Any]) -> Any:
-        old = olds.props if isinstance(olds, Outputs) else self._inputs(olds, preview=True)[0]
-        new, _ = self._inputs(news, preview=True)
-        return self.provider.diff(id_, old, new)
+    def _diff(self, id_: str, old: dict[str, Any], new: dict[str, Any]) -> DiffResult:
+        pickled = old.get(PROVIDER_KEY) if is_unknown(new.get(PROVIDER_KEY)) else new[PROVIDER_KEY]
+        result: DiffResult = self._provider_of(pickled).diff(id_, old, new)
+        return result
+
+    def diff(
+        self, id_: str, olds: Outputs | Mapping[str, Any], news: Mapping[str, Any]
+    ) -> DiffResult:
+        old = olds.props if isinstance(olds, Outputs) else _plain(self._inputs(olds, preview=True))
+        return self._diff(id_, old, _plain(self._inputs(news, preview=True)))
 
     def update(
         self, id_: str, olds: Outputs | Mapping[str, Any], news: Mapping[str, Any]
     ) -> Outputs:
-        old = olds.props if isinstance(olds, Outputs) else self._inputs(olds, preview=False)[0]
-        new, secrets = self._inputs(news, preview=False)
-        result = self.provider.update(id_, old, new)
-        return self._store(id_, dict(result.outs or {}), new, secrets)
+        old = olds.props if isinstance(olds, Outputs) else _plain(self._inputs(olds, preview=False))
+        crossed = self._inputs(news, preview=False)
+        secrets: set[str] = set()
+        new = _strip_secrets(crossed, "", secrets)
+        result = self._provider_of(new[PROVIDER_KEY]).update(id_, old, new)
+        outs = dict(result.outs or {})
+        return self._store(id_, outs, new, secrets, pickled=new[PROVIDER_KEY], inputs=crossed)
 
-    def read(self, id_: str, props: Outputs | Mapping[str, Any]) -> Outputs:
-        current = (
-            props.props if isinstance(props, Outputs) else self._inputs(props, preview=False)[0]
-        )
-        result = self.provider.read(id_, current)
-        return self._store(str(result.id or id_), dict(result.outs or {}), current, set())
+    def _state(self, state: Outputs | Mapping[str, Any]) -> Outputs:
+        if isinstance(state, Outputs):
+            return state
+        crossed = self._inputs(state, preview=False)
+        secrets: set[str] = set()
+        return Outputs("", _strip_secrets(crossed, "", secrets), frozenset(secrets), crossed)
 
-    def delete(self, id_: str, props: Outputs | Mapping[str, Any]) -> None:
-        current = (
-            props.props if isinstance(props, Outputs) else self._inputs(props, preview=False)[0]
-        )
-        self.provider.delete(id_, current)
+    def read(self, id_: str, state: Outputs | Mapping[str, Any]) -> Outputs | None:
+        """`Read` as the host answers it: None when the provider returned a blank id (the
+        engine then drops the resource from the stack)."""
+        stored = self._state(state)
+        current = stored.props
+        result = self._provider_of(current.get(PROVIDER_KEY)).read(id_, dict(current))
+        if result.outs is None:
+            raise ProviderHostError(
+                "read returned no outputs: the dynamic provider host fails (it adds the "
+                "provider's pickle to them); return the outputs, or a blank id when it is gone"
+            )
+        if not result.id:
+            return None
+        inputs = stored.inputs
+        if result.inputs is not None:
+            inputs = round_trip({**result.inputs, PROVIDER_KEY: current.get(PROVIDER_KEY)})
+        return self._store(str(result.id), dict(result.outs), current, set(stored.secret_paths),
+                           pickled=current.get(PROVIDER_KEY), inputs=inputs)  # fmt: skip
+
+    def delete(self, id_: str, state: Outputs | Mapping[str, Any]) -> None:
+        current = self._state(state).props
+        self._provider_of(current.get(PROVIDER_KEY)).delete(id_, dict(current))
+
+    def refresh(self, state: Outputs) -> Refreshed:
+        """`pulumi refresh` of a resource the engine stores as ``state``: read it, then diff
+        the refreshed outputs (as olds) against the stored inputs (as news) with the provider
+        the stored inputs name; the engine inverts that diff and shows it only when it is not
+        DIFF_NONE (an unknown answer falls back to comparing the inputs, which refresh did
+        not change unless read returned some)."""
+        if not state.inputs:
+            raise ValueError("the state has no inputs (keep the Outputs create/update returned)")
+        refreshed = self.read(state.id, state)
+        if refreshed is None:
+            return Refreshed(None, "delete")
+        news = _plain(state.inputs)
+        diff = self._diff(refreshed.id, refreshed.props, news)
+        changes = diff.changes
+        if changes is None:
+            changes = _plain(refreshed.inputs) != news
+        return Refreshed(refreshed, "update" if changes else "same", diff)
 
 
 def is_unknown(value: Any) -> bool:

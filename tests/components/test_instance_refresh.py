@@ -10,67 +10,12 @@ from graviton_llm.components.refresh_provider import (
     RefreshInProgressError,
     RefreshProvider,
     RolloutFailedError,
-    RolloutRejectedError,
     wait_for_refresh,
 )
-from graviton_llm.documents.instance_refresh import (
-    bake_time_seconds,
-    refresh_preferences,
-    start_instance_refresh_request,
-)
+from graviton_llm.facts.timing import bake_time_seconds
 from graviton_llm.testing.aws_stubs import aws_stubs
-from graviton_llm.testing.engine import DynamicProviderHost, secret
-
-GROUP = "llm-asg-0123"
-PREFS = refresh_preferences(
-    min_healthy_percent=66, max_healthy_percent=100, warmup_seconds=180, auto_rollback=True,
-    alarms=["a-error-rate", "a-unhealthy-hosts"],
-    bake_time_seconds=bake_time_seconds(3, alarms=True),
-)  # fmt: skip
-LIST_LATEST = {"AutoScalingGroupName": GROUP, "MaxRecords": 1}
-
-
-def request(version: str, prefs: dict = PREFS) -> dict:
-    return start_instance_refresh_request(
-        group_name=GROUP, launch_template_id="lt-0123", version=version, preferences=prefs
-    )
-
-
-def inputs(version: str, **extra) -> dict:
-    return {"region": "us-east-1", "request": request(version), "retry": 0, **extra}
-
-
-def refresh(status: str, version: str, **extra) -> dict:
-    return {
-        "InstanceRefreshId": f"r-{version}",
-        "AutoScalingGroupName": GROUP,
-        "Status": status,
-        "DesiredConfiguration": {
-            "LaunchTemplate": {"LaunchTemplateId": "lt-0123", "Version": version}
-        },
-        **extra,
-    }  # fmt: skip
-
-
-def before(aws) -> None:
-    """The check `update` makes before it starts anything: the group's last refresh."""
-    aws.add("autoscaling", "describe_instance_refreshes",
-            {"InstanceRefreshes": [refresh("Successful", "1")]}, LIST_LATEST)  # fmt: skip
-
-
-class FakeTime:
-    """A clock that moves only when the provider sleeps: no wall-clock waits in tests."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
+from graviton_llm.testing.engine import DynamicProviderHost
+from rollout_support import GROUP, LIST_LATEST, PREFS, FakeTime, before, inputs, refresh, request
 
 
 @pytest.fixture
@@ -109,29 +54,6 @@ def test_an_unchanged_request_asks_nothing_and_changes_nothing(host):
     with aws_stubs():
         assert not host.diff(created.id, created, inputs("1")).changes
         assert not host.diff(created.id, created, inputs("1", wait=True)).changes
-
-
-@pytest.mark.parametrize("status", ["RollbackSuccessful", "Failed", "Cancelled", "RollbackFailed"])
-def test_an_unrelated_change_never_reruns_a_rejected_version(host, status):
-    # Version 2 rolled back; a later node-count change moves MinHealthyPercentage only. Before,
-    # the next `pulumi up` silently started version 2 again.
-    rolled_back = host.create(inputs("2"))
-    news = {**inputs("2"), "request": request("2", {**PREFS, "MinHealthyPercentage": 75})}
-    with aws_stubs() as aws:
-        aws.add("autoscaling", "describe_instance_refreshes", {"InstanceRefreshes": [
-            refresh(status, "2", StatusReason="alarm a-error-rate in ALARM",
-                    RollbackDetails={"RollbackReason": "alarm"})]}, LIST_LATEST)  # fmt: skip
-        with pytest.raises(RolloutRejectedError, match=r"version 2 .*Raise rollout\.retry"):
-            host.diff(rolled_back.id, rolled_back, news)
-
-
-def test_a_raised_retry_or_a_new_version_rolls_out_after_a_rollback(host):
-    rolled_back = host.create(inputs("2"))
-    with aws_stubs() as aws:
-        assert host.diff(rolled_back.id, rolled_back, inputs("2", retry=1)).changes  # no lookup
-        last = {"InstanceRefreshes": [refresh("RollbackSuccessful", "2")]}
-        aws.add("autoscaling", "describe_instance_refreshes", last, LIST_LATEST)
-        assert host.diff(rolled_back.id, rolled_back, inputs("3")).changes
 
 
 def test_a_refresh_already_running_is_never_cancelled(host):
@@ -207,50 +129,6 @@ def test_wait_is_bounded_and_the_refresh_goes_on():
             wait_for_refresh(client, GROUP, "r-2", timeout_seconds=60, sleep=fake.sleep,
                              clock=fake.clock)  # fmt: skip
     assert fake.now == 60
-
-
-def test_the_refresh_is_signed_as_the_stack_config_says():
-    # aws:profile is not on this machine: the provider must not fall back to other credentials.
-    config = {"aws:region": "us-east-1", "aws:profile": "deployer-nowhere"}
-    host = DynamicProviderHost(RefreshProvider(), config=config)
-    created = host.create(inputs("1"))
-    with aws_stubs(strict=False), pytest.raises(Exception, match="deployer-nowhere"):
-        host.update(created.id, created, inputs("2"))
-
-
-def test_assumed_roles_from_the_stack_config_sign_the_refresh():
-    roles = '[{"roleArn": "arn:aws:iam::210987654321:role/deployer", "duration": "1h"}]'
-    config = {"aws:region": "us-east-1", "aws:assumeRoles": roles,
-              "aws:accessKey": "AKIABASE", "aws:secretKey": "base-secret"}  # fmt: skip
-    host = DynamicProviderHost(RefreshProvider(), config=config)
-    created = host.create(inputs("1"))
-    with aws_stubs() as aws:
-        aws.add("sts", "assume_role", {"Credentials": {
-            "AccessKeyId": "ASIAROLEROLEROLE00", "SecretAccessKey": "s", "SessionToken": "t",
-            "Expiration": "2030-01-01T00:00:00Z"}},
-            {"RoleArn": "arn:aws:iam::210987654321:role/deployer",
-             "RoleSessionName": "graviton-llm-rollout", "DurationSeconds": 3600})  # fmt: skip
-        before(aws)
-        aws.add("autoscaling", "start_instance_refresh", {"InstanceRefreshId": "r-2"})
-        host.update(created.id, created, inputs("2"))
-    (assume,) = aws.made("sts", "AssumeRole")
-    (start,) = aws.made("autoscaling", "StartInstanceRefresh")
-    assert assume.access_key == "AKIABASE" and start.access_key == "ASIAROLEROLEROLE00"
-
-
-def test_an_explicit_providers_keys_sign_the_refresh_and_stay_out_of_the_outputs():
-    explicit = {"profile": None, "assume_roles": [], "access_key": "AKIAEXPLICIT",
-                "secret_key": "explicit-secret", "token": None}  # fmt: skip
-    host = DynamicProviderHost(RefreshProvider(), config={"aws:profile": "stack-profile"})
-    created = host.create(inputs("1", aws=secret(explicit)))
-    assert "explicit-secret" not in str(created.props) and "aws" in created.secret_paths
-    with aws_stubs() as aws:
-        before(aws)
-        aws.add("autoscaling", "start_instance_refresh", {"InstanceRefreshId": "r-2"})
-        updated = host.update(created.id, created, inputs("2", aws=secret(explicit)))
-    (start,) = aws.made("autoscaling", "StartInstanceRefresh")
-    assert start.access_key == "AKIAEXPLICIT"
-    assert "explicit-secret" not in str(updated.props)
 
 
 def test_a_replaced_group_is_refreshed_onto_the_current_version(host):

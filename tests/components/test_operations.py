@@ -59,6 +59,15 @@ def test_a_rollout_carries_the_new_version_and_rolls_back_on_the_alarms(inf2_clu
     assert {a.urn for a in inf2_cluster.of_type(ALARM)} <= set(refresh.dependencies)
 
 
+def test_alarms_without_auto_rollback_still_bake():
+    # Without AutoRollback an alarm still fails the refresh, but only while it is open: the
+    # last node needs the same bake time. Before, BakeTime was 0 then.
+    result = build_cluster(cluster_args(rollout={"auto_rollback": False}))
+    prefs = _refresh_request(result)[0]["Preferences"]
+    assert prefs["AutoRollback"] is False and prefs["AlarmSpecification"]["Alarms"]
+    assert prefs["BakeTime"] == 300
+
+
 def test_a_spot_rollout_carries_the_mixed_instances_policy():
     result = build_cluster(
         cluster_args(
@@ -389,7 +398,23 @@ REFUSED = [
         "only used with",
         id="api-key-kms-without-parameter",
     ),
+    pytest.param(
+        # Before: accepted, and every rolling `pulumi up` failed on its timeout.
+        {
+            "desired_capacity": 8,
+            "max_size": 8,
+            "rollout": {"wait": True, "wait_timeout_minutes": 20},
+        },
+        "rollout.wait_timeout_minutes",
+        "a rollout of 8 node(s) takes about",
+        id="wait-shorter-than-a-rollout",
+    ),
 ]
+
+
+def test_a_wait_that_outlasts_the_rollout_is_accepted():
+    rollout = {"wait": True, "wait_timeout_minutes": 180}
+    build_cluster(cluster_args(min_size=2, desired_capacity=2, max_size=2, rollout=rollout))
 
 
 @pytest.mark.parametrize(("overrides", "field", "words"), REFUSED)

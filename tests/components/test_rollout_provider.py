@@ -43,3 +43,36 @@ def test_without_an_explicit_provider_the_stack_config_signs_it():
     result = run_program(lambda: NeuronServingCluster("llm", cluster_args()))
     (rollout,) = [r for r in result.of_type(DYNAMIC) if r.name == "llm-rollout"]
     assert "aws" not in rollout.inputs and rollout.inputs["region"] == "us-east-1"
+
+
+def test_a_cluster_region_other_than_the_default_providers_is_refused():
+    # Before: accepted; ARNs, prices and the catalog named eu-west-1 while the stack's
+    # default provider created everything in us-east-1.
+    args = cluster_args(instance_type="inf2.8xlarge", region="eu-west-1")
+    result = run_program(lambda: NeuronServingCluster("llm", args), catch=True)
+    assert "region" in str(result.error) and "deploys to us-east-1 (aws:region)" in str(
+        result.error
+    )
+    assert result.resources == [] or all(r.type != "aws:ec2/launchTemplate:LaunchTemplate"
+                                          for r in result.resources)  # fmt: skip
+
+
+def test_the_same_region_as_the_default_provider_is_accepted():
+    args = cluster_args(instance_type="inf2.8xlarge", region="us-east-1")
+    assert run_program(lambda: NeuronServingCluster("llm", args)).error is None
+
+
+def test_an_explicit_provider_in_a_parent_component_counts():
+    class Team(pulumi.ComponentResource):
+        def __init__(self) -> None:
+            provider = aws.Provider("team", region="eu-west-1")
+            super().__init__(
+                "team:Team", "team", None, pulumi.ResourceOptions(providers=[provider])
+            )
+
+    def program():
+        team = Team()
+        args = cluster_args(instance_type="inf2.8xlarge", region="eu-west-1")
+        NeuronServingCluster("llm", args, opts=pulumi.ResourceOptions(parent=team))
+
+    assert run_program(program, preview=False).error is None

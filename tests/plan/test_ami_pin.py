@@ -49,3 +49,19 @@ def test_an_existing_pin_is_replaced_in_place(tmp_path):
     write_pin(path, "ami-0fedcba9876543210")
     text = path.read_text()
     assert text.count("ami_id:") == 1 and "ami-0fedcba9876543210" in text
+
+
+def test_ami_asks_aws_as_the_stacks_profile(tmp_path, monkeypatch):
+    # The stack deploys with aws:profile; before, `ami` asked with the machine's default
+    # credentials (here moto's) and answered for whatever account those reach.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    path = graviton_stack(tmp_path)
+    path.write_text(
+        path.read_text().replace("config:\n", "config:\n  aws:profile: deployer-nowhere\n", 1)
+    )
+    with mock_aws():
+        shown = runner.invoke(app, ["ami", "--stack", str(path)])
+    assert shown.exit_code == 2, shown.output
+    assert "deployer-nowhere" in shown.output

@@ -183,3 +183,33 @@ def test_a_program_built_cluster_is_chosen_by_name_and_found_by_its_tag(tmp_path
     assert "Name=tag:graviton-llm:component,Values=search-chat" in chosen.output
     costed = runner.invoke(app, ["cost", str(project), "--stack", "staging", "--cluster", "x"])
     assert costed.exit_code == 2 and "declares search-chat, search-summarize" in costed.output
+
+
+def test_the_printed_commands_run_as_the_stacks_aws_settings(tmp_path, monkeypatch):
+    # Before: plain `aws ...` lines, which reach whatever account the machine's default
+    # credentials do, not the one the stack deploys to.
+    monkeypatch.chdir(tmp_path)
+    document = yaml.safe_load((STACKS_DIR / "Pulumi.dev.yaml").read_text())
+    document["config"]["aws:profile"] = "team-deployer"
+    document["config"]["aws:assumeRoles"] = [{"roleArn": "arn:aws:iam::210987654321:role/ci"}]
+    path = tmp_path / "Pulumi.dev.yaml"
+    path.write_text(yaml.safe_dump(document))
+    result = runner.invoke(app, ["compile", "--stack", str(path)], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    assert "aws ec2 run-instances --region us-east-1 --profile team-deployer" in result.output
+    assert "--recursive --profile team-deployer" in result.output
+    assert "as the role the stack assumes (arn:aws:iam::210987654321:role/ci)" in result.output
+
+
+def test_a_program_built_clusters_template_is_found_by_its_stacks_tags(tmp_path, monkeypatch):
+    # The cluster's name alone also matches another stack's (or project's) cluster.
+    import shutil
+
+    project = tmp_path / "team"
+    shutil.copytree(Path(__file__).parents[1] / "fixtures" / "team_project", project)
+    monkeypatch.chdir(tmp_path)
+    args = ["compile", str(project), "--stack", "staging", "--cluster", "search-chat"]
+    chosen = runner.invoke(app, args, env={"COLUMNS": "300"})
+    assert chosen.exit_code == 0, chosen.output
+    for tag in ("graviton-llm:project,Values=team-search", "graviton-llm:stack,Values=staging"):
+        assert f"Name=tag:{tag}" in chosen.output

@@ -90,7 +90,7 @@ def stubbed(monkeypatch):
     stubber.add_response(
         "describe_reserved_instances_offerings", {"ReservedInstancesOfferings": OFFERINGS}, LOOKUP
     )
-    monkeypatch.setattr(common, "ec2_client", lambda region: ec2)
+    monkeypatch.setattr(common, "ec2_client", lambda region, *_: ec2)
     with stubber:
         yield stubber
 
@@ -167,7 +167,7 @@ def test_a_refused_dry_run_stops_the_purchase(stubbed):
 
 
 def test_purchase_without_an_offering_is_refused_before_any_call(monkeypatch):
-    monkeypatch.setattr(common, "ec2_client", lambda region: pytest.fail("AWS was called"))
+    monkeypatch.setattr(common, "ec2_client", lambda *_: pytest.fail("AWS was called"))
     result = invoke("--purchase")
     assert result.exit_code == 2
     assert "--purchase needs --offering" in result.output

@@ -32,8 +32,38 @@ def test_the_repository_program_and_stacks_sit_beside_pulumi_yaml():
 def write(tmp_path: Path, text: str, program: str = "__main__.py") -> Path:
     (tmp_path / program).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / program).write_text("pass\n")
+    if "requiredPulumiVersion" not in text:
+        text += 'requiredPulumiVersion: ">=3.139.0"\n'
     (tmp_path / "Pulumi.yaml").write_text(text)
     return tmp_path / "Pulumi.yaml"
+
+
+@pytest.mark.parametrize(
+    ("required", "words"),
+    [
+        (None, "requiredPulumiVersion is not set"),
+        ('">=3.100.0"', "admits 3.100.0"),
+        ('">=3.139.0 <4.0.0 || >=2.0.0"', "admits 2.0.0"),
+        ('"3.120.0"', "admits 3.120.0"),
+        ('"newest"', "is not a version range"),
+    ],
+)
+def test_a_cli_too_old_to_configure_the_dynamic_provider_is_refused(tmp_path, required, words):
+    # Before 3.139.0 (pulumi/pulumi#17673) the rollout's provider gets no stack config and signs
+    # as the machine's default credentials; before, nothing said so.
+    text = "name: p\nruntime: python\n"
+    if required is not None:
+        text += f"requiredPulumiVersion: {required}\n"
+    (tmp_path / "__main__.py").write_text("pass\n")
+    (tmp_path / "Pulumi.yaml").write_text(text)
+    (problem,) = plugin_launch_problems(tmp_path / "Pulumi.yaml")
+    assert words in problem
+
+
+@pytest.mark.parametrize("required", ['">=3.139.0"', '">=3.140.0 <4.0.0"', '">3.200.1"'])
+def test_a_cli_range_from_3_139_is_accepted(tmp_path, required):
+    project = write(tmp_path, f"name: p\nruntime: python\nrequiredPulumiVersion: {required}\n")
+    assert plugin_launch_problems(project) == []
 
 
 def test_a_main_folder_with_a_relative_virtualenv_strands_the_dynamic_provider(tmp_path):
