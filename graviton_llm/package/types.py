@@ -153,8 +153,9 @@ class RolloutArgs(TypedDict):
     polls DescribeInstanceRefreshes); by default `pulumi up` returns once AWS accepted the
     refresh (follow it with `graviton-llm rollout status`)."""
     wait_timeout_minutes: NotRequired[int]
-    """With `wait`: give up waiting (the refresh goes on) after this long; allow about one cold
-    start per node plus the bake time."""
+    """With `wait`: give up waiting (the refresh goes on) after this long. Refused when shorter
+    than an ordinary rollout (about one cold start per node, the first compiling, plus warmups
+    and the bake time); the error says how long."""
 
 
 class SpotArgs(TypedDict):
