@@ -160,3 +160,28 @@ def test_a_team_project_from_the_wheel_gets_a_new_environment_plans_it_and_passe
     assert job.returncode == 0, job.stdout + job.stderr
     assert (project / "compile-staging.user-data.gz").is_file()
     assert "5 passed" in tests.stdout  # dev, prod, staging plan clean; prod stricter; secret key
+
+
+def test_a_platform_teams_policy_pack_and_component_package_run_from_the_wheel(installed):
+    """The two folders as a platform team keeps them (their three files, copied out of this
+    repository), started as the engine starts them with the wheel's Python."""
+    from google.protobuf import empty_pb2
+    from pulumi.runtime.proto import analyzer_pb2_grpc, provider_pb2, provider_pb2_grpc
+
+    from support_process import plugin_channel
+
+    for folder in ("policy-pack", "component-package"):
+        shutil.copytree(ROOT / folder, installed.elsewhere / folder)
+    pack = installed.elsewhere / "policy-pack"
+    with plugin_channel(["-u", "-m", "pulumi.policy", "127.0.0.1:1", str(pack)], pack,
+                        str(installed.python)) as channel:  # fmt: skip
+        info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty())
+    assert info.name == "graviton-llm" and len(info.policies) == 11
+    package = installed.elsewhere / "component-package"
+    with plugin_channel([str(package), "127.0.0.1:1"], package, str(installed.python)) as channel:
+        provider = provider_pb2_grpc.ResourceProviderStub(channel)
+        schema = json.loads(provider.GetSchema(provider_pb2.GetSchemaRequest()).schema)
+    assert sorted(schema["resources"]) == [
+        "graviton-llm:index:NeuronServingCluster", "graviton-llm:index:ReservedCapacity",
+        "graviton-llm:index:StateBackend",
+    ]  # fmt: skip

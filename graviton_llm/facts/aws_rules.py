@@ -15,9 +15,11 @@ from __future__ import annotations
 import base64
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from .rules import EngineResource, Rule, Violation, each_resource
 
 # Pulumi auto-names a resource `<logical name>-<7 hex>` (pulumi-aws autonaming.go; pulumi
 # NewUniqueHex), within the longest name the provider allows for the type.
@@ -249,13 +251,23 @@ def _group_sizes(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
     return problems
 
 
-RULES: tuple[Callable[[str, str, dict[str, Any]], list[str]], ...] = (
-    _names,
-    _security_group,
-    _user_data,
-    _tags,
-    _group_sizes,
-)
+# Each rule once: the strict harness runs them on every registration (violations), the policy
+# pack on every resource of any stack (graviton_llm/policy). AWS refuses what they find, so the
+# pack blocks at preview what `pulumi up` would fail on half-way.
+RULES: tuple[Rule, ...] = (
+    Rule("aws-names", "Names AWS and its provider accept (lengths, characters, prefixes, "
+         "auto-names)", "resource", "mandatory", "skipped", each_resource(_names)),
+    Rule("aws-security-group-rules", "Security groups EC2 accepts: no duplicate permission, "
+         "descriptions EC2 allows", "resource", "mandatory", "skipped",
+         each_resource(_security_group)),
+    Rule("aws-user-data-size", f"Launch template user data within EC2's {USER_DATA_LIMIT_BYTES} "
+         "bytes", "resource", "mandatory", "skipped", each_resource(_user_data)),
+    Rule("aws-tags", f"At most {MAX_TAGS} tags, keys and values AWS accepts", "resource",
+         "mandatory", "skipped", each_resource(_tags)),
+    Rule("aws-auto-scaling-group", "Auto Scaling groups with min <= desired <= max and one "
+         "launch template or mixed instances policy", "resource", "mandatory", "skipped",
+         each_resource(_group_sizes)),
+)  # fmt: skip
 
 
 def inline_policy_size(type_: str, inputs: dict[str, Any]) -> tuple[str, int] | None:
@@ -274,6 +286,41 @@ def role_policy_problems(role: str, total: int) -> list[str]:
             f"over IAM's {ROLE_INLINE_POLICY_CHARS} per role"]  # fmt: skip
 
 
+def _role_policies(
+    resources: Sequence[EngineResource], config: Mapping[str, Any]
+) -> list[Violation]:
+    """Inline policies of one role added up, as IAM counts them against its per-role quota."""
+    totals: Counter[str] = Counter()
+    last: dict[str, EngineResource] = {}
+    for r in resources:
+        size = inline_policy_size(r.type, r.inputs)
+        if size is not None:
+            totals[size[0]] += size[1]
+            last[size[0]] = r
+    return [
+        Violation(last[role].name, last[role].type, problem)
+        for role, total in sorted(totals.items())
+        for problem in role_policy_problems(role, total)
+    ]
+
+
+# Across resources: the harness adds up as registrations come (StrictAwsMocks), the pack over the
+# whole stack; both through inline_policy_size and role_policy_problems.
+STACK_RULES: tuple[Rule, ...] = (
+    Rule("aws-role-inline-policy-size", f"A role's inline policies within IAM's "
+         f"{ROLE_INLINE_POLICY_CHARS} characters", "stack", "mandatory", "skipped",
+         _role_policies),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Registration:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+
+
 def violations(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
     """What AWS would refuse in this resource's inputs (empty: nothing)."""
-    return [problem for rule in RULES for problem in rule(type_, logical, inputs)]
+    one = [_Registration(type_, logical, inputs)]
+    return [found.detail for rule in RULES for found in rule(one)]

@@ -3,27 +3,23 @@
 Pure: each check reads resource types and inputs (camelCase, as the engine sees them) and
 returns what it found. They look at what would be sent to AWS, not at our args, so they catch a
 hand-edited component or a composing stack just as well. Each check must come back empty for
-`graviton-llm plan` to exit 0.
+`graviton-llm plan` to exit 0. Each is a ``Rule`` (facts/rules.py): the policy pack
+(graviton_llm/policy) runs the same ones on any stack, with a platform team's configuration.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from pulumi.output import Unknown
 
+from ..facts.rules import EngineResource, Option
 
-class Resource(Protocol):
-    @property
-    def type(self) -> str: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def inputs(self) -> dict[str, Any]: ...
+Resource = EngineResource  # what every check reads: type, logical name, inputs
 
 
 # How the engine marks a secret value among a resource's inputs: {SIG_KEY: SECRET_SIG, "value": v}
@@ -120,8 +116,39 @@ def _num(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
-def public_ingress(resources: Iterable[Resource]) -> list[Finding]:
-    """Ingress from a public address range, or a load balancer facing the internet."""
+ALLOWED_CIDRS = Option(
+    "allowedCidrs",
+    {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": [],
+        "description": "Public ranges ingress may come from (each within one of these CIDRs), "
+        "e.g. a partner's egress addresses.",
+    },
+)
+INTERNET_FACING_LOAD_BALANCERS = Option(
+    "allowInternetFacingLoadBalancers",
+    {"type": "boolean", "default": False, "description": "Allow internet-facing load balancers."},
+)
+
+
+def _allowed(cidr: Any, allowed: Iterable[str]) -> bool:
+    try:
+        network = ipaddress.ip_network(str(cidr), strict=False)
+        ranges = [ipaddress.ip_network(a, strict=False) for a in allowed]
+    except ValueError:
+        return False
+    return any(network.version == r.version and network.subnet_of(r) for r in ranges)  # type: ignore[arg-type]
+
+
+def public_ingress(
+    resources: Iterable[Resource], config: Mapping[str, Any] | None = None
+) -> list[Finding]:
+    """Ingress from a public address range (outside ``allowedCidrs``), or a load balancer facing
+    the internet (unless ``allowInternetFacingLoadBalancers``)."""
+    config = config or {}
+    allowed = config.get(ALLOWED_CIDRS.name) or []
+    allow_public_lb = config.get(INTERNET_FACING_LOAD_BALANCERS.name) is True
     found = []
     for r in resources:
         if r.type == SG:
@@ -135,7 +162,7 @@ def public_ingress(resources: Iterable[Resource]) -> list[Finding]:
             rule["protocol"] = rule.get("ipProtocol")
             rules = [rule]
         elif r.type == LB:
-            if r.inputs.get("internal") is not True:
+            if r.inputs.get("internal") is not True and not allow_public_lb:
                 found.append(Finding("public-ingress", r.name, r.type, "internet-facing"))
             continue
         else:
@@ -143,7 +170,7 @@ def public_ingress(resources: Iterable[Resource]) -> list[Finding]:
         for rule in rules:
             cidrs = [*(rule.get("cidrBlocks") or []), *(rule.get("ipv6CidrBlocks") or [])]
             for cidr in cidrs:
-                if _is_public(cidr):
+                if _is_public(cidr) and not _allowed(cidr, allowed):
                     found.append(
                         Finding("public-ingress", r.name, r.type, f"{_rule_text(rule)} from {cidr}")
                     )
@@ -380,35 +407,11 @@ def s3_write_scope(resources: Iterable[Resource]) -> list[Finding]:
     return found
 
 
-CHECKS: tuple[tuple[str, str, Callable[[Iterable[Resource]], list[Finding]]], ...] = (
-    ("public-ingress", "No ingress from public addresses, no internet-facing load balancer",
-     public_ingress),
-    ("imdsv1", "IMDSv2 required (no IMDSv1) on every launch template and instance", imdsv1),
-    ("unencrypted-volume", "Every EBS volume encrypted", unencrypted_volumes),
-    (
-        "wildcard-iam",
-        "No wildcard IAM actions or resources in the stack's own policies (AWS managed "
-        "policies other than admin are not judged)",
-        wildcard_iam,
-    ),
-    (
-        "s3-write-scope",
-        "S3 writes only to an artifact cache's blobs and manifests under a named prefix "
-        "(manifests only as a create), never over the model weights, no deletes or ACL changes",
-        s3_write_scope,
-    ),
-)  # fmt: skip
+def run_checks(
+    resources: Iterable[EngineResource], config: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[CheckResult]:
+    """Every check (checks.CHECKS) over what the resources would send; ``config`` maps a
+    check's id to its settings (default: none)."""
+    from .checks import run_checks as run_registered  # the registry imports these checks
 
-
-def run_checks(resources: Iterable[Resource]) -> list[CheckResult]:
-    """Every check over what the resources would send, secrets included (a secret policy is
-    judged like any other)."""
-    resources = [_Revealed(r.type, r.name, revealed(r.inputs)) for r in resources]
-    return [
-        CheckResult(id, title, tuple(sorted(check(resources), key=_finding_order)))
-        for id, title, check in CHECKS
-    ]
-
-
-def _finding_order(finding: Finding) -> tuple[str, str]:
-    return (finding.resource, finding.detail)
+    return run_registered(resources, config)

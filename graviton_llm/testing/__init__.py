@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -243,7 +244,10 @@ def run_program(
     holder: dict[str, Any] = {}
 
     async def main() -> None:
-        holder["value"] = program()
+        value = program()
+        # An async program (one that awaits the engine's machinery, e.g. construct.py) runs to
+        # its end inside the runtime, as `pulumi up` would run it.
+        holder["value"] = await value if inspect.isawaitable(value) else value
 
     error: BaseException | None = None
     try:
