@@ -4,8 +4,8 @@ The CloudWatch agent drops Prometheus histograms ("histogram metric type are dro
 agent guide, Prometheus metric type conversion), and vLLM reports latency only as histograms. So
 this small exporter scrapes vLLM's /metrics, takes each histogram's bucket counts over the last
 interval, interpolates p50/p90/p99 inside the bucket as Prometheus's histogram_quantile does, and
-serves them as gauges the agent keeps. Standard library only, Python 3.9+ (AL2023's python3):
-the node installs this file as it is.
+serves them as gauges the agent keeps. Part of the node agent (`graviton-llm-agent
+latency-exporter`): standard library only, Python 3.9+ (AL2023's python3).
 
 A scrape has one deadline for the whole answer, not one per socket read (a server that trickles
 bytes would otherwise hold it for ever), and percentiles are served only until the next scrape
@@ -175,12 +175,15 @@ class Exporter:
             time.sleep(self.interval)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description="vLLM latency percentiles for CloudWatch")
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="graviton-llm-agent latency-exporter",
+        description="vLLM latency percentiles for CloudWatch",
+    )
     parser.add_argument("--vllm-port", type=int, required=True)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--interval", type=float, default=30.0)
-    options = parser.parse_args()
+    options = parser.parse_args(argv)
     exporter = Exporter(f"http://127.0.0.1:{options.vllm_port}/metrics", options.interval)
     threading.Thread(target=exporter.run, daemon=True).start()
 
@@ -198,6 +201,3 @@ def main() -> None:
 
     ThreadingHTTPServer(("127.0.0.1", options.port), Handler).serve_forever()
 
-
-if __name__ == "__main__":
-    main()

@@ -1,7 +1,7 @@
 """The node's weights, for model-store (model_store.py): is a listing a model directory, is
 the download complete, and the weights' identity (a digest of their keys, sizes and ETags) that
 the artifact key includes. Also the small file helpers both halves use. Standard library only,
-Python 3.9+; bundled into the one model-store script the node runs (node_files.node_python)."""
+Python 3.9+; part of the node agent."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """model-store: this node's weights and compiled Neuron artifacts, and the cache the artifacts
-share through S3. Installed on every node as it is: standard library only, Python 3.9+ (AL2023's
-python3); S3 goes through the AWS CLI, which the boot script tunes.
+share through S3. Part of the node agent (`graviton-llm-agent model-store ...`): standard library
+only, Python 3.9+ (AL2023's python3); S3 goes through the AWS CLI, which the boot tunes.
 
   weights-check LISTING   is the weights listing (list-objects-v2 JSON) a model directory?
                           prints "<files> <bytes>"
@@ -42,6 +42,7 @@ import time
 import urllib.request
 from typing import Any
 
+from .paths import NODE_CONFIG
 from .model_store_weights import (
     clear,
     is_dir,
@@ -58,7 +59,6 @@ from .model_store_weights import (
     write_json,
 )
 
-CONFIG = "/opt/graviton-llm/etc/model-store.json"
 FORMAT = "graviton-llm-artifacts/1"
 MAX_MANIFEST_BYTES = 4 * 2**20
 MAX_FILES = 10_000
@@ -399,15 +399,22 @@ def status(config: dict[str, Any]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="model-store")
-    parser.add_argument("--config", default=CONFIG)
+    """`graviton-llm-agent model-store COMMAND`: its settings come from the node config."""
+    from .config import ConfigError, load
+    from .node_files import model_store_settings
+
+    parser = argparse.ArgumentParser(prog="graviton-llm-agent model-store")
+    parser.add_argument("--config", default=NODE_CONFIG)
     parser.add_argument(
         "command", choices=["weights-check", "weights-verify", "prepare", "publish", "status"]
     )
     parser.add_argument("listing", nargs="?")
     args = parser.parse_args(argv)
-    with open(on_node(args.config)) as source:
-        config = json.load(source)
+    try:
+        config = model_store_settings(load(args.config))
+    except ConfigError as error:
+        log(f"the node config {args.config} is not valid ({error})")
+        return 1
     if args.command in ("weights-check", "weights-verify"):
         if args.listing is None:
             parser.error(f"{args.command} needs the listing file")
@@ -415,6 +422,3 @@ def main(argv: list[str] | None = None) -> int:
         return run(config, args.listing)
     return {"prepare": prepare, "publish": publish, "status": status}[args.command](config)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

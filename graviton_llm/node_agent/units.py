@@ -1,19 +1,10 @@
-"""The systemd units a node runs: vLLM, the metrics exporter, the release unit and the latency
-exporter. Each renderer takes only the values it reads."""
+"""The systemd units a node runs: vLLM, the metrics exporter, the release unit, the publish
+unit and the latency exporter. Each renderer takes only the values it reads; every command of
+ours is a command of the node agent."""
 
 from __future__ import annotations
 
-from ..facts.ports import LATENCY_EXPORTER_PORT
-from .paths import (
-    AWS_ENV_FILE,
-    CONTAINER_NAME,
-    FETCH_API_KEY,
-    LATENCY_EXPORTER,
-    RELEASE_SCRIPT,
-    RELEASE_UNIT,
-    RUNNER,
-    VLLM_UNIT,
-)
+from .paths import AGENT, AWS_ENV_FILE, CONTAINER_NAME, RELEASE_UNIT, RUNNER, VLLM_UNIT
 
 
 def systemd_unit(name: str, description: str, unit: list[str], service: list[str]) -> str:
@@ -37,7 +28,7 @@ def systemd_unit(name: str, description: str, unit: list[str], service: list[str
     )
 
 
-def vllm_unit(*, api_key: bool, prepare: str | None = None, start_timeout_s: int = 300) -> str:
+def vllm_unit(*, api_key: bool, prepare: bool = False, start_timeout_s: int = 300) -> str:
     # The unit's main process is the docker client: container limits are docker's (--ulimit in
     # the runner); these Limit*= apply to the client. StartLimit*: a crash loop (bad flags, a
     # model that does not fit) ends in the "failed" state, which the boot gate reports at once,
@@ -45,9 +36,9 @@ def vllm_unit(*, api_key: bool, prepare: str | None = None, start_timeout_s: int
     # `prepare` readies the compiled artifacts before every start (a warm-pool node whose set is
     # missing fetches it from the cache, never loads a partial one); TimeoutStartSec covers its
     # download (ExecStartPre= counts against it, systemd.service(5)).
-    pre = [f"ExecStartPre={FETCH_API_KEY}"] if api_key else []
-    if prepare is not None:
-        pre.append(f"ExecStartPre={prepare}")
+    pre = [f"ExecStartPre={AGENT} fetch-api-key"] if api_key else []
+    if prepare:
+        pre.append(f"ExecStartPre={AGENT} model-store prepare")
     return systemd_unit(
         "graviton-llm-vllm",
         "vLLM OpenAI-compatible server",
@@ -90,8 +81,8 @@ def metrics_unit(exec_start: str, exec_start_pre: list[str]) -> str:
 
 
 def release_unit() -> str:
-    # Its script calls `aws autoscaling complete-lifecycle-action`: the region comes from
-    # aws.env like every other unit's, not from AWS CLI v2's instance-metadata fallback.
+    # It calls `aws autoscaling complete-lifecycle-action`: the region comes from aws.env like
+    # every other unit's, not from AWS CLI v2's instance-metadata fallback.
     return systemd_unit(
         "graviton-llm-release",
         "Put this node in service once vLLM serves",
@@ -99,13 +90,13 @@ def release_unit() -> str:
         [
             "Type=oneshot",
             f"EnvironmentFile={AWS_ENV_FILE}",
-            f"ExecStart={RELEASE_SCRIPT}",
+            f"ExecStart={AGENT} release",
             "RemainAfterExit=yes",
         ],
     )
 
 
-def publish_unit(model_store: str) -> str:
+def publish_unit() -> str:
     """Once the release unit saw vLLM serve (Requires=: not after it failed), a set this node
     compiled goes to the artifact cache; at every boot, so an interrupted publish is retried."""
     return systemd_unit(
@@ -115,21 +106,21 @@ def publish_unit(model_store: str) -> str:
         [
             "Type=oneshot",
             f"EnvironmentFile={AWS_ENV_FILE}",
-            f"ExecStart={model_store} publish",
+            f"ExecStart={AGENT} model-store publish",
             "RemainAfterExit=yes",
         ],
     )
 
 
-def latency_unit(vllm_port: int) -> str:
-    command = f"/usr/bin/python3 {LATENCY_EXPORTER} --vllm-port {vllm_port}"
+def latency_unit(vllm_port: int, port: int) -> str:
+    command = f"{AGENT} latency-exporter --vllm-port {vllm_port}"
     return systemd_unit(
         "graviton-llm-latency",
         "vLLM latency percentiles for the CloudWatch agent",
         [f"After={VLLM_UNIT}"],
         [
             "Type=simple",
-            f"ExecStart={command} --port {LATENCY_EXPORTER_PORT}",
+            f"ExecStart={command} --port {port}",
             "Restart=always",
             "RestartSec=15",
         ],
