@@ -36,7 +36,7 @@ def _node():
 
 def _prepared(node) -> str:
     """prepare's outcome: clear when it compiles instead or loads exactly a verified set."""
-    from graviton_llm.node import model_store
+    from graviton_llm.node_agent import model_store
 
     if model_store.prepare(node.config) != 0:
         return "wrong"  # the vLLM unit's start step failed: the node never serves
@@ -121,7 +121,7 @@ def _publish(plant: Callable[[Path, Path], None]) -> Callable[[], str]:
     """A set the container planted something in, published by the node."""
 
     def run() -> str:
-        from graviton_llm.node import model_store
+        from graviton_llm.node_agent import model_store
 
         node = _node()
         outside = node.root.parent / "outside"

@@ -32,4 +32,4 @@ if [ ! -f "$AGENT" ] || [ "$(sum "$AGENT")" != "$AGENT_SHA256" ]; then
   [ "$got" = "$AGENT_SHA256" ] || fail "the node agent $where has SHA-256 $got, not the pinned $AGENT_SHA256: it changed after it was published; \`pulumi up\` publishes it again"
   chmod 0755 "$tmp" && mv -f "$tmp" "$AGENT" && rm -f "$tmp.err"
 fi
-exec "$AGENT" "$JOB" --config "$CONFIG"
+exec "$AGENT" "$JOB"

@@ -12,7 +12,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from graviton_llm.node import model_store
+from graviton_llm.node_agent import model_store
 
 DIGEST = "fedcba9876543210"
 STATIC = "0123456789abcdef"

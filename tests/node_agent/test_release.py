@@ -1,21 +1,19 @@
-"""The release unit's script: once vLLM serves, it completes the launch lifecycle hook (the ASG
-then puts the node in service) and, with target tracking, lifts the node's scale-in protection.
+"""The agent's release (the release unit): once vLLM serves, it completes the launch lifecycle
+hook (the ASG then puts the node in service) and, with target tracking, lifts the node's
+scale-in protection.
 Run for real against a fake IMDSv2 and a stand-in /health; `aws` is a recording stub."""
 
 from __future__ import annotations
 
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from sandbox import ASG_NAME, INSTANCE_ID, FakeImds
 
-from graviton_llm import NeuronServingClusterArgs
-from graviton_llm.node.node_files import node_files
-from graviton_llm.node.paths import LIFECYCLE_HOOK_NAME, RELEASE_SCRIPT
-from support import cluster_args
+from agent_support import config_for, install, run_agent
+from fake_imds import ASG_NAME, INSTANCE_ID, FakeImds
+from graviton_llm.node_agent.paths import LIFECYCLE_HOOK_NAME
 
 AWS_STUB = """#!/bin/sh
 printf '%s\\n' "$*" >>"$AWS_CALLS"
@@ -53,10 +51,9 @@ def node(tmp_path):
 def _run(
     tmp_path: Path, port: int, imds: FakeImds, env: dict[str, str] | None = None, **overrides
 ) -> tuple[int, list[str]]:
-    args = NeuronServingClusterArgs.model_validate(cluster_args(port=port, **overrides))
-    (script,) = [f.text for f in node_files(args) if f.path == RELEASE_SCRIPT]
-    path = tmp_path / "release-node"
-    path.write_text(script)
+    """`graviton-llm-agent release` on a node of a cluster with these args."""
+    root = tmp_path / "root"
+    install(root, config_for(port=port, **overrides))
     calls = tmp_path / "aws-calls"
     env = {
         "PATH": f"{tmp_path / 'bin'}:/usr/bin:/bin",
@@ -65,9 +62,8 @@ def _run(
         "AWS_CALLS": str(calls),
         **(env or {}),
     }
-    done = subprocess.run(
-        ["bash", str(path)], env=env, capture_output=True, text=True, timeout=30, check=False
-    )
+    done = run_agent(root, "release", env=env)
+    assert "Traceback" not in done.stderr, done.stderr
     lines = calls.read_text().splitlines() if calls.exists() else []
     return done.returncode, lines
 
@@ -101,25 +97,17 @@ def test_a_reboot_with_no_pending_lifecycle_action_is_not_an_error(node):
 def test_release_waits_for_health_and_gives_up_at_the_readiness_timeout(tmp_path):
     imds = FakeImds()
     try:
-        args = NeuronServingClusterArgs.model_validate(cluster_args(port=9))  # nothing listens
-        (script,) = [f.text for f in node_files(args) if f.path == RELEASE_SCRIPT]
-        timeout = "readonly READY_TIMEOUT_SECONDS=1200"  # the predicted cold start, with margin
-        assert timeout in script
-        fast = script.replace(timeout, "readonly READY_TIMEOUT_SECONDS=1")
-        (tmp_path / "release-node").write_text(fast)
+        config = config_for(port=9)  # nothing listens
+        assert config["ready_timeout_seconds"] == 1200  # the predicted cold start, with margin
+        config["ready_timeout_seconds"] = 1
+        root = tmp_path / "root"
+        install(root, config)
         env = {
             "PATH": "/usr/bin:/bin",
             "GRAVITON_LLM_IMDS_URL": imds.url,
             "GRAVITON_LLM_POLL_SECONDS": "0.2",
         }
-        done = subprocess.run(
-            ["bash", str(tmp_path / "release-node")],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        done = run_agent(root, "release", env=env)
     finally:
         imds.stop()
     assert done.returncode == 1 and "vLLM not healthy" in done.stderr

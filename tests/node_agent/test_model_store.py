@@ -9,8 +9,10 @@ import subprocess
 
 import pytest
 
-from graviton_llm.node import model_store, model_store_weights
-from graviton_llm.node.paths import MODEL_STORE_CONFIG
+from agent_support import config_for
+from graviton_llm.node_agent import model_store, model_store_weights
+from graviton_llm.node_agent.node_files import model_store_settings
+from graviton_llm.node_agent.paths import NODE_CONFIG
 
 KEY = "0123456789abcdef-fedcba9876543210"
 
@@ -28,8 +30,12 @@ def _manifest(**overrides) -> str:
     return json.dumps(document | overrides)
 
 
-def test_the_tool_reads_the_config_the_renderer_installs():
-    assert model_store.CONFIG == MODEL_STORE_CONFIG
+def test_the_tool_reads_its_settings_from_the_node_config():
+    assert model_store.NODE_CONFIG == NODE_CONFIG
+    settings = model_store_settings(config_for(artifact_cache={"uri": "s3://cache/c/"}))
+    assert settings["weights_uri"] == "s3://team-weights/llama-3.1-8b-instruct/"
+    assert settings["cache"] == {"bucket": "cache", "prefix": f"c/{settings['static_key']}/"}
+    assert settings["key_inputs"]["model_id"] == "meta-llama/Llama-3.1-8B-Instruct"
 
 
 def test_a_good_manifest_gives_its_files():

@@ -17,7 +17,7 @@ from cache_fakes import ENTRY, KEY, listed, make_node, manifest, sha
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graviton_llm.node import model_store
+from graviton_llm.node_agent import model_store
 
 GOOD = {"neuron_config.json": b'{"tp": 2}', "weights/tp0.pt": b"\x00neff" * 50}
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -14,10 +13,9 @@ from typing import ClassVar
 
 import pytest
 
+from agent_support import install
 from graviton_llm.facts.vllm_metrics import LATENCY_METRICS
-from graviton_llm.node import latency_exporter as exporter
-from graviton_llm.node.node_files import node_files
-from graviton_llm.node.paths import LATENCY_EXPORTER
+from graviton_llm.node_agent import latency_exporter as exporter
 from support import free_port
 
 BUCKETS = {0.1: 10.0, 0.5: 60.0, 1.0: 90.0, math.inf: 100.0}
@@ -90,14 +88,12 @@ def test_the_installed_script_serves_p99_of_the_last_interval(tmp_path):
 
     vllm = ThreadingHTTPServer(("127.0.0.1", 0), Vllm)
     threading.Thread(target=vllm.serve_forever, daemon=True).start()
-    (script,) = [f.text for f in node_files(_args()) if f.path == LATENCY_EXPORTER]
-    path = tmp_path / "latency-exporter"
-    path.write_text(script)
+    agent = install(tmp_path / "root")  # run as the latency unit runs it
     port = free_port()
     process = subprocess.Popen(
         [
-            sys.executable,
-            str(path),
+            str(agent),
+            "latency-exporter",
             "--vllm-port",
             str(vllm.server_port),
             "--port",
@@ -126,13 +122,6 @@ def test_the_installed_script_serves_p99_of_the_last_interval(tmp_path):
         process.terminate()
         process.wait(timeout=10)
         vllm.shutdown()
-
-
-def _args():
-    from graviton_llm import NeuronServingClusterArgs
-    from support import cluster_args
-
-    return NeuronServingClusterArgs.model_validate(cluster_args())
 
 
 class _Scripted(BaseHTTPRequestHandler):

@@ -1,4 +1,5 @@
-"""Static checks on what the boot script installs: systemd units and the user-data format."""
+"""Static checks on what the agent installs (systemd units, the runner) and on the user data's
+format."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from agent_support import install
 from graviton_llm import NeuronServingClusterArgs, render_user_data
-from graviton_llm.node.node_files import node_files
-from graviton_llm.node.paths import (
+from graviton_llm.node.node_config import node_config
+from graviton_llm.node_agent.node_files import NodeFile
+from graviton_llm.node_agent.node_files import node_files as agent_files
+from graviton_llm.node_agent.paths import (
     LATENCY_UNIT,
     METRICS_UNIT,
     PUBLISH_UNIT,
@@ -47,6 +51,10 @@ def _args(variant: str) -> NeuronServingClusterArgs:
     return NeuronServingClusterArgs.model_validate(cluster_args(**VARIANTS[variant]))
 
 
+def node_files(args: NeuronServingClusterArgs) -> list[NodeFile]:
+    return agent_files(node_config(args))
+
+
 def _system_unit_dir() -> Path:
     for candidate in ("/usr/lib/systemd/system", "/lib/systemd/system"):
         if Path(candidate, "multi-user.target").exists():
@@ -61,7 +69,8 @@ def _node_root(tmp_path: Path, args: NeuronServingClusterArgs) -> Path:
         path = root / node_file.path.lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(node_file.text)
-        path.chmod(int(node_file.mode, 8))
+        path.chmod(node_file.mode)
+    install(root)  # the agent every unit runs
     for program in OS_PROGRAMS:
         path = root / program.lstrip("/")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -122,9 +131,9 @@ def test_vllm_unit_restarts_on_failure_within_limits_and_logs_to_journald():
         "StartLimitBurst=5",
         "LimitNOFILE=1048576",
         "StandardOutput=journal",
-        "ExecStartPre=/opt/graviton-llm/bin/fetch-api-key",
+        "ExecStartPre=/opt/graviton-llm/bin/graviton-llm-agent fetch-api-key",
         # Before every start (a warm-pool node too): the key's artifacts, or none at all.
-        "ExecStartPre=/opt/graviton-llm/bin/model-store prepare",
+        "ExecStartPre=/opt/graviton-llm/bin/graviton-llm-agent model-store prepare",
         "EnvironmentFile=/opt/graviton-llm/etc/aws.env",
     ):
         assert line in unit.splitlines()
@@ -138,14 +147,15 @@ def test_the_publish_unit_runs_only_after_the_node_serves():
     # Requires=: a failed release (vLLM never served) never publishes half a compile.
     assert f"Requires={RELEASE_UNIT}" in lines and f"After={RELEASE_UNIT}" in lines
     assert "Type=oneshot" in lines
-    assert "ExecStart=/opt/graviton-llm/bin/model-store publish" in lines
+    assert "ExecStart=/opt/graviton-llm/bin/graviton-llm-agent model-store publish" in lines
 
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_user_data_is_a_script_cloud_init_runs_as_is(variant):
     """cloud-init runs user data that starts with `#!` as a script ("User data formats" in the
     cloud-init docs); cloud-config (`#cloud-config`) is the format its schema validates. Ours is
-    a script, so there is no schema to check: check what cloud-init keys the format on."""
+    a script (its JSON config is data the agent checks against its own schema): check what
+    cloud-init keys the format on."""
     script = render_user_data(_args(variant))
     assert script.startswith("#!/bin/bash\n")
     assert "#cloud-config" not in script and "Content-Type: multipart" not in script
