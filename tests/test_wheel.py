@@ -158,7 +158,7 @@ def test_a_team_project_from_the_wheel_gets_a_new_environment_plans_it_and_passe
     assert cost.returncode == 0, cost.stdout + cost.stderr
     job = run(str(installed.cli), "compile", "--stack", "staging", cwd=project)
     assert job.returncode == 0, job.stdout + job.stderr
-    assert (project / "compile-staging.user-data.gz").is_file()
+    assert (project / "compile-staging.user-data.sh").is_file()
     assert "5 passed" in tests.stdout  # dev, prod, staging plan clean; prod stricter; secret key
 
 

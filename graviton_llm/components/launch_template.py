@@ -11,7 +11,6 @@ import pulumi_aws as aws
 from ..args import ResolvedClusterArgs
 from ..facts import images, sizing
 from ..facts.catalog import InstanceSpec
-
 from .tagging import Tags
 
 

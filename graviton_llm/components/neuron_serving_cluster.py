@@ -26,9 +26,9 @@ from ..documents.iam import node_operations_policy, to_json
 from ..facts import catalog, sizing, timing
 from ..facts.catalog import InstanceSpec
 from ..facts.vllm_metrics import vllm_gauge
-from ..node_agent.paths import LIFECYCLE_HOOK_NAME
 from ..node.agent_location import AgentLocation, agent_location
 from ..node.user_data import render_user_data
+from ..node_agent.paths import LIFECYCLE_HOOK_NAME
 from . import agent_object, api_key, auto_scaling, launch_template, load_balancer, observe
 from .artifact_cache_access import ArtifactCacheAccess, cluster_cache_access
 from .inputs import after_gate, cluster_spec, gated, merged_args, refuse, stand_in
@@ -162,7 +162,9 @@ class NeuronServingCluster(pulumi.ComponentResource):
         self._before_nodes: list[pulumi.Resource] = [self._security, self._weights]
         if self.artifact_cache is not None:
             self._before_nodes.append(self.artifact_cache)
-        self._before_nodes += agent_object.declare(self, name, args, self.node_agent, self.role.name)
+        self._before_nodes += agent_object.declare(
+            self, name, args, self.node_agent, self.role.name
+        )
         if self._api_key_pointer is not None:
             self._before_nodes.append(
                 api_key.declare_pointer(name, self._api_key_pointer, args, tags, self._child)

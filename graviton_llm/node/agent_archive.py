@@ -11,9 +11,9 @@ file"; zipimport finds the archive past the line by its end record)."""
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 import struct
-import binascii
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources

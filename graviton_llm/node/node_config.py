@@ -129,7 +129,9 @@ def node_config(
         "s3_target_gbps": sizing.s3_target_gbps(args.spec),
         "ready_timeout_seconds": readiness_timeout_seconds(args),
         "heartbeat_seconds": timing.LIFECYCLE_HEARTBEAT_EVERY_SECONDS,
-        "api_key": None if source is None else {"parameter": source.name, "pointer": source.pointer},
+        "api_key": None
+        if source is None
+        else {"parameter": source.name, "pointer": source.pointer},
         "unprotect_on_release": protected,
         "metrics_port": args.metrics_port,
         "container": {"env": command.env, "vllm_args": command.vllm_args[4:]},

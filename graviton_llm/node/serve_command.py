@@ -1,6 +1,7 @@
-"""How each serving stack runs vLLM: the container's devices, env and flags (the node agent
-assembles the `docker run` line from them). One function per stack (vLLM on the NxD-Inference-based Neuron plugin, on the
-newer Neuron plugin, vLLM's CPU backend on Graviton), chosen by an exhaustive match."""
+"""How each serving stack runs vLLM: the container's env and vLLM's flags (the node agent
+assembles the `docker run` line from them). One function per stack (vLLM on the
+NxD-Inference-based Neuron plugin, on the newer Neuron plugin, vLLM's CPU backend on Graviton),
+chosen by an exhaustive match."""
 
 from __future__ import annotations
 

@@ -36,7 +36,9 @@ def config_text(config: dict[str, Any]) -> str:
     return json.dumps(config, separators=(",", ":"), sort_keys=True) + "\n"
 
 
-def _render(job: Job, args: ResolvedClusterArgs, config: dict[str, Any], where: AgentLocation) -> str:
+def _render(
+    job: Job, args: ResolvedClusterArgs, config: dict[str, Any], where: AgentLocation
+) -> str:
     text = config_text(config)
     problems = key_problems(where)
     if problems:
@@ -70,9 +72,8 @@ def _too_big(size: int, config: dict[str, Any]) -> str:
         reverse=True,
     )
     named = ", ".join(f"{field} ({n:,} characters)" for n, field in lengths[:2] if n > 256)
-    return (
-        f"the user data would be {size:,} bytes, over EC2's {USER_DATA_LIMIT_BYTES:,}: "
-        + (f"shorten {named}" if named else "the node config is too large")
+    return f"the user data would be {size:,} bytes, over EC2's {USER_DATA_LIMIT_BYTES:,}: " + (
+        f"shorten {named}" if named else "the node config is too large"
     )
 
 
@@ -93,7 +94,7 @@ def render_user_data(
     config = node_config(
         args, job="boot", api_key_pointer=api_key_pointer, metrics_log_group=metrics_log_group
     )
-    return _render("boot", args, config, agent or agent_location(args))
+    return _render("boot", config, agent or agent_location(args))
 
 
 def render_compile_script(
@@ -113,4 +114,4 @@ def render_compile_script(
     config = node_config(
         args, job="compile", api_key_pointer=api_key_pointer, metrics_log_group=metrics_log_group
     )
-    return _render("compile", args, config, agent or agent_location(args))
+    return _render("compile", config, agent or agent_location(args))

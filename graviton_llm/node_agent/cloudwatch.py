@@ -37,7 +37,11 @@ def prometheus_scrape_config(
     """prometheus.yaml for the agent: vLLM, the latency exporter, the Neuron exporter on Neuron
     nodes, each series labelled with the node's group. YAML written here (the node has no YAML
     library); every value is a number or a name the group's pattern allows."""
-    targets = {"vllm": port, "latency": latency_port, **({"neuron": metrics_port} if neuron else {})}
+    targets = {
+        "vllm": port,
+        "latency": latency_port,
+        **({"neuron": metrics_port} if neuron else {}),
+    }
     lines = [
         "global:",
         f"  scrape_interval: {SCRAPE_INTERVAL_SECONDS}s",

@@ -77,14 +77,16 @@ def check_accelerator(job: Job, chips: int) -> None:
         raise job.fail("neuron-ls failed: no Neuron driver; use the Neuron base DLAMI")
     found = len(glob.glob(on_node("/dev/neuron[0-9]*")))
     if found != chips:
-        raise job.fail(f"expected {chips} Neuron devices (/dev/neuron0..{chips - 1}), found {found}")
+        raise job.fail(
+            f"expected {chips} Neuron devices (/dev/neuron0..{chips - 1}), found {found}"
+        )
 
 
 def install_docker(job: Job) -> None:
     job.step("install-docker")
-    if shutil.which("docker") is None:
-        if retry(["dnf", "install", "-y", "docker"]).returncode != 0:
-            raise job.fail("could not install docker")
+    missing = shutil.which("docker") is None
+    if missing and retry(["dnf", "install", "-y", "docker"]).returncode != 0:
+        raise job.fail("could not install docker")
     run(["systemctl", "enable", "--now", "docker"])
 
 
@@ -203,4 +205,3 @@ def wait_ready(job: Job, config: dict[str, Any]) -> None:
 def start_unit(job: Job, unit: str) -> None:
     if run(["systemctl", "enable", "--now", unit]) != 0:
         raise job.fail(f"cannot start {unit}; see: journalctl -u {unit}")
-

@@ -200,4 +200,3 @@ def main(argv: list[str] | None = None) -> None:
             self.wfile.write(body)
 
     ThreadingHTTPServer(("127.0.0.1", options.port), Handler).serve_forever()
-

@@ -14,7 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import config as node_config
 from .paths import NODE_CONFIG

@@ -31,18 +31,15 @@ files staged; a set holding anything but directories and regular files is not pu
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
 import stat
 import subprocess
-import sys
 import time
 import urllib.request
 from typing import Any
 
-from .paths import NODE_CONFIG
 from .model_store_weights import (
     clear,
     is_dir,
@@ -58,6 +55,7 @@ from .model_store_weights import (
     weights_verify,
     write_json,
 )
+from .paths import NODE_CONFIG
 
 FORMAT = "graviton-llm-artifacts/1"
 MAX_MANIFEST_BYTES = 4 * 2**20
@@ -421,4 +419,3 @@ def main(argv: list[str] | None = None) -> int:
         run = weights_check if args.command == "weights-check" else weights_verify
         return run(config, args.listing)
     return {"prepare": prepare, "publish": publish, "status": status}[args.command](config)
-

@@ -155,7 +155,9 @@ def node_files(config: dict[str, Any]) -> list[NodeFile]:
                 start_timeout_s=config["ready_timeout_seconds"],
             ),
         ),
-        NodeFile(f"{UNIT_DIR}/{METRICS_UNIT}", 0o644, units.metrics_unit(metrics_exec, metrics_pre)),
+        NodeFile(
+            f"{UNIT_DIR}/{METRICS_UNIT}", 0o644, units.metrics_unit(metrics_exec, metrics_pre)
+        ),
         NodeFile(f"{UNIT_DIR}/{RELEASE_UNIT}", 0o644, units.release_unit()),
     ]
     if neuron:

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from .model_store_weights import on_node
 from .paths import BOOT_LOG

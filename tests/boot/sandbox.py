@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from fake_imds import ASG_NAME, GROUP_NAME_PATH, INSTANCE_ID, FakeImds
 from fakes.shims import SHIMS
 
+from fake_imds import ASG_NAME, GROUP_NAME_PATH, INSTANCE_ID, FakeImds
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.node.agent_archive import agent_archive
 from graviton_llm.node.agent_location import AGENT_FOLDER, AgentLocation

@@ -18,8 +18,11 @@ from typing import Any
 
 from sandbox import VLLM_UNIT, Run, Sandbox, scenario, seeded_weights_digest
 
-from graviton_llm.documents.iam import artifact_cache_policy, weights_read_policy
-from graviton_llm.documents.iam import node_agent_read_policy
+from graviton_llm.documents.iam import (
+    artifact_cache_policy,
+    node_agent_read_policy,
+    weights_read_policy,
+)
 from graviton_llm.node.node_config import container_argv
 from graviton_llm.node.serve_command import artifact_cache_location, static_artifact_key
 from graviton_llm.node_agent.model_store import FORMAT

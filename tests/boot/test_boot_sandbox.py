@@ -9,7 +9,6 @@ import json
 from types import SimpleNamespace
 
 import yaml
-
 from sandbox import ASG_NAME, INSTANCE_ID, VLLM_UNIT, WEIGHTS, FakeImds, Run, Sandbox, scenario
 
 from graviton_llm.node.node_config import container_argv, readiness_timeout_seconds
