@@ -36,9 +36,7 @@ def config_text(config: dict[str, Any]) -> str:
     return json.dumps(config, separators=(",", ":"), sort_keys=True) + "\n"
 
 
-def _render(
-    job: Job, args: ResolvedClusterArgs, config: dict[str, Any], where: AgentLocation
-) -> str:
+def _render(job: Job, config: dict[str, Any], where: AgentLocation) -> str:
     text = config_text(config)
     problems = key_problems(where)
     if problems:

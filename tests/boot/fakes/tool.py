@@ -17,8 +17,9 @@ tool for the boot script to run end to end on 127.0.0.1:
   names its socket) against moto; $GLT_AWS_FAIL_S3=N sends the first N S3
   calls to a port where nothing listens (a real connection failure; the bootstrap's fetch of
   the node agent is not counted: $GLT_AWS_FAIL_AGENT=N does that to its first N tries),
-  $GLT_AWS_DROP_FILE=1 deletes one downloaded file after `s3 sync` (an incomplete download), $GLT_AWS_FAIL_MANIFEST=1 sends
-  every write of a manifest.json there (a publisher that dies before its manifest),
+  $GLT_AWS_DROP_FILE=1 deletes one downloaded file after `s3 sync` (an incomplete download),
+  $GLT_AWS_FAIL_MANIFEST=1 sends every write of a manifest.json there (a publisher that dies
+  before its manifest),
   $GLT_AWS_HOLD_MANIFEST=PATH holds a manifest write until PATH exists (creating
   $GLT_AWS_HOLDING first, so a test knows it is held: two publishers interleaved by events).
 """
