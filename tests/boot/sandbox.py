@@ -262,12 +262,12 @@ class Sandbox:
         self.last_args = args
         if not self.agent_published:
             self.publish_agent()
-        self.script.write_text(
-            script
-            if script is not None
-            else render_user_data(args, api_key_pointer=api_key_pointer, agent=self.agent)
-        )
+        self.script.write_text(script if script is not None else self.render(args, api_key_pointer))
         return self.command(["bash", str(self.script)], timeout, env, **extra)
+
+    def render(self, args: NeuronServingClusterArgs, api_key_pointer: str | None = None) -> str:
+        """The user data of a node of ``args``, pinning this sandbox's agent."""
+        return render_user_data(args, api_key_pointer=api_key_pointer, agent=self.agent)
 
     def run_compile(self, args: NeuronServingClusterArgs, **extra: str) -> Run:
         """The pre-warm script (`graviton-llm compile`) on a one-off instance."""
