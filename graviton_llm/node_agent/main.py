@@ -57,11 +57,36 @@ def run_job(name: str, config: dict[str, Any]) -> int:
     return code
 
 
+def model_store_main(argv: list[str]) -> int:
+    """`graviton-llm-agent model-store COMMAND`: its settings come from the node config."""
+    from . import model_store
+    from .model_store_weights import log, weights_check, weights_verify
+    from .node_files import model_store_settings
+
+    parser = argparse.ArgumentParser(prog="graviton-llm-agent model-store")
+    parser.add_argument("--config", default=NODE_CONFIG)
+    parser.add_argument(
+        "command", choices=["weights-check", "weights-verify", "prepare", "publish", "status"]
+    )
+    parser.add_argument("listing", nargs="?")
+    args = parser.parse_args(argv)
+    try:
+        config = model_store_settings(node_config.load(args.config))
+    except node_config.ConfigError as error:
+        log(f"the node config {args.config} is not valid ({error})")
+        return 1
+    if args.command in ("weights-check", "weights-verify"):
+        if args.listing is None:
+            parser.error(f"{args.command} needs the listing file")
+        run = weights_check if args.command == "weights-check" else weights_verify
+        return run(config, args.listing)
+    commands = {"prepare": model_store.prepare, "publish": model_store.publish}
+    return commands.get(args.command, model_store.status)(config)
+
+
 def main(argv: list[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else argv
     if words[:1] == ["model-store"]:
-        from .model_store import main as model_store_main
-
         return model_store_main(words[1:])
     if words[:1] == ["latency-exporter"]:
         from .latency_exporter import main as exporter_main

@@ -30,7 +30,6 @@ files staged; a set holding anything but directories and regular files is not pu
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -51,11 +50,8 @@ from .model_store_weights import (
     read_json,
     safe_path,
     sha256_of,
-    weights_check,
-    weights_verify,
     write_json,
 )
-from .paths import NODE_CONFIG
 
 FORMAT = "graviton-llm-artifacts/1"
 MAX_MANIFEST_BYTES = 4 * 2**20
@@ -394,28 +390,3 @@ def status(config: dict[str, Any]) -> int:
         return 1
     print(f"key {key.name}: complete ({state['source']})")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`graviton-llm-agent model-store COMMAND`: its settings come from the node config."""
-    from .config import ConfigError, load
-    from .node_files import model_store_settings
-
-    parser = argparse.ArgumentParser(prog="graviton-llm-agent model-store")
-    parser.add_argument("--config", default=NODE_CONFIG)
-    parser.add_argument(
-        "command", choices=["weights-check", "weights-verify", "prepare", "publish", "status"]
-    )
-    parser.add_argument("listing", nargs="?")
-    args = parser.parse_args(argv)
-    try:
-        config = model_store_settings(load(args.config))
-    except ConfigError as error:
-        log(f"the node config {args.config} is not valid ({error})")
-        return 1
-    if args.command in ("weights-check", "weights-verify"):
-        if args.listing is None:
-            parser.error(f"{args.command} needs the listing file")
-        run = weights_check if args.command == "weights-check" else weights_verify
-        return run(config, args.listing)
-    return {"prepare": prepare, "publish": publish, "status": status}[args.command](config)

@@ -7,6 +7,7 @@ import pytest
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.facts.images import AL2023_ARM64_AMI_PARAMETER, NEURON_BASE_AMI_PARAMETER
+from graviton_llm.node.agent_location import agent_location
 from graviton_llm.testing import MOCK_AMI_ID, MOCK_VPC_CIDR, resolve, run_program
 from graviton_llm.testing.answers import mock_id
 from support import KMS_KEY, build_cluster, cluster_args
@@ -81,9 +82,10 @@ def test_user_data_is_the_pure_renderer_output(inf2_cluster):
     # The cluster's own metrics log group ("<project>-<stack>-<name>"), which it creates.
     log_group = "/graviton-llm/graviton-llm-test-llm/metrics"
     assert inf2_cluster.one("aws:cloudwatch/logGroup:LogGroup").inputs["name"] == log_group
-    expected = render_user_data(
-        NeuronServingClusterArgs.model_validate(cluster_args()), metrics_log_group=log_group
-    )
+    args = NeuronServingClusterArgs.model_validate(cluster_args())
+    agent = agent_location(args, "us-east-1")  # the deploy region: the weights bucket's too
+    assert inf2_cluster.value.node_agent == agent
+    expected = render_user_data(args, metrics_log_group=log_group, agent=agent)
     # As it is: no compression, so its bytes depend on nothing but the args and the agent
     assert base64.b64decode(encoded).decode() == expected
 

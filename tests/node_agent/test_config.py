@@ -85,7 +85,6 @@ def test_both_sides_refuse_the_same_documents(name, tmp_path):
 def test_the_renderer_refuses_a_config_the_agent_would_refuse(monkeypatch):
     """A renderer bug (here: a heartbeat of 0 s) is caught at preview, never on a node."""
     from agent_support import args_for
-
     from graviton_llm.node import node_config as renderer
 
     monkeypatch.setattr(renderer.timing, "LIFECYCLE_HEARTBEAT_EVERY_SECONDS", 0)
