@@ -96,8 +96,13 @@ def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(installed):
     assert plan.returncode == 0, plan.stdout + plan.stderr
     document = json.loads(plan.stdout)
     assert document["stack"] == "dev"
-    assert document["resource_count"] == 27
+    assert document["resource_count"] == 29
     assert document["security"]["passed"] is True
+    # The wheel's node agent is this checkout's, byte for byte: installing changes no digest,
+    # so upgrading to a release whose node code is the same rolls no fleet.
+    from graviton_llm.node.agent_archive import agent_archive
+
+    assert document["user_data"]["node_agent"]["sha256"] == agent_archive().sha256
 
 
 def test_every_package_folder_is_in_the_wheel():

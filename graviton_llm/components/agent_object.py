@@ -26,10 +26,9 @@ def _bucket_key(args: ResolvedClusterArgs, location: AgentLocation) -> str | Non
     """The KMS key the agent's bucket encrypts with, when the args name it: the cache's, or in
     the weights bucket the weights'. Objects are written with it, which bucket policies that
     demand SSE-KMS headers accept."""
-    cache = args.artifact_cache_root
-    if cache is not None and cache[0] == location.bucket and args.artifact_cache.kms_key_arn:
-        key = args.artifact_cache.kms_key_arn
-        return key if isinstance(key, str) else None
+    cache, cache_key = args.artifact_cache_root, args.artifact_cache.kms_key_arn
+    if cache is not None and cache[0] == location.bucket and cache_key is not None:
+        return cache_key if isinstance(cache_key, str) else None
     weights = parse_s3_uri(args.model.weights_uri)
     if weights is not None and weights[0] == location.bucket:
         key = args.weights_kms_key_arn

@@ -21,13 +21,16 @@ from .node_config import Job, node_config
 from .shell import assign, template
 
 _MARKER = "NODE_CONFIG"
-# The args fields whose values the config carries as they are: what to shorten when it is big.
-_USER_VALUES = {
-    "model.id": lambda c: c["model"]["id"],
-    "image": lambda c: c["image"],
-    "model.weights_uri": lambda c: c["model"]["weights_prefix"],
-    "api_key_ssm_parameter": lambda c: (c["api_key"] or {}).get("parameter", ""),
-}
+
+
+def _user_values(config: dict[str, Any]) -> dict[str, str]:
+    """The args fields whose values the config carries as they are: what to shorten."""
+    return {
+        "model.id": config["model"]["id"],
+        "image": config["image"],
+        "model.weights_uri": config["model"]["weights_prefix"],
+        "api_key_ssm_parameter": (config["api_key"] or {}).get("parameter", ""),
+    }
 
 
 def config_text(config: dict[str, Any]) -> str:
@@ -66,7 +69,7 @@ def _render(job: Job, config: dict[str, Any], where: AgentLocation) -> str:
 
 def _too_big(size: int, config: dict[str, Any]) -> str:
     lengths = sorted(
-        ((len(json.dumps(value(config))), field) for field, value in _USER_VALUES.items()),
+        ((len(json.dumps(value)), field) for field, value in _user_values(config).items()),
         reverse=True,
     )
     named = ", ".join(f"{field} ({n:,} characters)" for n, field in lengths[:2] if n > 256)

@@ -105,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         return refuse_config(options.command, path, error)
     if options.command in JOBS:
         if config["job"] != options.command:
-            error = node_config.ConfigError(f"it is for the {config['job']} job")
-            return refuse_config(options.command, path, error)
+            wrong = node_config.ConfigError(f"it is for the {config['job']} job")
+            return refuse_config(options.command, path, wrong)
         return run_job(options.command, config)
     if options.command == "release":
         from .release import release

@@ -1,6 +1,7 @@
 """The node's corpus: poisoned cache entries and planted links for model-store, hostile answers
 for the latency exporter. In-process (the forked child is the node): model-store's `aws` calls
-answered by tests/node/cache_fakes.py, the exporter's scrapes by a scripted loopback server."""
+answered by tests/node_agent/cache_fakes.py, the exporter's scrapes by a scripted loopback
+server."""
 
 from __future__ import annotations
 
@@ -191,7 +192,7 @@ def _exporter(body: bytes, **serve: object) -> Callable[[], str]:
     """A good scrape, then ``body``: clear when the percentiles are withdrawn, not replaced."""
 
     def run() -> str:
-        from graviton_llm.node import latency_exporter
+        from graviton_llm.node_agent import latency_exporter
 
         good, _ = _serve(GOOD_METRICS)
         scraper = latency_exporter.Exporter(f"http://127.0.0.1:{good.server_port}/metrics", 30)

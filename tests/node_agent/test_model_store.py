@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from agent_support import config_for
-from graviton_llm.node_agent import model_store, model_store_weights
+from graviton_llm.node_agent import main, model_store, model_store_weights
 from graviton_llm.node_agent.node_files import model_store_settings
 from graviton_llm.node_agent.paths import NODE_CONFIG
 
@@ -31,7 +31,7 @@ def _manifest(**overrides) -> str:
 
 
 def test_the_tool_reads_its_settings_from_the_node_config():
-    assert model_store.NODE_CONFIG == NODE_CONFIG
+    assert main.NODE_CONFIG == NODE_CONFIG == "/opt/graviton-llm/etc/node.json"
     settings = model_store_settings(config_for(artifact_cache={"uri": "s3://cache/c/"}))
     assert settings["weights_uri"] == "s3://team-weights/llama-3.1-8b-instruct/"
     assert settings["cache"] == {"bucket": "cache", "prefix": f"c/{settings['static_key']}/"}

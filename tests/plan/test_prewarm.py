@@ -48,8 +48,9 @@ def test_the_program_exports_the_launch_template_the_job_names():
 def test_compile_script_prints_the_script_itself():
     result = invoke("compile", "--stack", "dev", "--script")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("#!/bin/bash\n# graviton-llm compile script for inf2.8xlarge")
-    assert "trap power_off EXIT" in result.output
+    assert result.output.startswith("#!/bin/bash\n# graviton-llm compile, inf2.8xlarge: ")
+    assert '"job":"compile"' in result.output
+    assert 'exec "$AGENT" "$JOB"' in result.output  # the agent powers the job off
 
 
 def test_a_stack_that_compiles_nothing_has_nothing_to_pre_warm(tmp_path, monkeypatch):
