@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent.parent / "tests"
-for folder in ("corpus", "node", "bench", ""):
+for folder in ("corpus", "node_agent", "bench", ""):
     sys.path.insert(0, str(TESTS / folder))
 
 from bench import bench_cases  # noqa: E402

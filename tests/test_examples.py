@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import runpy
 from pathlib import Path
 
 import pytest
 
+from graviton_llm.node.agent_archive import agent_archive
 from graviton_llm.testing import run_program
 from graviton_llm.testing.answers import mock_id
 
@@ -16,19 +18,20 @@ LT = "aws:ec2/launchTemplate:LaunchTemplate"
 
 # Resource count per example: a change in what an example creates should be deliberate.
 EXPECTED = {
-    # 27 = 14 serving resources + node-ops policy + monitoring (component, 6 alarms, dashboard,
+    # 29 = 14 serving resources + node-ops policy + monitoring (component, 6 alarms, dashboard,
     # the agent's metrics log group) + the rollout (instance refresh) resource + the artifact
-    # cache's access (component and its role policy)
-    "minimal_existing_vpc": 27,
-    "graviton_cpu": 24,  # no device-memory alarm and no artifact cache on a CPU node
-    "reserved_capacity": 30,
-    "warm_pool": 27,
-    "spot_on_demand_floor": 27,
+    # cache's access (component and its role policy) + the node agent (its S3 object and the
+    # node role's grant to read it)
+    "minimal_existing_vpc": 29,
+    "graviton_cpu": 26,  # no device-memory alarm and no artifact cache on a CPU node
+    "reserved_capacity": 32,
+    "warm_pool": 29,
+    "spot_on_demand_floor": 29,
     # + SNS topic, its KMS key, email subscription, scaling policy
-    "autoscaling_alerts": 31,
-    # the cluster's 27 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables,
+    "autoscaling_alerts": 33,
+    # the cluster's 29 plus its own network: VPC, IGW, EIP, NAT, 3 subnets, 2 route tables,
     # 3 route table associations and an S3 gateway endpoint
-    "team_vpc": 40,
+    "team_vpc": 42,
 }
 
 
@@ -45,6 +48,12 @@ def test_example_builds_one_cluster_with_an_endpoint(example):
     result = _run(example)
     assert len(result.of_type(CLUSTER)) == 1
     assert len(result.resources) == EXPECTED[example]
+    # Plain text within 4 KB: the bootstrap and the node config; the agent it pins is in S3.
+    user_data = base64.b64decode(result.one(LT).inputs["userData"])
+    assert user_data.startswith(b"#!/bin/bash\n") and len(user_data) <= 4096
+    (agent,) = result.of_type("aws:s3/bucketObjectv2:BucketObjectv2")
+    assert agent.inputs["key"].endswith(f"/{agent_archive().sha256}.pyz")
+    assert base64.b64decode(agent.inputs["contentBase64"]) == agent_archive().data
     assert "endpoint" in result.stack_outputs
     assert result.stack_outputs["endpoint"].startswith("http://internal-")
 
@@ -52,9 +61,8 @@ def test_example_builds_one_cluster_with_an_endpoint(example):
 def test_graviton_example_runs_the_cpu_image_on_arm64():
     result = _run("graviton_cpu")
     import base64
-    import gzip
 
-    user_data = gzip.decompress(base64.b64decode(result.one(LT).inputs["userData"])).decode()
+    user_data = base64.b64decode(result.one(LT).inputs["userData"]).decode()
     assert "vllm/vllm-openai-cpu:" in user_data and "/dev/neuron" not in user_data
 
 

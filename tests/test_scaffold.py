@@ -44,7 +44,7 @@ def test_the_project_has_what_a_team_needs(project):
                       "graviton-llm compile"):  # fmt: skip
         assert operation in readme
     # The pre-warm job's user data is an output: never committed.
-    assert "compile-*.user-data.gz" in (project / ".gitignore").read_text().splitlines()
+    assert "compile-*.user-data.sh" in (project / ".gitignore").read_text().splitlines()
     assert "{{" not in "".join(p.read_text() for p in project.rglob("*") if p.is_file())
 
 

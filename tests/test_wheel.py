@@ -96,8 +96,13 @@ def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(installed):
     assert plan.returncode == 0, plan.stdout + plan.stderr
     document = json.loads(plan.stdout)
     assert document["stack"] == "dev"
-    assert document["resource_count"] == 27
+    assert document["resource_count"] == 29
     assert document["security"]["passed"] is True
+    # The wheel's node agent is this checkout's, byte for byte: installing changes no digest,
+    # so upgrading to a release whose node code is the same rolls no fleet.
+    from graviton_llm.node.agent_archive import agent_archive
+
+    assert document["user_data"]["node_agent"]["sha256"] == agent_archive().sha256
 
 
 def test_every_package_folder_is_in_the_wheel():
@@ -158,7 +163,7 @@ def test_a_team_project_from_the_wheel_gets_a_new_environment_plans_it_and_passe
     assert cost.returncode == 0, cost.stdout + cost.stderr
     job = run(str(installed.cli), "compile", "--stack", "staging", cwd=project)
     assert job.returncode == 0, job.stdout + job.stderr
-    assert (project / "compile-staging.user-data.gz").is_file()
+    assert (project / "compile-staging.user-data.sh").is_file()
     assert "5 passed" in tests.stdout  # dev, prod, staging plan clean; prod stricter; secret key
 
 

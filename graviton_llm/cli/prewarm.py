@@ -28,7 +28,7 @@ def compile_(
     cluster: str | None = typer.Option(None, help=CLUSTER_HELP),
     output: Annotated[
         Path | None,
-        typer.Option(help="The job's user data file (default: compile-<stack>.user-data.gz)."),
+        typer.Option(help="The job's user data file (default: compile-<stack>.user-data.sh)."),
     ] = None,
     script: bool = typer.Option(False, "--script", help="Print the job's script instead."),
 ) -> None:
@@ -45,7 +45,7 @@ def compile_(
     if script:
         sys.stdout.write(job.script)
         return
-    path = output or Path(f"compile-{job.stack}.user-data.gz")
+    path = output or Path(f"compile-{job.stack}.user-data.sh")
     with input_errors(console):
         try:
             path.write_bytes(job.user_data)
@@ -71,7 +71,7 @@ def compile_(
     for line in (
         f"artifact cache {job.cache_prefix} (static key {job.static_key}; the weights' digest "
         "is added at boot)",
-        f"wrote {path} ({len(job.user_data):,} bytes, gzip)",
+        f"wrote {path} ({len(job.user_data):,} bytes)",
         f"1. {hold}",
         f"2. run the job once{run_as}:",
         job.command(str(path)),

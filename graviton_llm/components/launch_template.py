@@ -11,7 +11,6 @@ import pulumi_aws as aws
 from ..args import ResolvedClusterArgs
 from ..facts import images, sizing
 from ..facts.catalog import InstanceSpec
-from ..node.user_data import compress_user_data
 from .tagging import Tags
 
 
@@ -62,7 +61,7 @@ def declare(
             )
         ],
         monitoring=aws.ec2.LaunchTemplateMonitoringArgs(enabled=True),
-        user_data=base64.b64encode(compress_user_data(user_data)).decode(),
+        user_data=base64.b64encode(user_data.encode()).decode(),
         tag_specifications=[
             aws.ec2.LaunchTemplateTagSpecificationArgs(
                 resource_type=kind, tags={**tags, "Name": f"{name}-node"}

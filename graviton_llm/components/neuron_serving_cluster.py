@@ -26,9 +26,10 @@ from ..documents.iam import node_operations_policy, to_json
 from ..facts import catalog, sizing, timing
 from ..facts.catalog import InstanceSpec
 from ..facts.vllm_metrics import vllm_gauge
-from ..node.paths import LIFECYCLE_HOOK_NAME
+from ..node.agent_location import AgentLocation, agent_location
 from ..node.user_data import render_user_data
-from . import api_key, auto_scaling, launch_template, load_balancer, observe
+from ..node_agent.paths import LIFECYCLE_HOOK_NAME
+from . import agent_object, api_key, auto_scaling, launch_template, load_balancer, observe
 from .artifact_cache_access import ArtifactCacheAccess, cluster_cache_access
 from .inputs import after_gate, cluster_spec, gated, merged_args, refuse, stand_in
 from .instance_refresh import InstanceRefresh
@@ -56,8 +57,10 @@ class NeuronServingCluster(pulumi.ComponentResource):
     (``ReservedCapacity``), a launch template whose user data boots vLLM, an Auto Scaling group
     in the private subnets (instance refresh with rollback, optional warm pool, Spot, target
     tracking), an internal Network Load Balancer, and alarms and a dashboard
-    (``ServingMonitoring``). Every argument is checked before the first resource is registered
-    (a bad config creates nothing); one given as an Output when it resolves, before any node.
+    (``ServingMonitoring``), and the node agent the user data pins, published beside the
+    artifact cache with the node role's read grant. Every argument is checked before the first
+    resource is registered (a bad config creates nothing); one given as an Output when it
+    resolves, before any node.
     """
 
     security_group: aws.ec2.SecurityGroup
@@ -76,6 +79,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
     endpoint: pulumi.Output[str]
     args: ResolvedClusterArgs
     user_data: str
+    node_agent: AgentLocation  # where the nodes fetch the agent their user data pins
     metrics_log_group: str
     checked_at_deploy: tuple[DeferredCheck, ...]  # fields checked when their Output resolves
 
@@ -134,8 +138,12 @@ class NeuronServingCluster(pulumi.ComponentResource):
         alarm_prefix = alarm_name_prefix(pulumi.get_project(), pulumi.get_stack(), name)
         self.metrics_log_group = metrics_log_group(alarm_prefix)
         self._api_key_pointer = api_key.pointer_name(name, args)
+        self.node_agent = agent_location(args, region)
         self.user_data = render_user_data(
-            args, api_key_pointer=self._api_key_pointer, metrics_log_group=self.metrics_log_group
+            args,
+            api_key_pointer=self._api_key_pointer,
+            metrics_log_group=self.metrics_log_group,
+            agent=self.node_agent,
         )
         # The launch hook holds a node until it serves (timing.py): what follows InService only
         # waits for the NLB, whatever the model's cold start.
@@ -154,6 +162,9 @@ class NeuronServingCluster(pulumi.ComponentResource):
         self._before_nodes: list[pulumi.Resource] = [self._security, self._weights]
         if self.artifact_cache is not None:
             self._before_nodes.append(self.artifact_cache)
+        self._before_nodes += agent_object.declare(
+            self, name, args, self.node_agent, self.role.name
+        )
         if self._api_key_pointer is not None:
             self._before_nodes.append(
                 api_key.declare_pointer(name, self._api_key_pointer, args, tags, self._child)

@@ -1,4 +1,5 @@
-"""The CloudWatch agent's documents on a node: its Prometheus scrape config and its JSON config.
+"""The CloudWatch agent's documents on a node, as the agent judges them. The node agent writes
+them (node_agent/cloudwatch.py); the renderer checks them here before any node exists.
 
 Metrics flow: vLLM's /metrics (and neuron-monitor-prometheus on Neuron) -> the CloudWatch agent's
 Prometheus scraper on the node -> embedded metric format into the ``GravitonLLM`` namespace, with
@@ -10,96 +11,26 @@ responses with prometheus-fastapi-instrumentator (``http_requests_total{status="
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from typing import Any
 
 import yaml
 
-from ..facts.vllm_metrics import HTTP_REQUESTS, LATENCY_METRICS, NEURON_MEMORY, VLLM_GAUGES
+from ..node_agent.cloudwatch import (
+    ASG_DIMENSION,
+    NAMESPACE,
+    cloudwatch_agent_config,
+    prometheus_scrape_config,
+)
 
-# Metrics land in this namespace with the group's name as a dimension (alarms.py reads them).
-NAMESPACE = "GravitonLLM"
-ASG_DIMENSION = "AutoScalingGroupName"
-# Replaced at boot with the node's group name (read from instance metadata tags).
-ASG_NAME_PLACEHOLDER = "__GRAVITON_LLM_ASG_NAME__"
-# Where the agent package keeps its configuration (CloudWatch agent user guide).
-CLOUDWATCH_DIR = "/opt/aws/amazon-cloudwatch-agent/etc"
-PROMETHEUS_CONFIG_PATH = f"{CLOUDWATCH_DIR}/prometheus.yaml"
-AGENT_CONFIG_PATH = f"{CLOUDWATCH_DIR}/graviton-llm.json"
-SCRAPE_INTERVAL_SECONDS = 30
-
-
-def prometheus_scrape_config(port: int, metrics_port: int, latency_port: int, neuron: bool) -> str:
-    """prometheus.yaml for the agent: vLLM, the latency exporter, the Neuron exporter on Neuron
-    nodes."""
-    targets = {
-        "vllm": port,
-        "latency": latency_port,
-        **({"neuron": metrics_port} if neuron else {}),
-    }
-    jobs = [
-        {
-            "job_name": job,
-            "static_configs": [
-                {
-                    "targets": [f"localhost:{target}"],
-                    "labels": {ASG_DIMENSION: ASG_NAME_PLACEHOLDER},
-                }
-            ],
-        }
-        for job, target in targets.items()
-    ]
-    document = {
-        "global": {"scrape_interval": f"{SCRAPE_INTERVAL_SECONDS}s", "scrape_timeout": "10s"},
-        "scrape_configs": jobs,
-    }
-    return yaml.safe_dump(document, sort_keys=False)
-
-
-def _declaration(job: str, dimensions: list[str], selectors: Sequence[str]) -> dict[str, Any]:
-    return {
-        "source_labels": ["job"],
-        "label_matcher": f"^{job}$",
-        "dimensions": [dimensions],
-        "metric_selectors": [f"^{s}$" for s in selectors],
-    }
-
-
-def cloudwatch_agent_config(neuron: bool, log_group: str) -> dict[str, Any]:
-    """The agent's JSON config: which scraped series become CloudWatch metrics, by dimension.
-
-    On EC2 the agent's translator refuses a Prometheus section without `log_group_name` ("prometheus
-    does not have log group name": aws/amazon-cloudwatch-agent translator/translate/otel/exporter/
-    awsemf/prometheus.go): the metrics travel as embedded-metric-format logs into that group,
-    which the cluster creates with a retention (the agent would create it without one).
-    """
-    declarations = [
-        _declaration("vllm", [ASG_DIMENSION], VLLM_GAUGES),
-        _declaration("latency", [ASG_DIMENSION], LATENCY_METRICS),
-        _declaration("vllm", [ASG_DIMENSION, "status"], [HTTP_REQUESTS]),
-    ]
-    if neuron:
-        declarations.append(
-            _declaration("neuron", [ASG_DIMENSION, "memory_location"], [NEURON_MEMORY])
-        )
-    return {
-        "agent": {"metrics_collection_interval": 60},
-        "logs": {
-            "metrics_collected": {
-                "prometheus": {
-                    "log_group_name": log_group,
-                    "prometheus_config_path": PROMETHEUS_CONFIG_PATH,
-                    "emf_processor": {
-                        "metric_namespace": NAMESPACE,
-                        "metric_declaration": declarations,
-                    },
-                }
-            },
-            "force_flush_interval": 5,
-        },
-    }
-
+__all__ = [
+    "ASG_DIMENSION",
+    "DEFAULT_LOG_GROUP",
+    "NAMESPACE",
+    "agent_config_problems",
+    "cloudwatch_agent_config",
+    "metrics_log_group",
+    "prometheus_scrape_config",
+]
 
 # The keys the agent's JSON schema allows (aws/amazon-cloudwatch-agent translator/config/
 # schema.json: the prometheus section, emfProcessorDefinition and its metric_declaration items
@@ -150,10 +81,6 @@ def agent_config_problems(config: dict[str, Any], scrape_config: str) -> list[st
         if ASG_DIMENSION in dimensions and ASG_DIMENSION not in labelled.get(job, set()):
             problems.append(f"{where}: scrape job {job!r} sets no {ASG_DIMENSION} label")
     return problems
-
-
-def cloudwatch_agent_config_json(neuron: bool, log_group: str) -> str:
-    return json.dumps(cloudwatch_agent_config(neuron, log_group), separators=(",", ":"))
 
 
 def metrics_log_group(alarm_prefix: str) -> str:

@@ -137,6 +137,24 @@ def artifact_cache_policy(
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def node_agent_read_policy(bucket: str, key: str, partition: str = "aws") -> dict[str, Any]:
+    """GetObject on the one object that is the node agent the user data pins, nothing else: no
+    listing (a missing agent then answers 403, which the bootstrap reports as it does 404), no
+    write (a node that could replace the agent would only stop the others: they check its
+    SHA-256). Its bucket's KMS key, if any, is granted with the weights or the cache."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "ReadNodeAgent",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:{partition}:s3:::{bucket}/{key}",
+            }
+        ],
+    }
+
+
 def _decrypt_via(sid: str, key_arn: str, service: str, region: str | None) -> dict[str, Any]:
     """kms:Decrypt on one key, only when ``service`` calls KMS for the role (kms:ViaService)."""
     return _kms_via(sid, key_arn, service, region, "kms:Decrypt")

@@ -1,50 +1,34 @@
-"""How each serving stack runs vLLM: the container's devices, env and flags, and the exact
-`docker run` line. One function per stack (vLLM on the NxD-Inference-based Neuron plugin, on the
-newer Neuron plugin, vLLM's CPU backend on Graviton), chosen by an exhaustive match."""
+"""How each serving stack runs vLLM: the container's env and vLLM's flags (the node agent
+assembles the `docker run` line from them). One function per stack (vLLM on the
+NxD-Inference-based Neuron plugin, on the newer Neuron plugin, vLLM's CPU backend on Graviton),
+chosen by an exhaustive match."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import assert_never
 
 from ..args import ResolvedClusterArgs
 from ..facts import images
 from ..facts.memory import kv_cache_gib
-from .paths import (
-    ACTIVE_ARTIFACTS,
-    API_KEY_FILE,
-    API_KEY_MOUNT,
-    APP_DIR,
-    ARTIFACTS_DIR,
-    ARTIFACTS_MOUNT,
-    CONTAINER_NAME,
-    MODEL_DIR,
-    MODEL_MOUNT,
-)
+from ..node_agent.node_files import PATH_ENV
+from ..node_agent.paths import ACTIVE_ARTIFACTS, ARTIFACTS_MOUNT, MODEL_MOUNT
 
 # vllm-neuron (NxDI-based) recommends a paged-attention block of 32 or 16 (Neuron docs, "vLLM
 # User Guide for NxD Inference", prefix caching row).
 NEURON_BLOCK_SIZE = 32
-# Pinned node metrics exporter for the CPU path (Prometheus node_exporter).
-NODE_EXPORTER_IMAGE = "quay.io/prometheus/node-exporter:v1.9.1"
-NODE_EXPORTER_CONTAINER = "graviton-llm-node-exporter"
-NEURON_MONITOR_PROMETHEUS = "/opt/aws/neuron/bin/neuron-monitor-prometheus.py"
-NEURON_EXPORTER_VENV = f"{APP_DIR}/neuron-exporter"
-PROMETHEUS_CLIENT = "prometheus-client==0.21.1"
 
 
 @dataclass(frozen=True)
 class ServeCommand:
-    """How one serving stack runs: docker options, container env and the `vllm` arguments."""
+    """How one serving stack runs vLLM: the container's env and the `vllm` arguments (the
+    node agent gives the container its devices: node_agent/container.py)."""
 
-    docker_options: list[str]
     env: dict[str, str]
     vllm_args: list[str]
-    metrics_exec: str
-    metrics_pre: list[str] = field(default_factory=list)
 
 
 def num_gpu_blocks_override(args: ResolvedClusterArgs) -> int:
@@ -89,8 +73,6 @@ def _compact_json(value: object) -> str:
 ACTIVE_ARTIFACTS_MOUNT = f"{ARTIFACTS_MOUNT}/{ACTIVE_ARTIFACTS}"
 # Bump when what the key covers or how the cache stores a set changes: old sets are then unused.
 ARTIFACT_KEY_FORMAT = 1
-# Container env that names paths, not what is compiled.
-_PATH_ENV = ("NEURON_COMPILED_ARTIFACTS", "VLLM_CACHE_ROOT")
 
 
 def artifact_key_inputs(args: ResolvedClusterArgs) -> dict[str, object]:
@@ -124,7 +106,7 @@ def artifact_key_inputs(args: ResolvedClusterArgs) -> dict[str, object]:
         "instance_family": spec.family,
         "logical_nc_config": family.logical_nc_config if family else None,
         "vllm_args": vllm,
-        "env": {k: v for k, v in sorted(command.env.items()) if k not in _PATH_ENV},
+        "env": {k: v for k, v in sorted(command.env.items()) if k not in PATH_ENV},
     }
 
 
@@ -143,40 +125,6 @@ def static_artifact_key(args: ResolvedClusterArgs) -> str:
     """The rendered part of the artifact key: a digest of artifact_key_inputs."""
     material = _compact_json(artifact_key_inputs(args))
     return hashlib.sha256(material.encode()).hexdigest()[:16]
-
-
-def _neuron_docker_options(args: ResolvedClusterArgs) -> list[str]:
-    # Each chip passed on its own: `--device=/dev/neuron` "all" is not supported (Neuron DLC docs).
-    devices = [f"--device=/dev/neuron{i}" for i in range(args.spec.neuron_chips)]
-    return [
-        *devices,
-        "--cap-add",
-        "SYS_ADMIN",
-        "--cap-add",
-        "IPC_LOCK",
-        "-v",
-        f"{ARTIFACTS_DIR}:{ARTIFACTS_MOUNT}",
-    ]
-
-
-def _neuron_metrics_exec(args: ResolvedClusterArgs) -> str:
-    # neuron-monitor-prometheus.py defaults to port 8000 (vLLM's): always pass --port. It
-    # "requires Python3 and the Prometheus client Python module" (Neuron monitor user guide),
-    # which the base DLAMI's system Python lacks: it runs in its own venv (_neuron_metrics_pre).
-    return (
-        "/bin/bash -c 'set -o pipefail; /opt/aws/neuron/bin/neuron-monitor | "
-        f"{NEURON_EXPORTER_VENV}/bin/python {NEURON_MONITOR_PROMETHEUS} --port {args.metrics_port}'"
-    )
-
-
-def _neuron_metrics_pre() -> list[str]:
-    """Create the exporter's venv once (pinned client, from PyPI through the NAT); a failed
-    install fails the unit, which systemd retries."""
-    return [
-        f"/bin/bash -c 'test -x {NEURON_EXPORTER_VENV}/bin/python || "
-        f"(python3 -m venv {NEURON_EXPORTER_VENV} && {NEURON_EXPORTER_VENV}/bin/pip install "
-        f"--quiet {PROMETHEUS_CLIENT})'"
-    ]
 
 
 def _neuron_nxdi(args: ResolvedClusterArgs) -> ServeCommand:
@@ -200,14 +148,11 @@ def _neuron_nxdi(args: ResolvedClusterArgs) -> ServeCommand:
         }
         vllm_args += ["--additional-config", _compact_json({"override_neuron_config": override})]
     return ServeCommand(
-        docker_options=_neuron_docker_options(args),
         env={
             "VLLM_NEURON_FRAMEWORK": "neuronx-distributed-inference",
             "NEURON_COMPILED_ARTIFACTS": ACTIVE_ARTIFACTS_MOUNT,
         },
         vllm_args=vllm_args,
-        metrics_exec=_neuron_metrics_exec(args),
-        metrics_pre=_neuron_metrics_pre(),
     )
 
 
@@ -220,7 +165,6 @@ def _neuron_plugin(args: ResolvedClusterArgs) -> ServeCommand:
         "num_seqs_buckets": [args.max_num_seqs],
     }
     return ServeCommand(
-        docker_options=_neuron_docker_options(args),
         env={
             "NEURON_COMPILED_ARTIFACTS": ACTIVE_ARTIFACTS_MOUNT,
             # The newer plugin keeps its compiled graphs under $VLLM_CACHE_ROOT/neuron/
@@ -237,8 +181,6 @@ def _neuron_plugin(args: ResolvedClusterArgs) -> ServeCommand:
             "--additional-config",
             _compact_json({"neuron_config": neuron_config}),
         ],
-        metrics_exec=_neuron_metrics_exec(args),
-        metrics_pre=_neuron_metrics_pre(),
     )
 
 
@@ -253,30 +195,13 @@ def cpu_kv_cache_gib(args: ResolvedClusterArgs) -> int:
 
 
 def _cpu(args: ResolvedClusterArgs) -> ServeCommand:
-    """Graviton4: vLLM's CPU backend image for arm64. SYS_NICE and seccomp=unconfined let it bind
-    OpenMP threads to cores (vLLM docs, CPU installation)."""
+    """Graviton4: vLLM's CPU backend image for arm64."""
     return ServeCommand(
-        docker_options=[
-            "--cap-add",
-            "SYS_NICE",
-            "--security-opt",
-            "seccomp=unconfined",
-            "--shm-size",
-            "4g",
-        ],
         env={
             "VLLM_CPU_KVCACHE_SPACE": str(cpu_kv_cache_gib(args)),
             "VLLM_CPU_OMP_THREADS_BIND": "auto",
         },
         vllm_args=_common_vllm_args(args),
-        # A container left over from a crash would block the name: remove it first ("-": a
-        # missing one is fine).
-        metrics_pre=[f"-/usr/bin/docker rm -f {NODE_EXPORTER_CONTAINER}"],
-        metrics_exec=(
-            f"/usr/bin/docker run --rm --name {NODE_EXPORTER_CONTAINER} --net=host --pid=host "
-            f"-v /:/host:ro,rslave {NODE_EXPORTER_IMAGE} --path.rootfs=/host "
-            f"--web.listen-address=:{args.metrics_port}"
-        ),
     )
 
 
@@ -291,63 +216,3 @@ def serve_command(args: ResolvedClusterArgs) -> ServeCommand:
             return _cpu(args)
         case _:
             assert_never(stack)
-
-
-def _container_entrypoint(args: ResolvedClusterArgs) -> list[str]:
-    """`--entrypoint` and the words before the vLLM arguments.
-
-    With an API key, a shell reads the key from a root-only file mounted read-only and exports
-    it as VLLM_API_KEY, which vLLM's API server uses exactly like `--api-key` (the flag wins when
-    both are set: vllm/entrypoints/openai/api_server.py, "Ensure --api-key option from CLI takes
-    precedence over VLLM_API_KEY"; the variable is defined in vllm/envs.py, "API key for vLLM API
-    server"). Passed this way the key is in neither `ps` (argv) nor `docker inspect` (Config.Env,
-    which `--env`/`--env-file` values would land in): both show only the file's path.
-    """
-    if args.api_key_ssm_parameter is None:
-        return ["--entrypoint", "vllm", args.image or ""]
-    export_key = f'VLLM_API_KEY="$(cat {API_KEY_MOUNT})" && export VLLM_API_KEY && exec vllm "$@"'
-    return ["--entrypoint", "/bin/sh", args.image or "", "-c", export_key, "vllm"]
-
-
-def container_argv(args: ResolvedClusterArgs, command: ServeCommand | None = None) -> list[str]:
-    """The exact `docker run ...` command line a node runs for this cluster."""
-    command = command or serve_command(args)
-    secrets: list[str] = []
-    if args.api_key_ssm_parameter is not None:
-        secrets = ["-v", f"{API_KEY_FILE}:{API_KEY_MOUNT}:ro"]
-    return [
-        "docker",
-        "run",
-        "--rm",
-        "--name",
-        CONTAINER_NAME,
-        "--log-driver",
-        "journald",
-        "-p",
-        f"{args.port}:{args.port}",
-        "-v",
-        f"{MODEL_DIR}:{MODEL_MOUNT}:ro",
-        *secrets,
-        "--ulimit",
-        "nofile=1048576:1048576",
-        *command.docker_options,
-        *(f"--env={key}={value}" for key, value in sorted(command.env.items())),
-        *_container_entrypoint(args),
-        *command.vllm_args,
-    ]
-
-
-def flag_groups(argv: list[str]) -> list[list[str]]:
-    """One flag and its value per line; words that are not flags stay with the words before
-    them: ["docker", "run", "--port", "8000", "--rm"] -> [["docker", "run"], ["--port", "8000"],
-    ["--rm"]]."""
-    groups: list[list[str]] = []
-    for part in argv:
-        if groups and not part.startswith("-"):
-            head = groups[-1]
-            takes_value = head[0].startswith("-") and len(head) == 1 and "=" not in head[0]
-            if takes_value or not head[0].startswith("-"):
-                head.append(part)
-                continue
-        groups.append([part])
-    return groups

@@ -14,6 +14,7 @@ from ..documents.iam import artifact_cache_policy
 from ..facts import catalog, images, sizing
 from ..facts.aws_replacements import replacing_inputs
 from ..facts.units import HOURS_PER_MONTH
+from ..node.agent_archive import agent_archive
 from ..node.serve_command import (
     artifact_cache_location,
     artifact_key_inputs,
@@ -241,9 +242,18 @@ class Plan:
         }
 
     def user_data_section(self, full: bool = False) -> dict[str, Any]:
+        agent = self.cluster.node_agent
         section: dict[str, Any] = {
             "bytes": len(self.user_data.encode()),
             "sha256": self.user_data_sha256,
+            # What the user data pins and where the nodes fetch it (a new digest: node code
+            # changed, and the launch template gets a new version).
+            "node_agent": {
+                "uri": agent.uri,
+                "region": agent.region or None,
+                "sha256": agent.sha256,
+                "bytes": len(agent_archive().data),
+            },
         }
         if full:
             section["text"] = self.user_data

@@ -18,8 +18,9 @@ from typing import Any
 from ..args import ResolvedClusterArgs
 from ..components.aws_session import assume_roles
 from ..components.tagging import COMPONENT_TAG, PROJECT_TAG, STACK_TAG
+from ..node.agent_location import agent_location
 from ..node.serve_command import artifact_cache_location, static_artifact_key
-from ..node.user_data import compress_user_data, render_compile_script
+from ..node.user_data import render_compile_script
 from ..program.cluster_stacks import ClusterStack
 from .stack_cluster import stack_cluster
 
@@ -46,8 +47,8 @@ class PrewarmJob:
 
     @property
     def user_data(self) -> bytes:
-        """What EC2 takes (gzip; cloud-init unpacks it), checked against the 16 KB limit."""
-        return compress_user_data(self.script)
+        """What EC2 takes: the script as it is (the renderer refused it over EC2's 16 KB)."""
+        return self.script.encode()
 
     @property
     def cache_prefix(self) -> str:
@@ -169,7 +170,12 @@ def prewarm_job(
         stack=found.stack,
         region=found.region,
         args=found.args,
-        script=render_compile_script(found.args, api_key_pointer=found.api_key_pointer),
+        # The agent where the stack publishes it, fetched in the stack's region.
+        script=render_compile_script(
+            found.args,
+            api_key_pointer=found.api_key_pointer,
+            agent=agent_location(found.args, found.region),
+        ),
         project_dir=found.project_dir,
         cluster_name=found.cluster_name,
         project=found.project,

@@ -54,6 +54,11 @@ def print_cluster(console: Console, cluster: dict[str, Any]) -> None:
         f"start {cluster['cold_start']['seconds']['total']:,.0f} s",
         highlight=False,
     )
+    console.print(
+        f"      node agent {user_data['node_agent']['uri']}",
+        markup=False,
+        highlight=False,
+    )
     print_checked_at_deploy(console, cluster["checked_at_deploy"])
     performance = cluster["performance"]
     if performance["ttft_ms"] is None:

@@ -100,6 +100,13 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
             f"user data: {user_data['bytes']} bytes, sha256 {user_data['sha256'][:16]} "
             "(--full prints it)"
         )
+    agent = user_data["node_agent"]
+    console.print(
+        f"node agent: {agent['uri']} ({agent['bytes']:,} bytes, sha256 {agent['sha256'][:16]}; "
+        "the user data pins it)",
+        markup=False,
+        highlight=False,
+    )
 
     print_first_preview(console, document["first_preview"])
     print_checked_at_deploy(console, document["checked_at_deploy"])

@@ -1,4 +1,6 @@
-"""Runs a rendered boot script for real in a temporary root, against moto and fake tools."""
+"""Runs rendered user data for real in a temporary root, against moto and fake tools: the
+bootstrap fetches the node agent from moto's S3, checks it and runs it (on the machine's own
+python3, outside this virtualenv: the agent needs the standard library only)."""
 
 from __future__ import annotations
 
@@ -10,28 +12,29 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import boto3
 from fakes.shims import SHIMS
 
+from fake_imds import ASG_NAME, GROUP_NAME_PATH, INSTANCE_ID, FakeImds
 from graviton_llm import NeuronServingClusterArgs, render_user_data
-from graviton_llm.node import model_store_weights
+from graviton_llm.node.agent_archive import agent_archive
+from graviton_llm.node.agent_location import AGENT_FOLDER, AgentLocation
 from graviton_llm.node.user_data import render_compile_script
+from graviton_llm.node_agent import model_store_weights
 from support import free_port
 
+__all__ = ["ASG_NAME", "INSTANCE_ID", "FakeImds"]
+
 FAKES = Path(__file__).parent / "fakes"
-ASG_NAME = "llm-asg-0123"
-INSTANCE_ID = "i-0123456789abcdef0"
-GROUP_NAME_PATH = "/latest/meta-data/tags/instance/aws:autoscaling:groupName"
 REAL_AWS = Path(sys.executable).with_name("aws")
 VLLM_UNIT = "graviton-llm-vllm.service"
+AGENT = "opt/graviton-llm/bin/graviton-llm-agent"
 PUBLISH_UNIT = "graviton-llm-publish.service"
 
 # The fake model directory: small files, a nested one and an S3 folder marker (not a file).
@@ -118,55 +121,6 @@ class Run:
         return [c["argv"] for c in self.calls if c["tool"] == tool]
 
 
-class FakeImds:
-    """IMDSv2 on 127.0.0.1: a token, then the instance id, region and the group-name tag."""
-
-    TOKEN = "imds-token"
-
-    def __init__(self, region: str = "us-east-1", group: str = ASG_NAME) -> None:
-        self.values = values = {
-            "/latest/meta-data/instance-id": INSTANCE_ID,
-            "/latest/meta-data/placement/region": region,
-            GROUP_NAME_PATH: group,
-        }
-        token = self.TOKEN
-        self.seen: list[tuple[str, str]] = []  # (method, path) of every request
-        seen = self.seen
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def _send(self, status: int, body: str) -> None:
-                seen.append((self.command, self.path))
-                self.send_response(status)
-                data = body.encode()
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_PUT(self) -> None:
-                ok = self.path == "/latest/api/token"
-                self._send(200 if ok else 404, token if ok else "")
-
-            def do_GET(self) -> None:
-                if self.headers.get("X-aws-ec2-metadata-token") != token:
-                    self._send(401, "")
-                elif self.path in values:
-                    self._send(200, values[self.path])
-                else:
-                    self._send(404, "")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        # A short poll: stop() (shutdown) waits up to one interval, once per sandbox.
-        threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 class Sandbox:
     """A node's filesystem under a temp dir, PATH shims, and the stand-in vLLM."""
 
@@ -192,6 +146,11 @@ class Sandbox:
         self.script = tmp / "user-data.sh"
         self.last_args: NeuronServingClusterArgs | None = None
         self.imds = FakeImds()
+        digest = agent_archive().sha256
+        # Pinned in the sandbox's own bucket whatever the args name (a scenario's weights may
+        # be in a bucket that does not exist); published by the first run, as `pulumi up` does.
+        self.agent = AgentLocation(self.bucket, f"{AGENT_FOLDER}{digest}.pyz", "us-east-1", digest)
+        self.agent_published = False
 
     def _wrapper(self, path: Path, command: str) -> None:
         path.write_text(f'#!/bin/sh\nexec "{sys.executable}" {command} "$@"\n')
@@ -255,6 +214,12 @@ class Sandbox:
             cluster_args(port=self.port, metrics_port=self.metrics_port, model=model, **overrides)
         )
 
+    def publish_agent(self, data: bytes | None = None) -> None:
+        """The node agent where the user data pins it: the real archive, or ``data``."""
+        body = agent_archive().data if data is None else data
+        self.moto.client("s3").put_object(Bucket=self.bucket, Key=self.agent.key, Body=body)
+        self.agent_published = True
+
     # ---- running ----------------------------------------------------------------------------
     def env(self, **extra: str) -> dict[str, str]:
         env = {
@@ -293,23 +258,24 @@ class Sandbox:
         script: str | None = None,
         **extra: str,
     ) -> Run:
-        """The boot script (or ``script``) run once, as cloud-init would."""
+        """The user data (or ``script``) run once, as cloud-init would."""
         self.last_args = args
-        self.script.write_text(
-            script
-            if script is not None
-            else render_user_data(args, api_key_pointer=api_key_pointer)
-        )
+        if not self.agent_published:
+            self.publish_agent()
+        self.script.write_text(script if script is not None else self.render(args, api_key_pointer))
         return self.command(["bash", str(self.script)], timeout, env, **extra)
+
+    def render(self, args: NeuronServingClusterArgs, api_key_pointer: str | None = None) -> str:
+        """The user data of a node of ``args``, pinning this sandbox's agent."""
+        return render_user_data(args, api_key_pointer=api_key_pointer, agent=self.agent)
 
     def run_compile(self, args: NeuronServingClusterArgs, **extra: str) -> Run:
         """The pre-warm script (`graviton-llm compile`) on a one-off instance."""
-        return self.run(args, script=render_compile_script(args), **extra)
+        return self.run(args, script=render_compile_script(args, agent=self.agent), **extra)
 
     def model_store(self, *words: str, **extra: str) -> Run:
-        """The node's installed model-store, as a unit would run it."""
-        tool = str(self.root / "opt/graviton-llm/bin/model-store")
-        return self.command([tool, *words], 30, None, **extra)
+        """The node agent's model-store, as a unit would run it."""
+        return self.command([str(self.root / AGENT), "model-store", *words], 30, None, **extra)
 
     def command(
         self, argv: list[str], timeout: float, env: dict[str, str] | None, **extra: str

@@ -18,13 +18,14 @@ from typing import Any
 
 from sandbox import VLLM_UNIT, Run, Sandbox, scenario, seeded_weights_digest
 
-from graviton_llm.documents.iam import artifact_cache_policy, weights_read_policy
-from graviton_llm.node.model_store import FORMAT
-from graviton_llm.node.serve_command import (
-    artifact_cache_location,
-    container_argv,
-    static_artifact_key,
+from graviton_llm.documents.iam import (
+    artifact_cache_policy,
+    node_agent_read_policy,
+    weights_read_policy,
 )
+from graviton_llm.node.node_config import container_argv
+from graviton_llm.node.serve_command import artifact_cache_location, static_artifact_key
+from graviton_llm.node_agent.model_store import FORMAT
 
 ARTIFACTS = "opt/graviton-llm/compiled"
 
@@ -425,41 +426,44 @@ def _requests(argv: list[str]) -> list[tuple[str, str, dict]]:
     raise AssertionError(f"unclassified S3 call: {argv}")
 
 
-def _node_policies(args) -> list[dict]:
+def _node_policies(box: Sandbox, args) -> list[dict]:
     bucket, prefix = artifact_cache_location(args)
     return [
         weights_read_policy(args.model.weights_uri),
         artifact_cache_policy(f"s3://{bucket}/{prefix}"),
+        node_agent_read_policy(box.agent.bucket, box.agent.key),
     ]
 
 
 def test_every_s3_call_a_node_made_is_one_its_role_allows(scenarios):
-    runs: list[tuple[Any, Run]] = []
+    runs: list[tuple[Sandbox, Any, Run]] = []
     for name in (
         "cache_first_node_compiles_second_hits",
         "cache_concurrent_publishers",
         "cache_prewarmed_by_the_compile_job",
         "cache_bad_sets",
     ):
-        _box, result = scenarios[name]
-        runs += [(result.args, r) for r in vars(result).values() if isinstance(r, Run)]
-    writes = 0
-    for args, run in runs:
-        policies = _node_policies(args)
+        box, result = scenarios[name]
+        runs += [(box, result.args, r) for r in vars(result).values() if isinstance(r, Run)]
+    writes = agent_reads = 0
+    for box, args, run in runs:
+        policies = _node_policies(box, args)
         for argv in run.argv("aws"):
             if argv[0] not in ("s3", "s3api"):
                 continue
             for action, resource, context in _requests(argv):
                 assert _allowed(policies, action, resource, context), (action, resource, argv)
                 writes += action == "s3:PutObject"
+                agent_reads += resource.endswith(".pyz")
     assert writes >= 4  # blobs and manifests of several publishers were checked
+    assert agent_reads >= 3  # and the bootstraps' fetches of the node agent
 
 
 def test_the_policy_check_itself_refuses_writes_outside_the_prefix(scenarios):
     """The check above can fail: the same evaluator refuses a write under the weights, under
     another cluster's key, or at the cache's root, and a manifest write that could overwrite."""
     box, result = scenarios["cache_first_node_compiles_second_hits"]
-    policies = _node_policies(result.args)
+    policies = _node_policies(box, result.args)
     bucket = box.bucket
     entry = _entry(box, result.args)
     manifest = f"arn:aws:s3:::{bucket}/{entry}manifest.json"
@@ -477,3 +481,8 @@ def test_the_policy_check_itself_refuses_writes_outside_the_prefix(scenarios):
     ):
         assert not _allowed(policies, "s3:PutObject", f"arn:aws:s3:::{bucket}/{key}", create), key
     assert not _allowed(policies, "s3:DeleteObject", f"arn:aws:s3:::{bucket}/{entry}manifest.json")
+    # The node agent: read, exactly that object; never written, never another key beside it.
+    agent = f"arn:aws:s3:::{bucket}/{box.agent.key}"
+    assert _allowed(policies, "s3:GetObject", agent)
+    assert not _allowed(policies, "s3:PutObject", agent, create)
+    assert not _allowed(policies, "s3:GetObject", agent.replace(".pyz", ".zip"))

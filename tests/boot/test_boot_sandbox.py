@@ -8,11 +8,10 @@ import hashlib
 import json
 from types import SimpleNamespace
 
+import yaml
 from sandbox import ASG_NAME, INSTANCE_ID, VLLM_UNIT, WEIGHTS, FakeImds, Run, Sandbox, scenario
 
-from graviton_llm import render_user_data
-from graviton_llm.node.node_files import readiness_timeout_seconds
-from graviton_llm.node.serve_command import container_argv
+from graviton_llm.node.node_config import container_argv, readiness_timeout_seconds
 
 MODEL = "opt/graviton-llm/model"
 API_KEY = "sk-test-0123456789abcdef"
@@ -40,7 +39,12 @@ def booted(box: Sandbox) -> SimpleNamespace:
 
 
 def _s3_calls(run) -> list[list[str]]:
-    return [argv for argv in run.argv("aws") if argv[0] in ("s3", "s3api")]
+    """The node's S3 calls but the bootstrap's fetch of the agent (its own scenarios below)."""
+    return [
+        argv
+        for argv in run.argv("aws")
+        if argv[0] in ("s3", "s3api") and not any("node-agent/" in a for a in argv)
+    ]
 
 
 def _containers(run) -> list[list[str]]:
@@ -270,7 +274,8 @@ def test_an_incomplete_download_fails_and_is_not_marked_complete(scenarios):
 def test_a_server_that_never_becomes_healthy_gives_up_after_the_timeout(scenarios):
     sandbox, run = scenarios["a_server_that_never_becomes_healthy_gives_up_after_the_timeout"]
     derived = readiness_timeout_seconds(sandbox.last_args)
-    assert f"readonly READY_TIMEOUT_SECONDS={derived}" in render_user_data(sandbox.last_args)
+    config = json.loads((sandbox.root / "opt/graviton-llm/etc/node.json").read_text())
+    assert config["ready_timeout_seconds"] == derived
 
     assert run.returncode != 0
     assert "FAILED in step 'wait-ready': vLLM not ready after 2s" in run.output
@@ -390,9 +395,11 @@ def test_the_node_configures_the_cloudwatch_agent_for_its_group_and_releases_its
     """After serving: the agent scrapes vLLM and the Neuron exporter with the group's name as a
     dimension (read from instance metadata tags), and the release unit is started."""
     cloudwatch = booted.sandbox.root / "opt/aws/amazon-cloudwatch-agent/etc"
-    scrape = (cloudwatch / "prometheus.yaml").read_text()
-    assert f"AutoScalingGroupName: {ASG_NAME}" in scrape and "__GRAVITON_LLM" not in scrape
-    assert f"localhost:{booted.sandbox.port}" in scrape
+    scrape = yaml.safe_load((cloudwatch / "prometheus.yaml").read_text())
+    jobs = {job["job_name"]: job["static_configs"][0] for job in scrape["scrape_configs"]}
+    assert jobs["vllm"]["labels"] == {"AutoScalingGroupName": ASG_NAME}
+    assert jobs["vllm"]["targets"] == [f"localhost:{booted.sandbox.port}"]
+    assert set(jobs) == {"vllm", "latency", "neuron"}
     assert json.loads((cloudwatch / "graviton-llm.json").read_text())["logs"]
     ctl = booted.first.argv("amazon-cloudwatch-agent-ctl")
     config = "file:/opt/aws/amazon-cloudwatch-agent/etc/graviton-llm.json"

@@ -5,7 +5,6 @@ user data and no plan output; the checks still judge the policy that names it.""
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 from typing import ClassVar
 
@@ -58,7 +57,7 @@ def test_the_secret_name_reaches_the_pointer_and_the_policy_as_secret_inputs():
 def test_the_secret_name_is_in_no_user_data_and_no_plan_output():
     result, holder = _build()
     cluster = holder["cluster"]
-    user_data = gzip.decompress(base64.b64decode(result.one(LT).inputs["userData"])).decode()
+    user_data = base64.b64decode(result.one(LT).inputs["userData"]).decode()
     assert user_data == cluster.user_data
     assert SECRET_NAME not in user_data and POINTER in user_data
     plan = Plan(stack="prod", region="us-east-1", result=result, cluster=cluster)
@@ -72,7 +71,7 @@ def test_the_secret_name_is_in_no_user_data_and_no_plan_output():
 def test_a_plain_name_is_rendered_as_before_with_no_pointer():
     result, holder = _build(name="/llm/prod/api-key", secret=False)
     assert [r for r in result.resources if r.name == "llm-api-key-name"] == []
-    assert "readonly PARAMETER=/llm/prod/api-key" in holder["cluster"].user_data
+    assert '"parameter":"/llm/prod/api-key","pointer":false' in holder["cluster"].user_data
     policy = result.named("llm-node-ops").inputs["policy"]
     assert isinstance(policy, str) and '"Resource": "arn:aws:ssm:' in policy
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from graviton_llm import NeuronServingCluster, NeuronServingClusterArgs
 from graviton_llm.facts import catalog
 from graviton_llm.facts.models import KNOWN_MODELS
-from graviton_llm.node.paths import LIFECYCLE_HOOK_NAME
+from graviton_llm.node_agent.paths import LIFECYCLE_HOOK_NAME
 from graviton_llm.plan.findings import run_checks
 from graviton_llm.testing import MOCK_VPC_CIDR, run_program
 

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 import base64
-import gzip
 import json
 
 import pytest
 
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.facts.images import AL2023_ARM64_AMI_PARAMETER, NEURON_BASE_AMI_PARAMETER
+from graviton_llm.node.agent_location import agent_location
 from graviton_llm.testing import MOCK_AMI_ID, MOCK_VPC_CIDR, resolve, run_program
 from graviton_llm.testing.answers import mock_id
 from support import KMS_KEY, build_cluster, cluster_args
@@ -82,11 +82,12 @@ def test_user_data_is_the_pure_renderer_output(inf2_cluster):
     # The cluster's own metrics log group ("<project>-<stack>-<name>"), which it creates.
     log_group = "/graviton-llm/graviton-llm-test-llm/metrics"
     assert inf2_cluster.one("aws:cloudwatch/logGroup:LogGroup").inputs["name"] == log_group
-    expected = render_user_data(
-        NeuronServingClusterArgs.model_validate(cluster_args()), metrics_log_group=log_group
-    )
-    # gzip-compressed, which cloud-init undoes before running the script
-    assert gzip.decompress(base64.b64decode(encoded)).decode() == expected
+    args = NeuronServingClusterArgs.model_validate(cluster_args())
+    agent = agent_location(args, "us-east-1")  # the deploy region: the weights bucket's too
+    assert inf2_cluster.value.node_agent == agent
+    expected = render_user_data(args, metrics_log_group=log_group, agent=agent)
+    # As it is: no compression, so its bytes depend on nothing but the args and the agent
+    assert base64.b64decode(encoded).decode() == expected
 
 
 def test_asg_pins_the_launch_template_version_and_ignores_desired_capacity(inf2_cluster):
@@ -151,7 +152,7 @@ def test_custom_port_flows_to_security_group_target_group_listener_and_vllm():
     assert result.one("aws:lb/listener:Listener").inputs["port"] == 8080
     ingress = result.one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]
     assert {int(r["fromPort"]) for r in ingress} == {8080}  # metrics closed by default
-    assert "--port 8080" in result.value.user_data
+    assert '"--port","8080"' in result.value.user_data
 
 
 def test_security_group_admits_the_vpc_cidr_for_nlb_health_checks(inf2_cluster):

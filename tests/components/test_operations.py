@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from graviton_llm.components.auto_scaling import refresh_healthy_percentages
-from graviton_llm.node.paths import LIFECYCLE_HOOK_NAME
+from graviton_llm.node_agent import paths as node_agent_paths
+from graviton_llm.node_agent.paths import LIFECYCLE_HOOK_NAME
 from support import KMS_KEY, assert_refused, build_cluster, cluster_args
 
 ASG = "aws:autoscaling/group:Group"
@@ -166,15 +168,24 @@ def test_warm_pool_keeps_prepared_stopped_instances_and_reuses_on_scale_in():
     assert pool["instanceReusePolicy"] == {"reuseOnScaleIn": True}
 
 
+def _node_config(result) -> dict:
+    """The node config in the cluster's user data."""
+    line = next(x for x in result.value.user_data.splitlines() if x.startswith("{"))
+    return json.loads(line)
+
+
 def test_every_node_holds_its_launch_lifecycle_hook_until_it_serves(inf2_cluster):
     (hook,) = _asg(inf2_cluster)["initialLifecycleHooks"]
     assert hook["name"] == LIFECYCLE_HOOK_NAME
     assert hook["lifecycleTransition"] == "autoscaling:EC2_INSTANCE_LAUNCHING"
     assert hook["defaultResult"] == "ABANDON"
     assert hook["heartbeatTimeout"] == 900  # a silent node is replaced after 15 minutes
-    user_data = inf2_cluster.value.user_data
-    assert "record-lifecycle-action-heartbeat" in user_data  # a working one keeps it open
-    assert f"readonly LIFECYCLE_HOOK={LIFECYCLE_HOOK_NAME}" in user_data
+    # A working node keeps it open: the agent heartbeats every 5 minutes (the boot sandbox
+    # shows the calls) and completes this hook once vLLM serves.
+    assert _node_config(inf2_cluster)["heartbeat_seconds"] == 300
+    assert f'LIFECYCLE_HOOK_NAME = "{LIFECYCLE_HOOK_NAME}"' in (
+        Path(node_agent_paths.__file__).read_text()
+    )
     lt = inf2_cluster.one("aws:ec2/launchTemplate:LaunchTemplate").inputs
     assert lt["metadataOptions"]["instanceMetadataTags"] == "enabled"
 
@@ -230,13 +241,13 @@ def test_target_tracking_on_vllm_queue_depth_with_boot_protection():
     asg = _asg(result)
     assert asg["protectFromScaleIn"] is True
     assert asg["defaultInstanceWarmup"] == 180
-    assert "readonly UNPROTECT=1" in result.value.user_data
+    assert _node_config(result)["unprotect_on_release"] is True
 
 
 def test_fixed_size_has_no_scaling_policy_and_no_protection(inf2_cluster):
     assert inf2_cluster.of_type("aws:autoscaling/policy:Policy") == []
     assert "protectFromScaleIn" not in _asg(inf2_cluster)
-    assert "readonly UNPROTECT=0" in inf2_cluster.value.user_data
+    assert _node_config(inf2_cluster)["unprotect_on_release"] is False
 
 
 def test_node_permissions_are_scoped_to_the_group_and_the_api_key():

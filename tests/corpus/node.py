@@ -1,6 +1,7 @@
 """The node's corpus: poisoned cache entries and planted links for model-store, hostile answers
 for the latency exporter. In-process (the forked child is the node): model-store's `aws` calls
-answered by tests/node/cache_fakes.py, the exporter's scrapes by a scripted loopback server."""
+answered by tests/node_agent/cache_fakes.py, the exporter's scrapes by a scripted loopback
+server."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def _node():
 
 def _prepared(node) -> str:
     """prepare's outcome: clear when it compiles instead or loads exactly a verified set."""
-    from graviton_llm.node import model_store
+    from graviton_llm.node_agent import model_store
 
     if model_store.prepare(node.config) != 0:
         return "wrong"  # the vLLM unit's start step failed: the node never serves
@@ -121,7 +122,7 @@ def _publish(plant: Callable[[Path, Path], None]) -> Callable[[], str]:
     """A set the container planted something in, published by the node."""
 
     def run() -> str:
-        from graviton_llm.node import model_store
+        from graviton_llm.node_agent import model_store
 
         node = _node()
         outside = node.root.parent / "outside"
@@ -191,7 +192,7 @@ def _exporter(body: bytes, **serve: object) -> Callable[[], str]:
     """A good scrape, then ``body``: clear when the percentiles are withdrawn, not replaced."""
 
     def run() -> str:
-        from graviton_llm.node import latency_exporter
+        from graviton_llm.node_agent import latency_exporter
 
         good, _ = _serve(GOOD_METRICS)
         scraper = latency_exporter.Exporter(f"http://127.0.0.1:{good.server_port}/metrics", 30)

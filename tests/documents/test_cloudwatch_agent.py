@@ -12,7 +12,7 @@ from graviton_llm.documents.cloudwatch_agent import (
     prometheus_scrape_config,
 )
 
-SCRAPE = prometheus_scrape_config(8000, 9100, 9101, neuron=True)
+SCRAPE = prometheus_scrape_config(8000, 9100, 9101, neuron=True, group="llm-asg-0123")
 
 
 def test_our_config_is_one_the_agent_accepts():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pulumi_aws as aws
@@ -12,6 +13,7 @@ from graviton_llm import program
 from graviton_llm.cli import app
 from graviton_llm.components import serving_security
 from graviton_llm.facts import catalog
+from graviton_llm.node.agent_archive import agent_archive
 from graviton_llm.plan import build_plan, to_json
 from support import assert_golden
 
@@ -40,6 +42,21 @@ def test_plan_json_full_carries_the_user_data_it_digests():
     text = document["user_data"]["text"]
     assert text.startswith("#!")
     assert hashlib.sha256(text.encode()).hexdigest() == document["user_data"]["sha256"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_a_shipped_stacks_user_data_is_plain_and_within_4_kib_and_plan_names_its_agent(stack):
+    plan = build_plan(stack)
+    user_data = base64.b64decode(
+        plan.result.one("aws:ec2/launchTemplate:LaunchTemplate").inputs["userData"]
+    )
+    assert user_data.startswith(b"#!/bin/bash\n") and len(user_data) <= 4096
+    agent = plan.document()["user_data"]["node_agent"]
+    assert agent["sha256"] == agent_archive().sha256 and agent["region"] == "us-east-1"
+    assert agent["uri"].endswith(f"/.graviton-llm-cache/node-agent/{agent['sha256']}.pyz")
+    assert f"readonly AGENT_SHA256={agent['sha256']}" in user_data.decode()
+    text = invoke("plan", "--stack", stack).output
+    assert f"node agent: {agent['uri']}" in text
 
 
 def test_plan_prints_tree_findings_and_cost():

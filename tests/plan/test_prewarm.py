@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 
 from typer.testing import CliRunner
 
 from graviton_llm import program
 from graviton_llm.cli import app
+from graviton_llm.node.agent_location import agent_location
 from graviton_llm.node.user_data import render_compile_script
 from graviton_llm.plan import build_plan
 
@@ -24,8 +24,11 @@ def test_compile_writes_the_jobs_user_data_and_prints_the_command_that_runs_it(t
     result = invoke("compile", "--stack", "prod", "--output", str(target))
     assert result.exit_code == 0, result.output
     args, _ = program.stack_cluster_args("prod")
-    # The user data is the pre-warm script of exactly this cluster, gzip-compressed.
-    assert gzip.decompress(target.read_bytes()).decode() == render_compile_script(args)
+    # The user data is the pre-warm job's of exactly this cluster (its agent where the
+    # stack publishes it, in the stack's region).
+    assert target.read_bytes().decode() == render_compile_script(
+        args, agent=agent_location(args, "us-east-1")
+    )
     out = result.output
     plan = json.loads(invoke("plan", "--stack", "prod", "--json").output)
     assert plan["artifact_cache"]["prefix"] in out  # the prefix plan shows and nodes read
@@ -45,8 +48,9 @@ def test_the_program_exports_the_launch_template_the_job_names():
 def test_compile_script_prints_the_script_itself():
     result = invoke("compile", "--stack", "dev", "--script")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("#!/bin/bash\n# graviton-llm compile script for inf2.8xlarge")
-    assert "trap power_off EXIT" in result.output
+    assert result.output.startswith("#!/bin/bash\n# graviton-llm compile, inf2.8xlarge: ")
+    assert '"job":"compile"' in result.output
+    assert 'exec "$AGENT" "$JOB"' in result.output  # the agent powers the job off
 
 
 def test_a_stack_that_compiles_nothing_has_nothing_to_pre_warm(tmp_path, monkeypatch):

@@ -12,8 +12,8 @@ from graviton_llm.plan import build_plan
 @pytest.mark.parametrize(
     ("stack", "resources", "instance_type", "nodes"),
     [
-        ("dev", 27, "inf2.8xlarge", 1),
-        ("prod", 33, "inf2.48xlarge", 3),
+        ("dev", 29, "inf2.8xlarge", 1),
+        ("prod", 35, "inf2.48xlarge", 3),
     ],
 )
 def test_stack_config_builds_the_cluster(stack, resources, instance_type, nodes):

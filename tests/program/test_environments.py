@@ -44,7 +44,7 @@ def test_a_new_environment_from_dev_and_flags_is_written_then_planned(tmp_path):
     assert (cluster["instance_type"], cluster["desired_capacity"]) == ("inf2.xlarge", 2)
     assert cluster["environment"] == "staging" and cluster["max_num_seqs"] == 8  # from dev
     out = result.stdout
-    assert "plan of stack staging (us-west-2): 27 resources, security checks passed" in out
+    assert "plan of stack staging (us-west-2): 29 resources, security checks passed" in out
     assert "llm-staging: 2 x inf2.xlarge serving meta-llama/Llama-3.2-3B-Instruct" in out
 
 

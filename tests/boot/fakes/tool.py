@@ -15,9 +15,11 @@ tool for the boot script to run end to end on 127.0.0.1:
   the stand-in server (fake_vllm.py). pull/rm/stop succeed.
 - aws: the real AWS CLI ($GLT_REAL_AWS, or the same CLI in aws_server.py when $GLT_AWS_SERVER
   names its socket) against moto; $GLT_AWS_FAIL_S3=N sends the first N S3
-  calls to a port where nothing listens (a real connection failure), $GLT_AWS_DROP_FILE=1 deletes
-  one downloaded file after `s3 sync` (an incomplete download), $GLT_AWS_FAIL_MANIFEST=1 sends
-  every write of a manifest.json there (a publisher that dies before its manifest),
+  calls to a port where nothing listens (a real connection failure; the bootstrap's fetch of
+  the node agent is not counted: $GLT_AWS_FAIL_AGENT=N does that to its first N tries),
+  $GLT_AWS_DROP_FILE=1 deletes one downloaded file after `s3 sync` (an incomplete download),
+  $GLT_AWS_FAIL_MANIFEST=1 sends every write of a manifest.json there (a publisher that dies
+  before its manifest),
   $GLT_AWS_HOLD_MANIFEST=PATH holds a manifest write until PATH exists (creating
   $GLT_AWS_HOLDING first, so a test knows it is held: two publishers interleaved by events).
 """
@@ -190,7 +192,12 @@ def docker(argv: list[str]) -> int:
 def aws(argv: list[str]) -> int:
     real = [os.environ["GLT_REAL_AWS"], *argv]
     env = dict(os.environ)
-    if argv and argv[0] in ("s3", "s3api"):
+    agent = argv[:2] == ["s3api", "get-object"] and any("node-agent/" in a for a in argv)
+    if agent:  # the bootstrap's fetch of the node agent has its own fault
+        if counter("aws-agent") <= int(os.environ.get("GLT_AWS_FAIL_AGENT", "0")):
+            env["AWS_ENDPOINT_URL"] = f"http://127.0.0.1:{os.environ['GLT_DEAD_PORT']}"
+            env["AWS_MAX_ATTEMPTS"] = "1"
+    elif argv and argv[0] in ("s3", "s3api"):
         failed = counter("aws-s3") <= int(os.environ.get("GLT_AWS_FAIL_S3", "0"))
         manifest = argv[:2] == ["s3api", "put-object"] and any(
             a.endswith("manifest.json") for a in argv

@@ -2,7 +2,6 @@
 Pulumi CLI. Run `python -m pytest tests` before every `pulumi up` (and in CI)."""
 
 import base64
-import gzip
 import ipaddress
 import runpy
 from functools import cache
@@ -71,5 +70,5 @@ def test_a_secret_api_key_parameter_stays_secret() -> None:
     assert is_secret_value(pointer.inputs["value"])
     assert is_secret_value(result.named("llm-dev-node-ops").inputs["policy"])
     template = result.one("aws:ec2/launchTemplate:LaunchTemplate")
-    user_data = gzip.decompress(base64.b64decode(template.inputs["userData"])).decode()
+    user_data = base64.b64decode(template.inputs["userData"]).decode()
     assert "/team/dev/api-key" not in user_data
