@@ -9,9 +9,11 @@ import subprocess
 import sys
 
 HEAVY = ("pulumi_aws", "numpy", "pydantic", "matplotlib", "aiohttp", "botocore")
-OURS_NOT_NEEDED = ("graviton_llm.components", "graviton_llm.args", "graviton_llm.plan.build",
-                   "graviton_llm.sizing", "graviton_llm.pricing", "graviton_llm.bench",
-                   "graviton_llm.node", "graviton_llm.documents", "graviton_llm.testing")  # fmt: skip
+OURS_NOT_NEEDED = tuple(
+    f"graviton_llm.{layer}"
+    for layer in ("components", "args", "plan.build", "sizing", "pricing", "bench", "node",
+                  "documents", "testing")
+)  # fmt: skip
 
 
 def _loaded_by(statement: str) -> list[str]:

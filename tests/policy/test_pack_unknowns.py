@@ -144,3 +144,18 @@ def test_each_check_reads_inputs_only_through_the_view() -> None:
         ]  # fmt: skip
         rule(resources)
         assert reads.unknown == [], rule.id
+
+
+def test_a_stack_violation_on_a_resource_whose_reads_met_an_unknown_waits() -> None:
+    # A document given as a structure, one statement's resource unknown: what the rule found on
+    # that policy is not reported at its level; the advisory says what it waits for.
+    weights = Declared(RP, "weights", {"role": "b", "policy": _policy(WEIGHTS)})
+    partly_known = Declared(RP, "writer", {"role": "a", "policy": {"Statement": [
+        CACHE_UNDER_WEIGHTS, {**CACHE_UNDER_WEIGHTS, "Sid": "Later", "Resource": UNKNOWN},
+    ]}})  # fmt: skip
+    config = {"s3-weights-overwrite": {"enforcementLevel": "mandatory"}}
+    [waiting] = analyze_stack([weights, partly_known], config)
+    assert waiting.level == "advisory"
+    assert waiting.message.endswith(
+        "string value at .writer.policy.Statement.1.Resource can't be known during preview"
+    )
