@@ -58,3 +58,14 @@ def test_the_docs_show_the_folders_files_and_examples_as_they_are() -> None:
     for name in ("PulumiPlugin.yaml", "__main__.py", "requirements.txt",
                  "examples/yaml/Pulumi.yaml", "examples/typescript/index.ts"):  # fmt: skip
         assert (FOLDER / name).read_text() in docs, name
+
+
+def test_the_requirements_say_where_graviton_llm_comes_from() -> None:
+    comment = (FOLDER / "requirements.txt").read_text()
+    docs = (ROOT / "docs" / "multi-language.md").read_text()
+    section = "Where the plugin installs graviton-llm from"
+    assert section in comment.replace("\n# ", " ") and f"### {section}" in docs
+    body = docs.split(f"### {section}", 1)[1].split("\n## ", 1)[0]
+    for source in ("PIP_INDEX_URL", "--index-url", "never `--extra-index-url`", "#sha256=",
+                   "git URL"):  # fmt: skip
+        assert source in body, source
