@@ -18,13 +18,16 @@ import sys
 import sysconfig
 from pathlib import Path
 
+# The new venv's own installer, not this environment's.
+_TOOLS = ("pip", "setuptools", "pkg_resources", "_distutils_hack")
+
 
 def dependencies_without_us(where: Path) -> Path:
     """A folder of links to this environment's third-party packages, graviton-llm left out."""
     where.mkdir(parents=True, exist_ok=True)
     for entry in Path(sysconfig.get_path("purelib")).iterdir():
         ours = "graviton_llm" in entry.name
-        tools = entry.name.split("-")[0] in ("pip", "setuptools", "pkg_resources", "_distutils_hack")
+        tools = entry.name.split("-")[0] in _TOOLS
         if not (ours or tools or entry.suffix == ".pth"):
             (where / entry.name).symlink_to(entry)
     return where
@@ -49,3 +52,12 @@ def install_folder(folder: Path, wheels: Path, dependencies: Path) -> Path:
     )  # fmt: skip
     assert installed.returncode == 0, installed.stdout + installed.stderr
     return python
+
+
+def documented_source(folder: Path, docs: Path, section: str) -> str:
+    """The docs' section on where ``folder`` installs graviton-llm from, which its
+    requirements.txt names; fails when either is missing."""
+    comment = (folder / "requirements.txt").read_text().replace("\n# ", " ")
+    text = docs.read_text()
+    assert section in comment and f"### {section}" in text, section
+    return text.split(f"### {section}", 1)[1].split("\n## ", 1)[0]

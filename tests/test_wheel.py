@@ -169,8 +169,12 @@ def test_a_platform_teams_folders_install_their_own_venv_and_serve_from_it(insta
     as `pulumi install` does, from the package source the test provides, then started from that
     venv as the engine starts it."""
     from google.protobuf import empty_pb2, struct_pb2
-    from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc, provider_pb2
-    from pulumi.runtime.proto import provider_pb2_grpc
+    from pulumi.runtime.proto import (
+        analyzer_pb2,
+        analyzer_pb2_grpc,
+        provider_pb2,
+        provider_pb2_grpc,
+    )
 
     from support_folder_venv import dependencies_without_us, install_folder
     from support_process import plugin_channel

@@ -7,11 +7,13 @@ AWS rules (facts/aws_rules.py) on each registration; the policy pack (graviton_l
 both on any stack, with the configuration a platform team gives it. Each judge adapts the same
 ``Rule``: change its function or a figure it reads, and every judge changes with it.
 
-A "resource" rule judges each resource alone (the pack runs it as a resource policy, one
-resource at a time); a "stack" rule needs them together (a stack policy). ``unknowns`` says how
-the rule meets a value only the deployment knows (an unknown on a preview): "skipped" rules
-never report one; "absent" rules read it as missing, so what they report on a resource holding
-one is not decided until the value is known.
+A "resource" rule judges each resource alone (the pack runs it as a resource policy, on each
+resource's inputs before it is sent: it can refuse); a "stack" rule needs them together (a stack
+policy, which the engine runs on every resource's outputs once the deployment is done: it
+reports after the fact), so a rule is a stack rule only when it cannot be a resource rule.
+``unknowns`` says how the rule meets a value only the deployment knows (an unknown on a
+preview): "skipped" rules never report one; "absent" rules read it as missing, so what they
+find on a resource where they read one is not decided until the value is known.
 """
 
 from __future__ import annotations

@@ -61,11 +61,10 @@ def test_the_docs_show_the_folders_files_and_examples_as_they_are() -> None:
 
 
 def test_the_requirements_say_where_graviton_llm_comes_from() -> None:
-    comment = (FOLDER / "requirements.txt").read_text()
-    docs = (ROOT / "docs" / "multi-language.md").read_text()
-    section = "Where the plugin installs graviton-llm from"
-    assert section in comment.replace("\n# ", " ") and f"### {section}" in docs
-    body = docs.split(f"### {section}", 1)[1].split("\n## ", 1)[0]
+    from support_folder_venv import documented_source
+
+    body = documented_source(FOLDER, ROOT / "docs" / "multi-language.md",
+                             "Where the plugin installs graviton-llm from")  # fmt: skip
     for source in ("PIP_INDEX_URL", "--index-url", "never `--extra-index-url`", "#sha256=",
                    "git URL"):  # fmt: skip
         assert source in body, source

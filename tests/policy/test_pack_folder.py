@@ -56,11 +56,10 @@ def test_the_docs_show_the_folders_files_as_they_are() -> None:
 
 
 def test_the_requirements_say_where_graviton_llm_comes_from_and_the_docs_show_each_source() -> None:
-    comment = (FOLDER / "requirements.txt").read_text()
-    docs = (ROOT / "docs" / "policy-pack.md").read_text()
-    section = "Where the pack installs graviton-llm from"
-    assert section in comment.replace("\n# ", " ") and f"### {section}" in docs
-    body = docs.split(f"### {section}", 1)[1].split("\n## ", 1)[0]
+    from support_folder_venv import documented_source
+
+    body = documented_source(FOLDER, ROOT / "docs" / "policy-pack.md",
+                             "Where the pack installs graviton-llm from")  # fmt: skip
     for source in ("PIP_INDEX_URL=", "--index-url https://", "never `--extra-index-url`",
                    "graviton-llm[policy] @ https://", "#sha256=", "@ git+https://"):  # fmt: skip
         assert source in body, source
