@@ -44,6 +44,7 @@ class Installed:
     cli: Path
     site: str
     elsewhere: Path  # a folder with no source tree in it
+    wheels: Path  # the folder holding the wheel: a package source, as a team's index is
 
 
 @pytest.fixture(scope="session")
@@ -83,7 +84,7 @@ def installed(tmp_path_factory) -> Installed:
     assert installed.returncode == 0, installed.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    return Installed(fresh_python, env_dir / "bin" / "graviton-llm", fresh_site, elsewhere)
+    return Installed(fresh_python, env_dir / "bin" / "graviton-llm", fresh_site, elsewhere, wheels)
 
 
 def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(installed):
@@ -167,23 +168,51 @@ def test_a_team_project_from_the_wheel_gets_a_new_environment_plans_it_and_passe
     assert "5 passed" in tests.stdout  # dev, prod, staging plan clean; prod stricter; secret key
 
 
-def test_a_platform_teams_policy_pack_and_component_package_run_from_the_wheel(installed):
-    """The two folders as a platform team keeps them (their three files, copied out of this
-    repository), started as the engine starts them with the wheel's Python."""
-    from google.protobuf import empty_pb2
-    from pulumi.runtime.proto import analyzer_pb2_grpc, provider_pb2, provider_pb2_grpc
+def test_a_platform_teams_folders_install_their_own_venv_and_serve_from_it(installed):
+    """The policy pack and the component package as a platform team keeps them (their files,
+    copied out of this repository): each folder's venv made and its requirements.txt installed
+    as `pulumi install` does, from the package source the test provides, then started from that
+    venv as the engine starts it."""
+    from google.protobuf import empty_pb2, struct_pb2
+    from pulumi.runtime.proto import (
+        analyzer_pb2,
+        analyzer_pb2_grpc,
+        provider_pb2,
+        provider_pb2_grpc,
+    )
 
+    from support_folder_venv import dependencies_without_us, install_folder
     from support_process import plugin_channel
 
+    dependencies = dependencies_without_us(installed.elsewhere / "dependencies")
+    pythons = {}
     for folder in ("policy-pack", "component-package"):
-        shutil.copytree(ROOT / folder, installed.elsewhere / folder)
+        copy = installed.elsewhere / folder
+        shutil.copytree(ROOT / folder, copy)
+        pythons[folder] = install_folder(copy, installed.wheels, dependencies)
+        where = run(str(pythons[folder]), "-c", "import graviton_llm; print(graviton_llm.__file__)",
+                    cwd=installed.elsewhere)  # fmt: skip
+        assert where.stdout.startswith(str(copy / "venv")), where.stdout + where.stderr
+
     pack = installed.elsewhere / "policy-pack"
     with plugin_channel(["-u", "-m", "pulumi.policy", "127.0.0.1:1", str(pack)], pack,
-                        str(installed.python)) as channel:  # fmt: skip
-        info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty())
-    assert info.name == "graviton-llm" and len(info.policies) == 11
+                        str(pythons["policy-pack"])) as channel:  # fmt: skip
+        analyzer = analyzer_pb2_grpc.AnalyzerStub(channel)
+        info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
+        props = struct_pb2.Struct()
+        props.update({"metadataOptions": {"httpTokens": "optional"}})
+        request = analyzer_pb2.AnalyzeRequest(
+            urn="urn:pulumi:dev::web::aws:ec2/launchTemplate:LaunchTemplate::web",
+            type="aws:ec2/launchTemplate:LaunchTemplate", name="web", properties=props,
+        )  # fmt: skip
+        answer = analyzer.Analyze(request)
+    assert info.name == "graviton-llm" and len(info.policies) == 13
+    assert [(d.policyName, d.enforcementLevel) for d in answer.diagnostics] == [
+        ("imdsv1", analyzer_pb2.MANDATORY)
+    ]
     package = installed.elsewhere / "component-package"
-    with plugin_channel([str(package), "127.0.0.1:1"], package, str(installed.python)) as channel:
+    with plugin_channel([str(package), "127.0.0.1:1"], package,
+                        str(pythons["component-package"])) as channel:  # fmt: skip
         provider = provider_pb2_grpc.ResourceProviderStub(channel)
         schema = json.loads(provider.GetSchema(provider_pb2.GetSchemaRequest()).schema)
     assert sorted(schema["resources"]) == [

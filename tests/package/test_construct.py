@@ -208,3 +208,36 @@ def test_a_plain_input_given_another_resources_output_is_refused() -> None:
     result = run_program(program, catch=True)
     assert isinstance(result.error, pulumi.InputPropertiesError)
     assert [e["property_path"] for e in result.error.errors or []] == ["instanceType"]
+
+
+def _with_schema_defaults(inputs: dict[str, Any], spec: dict[str, Any], package: dict) -> dict:
+    """``inputs`` as a generated SDK sends them: each default the schema gives filled in, in the
+    component and in each nested object the program gives."""
+    properties = spec.get("inputProperties", spec.get("properties", {}))
+    filled = dict(inputs)
+    for key, prop in properties.items():
+        if key not in filled and "default" in prop:
+            filled[key] = prop["default"]
+        elif isinstance(filled.get(key), dict) and "$ref" in prop:
+            nested = package["types"].get(prop["$ref"].removeprefix("#/types/"), {})
+            if nested.get("type") == "object":
+                filled[key] = _with_schema_defaults(filled[key], nested, package)
+    return filled
+
+
+def test_the_schemas_defaults_sent_by_a_generated_sdk_change_nothing() -> None:
+    from graviton_llm.package import schema
+
+    package = schema()
+    spec = package["resources"][CLUSTER]
+
+    async def with_defaults() -> Any:
+        inputs = _with_schema_defaults(_typescript_inputs(*_network()), spec, package)
+        assert {"maxNumBatchedTokens", "port"} <= set(inputs)
+        assert inputs["monitoring"]["dashboard"] is True
+        return await construct(PackageProvider(), CLUSTER, "team-llm", inputs)
+
+    mode = {"preview": False}
+    assert _custom(run_program(with_defaults, **mode)) == _custom(
+        run_program(_from_typescript, **mode)
+    )

@@ -65,7 +65,7 @@ def test_plan_prints_tree_findings_and_cost():
     out = result.output
     assert "llm-prod-security-role" in out and "yes" in out  # protected role
     assert "in  tcp 8000 from 10.0.0.0/8" in out
-    assert out.count("pass ") == 5
+    assert out.count("pass ") == 6
     assert "$28,429/month" in out  # 3 x 12.98127 x 730
     assert "0 idle beyond the 3 nodes" in out  # one reservation per node
     assert "1,500 s" in out  # the compile: 70B, 80 layers x 600 s per 32 layers

@@ -31,10 +31,13 @@ def test_the_pack_carries_each_rule_once_at_its_level_with_its_options() -> None
         "wildcard-iam": "mandatory", "s3-write-scope": "advisory", "aws-names": "mandatory",
         "aws-security-group-rules": "mandatory", "aws-user-data-size": "mandatory",
         "aws-tags": "mandatory", "aws-auto-scaling-group": "mandatory",
+        "aws-role-policy-size": "mandatory", "s3-weights-overwrite": "advisory",
         "aws-role-inline-policy-size": "mandatory",
     }  # fmt: skip
+    # Only what needs the stack's resources together is a stack policy: it reports after the
+    # deployment, where a resource policy refuses before the resource is sent.
     stack = {p.name for p in pack if isinstance(p, StackValidationPolicy)}
-    assert stack == {"s3-write-scope", "aws-role-inline-policy-size"}
+    assert stack == {"s3-weights-overwrite", "aws-role-inline-policy-size"}
     assert all(isinstance(p, ResourceValidationPolicy) for p in pack if p.name not in stack)
     configured = {p.name: p.config_schema.properties for p in pack if p.config_schema}
     assert set(configured) == {"public-ingress"}
@@ -164,20 +167,29 @@ def _grant_on_a_new_bucket() -> None:
 def test_what_a_preview_cannot_know_waits_for_the_deployment() -> None:
     preview = run_program(_grant_on_a_new_bucket, first_preview=True).resources
     waiting = _found(analyze(preview))
-    assert {(f[0], f[1], f[2]) for f in waiting} == {
-        ("wildcard-iam", "advisory", "writer"),
-        ("imdsv1", "advisory", "later"),
-    }
-    assert all("can't be known during preview" in f[3] for f in waiting)
-    deployed = _found(analyze(run_program(_grant_on_a_new_bucket, preview=False).resources))
+    assert waiting == {
+        (policy, "advisory", resource, f"can't run policy '{policy}' from policy pack "
+         f"'graviton-llm@v0.0.1' during preview: string value at .{path} can't be known "
+         "during preview")
+        for policy, resource, path in [
+            ("wildcard-iam", "writer", "policy"), ("s3-write-scope", "writer", "policy"),
+            ("imdsv1", "later", "metadataOptions.httpTokens"),
+        ]
+    }  # fmt: skip
+    deployed_run = run_program(_grant_on_a_new_bucket, preview=False).resources
+    deployed = _found(analyze(deployed_run))
     assert {(f[0], f[1], f[2]) for f in deployed} == {
         ("wildcard-iam", "mandatory", "writer"),
+        ("s3-write-scope", "advisory", "writer"),
         ("imdsv1", "mandatory", "later"),
     }
-    # The stack policy reads no unknown policy on a preview; it judges it as `pulumi up` ends.
-    assert analyze_stack(preview) == []
-    deployed_stack = analyze_stack(run_program(_grant_on_a_new_bucket, preview=False).resources)
-    assert {(d.policy, d.level) for d in deployed_stack} == {("s3-write-scope", "advisory")}
+    # The stack policy reads the policy on the preview too: it waits, naming the resource.
+    [stack_waiting] = analyze_stack(preview)
+    assert (stack_waiting.policy, stack_waiting.level) == ("s3-weights-overwrite", "advisory")
+    assert stack_waiting.message.endswith(
+        "string value at .writer.policy can't be known during preview"
+    )
+    assert analyze_stack(deployed_run) == []  # no weights granted: nothing to overwrite
 
 
 def test_an_aws_rule_never_reports_an_unknown_name() -> None:
