@@ -13,16 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
-from ..args import ResolvedClusterArgs
-from ..args.refusals import ArgsError, field_problems
 from ..safeio.bounds import finite_option
 from ..safeio.exits import ExitCode
 from ..safeio.terminal import console_for_this_run as console_for_this_run
 from ..safeio.terminal import styled
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..args import ResolvedClusterArgs
     from ..program.cluster_stacks import ClusterStack
 
 finite = finite_option
@@ -31,6 +31,8 @@ finite = finite_option
 def error_document(error: Exception) -> dict[str, Any]:
     """Bad input as `--json` reports it: {"errors": [{"cluster", "component", "field", "value",
     "fix"}]}; "cluster" names the cluster a problem belongs to (null when not a cluster's)."""
+    from ..args.refusals import field_problems
+
     problems = field_problems(error)
     if problems is not None:
         return {
@@ -55,6 +57,8 @@ def one_paragraph(text: str) -> str:
 
 
 def print_error(console: Console, error: Exception) -> None:
+    from ..args.refusals import field_problems
+
     heading = ("Invalid configuration", "bold red")
     problems = field_problems(error)
     if problems is None:
@@ -74,15 +78,26 @@ def input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
     reports bad input as a ValueError (pydantic's ValidationError, the stack files'
     ConfigError, safeio's InputFileError, the pricing and performance models' own) or, from a
     component, an ArgsError;
-    unreadable files as OSError."""
+    unreadable files as OSError. (ArgsError is imported only when one is raised: the CLI's
+    start does not load Pulumi.)"""
     try:
         yield
-    except (ValueError, OSError, ArithmeticError, ArgsError) as error:
-        if as_json:
-            sys.stdout.write(json.dumps(error_document(error), indent=2, default=repr) + "\n")
-        else:
-            print_error(console, error)
-        raise typer.Exit(ExitCode.BAD_INPUT) from None
+    except (ValueError, OSError, ArithmeticError) as error:
+        raise _bad_input(console, error, as_json) from None
+    except Exception as error:
+        from ..args.refusals import ArgsError
+
+        if not isinstance(error, ArgsError):
+            raise
+        raise _bad_input(console, error, as_json) from None
+
+
+def _bad_input(console: Console, error: Exception, as_json: bool) -> typer.Exit:
+    if as_json:
+        sys.stdout.write(json.dumps(error_document(error), indent=2, default=repr) + "\n")
+    else:
+        print_error(console, error)
+    return typer.Exit(ExitCode.BAD_INPUT)
 
 
 def aws_failed(console: Console, what: str, error: Exception) -> typer.Exit:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from ..plan.isolation import DEFAULT_TIMEOUT_S
+from ..plan.limits import DEFAULT_TIMEOUT_S
 from . import common, projects
 from .app import app
 from .common import (
@@ -19,6 +18,9 @@ from .common import (
     finite,
     input_errors,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @app.command()

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..args import ResolvedClusterArgs
-from ..facts import catalog
 from . import common
 from .app import app
 from .common import STACK_HELP, console_for_this_run, finite, input_errors
+
+if TYPE_CHECKING:
+    from ..args import ResolvedClusterArgs
 
 
 @app.command()
@@ -139,6 +140,7 @@ def reserve(
     Capacity Blocks (non-cancellable, no dry run)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from ..facts import catalog
     from ..pricing import reservations
     from ..pricing.report import print_offerings
 
@@ -181,6 +183,8 @@ def reserve(
 
 
 def _parse_alt_tps(values: list[str]) -> dict[str, float]:
+    from ..facts import catalog
+
     measured = {}
     for value in values:
         name, _, number = value.partition("=")

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from ..plan.limits import DEFAULT_TIMEOUT_S
 from .app import app
 from .common import console_for_this_run, finite, input_errors
 
@@ -89,7 +90,7 @@ def init_env(
     environment: str = typer.Option(None, help="Environment tag (default: NAME)."),
     force: bool = typer.Option(False, help="Overwrite an existing Pulumi.<NAME>.yaml."),
     program_timeout: float = typer.Option(
-        300.0,
+        DEFAULT_TIMEOUT_S,
         callback=finite(1, 86_400),
         envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
         help="Seconds the project's program may run under the mock engine (its plan).",

@@ -9,6 +9,7 @@ import re
 import shlex
 import tokenize
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 
 from ..args import ResolvedClusterArgs
@@ -215,6 +216,7 @@ def model_store_config(args: ResolvedClusterArgs) -> dict[str, object]:
     }
 
 
+@cache  # the package's own files: the same text on every call (a plan builds its stack twice)
 def node_python(*modules: str) -> str:
     """Modules of this package as the node runs them, one script: the same code without its
     docstrings and comments (they stay in the package), so the node's tools fit EC2's 16 KB of

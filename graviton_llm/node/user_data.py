@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from functools import lru_cache
 
 from ..args import ResolvedClusterArgs
 from ..args.fields import parse_s3_uri
@@ -172,6 +173,7 @@ def render_compile_script(
     return script
 
 
+@lru_cache(maxsize=16)  # pure: a plan renders each cluster's script on two runs
 def compress_user_data(script: str) -> bytes:
     """The bytes the launch template carries: the script gzip-compressed by our own encoder
     (node/deflate.py), so they depend on the script alone, not on the zlib build of whoever

@@ -33,11 +33,9 @@ from typing import Any
 from ..args.refusals import ArgsError, FieldProblem, Shown, field_problems
 from ..safeio.files import read_bytes
 from ..safeio.terminal import printable
+from .limits import DEFAULT_TIMEOUT_S as DEFAULT_TIMEOUT_S
 from .team_program import ProgramError
 
-DEFAULT_TIMEOUT_S = 300.0
-"""Ours: the largest project we plan takes under 20 s on two cores; a program still running after
-five minutes under mocks waits on something that never comes."""
 MAX_RESULT_BYTES = 512 * 2**20
 MAX_RELAYED_BYTES = 256 * 1024
 """The end of what a program printed, relayed to stderr: enough for any traceback."""
