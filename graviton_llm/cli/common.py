@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from ..plan.limits import DEFAULT_TIMEOUT_S
 from ..safeio.bounds import finite_option
 from ..safeio.exits import ExitCode
 from ..safeio.terminal import console_for_this_run as console_for_this_run
@@ -136,13 +137,31 @@ PROJECT_DIR_HELP = (
 CLUSTER_HELP = "With a team project declaring several clusters: the one to act on (its name)."
 
 
-def stack_cluster(stack: str, project_dir: Path | None, cluster: str | None = None) -> ClusterStack:
+def program_timeout_option() -> Any:
+    """--program-timeout, for every command that may run a team's program (in a child process,
+    plan/isolation.py): a program that loops ends the command with exit code 2."""
+    return typer.Option(
+        DEFAULT_TIMEOUT_S,
+        "--program-timeout",
+        callback=finite(1, 86_400),
+        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
+        help="Seconds a team's program may run under the mock engine before it is stopped.",
+    )
+
+
+def stack_cluster(
+    stack: str,
+    project_dir: Path | None,
+    cluster: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> ClusterStack:
     """The stack's cluster (plan/stack_cluster.py): a team project's when PROJECT_DIR is
-    given or the current folder holds one, else a shipped stack or a stack file's path."""
+    given or the current folder holds one (its program run in a child process when the
+    clusters are not in the stack file), else a shipped stack or a stack file's path."""
     from ..plan.stack_cluster import stack_cluster as find
     from .projects import project_to_plan
 
-    return find(stack, project_to_plan(project_dir), cluster)
+    return find(stack, project_to_plan(project_dir), cluster, timeout=timeout)
 
 
 def stack_aws_settings(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

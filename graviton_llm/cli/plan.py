@@ -8,14 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..plan.limits import DEFAULT_TIMEOUT_S
 from . import common, projects
 from .app import app
 from .common import (
     PLAN_STACK_HELP,
     STACK_HELP,
     console_for_this_run,
-    finite,
     input_errors,
 )
 
@@ -44,12 +42,7 @@ def plan(
             "create, update, replace or delete.",
         ),
     ] = None,
-    program_timeout: float = typer.Option(
-        DEFAULT_TIMEOUT_S,
-        callback=finite(1, 86_400),
-        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
-        help="Seconds a team's program may run under the mock engine before it is stopped.",
-    ),
+    program_timeout: float = common.program_timeout_option(),
 ) -> None:
     """Run the stack program offline under the mock engine and print what it would create.
 
@@ -107,6 +100,7 @@ def ami(
     stack: str = typer.Option("dev", help=STACK_HELP),
     cluster: str | None = typer.Option(None, help=common.CLUSTER_HELP),
     write: bool = typer.Option(False, "--write", help="Pin the latest image in the stack file."),
+    program_timeout: float = common.program_timeout_option(),
 ) -> None:
     """The stack's pinned AMI against the latest its SSM parameter names (needs AWS
     credentials); --write pins the latest, for review with `plan --against`."""
@@ -116,7 +110,7 @@ def ami(
 
     console = console_for_this_run()
     with input_errors(console):
-        target = common.stack_cluster(stack, project_dir, cluster)
+        target = common.stack_cluster(stack, project_dir, cluster, program_timeout)
         args, region = target.args, target.region
     try:
         ec2 = common.ec2_client(region, target.config, console)

@@ -11,9 +11,8 @@ from typing import Annotated
 
 import typer
 
-from ..plan.limits import DEFAULT_TIMEOUT_S
 from .app import app
-from .common import console_for_this_run, finite, input_errors
+from .common import console_for_this_run, input_errors, program_timeout_option
 
 
 def register() -> None:
@@ -89,12 +88,7 @@ def init_env(
     owner: str = typer.Option(None, help="Owner tag."),
     environment: str = typer.Option(None, help="Environment tag (default: NAME)."),
     force: bool = typer.Option(False, help="Overwrite an existing Pulumi.<NAME>.yaml."),
-    program_timeout: float = typer.Option(
-        DEFAULT_TIMEOUT_S,
-        callback=finite(1, 86_400),
-        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
-        help="Seconds the project's program may run under the mock engine (its plan).",
-    ),
+    program_timeout: float = program_timeout_option(),
 ) -> None:
     """Write Pulumi.<NAME>.yaml for a new environment from --from's cluster and the flags,
     validated before anything is written, then print its plan summary. Exit codes: 0 written
