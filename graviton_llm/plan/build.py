@@ -264,11 +264,20 @@ class Plan:
             "first_preview": self.first_preview.section() if self.first_preview else None,
             "security": security_section(self.security()),
             "cost": self.cost(),
+            "stack_cost": self.stack_cost(),
             "cold_start": self.cold_start(),
             "artifact_cache": self.artifact_cache(),
             "ami": self.ami(),
             "performance": self.performance(),
         }
+
+    def stack_cost(self, clusters: list[Any] | None = None) -> dict[str, Any]:
+        """Every resource of the plan priced in its region (pricing/stack_cost.py): the whole
+        bill, of which `cost` is the instances' part."""
+        from .stack_bill import whole_stack_cost
+
+        built = [self.cluster] if clusters is None else clusters
+        return whole_stack_cost(self.result, built, self.region, _plain).document()
 
     def performance(self) -> dict[str, Any]:
         """Predicted TTFT, TPOT and throughput of a node at its max_num_seqs, at the request

@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..safeio.terminal import styled
+from .cost_report import print_stack_cost
 from .diff import Change
 
 
@@ -139,28 +140,30 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
         highlight=False,
     )
     console.print("  (graviton-llm cost compares terms and alternatives)")
-
-    ami = document["ami"]
-    if ami["pinned"]:
-        console.print(styled(("AMI", "bold"), f" pinned: {ami['image_id']}"))
-    else:
-        console.print(
-            styled(
-                ("AMI", "bold"),
-                " ",
-                ("not pinned", "yellow"),
-                f": each deploy takes the latest {ami['parameter']} and an AMI release rolls "
-                "the fleet; pin it with `graviton-llm ami --write`",
-            )
-        )
-
-    _print_cold_start(console, document["cold_start"])
-    _print_artifact_cache(console, document["artifact_cache"])
-
+    print_stack_cost(console, document["stack_cost"])
+    print_ami(console, document["ami"])
+    print_cold_start(console, document["cold_start"])
+    print_artifact_cache(console, document["artifact_cache"])
     _print_performance(console, document["performance"])
 
 
-def _print_cold_start(console: Console, cold: dict[str, Any]) -> None:
+def print_ami(console: Console, ami: dict[str, Any], indent: str = "") -> None:
+    if ami["pinned"]:
+        console.print(styled(indent, ("AMI", "bold"), f" pinned: {ami['image_id']}"))
+        return
+    console.print(
+        styled(
+            indent,
+            ("AMI", "bold"),
+            " ",
+            ("not pinned", "yellow"),
+            f": each deploy takes the latest {ami['parameter']} and an AMI release rolls "
+            "the fleet; pin it with `graviton-llm ami --write`",
+        )
+    )
+
+
+def print_cold_start(console: Console, cold: dict[str, Any]) -> None:
     console.print(styled(("cold start", "bold"), " (predicted, facts/sizing.py)"))
     table = Table(show_header=True, box=None, pad_edge=False)
     for column in ("part", "first compile", "cache hit", "from"):
@@ -196,7 +199,7 @@ def _print_cold_start(console: Console, cold: dict[str, Any]) -> None:
     )
 
 
-def _print_artifact_cache(console: Console, cache: dict[str, Any]) -> None:
+def print_artifact_cache(console: Console, cache: dict[str, Any]) -> None:
     if not cache["enabled"]:
         console.print(styled(("artifact cache", "bold"), f" off: {cache['note']}"))
         return
