@@ -53,10 +53,11 @@ def plan(
     loops or ends its process included), 70 a bug of ours.
     """
     from ..plan import build_plan, to_json
-    from ..plan.diff import diff_plans, load_plan_document
+    from ..plan.changes_report import print_changes
+    from ..plan.diff import cost_change, diff_plans, load_plan_document
     from ..plan.project import project_plan_document
     from ..plan.project_report import print_project_plan
-    from ..plan.report import print_changes, print_plan
+    from ..plan.report import print_plan
 
     console = console_for_this_run()
     with input_errors(console, as_json=json_output):
@@ -67,14 +68,16 @@ def plan(
         else:
             document = build_plan(stack).document(full=full)
     changes = None if old is None else diff_plans(old, document)
+    costs = None if old is None else cost_change(old, document)
     if json_output:
         if changes is not None:
             document["changes"] = [change.as_dict() for change in changes]
+            document["cost_change"] = costs
         sys.stdout.write(to_json(document))
     else:
         (print_project_plan if project is not None else print_plan)(console, document)
         if changes is not None:
-            print_changes(console, changes, str(against))
+            print_changes(console, changes, str(against), costs)
         if project is not None:
             _warn_launch_problems(console, project)
     if not document["security"]["passed"]:

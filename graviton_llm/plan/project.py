@@ -15,10 +15,11 @@ from ..facts import catalog
 from ..facts.units import HOURS_PER_MONTH
 from ..pricing.cost import monthly
 from ..program.project import Project, StackConfig, load_project, load_stack
-from .build import SCHEMA_VERSION, Plan, _plain, security_section
+from .build import SCHEMA_VERSION, Plan, security_section
 from .findings import SECRET_SHOWN
 from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
 from .isolation import DEFAULT_TIMEOUT_S, run_in_child
+from .resource_rows import _plain
 from .team_program import ProgramRun, run_team_program
 
 # The keys of a single-cluster plan that describe its one cluster: in a project plan they hold

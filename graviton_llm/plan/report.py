@@ -7,11 +7,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from ..safeio.terminal import styled
 from .cost_report import print_stack_cost
-from .diff import Change
 
 
 def _ports(rule: dict[str, Any]) -> str:
@@ -265,43 +263,6 @@ def print_security(console: Console, security: dict[str, Any]) -> None:
                 f"        {finding['resource']} ({finding['type']}): {finding['detail']}",
                 markup=False,
                 highlight=False,
-            )
-
-
-def print_changes(console: Console, changes: list[Change], against: str) -> None:
-    """What deploying this plan does to the resources of the plan in ``against``."""
-    if not changes:
-        console.print(styled((f"against {against}", "bold"), ": no change"))
-        return
-    table = Table(title=f"changes against {against}", show_lines=False)
-    for column in ("action", "resource", "type", "because"):
-        table.add_column(column, overflow="fold")
-    colours = {"replace": "bold red", "delete": "red", "create": "green", "update": "yellow"}
-    for change in changes:
-        table.add_row(
-            Text(change.action, style=colours[change.action]),
-            change.name,
-            change.type,
-            ", ".join(change.because),
-        )
-    console.print(table)
-    replaced = [c for c in changes if c.action == "replace"]
-    if replaced:
-        console.print(
-            styled(
-                (f"{len(replaced)} resource(s) would be replaced", "bold red"),
-                " (deleted and created): review before `pulumi up`.",
-            )
-        )
-    for change in replaced:
-        if change.kept:
-            console.print(
-                f"{change.name}: the replacement keeps {', '.join(change.kept)} from the old "
-                "resource (ignore_changes applies to it too): a replaced group starts on the "
-                "launch template version the old one ran, and the rollout then refreshes it "
-                "onto the new one",
-                highlight=False,
-                markup=False,
             )
 
 
