@@ -117,6 +117,18 @@ def project_name(directory: Path) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def project_of_stack_file(path: Path) -> Project | None:
+    """The project whose stacks ``path`` (a Pulumi.<stack>.yaml) belongs to: the nearest
+    Pulumi.yaml at or above its folder whose stackConfigDir holds it; None when there is none
+    (a file for this repository's program, namespace `graviton-llm`)."""
+    folder = path.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if project_file(candidate) is not None:
+            project = load_project(candidate)
+            return project if project.stack_config_dir == folder else None
+    return None
+
+
 def load_project(directory: Path) -> Project:
     """The project in ``directory``, or a ConfigError saying what is missing or malformed."""
     directory = directory.resolve()
