@@ -8,6 +8,7 @@ shipped dev stack plans from another folder, and a team's path works end to end 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from support_folder_venv import dependencies_without_us
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +48,8 @@ class Installed:
     site: str
     elsewhere: Path  # a folder with no source tree in it
     wheels: Path  # the folder holding the wheel: a package source, as a team's index is
+    wheel: Path
+    dependencies: Path  # this environment's third-party packages, graviton-llm left out
 
 
 @pytest.fixture(scope="session")
@@ -84,7 +89,8 @@ def installed(tmp_path_factory) -> Installed:
     assert installed.returncode == 0, installed.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    return Installed(fresh_python, env_dir / "bin" / "graviton-llm", fresh_site, elsewhere, wheels)
+    return Installed(fresh_python, env_dir / "bin" / "graviton-llm", fresh_site, elsewhere, wheels,
+                     wheel, dependencies_without_us(tmp_path / "dependencies"))  # fmt: skip
 
 
 def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(installed):
@@ -181,7 +187,7 @@ def test_a_platform_teams_folders_install_their_own_venv_and_serve_from_it(insta
         provider_pb2_grpc,
     )
 
-    from support_folder_venv import dependencies_without_us, install_folder
+    from support_folder_venv import install_folder
     from support_process import plugin_channel
 
     dependencies = dependencies_without_us(installed.elsewhere / "dependencies")
@@ -219,3 +225,42 @@ def test_a_platform_teams_folders_install_their_own_venv_and_serve_from_it(insta
         "graviton-llm:index:NeuronServingCluster", "graviton-llm:index:ReservedCapacity",
         "graviton-llm:index:StateBackend",
     ]  # fmt: skip
+
+
+def readme_commands(readme: str) -> list[str]:
+    """The commands of the scaffold README's "Check it offline" block, in order; `a && b` is two."""
+    section = readme.split("## Check it offline", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [part.strip() for line in block.splitlines() for part in line.split("&&")
+            if part.strip()]  # fmt: skip
+
+
+def test_a_team_follows_the_scaffold_readme_with_the_virtualenv_inside_the_project(installed):
+    """Issue 22, items 1 and 2: the README's commands as written, its pip command included, the
+    package coming from the wheel (`new --requirement`, the source a team chooses) and the
+    dependencies from a folder this test provides; the virtualenv is `.venv` inside the project,
+    as Pulumi.yaml says, and the scaffold's tests pass there."""
+    project = installed.elsewhere / "readme-llm"
+    created = run(str(installed.cli), "new", str(project), "--requirement", str(installed.wheel),
+                  cwd=installed.elsewhere)  # fmt: skip
+    assert created.returncode == 0, created.stdout + created.stderr
+    commands = readme_commands((project / "README.md").read_text())
+    assert commands[0] == "python -m venv .venv"
+    assert commands[1] == ".venv/bin/pip install -r requirements.txt"
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+                   "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}  # fmt: skip
+    for command in commands:
+        done = subprocess.run(["bash", "-c", command], cwd=project, capture_output=True,
+                              text=True, timeout=600, env=environment)  # fmt: skip
+        assert done.returncode == 0, f"{command}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        if command == "python -m venv .venv":  # the dependencies' source, before pip runs
+            site = run(".venv/bin/python", "-c",
+                       "import sysconfig; print(sysconfig.get_path('purelib'))",
+                       cwd=project).stdout.strip()  # fmt: skip
+            Path(site, "dependencies.pth").write_text(f"{installed.dependencies}\n")
+        if command.startswith(".venv/bin/python -m pytest"):
+            assert " passed" in done.stdout and "failed" not in done.stdout, done.stdout
+    where = run(".venv/bin/python", "-c", "import graviton_llm; print(graviton_llm.__file__)",
+                cwd=project).stdout  # fmt: skip
+    assert where.startswith(str(project / ".venv")), where  # the wheel, in the project's venv
+    assert (project / "Pulumi.staging.yaml").is_file()

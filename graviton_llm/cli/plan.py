@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from ..plan.isolation import DEFAULT_TIMEOUT_S
 from . import common, projects
 from .app import app
 from .common import (
     PLAN_STACK_HELP,
     STACK_HELP,
     console_for_this_run,
-    finite,
     input_errors,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @app.command()
@@ -42,12 +42,7 @@ def plan(
             "create, update, replace or delete.",
         ),
     ] = None,
-    program_timeout: float = typer.Option(
-        DEFAULT_TIMEOUT_S,
-        callback=finite(1, 86_400),
-        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
-        help="Seconds a team's program may run under the mock engine before it is stopped.",
-    ),
+    program_timeout: float = common.program_timeout_option(),
 ) -> None:
     """Run the stack program offline under the mock engine and print what it would create.
 
@@ -58,10 +53,11 @@ def plan(
     loops or ends its process included), 70 a bug of ours.
     """
     from ..plan import build_plan, to_json
-    from ..plan.diff import diff_plans, load_plan_document
+    from ..plan.changes_report import print_changes
+    from ..plan.diff import cost_change, diff_plans, load_plan_document
     from ..plan.project import project_plan_document
     from ..plan.project_report import print_project_plan
-    from ..plan.report import print_changes, print_plan
+    from ..plan.report import print_plan
 
     console = console_for_this_run()
     with input_errors(console, as_json=json_output):
@@ -72,14 +68,16 @@ def plan(
         else:
             document = build_plan(stack).document(full=full)
     changes = None if old is None else diff_plans(old, document)
+    costs = None if old is None else cost_change(old, document)
     if json_output:
         if changes is not None:
             document["changes"] = [change.as_dict() for change in changes]
+            document["cost_change"] = costs
         sys.stdout.write(to_json(document))
     else:
         (print_project_plan if project is not None else print_plan)(console, document)
         if changes is not None:
-            print_changes(console, changes, str(against))
+            print_changes(console, changes, str(against), costs)
         if project is not None:
             _warn_launch_problems(console, project)
     if not document["security"]["passed"]:
@@ -105,6 +103,7 @@ def ami(
     stack: str = typer.Option("dev", help=STACK_HELP),
     cluster: str | None = typer.Option(None, help=common.CLUSTER_HELP),
     write: bool = typer.Option(False, "--write", help="Pin the latest image in the stack file."),
+    program_timeout: float = common.program_timeout_option(),
 ) -> None:
     """The stack's pinned AMI against the latest its SSM parameter names (needs AWS
     credentials); --write pins the latest, for review with `plan --against`."""
@@ -114,7 +113,7 @@ def ami(
 
     console = console_for_this_run()
     with input_errors(console):
-        target = common.stack_cluster(stack, project_dir, cluster)
+        target = common.stack_cluster(stack, project_dir, cluster, program_timeout)
         args, region = target.args, target.region
     try:
         ec2 = common.ec2_client(region, target.config, console)

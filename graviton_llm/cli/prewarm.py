@@ -16,6 +16,7 @@ from .common import (
     STACK_HELP,
     console_for_this_run,
     input_errors,
+    program_timeout_option,
 )
 
 
@@ -31,6 +32,7 @@ def compile_(
         typer.Option(help="The job's user data file (default: compile-<stack>.user-data.sh)."),
     ] = None,
     script: bool = typer.Option(False, "--script", help="Print the job's script instead."),
+    program_timeout: float = program_timeout_option(),
 ) -> None:
     """Pre-warm the artifact cache before a rollout: writes the user data of a one-off job and
     prints the command that runs it. The job boots like a node of the stack (its launch
@@ -41,7 +43,7 @@ def compile_(
 
     console = console_for_this_run()
     with input_errors(console):
-        job = prewarm_job(stack, project_to_plan(project_dir), cluster)
+        job = prewarm_job(stack, project_to_plan(project_dir), cluster, timeout=program_timeout)
     if script:
         sys.stdout.write(job.script)
         return

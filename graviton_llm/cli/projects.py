@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from .app import app
-from .common import console_for_this_run, finite, input_errors
+from .common import console_for_this_run, input_errors, program_timeout_option
 
 
 def register() -> None:
@@ -40,6 +40,12 @@ def new(
         False, "--state-backend", help="The account's state bucket and secrets key instead."
     ),
     force: bool = typer.Option(False, help="Write into a folder that is not empty."),
+    requirement: str = typer.Option(
+        None,
+        help="The requirements.txt line that installs graviton-llm: graviton-llm==VERSION from "
+        "your index (default: this version), a wheel file's path or URL, or "
+        "'graviton-llm @ git+https://...@TAG'.",
+    ),
 ) -> None:
     """Scaffold a team project: Pulumi.yaml, a program composing one cluster from typed config,
     dev and (stricter) prod stacks, pinned requirements, offline tests and a README on going
@@ -49,8 +55,9 @@ def new(
     console = console_for_this_run()
     with input_errors(console):
         written = create_project(
-            directory, name=name, kind="state-backend" if state_backend else "cluster", force=force
-        )
+            directory, name=name, kind="state-backend" if state_backend else "cluster",
+            force=force, requirement=requirement,
+        )  # fmt: skip
     console.print(f"project {written.project} in {directory}:", highlight=False)
     for path in written.files:
         console.print(f"  {path.relative_to(directory)}", highlight=False)
@@ -88,12 +95,7 @@ def init_env(
     owner: str = typer.Option(None, help="Owner tag."),
     environment: str = typer.Option(None, help="Environment tag (default: NAME)."),
     force: bool = typer.Option(False, help="Overwrite an existing Pulumi.<NAME>.yaml."),
-    program_timeout: float = typer.Option(
-        300.0,
-        callback=finite(1, 86_400),
-        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
-        help="Seconds the project's program may run under the mock engine (its plan).",
-    ),
+    program_timeout: float = program_timeout_option(),
 ) -> None:
     """Write Pulumi.<NAME>.yaml for a new environment from --from's cluster and the flags,
     validated before anything is written, then print its plan summary. Exit codes: 0 written
@@ -112,13 +114,35 @@ def init_env(
     }  # fmt: skip
     console = console_for_this_run()
     with input_errors(console):
-        path = write_environment(project_dir, name, settings, base=base, region=region, force=force)
-    console.print(f"wrote {path}", highlight=False)
+        written = write_environment(
+            project_dir, name, settings, base=base, region=region, force=force
+        )
+    kept = "; every other key, secret and the secrets provider kept" if written.rewritten else ""
+    console.print(f"wrote {written.path}{kept}", highlight=False)
+    for field, value in written.placeholders:
+        console.print(
+            f"warning: {field} is a placeholder ({value}){' copied from ' + base if base else ''}"
+            f": set it (--{_flag(field)}) before `pulumi up`",
+            highlight=False, markup=False,
+        )  # fmt: skip
+    for field in written.not_copied:
+        console.print(
+            f"note: {field} is secret in Pulumi.{base}.yaml: not copied (its ciphertext belongs "
+            "to that stack); set it with `pulumi config set --secret` once the stack exists",
+            highlight=False, markup=False,
+        )  # fmt: skip
     with input_errors(console):
         document = project_plan_document(project_dir, name, timeout=program_timeout)
     print_project_summary(console, document)
     if not document["security"]["passed"]:
         raise typer.Exit(1)
+
+
+def _flag(field: str) -> str:
+    """The init-env flag that sets a cluster field (subnet_ids.0 -> subnet-id)."""
+    top = field.split(".")[0]
+    name = {"model": "weights-uri", "subnet_ids": "subnet-id"}.get(top, top.replace("_", "-"))
+    return name
 
 
 def state_backend_lines(

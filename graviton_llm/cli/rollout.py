@@ -30,11 +30,11 @@ class StackClusters:
     config: dict[str, Any]
 
 
-def _clusters(stack: str, project_dir: Path | None) -> StackClusters:
+def _clusters(stack: str, project_dir: Path | None, timeout: float) -> StackClusters:
     """The names of the stack's clusters, its region and AWS settings: a shipped stack's one
-    cluster, or every NeuronServingCluster a team's program declares (run offline, as `plan`
-    does)."""
-    from ..plan.project import build_project_plan
+    cluster, or every NeuronServingCluster a team's program declares (run offline in a child
+    process with a time limit, as `plan` runs it)."""
+    from ..plan.stack_cluster import project_clusters
     from ..program.main import PROJECT
     from .projects import project_to_plan
 
@@ -44,9 +44,10 @@ def _clusters(stack: str, project_dir: Path | None) -> StackClusters:
         return StackClusters(
             [target.shipped_cluster_name], target.region, PROJECT, target.stack, target.config
         )
-    plan = build_project_plan(project, stack)
-    names = sorted(c._name for c in plan.run.clusters)
-    return StackClusters(names, plan.region, plan.project.name, plan.stack.stack, plan.stack.config)
+    found = project_clusters(project, stack, timeout=timeout)
+    return StackClusters(
+        found.names, found.stack.region, found.project.name, found.stack.stack, found.stack.config
+    )
 
 
 @rollout_app.command("status")
@@ -61,6 +62,7 @@ def status(
         "finding it by the cluster's tags.",
     ),
     history: int = typer.Option(1, min=1, max=100, help="Refreshes to show per group."),
+    program_timeout: float = common.program_timeout_option(),
 ) -> None:
     """Where the stack's rollout is: each refresh's status, a progress bar, the instances left,
     the launch template version it moves to, and why it failed or rolled back."""
@@ -70,7 +72,7 @@ def status(
 
     console = console_for_this_run()
     with input_errors(console):
-        found = _clusters(stack, project_dir)
+        found = _clusters(stack, project_dir, program_timeout)
     rollouts, missing = [], []
     try:
         session = common.stack_session(found.config, found.region, console)

@@ -250,11 +250,14 @@ def size(
             placeholders = None
             if write_stack is not None and sized.best is not None:
                 from ..program import PROJECT
+                from ..program.project import project_of_stack_file
 
+                # The namespace of the project the file is a stack of (its `<project>:cluster`).
+                owner = project_of_stack_file(write_stack)
                 where = sizing.Placement(region, vpc_id, tuple(subnet_id or ()), weights_uri)
                 placeholders = sizing.write_stack(
                     write_stack, sized.best, choice, request.max_model_len, where,
-                    project=PROJECT, force=force,
+                    project=owner.name if owner else PROJECT, force=force,
                 )  # fmt: skip
     if isinstance(prediction, sizing.LoadedPrediction):
         if json_output:

@@ -7,12 +7,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi.output import Unknown
-
 from .. import program
 from ..documents.iam import artifact_cache_policy
 from ..facts import catalog, images, sizing
-from ..facts.aws_replacements import replacing_inputs
 from ..facts.units import HOURS_PER_MONTH
 from ..node.agent_archive import agent_archive
 from ..node.serve_command import (
@@ -23,125 +20,13 @@ from ..node.serve_command import (
 from ..pricing.cost import monthly
 from ..program.stack_files import cluster_config, stack_region
 from ..sizing import stack_performance
-from ..testing import ProgramResult, RegisteredResource, resolve, run_program
-from .findings import SECRET_SHOWN, CheckResult, is_secret_value, run_checks
+from ..testing import ProgramResult, resolve, run_program
+from .findings import CheckResult, run_checks
 from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
-
-UNKNOWN_SHOWN = "[unknown until deployed]"
+from .resource_rows import _plain, resource_rows
 
 # Version of the `plan --json` document (docs/plan-json.md). Bump on any incompatible change.
 SCHEMA_VERSION = 1
-
-# Inputs worth a reviewer's eye, per resource type (camelCase, as the engine sees them). Tags and
-# user data are left out: tags are the same everywhere, user data has its own section.
-KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "aws:ec2/securityGroup:SecurityGroup": ("vpcId", "ingress", "egress"),
-    "aws:iam/role:Role": ("assumeRolePolicy",),
-    "aws:iam/rolePolicy:RolePolicy": ("role", "policy"),
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
-    "aws:iam/instanceProfile:InstanceProfile": ("role",),
-    "aws:ec2/launchTemplate:LaunchTemplate": (
-        "instanceType", "imageId", "metadataOptions", "blockDeviceMappings",
-        "vpcSecurityGroupIds", "iamInstanceProfile",
-    ),
-    "aws:autoscaling/group:Group": (
-        "minSize", "maxSize", "desiredCapacity", "healthCheckType", "healthCheckGracePeriod",
-        "launchTemplate", "vpcZoneIdentifiers", "capacityReservationSpecification",
-        "instanceRefresh", "warmPool", "mixedInstancesPolicy", "protectFromScaleIn",
-    ),
-    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name", "comparisonOperator", "threshold",
-                                               "evaluationPeriods", "alarmActions"),
-    "aws:autoscaling/policy:Policy": ("policyType", "targetTrackingConfiguration"),
-    # The rollout (components/instance_refresh.py): the refresh it starts when this changes.
-    "pulumi-python:dynamic:Resource": ("request",),
-    "aws:sns/topic:Topic": ("kmsMasterKeyId",),
-    "aws:lb/loadBalancer:LoadBalancer": ("internal", "loadBalancerType", "subnets"),
-    "aws:lb/targetGroup:TargetGroup": ("port", "protocol", "healthCheck"),
-    "aws:lb/listener:Listener": ("port", "protocol"),
-    "aws:ec2/capacityReservation:CapacityReservation": (
-        "instanceType", "availabilityZone", "instanceCount", "instanceMatchCriteria",
-        "endDateType", "endDate",
-    ),
-    # What teams' own projects commonly add: their network and the state backend.
-    "aws:ec2/vpc:Vpc": ("cidrBlock", "enableDnsHostnames", "enableDnsSupport"),
-    "aws:ec2/subnet:Subnet": ("vpcId", "cidrBlock", "availabilityZone", "mapPublicIpOnLaunch"),
-    "aws:ec2/routeTable:RouteTable": ("vpcId", "routes"),
-    "aws:ec2/natGateway:NatGateway": ("subnetId", "connectivityType"),
-    "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType", "routeTableIds"),
-    "aws:s3/bucket:Bucket": ("bucket", "forceDestroy", "objectLockEnabled"),
-    "aws:s3/bucketVersioning:BucketVersioning": ("versioningConfiguration",),
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
-        "rules",
-    ),
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
-        "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets",
-    ),
-    "aws:s3/bucketPolicy:BucketPolicy": ("policy",),
-    "aws:kms/alias:Alias": ("name", "targetKeyId"),
-    "aws:ssm/parameter:Parameter": ("name", "type", "value"),
-}  # fmt: skip
-# Inputs that are JSON documents in a string: shown parsed, so the JSON diff reads well.
-_JSON_STRING_PROPERTIES = {"assumeRolePolicy", "policy"}
-
-
-def _plain(value: Any) -> Any:
-    """Engine values as JSON: integral floats back to ints (the engine sends numbers as floats),
-    dict keys sorted by json.dumps later; a secret shown as "[secret]", never its value; a value
-    only AWS will know (an attribute the mocks do not compute) as "[unknown until deployed]"."""
-    if is_secret_value(value):
-        return SECRET_SHOWN
-    if isinstance(value, Unknown):
-        return UNKNOWN_SHOWN
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def replacing_values(resource: RegisteredResource) -> dict[str, Any]:
-    """The resource's inputs that force a replacement when they change (facts/aws_replacements)."""
-    return {
-        key: _plain(resource.inputs[key])
-        for key in replacing_inputs(resource.type)
-        if key in resource.inputs
-    }
-
-
-def _without(value: Any, path: list[str]) -> Any:
-    """``value`` with the property at ``path`` (e.g. launchTemplate.version) left out."""
-    if not isinstance(value, dict) or not path:
-        return value
-    head, *rest = path
-    if head not in value:
-        return value
-    if not rest:
-        return {k: v for k, v in value.items() if k != head}
-    return {**value, head: _without(value[head], rest)}
-
-
-def inputs_digest(resource: RegisteredResource) -> str:
-    """A digest of the inputs Pulumi would compare: ignore_changes paths and a dynamic
-    resource's pickled provider (code, not configuration) left out."""
-    inputs: Any = {k: v for k, v in resource.inputs.items() if k != "__provider"}
-    for path in resource.ignore_changes:
-        inputs = _without(inputs, path.split("."))
-    text = json.dumps(_plain(inputs), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def key_properties(resource: RegisteredResource) -> dict[str, Any]:
-    properties = {}
-    for key in KEY_PROPERTIES.get(resource.type, ()):
-        if key not in resource.inputs:
-            continue
-        value = resource.inputs[key]
-        if key in _JSON_STRING_PROPERTIES and isinstance(value, str):
-            value = json.loads(value)
-        properties[key] = _plain(value)
-    return properties
 
 
 @dataclass(frozen=True)
@@ -162,35 +47,7 @@ class Plan:
 
     def resource_rows(self) -> list[dict[str, Any]]:
         """One row per resource, parents before children, siblings by name: a stable order."""
-        by_parent: dict[str | None, list[RegisteredResource]] = {}
-        urns = {r.urn for r in self.result.resources}
-        for r in self.result.resources:
-            parent = r.parent_urn if r.parent_urn in urns else None
-            by_parent.setdefault(parent, []).append(r)
-        rows: list[dict[str, Any]] = []
-
-        def walk(parent: str | None, depth: int) -> None:
-            for r in sorted(by_parent.get(parent, []), key=lambda r: (r.type, r.name)):
-                rows.append(
-                    {
-                        "depth": depth,
-                        "type": r.type,
-                        "name": r.name,
-                        "parent": r.parent_name if parent else None,
-                        "protect": r.protect,
-                        "ignore_changes": sorted(r.ignore_changes),
-                        "retain_on_delete": r.retain_on_delete,
-                        "properties": key_properties(r),
-                        # What `plan --against` compares: the inputs that force AWS to replace
-                        # the resource, and a digest of all its inputs (any change: an update).
-                        "replace_on_change": replacing_values(r),
-                        "inputs_sha256": inputs_digest(r),
-                    }
-                )
-                walk(r.urn, depth + 1)
-
-        walk(None, 0)
-        return rows
+        return resource_rows(self.result)
 
     def security(self) -> list[CheckResult]:
         return run_checks(self.result.resources)
@@ -274,11 +131,20 @@ class Plan:
             "first_preview": self.first_preview.section() if self.first_preview else None,
             "security": security_section(self.security()),
             "cost": self.cost(),
+            "stack_cost": self.stack_cost(),
             "cold_start": self.cold_start(),
             "artifact_cache": self.artifact_cache(),
             "ami": self.ami(),
             "performance": self.performance(),
         }
+
+    def stack_cost(self, clusters: list[Any] | None = None) -> dict[str, Any]:
+        """Every resource of the plan priced in its region (pricing/stack_cost.py): the whole
+        bill, of which `cost` is the instances' part."""
+        from .stack_bill import whole_stack_cost
+
+        built = [self.cluster] if clusters is None else clusters
+        return whole_stack_cost(self.result, built, self.region, _plain).document()
 
     def performance(self) -> dict[str, Any]:
         """Predicted TTFT, TPOT and throughput of a node at its max_num_seqs, at the request

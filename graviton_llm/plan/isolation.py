@@ -33,11 +33,9 @@ from typing import Any
 from ..args.refusals import ArgsError, FieldProblem, Shown, field_problems
 from ..safeio.files import read_bytes
 from ..safeio.terminal import printable
+from .limits import DEFAULT_TIMEOUT_S as DEFAULT_TIMEOUT_S
 from .team_program import ProgramError
 
-DEFAULT_TIMEOUT_S = 300.0
-"""Ours: the largest project we plan takes under 20 s on two cores; a program still running after
-five minutes under mocks waits on something that never comes."""
 MAX_RESULT_BYTES = 512 * 2**20
 MAX_RELAYED_BYTES = 256 * 1024
 """The end of what a program printed, relayed to stderr: enough for any traceback."""
@@ -49,8 +47,21 @@ def _project_plan(project_dir: str, stack: str, full: bool = False) -> dict[str,
     return build_project_plan(Path(project_dir), stack).document(full=full)
 
 
+def _project_clusters(project_dir: str, stack: str) -> list[dict[str, Any]]:
+    """What `ami`, `compile`, `cost`, `reserve` and `rollout status` read of a team's program:
+    each cluster it declares (plan/stack_cluster.py), from one run under the mocks."""
+    from ..program.project import load_project, load_stack
+    from .stack_cluster import cluster_entry
+    from .team_program import run_team_program
+
+    project = load_project(Path(project_dir))
+    run = run_team_program(project, load_stack(project, stack))
+    return [cluster_entry(c) for c in sorted(run.clusters, key=lambda c: c._name)]
+
+
 TASKS: dict[str, Callable[..., Any]] = {
     "project-plan": _project_plan,
+    "project-clusters": _project_clusters,
 }
 """What a child may be asked to do: a name, and a function of JSON arguments returning a JSON
 value. A new command on team projects adds its task here."""

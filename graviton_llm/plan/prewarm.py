@@ -22,6 +22,7 @@ from ..node.agent_location import agent_location
 from ..node.serve_command import artifact_cache_location, static_artifact_key
 from ..node.user_data import render_compile_script
 from ..program.cluster_stacks import ClusterStack
+from .limits import DEFAULT_TIMEOUT_S
 from .stack_cluster import stack_cluster
 
 # The stack output that names the cluster's launch template (program/main.py, the scaffold).
@@ -159,11 +160,16 @@ class PrewarmJob:
 
 
 def prewarm_job(
-    stack: str, project_dir: Path | None = None, cluster: str | None = None
+    stack: str,
+    project_dir: Path | None = None,
+    cluster: str | None = None,
+    *,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> PrewarmJob:
     """The stack's pre-warm job; bad input raises the args' ValidationError or a ValueError
-    (a stack that compiles nothing, or with the cache off)."""
-    found: ClusterStack = stack_cluster(stack, project_dir, cluster)
+    (a stack that compiles nothing, or with the cache off, or a team's program that fails or
+    outlasts ``timeout`` seconds in its child process)."""
+    found: ClusterStack = stack_cluster(stack, project_dir, cluster, timeout=timeout)
     profile = found.config.get("aws:profile")
     roles = assume_roles(found.config.get("aws:assumeRoles") or found.config.get("aws:assumeRole"))
     return PrewarmJob(

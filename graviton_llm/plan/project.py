@@ -15,15 +15,18 @@ from ..facts import catalog
 from ..facts.units import HOURS_PER_MONTH
 from ..pricing.cost import monthly
 from ..program.project import Project, StackConfig, load_project, load_stack
-from .build import SCHEMA_VERSION, Plan, _plain, security_section
+from .build import SCHEMA_VERSION, Plan, security_section
 from .findings import SECRET_SHOWN
 from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
 from .isolation import DEFAULT_TIMEOUT_S, run_in_child
+from .resource_rows import _plain
 from .team_program import ProgramRun, run_team_program
 
 # The keys of a single-cluster plan that describe its one cluster: in a project plan they hold
 # the only cluster's sections, or null when the project has none or several (see `clusters`).
-SINGLE_CLUSTER_KEYS = ("user_data", "cost", "cold_start", "performance")
+SINGLE_CLUSTER_KEYS = (
+    "user_data", "checked_at_deploy", "cost", "cold_start", "artifact_cache", "ami", "performance",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class ProjectPlan:
             "security": security_section(whole.security()),
             "clusters": clusters,
             "total_cost": total_cost(clusters),
+            "stack_cost": whole.stack_cost(list(self.run.clusters)),
             **{key: only[key] if only else None for key in SINGLE_CLUSTER_KEYS},
         }
 
@@ -86,6 +90,10 @@ class ProjectPlan:
 
 def cluster_section(plan: Plan, full: bool = False) -> dict[str, Any]:
     args = plan.cluster.args
+    cache = plan.artifact_cache()
+    if cache["enabled"]:  # run in the project's folder; --cluster picks one of several
+        name = plan.cluster._name
+        cache["prewarm"] = f"graviton-llm compile --stack {plan.stack} --cluster {name}"
     return {
         "name": plan.cluster._name,
         "model": args.model.id,
@@ -95,6 +103,8 @@ def cluster_section(plan: Plan, full: bool = False) -> dict[str, Any]:
         "user_data": plan.user_data_section(full),
         "cost": plan.cost(),
         "cold_start": plan.cold_start(),
+        "artifact_cache": cache,
+        "ami": plan.ami(),
         "performance": plan.performance(),
     }
 

@@ -7,10 +7,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
 from ..safeio.terminal import styled
-from .diff import Change
+from .cost_report import print_stack_cost
 
 
 def _ports(rule: dict[str, Any]) -> str:
@@ -146,28 +145,30 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
         highlight=False,
     )
     console.print("  (graviton-llm cost compares terms and alternatives)")
-
-    ami = document["ami"]
-    if ami["pinned"]:
-        console.print(styled(("AMI", "bold"), f" pinned: {ami['image_id']}"))
-    else:
-        console.print(
-            styled(
-                ("AMI", "bold"),
-                " ",
-                ("not pinned", "yellow"),
-                f": each deploy takes the latest {ami['parameter']} and an AMI release rolls "
-                "the fleet; pin it with `graviton-llm ami --write`",
-            )
-        )
-
-    _print_cold_start(console, document["cold_start"])
-    _print_artifact_cache(console, document["artifact_cache"])
-
+    print_stack_cost(console, document["stack_cost"])
+    print_ami(console, document["ami"])
+    print_cold_start(console, document["cold_start"])
+    print_artifact_cache(console, document["artifact_cache"])
     _print_performance(console, document["performance"])
 
 
-def _print_cold_start(console: Console, cold: dict[str, Any]) -> None:
+def print_ami(console: Console, ami: dict[str, Any], indent: str = "") -> None:
+    if ami["pinned"]:
+        console.print(styled(indent, ("AMI", "bold"), f" pinned: {ami['image_id']}"))
+        return
+    console.print(
+        styled(
+            indent,
+            ("AMI", "bold"),
+            " ",
+            ("not pinned", "yellow"),
+            f": each deploy takes the latest {ami['parameter']} and an AMI release rolls "
+            "the fleet; pin it with `graviton-llm ami --write`",
+        )
+    )
+
+
+def print_cold_start(console: Console, cold: dict[str, Any]) -> None:
     console.print(styled(("cold start", "bold"), " (predicted, facts/sizing.py)"))
     table = Table(show_header=True, box=None, pad_edge=False)
     for column in ("part", "first compile", "cache hit", "from"):
@@ -203,7 +204,7 @@ def _print_cold_start(console: Console, cold: dict[str, Any]) -> None:
     )
 
 
-def _print_artifact_cache(console: Console, cache: dict[str, Any]) -> None:
+def print_artifact_cache(console: Console, cache: dict[str, Any]) -> None:
     if not cache["enabled"]:
         console.print(styled(("artifact cache", "bold"), f" off: {cache['note']}"))
         return
@@ -269,43 +270,6 @@ def print_security(console: Console, security: dict[str, Any]) -> None:
                 f"        {finding['resource']} ({finding['type']}): {finding['detail']}",
                 markup=False,
                 highlight=False,
-            )
-
-
-def print_changes(console: Console, changes: list[Change], against: str) -> None:
-    """What deploying this plan does to the resources of the plan in ``against``."""
-    if not changes:
-        console.print(styled((f"against {against}", "bold"), ": no change"))
-        return
-    table = Table(title=f"changes against {against}", show_lines=False)
-    for column in ("action", "resource", "type", "because"):
-        table.add_column(column, overflow="fold")
-    colours = {"replace": "bold red", "delete": "red", "create": "green", "update": "yellow"}
-    for change in changes:
-        table.add_row(
-            Text(change.action, style=colours[change.action]),
-            change.name,
-            change.type,
-            ", ".join(change.because),
-        )
-    console.print(table)
-    replaced = [c for c in changes if c.action == "replace"]
-    if replaced:
-        console.print(
-            styled(
-                (f"{len(replaced)} resource(s) would be replaced", "bold red"),
-                " (deleted and created): review before `pulumi up`.",
-            )
-        )
-    for change in replaced:
-        if change.kept:
-            console.print(
-                f"{change.name}: the replacement keeps {', '.join(change.kept)} from the old "
-                "resource (ignore_changes applies to it too): a replaced group starts on the "
-                "launch template version the old one ran, and the rollout then refreshes it "
-                "onto the new one",
-                highlight=False,
-                markup=False,
             )
 
 

@@ -20,7 +20,9 @@ from __future__ import annotations
 import os
 import re
 import runpy
+import site
 import sys
+import sysconfig
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
@@ -154,19 +156,39 @@ def _isolated(project: Project, entry: Path) -> Iterator[None]:
         os.chdir(saved_cwd)
         sys.argv = saved_argv
         sys.path[:] = saved_path
+        libraries = _library_roots()
         for name in set(sys.modules) - saved_modules:
-            if _inside(sys.modules[name], project.root):
+            if _projects_own(sys.modules[name], project.root, libraries):
                 del sys.modules[name]
 
 
-def _inside(module: Any, root: Path) -> bool:
+def _library_roots() -> tuple[Path, ...]:
+    """Where this interpreter's installed packages live: the virtualenv (which the scaffold's
+    Pulumi.yaml puts inside the project, `virtualenv: .venv`) and its site-packages."""
+    places = [sys.prefix, sys.exec_prefix, *sysconfig.get_paths().values()]
+    places += getattr(site, "getsitepackages", list)()
+    roots = []
+    for place in places:
+        try:
+            roots.append(Path(place).resolve())
+        except (OSError, ValueError):
+            continue
+    return tuple(roots)
+
+
+def _projects_own(module: Any, root: Path, libraries: tuple[Path, ...]) -> bool:
+    """A module of the project's own code (infra/network.py), imported by its program: put back
+    so the next run imports it afresh. Not a library installed in a virtualenv inside the
+    project: pulumi_aws imports its submodules lazily, during a run, and evicting them broke
+    the next use of the package (NameError: name 'ParameterType' is not defined)."""
     location = getattr(module, "__file__", None)
     if not location:
         return False
     try:
-        return Path(location).resolve().is_relative_to(root)
+        path = Path(location).resolve()
     except (OSError, ValueError):
         return False
+    return path.is_relative_to(root) and not any(path.is_relative_to(p) for p in libraries)
 
 
 @contextmanager

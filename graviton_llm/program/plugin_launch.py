@@ -11,8 +11,9 @@ Three places read the same file differently (pulumi/pulumi, cited in docs/source
   against `$PWD`, the program's folder. With `main: program/` and `virtualenv: .venv` it looks
   for program/.venv, prints "doesn't exist" and exits: every dynamic resource fails
   (pulumi/pulumi#7061). `toolchain: uv` without `virtualenv` means `.venv` there too.
-- `toolchain` must be pip, poetry or uv and `typechecker` mypy or pyright
-  (sdk/python/cmd/pulumi-language-python/main.go, parseOptions): anything else fails at start.
+- `toolchain` must be pip, poetry or uv, `typechecker` mypy or pyright and `virtualenv` a
+  string (sdk/python/cmd/pulumi-language-python/main.go, parseOptions): anything else fails at
+  start, so `load_project` refuses it (``runtime_option_refusals``), as `pulumi preview` would.
 - `requiredPulumiVersion` (a blang/semver range the CLI checks before preview, up, refresh
   and destroy: pkg/cmd/pulumi/operations, plugin.ValidatePulumiVersionRange): an older CLI
   starts the rollout's dynamic provider without the stack's config (it reaches dynamic
@@ -91,6 +92,23 @@ def program_dir(root: Path, main: Any) -> tuple[Path | None, list[str]]:
     return (target if target.is_dir() else target.parent), []
 
 
+def runtime_option_refusals(options: dict[str, Any]) -> list[str]:
+    """What the Python language host refuses in `runtime.options` before it runs anything
+    (parseOptions), each naming the field and what it takes."""
+    problems = []
+    virtualenv = options.get("virtualenv")
+    if "virtualenv" in options and not isinstance(virtualenv, str):
+        problems.append("runtime.options.virtualenv must be a string (a folder)")
+    for option, allowed in (("typechecker", TYPECHECKERS), ("toolchain", TOOLCHAINS)):
+        value = options.get(option)
+        if option in options and (not isinstance(value, str) or value not in allowed):
+            problems.append(
+                f"runtime.options.{option} {value!r} is not supported by Pulumi's Python host: "
+                f"one of {', '.join(allowed)}"
+            )
+    return problems
+
+
 def plugin_launch_problems(project_file: Path) -> list[str]:
     """What keeps the engine from running the project's program and starting its plugins;
     empty when nothing does. Each problem names the Pulumi.yaml field and the fix."""
@@ -102,20 +120,12 @@ def plugin_launch_problems(project_file: Path) -> list[str]:
     runtime = document.get("runtime")
     options = runtime.get("options") if isinstance(runtime, dict) else None
     options = options if isinstance(options, dict) else {}
+    problems += runtime_option_refusals(options)
     toolchain = options.get("toolchain", "pip")
-    if toolchain not in TOOLCHAINS:
-        problems.append(f"runtime.options.toolchain {toolchain!r}: one of {', '.join(TOOLCHAINS)}")
-    typechecker = options.get("typechecker")
-    if typechecker is not None and typechecker not in TYPECHECKERS:
-        problems.append(
-            f"runtime.options.typechecker {typechecker!r}: one of {', '.join(TYPECHECKERS)}"
-        )
     virtualenv = options.get("virtualenv")
     if virtualenv is None and toolchain == "uv":
         virtualenv = ".venv"
-    if virtualenv is not None and not isinstance(virtualenv, str):
-        problems.append("runtime.options.virtualenv must be a string (a folder)")
-    elif isinstance(virtualenv, str) and pwd is not None:
+    if isinstance(virtualenv, str) and pwd is not None:
         for_program = (root / virtualenv).resolve()
         for_plugins = (pwd / virtualenv).resolve()
         if for_program != for_plugins:

@@ -8,6 +8,11 @@ What is read (Pulumi project file reference, pulumi.com/docs/iac/concepts/projec
 default: the project folder), `stackConfigDir` (where the Pulumi.<stack>.yaml files are; default:
 the project folder) and project-level `config` (defaults: a plain value, `value:` or `default:`).
 
+What the engine refuses there, `plan` refuses too, every problem at once: the Python host's
+runtime options (plugin_launch.runtime_option_refusals), config keys and declarations
+(project_config.py: `a:b:c`, `aws:profile` declared with a `type`, a typed stack value of
+another type, ...).
+
 A stack file's `secure:` values are ciphertext only the stack's secrets provider can open, so an
 offline plan never has them: each becomes a placeholder and its key is listed as secret, so
 `pulumi.Config.get_secret`/`require_secret` return a secret Output as under `pulumi up`.
@@ -24,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from ..testing.config import secret_placeholder, without_secrets
+from .plugin_launch import runtime_option_refusals
+from .project_config import KEY_FORM, Declaration, declarations, parse_key, stack_problems
 from .stack_files import _STACK_NAME, ConfigError, load_yaml
 
 PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml")
@@ -44,6 +51,7 @@ class Project:
     stack_config_dir: Path
     defaults: dict[str, Any]
     description: str | None = None
+    declared: tuple[Declaration, ...] = ()  # Pulumi.yaml's `config:`
 
     @property
     def program_dir(self) -> Path:
@@ -109,6 +117,18 @@ def project_name(directory: Path) -> str | None:
     return name if isinstance(name, str) else None
 
 
+def project_of_stack_file(path: Path) -> Project | None:
+    """The project whose stacks ``path`` (a Pulumi.<stack>.yaml) belongs to: the nearest
+    Pulumi.yaml at or above its folder whose stackConfigDir holds it; None when there is none
+    (a file for this repository's program, namespace `graviton-llm`)."""
+    folder = path.resolve().parent
+    for candidate in (folder, *folder.parents):
+        if project_file(candidate) is not None:
+            project = load_project(candidate)
+            return project if project.stack_config_dir == folder else None
+    return None
+
+
 def load_project(directory: Path) -> Project:
     """The project in ``directory``, or a ConfigError saying what is missing or malformed."""
     directory = directory.resolve()
@@ -131,7 +151,14 @@ def load_project(directory: Path) -> Project:
     _check_runtime(found, document.get("runtime"))
     root = found.parent
     main = _main(found, root, document.get("main"))
-    stack_dir = _relative_dir(found, root, "stackConfigDir", document.get("stackConfigDir"))
+    config, stack_dir_text = document.get("config"), document.get("stackConfigDir")
+    if isinstance(config, str):  # the deprecated form of stackConfigDir (project.go)
+        if stack_dir_text is not None:
+            raise ConfigError(f"{found}: both `config` and `stackConfigDir` name the stack "
+                              "folder; keep only `stackConfigDir`")  # fmt: skip
+        config, stack_dir_text = None, config
+    stack_dir = _relative_dir(found, root, "stackConfigDir", stack_dir_text)
+    declared = _declarations(found, name, config)
     description = document.get("description")
     return Project(
         root=root,
@@ -139,8 +166,9 @@ def load_project(directory: Path) -> Project:
         name=name,
         main=main,
         stack_config_dir=stack_dir,
-        defaults=_project_defaults(found, name, document.get("config")),
+        defaults={d.full_key: _plain(d.fallback) for d in declared if d.fallback is not None},
         description=description if isinstance(description, str) else None,
+        declared=tuple(declared),
     )
 
 
@@ -151,6 +179,18 @@ def _check_runtime(found: Path, runtime: Any) -> None:
             f"{found}: `runtime` is {name!r}; graviton-llm plans Python programs "
             "(runtime: python, or runtime: {name: python, options: ...})"
         )
+    options = runtime.get("options") if isinstance(runtime, dict) else None
+    if options is not None and not isinstance(options, dict):
+        raise ConfigError(f"{found}: runtime.options must be a mapping")
+    _refuse(found, runtime_option_refusals(options or {}))
+
+
+def _refuse(where: Path, problems: list[str]) -> None:
+    """Every problem the engine would refuse in one ConfigError."""
+    if len(problems) == 1:
+        raise ConfigError(f"{where}: {problems[0]}")
+    if problems:
+        raise ConfigError(f"{where}: {len(problems)} problems: " + "; ".join(problems))
 
 
 def _inside(found: Path, root: Path, key: str, value: str) -> Path:
@@ -200,27 +240,16 @@ def _relative_dir(found: Path, root: Path, key: str, value: Any) -> Path:
     return _inside(found, root, key, value)
 
 
-def _namespaced(project: str, key: str) -> str:
-    """`key` in the project's namespace unless it names one (`aws:region`), as pulumi does."""
-    return key if ":" in key else f"{project}:{key}"
-
-
-def _project_defaults(found: Path, project: str, config: Any) -> dict[str, Any]:
-    """Project-level `config:`: a plain value, or a declaration with `value` or `default`."""
+def _declarations(found: Path, project: str, config: Any) -> list[Declaration]:
+    """Project-level `config:`: plain values, or declarations with `value` or `default`,
+    refused as the engine refuses them (project_config.py)."""
     if config is None:
-        return {}
+        return []
     if not isinstance(config, dict):
         raise ConfigError(f"{found}: `config` must be a mapping of keys to values")
-    defaults = {}
-    for key, declared in config.items():
-        if isinstance(declared, dict):
-            if "value" in declared:
-                defaults[_namespaced(project, str(key))] = _plain(declared["value"])
-            elif "default" in declared:
-                defaults[_namespaced(project, str(key))] = _plain(declared["default"])
-        else:
-            defaults[_namespaced(project, str(key))] = _plain(declared)
-    return defaults
+    declared, problems = declarations(project, config)
+    _refuse(found, problems)
+    return declared
 
 
 def _plain(value: Any) -> Any:
@@ -254,13 +283,17 @@ def load_stack(project: Project, stack: str) -> StackConfig:
     raw = document.get("config") or {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: `config:` must be a mapping of `namespace:key: value`")
-    config = dict(project.defaults)
+    own: dict[str, Any] = {}
     secret_keys = []
+    unparsed = [str(key) for key in raw if parse_key(str(key), project.name) is None]
+    _refuse(path, [f"config key {key!r}: {KEY_FORM}" for key in unparsed])
     for key, value in raw.items():
-        full = _namespaced(project.name, str(key))
-        config[full], secret = without_secrets(_plain(value), secret_placeholder(full))
+        full = str(parse_key(str(key), project.name))
+        own[full], secret = without_secrets(_plain(value), secret_placeholder(full))
         if secret:
             secret_keys.append(full)
+    _refuse(path, stack_problems(stack, list(project.declared), own, set(secret_keys)))
+    config = {**project.defaults, **own}
     _check_json(path, config)
     return StackConfig(stack=stack, path=path, config=config, secret_keys=tuple(secret_keys))
 

@@ -203,3 +203,25 @@ def test_a_cluster_the_args_refuse_lists_each_field(tmp_path):
     result = invoke("plan", str(project), "--stack", "staging")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "instance_type = 'inf2.9xlarge'" in result.stdout and "fix: " in result.stdout
+
+
+def test_a_team_plan_shows_what_a_shipped_stack_plan_shows(team_plan):
+    """Issue 22, item 5: each cluster's AMI pin, cold start (both paths) and artifact cache, in
+    the JSON and in the text; a one-cluster project keeps them under the single-cluster keys."""
+    shipped = set(json.loads(invoke("plan", "--stack", "dev", "--json").stdout))
+    project_only = {"clusters", "total_cost", "secret_config"}
+    assert shipped <= set(team_plan) and set(team_plan) - shipped == project_only
+    chat, summarize = sorted(team_plan["clusters"], key=lambda c: c["name"])
+    assert chat["ami"]["pinned"] is False and chat["ami"]["parameter"].startswith("/aws/service/")
+    assert chat["artifact_cache"]["enabled"] is True
+    assert chat["artifact_cache"]["prewarm"] == (
+        "graviton-llm compile --stack staging --cluster search-chat"
+    )
+    assert summarize["artifact_cache"] == {"enabled": False, "note": "no compile on CPU"}
+    assert chat["cold_start"]["parts"] and chat["cold_start"]["cache_hit_s"] > 0
+    # Several clusters: the single-cluster keys are null (read `clusters`).
+    assert team_plan["ami"] is None and team_plan["artifact_cache"] is None
+    text = invoke("plan", str(TEAM), "--stack", "staging").stdout
+    assert text.count("AMI not pinned") == 2 and text.count("cold start (predicted") == 2
+    assert "artifact cache s3://search-model-weights/.graviton-llm-cache/" in text
+    assert "pre-warm before a rollout: graviton-llm compile --stack staging --cluster " in text

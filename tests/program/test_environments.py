@@ -74,3 +74,71 @@ def test_an_existing_stack_file_is_kept_without_force(tmp_path):
     assert forced.exit_code == 0, forced.output
     cluster = yaml.safe_load((project / "Pulumi.prod.yaml").read_text())["config"]["team:cluster"]
     assert cluster["subnet_ids"] == PLACE[3::2] and cluster["min_size"] == 3  # prod's, kept
+
+
+SECURE_PROD = """\
+secretsprovider: awskms://alias/pulumi-state-secrets?region=us-east-1
+encryptedkey: AQICAHhPZm9yIHRlc3Rz
+{prod}  team:apiKeyParameter:
+    secure: v1:3mVlbnUq0qDq5mUu:Zm9yIHRlc3RzIG9ubHk=
+  team:owner: search-team
+# our own note at the end
+"""
+
+
+def test_force_rewrites_only_the_cluster_keeping_secrets_and_the_secrets_provider(tmp_path):
+    """Issue 22, item 3: the scaffold README's step 3 on a prod file with an API key: the
+    secure key, the secrets provider's key, other config and comments survive, and the plan
+    still requires the key."""
+    project = _project(tmp_path)
+    stack = project / "Pulumi.prod.yaml"
+    stack.write_text(SECURE_PROD.format(prod=stack.read_text()))
+    before = stack.read_text()
+    result = invoke("init-env", "prod", str(project), "--force", "--from", "prod", *PLACE,
+                    "--weights-uri", "s3://team-weights/llama-3.1-8b-instruct/")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "every other key, secret and the secrets provider kept" in result.stdout
+    after = stack.read_text()
+    document = yaml.safe_load(after)
+    assert document["secretsprovider"].startswith("awskms://") and document["encryptedkey"]
+    assert document["config"]["team:apiKeyParameter"] == {
+        "secure": "v1:3mVlbnUq0qDq5mUu:Zm9yIHRlc3RzIG9ubHk="
+    }
+    assert document["config"]["team:owner"] == "search-team"
+    cluster = document["config"]["team:cluster"]
+    assert cluster["vpc_id"] == PLACE[1] and cluster["min_size"] == 3
+    # Every line outside the cluster's block is as it was.
+    outside = [line for line in before.splitlines() if not line.startswith("    ")]
+    assert [line for line in after.splitlines() if not line.startswith("    ")] == outside
+    plan = invoke("plan", str(project), "--stack", "prod", "--json")
+    assert "team:apiKeyParameter" in yaml.safe_load(plan.stdout)["secret_config"]
+
+
+def test_the_dev_files_own_comment_command_works_and_placeholders_are_warned(tmp_path):
+    project = _project(tmp_path)
+    comment = (project / "Pulumi.dev.yaml").read_text().splitlines()
+    command = next(line for line in comment if "graviton-llm init-env" in line)
+    words = command.split("`")[1].split()[1:]  # the command in backquotes, without the program
+    result = invoke(*words, str(project))
+    assert result.exit_code == 0, result.output
+    cluster = yaml.safe_load((project / "Pulumi.dev.yaml").read_text())["config"]["team:cluster"]
+    assert cluster["vpc_id"] == words[words.index("--vpc-id") + 1]
+    assert cluster["instance_type"] == "inf2.8xlarge"  # the file's own cluster, flags on top
+    copied = invoke("init-env", "staging", str(project), "--from", "prod", *PLACE)
+    assert copied.exit_code == 0, copied.output
+    said = " ".join(copied.stdout.split())
+    assert ("warning: model.weights_uri is a placeholder "
+            "(s3://replace-me-model-weights/llama-3.1-8b-instruct/) copied from prod") in said
+    assert "--weights-uri" in said
+
+
+def test_a_secret_in_the_base_cluster_is_not_copied(tmp_path):
+    project = _project(tmp_path)
+    dev = project / "Pulumi.dev.yaml"
+    dev.write_text(dev.read_text() + "    api_key_ssm_parameter:\n      secure: v1:abc\n")
+    result = invoke("init-env", "qa", str(project), "--from", "dev", *PLACE)
+    assert result.exit_code == 0, result.output
+    cluster = yaml.safe_load((project / "Pulumi.qa.yaml").read_text())["config"]["team:cluster"]
+    assert "api_key_ssm_parameter" not in cluster
+    assert "api_key_ssm_parameter is secret in Pulumi.dev.yaml: not copied" in " ".join(
+        result.stdout.split())

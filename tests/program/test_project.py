@@ -38,7 +38,7 @@ def test_stack_config_is_namespaced_overlays_project_defaults_and_hides_secrets(
     )
     project = load_project(_project(tmp_path, text))
     (tmp_path / "Pulumi.dev.yaml").write_text(
-        "config:\n  size: 3\n  team:when: 2026-01-02\n"
+        "config:\n  size: 3\n  team:when: 2026-01-02\n  typed: hello\n"
         "  apiKeyParameter:\n    secure: v1:abc\n"
         "  team:nested:\n    plain: 1\n    password:\n      secure: v1:def\n"
     )
@@ -48,6 +48,7 @@ def test_stack_config_is_namespaced_overlays_project_defaults_and_hides_secrets(
         "team:color": "red",
         "aws:region": "eu-west-1",
         "team:when": "2026-01-02",
+        "team:typed": "hello",
         "team:apiKeyParameter": secret_placeholder("team:apiKeyParameter"),
         "team:nested": {"plain": 1, "password": secret_placeholder("team:nested")},
     }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from graviton_llm.cli import app
@@ -262,3 +263,20 @@ def test_calibrate_save_labels_its_two_tables_and_prints_the_fits_caveats(tmp_pa
     assert "fit: this bench run does not settle" in out
     (saved,) = tmp_path.glob("*--inf2.48xlarge--tp24--seqs16.json")
     assert json.loads(saved.read_text())["fit"]["unsettled"]  # recorded in the file too
+
+
+def test_write_stack_into_a_team_project_uses_its_namespace_and_plans(tmp_path):
+    """Issue 22, item 4: written into a team project, the cluster is `<project>:cluster`, which
+    its program reads (with `graviton-llm:cluster` the plan failed: missing configuration)."""
+    project = tmp_path / "search-llm"
+    assert invoke("new", str(project)).exit_code == 0
+    path = project / "Pulumi.sized.yaml"
+    result = invoke(
+        "size", *ASKED, "--write-stack", str(path), "--vpc-id", "vpc-0123456789abcdef0",
+        "--subnet-id", "subnet-0aaaaaaaaaaaaaaaa", "--subnet-id", "subnet-0bbbbbbbbbbbbbbbb",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "search-llm:cluster" in yaml.safe_load(path.read_text())["config"]
+    plan = invoke("plan", str(project), "--stack", "sized", "--json")
+    assert plan.exit_code == 0, plan.output
+    assert json.loads(plan.stdout)["project"] == "search-llm"

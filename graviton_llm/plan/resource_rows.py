@@ -1,0 +1,186 @@
+"""A plan's resources as the `plan --json` document lists them (docs/plan-json.md): values as
+JSON (a secret as "[secret]", a value only AWS will know as "[unknown until deployed]"), the
+inputs worth a reviewer's eye, those that force a replacement, every input for `plan --against`,
+and a digest of them all."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from pulumi.output import Unknown
+
+from ..facts.aws_replacements import replacing_inputs
+from ..testing import ProgramResult, RegisteredResource
+from .findings import SECRET_SHOWN, is_secret_value
+
+UNKNOWN_SHOWN = "[unknown until deployed]"
+
+
+# Inputs worth a reviewer's eye, per resource type (camelCase, as the engine sees them). Tags and
+# user data are left out: tags are the same everywhere, user data has its own section.
+KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "aws:ec2/securityGroup:SecurityGroup": ("vpcId", "ingress", "egress"),
+    "aws:iam/role:Role": ("assumeRolePolicy",),
+    "aws:iam/rolePolicy:RolePolicy": ("role", "policy"),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
+    "aws:iam/instanceProfile:InstanceProfile": ("role",),
+    "aws:ec2/launchTemplate:LaunchTemplate": (
+        "instanceType", "imageId", "metadataOptions", "blockDeviceMappings",
+        "vpcSecurityGroupIds", "iamInstanceProfile",
+    ),
+    "aws:autoscaling/group:Group": (
+        "minSize", "maxSize", "desiredCapacity", "healthCheckType", "healthCheckGracePeriod",
+        "launchTemplate", "vpcZoneIdentifiers", "capacityReservationSpecification",
+        "instanceRefresh", "warmPool", "mixedInstancesPolicy", "protectFromScaleIn",
+    ),
+    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name", "comparisonOperator", "threshold",
+                                               "evaluationPeriods", "alarmActions"),
+    "aws:autoscaling/policy:Policy": ("policyType", "targetTrackingConfiguration"),
+    # The rollout (components/instance_refresh.py): the refresh it starts when this changes.
+    "pulumi-python:dynamic:Resource": ("request",),
+    "aws:sns/topic:Topic": ("kmsMasterKeyId",),
+    "aws:lb/loadBalancer:LoadBalancer": ("internal", "loadBalancerType", "subnets"),
+    "aws:lb/targetGroup:TargetGroup": ("port", "protocol", "healthCheck"),
+    "aws:lb/listener:Listener": ("port", "protocol"),
+    "aws:ec2/capacityReservation:CapacityReservation": (
+        "instanceType", "availabilityZone", "instanceCount", "instanceMatchCriteria",
+        "endDateType", "endDate",
+    ),
+    # What teams' own projects commonly add: their network and the state backend.
+    "aws:ec2/vpc:Vpc": ("cidrBlock", "enableDnsHostnames", "enableDnsSupport"),
+    "aws:ec2/subnet:Subnet": ("vpcId", "cidrBlock", "availabilityZone", "mapPublicIpOnLaunch"),
+    "aws:ec2/routeTable:RouteTable": ("vpcId", "routes"),
+    "aws:ec2/natGateway:NatGateway": ("subnetId", "connectivityType"),
+    "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType", "routeTableIds"),
+    "aws:s3/bucket:Bucket": ("bucket", "forceDestroy", "objectLockEnabled"),
+    "aws:s3/bucketVersioning:BucketVersioning": ("versioningConfiguration",),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
+        "rules",
+    ),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
+        "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets",
+    ),
+    "aws:s3/bucketPolicy:BucketPolicy": ("policy",),
+    "aws:kms/alias:Alias": ("name", "targetKeyId"),
+    "aws:ssm/parameter:Parameter": ("name", "type", "value"),
+}  # fmt: skip
+# Inputs that are JSON documents in a string: shown parsed, so the JSON diff reads well.
+_JSON_STRING_PROPERTIES = {"assumeRolePolicy", "policy"}
+
+
+def _plain(value: Any) -> Any:
+    """Engine values as JSON: integral floats back to ints (the engine sends numbers as floats),
+    dict keys sorted by json.dumps later; a secret shown as "[secret]", never its value; a value
+    only AWS will know (an attribute the mocks do not compute) as "[unknown until deployed]"."""
+    if is_secret_value(value):
+        return SECRET_SHOWN
+    if isinstance(value, Unknown):
+        return UNKNOWN_SHOWN
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def replacing_values(resource: RegisteredResource) -> dict[str, Any]:
+    """The resource's inputs that force a replacement when they change (facts/aws_replacements)."""
+    return {
+        key: _plain(resource.inputs[key])
+        for key in replacing_inputs(resource.type)
+        if key in resource.inputs
+    }
+
+
+def _without(value: Any, path: list[str]) -> Any:
+    """``value`` with the property at ``path`` (e.g. launchTemplate.version) left out."""
+    if not isinstance(value, dict) or not path:
+        return value
+    head, *rest = path
+    if head not in value:
+        return value
+    if not rest:
+        return {k: v for k, v in value.items() if k != head}
+    return {**value, head: _without(value[head], rest)}
+
+
+def inputs_digest(resource: RegisteredResource) -> str:
+    """A digest of the inputs Pulumi would compare: ignore_changes paths and a dynamic
+    resource's pickled provider (code, not configuration) left out."""
+    inputs: Any = {k: v for k, v in resource.inputs.items() if k != "__provider"}
+    for path in resource.ignore_changes:
+        inputs = _without(inputs, path.split("."))
+    text = json.dumps(_plain(inputs), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+LONG_TEXT = 2048  # ours: an input longer than this (user data) shows as its digest
+
+
+def compared_inputs(resource: RegisteredResource) -> dict[str, Any]:
+    """Every input as `plan --against` compares it, property by property: plain (a secret as
+    "[secret]"), an IAM document parsed, a long text (user data) as its size and digest, a
+    dynamic resource's pickled provider left out."""
+    shown: dict[str, Any] = {}
+    for key, value in resource.inputs.items():
+        if key == "__provider":
+            continue
+        if key in _JSON_STRING_PROPERTIES and isinstance(value, str):
+            value = json.loads(value)
+        value = _plain(value)
+        if isinstance(value, str) and len(value) > LONG_TEXT:
+            digest = hashlib.sha256(value.encode()).hexdigest()
+            value = f"<{len(value)} characters, sha256 {digest[:16]}>"
+        shown[key] = value
+    return shown
+
+
+def key_properties(resource: RegisteredResource) -> dict[str, Any]:
+    properties = {}
+    for key in KEY_PROPERTIES.get(resource.type, ()):
+        if key not in resource.inputs:
+            continue
+        value = resource.inputs[key]
+        if key in _JSON_STRING_PROPERTIES and isinstance(value, str):
+            value = json.loads(value)
+        properties[key] = _plain(value)
+    return properties
+
+
+def resource_rows(result: ProgramResult) -> list[dict[str, Any]]:
+    """One row per resource, parents before children, siblings by name: a stable order."""
+    by_parent: dict[str | None, list[RegisteredResource]] = {}
+    urns = {r.urn for r in result.resources}
+    for r in result.resources:
+        parent = r.parent_urn if r.parent_urn in urns else None
+        by_parent.setdefault(parent, []).append(r)
+    rows: list[dict[str, Any]] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for r in sorted(by_parent.get(parent, []), key=lambda r: (r.type, r.name)):
+            rows.append(
+                {
+                    "depth": depth,
+                    "type": r.type,
+                    "name": r.name,
+                    "parent": r.parent_name if parent else None,
+                    "protect": r.protect,
+                    "ignore_changes": sorted(r.ignore_changes),
+                    "retain_on_delete": r.retain_on_delete,
+                    "properties": key_properties(r),
+                    # What `plan --against` compares: the inputs that force AWS to replace
+                    # the resource, and a digest of all its inputs (any change: an update).
+                    "replace_on_change": replacing_values(r),
+                    "inputs_sha256": inputs_digest(r),
+                    "inputs": compared_inputs(r),
+                    "custom": r.custom,
+                }
+            )
+            walk(r.urn, depth + 1)
+
+    walk(None, 0)
+    return rows
