@@ -143,6 +143,10 @@ def _bad_projects():
         main = p / "infra" / "__main__.py"
         main.write_text(main.read_text() + "\npulumi.export('x', vpc.id.apply(lambda _: 1 / 0))\n")
 
+    def one_name_twice(p):
+        main = p / "infra" / "__main__.py"
+        main.write_text(main.read_text().replace('f"search-{name}"', '"search-chat"'))
+
     def exits(p):
         (p / "infra" / "__main__.py").write_text("import sys\nsys.exit(3)\n")
 
@@ -164,6 +168,13 @@ def _bad_projects():
         "main missing": (missing_main, "`main` 'app/'"),
         "program raises": (raises, "RuntimeError: the team forgot a subnet"),
         "program exits": (exits, "exited with status 3"),
+        "two clusters of one name": (
+            one_name_twice,
+            "DuplicateResourceUrn: Duplicate resource URN 'urn:pulumi:staging::team-search::"
+            "graviton-llm:cluster:NeuronServingCluster::search-chat'; try giving it a unique "
+            "name: two NeuronServingCluster resources are named 'search-chat' (at "
+            "__main__.py:17 and at __main__.py:17)",
+        ),
         "an apply raises": (apply_raises, "ZeroDivisionError: division by zero"),
         "stack file missing": (missing_stack, "no stack 'staging' in project 'team-search'"),
         "stack file malformed": (malformed_stack, "not valid YAML"),
