@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ from .. import program
 from ..documents.iam import artifact_cache_policy
 from ..facts import catalog, images, sizing
 from ..facts.aws_replacements import replacing_inputs
+from ..facts.rules import EngineResource
 from ..facts.units import HOURS_PER_MONTH
 from ..node.serve_command import (
     artifact_cache_location,
@@ -25,6 +27,7 @@ from ..sizing import stack_performance
 from ..testing import ProgramResult, RegisteredResource, resolve, run_program
 from .findings import SECRET_SHOWN, CheckResult, is_secret_value, run_checks
 from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
+from .unjudged import not_judged
 
 UNKNOWN_SHOWN = "[unknown until deployed]"
 
@@ -262,7 +265,7 @@ class Plan:
             "user_data": self.user_data_section(full),
             "checked_at_deploy": checked_at_deploy(self.cluster),
             "first_preview": self.first_preview.section() if self.first_preview else None,
-            "security": security_section(self.security()),
+            "security": security_section(self.security(), self.result.resources),
             "cost": self.cost(),
             "cold_start": self.cold_start(),
             "artifact_cache": self.artifact_cache(),
@@ -341,7 +344,11 @@ class Plan:
         }
 
 
-def security_section(checks: list[CheckResult]) -> dict[str, Any]:
+def security_section(
+    checks: list[CheckResult], resources: Sequence[EngineResource] = ()
+) -> dict[str, Any]:
+    """The checks' results; under each, what it could not judge among ``resources`` (an input
+    only the deployment knows): its "pass" covers only what it saw."""
     return {
         "passed": all(c.passed for c in checks),
         "checks": [
@@ -352,6 +359,7 @@ def security_section(checks: list[CheckResult]) -> dict[str, Any]:
                 "findings": [
                     {"resource": f.resource, "type": f.type, "detail": f.detail} for f in c.findings
                 ],
+                "not_judged": [n.as_dict() for n in not_judged(c.id, resources)],
             }
             for c in checks
         ],

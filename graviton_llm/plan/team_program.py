@@ -21,7 +21,7 @@ import os
 import re
 import runpy
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,10 +65,15 @@ class ProgramRun:
 
 
 def run_team_program(
-    project: Project, stack: StackConfig, *, first_preview: bool = False
+    project: Project,
+    stack: StackConfig,
+    *,
+    first_preview: bool = False,
+    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ProgramRun:
     """Run ``project``'s program with ``stack``'s config (as a first preview with
-    ``first_preview``); raise ProgramError if it fails."""
+    ``first_preview``; what its StackReferences read from ``stack_references``, as run_program
+    takes them); raise ProgramError if it fails."""
     entry = project.entry_point
     exported: dict[str, Any] = {}
 
@@ -93,6 +98,7 @@ def run_team_program(
             stack=stack.stack,
             region=stack.region,
             first_preview=first_preview,
+            stack_references=stack_references,
             catch=True,
         )
     if result.error is not None:

@@ -13,6 +13,7 @@ two parents of one type collide too.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,6 @@ def declared_at(request: Any) -> str | None:
     if position is None or not position.uri:
         return None
     path = Path(unquote(urlparse(position.uri).path))
-    try:
+    with contextlib.suppress(ValueError):  # elsewhere: shown whole
         path = path.relative_to(Path(os.getcwd()))
-    except ValueError:
-        pass
     return f"{path}:{position.line}"
