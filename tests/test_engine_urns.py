@@ -6,10 +6,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 import pytest
-from support import cluster_args
 
 from graviton_llm import NeuronServingCluster
 from graviton_llm.testing import DuplicateResourceUrn, run_program
+from support import cluster_args
 
 CLUSTER_URN = "urn:pulumi:test::graviton-llm::graviton-llm:cluster:NeuronServingCluster::chat"
 

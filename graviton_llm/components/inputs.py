@@ -175,11 +175,13 @@ def gated(
     update: dict[str, Any] = {}
     every: list[pulumi.Output[Any]] = []
     for path, given in waiting.items():
+        after: Any
         if isinstance(given, dict):  # tags: each Output value on its own
             after = dict(given)
             for key in [k for k, v in given.items() if is_output(v)]:
-                after[key] = checked(given[key], problems_of(path, _with(given, key)))
-                every.append(after[key])
+                value = checked(given[key], problems_of(path, _with(given, key)))
+                after[key] = value
+                every.append(value)
         else:
             after = checked(given, problems_of(path, lambda resolved: resolved))
             every.append(after)

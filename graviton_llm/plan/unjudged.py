@@ -29,7 +29,7 @@ from .findings import (
 
 UNKNOWN_UNTIL_DEPLOYED = "unknown until deployed"
 
-_POLICIES = dict.fromkeys(POLICY_TYPES, ("policy",))
+_POLICIES: dict[str, tuple[str, ...]] = dict.fromkeys(POLICY_TYPES, ("policy",))
 # The inputs each check reads, per resource type (what findings.py looks at).
 READS: dict[str, dict[str, tuple[str, ...]]] = {
     "public-ingress": {

@@ -248,8 +248,8 @@ def test_each_kind_of_team_program_plans_in_both_modes(program, first_preview):
 
 
 SHARED = "acme/network/prod"
-TWICE = {SHARED: {"vpc_id": "vpc-0aaaaaaaaaaaaaaaa",
-                  "private_subnet_ids": ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa1"]}}  # fmt: skip
+SUBNET_TWICE = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa1"]
+TWICE = {SHARED: {"vpc_id": "vpc-0aaaaaaaaaaaaaaaa", "private_subnet_ids": SUBNET_TWICE}}
 
 
 @pytest.mark.parametrize("first_preview", [False, True], ids=["mock-values", "first-preview"])
@@ -268,9 +268,7 @@ def test_a_field_still_unknown_does_not_hold_back_the_check_of_a_known_one(first
             ),
         )
 
-    result = run_program(
-        program, catch=True, stack_references=TWICE, first_preview=first_preview
-    )
+    result = run_program(program, catch=True, stack_references=TWICE, first_preview=first_preview)
     assert isinstance(result.error, ArgsError), result.error
     assert [(p.component, p.field) for p in result.error.problems] == [("small", "subnet_ids")]
 

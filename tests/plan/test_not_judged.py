@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from pulumi.output import Unknown
@@ -55,7 +56,9 @@ def test_every_check_says_what_it_reads():
 def test_an_unknown_cidr_is_not_judged_naming_the_resource_and_the_input():
     class Group:
         type, name = SG, "sg"
-        inputs = {"ingress": [{"protocol": "tcp", "cidrBlocks": ["10.0.0.0/8", Unknown()]}]}
+        inputs: ClassVar = {
+            "ingress": [{"protocol": "tcp", "cidrBlocks": ["10.0.0.0/8", Unknown()]}]
+        }
 
     assert not_judged("public-ingress", [Group()]) == [
         NotJudged("public-ingress", "sg", SG, ("ingress[0].cidrBlocks[1]",))

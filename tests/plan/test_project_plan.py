@@ -214,3 +214,32 @@ def test_a_cluster_the_args_refuse_lists_each_field(tmp_path):
     result = invoke("plan", str(project), "--stack", "staging")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "instance_type = 'inf2.9xlarge'" in result.stdout and "fix: " in result.stdout
+
+
+def _spoil_at(project: Path, relative: str, old: str, new: str) -> int:
+    """Replace ``old`` by ``new`` in a project file; the line it is on."""
+    path = project / relative
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return text[: text.index(old)].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("relative", "old", "new", "words"),
+    [
+        ("infra/__main__.py", "vpc_id\": vpc.id,", "vpc_id\": vpc.idd,",
+         "AttributeError: 'Vpc' object has no attribute 'idd'"),
+        ("infra/network.py", "igw = aws.ec2.InternetGateway(name, vpc_id=vpc.id)",
+         "igw = aws.ec2.InternetGateway(name, vpc_id=vpc.id.apply(lambda v: v[99]))",
+         "IndexError: string index out of range"),
+    ],
+    ids=["main", "an apply in a local module"],
+)  # fmt: skip
+def test_a_failing_program_says_where_in_the_project(tmp_path, relative, old, new, words):
+    project = _copy(tmp_path)
+    line = _spoil_at(project, relative, old, new)
+    result = invoke("plan", str(project), "--stack", "staging")
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.stdout.split())
+    assert words in out and f"(at {relative}:{line})" in out
