@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,10 +67,14 @@ def installed(tmp_path_factory) -> Installed:
         )
     wheels = tmp_path / "wheels"
     built = run(
-        sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+        sys.executable, "-m", "pip", "wheel", "--verbose", "--no-deps", "--no-build-isolation",
         "--wheel-dir", str(wheels), str(source), cwd=tmp_path,
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
+    # The build backend's own warnings (pip shows them with --verbose), e.g. setuptools'
+    # "Package 'graviton_llm.facts.data' is absent from the `packages` configuration".
+    warned = re.findall(r"\w+Warning: .*", built.stdout + built.stderr)
+    assert not warned, warned
     (wheel,) = wheels.glob("graviton_llm-*.whl")
 
     # A fresh environment whose only extra path is this one's third-party packages (so the test
@@ -114,15 +119,19 @@ def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(installed):
 
 def test_every_package_folder_is_in_the_wheel():
     # pyproject.toml lists the packages (graviton_llm.stacks lives outside the package folder,
-    # where `packages.find` cannot see it): a new subpackage must be listed too.
-    listed = set(
-        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
-    )
-    found = {
-        ".".join(p.parent.relative_to(ROOT).parts)
-        for p in (ROOT / "graviton_llm").rglob("__init__.py")
-    }
-    assert found | {"graviton_llm.stacks"} == listed
+    # where `packages.find` cannot see it): a new subpackage must be listed too, and so must a
+    # folder of data files (setuptools warns about one it does not list).
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(setuptools["packages"])
+    folders = [
+        p for p in (ROOT / "graviton_llm").rglob("*")
+        if p.is_dir() and p.name != "__pycache__" and any(f.is_file() for f in p.iterdir())
+    ]  # fmt: skip
+    found = {".".join(p.relative_to(ROOT).parts) for p in folders}
+    assert found | {"graviton_llm", "graviton_llm.stacks"} == listed
+    # Each data folder says which of its files ship.
+    data = {name for name in found if not (ROOT / name.replace(".", "/") / "__init__.py").exists()}
+    assert data <= set(setuptools["package-data"])
 
 
 def test_the_wheel_carries_the_one_copy_of_the_shipped_stacks(installed):

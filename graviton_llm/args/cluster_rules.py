@@ -17,7 +17,6 @@ from .identifiers import (
     image_problems,
     kms_key_arn_problems,
     region_name_problems,
-    shown,
     ssm_parameter_problems,
     tag_problems,
     tag_value_problems,
@@ -133,7 +132,7 @@ def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
         problems.append(
             Problem(
                 "api_key_kms_key_arn",
-                shown(args.api_key_kms_key_arn),
+                args.api_key_kms_key_arn,
                 "only used with api_key_ssm_parameter (the SecureString it decrypts)",
             )
         )

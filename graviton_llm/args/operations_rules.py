@@ -10,7 +10,7 @@ from ..facts import catalog, images, timing
 from ..facts.catalog import InstanceSpec
 from ..facts.sizing import predict_cold_start
 from .fields import parse_s3_uri, s3_prefixes_overlap, s3_uri_problems
-from .identifiers import kms_key_arn_problems, shown
+from .identifiers import kms_key_arn_problems
 from .operations import DEFAULT_CACHE_FOLDER, WAIT_TIMEOUT_MAX_MINUTES, artifact_cache_root
 from .problems import Problem
 
@@ -84,7 +84,7 @@ def artifact_cache_problems(args: NeuronServingClusterArgs) -> list[Problem]:
                 problems.append(
                     Problem(
                         f"artifact_cache.{field}",
-                        shown(value),
+                        value,
                         f"{spec.name} serves on vLLM's CPU backend, which compiles nothing to "
                         "cache; remove it",
                     )
@@ -99,7 +99,7 @@ def artifact_cache_problems(args: NeuronServingClusterArgs) -> list[Problem]:
         problems.append(
             Problem(
                 "artifact_cache.uri",
-                shown(cache.uri) if cache.uri is not None else None,
+                cache.uri,
                 f"s3://{root[0]}/{root[1]} overlaps the weights at {args.model.weights_uri}: "
                 "nodes write under the cache and only read the weights (which they list and "
                 "download in full); set artifact_cache.uri to a prefix beside them, e.g. "

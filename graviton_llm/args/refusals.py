@@ -57,14 +57,13 @@ class FieldProblem:
 
     @property
     def shown_value(self) -> str:
-        """The value as a message prints it: text quoted once, an Output as Output[str]."""
+        """The value as a message prints it: text quoted (and cut when long), an Output as
+        Output[str]. ``value`` itself is the plain value (what `--json` reports)."""
         value = self.value
         if isinstance(value, Shown):
             return str(value)
         if isinstance(value, str):
-            # Our rules quote the values they report already (identifiers.shown).
-            quoted = len(value) >= 2 and value[0] == value[-1] == "'"
-            return value if quoted else shown(value)
+            return shown(value)
         return repr(value)
 
     @property

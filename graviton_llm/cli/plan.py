@@ -42,6 +42,15 @@ def plan(
             "create, update, replace or delete.",
         ),
     ] = None,
+    stack_references: Annotated[
+        Path | None,
+        typer.Option(
+            "--stack-references",
+            help="A YAML or JSON file mapping each stack a StackReference of the project reads "
+            "('org/project/stack') to its outputs (as `pulumi stack output --json` prints "
+            "them). Without it those values are unknown and the checks over them not judged.",
+        ),
+    ] = None,
     program_timeout: float = common.program_timeout_option(),
 ) -> None:
     """Run the stack program offline under the mock engine and print what it would create.
@@ -58,13 +67,19 @@ def plan(
     from ..plan.project import project_plan_document
     from ..plan.project_report import print_project_plan
     from ..plan.report import print_plan
+    from ..program.stack_references import load_stack_references
 
     console = console_for_this_run()
     with input_errors(console, as_json=json_output):
         project = projects.project_to_plan(project_dir)
         old = load_plan_document(against) if against is not None else None
         if project is not None:
-            document = project_plan_document(project, stack, full=full, timeout=program_timeout)
+            references = None
+            if stack_references is not None:
+                references = load_stack_references(stack_references)
+            document = project_plan_document(
+                project, stack, full=full, timeout=program_timeout, stack_references=references
+            )
         else:
             document = build_plan(stack).document(full=full)
     changes = None if old is None else diff_plans(old, document)

@@ -19,6 +19,7 @@ from ..args.identifiers import ssm_parameter_problems
 from ..args.refusals import ArgsError, FieldProblem, Shown
 from ..documents.iam import ssm_parameter_arn
 from ..node.paths import api_key_pointer
+from .inputs import checked
 from .tagging import Tags
 
 
@@ -38,17 +39,15 @@ def pointer_name(cluster: str, args: ResolvedClusterArgs) -> str | None:
     return name
 
 
-def checked_secret_name(cluster: str, name: str) -> str:
-    """A secret parameter name, checked once it resolves; the refusal does not quote it."""
-    if ssm_parameter_problems("api_key_ssm_parameter", name):
-        fix = (
-            "is not an SSM parameter name: it starts with '/', holds letters, digits, _ . - and "
-            "at most 15 levels, and does not start with 'aws' or 'ssm', e.g. /llm/prod/api-key"
-        )
-        raise ArgsError(
-            [FieldProblem(cluster, "api_key_ssm_parameter", Shown("[secret, not shown]"), fix)]
-        )
-    return name
+def secret_name_problems(cluster: str, name: str) -> list[FieldProblem]:
+    """A secret parameter name's problems once it resolves; the refusal does not quote it."""
+    if not ssm_parameter_problems("api_key_ssm_parameter", name):
+        return []
+    fix = (
+        "is not an SSM parameter name: it starts with '/', holds letters, digits, _ . - and "
+        "at most 15 levels, and does not start with 'aws' or 'ssm', e.g. /llm/prod/api-key"
+    )
+    return [FieldProblem(cluster, "api_key_ssm_parameter", Shown("[secret, not shown]"), fix)]
 
 
 def declare_pointer(
@@ -64,7 +63,9 @@ def declare_pointer(
         f"{cluster}-api-key-name",
         name=pointer,
         type="SecureString",
-        value=pulumi.Output.secret(_given(args)).apply(lambda n: checked_secret_name(cluster, n)),
+        value=checked(
+            pulumi.Output.secret(_given(args)), lambda n: secret_name_problems(cluster, n)
+        ),
         description=f"graviton-llm {cluster}: the name of the API key's SSM parameter",
         tags=tags,
         opts=opts,

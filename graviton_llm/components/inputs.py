@@ -2,18 +2,25 @@
 ``ArgsError`` naming the component and each field, and (for Outputs) checked when they resolve.
 
 Refusals in a preview wait for the end of the program, so a project with two clusters hears
-about both at once: nothing is created in a preview, so going on costs nothing. The refused
-cluster stands in with unknown Outputs (what the program reads from it keeps working), and one
-failing Output fails the program after everything was declared: the Python SDK awaits every
-pending Output before the program ends and re-raises its error (pulumi/sdk/python/lib/pulumi/
-runtime/stack.py, wait_for_rpcs; pulumi >= 3.113). Outside a preview, `pulumi up` registers for
-real, so a refusal is raised at once and nothing after it is declared.
+about all of them at once: nothing is created in a preview, so going on costs nothing. That holds
+for a refusal at construction (the refused cluster stands in with unknown Outputs, which what the
+program reads from it keeps working with) and for a check of a value given as an Output (the
+value stays unknown to what takes it): one Output, awaited after every check has run, fails the
+program with all of them. The Python SDK awaits every pending Output before the program ends and
+re-raises its error (pulumi/sdk/python/lib/pulumi/runtime/stack.py, wait_for_rpcs; pulumi >=
+3.113). Outside a preview, `pulumi up` registers for real, so a refusal is raised at once (from
+the check's apply for an Output) and nothing that takes the refused value is declared.
+
+Each Output is checked on its own, as soon as it is known: a field still unknown on a first
+preview (the id of a VPC the stack creates) never holds back the check of one already known (a
+StackReference's subnets).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import pulumi
@@ -24,7 +31,7 @@ from ..args.base import is_output
 from ..args.cluster import deploy_region_or_problems
 from ..args.deferred import SEPARATELY_CHECKED, deferred_problems, output_fields
 from ..args.identifiers import cluster_name_problems
-from ..args.refusals import ArgsError, from_problems, from_validation_error
+from ..args.refusals import ArgsError, FieldProblem, from_problems, from_validation_error
 
 Model = TypeVar("Model", bound=BaseModel)
 _PENDING = "_graviton_llm_refused"
@@ -63,25 +70,74 @@ def cluster_spec(
     return spec, region
 
 
-def refuse(error: ArgsError) -> None:
-    """Raise ``error`` now, or (in a preview) once the program has declared everything."""
+@dataclass
+class _Refusals:
+    """A preview's refusals, raised together once the program has declared everything and
+    every check of an Output has run (one per program run, kept on its root resource)."""
+
+    found: list[tuple[int, ArgsError]] = field(default_factory=list)
+    checks: list[Awaitable[Any]] = field(default_factory=list)
+    declared: int = 0  # refusals and checks so far: their order in the combined error
+    over: bool = False
+
+    def place(self) -> int:
+        self.declared += 1
+        return self.declared
+
+    async def fail(self) -> None:
+        await asyncio.sleep(0)  # let every other component declare itself first
+        while self.checks:
+            running, self.checks = self.checks, []
+            await asyncio.gather(*running, return_exceptions=True)
+        self.over = True
+        if self.found:
+            raise ArgsError.combined(error for _, error in sorted(self.found, key=lambda f: f[0]))
+
+
+def _preview_refusals() -> _Refusals | None:
+    """This preview's refusals (None outside a preview: a refusal is raised at once)."""
     root = pulumi.runtime.get_root_resource()
     if not pulumi.runtime.is_dry_run() or root is None:
+        return None
+    refusals: _Refusals | None = getattr(root, _PENDING, None)
+    if refusals is None or refusals.over:
+        refusals = _Refusals()
+        setattr(root, _PENDING, refusals)
+        # An Output, so the SDK awaits it before the program ends and raises what it raises.
+        pulumi.Output(set(), asyncio.ensure_future(refusals.fail()), _settled(True))
+    return refusals
+
+
+def refuse(error: ArgsError) -> None:
+    """Raise ``error`` now, or (in a preview) once the program has declared everything."""
+    refusals = _preview_refusals()
+    if refusals is None:
         raise error
-    pending: list[ArgsError] | None = getattr(root, _PENDING, None)
-    if pending:
-        pending.append(error)
-        return
-    pending = [error]
-    setattr(root, _PENDING, pending)
+    refusals.found.append((refusals.place(), error))
 
-    async def fail() -> None:
-        await asyncio.sleep(0)  # let every other component declare itself first
-        refused = list(pending)
-        pending.clear()
-        raise ArgsError.combined(refused)
 
-    pulumi.Output(set(), asyncio.ensure_future(fail()), _settled(True))
+def checked(
+    value: pulumi.Input[Any], problems: Callable[[Any], list[FieldProblem]]
+) -> pulumi.Output[Any]:
+    """``value``, once ``problems`` found nothing in it. A refusal is raised from the apply, so
+    nothing that takes the value is created; in a preview it waits for the end of the program,
+    with every other cluster's, and the value stays unknown (nothing is created in a preview)."""
+    refusals = _preview_refusals()
+    place = refusals.place() if refusals is not None else 0
+
+    def check(resolved: Any) -> Any:
+        found = problems(resolved)
+        if not found:
+            return resolved
+        if refusals is None:
+            raise ArgsError(found)
+        refusals.found.append((place, ArgsError(found)))
+        return unknown_output()
+
+    result = pulumi.Output.from_input(value).apply(check)
+    if refusals is not None:
+        refusals.checks.append(result.future(with_unknowns=True))
+    return result
 
 
 def unknown_output() -> pulumi.Output[Any]:
@@ -104,37 +160,44 @@ def _settled(value: Any) -> asyncio.Future[Any]:
 def gated(
     name: str, spec: ResolvedClusterArgs
 ) -> tuple[ResolvedClusterArgs, pulumi.Output[None] | None]:
-    """``spec`` with each field that holds an Output replaced by one that resolves only once
-    every such field passed its checks, and that gate itself (None when nothing waits). A
-    failing check raises the ArgsError from the gate's apply, so every resource that takes one
-    of those values (and the Auto Scaling group, which waits for the gate) is never created."""
+    """``spec`` with each field that holds an Output replaced by one known only once that value
+    passed its checks (a tag value on its own: each is checked as soon as it, and nothing else,
+    is known), and the gate of them all (None when nothing waits), which the Auto Scaling group
+    waits for. A failing check is refused as ``checked`` says: nothing that takes the value, and
+    no node, is created."""
     waiting = {f: v for f, v in output_fields(spec).items() if f not in SEPARATELY_CHECKED}
     if not waiting:
         return spec, None
-    fields = list(waiting)
 
-    def check(values: list[Any]) -> None:
-        problems = deferred_problems(spec, dict(zip(fields, values, strict=True)))
-        if problems:
-            raise ArgsError(from_problems(name, problems))
+    def problems_of(path: str, put: Callable[[Any], Any]) -> Callable[[Any], list[FieldProblem]]:
+        return lambda resolved: from_problems(name, deferred_problems(spec, {path: put(resolved)}))
 
-    values = [pulumi.Output.from_input(value) for value in waiting.values()]
-    # Unsecret: the gate carries no value, and must not make every field it guards secret.
-    gate = pulumi.Output.unsecret(pulumi.Output.all(*values).apply(check))
     update: dict[str, Any] = {}
-    for field, given, value in zip(fields, waiting.values(), values, strict=True):
-        # A mapping (tags) stays a mapping: each Output value waits for the gate.
-        after = (
-            {k: after_gate(gate, v) if is_output(v) else v for k, v in given.items()}
-            if isinstance(given, dict)
-            else after_gate(gate, value)
-        )
-        if "." in field:
-            parent, child = field.split(".", 1)
+    every: list[pulumi.Output[Any]] = []
+    for path, given in waiting.items():
+        after: Any
+        if isinstance(given, dict):  # tags: each Output value on its own
+            after = dict(given)
+            for key in [k for k, v in given.items() if is_output(v)]:
+                value = checked(given[key], problems_of(path, _with(given, key)))
+                after[key] = value
+                every.append(value)
+        else:
+            after = checked(given, problems_of(path, lambda resolved: resolved))
+            every.append(after)
+        if "." in path:
+            parent, child = path.split(".", 1)
             update[parent] = getattr(spec, parent).model_copy(update={child: after})
         else:
-            update[field] = after
+            update[path] = after
+    # Unsecret: the gate carries no value, and must not make what waits for it secret.
+    gate = pulumi.Output.unsecret(pulumi.Output.all(*every).apply(lambda _: None))
     return spec.model_copy(update=update), gate
+
+
+def _with(mapping: dict[str, Any], key: str) -> Callable[[Any], dict[str, Any]]:
+    """``mapping`` with ``key``'s value replaced by what resolved (the rest left as given)."""
+    return lambda resolved: {**mapping, key: resolved}
 
 
 def after_gate(gate: pulumi.Output[None] | None, value: pulumi.Input[Any]) -> pulumi.Input[Any]:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .. import program
 from ..documents.iam import artifact_cache_policy
 from ..facts import catalog, images, sizing
+from ..facts.rules import EngineResource
 from ..facts.units import HOURS_PER_MONTH
 from ..node.agent_archive import agent_archive
 from ..node.serve_command import (
@@ -24,6 +26,7 @@ from ..testing import ProgramResult, resolve, run_program
 from .findings import CheckResult, run_checks
 from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
 from .resource_rows import _plain, resource_rows
+from .unjudged import not_judged
 
 # Version of the `plan --json` document (docs/plan-json.md). Bump on any incompatible change.
 SCHEMA_VERSION = 1
@@ -129,7 +132,7 @@ class Plan:
             "user_data": self.user_data_section(full),
             "checked_at_deploy": checked_at_deploy(self.cluster),
             "first_preview": self.first_preview.section() if self.first_preview else None,
-            "security": security_section(self.security()),
+            "security": security_section(self.security(), self.result.resources),
             "cost": self.cost(),
             "stack_cost": self.stack_cost(),
             "cold_start": self.cold_start(),
@@ -217,7 +220,11 @@ class Plan:
         }
 
 
-def security_section(checks: list[CheckResult]) -> dict[str, Any]:
+def security_section(
+    checks: list[CheckResult], resources: Sequence[EngineResource] = ()
+) -> dict[str, Any]:
+    """The checks' results; under each, what it could not judge among ``resources`` (an input
+    only the deployment knows): its "pass" covers only what it saw."""
     return {
         "passed": all(c.passed for c in checks),
         "checks": [
@@ -228,6 +235,7 @@ def security_section(checks: list[CheckResult]) -> dict[str, Any]:
                 "findings": [
                     {"resource": f.resource, "type": f.type, "detail": f.detail} for f in c.findings
                 ],
+                "not_judged": [n.as_dict() for n in not_judged(c.id, resources)],
             }
             for c in checks
         ],

@@ -41,10 +41,16 @@ MAX_RELAYED_BYTES = 256 * 1024
 """The end of what a program printed, relayed to stderr: enough for any traceback."""
 
 
-def _project_plan(project_dir: str, stack: str, full: bool = False) -> dict[str, Any]:
+def _project_plan(
+    project_dir: str,
+    stack: str,
+    full: bool = False,
+    stack_references: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     from .project import build_project_plan
 
-    return build_project_plan(Path(project_dir), stack).document(full=full)
+    plan = build_project_plan(Path(project_dir), stack, stack_references=stack_references)
+    return plan.document(full=full)
 
 
 def _project_clusters(project_dir: str, stack: str) -> list[dict[str, Any]]:

@@ -170,6 +170,10 @@ def prewarm_job(
     (a stack that compiles nothing, or with the cache off, or a team's program that fails or
     outlasts ``timeout`` seconds in its child process)."""
     found: ClusterStack = stack_cluster(stack, project_dir, cluster, timeout=timeout)
+    if found.args.artifact_cache_root is None:
+        raise ValueError(
+            _nothing_to_prewarm(found.args, found.cluster_name or found.shipped_cluster_name)
+        )
     profile = found.config.get("aws:profile")
     roles = assume_roles(found.config.get("aws:assumeRoles") or found.config.get("aws:assumeRole"))
     return PrewarmJob(
@@ -188,3 +192,18 @@ def prewarm_job(
         aws_profile=profile if isinstance(profile, str) and profile else None,
         assumed_roles=tuple(role["role_arn"] for role in roles),
     )
+
+
+def _nothing_to_prewarm(args: ResolvedClusterArgs, cluster: str) -> str:
+    """Why ``cluster`` has nothing a pre-warm job could compile."""
+    if args.spec.accelerator != "neuron":
+        why = (
+            f"{args.instance_type} serves on vLLM's CPU backend, which compiles nothing (its "
+            "nodes load the weights and serve); pre-warm a Neuron cluster"
+        )
+    else:
+        why = (
+            "its artifact cache is off (artifact_cache.enabled: false), so nothing compiled "
+            "would be kept; enable it to pre-warm"
+        )
+    return f"nothing to pre-warm for cluster {cluster!r}: {why}"

@@ -7,6 +7,7 @@ clusters together. The document extends the single-cluster one (docs/plan-json.m
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ class ProjectPlan:
             "first_preview": self.first_preview.section() if self.first_preview else None,
             "outputs": self.outputs(),
             "secret_config": sorted(self.stack.secret_keys),
-            "security": security_section(whole.security()),
+            "security": security_section(whole.security(), self.run.result.resources),
             "clusters": clusters,
             "total_cost": total_cost(clusters),
             "stack_cost": whole.stack_cost(list(self.run.clusters)),
@@ -132,11 +133,16 @@ def total_cost(clusters: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def project_plan_document(
-    project_dir: Path, stack: str, *, full: bool = False, timeout: float = DEFAULT_TIMEOUT_S
+    project_dir: Path,
+    stack: str,
+    *,
+    full: bool = False,
+    timeout: float = DEFAULT_TIMEOUT_S,
+    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The `plan PROJECT_DIR --json` document, the team's program run in a child process with a
     time limit (plan/isolation.py). The project and the stack file are read here first, so bad
-    input is reported without starting a child."""
+    input is reported without starting a child. ``stack_references``: as build_project_plan."""
     project = load_project(project_dir)
     config = load_stack(project, stack)
     try:
@@ -144,21 +150,35 @@ def project_plan_document(
     except ValueError:
         shown = project.entry_point
     program = f"the program of project {project.name!r} ({shown}) on stack {config.stack!r}"
-    arguments = {"project_dir": str(project.root), "stack": stack, "full": full}
+    arguments = {
+        "project_dir": str(project.root),
+        "stack": stack,
+        "full": full,
+        "stack_references": {k: dict(v) for k, v in (stack_references or {}).items()},
+    }
     document: dict[str, Any] = run_in_child(
         "project-plan", arguments, timeout=timeout, program=program
     )
     return document
 
 
-def build_project_plan(project_dir: Path, stack: str) -> ProjectPlan:
+def build_project_plan(
+    project_dir: Path,
+    stack: str,
+    *,
+    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ProjectPlan:
     """Read the project and the stack, run the program offline (with the mocks' values, and again
-    as a first preview). Bad input (the project, the stack file, a program that fails) raises a
-    ConfigError, the args' ValidationError or a component's ArgsError."""
+    as a first preview). ``stack_references`` maps another stack's name ("org/project/stack") to
+    the outputs a ``pulumi.StackReference`` to it reads (as run_program takes them); without
+    them those values are unknown, and a check over one is "not judged". Bad input (the
+    project, the stack file, a program that fails) raises a ConfigError (a ProgramError for a
+    program that fails) or a component's ArgsError."""
     project = load_project(project_dir)
     config = load_stack(project, stack)
-    run = run_team_program(project, config)
-    first = run_team_program(project, config, first_preview=True)
+    references = stack_references
+    run = run_team_program(project, config, stack_references=references)
+    first = run_team_program(project, config, first_preview=True, stack_references=references)
     return ProjectPlan(
         project=project, stack=config, run=run, first_preview=first_preview_of(first.result)
     )

@@ -271,6 +271,13 @@ def print_security(console: Console, security: dict[str, Any]) -> None:
                 markup=False,
                 highlight=False,
             )
+        for unseen in check["not_judged"]:
+            console.print(
+                f"        not judged: {unseen['resource']} ({unseen['type']}): "
+                f"{', '.join(unseen['inputs'])} {unseen['reason']}",
+                markup=False,
+                highlight=False,
+            )
 
 
 def print_first_preview(console: Console, first: dict[str, Any] | None) -> None:

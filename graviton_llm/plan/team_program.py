@@ -23,7 +23,8 @@ import runpy
 import site
 import sys
 import sysconfig
-from collections.abc import Iterator
+import traceback
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,10 +68,15 @@ class ProgramRun:
 
 
 def run_team_program(
-    project: Project, stack: StackConfig, *, first_preview: bool = False
+    project: Project,
+    stack: StackConfig,
+    *,
+    first_preview: bool = False,
+    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ProgramRun:
     """Run ``project``'s program with ``stack``'s config (as a first preview with
-    ``first_preview``); raise ProgramError if it fails."""
+    ``first_preview``; what its StackReferences read from ``stack_references``, as run_program
+    takes them); raise ProgramError if it fails."""
     entry = project.entry_point
     exported: dict[str, Any] = {}
 
@@ -95,6 +101,7 @@ def run_team_program(
             stack=stack.stack,
             region=stack.region,
             first_preview=first_preview,
+            stack_references=stack_references,
             catch=True,
         )
     if result.error is not None:
@@ -111,10 +118,13 @@ def _failure(project: Project, stack: StackConfig, entry: Path, error: BaseExcep
     input ("While processing resource: ..."): the innermost error is the program's, the
     innermost resource says where."""
     where = _RESOURCE.findall(str(error))
+    line = _line_in_project(error, project.root)
     error = innermost_cause(error)
     words = " ".join(str(error).split()) or "(no message)"
     if where:
         words += f" (while registering {where[-1]})"
+    if line:
+        words += f" (at {line})"
     try:
         shown = entry.relative_to(project.root)
     except ValueError:
@@ -123,6 +133,23 @@ def _failure(project: Project, stack: StackConfig, entry: Path, error: BaseExcep
         f"the program of project {project.name!r} ({shown}) failed on stack {stack.stack!r} "
         f"under the mock engine: {type(error).__name__}: {words}"
     )
+
+
+def _line_in_project(error: BaseException, root: Path) -> str | None:
+    """``file:line`` (relative to the project) of the innermost frame inside the project, in the
+    innermost error of ``error``'s cause chain that has one: where the team's code failed."""
+    chain, seen = [], set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for failed in reversed(chain):
+        for frame in reversed(traceback.extract_tb(failed.__traceback__)):
+            path = Path(frame.filename)
+            if path.is_absolute() and path.resolve().is_relative_to(root):
+                return f"{path.resolve().relative_to(root)}:{frame.lineno}"
+    return None
 
 
 def innermost_cause(error: BaseException) -> BaseException:

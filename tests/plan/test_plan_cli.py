@@ -172,6 +172,17 @@ def test_bad_config_with_json_is_a_json_error_document(tmp_path):
     assert by_field["allowed_cidrs.0"]["value"] == "0.0.0.0/0"
 
 
+def test_a_value_is_plain_in_json_and_quoted_once_in_text(tmp_path):
+    # A rule's own refusal (a tag value, a KMS ARN) and pydantic's (the instance type) alike.
+    text = (program.STACKS_DIR / "Pulumi.dev.yaml").read_text()
+    path = tmp_path / "Pulumi.tagged.yaml"
+    path.write_text(text.replace("owner: platform-team", "owner: cc#dev"))
+    errors = json.loads(invoke("plan", "--stack", str(path), "--json").output)["errors"]
+    assert [(e["field"], e["value"]) for e in errors] == [("owner", "cc#dev")]
+    shown = invoke("plan", "--stack", str(path)).output
+    assert "owner = 'cc#dev'" in shown and "''cc#dev''" not in shown
+
+
 def test_missing_stack_exits_2():
     result = invoke("plan", "--stack", "nosuch")
     assert result.exit_code == 2

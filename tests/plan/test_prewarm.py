@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -60,5 +61,30 @@ def test_a_stack_that_compiles_nothing_has_nothing_to_pre_warm(tmp_path, monkeyp
     stack.write_text(dev.replace("inf2.8xlarge", "r8g.16xlarge"))
     result = invoke("compile", "--stack", str(stack))
     assert result.exit_code == 2
-    assert "nothing to pre-warm" in result.output
+    out = " ".join(result.output.split())
+    assert (
+        "nothing to pre-warm for cluster 'llm-cpu': r8g.16xlarge serves on vLLM's CPU backend, "
+        "which compiles nothing"
+    ) in out
     assert not list(tmp_path.glob("*.gz"))
+    off = tmp_path / "Pulumi.off.yaml"
+    off.write_text(
+        dev.replace(
+            "    owner: platform-team",
+            "    owner: platform-team\n    artifact_cache: {enabled: false}",
+        )
+    )
+    out = " ".join(invoke("compile", "--stack", str(off)).output.split())
+    assert "nothing to pre-warm for cluster 'llm-off': its artifact cache is off" in out
+
+
+def test_a_cpu_cluster_of_a_team_project_is_named_with_the_reason(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    team = Path(__file__).resolve().parent.parent / "fixtures" / "team_project"
+    result = invoke("compile", str(team), "--stack", "staging", "--cluster", "search-summarize")
+    assert result.exit_code == 2
+    out = " ".join(result.output.split())
+    assert (
+        "nothing to pre-warm for cluster 'search-summarize': r8g.8xlarge serves on vLLM's CPU"
+        in out
+    )

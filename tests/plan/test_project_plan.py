@@ -143,6 +143,10 @@ def _bad_projects():
         main = p / "infra" / "__main__.py"
         main.write_text(main.read_text() + "\npulumi.export('x', vpc.id.apply(lambda _: 1 / 0))\n")
 
+    def one_name_twice(p):
+        main = p / "infra" / "__main__.py"
+        main.write_text(main.read_text().replace('f"search-{name}"', '"search-chat"'))
+
     def exits(p):
         (p / "infra" / "__main__.py").write_text("import sys\nsys.exit(3)\n")
 
@@ -164,6 +168,13 @@ def _bad_projects():
         "main missing": (missing_main, "`main` 'app/'"),
         "program raises": (raises, "RuntimeError: the team forgot a subnet"),
         "program exits": (exits, "exited with status 3"),
+        "two clusters of one name": (
+            one_name_twice,
+            "DuplicateResourceUrn: Duplicate resource URN 'urn:pulumi:staging::team-search::"
+            "graviton-llm:cluster:NeuronServingCluster::search-chat'; try giving it a unique "
+            "name: two NeuronServingCluster resources are named 'search-chat' (at "
+            "__main__.py:17 and at __main__.py:17)",
+        ),
         "an apply raises": (apply_raises, "ZeroDivisionError: division by zero"),
         "stack file missing": (missing_stack, "no stack 'staging' in project 'team-search'"),
         "stack file malformed": (malformed_stack, "not valid YAML"),
@@ -225,3 +236,32 @@ def test_a_team_plan_shows_what_a_shipped_stack_plan_shows(team_plan):
     assert text.count("AMI not pinned") == 2 and text.count("cold start (predicted") == 2
     assert "artifact cache s3://search-model-weights/.graviton-llm-cache/" in text
     assert "pre-warm before a rollout: graviton-llm compile --stack staging --cluster " in text
+
+
+def _spoil_at(project: Path, relative: str, old: str, new: str) -> int:
+    """Replace ``old`` by ``new`` in a project file; the line it is on."""
+    path = project / relative
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return text[: text.index(old)].count("\n") + 1
+
+
+@pytest.mark.parametrize(
+    ("relative", "old", "new", "words"),
+    [
+        ("infra/__main__.py", "vpc_id\": vpc.id,", "vpc_id\": vpc.idd,",
+         "AttributeError: 'Vpc' object has no attribute 'idd'"),
+        ("infra/network.py", "igw = aws.ec2.InternetGateway(name, vpc_id=vpc.id)",
+         "igw = aws.ec2.InternetGateway(name, vpc_id=vpc.id.apply(lambda v: v[99]))",
+         "IndexError: string index out of range"),
+    ],
+    ids=["main", "an apply in a local module"],
+)  # fmt: skip
+def test_a_failing_program_says_where_in_the_project(tmp_path, relative, old, new, words):
+    project = _copy(tmp_path)
+    line = _spoil_at(project, relative, old, new)
+    result = invoke("plan", str(project), "--stack", "staging")
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.stdout.split())
+    assert words in out and f"(at {relative}:{line})" in out
