@@ -19,6 +19,7 @@ import yaml
 from ..node_agent.cloudwatch import (
     ASG_DIMENSION,
     NAMESPACE,
+    SCRAPE_INTERVAL_SECONDS,
     cloudwatch_agent_config,
     prometheus_scrape_config,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "ASG_DIMENSION",
     "DEFAULT_LOG_GROUP",
     "NAMESPACE",
+    "SCRAPE_INTERVAL_SECONDS",
     "agent_config_problems",
     "cloudwatch_agent_config",
     "metrics_log_group",
