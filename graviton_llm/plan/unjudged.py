@@ -1,8 +1,10 @@
 """What each security check could not judge: an input it reads whose value only the deployment
 will know (an unknown on a preview, e.g. a CIDR from another stack's StackReference output that
-the plan was not given). The checks read such a value as absent (findings.revealed), so without
-this a check over a value it never saw would say "pass". `plan` lists these under each check
-as "not judged: unknown until deployed".
+the plan was not given). The checks read such a value as absent (reads.view), so without
+this a check over a value it never saw would say "pass". The check runs again through a view that
+notes each unknown it reads, the one the policy pack watches: an unknown it never looks at (a
+group's new VPC id) is not listed. `plan` lists these under each check as "not judged: unknown
+until deployed".
 """
 
 from __future__ import annotations
@@ -11,42 +13,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi.output import Unknown
-
 from ..facts.rules import EngineResource
-from .findings import (
-    EBS_VOLUME,
-    INSTANCE,
-    LAUNCH_TEMPLATE,
-    LB,
-    POLICY_ATTACHMENT_TYPES,
-    POLICY_TYPES,
-    SG,
-    SG_INGRESS_RULE,
-    SG_RULE,
-    is_secret_value,
-)
+from .checks import CHECKS
+from .reads import Reads, view
 
 UNKNOWN_UNTIL_DEPLOYED = "unknown until deployed"
 
-_POLICIES: dict[str, tuple[str, ...]] = dict.fromkeys(POLICY_TYPES, ("policy",))
-# The inputs each check reads, per resource type (what findings.py looks at).
-READS: dict[str, dict[str, tuple[str, ...]]] = {
-    "public-ingress": {
-        SG: ("ingress",),
-        SG_RULE: ("type", "cidrBlocks", "ipv6CidrBlocks"),
-        SG_INGRESS_RULE: ("cidrIpv4", "cidrIpv6"),
-        LB: ("internal",),
-    },
-    "imdsv1": {LAUNCH_TEMPLATE: ("metadataOptions",), INSTANCE: ("metadataOptions",)},
-    "unencrypted-volume": {
-        EBS_VOLUME: ("encrypted", "snapshotId"),
-        LAUNCH_TEMPLATE: ("blockDeviceMappings",),
-        INSTANCE: ("rootBlockDevice", "ebsBlockDevices"),
-    },
-    "wildcard-iam": {**_POLICIES, **dict.fromkeys(POLICY_ATTACHMENT_TYPES, ("policyArn",))},
-    "s3-write-scope": _POLICIES,
-}
+
+@dataclass(frozen=True)
+class _Watched:
+    type: str
+    name: str
+    inputs: Any
 
 
 @dataclass(frozen=True)
@@ -69,24 +47,22 @@ class NotJudged:
 
 
 def not_judged(check: str, resources: Iterable[EngineResource]) -> list[NotJudged]:
-    """Each resource with an input ``check`` reads that is unknown, sorted by resource name."""
-    reads = READS.get(check, {})
-    found = []
-    for r in resources:
-        paths = [p for key in reads.get(r.type, ()) for p in unknown_paths(r.inputs.get(key), key)]
-        if paths:
-            found.append(NotJudged(check, r.name, r.type, tuple(paths)))
+    """Each resource with an unknown input the check read when it ran over ``resources``
+    (reads.view notes them: an unknown the check never looks at does not count), by name."""
+    (rule,) = [r for r in CHECKS if r.id == check]
+    watched = [(r, Reads()) for r in resources]
+    rule([_Watched(r.type, r.name, view(r.inputs, seen)) for r, seen in watched])
+    found = [
+        NotJudged(check, r.name, r.type, tuple(dict.fromkeys(_shown(p) for p, _ in seen.unknown)))
+        for r, seen in watched
+        if seen.unknown
+    ]
     return sorted(found, key=lambda n: n.resource)
 
 
-def unknown_paths(value: Any, path: str) -> list[str]:
-    """The paths below ``path`` whose value is unknown (a secret's value counts as its own)."""
-    if isinstance(value, Unknown):
-        return [path]
-    if is_secret_value(value):
-        return unknown_paths(value.get("value"), path)
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in unknown_paths(v, f"{path}.{k}")]
-    if isinstance(value, list | tuple):
-        return [p for i, v in enumerate(value) for p in unknown_paths(v, f"{path}[{i}]")]
-    return []
+def _shown(path: tuple[str, ...]) -> str:
+    """``("ingress", "0", "cidrBlocks")`` as ``ingress[0].cidrBlocks``."""
+    shown = ""
+    for part in path:
+        shown += f"[{part}]" if part.isdigit() else (f".{part}" if shown else part)
+    return shown

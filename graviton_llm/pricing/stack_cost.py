@@ -77,7 +77,9 @@ def stack_cost(
         service_price=lambda item: service_prices.price(item, region),
     )
     cost = StackCost(region)
-    for resource in resources:
+    # By name: the engine registers a program's resources in an order its async code decides,
+    # and a document must not change from one run to the next (each list keeps this order).
+    for resource in sorted(resources, key=lambda r: (r.name, r.type)):
         rule = RULES.get(resource.type)
         if rule is None:
             if not resource.custom or resource.type in FREE_TYPES:
@@ -88,7 +90,6 @@ def stack_cost(
             continue
         for entry in rule(resource, context):
             _add(cost, entry)
-    cost.lines.sort(key=lambda line: line.resource)  # stable: a resource's items keep their order
     return cost
 
 

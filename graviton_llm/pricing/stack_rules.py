@@ -335,5 +335,7 @@ RULES: dict[str, Rule] = {
     "aws:ssm/parameter:Parameter": ssm_parameter,
     "aws:s3/bucket:Bucket": usage_only("storage and requests"),
     "aws:s3/bucketV2:BucketV2": usage_only("storage and requests"),
+    # The node agent's archive (~100 KB) bills as storage of the bucket it is in, and its reads.
+    "aws:s3/bucketObjectv2:BucketObjectv2": usage_only("storage in its bucket and requests"),
     "aws:sns/topic:Topic": usage_only("requests and notifications"),
 }

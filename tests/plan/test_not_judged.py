@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from graviton_llm.cli import app
 from graviton_llm.plan.checks import CHECKS
 from graviton_llm.plan.project import build_project_plan
-from graviton_llm.plan.unjudged import READS, NotJudged, not_judged
+from graviton_llm.plan.unjudged import NotJudged, not_judged
 
 TEAM = Path(__file__).resolve().parent.parent / "fixtures" / "team_project"
 SG = "aws:ec2/securityGroup:SecurityGroup"
@@ -49,8 +49,42 @@ def _check(document: dict, check: str) -> dict:
     return found
 
 
-def test_every_check_says_what_it_reads():
-    assert set(READS) == {rule.id for rule in CHECKS}
+def _resource(type_: str, name: str, inputs: dict) -> object:
+    class Resource:
+        pass
+
+    r = Resource()
+    r.type, r.name, r.inputs = type_, name, inputs  # type: ignore[attr-defined]
+    return r
+
+
+POLICY = "aws:iam/rolePolicy:RolePolicy"
+
+
+def test_every_check_lists_only_the_unknowns_it_reads():
+    """Each check of the registry runs; an unknown in an input none reads (a group's VPC id)
+    is judged by none of them."""
+    group = _resource(SG, "sg", {"vpcId": Unknown(), "ingress": []})
+    assert {rule.id: not_judged(rule.id, [group]) for rule in CHECKS} == {
+        rule.id: [] for rule in CHECKS
+    }
+
+
+def test_a_stack_check_lists_the_unknown_policy_it_could_not_compare():
+    """s3-weights-overwrite compares the stack's policies together: a write grant whose
+    resource is unknown cannot be compared with the weights prefix."""
+    weights = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "ReadModelWeights", "Effect": "Allow", "Action": ["s3:GetObject"],
+        "Resource": ["arn:aws:s3:::weights/llama/*"]}]}  # fmt: skip
+    writes = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["s3:PutObject"], "Resource": [Unknown()]}]}  # fmt: skip
+    found = not_judged(
+        "s3-weights-overwrite",
+        [_resource(POLICY, "read", {"policy": weights}),
+         _resource(POLICY, "write", {"policy": writes})],
+    )  # fmt: skip
+    unseen = ("policy.Statement[0].Resource[0]",)
+    assert [(n.resource, n.inputs) for n in found] == [("write", unseen)]
 
 
 def test_an_unknown_cidr_is_not_judged_naming_the_resource_and_the_input():
