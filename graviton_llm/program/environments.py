@@ -30,7 +30,15 @@ from ..args.cluster_rules import deploy_region_problems
 from ..args.placeholders import placeholder_fields
 from ..args.problems import raise_if_problems
 from ..testing.config import SECURE_KEY, secret_placeholder, without_secrets
-from .project import DEFAULT_REGION, Project, load_project, load_stack
+from .project import (
+    DEFAULT_REGION,
+    Project,
+    by_hand,
+    cluster_key,
+    load_project,
+    load_stack,
+    sets_cluster_key,
+)
 from .project_config import parse_key
 from .stack_edit import replace_key
 from .stack_files import ConfigError, load_yaml
@@ -45,10 +53,7 @@ class WrittenEnvironment:
     rewritten: bool  # an existing file: its cluster replaced, everything else kept
     placeholders: list[tuple[str, str]] = field(default_factory=list)  # (field, value)
     not_copied: list[str] = field(default_factory=list)  # secret fields of --from's cluster
-
-
-def cluster_key(project: Project) -> str:
-    return f"{project.name}:cluster"
+    previous: str | None = None  # the file's text before, None for a new file (for `undo`)
 
 
 def _raw_cluster(project: Project, path: Path) -> tuple[str | None, Any]:
@@ -102,7 +107,8 @@ def environment_config(
         raise ConfigError(f"{'--from ' + base if base else 'init-env --force'}: {source} has no "
                           f"`{cluster_key(project)}` mapping to start from"
                           + ("" if base else "; give --from STACK"))  # fmt: skip
-    cluster, not_copied = (copy.deepcopy(found), []) if isinstance(found, dict) else ({}, [])
+    not_copied: list[str] = []
+    cluster: dict[str, Any] = copy.deepcopy(found) if isinstance(found, dict) else {}
     if base is not None:
         cluster, not_copied = _drop_secrets(cluster)
     _apply(cluster, settings)
@@ -131,6 +137,14 @@ def write_environment(
     refusal or an error leaves no file (and an existing one untouched)."""
     project = load_project(project_dir)
     path = project.stack_path(name)
+    if not sets_cluster_key(project):
+        known = ", ".join(f"Pulumi.{stack}.yaml" for stack in project.stacks()) or "none"
+        raise ConfigError(
+            f"init-env writes `{cluster_key(project)}`, the cluster of the projects `graviton-llm "
+            f"new` writes; project {project.name!r} sets it in no stack file ({known}) nor its "
+            f"Pulumi.yaml, so its program would not read it: {by_hand(project)}, then review it "
+            f"with `graviton-llm plan {project.root} --stack {name}`"
+        )
     if path.exists() and not force:
         raise ConfigError(f"{path} exists; pass --force to rewrite its cluster (every other key "
                           "is kept)")  # fmt: skip
@@ -152,9 +166,20 @@ def write_environment(
         )
         document = {"config": {"aws:region": chosen_region, cluster_key(project): cluster}}
         text = header + yaml.safe_dump(document, sort_keys=False)
-    rewritten = path.exists()
+    previous = path.read_text(encoding="utf-8") if path.exists() else None
     _write(path, text)
-    return WrittenEnvironment(path, rewritten, placeholder_fields(cluster), not_copied)
+    return WrittenEnvironment(
+        path, previous is not None, placeholder_fields(cluster), not_copied, previous
+    )
+
+
+def undo(written: WrittenEnvironment) -> None:
+    """Put the stack file back as it was before ``written`` (none, or its earlier text): the
+    new stack's plan is part of init-env's check, so a plan that fails keeps nothing."""
+    if written.previous is None:
+        written.path.unlink(missing_ok=True)
+    else:
+        _write(written.path, written.previous)
 
 
 def _write(path: Path, text: str) -> None:
