@@ -33,11 +33,10 @@ from ..testing.config import SECURE_KEY, secret_placeholder, without_secrets
 from .project import (
     DEFAULT_REGION,
     Project,
-    by_hand,
     cluster_key,
     load_project,
     load_stack,
-    sets_cluster_key,
+    require_cluster_key,
 )
 from .project_config import parse_key
 from .stack_edit import replace_key
@@ -137,14 +136,7 @@ def write_environment(
     refusal or an error leaves no file (and an existing one untouched)."""
     project = load_project(project_dir)
     path = project.stack_path(name)
-    if not sets_cluster_key(project):
-        known = ", ".join(f"Pulumi.{stack}.yaml" for stack in project.stacks()) or "none"
-        raise ConfigError(
-            f"init-env writes `{cluster_key(project)}`, the cluster of the projects `graviton-llm "
-            f"new` writes; project {project.name!r} sets it in no stack file ({known}) nor its "
-            f"Pulumi.yaml, so its program would not read it: {by_hand(project)}, then review it "
-            f"with `graviton-llm plan {project.root} --stack {name}`"
-        )
+    require_cluster_key(project, "init-env", name)
     if path.exists() and not force:
         raise ConfigError(f"{path} exists; pass --force to rewrite its cluster (every other key "
                           "is kept)")  # fmt: skip

@@ -302,6 +302,20 @@ def how_to_write(project: Project, stack: str) -> str:
     )
 
 
+def require_cluster_key(project: Project, command: str, stack: str) -> None:
+    """Refuse to write stack ``stack``'s `<project>:cluster` into a project that sets it
+    nowhere."""
+    if sets_cluster_key(project):
+        return
+    known = ", ".join(f"Pulumi.{stack}.yaml" for stack in project.stacks()) or "none"
+    raise ConfigError(
+        f"{command} writes `{cluster_key(project)}`, the cluster of the projects `graviton-llm "
+        f"new` writes; project {project.name!r} sets it in no stack file ({known}) nor its "
+        f"Pulumi.yaml, so its program would not read it: {by_hand(project)}, then review it "
+        f"with `graviton-llm plan {project.root} --stack {stack}`"
+    )
+
+
 def load_stack(project: Project, stack: str) -> StackConfig:
     """Stack ``stack`` of ``project``: the project's defaults overlaid by its stack file."""
     path = project.stack_path(stack)
