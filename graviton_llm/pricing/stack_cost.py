@@ -88,7 +88,10 @@ def stack_cost(
             continue
         for entry in rule(resource, context):
             _add(cost, entry)
-    cost.lines.sort(key=lambda line: line.resource)  # stable: a resource's items keep their order
+    # Resources register in no fixed order: sort, so the document is the same every run (a
+    # stable sort: a resource's items keep their order).
+    for entries in (cost.lines, cost.usage_based, cost.unpriced):
+        entries.sort(key=lambda entry: (entry.resource, entry.type))
     return cost
 
 
