@@ -21,7 +21,7 @@ def is_placeholder(value: Any) -> bool:
     if value.startswith(f"s3://{REPLACE_ME_BUCKET}"):
         return True
     match = _ID.fullmatch(value)
-    return bool(match) and sum(d != "0" for d in match.group(2)) <= _MAX_NONZERO_DIGITS
+    return match is not None and sum(d != "0" for d in match.group(2)) <= _MAX_NONZERO_DIGITS
 
 
 def placeholder_fields(cluster: Any, path: str = "") -> list[tuple[str, str]]:

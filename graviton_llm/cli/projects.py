@@ -98,11 +98,13 @@ def init_env(
     program_timeout: float = program_timeout_option(),
 ) -> None:
     """Write Pulumi.<NAME>.yaml for a new environment from --from's cluster and the flags,
-    validated before anything is written, then print its plan summary. Exit codes: 0 written
-    (1 when its plan fails a security check), 2 bad input (nothing written)."""
+    validated and planned before it is kept, then print its plan summary. Only for projects
+    whose config sets `<project>:cluster` (those `graviton-llm new` writes). Exit codes: 0
+    written (1 when its plan fails a security check), 2 bad input or a plan that fails (nothing
+    written; an existing file left as it was)."""
     from ..plan.project import project_plan_document
     from ..plan.project_report import print_project_summary
-    from ..program.environments import write_environment
+    from ..program.environments import undo, write_environment
 
     settings = {
         "vpc_id": vpc_id, "subnet_ids": subnet_id or None, "instance_type": instance_type,
@@ -117,6 +119,11 @@ def init_env(
         written = write_environment(
             project_dir, name, settings, base=base, region=region, force=force
         )
+        try:  # the new stack must plan too: exit 2 leaves the file as it was (or none)
+            document = project_plan_document(project_dir, name, timeout=program_timeout)
+        except BaseException:
+            undo(written)
+            raise
     kept = "; every other key, secret and the secrets provider kept" if written.rewritten else ""
     console.print(f"wrote {written.path}{kept}", highlight=False)
     for field, value in written.placeholders:
@@ -131,8 +138,6 @@ def init_env(
             "to that stack); set it with `pulumi config set --secret` once the stack exists",
             highlight=False, markup=False,
         )  # fmt: skip
-    with input_errors(console):
-        document = project_plan_document(project_dir, name, timeout=program_timeout)
     print_project_summary(console, document)
     if not document["security"]["passed"]:
         raise typer.Exit(1)

@@ -250,10 +250,13 @@ def size(
             placeholders = None
             if write_stack is not None and sized.best is not None:
                 from ..program import PROJECT
-                from ..program.project import project_of_stack_file
+                from ..program.project import project_of_stack_file, require_cluster_key
 
                 # The namespace of the project the file is a stack of (its `<project>:cluster`).
                 owner = project_of_stack_file(write_stack)
+                if owner is not None:
+                    stack = write_stack.stem.removeprefix("Pulumi.")
+                    require_cluster_key(owner, "size --write-stack", stack)
                 where = sizing.Placement(region, vpc_id, tuple(subnet_id or ()), weights_uri)
                 placeholders = sizing.write_stack(
                     write_stack, sized.best, choice, request.max_model_len, where,

@@ -28,13 +28,16 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..args.refusals import ArgsError, FieldProblem, Shown, field_problems
 from ..safeio.files import read_bytes
 from ..safeio.terminal import printable
 from .limits import DEFAULT_TIMEOUT_S as DEFAULT_TIMEOUT_S
 from .team_program import ProgramError
+
+if TYPE_CHECKING:
+    from ..program.project import Project, StackConfig
 
 MAX_RESULT_BYTES = 512 * 2**20
 MAX_RELAYED_BYTES = 256 * 1024
@@ -71,6 +74,15 @@ TASKS: dict[str, Callable[..., Any]] = {
 }
 """What a child may be asked to do: a name, and a function of JSON arguments returning a JSON
 value. A new command on team projects adds its task here."""
+
+
+def program_label(project: Project, config: StackConfig) -> str:
+    """How a refusal names the program a child runs: project, entry point, stack."""
+    try:
+        shown = project.entry_point.relative_to(project.root)
+    except ValueError:
+        shown = project.entry_point
+    return f"the program of project {project.name!r} ({shown}) on stack {config.stack!r}"
 
 
 def run_in_child(task: str, arguments: dict[str, Any], *, timeout: float, program: str) -> Any:

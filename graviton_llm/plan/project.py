@@ -19,7 +19,7 @@ from ..program.project import Project, StackConfig, load_project, load_stack
 from .build import SCHEMA_VERSION, Plan, security_section
 from .findings import SECRET_SHOWN
 from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
-from .isolation import DEFAULT_TIMEOUT_S, run_in_child
+from .isolation import DEFAULT_TIMEOUT_S, program_label, run_in_child
 from .resource_rows import _plain
 from .team_program import ProgramRun, run_team_program
 
@@ -145,11 +145,7 @@ def project_plan_document(
     input is reported without starting a child. ``stack_references``: as build_project_plan."""
     project = load_project(project_dir)
     config = load_stack(project, stack)
-    try:
-        shown = project.entry_point.relative_to(project.root)
-    except ValueError:
-        shown = project.entry_point
-    program = f"the program of project {project.name!r} ({shown}) on stack {config.stack!r}"
+    program = program_label(project, config)
     arguments = {
         "project_dir": str(project.root),
         "stack": stack,

@@ -22,7 +22,7 @@ from ..args import NeuronServingClusterArgs, ResolvedClusterArgs
 from ..program.cluster_stacks import ClusterStack, cluster_stack
 from ..program.project import Project, StackConfig, load_project, load_stack
 from ..program.stack_files import ConfigError
-from .isolation import run_in_child
+from .isolation import program_label, run_in_child
 from .limits import DEFAULT_TIMEOUT_S
 
 OUTPUT_MARK = "__output__"
@@ -84,11 +84,7 @@ def project_clusters(
     ConfigError or the args' refusal) and read back its clusters."""
     project = load_project(project_dir)
     config = load_stack(project, stack)
-    try:
-        shown = project.entry_point.relative_to(project.root)
-    except ValueError:
-        shown = project.entry_point
-    program = f"the program of project {project.name!r} ({shown}) on stack {config.stack!r}"
+    program = program_label(project, config)
     entries: list[dict[str, Any]] = run_in_child(
         "project-clusters",
         {"project_dir": str(project.root), "stack": stack},

@@ -30,7 +30,14 @@ from ..args.cluster_rules import deploy_region_problems
 from ..args.placeholders import placeholder_fields
 from ..args.problems import raise_if_problems
 from ..testing.config import SECURE_KEY, secret_placeholder, without_secrets
-from .project import DEFAULT_REGION, Project, load_project, load_stack
+from .project import (
+    DEFAULT_REGION,
+    Project,
+    cluster_key,
+    load_project,
+    load_stack,
+    require_cluster_key,
+)
 from .project_config import parse_key
 from .stack_edit import replace_key
 from .stack_files import ConfigError, load_yaml
@@ -45,10 +52,7 @@ class WrittenEnvironment:
     rewritten: bool  # an existing file: its cluster replaced, everything else kept
     placeholders: list[tuple[str, str]] = field(default_factory=list)  # (field, value)
     not_copied: list[str] = field(default_factory=list)  # secret fields of --from's cluster
-
-
-def cluster_key(project: Project) -> str:
-    return f"{project.name}:cluster"
+    previous: str | None = None  # the file's text before, None for a new file (for `undo`)
 
 
 def _raw_cluster(project: Project, path: Path) -> tuple[str | None, Any]:
@@ -102,7 +106,8 @@ def environment_config(
         raise ConfigError(f"{'--from ' + base if base else 'init-env --force'}: {source} has no "
                           f"`{cluster_key(project)}` mapping to start from"
                           + ("" if base else "; give --from STACK"))  # fmt: skip
-    cluster, not_copied = (copy.deepcopy(found), []) if isinstance(found, dict) else ({}, [])
+    not_copied: list[str] = []
+    cluster: dict[str, Any] = copy.deepcopy(found) if isinstance(found, dict) else {}
     if base is not None:
         cluster, not_copied = _drop_secrets(cluster)
     _apply(cluster, settings)
@@ -131,6 +136,7 @@ def write_environment(
     refusal or an error leaves no file (and an existing one untouched)."""
     project = load_project(project_dir)
     path = project.stack_path(name)
+    require_cluster_key(project, "init-env", name)
     if path.exists() and not force:
         raise ConfigError(f"{path} exists; pass --force to rewrite its cluster (every other key "
                           "is kept)")  # fmt: skip
@@ -152,9 +158,20 @@ def write_environment(
         )
         document = {"config": {"aws:region": chosen_region, cluster_key(project): cluster}}
         text = header + yaml.safe_dump(document, sort_keys=False)
-    rewritten = path.exists()
+    previous = path.read_text(encoding="utf-8") if path.exists() else None
     _write(path, text)
-    return WrittenEnvironment(path, rewritten, placeholder_fields(cluster), not_copied)
+    return WrittenEnvironment(
+        path, previous is not None, placeholder_fields(cluster), not_copied, previous
+    )
+
+
+def undo(written: WrittenEnvironment) -> None:
+    """Put the stack file back as it was before ``written`` (none, or its earlier text): the
+    new stack's plan is part of init-env's check, so a plan that fails keeps nothing."""
+    if written.previous is None:
+        written.path.unlink(missing_ok=True)
+    else:
+        _write(written.path, written.previous)
 
 
 def _write(path: Path, text: str) -> None:

@@ -263,6 +263,59 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def cluster_key(project: Project) -> str:
+    """The key the programs `graviton-llm new` writes read (`pulumi.Config().require_object(
+    "cluster")`), and the only one `init-env` writes."""
+    return f"{project.name}:cluster"
+
+
+def sets_cluster_key(project: Project) -> bool:
+    """Whether the project's config sets `<project>:cluster` (Pulumi.yaml declares it or a stack
+    file has it): only then would its program read a stack file `init-env` writes."""
+    if any(declared.full_key == cluster_key(project) for declared in project.declared):
+        return True
+    for stack in project.stacks():
+        try:
+            document = load_yaml(project.stack_path(stack))
+        except (ValueError, OSError):  # a malformed file is reported when its stack is planned
+            continue
+        config = document.get("config") if isinstance(document, dict) else None
+        keys = config if isinstance(config, dict) else {}
+        if any(parse_key(str(key), project.name) == cluster_key(project) for key in keys):
+            return True
+    return False
+
+
+def by_hand(project: Project) -> str:
+    stacks = project.stacks()
+    return f"copy Pulumi.{stacks[0]}.yaml and edit it by hand" if stacks else "write it by hand"
+
+
+def how_to_write(project: Project, stack: str) -> str:
+    """How to write stack ``stack``'s file: with `init-env` only for a project that sets
+    `<project>:cluster`; otherwise by hand, since the file `init-env` writes would go unread."""
+    if sets_cluster_key(project):
+        return f"write one with `graviton-llm init-env {stack}`"
+    return (
+        f"{by_hand(project)} (`graviton-llm init-env` writes only `{cluster_key(project)}`, "
+        f"which no stack file of project {project.name!r} sets: its program reads other keys)"
+    )
+
+
+def require_cluster_key(project: Project, command: str, stack: str) -> None:
+    """Refuse to write stack ``stack``'s `<project>:cluster` into a project that sets it
+    nowhere."""
+    if sets_cluster_key(project):
+        return
+    known = ", ".join(f"Pulumi.{stack}.yaml" for stack in project.stacks()) or "none"
+    raise ConfigError(
+        f"{command} writes `{cluster_key(project)}`, the cluster of the projects `graviton-llm "
+        f"new` writes; project {project.name!r} sets it in no stack file ({known}) nor its "
+        f"Pulumi.yaml, so its program would not read it: {by_hand(project)}, then review it "
+        f"with `graviton-llm plan {project.root} --stack {stack}`"
+    )
+
+
 def load_stack(project: Project, stack: str) -> StackConfig:
     """Stack ``stack`` of ``project``: the project's defaults overlaid by its stack file."""
     path = project.stack_path(stack)
@@ -270,7 +323,7 @@ def load_stack(project: Project, stack: str) -> StackConfig:
         known = ", ".join(project.stacks()) or "none yet"
         raise ConfigError(
             f"no stack {stack!r} in project {project.name!r}: {path} does not exist (stacks "
-            f"with a file there: {known}); write one with `graviton-llm init-env {stack}`"
+            f"with a file there: {known}); " + how_to_write(project, stack)
         )
     document = load_yaml(path)
     if document is None:

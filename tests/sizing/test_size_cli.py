@@ -280,3 +280,18 @@ def test_write_stack_into_a_team_project_uses_its_namespace_and_plans(tmp_path):
     plan = invoke("plan", str(project), "--stack", "sized", "--json")
     assert plan.exit_code == 0, plan.output
     assert json.loads(plan.stdout)["project"] == "search-llm"
+
+
+def test_write_stack_into_a_project_that_reads_no_project_cluster_is_refused(tmp_path):
+    """The file would hold `<project>:cluster`, which such a project's program never reads."""
+    project = tmp_path / "hand"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: hand\nruntime: python\n")
+    (project / "__main__.py").write_text("import pulumi\n")
+    (project / "Pulumi.dev.yaml").write_text("config:\n  hand:clusters: []\n")
+    path = project / "Pulumi.sized.yaml"
+    result = invoke("size", *ASKED, "--write-stack", str(path))
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stdout.split())
+    assert "`hand:cluster`" in said and "copy Pulumi.dev.yaml and edit it by hand" in said
+    assert not path.exists()
