@@ -43,6 +43,12 @@ BUCKET_OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2"
 SSM_PARAMETER = "aws:ssm/parameter:Parameter"
 VPC = "aws:ec2/vpc:Vpc"
 SUBNET = "aws:ec2/subnet:Subnet"
+VPC_ENDPOINT = "aws:ec2/vpcEndpoint:VpcEndpoint"
+SECURITY_GROUP_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
+SECURITY_GROUP_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+IAM_POLICY = "aws:iam/policy:Policy"
+EBS_VOLUME = "aws:ebs/volume:Volume"
+INSTANCE = "aws:ec2/instance:Instance"
 DYNAMIC_RESOURCE = "pulumi-python:dynamic:Resource"  # the rollout (components/instance_refresh)
 AWS_PROVIDER = "pulumi:providers:aws"
 
@@ -279,20 +285,20 @@ TEAM: tuple[ResourceType, ...] = (
     ResourceType("aws:ec2/eip:Eip", (), ("address", "customerOwnedIpv4Pool", "domain",
                  "ipamPoolId", "networkBorderGroup", "publicIpv4Pool", "region")),
     ResourceType(
-        "aws:ec2/vpcEndpoint:VpcEndpoint", ("serviceName", "vpcEndpointType", "routeTableIds"),
+        VPC_ENDPOINT, ("serviceName", "vpcEndpointType", "routeTableIds"),
         ("region", "resourceConfigurationArn", "serviceName", "serviceNetworkArn",
          "serviceRegion", "vpcEndpointType", "vpcId"),
     ),
-    ResourceType("aws:ec2/securityGroupRule:SecurityGroupRule", (), (
+    ResourceType(SECURITY_GROUP_RULE, (), (
         "cidrBlocks", "fromPort", "ipv6CidrBlocks", "prefixListIds", "protocol", "region",
         "securityGroupId", "self", "sourceSecurityGroupId", "toPort", "type",
     )),
-    ResourceType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", (),
+    ResourceType(SECURITY_GROUP_INGRESS_RULE, (),
                  ("region", "securityGroupId")),
     ResourceType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule", (),
                  ("region", "securityGroupId")),
-    ResourceType("aws:iam/policy:Policy", (), ("description", "name", "namePrefix", "path")),
-    ResourceType("aws:ebs/volume:Volume", (), ("availabilityZone", "encrypted", "kmsKeyId",
+    ResourceType(IAM_POLICY, (), ("description", "name", "namePrefix", "path")),
+    ResourceType(EBS_VOLUME, (), ("availabilityZone", "encrypted", "kmsKeyId",
                  "outpostArn", "region", "snapshotId")),
     ResourceType("aws:ecr/repository:Repository", (),
                  ("encryptionConfigurations", "name", "region")),
@@ -300,6 +306,8 @@ TEAM: tuple[ResourceType, ...] = (
                  ("bucket", "expectedBucketOwner", "region")),
     ResourceType("aws:secretsmanager/secret:Secret", (), ("name", "namePrefix", "region")),
     ResourceType("aws:route53/zone:Zone", (), ("delegationSetId", "name")),
+    # EC2 instances a team launches itself: the security checks judge them; ForceNew not listed.
+    ResourceType(INSTANCE),
     ResourceType("aws:lb/targetGroupAttachment:TargetGroupAttachment", (),
                  ("availabilityZone", "port", "region", "targetGroupArn", "targetId")),
 )  # fmt: skip
