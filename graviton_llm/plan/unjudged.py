@@ -13,11 +13,9 @@ from typing import Any
 
 from pulumi.output import Unknown
 
+from ..facts.resource_types import EBS_VOLUME, INSTANCE, LAUNCH_TEMPLATE
 from ..facts.rules import EngineResource
 from .findings import (
-    EBS_VOLUME,
-    INSTANCE,
-    LAUNCH_TEMPLATE,
     LB,
     POLICY_ATTACHMENT_TYPES,
     POLICY_TYPES,

@@ -37,16 +37,17 @@ REMOVED = {
         "family trn2: Neuron instance types but no row in catalog.NEURON_FAMILIES",
     ),
     "catalog instance rows": (
-        FamilyTables(instance_types={k: v for k, v in catalog.INSTANCE_TYPES.items()
-                                     if v.family != "inf2"}),  # fmt: skip
+        FamilyTables(
+            instance_types={k: v for k, v in catalog.INSTANCE_TYPES.items() if v.family != "inf2"}
+        ),
         "family inf2: no instance type in catalog.INSTANCE_TYPES",
     ),
     "serving stack image": (
-        FamilyTables(images=_without(images.IMAGES, "neuron-plugin")),
+        FamilyTables(stack_images=_without(images.IMAGES, "neuron-plugin")),
         "family trn2: serving stack 'neuron-plugin' has no image in images.IMAGES",
     ),
     "cpu serving stack image": (
-        FamilyTables(images=_without(images.IMAGES, "cpu")),
+        FamilyTables(stack_images=_without(images.IMAGES, "cpu")),
         "family r8g: serving stack 'cpu' has no image in images.IMAGES",
     ),
     "roofline": (

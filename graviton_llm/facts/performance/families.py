@@ -35,7 +35,7 @@ class FamilyTables:
     neuron_families: Mapping[str, catalog.NeuronFamily] = field(
         default_factory=lambda: catalog.NEURON_FAMILIES
     )
-    images: Mapping[str, str] = field(default_factory=lambda: images.IMAGES)
+    stack_images: Mapping[images.ServingStack, str] = field(default_factory=lambda: images.IMAGES)
     ranks: Mapping[str, RankRoofline] = field(default_factory=lambda: NEURON_RANKS)
     links: Mapping[str, float] = field(default_factory=lambda: NEURONLINK_BYTES_PER_S_PER_CHIP)
     weight_dtypes: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: WEIGHT_DTYPES)
@@ -84,7 +84,7 @@ def _parts_missing(name: str, specs: list[catalog.InstanceSpec], t: FamilyTables
         if name not in t.links:
             missing.append("no chip-to-chip bandwidth in performance/hardware.py "
                            "NEURONLINK_BYTES_PER_S_PER_CHIP")  # fmt: skip
-    if stack not in t.images:
+    if stack not in t.stack_images:
         missing.append(f"serving stack {stack!r} has no image in images.IMAGES")
     return missing
 
