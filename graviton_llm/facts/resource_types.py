@@ -113,6 +113,8 @@ _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _BUCKET_REPLACING = ("bucket", "bucketNamespace", "bucketPrefix", "objectLockConfiguration",
                      "objectLockEnabled", "region")  # fmt: skip
 
+# The types our components declare. Each row: token, review keys, replacing inputs, name rule,
+# then by keyword the type's own strict rules and what the mocks answer.
 OURS: tuple[ResourceType, ...] = (
     ResourceType(
         SECURITY_GROUP, ("vpcId", "ingress", "egress"),
@@ -257,6 +259,7 @@ OURS: tuple[ResourceType, ...] = (
 # volumes). Replacing inputs read the same way from terraform-provider-aws internal/service/...
 # (vpc_.go, vpc_subnet.go, vpc_nat_gateway.go read at the commits docs/sources.md names; the
 # others from their schemas' ForceNew and RequiresReplace marks).
+# Each row: token, review keys, replacing inputs (as OURS).
 TEAM: tuple[ResourceType, ...] = (
     ResourceType(
         VPC, ("cidrBlock", "enableDnsHostnames", "enableDnsSupport"),
@@ -314,20 +317,21 @@ TEAM: tuple[ResourceType, ...] = (
 
 
 def _table() -> dict[str, ResourceType]:
-    rows = [*OURS, *TEAM]
-    table = {row.token: row for row in rows}
-    if len(table) != len(rows):
-        raise ValueError("facts/resource_types: a type has two rows")
+    table: dict[str, ResourceType] = {}
+    for row in (*OURS, *TEAM):
+        if row.token in table:
+            raise ValueError(f"facts/resource_types.py: {row.token} has two rows; keep one")
+        table[row.token] = row
     return table
 
 
 RESOURCE_TYPES: dict[str, ResourceType] = _table()
-_NONE = ResourceType("")
 
 
 def resource_type(token: str) -> ResourceType:
-    """The type's row; an empty row (nothing known) for a type we have none for."""
-    return RESOURCE_TYPES.get(token, _NONE)
+    """The type's row; a row that knows nothing (no review keys, replacement rule unknown, no
+    name rule, the mocks' generic answer) for a type we have none for."""
+    return RESOURCE_TYPES.get(token) or ResourceType(token)
 
 
 def judged_by(rule_id: str, token: str) -> bool:
