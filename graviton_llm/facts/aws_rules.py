@@ -19,6 +19,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .resource_types import (
+    AUTO_SCALING_GROUP,
+    RESOURCE_TYPES,
+    NameRule,
+    judged_by,
+)
 from .rules import EngineResource, Rule, Violation, each_resource
 
 # Pulumi auto-names a resource `<logical name>-<7 hex>` (pulumi-aws autonaming.go; pulumi
@@ -31,66 +37,9 @@ ROLE_INLINE_POLICY_CHARS = 10_240
 MAX_TAGS = 50
 
 
-@dataclass(frozen=True)
-class NameRule:
-    """The name input of a type: its longest value, characters, and the auto-name's limit."""
-
-    field: str | None  # None: the type takes no name input
-    max_length: int
-    pattern: re.Pattern[str] | None = None
-    autoname_max: int | None = None  # longest auto-name (None: not auto-named)
-    forbidden_prefixes: tuple[str, ...] = ()
-    note: str = ""
-
-
-_ELB = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
-_IAM = re.compile(r"[\w+=,.@-]+", re.ASCII)
+# Each type's name rule is in its registry row (facts/resource_types.py).
 NAME_RULES: dict[str, NameRule] = {
-    # ELBv2 CreateLoadBalancer / CreateTargetGroup: 32 of A-Z a-z 0-9 '-', no '-' at either end;
-    # the provider checks at preview. pulumi-aws caps target-group auto-names at 32 but not load
-    # balancers', so a logical name over 24 fails the provider's check there.
-    "aws:lb/loadBalancer:LoadBalancer": NameRule(
-        "name", 32, _ELB, 32, ("internal-",), "ELBv2 CreateLoadBalancer"
-    ),
-    "aws:lb/targetGroup:TargetGroup": NameRule("name", 32, _ELB, 32, (), "ELBv2 CreateTargetGroup"),
-    "aws:iam/role:Role": NameRule("name", 64, _IAM, 64, (), "IAM CreateRole"),
-    "aws:iam/instanceProfile:InstanceProfile": NameRule(
-        "name", 128, _IAM, 128, (), "IAM CreateInstanceProfile"
-    ),
-    "aws:iam/rolePolicy:RolePolicy": NameRule("name", 128, _IAM, 128, (), "IAM PutRolePolicy"),
-    # 3-128 in the API; the provider refuses over 125.
-    "aws:ec2/launchTemplate:LaunchTemplate": NameRule(
-        "name", 125, re.compile(r"[A-Za-z0-9()./_-]{3,}"), 125, (), "EC2 CreateLaunchTemplate"
-    ),
-    # Printable ASCII 33-126 without ':' (CreateAutoScalingGroup, AutoScalingGroupName).
-    "aws:autoscaling/group:Group": NameRule(
-        "name", 255, re.compile(r"[!-9;-~]+"), 255, (), "EC2 Auto Scaling CreateAutoScalingGroup"
-    ),
-    "aws:cloudwatch/metricAlarm:MetricAlarm": NameRule(
-        "name", 255, re.compile(r"[ -~]+"), 255, (), "CloudWatch PutMetricAlarm"
-    ),
-    "aws:cloudwatch/dashboard:Dashboard": NameRule(
-        "dashboardName", 255, re.compile(r"[A-Za-z0-9_-]+"), None, (), "CloudWatch PutDashboard"
-    ),
-    # pulumi-aws caps SNS topic auto-names at 80.
-    "aws:sns/topic:Topic": NameRule(
-        "name", 256, re.compile(r"[A-Za-z0-9_-]+(?:\.fifo)?"), 80, (), "SNS CreateTopic"
-    ),
-    "aws:cloudwatch/logGroup:LogGroup": NameRule(
-        "name", 512, re.compile(r"[A-Za-z0-9_./#-]+"), 255, ("aws/",), "CloudWatch Logs"
-    ),
-    "aws:ec2/securityGroup:SecurityGroup": NameRule(
-        "name", 255, None, 255, ("sg-",), "EC2 CreateSecurityGroup"
-    ),
-    "aws:s3/bucketV2:BucketV2": NameRule(
-        "bucket", 63, re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"), 63, (), "S3 bucket naming"
-    ),
-    "aws:s3/bucket:Bucket": NameRule(
-        "bucket", 63, re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"), 63, (), "S3 bucket naming"
-    ),
-    "aws:kms/alias:Alias": NameRule(
-        "name", 256, re.compile(r"alias/[A-Za-z0-9/_-]+"), 256, ("alias/aws/",), "KMS CreateAlias"
-    ),
+    token: row.name_rule for token, row in RESOURCE_TYPES.items() if row.name_rule is not None
 }
 # Security group and rule descriptions (EC2 CreateSecurityGroup, IpRange.Description).
 _SG_TEXT = re.compile(r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]*")
@@ -170,7 +119,7 @@ def _permissions(rules: Iterable[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
 def _security_group(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]:
     """EC2 refuses "the same permission must not appear multiple times" in one request, and the
     provider sends all of a group's rules (per direction) in one AuthorizeSecurityGroup* call."""
-    if type_ != "aws:ec2/securityGroup:SecurityGroup":
+    if not judged_by("aws-security-group-rules", type_):
         return []
     problems = []
     for direction in ("ingress", "egress"):
@@ -197,7 +146,7 @@ def _security_group(type_: str, logical: str, inputs: Mapping[str, Any]) -> list
 
 
 def _user_data(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]:
-    if type_ != "aws:ec2/launchTemplate:LaunchTemplate":
+    if not judged_by("aws-user-data-size", type_):
         return []
     encoded = inputs.get("userData")
     if not isinstance(encoded, str):
@@ -209,7 +158,7 @@ def _user_data(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]
 
 
 def _tag_pairs(type_: str, inputs: Mapping[str, Any]) -> list[tuple[Any, Any]]:
-    if type_ == "aws:autoscaling/group:Group":
+    if type_ == AUTO_SCALING_GROUP:  # a list of {key, value, propagateAtLaunch}
         tags = [t for t in _listed(inputs.get("tags")) if isinstance(t, dict)]
         return [(t.get("key"), t.get("value")) for t in tags]
     return list(_mapping(inputs.get("tags")).items())
@@ -234,7 +183,7 @@ def _tags(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]:
 def _group_sizes(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]:
     """An Auto Scaling group needs min <= desired <= max, and exactly one of a launch template
     and a mixed instances policy (CreateAutoScalingGroup)."""
-    if type_ != "aws:autoscaling/group:Group":
+    if not judged_by("aws-auto-scaling-group", type_):
         return []
     problems = []
     low, high = inputs.get("minSize"), inputs.get("maxSize")
@@ -254,7 +203,7 @@ def _group_sizes(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[st
 def inline_policy_size(type_: str, inputs: Mapping[str, Any]) -> tuple[str, int] | None:
     """(role name, characters IAM counts) of an inline role policy whose role and text are known."""
     role, policy = inputs.get("role"), inputs.get("policy")
-    if type_ != "aws:iam/rolePolicy:RolePolicy" or not isinstance(role, str):
+    if not judged_by("aws-role-policy-size", type_) or not isinstance(role, str):
         return None
     return (role, sum(not c.isspace() for c in policy)) if isinstance(policy, str) else None
 

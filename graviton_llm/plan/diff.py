@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..facts.aws_replacements import has_replacement_rule, replacing_inputs
+from ..facts.resource_types import LAUNCH_TEMPLATE
 from ..safeio.files import InputFileError, expect, load_json
 from ..testing.answers import mock_id
-from .findings import LAUNCH_TEMPLATE
 from .property_changes import PropertyChange, property_changes
 
 Action = Literal["create", "update", "replace", "may-replace", "delete"]

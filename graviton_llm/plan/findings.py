@@ -17,6 +17,18 @@ from typing import Any
 
 from pulumi.output import Unknown
 
+from ..facts.resource_types import (
+    EBS_VOLUME,
+    IAM_POLICY,
+    INSTANCE,
+    LAUNCH_TEMPLATE,
+    LOAD_BALANCER,
+    ROLE_POLICY,
+    ROLE_POLICY_ATTACHMENT,
+    SECURITY_GROUP,
+    SECURITY_GROUP_INGRESS_RULE,
+    SECURITY_GROUP_RULE,
+)
 from ..facts.rules import EngineResource, Option
 from .reads import SECRET_SIG, SECRET_SIG_KEY, is_list, is_secret_value
 
@@ -68,23 +80,13 @@ class CheckResult:
         return not self.findings
 
 
-SG = "aws:ec2/securityGroup:SecurityGroup"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-LB = "aws:lb/loadBalancer:LoadBalancer"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-INSTANCE = "aws:ec2/instance:Instance"
-EBS_VOLUME = "aws:ebs/volume:Volume"
-POLICY_TYPES = (
-    "aws:iam/rolePolicy:RolePolicy",
-    "aws:iam/policy:Policy",
-    "aws:iam/userPolicy:UserPolicy",
-    "aws:iam/groupPolicy:GroupPolicy",
-)
-POLICY_ATTACHMENT_TYPES = (
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/policyAttachment:PolicyAttachment",
-)
+# The types the checks read (facts/resource_types.py), by the short names the checks use.
+SG, SG_RULE, SG_INGRESS_RULE = SECURITY_GROUP, SECURITY_GROUP_RULE, SECURITY_GROUP_INGRESS_RULE
+LB = LOAD_BALANCER
+# IAM users' and groups' policies: the checks judge them though no stack of ours declares one.
+POLICY_TYPES = (ROLE_POLICY, IAM_POLICY, "aws:iam/userPolicy:UserPolicy",
+                "aws:iam/groupPolicy:GroupPolicy")  # fmt: skip
+POLICY_ATTACHMENT_TYPES = (ROLE_POLICY_ATTACHMENT, "aws:iam/policyAttachment:PolicyAttachment")
 # AWS managed policies that grant "*" on "*" (or nearly): attaching one is a wildcard grant.
 WILDCARD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess")
 

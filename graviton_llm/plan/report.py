@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from ..facts.resource_types import BUCKET_POLICY, LAUNCH_TEMPLATE, ROLE, ROLE_POLICY, SECURITY_GROUP
 from ..safeio.terminal import styled
 from .cost_report import print_stack_cost
 
@@ -34,7 +35,7 @@ def _generic(properties: dict[str, Any]) -> str:
 
 
 def _summary(type_: str, properties: dict[str, Any]) -> str:
-    if type_ == "aws:ec2/securityGroup:SecurityGroup":
+    if type_ == SECURITY_GROUP:
         lines = [
             f"in  {r.get('protocol')} {_ports(r)} from "
             f"{', '.join([*(r.get('cidrBlocks') or []), *(r.get('ipv6CidrBlocks') or [])])}"
@@ -45,19 +46,19 @@ def _summary(type_: str, properties: dict[str, Any]) -> str:
             for r in properties.get("egress", [])
         ]
         return "\n".join(lines)
-    if type_ in ("aws:iam/rolePolicy:RolePolicy", "aws:s3/bucketPolicy:BucketPolicy"):
+    if type_ in (ROLE_POLICY, BUCKET_POLICY):
         policy = properties.get("policy", {})
         if not isinstance(policy, dict):  # a secret document: "[secret]"
             return f"policy {policy}"
         # A bucket policy's Deny statements mean little without their conditions (TLS).
-        bucket = type_ == "aws:s3/bucketPolicy:BucketPolicy"
+        bucket = type_ == BUCKET_POLICY
         return "\n".join(_statement(s, bucket) for s in policy.get("Statement", []))
-    if type_ == "aws:iam/role:Role":
+    if type_ == ROLE:
         statements = properties.get("assumeRolePolicy", {}).get("Statement", [])
         return "assumed by " + ", ".join(
             json.dumps(s.get("Principal"), sort_keys=True) for s in statements
         )
-    if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
+    if type_ == LAUNCH_TEMPLATE:
         volumes = [
             f"{m['deviceName']} {m['ebs'].get('volumeSize')} GiB {m['ebs'].get('volumeType')}"
             f"{' encrypted' if str(m['ebs'].get('encrypted')).lower() == 'true' else ''}"

@@ -12,60 +12,19 @@ from typing import Any
 from pulumi.output import Unknown
 
 from ..facts.aws_replacements import replacing_inputs
+from ..facts.resource_types import RESOURCE_TYPES, resource_type
 from ..testing import ProgramResult, RegisteredResource
 from .findings import SECRET_SHOWN, is_secret_value
 
 UNKNOWN_SHOWN = "[unknown until deployed]"
 
 
-# Inputs worth a reviewer's eye, per resource type (camelCase, as the engine sees them). Tags and
-# user data are left out: tags are the same everywhere, user data has its own section.
+# Inputs worth a reviewer's eye, per resource type (camelCase, as the engine sees them): each
+# registry row's review keys (facts/resource_types.py). Tags and user data are left out: tags are
+# the same everywhere, user data has its own section.
 KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "aws:ec2/securityGroup:SecurityGroup": ("vpcId", "ingress", "egress"),
-    "aws:iam/role:Role": ("assumeRolePolicy",),
-    "aws:iam/rolePolicy:RolePolicy": ("role", "policy"),
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
-    "aws:iam/instanceProfile:InstanceProfile": ("role",),
-    "aws:ec2/launchTemplate:LaunchTemplate": (
-        "instanceType", "imageId", "metadataOptions", "blockDeviceMappings",
-        "vpcSecurityGroupIds", "iamInstanceProfile",
-    ),
-    "aws:autoscaling/group:Group": (
-        "minSize", "maxSize", "desiredCapacity", "healthCheckType", "healthCheckGracePeriod",
-        "launchTemplate", "vpcZoneIdentifiers", "capacityReservationSpecification",
-        "instanceRefresh", "warmPool", "mixedInstancesPolicy", "protectFromScaleIn",
-    ),
-    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name", "comparisonOperator", "threshold",
-                                               "evaluationPeriods", "alarmActions"),
-    "aws:autoscaling/policy:Policy": ("policyType", "targetTrackingConfiguration"),
-    # The rollout (components/instance_refresh.py): the refresh it starts when this changes.
-    "pulumi-python:dynamic:Resource": ("request",),
-    "aws:sns/topic:Topic": ("kmsMasterKeyId",),
-    "aws:lb/loadBalancer:LoadBalancer": ("internal", "loadBalancerType", "subnets"),
-    "aws:lb/targetGroup:TargetGroup": ("port", "protocol", "healthCheck"),
-    "aws:lb/listener:Listener": ("port", "protocol"),
-    "aws:ec2/capacityReservation:CapacityReservation": (
-        "instanceType", "availabilityZone", "instanceCount", "instanceMatchCriteria",
-        "endDateType", "endDate",
-    ),
-    # What teams' own projects commonly add: their network and the state backend.
-    "aws:ec2/vpc:Vpc": ("cidrBlock", "enableDnsHostnames", "enableDnsSupport"),
-    "aws:ec2/subnet:Subnet": ("vpcId", "cidrBlock", "availabilityZone", "mapPublicIpOnLaunch"),
-    "aws:ec2/routeTable:RouteTable": ("vpcId", "routes"),
-    "aws:ec2/natGateway:NatGateway": ("subnetId", "connectivityType"),
-    "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType", "routeTableIds"),
-    "aws:s3/bucket:Bucket": ("bucket", "forceDestroy", "objectLockEnabled"),
-    "aws:s3/bucketVersioning:BucketVersioning": ("versioningConfiguration",),
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
-        "rules",
-    ),
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
-        "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets",
-    ),
-    "aws:s3/bucketPolicy:BucketPolicy": ("policy",),
-    "aws:kms/alias:Alias": ("name", "targetKeyId"),
-    "aws:ssm/parameter:Parameter": ("name", "type", "value"),
-}  # fmt: skip
+    token: row.review_keys for token, row in RESOURCE_TYPES.items() if row.review_keys
+}
 # Inputs that are JSON documents in a string: shown parsed, so the JSON diff reads well.
 _JSON_STRING_PROPERTIES = {"assumeRolePolicy", "policy"}
 
@@ -141,7 +100,7 @@ def compared_inputs(resource: RegisteredResource) -> dict[str, Any]:
 
 def key_properties(resource: RegisteredResource) -> dict[str, Any]:
     properties = {}
-    for key in KEY_PROPERTIES.get(resource.type, ()):
+    for key in resource_type(resource.type).review_keys:
         if key not in resource.inputs:
             continue
         value = resource.inputs[key]

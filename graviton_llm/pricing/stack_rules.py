@@ -9,6 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..facts.resource_types import (
+    AUTO_SCALING_GROUP,
+    CAPACITY_RESERVATION,
+    EBS_VOLUME,
+    INSTANCE,
+    KMS_KEY,
+    LAUNCH_TEMPLATE,
+    LOAD_BALANCER,
+    SSM_PARAMETER,
+    VPC_ENDPOINT,
+)
 from ..facts.service_prices import (
     ANOMALY_DETECTION_METRICS,
     DETAILED_MONITORING_METRICS_PER_INSTANCE,
@@ -107,7 +118,7 @@ def _launched_by(template: PlannedResource, context: Context) -> tuple[float, st
     if template.cluster is not None and template.cluster in context.clusters:
         return context.clusters[template.cluster].nodes, None
     count = 0.0
-    for group in context.of_type("aws:autoscaling/group:Group"):
+    for group in context.of_type(AUTO_SCALING_GROUP):
         if _template_id(group.inputs) == f"{template.name}-id":
             count += _number(group.inputs.get("desiredCapacity", group.inputs.get("minSize")))
     return count, "the desired capacity of the groups that launch from it"
@@ -175,7 +186,7 @@ def auto_scaling_group(resource: PlannedResource, context: Context) -> Iterator[
                        "mixed instances policy: the types launched are chosen at run time")
         return
     count = _number(resource.inputs.get("desiredCapacity", resource.inputs.get("minSize")))
-    templates = [t for t in context.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    templates = [t for t in context.of_type(LAUNCH_TEMPLATE)
                  if f"{t.name}-id" == _template_id(resource.inputs)]  # fmt: skip
     instance_type = templates[0].inputs.get("instanceType") if templates else None
     yield from _instances(resource, context, instance_type, count, "instances")
@@ -238,7 +249,7 @@ def _s3_gateway_endpoint(context: Context) -> bool:
     return any(
         str(e.inputs.get("serviceName", "")).endswith(".s3")
         and (e.inputs.get("vpcEndpointType") or "Gateway") == "Gateway"
-        for e in context.of_type("aws:ec2/vpcEndpoint:VpcEndpoint")
+        for e in context.of_type(VPC_ENDPOINT)
     )
 
 
@@ -317,22 +328,22 @@ def usage_only(what: str) -> Rule:
 
 RULES: dict[str, Rule] = {
     "graviton-llm:cluster:NeuronServingCluster": cluster,
-    "aws:ec2/launchTemplate:LaunchTemplate": launch_template,
-    "aws:autoscaling/group:Group": auto_scaling_group,
-    "aws:ec2/instance:Instance": instance,
-    "aws:ebs/volume:Volume": ebs_volume,
-    "aws:ec2/capacityReservation:CapacityReservation": capacity_reservation,
-    "aws:lb/loadBalancer:LoadBalancer": load_balancer,
+    LAUNCH_TEMPLATE: launch_template,
+    AUTO_SCALING_GROUP: auto_scaling_group,
+    INSTANCE: instance,
+    EBS_VOLUME: ebs_volume,
+    CAPACITY_RESERVATION: capacity_reservation,
+    LOAD_BALANCER: load_balancer,
     "aws:ec2/natGateway:NatGateway": nat_gateway,
-    "aws:ec2/vpcEndpoint:VpcEndpoint": vpc_endpoint,
+    VPC_ENDPOINT: vpc_endpoint,
     "aws:ec2/eip:Eip": elastic_ip,
-    "aws:kms/key:Key": kms_key,
+    KMS_KEY: kms_key,
     "aws:cloudwatch/metricAlarm:MetricAlarm": metric_alarm,
     "aws:cloudwatch/dashboard:Dashboard": dashboard,
     "aws:cloudwatch/logGroup:LogGroup": log_group,
     "aws:secretsmanager/secret:Secret": per_month("secretsmanager-secret-month", "secret"),
     "aws:route53/zone:Zone": per_month("route53-zone-month", "hosted zone"),
-    "aws:ssm/parameter:Parameter": ssm_parameter,
+    SSM_PARAMETER: ssm_parameter,
     "aws:s3/bucket:Bucket": usage_only("storage and requests"),
     "aws:s3/bucketV2:BucketV2": usage_only("storage and requests"),
     # The node agent's archive (~100 KB) bills as storage of the bucket it is in, and its reads.

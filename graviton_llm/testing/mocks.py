@@ -24,6 +24,7 @@ from typing import Any
 from pulumi.runtime import mocks as pulumi_mocks
 
 from ..facts import aws_rules
+from ..facts.resource_types import VPC
 from .answers import CallHandler, computed_outputs, default_calls, mock_id, vpc_answer
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -66,7 +67,7 @@ class AwsMocks(pulumi_mocks.Mocks):
         if args.typ == STACK_REFERENCE:
             return self._stack_reference(args.name, inputs)
         outputs = computed_outputs(args.typ, args.name, inputs, self.region)
-        if args.typ == "aws:ec2/vpc:Vpc" and isinstance(inputs.get("cidrBlock"), str):
+        if args.typ == VPC and isinstance(inputs.get("cidrBlock"), str):
             # A lookup of a VPC the program created answers with that VPC's own CIDR.
             self.vpcs[mock_id(args.name, args.typ)] = inputs["cidrBlock"]
         if self.first_preview:
