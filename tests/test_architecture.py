@@ -43,6 +43,15 @@ def test_the_package_keeps_every_import_contract():
         ("sizing/search.py", "import graviton_llm.plan.build", "Sizing stands beside"),
         ("sizing/calibrate.py", "from graviton_llm.bench import report", "Sizing stands beside"),
         ("scaffold/__init__.py", "import graviton_llm.program", "The project templates are"),
+        # Even a type-only import back closes a circle (the rules once named the cluster model).
+        (
+            "args/operations_rules.py",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from graviton_llm.args.cluster import NeuronServingClusterArgs",
+            "No module imports one that imports it back",
+        ),
+        ("bench/tokens.py", "from graviton_llm.bench import workload", "No module imports one"),
+        ("components/rollout.py", "from . import neuron_serving_cluster", "No module imports one"),
     ],
 )
 def test_a_wrong_way_import_breaks_a_contract(tmp_path, module, wrong_way, contract):

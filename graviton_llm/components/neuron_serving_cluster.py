@@ -329,7 +329,10 @@ class NeuronServingCluster(pulumi.ComponentResource):
         rollback restores the old one (documents/instance_refresh.py)."""
         self.rollout = None
         if args.rollout.enabled:
-            self.rollout = declare_rollout(self, args, region, alarm_prefix)
+            self.rollout = declare_rollout(
+                self, self._name, args, region, alarm_prefix, group=self.auto_scaling_group,
+                template=self.launch_template, alarms=self.monitoring,
+            )  # fmt: skip
 
     def _declare_node_permissions(self, args: ResolvedClusterArgs, region: str) -> None:
         parameter_arn = api_key.parameter_arns(args, self._api_key_pointer, region, parent=self)
