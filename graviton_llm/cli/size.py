@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -266,7 +265,7 @@ def size(
         applied = None if calibration is None else {"path": str(calibration[0])}
         if json_output:
             document = {**prediction.as_dict(), "calibration": _calibration_json(calibration)}
-            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+            sys.stdout.write(sizing.to_json(document))
         else:
             print_prediction(
                 console, prediction, f"{model} on {kind}, TP {tp}, batch {batch}", applied

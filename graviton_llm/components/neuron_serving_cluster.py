@@ -22,7 +22,7 @@ from ..args.deferred import DeferredCheck, deferred_checks
 from ..args.refusals import ArgsError
 from ..documents.alarms import alarm_name_prefix
 from ..documents.cloudwatch_agent import ASG_DIMENSION, NAMESPACE, metrics_log_group
-from ..documents.iam import node_operations_policy, to_json
+from ..documents.iam import node_operations_policy, policy_json
 from ..facts import catalog, sizing, timing
 from ..facts.catalog import InstanceSpec
 from ..facts.vllm_metrics import vllm_gauge
@@ -339,7 +339,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         document = pulumi.Output.all(
             self.auto_scaling_group.arn, parameter_arn, args.api_key_kms_key_arn
         ).apply(
-            lambda values: to_json(
+            lambda values: policy_json(
                 node_operations_policy(
                     auto_scaling_group_arn=values[0],
                     api_key_parameter_arn=values[1],
