@@ -70,3 +70,18 @@ def test_no_module_is_over_about_400_lines():
         for path in PACKAGE.rglob("*.py")
     }
     assert {name: n for name, n in sizes.items() if n > 420} == {}
+
+
+def test_the_args_layer_reads_no_config_no_environment_no_files():
+    """Args are values: the stack's config, the environment and the region they imply are read
+    by the component layer (components/inputs.default_provider_region) and passed in."""
+    import ast
+
+    reads = {"pulumi.Config", "os.environ", "os.getenv", "pulumi.get_stack", "pulumi.get_project",
+             "open", "Path.read_text"}  # fmt: skip
+    found = []
+    for path in (PACKAGE / "args").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute | ast.Name) and ast.unparse(node) in reads:
+                found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)}")
+    assert found == []
