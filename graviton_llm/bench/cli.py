@@ -11,9 +11,7 @@ starts, and a missing one is a usage error that says how to install it (``requir
 
 from __future__ import annotations
 
-import importlib.util
 import time
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,6 +20,7 @@ import typer
 from ..safeio.bounds import finite_option
 from ..safeio.exits import ExitCode
 from ..safeio.terminal import console_for_this_run, styled
+from .extras import require_extra
 from .mock.command import mock_server
 
 if TYPE_CHECKING:
@@ -38,20 +37,6 @@ _MS = finite_option(0, 3_600_000, open_minimum=True)
 def _fail(message: str) -> typer.Exit:
     console.print(styled(("error", "bold red"), f": {message}"))
     return typer.Exit(ExitCode.BAD_INPUT)
-
-
-EXTRA = "graviton-llm[bench]"
-
-
-def require_extra(command: str, modules: Iterable[str]) -> None:
-    """Exit 2, naming what is missing and how to install it, when a module ``command`` needs
-    from the bench extra is not installed (a light install leaves them out)."""
-    missing = [name for name in modules if importlib.util.find_spec(name) is None]
-    if missing:
-        raise _fail(
-            f"`graviton-llm {command}` needs {' and '.join(missing)} (optional dependencies of "
-            f"{EXTRA}, not installed): pip install '{EXTRA}' (the same version as graviton-llm)"
-        )
 
 
 def _price(price_per_hour: float | None, instance_type: str | None) -> float | None:

@@ -17,6 +17,7 @@ import typer
 from ..plan.limits import DEFAULT_TIMEOUT_S
 from ..safeio.bounds import finite_option
 from ..safeio.exits import ExitCode
+from ..safeio.json_text import to_json
 from ..safeio.terminal import console_for_this_run as console_for_this_run
 from ..safeio.terminal import styled
 
@@ -42,7 +43,7 @@ def error_document(error: Exception) -> dict[str, Any]:
                     "cluster": p.component if p.kind == "cluster" else None,
                     "component": p.where,
                     "field": p.field,
-                    "value": p.value,
+                    "value": _json_value(p.value),
                     "fix": p.fix,
                 }
                 for p in problems
@@ -50,6 +51,15 @@ def error_document(error: Exception) -> dict[str, Any]:
         }
     return {"errors": [{"cluster": None, "component": None, "field": None, "value": None,
                         "fix": one_paragraph(str(error))}]}  # fmt: skip
+
+
+def _json_value(value: Any) -> Any:
+    """A refused value as JSON holds it, else its repr (an Output, a NaN, an object)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
 
 
 def one_paragraph(text: str) -> str:
@@ -95,7 +105,7 @@ def input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
 
 def _bad_input(console: Console, error: Exception, as_json: bool) -> typer.Exit:
     if as_json:
-        sys.stdout.write(json.dumps(error_document(error), indent=2, default=repr) + "\n")
+        sys.stdout.write(to_json(error_document(error)))
     else:
         print_error(console, error)
     return typer.Exit(ExitCode.BAD_INPUT)

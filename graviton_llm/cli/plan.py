@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from . import common, projects
-from .app import app
 from .common import (
     PLAN_STACK_HELP,
     STACK_HELP,
@@ -21,7 +20,6 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
-@app.command()
 def plan(
     project_dir: Annotated[
         Path | None,
@@ -110,7 +108,6 @@ def _warn_launch_problems(console: Console, project_dir: Path) -> None:
         console.print(f"warning: {found}: {problem}", highlight=False, markup=False)
 
 
-@app.command()
 def ami(
     project_dir: Annotated[
         Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
@@ -157,3 +154,8 @@ def ami(
                 )
             ami_pin.write_pin(target.path, newest.image_id, key=target.key)
         console.print(f"pinned {newest.image_id}; review the rollout with `plan --against`")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(plan)
+    app.command()(ami)

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from .app import app
 from .common import (
     CLUSTER_HELP,
     PROJECT_DIR_HELP,
@@ -20,7 +19,6 @@ from .common import (
 )
 
 
-@app.command("compile")
 def compile_(
     project_dir: Annotated[
         Path | None, typer.Argument(help=PROJECT_DIR_HELP, show_default=False)
@@ -84,3 +82,7 @@ def compile_(
         "the set",
     ):
         console.print(line, highlight=False, markup=False, soft_wrap=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compile")(compile_)

@@ -10,14 +10,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from . import common
-from .app import app
 from .common import STACK_HELP, console_for_this_run, finite, input_errors
 
 if TYPE_CHECKING:
     from ..args import ResolvedClusterArgs
 
 
-@app.command()
 def cost(
     project_dir: Annotated[
         Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
@@ -116,7 +114,6 @@ def _predicted_throughput(
     return tokens, f"{tokens:g} output tok/s per node, {performance.basis}, at {shape}"
 
 
-@app.command()
 def reserve(
     project_dir: Annotated[
         Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
@@ -200,3 +197,8 @@ def _parse_alt_tps(values: list[str]) -> dict[str, float]:
             raise ValueError(f"--alt-tps {value!r}: no snapshot price for {name.strip()!r}")
         measured[name.strip()] = tokens
     return measured
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(cost)
+    app.command()(reserve)

@@ -11,11 +11,10 @@ from typing import Annotated
 
 import typer
 
-from .app import app
 from .common import console_for_this_run, input_errors, program_timeout_option
 
 
-def register() -> None:
+def register(app: typer.Typer) -> None:
     app.command()(new)
     app.command("init-env")(init_env)
     app.command("state-backend")(state_backend_lines)

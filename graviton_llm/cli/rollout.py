@@ -14,11 +14,9 @@ import typer
 
 from ..safeio.exits import ExitCode
 from . import common
-from .app import app
 from .common import STACK_HELP, console_for_this_run, input_errors
 
 rollout_app = typer.Typer(help="Follow a cluster's rollouts (instance refreshes).")
-app.add_typer(rollout_app, name="rollout")
 
 
 @dataclass(frozen=True)
@@ -117,3 +115,7 @@ def _account(session: Any, region: str) -> str:
     """``account 123456789012 `` of the credentials in use, to tell a wrong account at once."""
     identity = session.client("sts", region_name=region).get_caller_identity()
     return f"account {identity['Account']} "
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rollout_app, name="rollout")

@@ -19,6 +19,7 @@ StackReference's subnets).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -28,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from ..args import NeuronServingClusterArgs, ResolvedClusterArgs
 from ..args.base import is_output
-from ..args.cluster import deploy_region_or_problems
+from ..args.cluster_rules import deploy_region_or_problems
 from ..args.deferred import SEPARATELY_CHECKED, deferred_problems, output_fields
 from ..args.identifiers import cluster_name_problems
 from ..args.refusals import ArgsError, FieldProblem, from_problems, from_validation_error
@@ -63,11 +64,23 @@ def cluster_spec(
         spec = validated(NeuronServingClusterArgs, name, args, "cluster").resolved()
     except ArgsError as error:
         raise ArgsError([*refused, *error.problems]) from None
-    region, problems = deploy_region_or_problems(spec, explicit_provider=explicit_provider)
+    region, problems = deploy_region_or_problems(
+        spec, default_provider_region(), explicit_provider=explicit_provider
+    )
     refused += from_problems(name, problems)
     if refused or region is None:
         raise ArgsError(refused)
     return spec, region
+
+
+def default_provider_region() -> str | None:
+    """The region the stack's default AWS provider deploys to: aws:region, else the environment
+    the provider reads (AWS_REGION, AWS_DEFAULT_REGION)."""
+    return (
+        pulumi.Config("aws").get("region")
+        or os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+    )
 
 
 @dataclass

@@ -18,7 +18,7 @@ from ..documents.alarms import (
     alarm_specs,
     dashboard_body,
 )
-from ..documents.iam import alarm_topic_key_policy, to_json
+from ..documents.iam import alarm_topic_key_policy, policy_json
 from .inputs import validated
 
 
@@ -73,7 +73,7 @@ class ServingMonitoring(pulumi.ComponentResource):
                 f"{name}-alarms-key",
                 description=f"graviton-llm {name}: encrypts the alarm topic",
                 enable_key_rotation=True,
-                policy=account.apply(lambda acct: to_json(alarm_topic_key_policy(acct))),
+                policy=account.apply(lambda acct: policy_json(alarm_topic_key_policy(acct))),
                 tags=args.tags,
                 opts=child,
             )

@@ -22,7 +22,7 @@ import pulumi_aws as aws
 from ..args import StateBackendArgs, StateBackendArgsDict
 from ..args.problems import Problem
 from ..args.refusals import ArgsError, from_problems
-from ..documents.iam import to_json
+from ..documents.iam import policy_json
 from ..documents.state_backend import (
     ABORT_UPLOADS_AFTER_DAYS,
     STATE_HISTORY_DAYS,
@@ -200,7 +200,7 @@ class StateBackend(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=self.bucket.id,
-            policy=self.bucket.arn.apply(lambda arn: to_json(state_bucket_policy(arn))),
+            policy=self.bucket.arn.apply(lambda arn: policy_json(state_bucket_policy(arn))),
             # The denies only make sense on a bucket already versioned, encrypted and private.
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[versioning, encryption, public_access]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from ..node.serve_command import (
 )
 from ..pricing.cost import monthly
 from ..program.stack_files import cluster_config, stack_region
+from ..safeio.json_text import to_json as to_json  # plan.to_json: the canonical encoder
 from ..sizing import stack_performance
 from ..testing import ProgramResult, resolve, run_program
 from .findings import CheckResult, run_checks
@@ -240,10 +240,6 @@ def security_section(
             for c in checks
         ],
     }
-
-
-def to_json(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
 def build_plan(stack: str) -> Plan:

@@ -47,7 +47,7 @@ def mock_server(
     ),
 ) -> None:
     """A vLLM-like OpenAI server with a known token schedule, queueing and fault injection."""
-    from ..cli import require_extra
+    from ..extras import require_extra
 
     require_extra("mock-server", ["aiohttp", *["tokenizers"] * (tokenizer is not None)])
     import asyncio
