@@ -18,6 +18,7 @@ from ..args import (
     ServingSecurityArgs,
     WeightsBucketAccessArgs,
 )
+from ..args.base import with_fields_help
 from ..args.deferred import DeferredCheck, deferred_checks
 from ..args.refusals import ArgsError
 from ..documents.alarms import alarm_name_prefix
@@ -401,3 +402,6 @@ class NeuronServingCluster(pulumi.ComponentResource):
             ),
             opts=self._child,
         )
+
+
+with_fields_help(NeuronServingCluster.__init__, NeuronServingClusterArgs)
