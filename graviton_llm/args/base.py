@@ -109,6 +109,11 @@ def fields_help(model: type[BaseModel], indent: str = "") -> str:
     return f"\n{indent}".join([lines[0], *(line.removeprefix(indent) for line in lines[1:])])
 
 
+def summary(model: type[BaseModel]) -> str:
+    """The model's own docstring, without the fields help() lists after it."""
+    return (model.__doc__ or model.__name__).split(FIELDS_HEADING)[0].rstrip()
+
+
 def with_fields_help(init: Callable[..., None], model: type[BaseModel]) -> None:
     """End a component's ``__init__`` docstring with its args' fields, so help(component)
     explains every argument it takes (as a model, a dict or keyword arguments)."""
