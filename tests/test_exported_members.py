@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import pydoc
 import runpy
 import typing
 from pathlib import Path
@@ -149,6 +150,33 @@ def test_every_component_documents_its_own_init(component):
     assert doc and doc is not pulumi.ComponentResource.__init__.__doc__
     assert ":param str t:" not in doc and "props" not in doc
     assert "name" in doc and "opts" in doc
+
+
+def _help(thing: object) -> str:
+    return " ".join(pydoc.render_doc(thing, renderer=pydoc.plaintext).replace("|", "").split())
+
+
+@pytest.mark.parametrize("model", _models(), ids=lambda m: m.__name__)
+def test_help_on_an_args_model_explains_each_field(model):
+    shown = _help(model)
+    for name, field in model.model_fields.items():
+        assert f"{name}: {' '.join((field.description or '').split())}" in shown, name
+
+
+@pytest.mark.parametrize(
+    ("component", "model"),
+    [
+        (graviton_llm.NeuronServingCluster, graviton_llm.NeuronServingClusterArgs),
+        (graviton_llm.ReservedCapacity, graviton_llm.ReservedCapacityArgs),
+        (graviton_llm.StateBackend, graviton_llm.StateBackendArgs),
+    ],
+    ids=lambda c: c.__name__,
+)
+def test_help_on_a_component_explains_every_argument_it_takes(component, model):
+    shown = _help(component)
+    for name, field in model.model_fields.items():
+        assert f"{name}: {' '.join((field.description or '').split())}" in shown, name
+    assert inspect.getdoc(component.__init__).startswith("Declare"), "help() lost its indentation"
 
 
 def test_the_cluster_takes_keyword_arguments():

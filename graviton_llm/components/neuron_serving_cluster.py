@@ -15,6 +15,7 @@ from ..args import (
     NeuronServingClusterArgsDict,
     ResolvedClusterArgs,
 )
+from ..args.base import with_fields_help
 from ..args.deferred import DeferredCheck, deferred_checks
 from ..args.refusals import ArgsError
 from ..documents.alarms import alarm_name_prefix
@@ -217,3 +218,6 @@ class NeuronServingCluster(pulumi.ComponentResource):
             }
         )
         observe.built(self)
+
+
+with_fields_help(NeuronServingCluster.__init__, NeuronServingClusterArgs)

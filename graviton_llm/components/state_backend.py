@@ -20,6 +20,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ..args import StateBackendArgs, StateBackendArgsDict
+from ..args.base import with_fields_help
 from ..args.problems import Problem
 from ..args.refusals import ArgsError, from_problems
 from ..documents.iam import policy_json
@@ -219,3 +220,6 @@ def _region(name: str, args: StateBackendArgs) -> str:
         problem = Problem("region", None, "set region, or the stack's aws:region")
         raise ArgsError(from_problems(name, [problem], "StateBackend"))
     return region
+
+
+with_fields_help(StateBackend.__init__, StateBackendArgs)

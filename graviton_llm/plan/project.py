@@ -16,6 +16,7 @@ from ..facts import catalog
 from ..facts.units import HOURS_PER_MONTH
 from ..pricing.cost import monthly
 from ..program.project import Project, StackConfig, load_project, load_stack
+from ..testing import ProgramResult
 from .build import SCHEMA_VERSION, Plan, security_section
 from .findings import SECRET_SHOWN
 from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
@@ -158,6 +159,29 @@ def project_plan_document(
     return document
 
 
+def run_project(
+    project_dir: Path | str,
+    stack: str,
+    *,
+    preview: bool = True,
+    first_preview: bool = False,
+    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
+) -> ProgramResult:
+    """Run a Pulumi project's program under the mock harness as the Pulumi CLI runs it, for a
+    team's own tests: ``Pulumi.yaml`` (its ``main``, ``stackConfigDir`` and project ``config:``
+    defaults) and ``Pulumi.<stack>.yaml`` (``secure:`` values as secrets) read as ``pulumi``
+    reads them, the program run as ``__main__`` from its folder. The keywords are run_program's.
+    Bad args raise the component's ArgsError; any other failure a ProgramError (a ConfigError)
+    naming the program, its words and where in the project it failed."""
+    project = load_project(Path(project_dir))
+    config = load_stack(project, stack)
+    run = run_team_program(
+        project, config, preview=preview, first_preview=first_preview,
+        stack_references=stack_references,
+    )  # fmt: skip
+    return run.result
+
+
 def build_project_plan(
     project_dir: Path,
     stack: str,
@@ -167,9 +191,10 @@ def build_project_plan(
     """Read the project and the stack, run the program offline (with the mocks' values, and again
     as a first preview). ``stack_references`` maps another stack's name ("org/project/stack") to
     the outputs a ``pulumi.StackReference`` to it reads (as run_program takes them); without
-    them those values are unknown, and a check over one is "not judged". Bad input (the
-    project, the stack file, a program that fails) raises a ConfigError (a ProgramError for a
-    program that fails) or a component's ArgsError."""
+    them those values are unknown, and a check over one is "not judged". Bad input raises a
+    ConfigError (the project or the stack file), a ProgramError (a ConfigError: a program that
+    fails, with its words and where), or a component's ArgsError (refused args, every cluster's;
+    a pydantic ValidationError only if the program validates an args model itself)."""
     project = load_project(project_dir)
     config = load_stack(project, stack)
     references = stack_references

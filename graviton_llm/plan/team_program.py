@@ -73,10 +73,12 @@ def run_team_program(
     *,
     first_preview: bool = False,
     stack_references: Mapping[str, Mapping[str, Any]] | None = None,
+    preview: bool = True,
 ) -> ProgramRun:
     """Run ``project``'s program with ``stack``'s config (as a first preview with
-    ``first_preview``; what its StackReferences read from ``stack_references``, as run_program
-    takes them); raise ProgramError if it fails."""
+    ``first_preview``, as `pulumi up` deploys with ``preview=False``; what its StackReferences
+    read from ``stack_references``, as run_program takes them); raise ProgramError if it
+    fails."""
     entry = project.entry_point
     exported: dict[str, Any] = {}
 
@@ -100,6 +102,7 @@ def run_team_program(
             project=project.name,
             stack=stack.stack,
             region=stack.region,
+            preview=preview,
             first_preview=first_preview,
             stack_references=stack_references,
             catch=True,
