@@ -8,7 +8,7 @@ import math
 
 from ..facts import catalog, images, timing
 from ..facts.catalog import InstanceSpec
-from ..facts.sizing import predict_cold_start
+from ..facts.cold_start import predict_cold_start
 from .fields import parse_s3_uri, s3_prefixes_overlap, s3_uri_problems
 from .identifiers import kms_key_arn_problems
 from .operations import DEFAULT_CACHE_FOLDER, WAIT_TIMEOUT_MAX_MINUTES, artifact_cache_root

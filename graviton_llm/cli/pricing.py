@@ -63,7 +63,7 @@ def cost(
 
     Without --tokens-per-second, the stack's throughput is predicted (graviton-llm size):
     one node at its max_num_seqs, --input-len / --output-len tokens per request."""
-    from ..facts import sizing
+    from ..facts import cold_start
     from ..pricing import cost as model
     from ..pricing.report import print_blog_checks, print_cold_start, print_comparison
 
@@ -92,7 +92,7 @@ def cost(
     print_comparison(
         console, comparison, args.model.id, args.model.weights_gib, throughput_basis=basis
     )
-    cold = sizing.predict_cold_start(args.spec, args.model.weights_gib, args.model.info)
+    cold = cold_start.predict_cold_start(args.spec, args.model.weights_gib, args.model.info)
     cached = args.artifact_cache_root is not None
     print_cold_start(console, cold, args.instance_type, artifact_cache=cached)
 

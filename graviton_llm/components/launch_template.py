@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ..args import ResolvedClusterArgs
-from ..facts import images, sizing
+from ..facts import cold_start, images
 from ..facts.catalog import InstanceSpec
 from .tagging import Tags
 
@@ -78,7 +78,7 @@ def declare(
 
 
 def _volume_performance(spec: InstanceSpec, weights_gib: float, warm_pool: bool) -> dict[str, Any]:
-    performance = sizing.root_volume_performance(spec, weights_gib, warm_pool=warm_pool)
+    performance = cold_start.root_volume_performance(spec, weights_gib, warm_pool=warm_pool)
     if performance is None:
         return {}
     return {"throughput": performance["throughput_mibps"], "iops": performance["iops"]}

@@ -20,7 +20,7 @@ from ..args.deferred import DeferredCheck, deferred_checks
 from ..args.refusals import ArgsError
 from ..documents.alarms import alarm_name_prefix
 from ..documents.cloudwatch_agent import metrics_log_group
-from ..facts import sizing, timing
+from ..facts import cold_start, timing
 from ..node.agent_location import AgentLocation, agent_location
 from ..node.user_data import render_user_data
 from . import agent_object, api_key, auto_scaling, launch_template, load_balancer, observe
@@ -151,7 +151,8 @@ class NeuronServingCluster(pulumi.ComponentResource):
         # waits for the NLB, whatever the model's cold start.
         grace = args.health_check_grace_seconds
         grace = timing.IN_SERVICE_SETTLE_SECONDS if grace is None else grace
-        volume_gib = args.root_volume_gib or sizing.root_volume_gib(spec, args.model.weights_gib)
+        weights_gib = args.model.weights_gib
+        volume_gib = args.root_volume_gib or cold_start.root_volume_gib(spec, weights_gib)
 
         super().__init__("graviton-llm:cluster:NeuronServingCluster", name, None, opts)
         owner_tags = {"Environment": args.environment, "Owner": args.owner}

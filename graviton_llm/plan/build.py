@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import program
 from ..documents.iam import artifact_cache_policy
-from ..facts import catalog, images, sizing
+from ..facts import catalog, cold_start, images
 from ..facts.rules import EngineResource
 from ..facts.units import HOURS_PER_MONTH
 from ..node.agent_archive import agent_archive
@@ -167,17 +167,17 @@ class Plan:
         }
 
     def cold_start(self) -> dict[str, Any]:
-        """Predicted boot-to-ready seconds by part (facts/sizing.py) on both paths: a first
+        """Predicted boot-to-ready seconds by part (facts/cold_start.py) on both paths: a first
         compile (the figure behind the boot script's readiness gate, since any node may miss the
         cache) and a hit in the artifact cache. Each part says where its figure comes from."""
         args = self.cluster.args
-        cold = sizing.predict_cold_start(
+        cold = cold_start.predict_cold_start(
             args.spec, args.model.weights_gib, args.model.info, warm_pool=args.warm_pool is not None
         )
         cached = args.artifact_cache_root is not None
-        advice = sizing.warm_pool_advice(cold, artifact_cache=cached)
+        advice = cold_start.warm_pool_advice(cold, artifact_cache=cached)
         return {
-            "seconds": {k: round(v, 1) for k, v in sizing.cold_start_table(cold).items()},
+            "seconds": {k: round(v, 1) for k, v in cold_start.cold_start_table(cold).items()},
             "parts": [
                 {
                     "part": part.name,
@@ -185,7 +185,7 @@ class Plan:
                     "cache_hit_s": round(part.cache_hit_s, 1),
                     "basis": part.basis,
                 }
-                for part in sizing.cold_start_parts(cold)
+                for part in cold_start.cold_start_parts(cold)
             ],
             "first_compile_s": round(cold.total_s, 1),
             "cache_hit_s": round(cold.cache_hit_s, 1),

@@ -170,7 +170,7 @@ def print_ami(console: Console, ami: dict[str, Any], indent: str = "") -> None:
 
 
 def print_cold_start(console: Console, cold: dict[str, Any]) -> None:
-    console.print(styled(("cold start", "bold"), " (predicted, facts/sizing.py)"))
+    console.print(styled(("cold start", "bold"), " (predicted, facts/cold_start.py)"))
     table = Table(show_header=True, box=None, pad_edge=False)
     for column in ("part", "first compile", "cache hit", "from"):
         numbers = column in ("first compile", "cache hit")

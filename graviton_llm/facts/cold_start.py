@@ -1,4 +1,5 @@
-"""Pure sizing: root volume and the predicted cold start (boot to first healthy completion).
+"""A node's root volume and its predicted cold start (boot to first healthy completion), pure.
+(The sizing planner, which picks instance types and node counts, is graviton_llm/sizing/.)
 
 The cold start sets the boot script's readiness timeout and is what `plan` reports; the launch
 lifecycle hook (heartbeats, timing.py) keeps a node out of service until it serves. Figures

@@ -4,7 +4,7 @@ import pytest
 
 from graviton_llm import ModelSpec
 from graviton_llm.facts import catalog
-from graviton_llm.facts.sizing import (
+from graviton_llm.facts.cold_start import (
     AMI_BOOT_SECONDS,
     NEURON_COMPILE_SECONDS_PER_32_LAYERS,
     PARTS,
