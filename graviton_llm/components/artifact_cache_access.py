@@ -8,7 +8,7 @@ import pulumi_aws as aws
 from ..args import ArtifactCacheAccessArgs, ArtifactCacheAccessArgsDict, ResolvedClusterArgs
 from ..args.fields import parse_s3_uri
 from ..documents.iam import artifact_cache_policy, policy_json
-from ..node.serve_command import artifact_cache_location
+from ..node.artifact_key import artifact_cache_location
 from .inputs import validated
 
 

@@ -18,12 +18,8 @@ from ..node_agent import config as schema
 from ..node_agent import node_files as agent_files
 from ..node_agent.cloudwatch import prometheus_scrape_config
 from ..node_agent.paths import MODEL_MOUNT
-from .serve_command import (
-    artifact_cache_location,
-    artifact_key_inputs,
-    serve_command,
-    static_artifact_key,
-)
+from .artifact_key import artifact_cache_location, artifact_key_inputs, static_artifact_key
+from .serve_command import serve_command
 
 Job = Literal["boot", "compile"]
 # The artifact key's inputs the config holds elsewhere (node_files.key_inputs puts them back).

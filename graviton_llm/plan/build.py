@@ -13,11 +13,7 @@ from ..facts import catalog, cold_start, images
 from ..facts.rules import EngineResource
 from ..facts.units import HOURS_PER_MONTH
 from ..node.agent_archive import agent_archive
-from ..node.serve_command import (
-    artifact_cache_location,
-    artifact_key_inputs,
-    static_artifact_key,
-)
+from ..node.artifact_key import artifact_cache_location, artifact_key_inputs, static_artifact_key
 from ..pricing.cost import monthly
 from ..program.stack_files import cluster_config, stack_region
 from ..safeio.json_text import to_json as to_json  # plan.to_json: the canonical encoder

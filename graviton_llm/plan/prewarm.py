@@ -19,7 +19,7 @@ from ..args import ResolvedClusterArgs
 from ..components.aws_session import assume_roles
 from ..components.tagging import COMPONENT_TAG, PROJECT_TAG, STACK_TAG
 from ..node.agent_location import agent_location
-from ..node.serve_command import artifact_cache_location, static_artifact_key
+from ..node.artifact_key import artifact_cache_location, static_artifact_key
 from ..node.user_data import render_compile_script
 from ..program.cluster_stacks import ClusterStack
 from .limits import DEFAULT_TIMEOUT_S

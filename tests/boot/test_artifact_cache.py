@@ -23,8 +23,8 @@ from graviton_llm.documents.iam import (
     node_agent_read_policy,
     weights_read_policy,
 )
+from graviton_llm.node.artifact_key import artifact_cache_location, static_artifact_key
 from graviton_llm.node.node_config import container_argv
-from graviton_llm.node.serve_command import artifact_cache_location, static_artifact_key
 from graviton_llm.node_agent.model_store import FORMAT
 
 ARTIFACTS = "opt/graviton-llm/compiled"

@@ -11,13 +11,9 @@ import pytest
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.node.agent_archive import agent_archive
 from graviton_llm.node.agent_location import agent_location
+from graviton_llm.node.artifact_key import artifact_key_inputs, static_artifact_key
 from graviton_llm.node.node_config import container_argv, node_config
-from graviton_llm.node.serve_command import (
-    artifact_key_inputs,
-    num_gpu_blocks_override,
-    serve_command,
-    static_artifact_key,
-)
+from graviton_llm.node.serve_command import num_gpu_blocks_override, serve_command
 from graviton_llm.node.user_data import render_compile_script
 from graviton_llm.node_agent import node_files as agent_files
 from support import assert_golden, cluster_args

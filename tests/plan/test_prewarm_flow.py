@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from graviton_llm import NeuronServingCluster, NeuronServingClusterArgs
 from graviton_llm.cli import app
 from graviton_llm.components.refresh_provider import RefreshProvider
-from graviton_llm.node.serve_command import artifact_cache_location
+from graviton_llm.node.artifact_key import artifact_cache_location
 from graviton_llm.plan.prewarm import prewarm_job
 from graviton_llm.program import STACKS_DIR
 from graviton_llm.scaffold import create_project
