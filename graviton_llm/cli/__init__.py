@@ -7,13 +7,21 @@ import sys
 from types import ModuleType
 
 from ..bench import cli as bench
-from . import plan, prewarm, pricing, projects, rollout, size
+from . import compile_command, plan, pricing, projects, rollout, size
 from .app import app
 
 # Every command module adds its commands to the app the same way, through its
 # ``register(app)``, in this order (the order `graviton-llm --help` lists them); none adds any
 # when imported (tests/test_cli_registration.py).
-COMMAND_MODULES: tuple[ModuleType, ...] = (plan, prewarm, pricing, rollout, size, bench, projects)
+COMMAND_MODULES: tuple[ModuleType, ...] = (
+    plan,
+    compile_command,
+    pricing,
+    rollout,
+    size,
+    bench,
+    projects,
+)
 for _module in COMMAND_MODULES:
     _module.register(app)
 

@@ -19,7 +19,7 @@ from graviton_llm import NeuronServingCluster, NeuronServingClusterArgs
 from graviton_llm.cli import app
 from graviton_llm.components.refresh_provider import RefreshProvider
 from graviton_llm.node.artifact_key import artifact_cache_location
-from graviton_llm.plan.prewarm import prewarm_job
+from graviton_llm.plan.compile_job import stack_compile_job
 from graviton_llm.program import STACKS_DIR
 from graviton_llm.scaffold import create_project
 from graviton_llm.testing import run_program
@@ -125,7 +125,7 @@ def test_a_capacity_block_job_launches_into_the_block_in_its_zone(tmp_path, monk
     )
     assert '--subnet-id "$SUBNET"' in out and '--placement "AvailabilityZone=$ZONE"' in out
     # The same request, held against EC2's model by botocore.
-    job = prewarm_job(str(path))
+    job = stack_compile_job(str(path))
     request = job.run_instances_request("lt-0123456789abcdef0", "subnet-0d00000000000000a", "x")
     with aws_stubs() as aws:
         aws.add("ec2", "run_instances", {"Instances": []}, request)

@@ -36,12 +36,14 @@ def compile_(
     prints the command that runs it. The job boots like a node of the stack (its launch
     template, role, image, weights and container command), compiles once, publishes the
     artifacts and terminates; the first node of the rollout then downloads them."""
-    from ..plan.prewarm import prewarm_job
+    from ..plan.compile_job import stack_compile_job
     from .projects import project_to_plan
 
     console = console_for_this_run()
     with input_errors(console):
-        job = prewarm_job(stack, project_to_plan(project_dir), cluster, timeout=program_timeout)
+        job = stack_compile_job(
+            stack, project_to_plan(project_dir), cluster, timeout=program_timeout
+        )
     if script:
         sys.stdout.write(job.script)
         return

@@ -31,7 +31,7 @@ JOB_NAME = "graviton-llm-compile"
 
 
 @dataclass(frozen=True)
-class PrewarmJob:
+class CompileJob:
     stack: str
     region: str
     args: ResolvedClusterArgs
@@ -159,24 +159,24 @@ class PrewarmJob:
         return self.args.rollout.hold
 
 
-def prewarm_job(
+def stack_compile_job(
     stack: str,
     project_dir: Path | None = None,
     cluster: str | None = None,
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
-) -> PrewarmJob:
+) -> CompileJob:
     """The stack's pre-warm job; bad input raises the args' ValidationError or a ValueError
     (a stack that compiles nothing, or with the cache off, or a team's program that fails or
     outlasts ``timeout`` seconds in its child process)."""
     found: ClusterStack = stack_cluster(stack, project_dir, cluster, timeout=timeout)
     if found.args.artifact_cache_root is None:
         raise ValueError(
-            _nothing_to_prewarm(found.args, found.cluster_name or found.shipped_cluster_name)
+            _nothing_to_compile(found.args, found.cluster_name or found.shipped_cluster_name)
         )
     profile = found.config.get("aws:profile")
     roles = assume_roles(found.config.get("aws:assumeRoles") or found.config.get("aws:assumeRole"))
-    return PrewarmJob(
+    return CompileJob(
         stack=found.stack,
         region=found.region,
         args=found.args,
@@ -194,7 +194,7 @@ def prewarm_job(
     )
 
 
-def _nothing_to_prewarm(args: ResolvedClusterArgs, cluster: str) -> str:
+def _nothing_to_compile(args: ResolvedClusterArgs, cluster: str) -> str:
     """Why ``cluster`` has nothing a pre-warm job could compile."""
     if args.spec.accelerator != "neuron":
         why = (
