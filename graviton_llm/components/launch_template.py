@@ -30,7 +30,7 @@ def declare(
     depends_on: list[pulumi.Resource],
 ) -> aws.ec2.LaunchTemplate:
     """The nodes' template: the pinned or latest AMI, IMDSv2 only, an encrypted gp3 root on the
-    AMI's own root device, the boot script (gzip) as user data."""
+    AMI's own root device, the node agent's bootstrap and node config as plain user data."""
     image_id = args.ami_id or _latest_ami(parent, spec)
     return aws.ec2.LaunchTemplate(
         f"{name}-lt",

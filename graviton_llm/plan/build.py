@@ -21,7 +21,7 @@ from ..sizing import stack_performance
 from ..testing import ProgramResult, resolve, run_program
 from .findings import CheckResult, run_checks
 from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
-from .resource_rows import _plain, resource_rows
+from .resource_rows import document_value, resource_rows
 from .unjudged import not_judged
 
 # Version of the `plan --json` document (docs/plan-json.md). Bump on any incompatible change.
@@ -124,7 +124,7 @@ class Plan:
             "region": self.region,
             "resource_count": len(self.result.resources),
             "resources": self.resource_rows(),
-            "outputs": _plain(self.result.stack_outputs),
+            "outputs": document_value(self.result.stack_outputs),
             "user_data": self.user_data_section(full),
             "checked_at_deploy": checked_at_deploy(self.cluster),
             "first_preview": self.first_preview.section() if self.first_preview else None,
@@ -143,7 +143,7 @@ class Plan:
         from .stack_bill import whole_stack_cost
 
         built = [self.cluster] if clusters is None else clusters
-        return whole_stack_cost(self.result, built, self.region, _plain).document()
+        return whole_stack_cost(self.result, built, self.region, document_value).document()
 
     def performance(self) -> dict[str, Any]:
         """Predicted TTFT, TPOT and throughput of a node at its max_num_seqs, at the request

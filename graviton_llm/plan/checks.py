@@ -36,7 +36,7 @@ def _read(r: EngineResource) -> Resource:
     return Revealed(r.type, r.name, inputs)
 
 
-def _plain(check: Callable[[Iterable[Resource]], list[Finding]]) -> _Judge:
+def _unconfigured(check: Callable[[Iterable[Resource]], list[Finding]]) -> _Judge:
     def judge(resources: Sequence[EngineResource], config: Mapping[str, Any]) -> list[Finding]:
         return check([_read(r) for r in resources])
 
@@ -59,25 +59,25 @@ CHECKS: tuple[Rule, ...] = (
          "resource", "mandatory", "absent", _configured(public_ingress),
          (ALLOWED_CIDRS, INTERNET_FACING_LOAD_BALANCERS)),
     Rule("imdsv1", "IMDSv2 required (no IMDSv1) on every launch template and instance",
-         "resource", "mandatory", "absent", _plain(imdsv1)),
+         "resource", "mandatory", "absent", _unconfigured(imdsv1)),
     Rule("unencrypted-volume", "Every EBS volume encrypted", "resource", "mandatory", "absent",
-         _plain(unencrypted_volumes)),
+         _unconfigured(unencrypted_volumes)),
     Rule(
         "wildcard-iam",
         "No wildcard IAM actions or resources in the stack's own policies (AWS managed "
         "policies other than admin are not judged)",
-        "resource", "mandatory", "absent", _plain(wildcard_iam),
+        "resource", "mandatory", "absent", _unconfigured(wildcard_iam),
     ),
     Rule(
         "s3-write-scope",
         "S3 writes only to an artifact cache's blobs and manifests under a named prefix "
         "(manifests only as a create), no deletes or ACL changes",
-        "resource", "advisory", "absent", _plain(s3_write_scope),
+        "resource", "advisory", "absent", _unconfigured(s3_write_scope),
     ),
     Rule(
         "s3-weights-overwrite",
         "No S3 write grant over a prefix the stack grants as model weights",
-        "stack", "advisory", "absent", _plain(weights_overwrite),
+        "stack", "advisory", "absent", _unconfigured(weights_overwrite),
     ),
 )  # fmt: skip
 

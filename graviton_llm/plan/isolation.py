@@ -186,7 +186,7 @@ def _entry(problem: FieldProblem) -> dict[str, Any]:
     return {
         "component": problem.component,
         "field": problem.field,
-        "value": str(problem.value) if readable else _plain(problem.value),
+        "value": str(problem.value) if readable else json_or_repr(problem.value),
         "readable": readable,
         "fix": problem.fix,
         "kind": problem.kind,
@@ -198,7 +198,7 @@ def _problem(entry: dict[str, Any]) -> FieldProblem:
     return FieldProblem(entry["component"], entry["field"], value, entry["fix"], entry["kind"])
 
 
-def _plain(value: Any) -> Any:
+def json_or_repr(value: Any) -> Any:
     """``value`` when JSON holds it as it is, else its repr."""
     try:
         return json.loads(json.dumps(value, allow_nan=False))

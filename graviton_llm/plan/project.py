@@ -21,7 +21,7 @@ from .build import SCHEMA_VERSION, Plan, security_section
 from .findings import SECRET_SHOWN
 from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
 from .isolation import DEFAULT_TIMEOUT_S, program_label, run_in_child
-from .resource_rows import _plain
+from .resource_rows import document_value
 from .team_program import ProgramRun, run_team_program
 
 # The keys of a single-cluster plan that describe its one cluster: in a project plan they hold
@@ -85,7 +85,7 @@ class ProjectPlan:
     def outputs(self) -> dict[str, Any]:
         """Stack outputs with mock values; a secret output shows as "[secret]"."""
         return {
-            name: SECRET_SHOWN if name in self.run.secret_outputs else _plain(value)
+            name: SECRET_SHOWN if name in self.run.secret_outputs else document_value(value)
             for name, value in self.run.result.stack_outputs.items()
         }
 

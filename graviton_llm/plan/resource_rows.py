@@ -29,7 +29,7 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
 _JSON_STRING_PROPERTIES = {"assumeRolePolicy", "policy"}
 
 
-def _plain(value: Any) -> Any:
+def document_value(value: Any) -> Any:
     """Engine values as JSON: integral floats back to ints (the engine sends numbers as floats),
     dict keys sorted by json.dumps later; a secret shown as "[secret]", never its value; a value
     only AWS will know (an attribute the mocks do not compute) as "[unknown until deployed]"."""
@@ -40,16 +40,16 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: document_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [document_value(v) for v in value]
     return value
 
 
 def replacing_values(resource: RegisteredResource) -> dict[str, Any]:
     """The resource's inputs that force a replacement when they change (facts/aws_replacements)."""
     return {
-        key: _plain(resource.inputs[key])
+        key: document_value(resource.inputs[key])
         for key in replacing_inputs(resource.type)
         if key in resource.inputs
     }
@@ -73,7 +73,7 @@ def inputs_digest(resource: RegisteredResource) -> str:
     inputs: Any = {k: v for k, v in resource.inputs.items() if k != "__provider"}
     for path in resource.ignore_changes:
         inputs = _without(inputs, path.split("."))
-    text = json.dumps(_plain(inputs), sort_keys=True, default=str)
+    text = json.dumps(document_value(inputs), sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -90,7 +90,7 @@ def compared_inputs(resource: RegisteredResource) -> dict[str, Any]:
             continue
         if key in _JSON_STRING_PROPERTIES and isinstance(value, str):
             value = json.loads(value)
-        value = _plain(value)
+        value = document_value(value)
         if isinstance(value, str) and len(value) > LONG_TEXT:
             digest = hashlib.sha256(value.encode()).hexdigest()
             value = f"<{len(value)} characters, sha256 {digest[:16]}>"
@@ -106,7 +106,7 @@ def key_properties(resource: RegisteredResource) -> dict[str, Any]:
         value = resource.inputs[key]
         if key in _JSON_STRING_PROPERTIES and isinstance(value, str):
             value = json.loads(value)
-        properties[key] = _plain(value)
+        properties[key] = document_value(value)
     return properties
 
 

@@ -41,8 +41,9 @@ def cluster_bill(cluster: Any) -> ClusterBill:
 
 
 def planned_resources(result: ProgramResult, plain: Any) -> list[PlannedResource]:
-    """Every resource of ``result``, inputs made plain by ``plain`` (build._plain), each with the
-    cluster it belongs to (its nearest NeuronServingCluster ancestor)."""
+    """Every resource of ``result``, inputs made plain by ``plain``
+    (resource_rows.document_value), each with the cluster it belongs to (its nearest
+    NeuronServingCluster ancestor)."""
     by_urn = {r.urn: r for r in result.resources}
 
     def owner(resource: RegisteredResource) -> str | None:

@@ -166,7 +166,7 @@ def load_project(directory: Path) -> Project:
         name=name,
         main=main,
         stack_config_dir=stack_dir,
-        defaults={d.full_key: _plain(d.fallback) for d in declared if d.fallback is not None},
+        defaults={d.full_key: config_value(d.fallback) for d in declared if d.fallback is not None},
         description=description if isinstance(description, str) else None,
         declared=tuple(declared),
     )
@@ -252,14 +252,14 @@ def _declarations(found: Path, project: str, config: Any) -> list[Declaration]:
     return declared
 
 
-def _plain(value: Any) -> Any:
+def config_value(value: Any) -> Any:
     """YAML scalars as pulumi hands them on: dates as their ISO text."""
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): config_value(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [config_value(v) for v in value]
     return value
 
 
@@ -342,7 +342,7 @@ def load_stack(project: Project, stack: str) -> StackConfig:
     _refuse(path, [f"config key {key!r}: {KEY_FORM}" for key in unparsed])
     for key, value in raw.items():
         full = str(parse_key(str(key), project.name))
-        own[full], secret = without_secrets(_plain(value), secret_placeholder(full))
+        own[full], secret = without_secrets(config_value(value), secret_placeholder(full))
         if secret:
             secret_keys.append(full)
     _refuse(path, stack_problems(stack, list(project.declared), own, set(secret_keys)))
