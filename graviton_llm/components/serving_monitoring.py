@@ -65,7 +65,7 @@ class ServingMonitoring(pulumi.ComponentResource):
         self.topic_key = None
         actions: list[Any] = []
         if args.alarm_topic:
-            # Encrypted at rest with a key CloudWatch may use (documents/iam.alarm_topic_key_policy).
+            # Encrypted at rest with a key CloudWatch may use (iam.alarm_topic_key_policy).
             account = aws.get_caller_identity_output(
                 opts=pulumi.InvokeOutputOptions(parent=self)
             ).account_id
