@@ -37,7 +37,7 @@ def test_the_package_keeps_every_import_contract():
     ("module", "wrong_way", "contract"),
     [
         ("facts/units.py", "from graviton_llm.args import problems", "Layers import only"),
-        ("node/paths.py", "import graviton_llm.components.tagging", "Layers import only"),
+        ("node/paths.py", "import graviton_llm.components.parts.tagging", "Layers import only"),
         ("facts/units.py", "import pydantic", "Facts are plain Python"),
         ("pricing/cost.py", "from graviton_llm.args import problems", "Pricing stands beside"),
         ("sizing/search.py", "import graviton_llm.plan.build", "Sizing stands beside"),
@@ -51,7 +51,11 @@ def test_the_package_keeps_every_import_contract():
             "No module imports one that imports it back",
         ),
         ("bench/tokens.py", "from graviton_llm.bench import workload", "No module imports one"),
-        ("components/rollout.py", "from . import neuron_serving_cluster", "No module imports one"),
+        (
+            "components/rollout.py",
+            "from .. import neuron_serving_cluster",
+            "No module imports one",
+        ),
     ],
 )
 def test_a_wrong_way_import_breaks_a_contract(tmp_path, module, wrong_way, contract):
@@ -74,7 +78,7 @@ def test_no_module_is_over_about_400_lines():
 
 def test_the_args_layer_reads_no_config_no_environment_no_files():
     """Args are values: the stack's config, the environment and the region they imply are read
-    by the component layer (components/inputs.default_provider_region) and passed in."""
+    by the component layer (components/parts/inputs.default_provider_region) and passed in."""
     import ast
 
     reads = {"pulumi.Config", "os.environ", "os.getenv", "pulumi.get_stack", "pulumi.get_project",

@@ -27,7 +27,7 @@ DEFAULT_ALLOWED_CIDRS = ("10.0.0.0/8",)
 MAX_RULE_CIDRS = 25
 MAX_SSH_CIDRS = 5  # ours
 # Tags a component adds beside the user's: Purpose, graviton-llm:component and ManagedBy
-# (components/tagging.py), and Name.
+# (components/parts/tagging.py), and Name.
 OUR_TAGS = 4
 
 

@@ -9,7 +9,7 @@ from ..args import ArtifactCacheAccessArgs, ArtifactCacheAccessArgsDict, Resolve
 from ..args.fields import parse_s3_uri
 from ..documents.iam import artifact_cache_policy, policy_json
 from ..node.artifact_key import artifact_cache_location
-from .inputs import validated
+from .parts.inputs import validated
 
 
 class ArtifactCacheAccess(pulumi.ComponentResource):

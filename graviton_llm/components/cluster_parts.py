@@ -22,14 +22,14 @@ from ..facts import catalog, timing
 from ..facts.catalog import InstanceSpec
 from ..facts.vllm_metrics import vllm_gauge
 from ..node_agent.paths import LIFECYCLE_HOOK_NAME
-from . import api_key, auto_scaling
 from .artifact_cache_access import ArtifactCacheAccess, cluster_cache_access
-from .inputs import after_gate
-from .lookups import vpc_cidr_blocks
+from .parts import api_key, auto_scaling
+from .parts.inputs import after_gate
+from .parts.lookups import vpc_cidr_blocks
+from .parts.tagging import Tags
 from .reserved_capacity import ReservedCapacity
 from .serving_monitoring import ServingMonitoring
 from .serving_security import ServingSecurity
-from .tagging import Tags
 from .weights_bucket_access import WeightsBucketAccess
 
 

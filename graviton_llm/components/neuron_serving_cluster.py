@@ -23,7 +23,7 @@ from ..documents.cloudwatch_agent import metrics_log_group
 from ..facts import cold_start, timing
 from ..node.agent_location import AgentLocation, agent_location
 from ..node.user_data import render_user_data
-from . import agent_object, api_key, auto_scaling, launch_template, load_balancer, observe
+from . import agent_object
 from .artifact_cache_access import ArtifactCacheAccess
 from .cluster_parts import (
     GroupInputs,
@@ -35,13 +35,14 @@ from .cluster_parts import (
     declare_node_permissions,
     declare_scaling,
 )
-from .inputs import cluster_spec, gated, merged_args, refuse, stand_in
 from .instance_refresh import InstanceRefresh
-from .lookups import endpoint_url
+from .parts import api_key, auto_scaling, launch_template, load_balancer, observe
+from .parts.inputs import cluster_spec, gated, merged_args, refuse, stand_in
+from .parts.lookups import endpoint_url
+from .parts.tagging import lookup_tags, merged_tags
 from .reserved_capacity import ReservedCapacity
 from .rollout import aws_provider_in, declare_rollout
 from .serving_monitoring import ServingMonitoring
-from .tagging import lookup_tags, merged_tags
 
 # What a program may read from a cluster: unknown on a cluster refused in a preview.
 OUTPUTS = (

@@ -15,8 +15,8 @@ from ..args.base import with_fields_help
 from ..args.components import standalone_capacity_problems
 from ..args.refusals import ArgsError, from_problems
 from ..pricing.cost import ReservationCost, reservation_cost
-from .inputs import validated
-from .tagging import merged_tags
+from .parts.inputs import validated
+from .parts.tagging import merged_tags
 
 
 class ReservedCapacity(pulumi.ComponentResource):

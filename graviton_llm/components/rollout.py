@@ -10,8 +10,8 @@ import pulumi
 import pulumi_aws as aws
 
 from ..args import ResolvedClusterArgs
-from . import auto_scaling
 from .instance_refresh import InstanceRefresh, explicit_provider_settings
+from .parts import auto_scaling
 
 
 class RegionMismatchError(ValueError):

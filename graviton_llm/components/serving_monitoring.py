@@ -19,7 +19,7 @@ from ..documents.alarms import (
     dashboard_body,
 )
 from ..documents.iam import alarm_topic_key_policy, policy_json
-from .inputs import validated
+from .parts.inputs import validated
 
 
 class ServingMonitoring(pulumi.ComponentResource):

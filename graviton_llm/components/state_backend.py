@@ -34,8 +34,8 @@ from ..documents.state_backend import (
     state_bucket_name,
     state_bucket_policy,
 )
-from .inputs import validated
-from .tagging import Tags, merged_tags
+from .parts.inputs import validated
+from .parts.tagging import Tags, merged_tags
 
 
 class StateBackend(pulumi.ComponentResource):

@@ -7,7 +7,7 @@ import pulumi_aws as aws
 
 from ..args import WeightsBucketAccessArgs, WeightsBucketAccessArgsDict
 from ..documents.iam import policy_json, weights_read_policy
-from .inputs import validated
+from .parts.inputs import validated
 
 
 class WeightsBucketAccess(pulumi.ComponentResource):

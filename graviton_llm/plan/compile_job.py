@@ -17,7 +17,7 @@ from typing import Any
 
 from ..args import ResolvedClusterArgs
 from ..components.aws_session import assume_roles
-from ..components.tagging import COMPONENT_TAG, PROJECT_TAG, STACK_TAG
+from ..components.parts.tagging import COMPONENT_TAG, PROJECT_TAG, STACK_TAG
 from ..node.agent_location import agent_location
 from ..node.artifact_key import artifact_cache_location, static_artifact_key
 from ..node.user_data import render_compile_script
@@ -38,7 +38,7 @@ class CompileJob:
     script: str
     project_dir: Path | None = None
     # A cluster a team's program built its own way: its launch template is found by its tags
-    # (the cluster's name and the stack's, components/tagging.py), not by a stack output.
+    # (the cluster's name and the stack's, components/parts/tagging.py), not by a stack output.
     cluster_name: str | None = None
     project: str = ""
     # The stack's AWS settings (aws:profile, aws:assumeRoles): what the printed AWS CLI

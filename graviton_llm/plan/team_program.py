@@ -36,7 +36,7 @@ from pulumi.runtime.sync_await import _sync_await
 from pydantic import ValidationError
 
 from ..args.refusals import ArgsError
-from ..components import observe
+from ..components.parts import observe
 from ..program.project import Project, StackConfig
 from ..program.stack_files import ConfigError
 from ..testing import ProgramResult, run_program

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graviton_llm.components.auto_scaling import refresh_healthy_percentages
+from graviton_llm.components.parts.auto_scaling import refresh_healthy_percentages
 from graviton_llm.node_agent import paths as node_agent_paths
 from graviton_llm.node_agent.paths import LIFECYCLE_HOOK_NAME
 from support import KMS_KEY, assert_refused, build_cluster, cluster_args

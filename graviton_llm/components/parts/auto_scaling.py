@@ -4,16 +4,23 @@ pulumi_aws input types (they register nothing), so the component reads as a tabl
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import pulumi
 import pulumi_aws as aws
 
-from ..args import ResolvedClusterArgs
-from ..documents.alarms import ROLLOUT_ALARMS, alarm_name
-from ..documents.instance_refresh import refresh_preferences, start_instance_refresh_request
-from ..facts import timing
-from .reserved_capacity import ReservedCapacity
+from ...args import ResolvedClusterArgs
+from ...documents.alarms import ROLLOUT_ALARMS, alarm_name
+from ...documents.instance_refresh import refresh_preferences, start_instance_refresh_request
+from ...facts import timing
+
+
+class Capacity(Protocol):
+    """What the group's settings read of a ReservedCapacity (components/reserved_capacity.py)."""
+
+    reservation_ids: pulumi.Output[list[str]]
+    capacity_block_id: str | None
+    market_type: str | None
 
 
 def refresh_healthy_percentages(nodes: int) -> tuple[int, int]:
@@ -29,7 +36,7 @@ def refresh_healthy_percentages(nodes: int) -> tuple[int, int]:
 
 
 def market_options(
-    capacity: ReservedCapacity | None,
+    capacity: Capacity | None,
 ) -> aws.ec2.LaunchTemplateInstanceMarketOptionsArgs | None:
     if capacity is None or capacity.market_type is None:
         return None
@@ -37,7 +44,7 @@ def market_options(
 
 
 def capacity_target(
-    capacity: ReservedCapacity | None, args: ResolvedClusterArgs
+    capacity: Capacity | None, args: ResolvedClusterArgs
 ) -> aws.autoscaling.GroupCapacityReservationSpecificationArgs | None:
     if capacity is None:
         return None

@@ -14,11 +14,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ..args import ResolvedClusterArgs
-from ..args.identifiers import ssm_parameter_problems
-from ..args.refusals import ArgsError, FieldProblem, Shown
-from ..documents.iam import ssm_parameter_arn
-from ..node.paths import api_key_pointer
+from ...args import ResolvedClusterArgs
+from ...args.identifiers import ssm_parameter_problems
+from ...args.refusals import ArgsError, FieldProblem, Shown
+from ...documents.iam import ssm_parameter_arn
+from ...node.paths import api_key_pointer
 from .inputs import checked
 from .tagging import Tags
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ..args import ResolvedClusterArgs
-from ..facts import timing
+from ...args import ResolvedClusterArgs
+from ...facts import timing
 
 
 def declare(

@@ -27,12 +27,12 @@ from typing import Any, TypeVar
 import pulumi
 from pydantic import BaseModel, ValidationError
 
-from ..args import NeuronServingClusterArgs, ResolvedClusterArgs
-from ..args.base import is_output
-from ..args.cluster_rules import deploy_region_or_problems
-from ..args.deferred import SEPARATELY_CHECKED, deferred_problems, output_fields
-from ..args.identifiers import cluster_name_problems
-from ..args.refusals import ArgsError, FieldProblem, from_problems, from_validation_error
+from ...args import NeuronServingClusterArgs, ResolvedClusterArgs
+from ...args.base import is_output
+from ...args.cluster_rules import deploy_region_or_problems
+from ...args.deferred import SEPARATELY_CHECKED, deferred_problems, output_fields
+from ...args.identifiers import cluster_name_problems
+from ...args.refusals import ArgsError, FieldProblem, from_problems, from_validation_error
 
 Model = TypeVar("Model", bound=BaseModel)
 _PENDING = "_graviton_llm_refused"

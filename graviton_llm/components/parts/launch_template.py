@@ -8,9 +8,9 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ..args import ResolvedClusterArgs
-from ..facts import cold_start, images
-from ..facts.catalog import InstanceSpec
+from ...args import ResolvedClusterArgs
+from ...facts import cold_start, images
+from ...facts.catalog import InstanceSpec
 from .tagging import Tags
 
 
