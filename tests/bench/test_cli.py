@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from graviton_llm.cli import app
 from graviton_llm.facts import catalog
+from reaping import die_with_parent
 
 runner = CliRunner()
 
@@ -193,7 +194,10 @@ def test_interrupting_a_run_writes_what_finished(mock_server, tmp_path):
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with stderr_path.open("wb") as stderr:
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+            process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=stderr, env=env,
+                preexec_fn=die_with_parent(),
+            )  # fmt: skip
     finally:
         signal.signal(signal.SIGINT, previous)
     try:

@@ -16,6 +16,7 @@ import pytest
 from agent_support import install
 from graviton_llm.facts.vllm_metrics import LATENCY_METRICS
 from graviton_llm.node_agent import latency_exporter as exporter
+from reaping import die_with_parent
 from support import free_port
 
 BUCKETS = {0.1: 10.0, 0.5: 60.0, 1.0: 90.0, math.inf: 100.0}
@@ -101,6 +102,7 @@ def test_the_installed_script_serves_p99_of_the_last_interval(tmp_path):
             "--interval",
             "0.2",
         ],
+        preexec_fn=die_with_parent(),
     )
     try:
         # 100 requests arrive, 90 under 0.5 s and 10 between 0.5 s and 2 s.
