@@ -116,6 +116,7 @@ def _lineage(cls: type) -> list[type]:
     return [cls] + [k for base in bases if isinstance(base, type) for k in _lineage(base)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", _models(), ids=lambda m: m.__name__)
 def test_every_field_has_an_attribute_docstring_in_the_model_and_its_dict(model):
     for cls in (model, getattr(graviton_llm, model.__name__ + "Dict")):
@@ -151,6 +152,7 @@ def test_every_component_documents_its_own_init(component):
     assert "name" in doc and "opts" in doc
 
 
+@pytest.mark.slow
 def test_the_cluster_takes_keyword_arguments():
     result = run_program(lambda: NeuronServingCluster("llm", **BASE_ARGS))
     assert result.one("graviton-llm:cluster:NeuronServingCluster").name == "llm"
@@ -187,6 +189,7 @@ def test_args_package_exports_every_model_it_defines():
     assert models <= set(graviton_llm.args.__all__)
 
 
+@pytest.mark.slow
 def test_the_generated_typed_dicts_are_up_to_date():
     """Each *_dicts.py is what scripts/generate_args_dicts.py renders from the models now."""
     script = runpy.run_path(str(ROOT / "scripts" / "generate_args_dicts.py"))

@@ -43,6 +43,7 @@ def test_computed_attributes_of_new_resources_are_unknown_on_a_first_preview():
     assert known["id"] == "data-id" and known["arn"].startswith("arn:aws:s3:")
 
 
+@pytest.mark.slow
 def test_a_cluster_in_a_network_the_stack_creates_previews_with_unknown_ids():
     def program() -> None:
         vpc = aws.ec2.Vpc("team", cidr_block="10.42.0.0/16")
@@ -129,6 +130,7 @@ def test_a_network_from_a_stack_reference_plans_under_the_strict_rules():
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_every_example_previews_on_a_first_preview(example):
     result = run_program(

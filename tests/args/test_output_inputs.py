@@ -86,6 +86,7 @@ def test_a_stack_reference_network_is_taken_as_the_other_stack_answers():
     assert result.one(SG).inputs["vpcId"] == "vpc-0123456789abcdef0"
 
 
+@pytest.mark.slow
 def test_output_all_and_a_list_mixing_strings_and_outputs_are_taken():
     def program() -> None:
         second = pulumi.Output.from_input(MOCK_SUBNETS[1])
@@ -97,6 +98,7 @@ def test_output_all_and_a_list_mixing_strings_and_outputs_are_taken():
     assert groups == {"one-asg": MOCK_SUBNETS[:2], "two-asg": MOCK_SUBNETS[:2]}
 
 
+@pytest.mark.slow
 def test_an_output_tag_value_and_output_cidrs_reach_the_resources():
     def program() -> None:
         team = pulumi.Output.from_input("search")
@@ -144,6 +146,7 @@ def test_a_bad_subnet_in_an_output_is_refused_when_it_resolves_before_any_node_l
         assert ASG not in [r.type for r in result.resources]
 
 
+@pytest.mark.slow
 def test_a_public_cidr_in_an_output_is_refused_before_the_security_group_exists():
     def program() -> None:
         cidrs = pulumi.Output.from_input(["0.0.0.0/0"])
@@ -188,6 +191,7 @@ def test_a_value_the_cluster_needs_at_construction_says_so_naming_the_field(fiel
     assert registered == []
 
 
+@pytest.mark.slow
 def test_the_cluster_says_which_checks_wait_for_deploy_time_values():
     holder: dict[str, NeuronServingCluster] = {}
 
@@ -235,6 +239,7 @@ def _secret_key() -> None:
     NeuronServingCluster("llm", _cluster(api_key_ssm_parameter=secret))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first_preview", [False, True], ids=["mock-values", "first-preview"])
 @pytest.mark.parametrize(
     "program", [_awsx_like, _subnets_lookup, _stack_reference, _output_tags, _secret_key]
@@ -288,6 +293,7 @@ def _three_clusters() -> None:
     NeuronServingCluster("batch", _cluster(max_num_seqs="16"))  # refused at construction
 
 
+@pytest.mark.slow
 def test_every_clusters_refusals_given_as_outputs_come_together_in_a_preview():
     result = run_program(_three_clusters, catch=True, stack_references=TWICE)
     assert isinstance(result.error, ArgsError), result.error
@@ -297,6 +303,7 @@ def test_every_clusters_refusals_given_as_outputs_come_together_in_a_preview():
     assert "cluster 'chat', cluster 'small', cluster 'batch'" in text
 
 
+@pytest.mark.slow
 def test_outside_a_preview_the_first_output_refusal_stops_the_program():
     result = run_program(_three_clusters, catch=True, stack_references=TWICE, preview=False)
     assert isinstance(result.error, ArgsError), result.error

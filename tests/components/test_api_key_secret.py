@@ -69,6 +69,7 @@ def test_the_secret_name_is_in_no_user_data_and_no_plan_output():
     assert rows["llm-api-key-name"]["properties"]["value"] == "[secret]"
 
 
+@pytest.mark.slow
 def test_a_plain_name_is_rendered_as_before_with_no_pointer():
     result, holder = _build(name="/llm/prod/api-key", secret=False)
     assert [r for r in result.resources if r.name == "llm-api-key-name"] == []

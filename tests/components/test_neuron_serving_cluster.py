@@ -90,6 +90,7 @@ def test_user_data_is_the_pure_renderer_output(inf2_cluster):
     assert base64.b64decode(encoded).decode() == expected
 
 
+@pytest.mark.slow
 def test_asg_pins_the_launch_template_version_and_ignores_desired_capacity(inf2_cluster):
     asg = inf2_cluster.one(ASG)
     assert asg.inputs["launchTemplate"] == {"id": "llm-lt-id", "version": "1"}
@@ -155,6 +156,7 @@ def test_custom_port_flows_to_security_group_target_group_listener_and_vllm():
     assert '"--port","8080"' in result.value.user_data
 
 
+@pytest.mark.slow
 def test_security_group_admits_the_vpc_cidr_for_nlb_health_checks(inf2_cluster):
     ingress = inf2_cluster.one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]
     assert any(r["cidrBlocks"] == [MOCK_VPC_CIDR] for r in ingress)
@@ -252,6 +254,7 @@ def test_a_custom_ami_gets_its_own_root_device_sized_and_encrypted():
     assert mapping["ebs"]["encrypted"] == "true"
 
 
+@pytest.mark.slow
 def test_the_weights_key_is_used_through_s3_in_the_buckets_region():
     result = build_cluster(
         cluster_args(

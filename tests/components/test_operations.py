@@ -128,6 +128,7 @@ def test_device_memory_alarm_at_85_percent_of_the_cores_in_use(inf2_cluster):
     assert percent["expression"] == f"100 * used / {32 * 1024**3}"
 
 
+@pytest.mark.slow
 def test_cpu_nodes_have_no_device_memory_alarm():
     result = build_cluster(cluster_args(instance_type="r8g.8xlarge"))
     assert "device-memory" not in _alarms(result)
@@ -222,6 +223,7 @@ def test_reserved_mode_runs_only_in_the_reservations():
     assert spec["capacityReservationPreference"] == "capacity-reservations-only"
 
 
+@pytest.mark.slow
 def test_target_tracking_on_vllm_queue_depth_with_boot_protection():
     result = build_cluster(
         cluster_args(
@@ -433,6 +435,7 @@ def test_impossible_operations_combinations_are_refused_and_create_nothing(overr
     assert_refused(overrides, field, words)
 
 
+@pytest.mark.slow
 def test_the_launch_hook_does_not_depend_on_the_model():
     """Created once with the group (pulumi-aws applies initial_lifecycle_hooks only then), so it
     must fit any later model: heartbeats, not a cold-start-sized timeout, keep it open."""

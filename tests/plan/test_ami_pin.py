@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
@@ -22,6 +23,7 @@ def graviton_stack(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_an_unpinned_stack_shows_the_latest_and_writing_pins_it(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

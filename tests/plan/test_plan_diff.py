@@ -66,6 +66,7 @@ def test_resources_only_in_one_plan_are_created_or_deleted(prod):
     assert actions["llm-prod-extra"] == ("create", ())
 
 
+@pytest.mark.slow
 def test_the_cli_prints_the_replacement_and_reports_it_in_json(prod, tmp_path):
     old = copy.deepcopy(prod)
     _row(old, ASG)["replace_on_change"]["initialLifecycleHooks"][0]["name"] = "old-hook"
