@@ -14,7 +14,12 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from reaping import die_with_parent
+
+# Starts an inner pytest and two servers, then kills it.
+pytestmark = pytest.mark.slow
 
 TESTS = Path(__file__).parent
 FAKES = TESTS / "boot" / "fakes"

@@ -95,6 +95,7 @@ def test_warm_pool_example_keeps_two_prepared_nodes():
     assert pool["minSize"] == 2 and pool["poolState"] == "Stopped"
 
 
+@pytest.mark.slow
 def test_spot_example_has_an_on_demand_floor_of_one():
     asg = _run("spot_on_demand_floor").one("aws:autoscaling/group:Group").inputs
     distribution = asg["mixedInstancesPolicy"]["instancesDistribution"]

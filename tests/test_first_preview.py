@@ -108,6 +108,7 @@ def test_the_strict_rules_never_raise_on_an_unknown_value(type_):
         aws_rules.inline_policy_size(type_, inputs)
 
 
+@pytest.mark.slow
 def test_a_network_from_a_stack_reference_plans_under_the_strict_rules():
     """Item 2: the VPC and each subnet from a StackReference the harness cannot answer, in the
     list form, are unknown at preview. The strict rules used to iterate the unknown and raise."""

@@ -37,6 +37,7 @@ def test_every_case_of_the_corpus_is_a_clear_error_or_handled(tmp_path: Path) ->
     assert "\n- " not in report.stdout, report.stdout
 
 
+@pytest.mark.slow
 def test_a_case_leaves_nothing_in_the_temp_dir_even_when_killed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -45,6 +45,7 @@ def _cluster(**overrides: object) -> dict[str, object]:
     return cluster_args(**overrides)
 
 
+@pytest.mark.slow
 def test_an_awsx_like_output_of_a_list_of_subnets_is_taken():
     def program() -> None:
         network = PrivateNetwork("team")
@@ -59,6 +60,7 @@ def test_an_awsx_like_output_of_a_list_of_subnets_is_taken():
     assert result.one(NLB).inputs["subnets"] == subnets
 
 
+@pytest.mark.slow
 def test_get_subnets_output_ids_is_taken():
     def program() -> None:
         ids = aws.ec2.get_subnets_output(
@@ -124,6 +126,7 @@ def _refused(program, preview: bool = True) -> tuple[ArgsError, list[str]]:
     return result.error, [r.type for r in result.resources]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
 def test_a_bad_subnet_in_an_output_is_refused_when_it_resolves_before_any_node_launches(preview):
     def program() -> None:
@@ -257,6 +260,7 @@ SUBNET_TWICE = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa1"]
 TWICE = {SHARED: {"vpc_id": "vpc-0aaaaaaaaaaaaaaaa", "private_subnet_ids": SUBNET_TWICE}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first_preview", [False, True], ids=["mock-values", "first-preview"])
 def test_a_field_still_unknown_does_not_hold_back_the_check_of_a_known_one(first_preview):
     # The subnets come from the network stack (known: they list one subnet twice); a tag is the

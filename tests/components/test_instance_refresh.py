@@ -68,6 +68,7 @@ def test_a_refresh_already_running_is_never_cancelled(host):
             host.update(created.id, created, inputs("8"))
 
 
+@pytest.mark.slow
 def test_read_reports_a_rollback_as_drift(host):
     started = host.create(inputs("1"))
     with aws_stubs() as aws:

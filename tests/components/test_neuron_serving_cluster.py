@@ -51,6 +51,7 @@ def test_launch_template_tags_instances_and_volumes(inf2_cluster):
     assert all(s["tags"]["ManagedBy"] == "graviton-llm" for s in specs)
 
 
+@pytest.mark.slow
 def test_ami_is_resolved_from_ssm_at_deploy_time_never_resolve_ssm():
     seen = []
 
@@ -120,6 +121,7 @@ def test_asg_spans_the_private_subnets_with_3_3_3_by_default(inf2_cluster):
     assert (asg["minSize"], asg["maxSize"], asg["desiredCapacity"]) == (3, 3, 3)
 
 
+@pytest.mark.slow
 def test_asg_tags_propagate_to_instances():
     result = build_cluster(cluster_args(tags={"Environment": "dev", "Owner": "ml"}))
     tags = {t["key"]: t for t in result.one(ASG).inputs["tags"]}
@@ -200,6 +202,7 @@ def test_cluster_accepts_outputs_from_the_teams_own_vpc():
     assert result.one(TG).inputs["vpcId"] == mock_id("team-vpc", "aws:ec2/vpc:Vpc")
 
 
+@pytest.mark.slow
 def test_kms_key_reaches_the_weights_policy():
     result = build_cluster(cluster_args(weights_kms_key_arn=KMS_KEY))
     policy = result.named("llm-weights-read").inputs["policy"]

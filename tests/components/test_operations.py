@@ -135,6 +135,7 @@ def test_cpu_nodes_have_no_device_memory_alarm():
     assert len(_alarms(result)) == 5
 
 
+@pytest.mark.slow
 def test_alarms_go_to_an_encrypted_sns_topic_with_email_subscriptions():
     result = build_cluster(
         cluster_args(monitoring={"alarm_topic": True, "alarm_emails": ["oncall@example.com"]})
@@ -191,6 +192,7 @@ def test_every_node_holds_its_launch_lifecycle_hook_until_it_serves(inf2_cluster
     assert lt["metadataOptions"]["instanceMetadataTags"] == "enabled"
 
 
+@pytest.mark.slow
 def test_spot_mode_uses_a_mixed_policy_with_an_on_demand_floor():
     result = build_cluster(
         cluster_args(

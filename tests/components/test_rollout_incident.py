@@ -101,6 +101,7 @@ def test_a_new_version_after_a_rollback_rolls_out(host, capsys):
     assert "not rolled out" not in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_preview_says_when_a_change_would_rerun_the_rejected_version(host, capsys):
     # The state still holds version 1 (a `wait` up failed, so nothing was stored); the program
     # asks for version 2 again, which rolled back.
@@ -164,6 +165,7 @@ def test_a_refresh_preference_change_alone_starts_no_refresh(host):
     assert updated.props["request"]["Preferences"]["InstanceWarmup"] == 300
 
 
+@pytest.mark.slow
 def test_turning_rollouts_on_with_a_template_change_rolls_the_new_version_out(host):
     # rollout.enabled turned on in the same `pulumi up` as a template change: the group keeps
     # version 1 (its version is now ignored) and the new rollout resource is created. Before,

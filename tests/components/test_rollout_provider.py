@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+import pytest
 
 from graviton_llm import NeuronServingCluster
 from graviton_llm.testing import run_program
@@ -62,6 +63,7 @@ def test_the_same_region_as_the_default_provider_is_accepted():
     assert run_program(lambda: NeuronServingCluster("llm", args)).error is None
 
 
+@pytest.mark.slow
 def test_an_explicit_provider_in_a_parent_component_counts():
     class Team(pulumi.ComponentResource):
         def __init__(self) -> None:

@@ -34,6 +34,7 @@ def test_the_group_and_template_name_their_stack():
         assert not LOOKUP.keys() & spec["tags"].keys()
 
 
+@pytest.mark.slow
 def test_adding_them_to_a_deployed_stack_changes_only_tags(monkeypatch):
     # The second `pulumi up` after upgrading: a launch template's tags update in place, but
     # a change to its tag specifications (template data) would publish a new version and roll

@@ -127,6 +127,7 @@ def test_on_a_first_preview_what_aws_assigns_is_unknown_to_the_caller() -> None:
     assert isinstance(built.outputs["endpoint"], Unknown)
 
 
+@pytest.mark.slow
 def test_the_api_key_name_given_as_a_secret_stays_out_of_the_user_data() -> None:
     result = run_program(_from_typescript, preview=False)
     user_data = result.one("aws:ec2/launchTemplate:LaunchTemplate").inputs["userData"]

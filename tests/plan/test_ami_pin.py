@@ -53,6 +53,7 @@ def test_an_existing_pin_is_replaced_in_place(tmp_path):
     assert text.count("ami_id:") == 1 and "ami-0fedcba9876543210" in text
 
 
+@pytest.mark.slow
 def test_ami_asks_aws_as_the_stacks_profile(tmp_path, monkeypatch):
     # The stack deploys with aws:profile; before, `ami` asked with the machine's default
     # credentials (here moto's) and answered for whatever account those reach.

@@ -37,6 +37,7 @@ def test_plan_json_is_stable_across_runs():
     assert to_json(build_plan("prod").document()) == to_json(build_plan("prod").document())
 
 
+@pytest.mark.slow
 def test_plan_json_full_carries_the_user_data_it_digests():
     document = json.loads(invoke("plan", "--stack", "dev", "--json", "--full").output)
     import hashlib
@@ -121,6 +122,7 @@ def test_plan_prints_the_predicted_performance_of_the_cluster():
     assert "neuron-v2: calibrated on published measurements" in section
 
 
+@pytest.mark.slow
 def test_plan_performance_section_is_the_sizing_prediction():
     from graviton_llm.sizing import stack_performance
 

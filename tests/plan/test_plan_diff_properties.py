@@ -68,6 +68,7 @@ def test_a_subnets_new_cidr_replaces_it_and_says_why(staging):
     assert changes["search-chat-nlb LoadBalancer"].action == "update"
 
 
+@pytest.mark.slow
 def test_an_update_lists_each_property_old_to_new(staging):
     new = copy.deepcopy(staging)
     _row(new, "aws:ec2/vpc:Vpc", "search")["inputs"]["enableDnsHostnames"] = False

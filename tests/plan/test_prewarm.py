@@ -43,6 +43,7 @@ def test_compile_writes_the_jobs_user_data_and_prints_the_command_that_runs_it(t
     assert f"--user-data fileb://{target}" in out
 
 
+@pytest.mark.slow
 def test_the_program_exports_the_launch_template_the_job_names():
     outputs = build_plan("dev").result.stack_outputs
     assert outputs["launch_template_id"] == "llm-dev-lt-id"

@@ -114,6 +114,7 @@ def block_stack(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_capacity_block_job_launches_into_the_block_in_its_zone(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = block_stack(tmp_path)

@@ -67,6 +67,7 @@ def test_both_clusters_their_resources_and_their_summed_cost(team_plan):
     assert (team_plan["project"], team_plan["stack"]) == ("team-search", "staging")
 
 
+@pytest.mark.slow
 def test_secure_config_is_a_secret_output_that_no_output_shows(team_plan):
     assert team_plan["secret_config"] == ["team-search:apiKeyParameter"]
     assert team_plan["outputs"]["api_key_parameter"] == "[secret]"

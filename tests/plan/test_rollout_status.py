@@ -100,6 +100,7 @@ def test_a_failed_refresh_says_why_and_fails():
     assert result.exit_code == 1 and reason in result.output
 
 
+@pytest.mark.slow
 def test_a_refresh_that_stopped_without_a_rollback_says_what_runs_where():
     # AutoRollback off: the nodes it replaced keep the new version (before: "the group keeps
     # its previous version", which only a rollback makes true).
@@ -134,6 +135,7 @@ def test_a_team_project_finds_its_clusters_by_their_names(tmp_path, monkeypatch)
     )
 
 
+@pytest.mark.slow
 def test_another_stacks_cluster_of_the_same_name_is_not_this_one():
     # Before, the group was found by the cluster's name alone: `--stack dev` reported the
     # rollout of a `llm-dev` cluster some other project or stack deployed in the account.
