@@ -184,6 +184,7 @@ NESTED_JSON = "[" * 100_000 + "]" * 100_000
 NESTED_YAML = "config: " + "[" * 5000 + "]" * 5000 + "\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS)
 def test_deeply_nested_documents_are_refused_not_a_recursion_error(tmp_path, command):
     nested = NESTED_YAML if command == "stack" else NESTED_JSON

@@ -102,6 +102,7 @@ def test_spot_example_has_an_on_demand_floor_of_one():
     assert distribution["onDemandBaseCapacity"] == 1
 
 
+@pytest.mark.slow
 def test_autoscaling_example_tracks_queue_depth_and_pages_oncall():
     result = _run("autoscaling_alerts")
     policy = result.one("aws:autoscaling/policy:Policy").inputs
@@ -110,6 +111,7 @@ def test_autoscaling_example_tracks_queue_depth_and_pages_oncall():
     assert result.stack_outputs["alarm_topic"].startswith("arn:aws:sns:")
 
 
+@pytest.mark.slow
 def test_team_example_keeps_weight_downloads_off_the_nat_gateway():
     endpoint = _run("team_vpc").one("aws:ec2/vpcEndpoint:VpcEndpoint").inputs
     assert endpoint["vpcEndpointType"] == "Gateway"

@@ -165,6 +165,7 @@ def test_a_public_cidr_in_an_output_is_refused_before_the_security_group_exists(
     assert isinstance(previewed.one(SG).inputs["ingress"], Unknown)
 
 
+@pytest.mark.slow
 def test_every_deferred_problem_is_listed_at_once():
     def program() -> None:
         NeuronServingCluster(

@@ -65,6 +65,7 @@ def test_price_per_hour_overrides_the_catalog(mock_server, tmp_path):
     assert json.loads((tmp_path / "bench.json").read_text())["price_per_hour"] == 3.6
 
 
+@pytest.mark.slow
 def test_unpriced_instance_type_is_refused_by_name():
     result = bench("--url", "http://127.0.0.1:9", "--instance-type", "trn2.48xlarge")
     assert result.exit_code == 2

@@ -55,6 +55,7 @@ def test_the_secret_name_reaches_the_pointer_and_the_policy_as_secret_inputs():
     assert pointer.urn in result.one(LT).dependencies
 
 
+@pytest.mark.slow
 def test_the_secret_name_is_in_no_user_data_and_no_plan_output():
     result, holder = _build()
     cluster = holder["cluster"]

@@ -149,6 +149,7 @@ def test_nlb_is_internal_and_health_checks_vllm(inf2_cluster):
     assert listener["defaultActions"][0]["type"] == "forward"
 
 
+@pytest.mark.slow
 def test_custom_port_flows_to_security_group_target_group_listener_and_vllm():
     result = build_cluster(cluster_args(port=8080))
     assert result.one(TG).inputs["port"] == 8080
@@ -223,6 +224,7 @@ def test_the_launch_template_waits_for_the_nodes_grants(inf2_cluster):
     assert {"llm-weights-read", "llm-security-ssm", "llm-security-cloudwatch"} <= waits_for
 
 
+@pytest.mark.slow
 def test_every_cidr_of_the_vpc_may_health_check_the_nodes():
     """Subnets (and so the NLB's addresses) may sit in a secondary CIDR of the VPC."""
 
@@ -242,6 +244,7 @@ def test_every_cidr_of_the_vpc_may_health_check_the_nodes():
     assert health["cidrBlocks"] == ["10.20.0.0/16", "100.64.0.0/16"]
 
 
+@pytest.mark.slow
 def test_a_custom_ami_gets_its_own_root_device_sized_and_encrypted():
     """An Ubuntu-based AMI boots from /dev/sda1: a mapping on /dev/xvda would be a second disk
     and leave the root at the AMI's small default."""

@@ -90,6 +90,7 @@ def test_a_spot_rollout_carries_the_mixed_instances_policy():
     ]
 
 
+@pytest.mark.slow
 def test_without_rollouts_pulumi_updates_the_version_itself():
     result = build_cluster(cluster_args(rollout={"enabled": False}))
     assert result.of_type("pulumi-python:dynamic:Resource") == []
@@ -214,6 +215,7 @@ def test_spot_mode_uses_a_mixed_policy_with_an_on_demand_floor():
     assert policy["launchTemplate"]["launchTemplateSpecification"]["version"] == "1"
 
 
+@pytest.mark.slow
 def test_reserved_mode_runs_only_in_the_reservations():
     result = build_cluster(
         cluster_args(
@@ -254,6 +256,7 @@ def test_fixed_size_has_no_scaling_policy_and_no_protection(inf2_cluster):
     assert _node_config(inf2_cluster)["unprotect_on_release"] is False
 
 
+@pytest.mark.slow
 def test_node_permissions_are_scoped_to_the_group_and_the_api_key():
     key = "arn:aws:kms:us-east-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321"
     result = build_cluster(

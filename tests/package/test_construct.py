@@ -169,6 +169,7 @@ async def _state_backend() -> Any:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_state_backend_and_reserved_capacity_are_served_too() -> None:
     backend = run_program(_state_backend, preview=False)
     assert backend.value.outputs["loginUrl"].startswith("s3://acme-")

@@ -81,6 +81,7 @@ def test_a_successful_refresh_is_complete():
     assert progress_bar(100) in result.output and "Successful" in result.output
 
 
+@pytest.mark.slow
 def test_a_rolled_back_refresh_says_why_and_fails():
     rollback = {"RollbackReason": "Alarm llm-dev-error-rate went into ALARM",
                 "PercentageCompleteOnRollback": 50}  # fmt: skip
@@ -112,6 +113,7 @@ def test_a_refresh_that_stopped_without_a_rollback_says_what_runs_where():
     assert "set rollout.hold: true" in result.output
 
 
+@pytest.mark.slow
 def test_a_group_never_refreshed_says_so():
     with aws_stubs() as aws:
         result = status(aws)
