@@ -20,7 +20,8 @@ from collections.abc import Callable
 
 OWNER_ENV = "GLT_OWNER_PID"
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
-_prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before any fork
+# Resolved before any fork; None off Linux, where children are only ended by teardown.
+_prctl = getattr(ctypes.CDLL(None, use_errno=True), "prctl", None)
 
 
 def die_with_parent() -> Callable[[], None]:
@@ -28,6 +29,8 @@ def die_with_parent() -> Callable[[], None]:
     parent = os.getpid()
 
     def arm() -> None:
+        if _prctl is None:
+            return
         _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
         if os.getppid() != parent:  # the parent died between fork and prctl
             os.kill(os.getpid(), signal.SIGKILL)
