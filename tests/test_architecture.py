@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Runs lint-imports in a child process.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "graviton_llm"
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")

@@ -14,6 +14,7 @@ from support import cluster_args
 CLUSTER_URN = "urn:pulumi:test::graviton-llm::graviton-llm:cluster:NeuronServingCluster::chat"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strict", [True, False])
 @pytest.mark.parametrize("mode", ["preview", "first_preview", "deploy"])
 def test_two_clusters_of_one_name_are_refused_naming_both(strict, mode):
@@ -71,6 +72,7 @@ def test_a_urn_is_type_parent_types_and_name_not_the_parents_names():
     assert error.urn == "urn:pulumi:test::graviton-llm::team:index:Team$aws:s3/bucket:Bucket::logs"
 
 
+@pytest.mark.slow
 def test_a_grandchild_urn_carries_every_ancestor_type():
     class Outer(pulumi.ComponentResource):
         def __init__(self, name: str) -> None:

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+# Installs into fresh virtualenvs and times the CLI in child processes.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_ONLY = {"aiohttp", "matplotlib", "tokenizers"}
 # (pydantic is not among them: typer itself loads it to convert a command's options.)

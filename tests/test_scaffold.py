@@ -48,6 +48,7 @@ def test_the_project_has_what_a_team_needs(project):
     assert "{{" not in "".join(p.read_text() for p in project.rglob("*") if p.is_file())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_each_stack_plans_clean_out_of_the_box(project, stack):
     result = invoke("plan", str(project), "--stack", stack, "--json")
@@ -83,6 +84,7 @@ def test_a_folder_that_is_not_empty_is_refused_without_force(tmp_path):
     assert invoke("new", str(tmp_path / "x"), "--name", "bad name").exit_code == 2
 
 
+@pytest.mark.slow
 def test_the_state_backend_project_plans_the_bucket_and_keys(tmp_path):
     folder = tmp_path / "state"
     assert invoke("new", str(folder), "--state-backend").exit_code == 0

@@ -23,6 +23,9 @@ import pytest
 
 from support_folder_venv import dependencies_without_us
 
+# Builds the wheel and installs it into fresh virtualenvs.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

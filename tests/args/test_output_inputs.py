@@ -45,6 +45,7 @@ def _cluster(**overrides: object) -> dict[str, object]:
     return cluster_args(**overrides)
 
 
+@pytest.mark.slow
 def test_an_awsx_like_output_of_a_list_of_subnets_is_taken():
     def program() -> None:
         network = PrivateNetwork("team")
@@ -59,6 +60,7 @@ def test_an_awsx_like_output_of_a_list_of_subnets_is_taken():
     assert result.one(NLB).inputs["subnets"] == subnets
 
 
+@pytest.mark.slow
 def test_get_subnets_output_ids_is_taken():
     def program() -> None:
         ids = aws.ec2.get_subnets_output(
@@ -86,6 +88,7 @@ def test_a_stack_reference_network_is_taken_as_the_other_stack_answers():
     assert result.one(SG).inputs["vpcId"] == "vpc-0123456789abcdef0"
 
 
+@pytest.mark.slow
 def test_output_all_and_a_list_mixing_strings_and_outputs_are_taken():
     def program() -> None:
         second = pulumi.Output.from_input(MOCK_SUBNETS[1])
@@ -97,6 +100,7 @@ def test_output_all_and_a_list_mixing_strings_and_outputs_are_taken():
     assert groups == {"one-asg": MOCK_SUBNETS[:2], "two-asg": MOCK_SUBNETS[:2]}
 
 
+@pytest.mark.slow
 def test_an_output_tag_value_and_output_cidrs_reach_the_resources():
     def program() -> None:
         team = pulumi.Output.from_input("search")
@@ -122,6 +126,7 @@ def _refused(program, preview: bool = True) -> tuple[ArgsError, list[str]]:
     return result.error, [r.type for r in result.resources]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
 def test_a_bad_subnet_in_an_output_is_refused_when_it_resolves_before_any_node_launches(preview):
     def program() -> None:
@@ -144,6 +149,7 @@ def test_a_bad_subnet_in_an_output_is_refused_when_it_resolves_before_any_node_l
         assert ASG not in [r.type for r in result.resources]
 
 
+@pytest.mark.slow
 def test_a_public_cidr_in_an_output_is_refused_before_the_security_group_exists():
     def program() -> None:
         cidrs = pulumi.Output.from_input(["0.0.0.0/0"])
@@ -159,6 +165,7 @@ def test_a_public_cidr_in_an_output_is_refused_before_the_security_group_exists(
     assert isinstance(previewed.one(SG).inputs["ingress"], Unknown)
 
 
+@pytest.mark.slow
 def test_every_deferred_problem_is_listed_at_once():
     def program() -> None:
         NeuronServingCluster(
@@ -188,6 +195,7 @@ def test_a_value_the_cluster_needs_at_construction_says_so_naming_the_field(fiel
     assert registered == []
 
 
+@pytest.mark.slow
 def test_the_cluster_says_which_checks_wait_for_deploy_time_values():
     holder: dict[str, NeuronServingCluster] = {}
 
@@ -235,6 +243,7 @@ def _secret_key() -> None:
     NeuronServingCluster("llm", _cluster(api_key_ssm_parameter=secret))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first_preview", [False, True], ids=["mock-values", "first-preview"])
 @pytest.mark.parametrize(
     "program", [_awsx_like, _subnets_lookup, _stack_reference, _output_tags, _secret_key]
@@ -252,6 +261,7 @@ SUBNET_TWICE = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa1"]
 TWICE = {SHARED: {"vpc_id": "vpc-0aaaaaaaaaaaaaaaa", "private_subnet_ids": SUBNET_TWICE}}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first_preview", [False, True], ids=["mock-values", "first-preview"])
 def test_a_field_still_unknown_does_not_hold_back_the_check_of_a_known_one(first_preview):
     # The subnets come from the network stack (known: they list one subnet twice); a tag is the
@@ -288,6 +298,7 @@ def _three_clusters() -> None:
     NeuronServingCluster("batch", _cluster(max_num_seqs="16"))  # refused at construction
 
 
+@pytest.mark.slow
 def test_every_clusters_refusals_given_as_outputs_come_together_in_a_preview():
     result = run_program(_three_clusters, catch=True, stack_references=TWICE)
     assert isinstance(result.error, ArgsError), result.error
@@ -297,6 +308,7 @@ def test_every_clusters_refusals_given_as_outputs_come_together_in_a_preview():
     assert "cluster 'chat', cluster 'small', cluster 'batch'" in text
 
 
+@pytest.mark.slow
 def test_outside_a_preview_the_first_output_refusal_stops_the_program():
     result = run_program(_three_clusters, catch=True, stack_references=TWICE, preview=False)
     assert isinstance(result.error, ArgsError), result.error

@@ -55,6 +55,7 @@ def test_the_secret_name_reaches_the_pointer_and_the_policy_as_secret_inputs():
     assert pointer.urn in result.one(LT).dependencies
 
 
+@pytest.mark.slow
 def test_the_secret_name_is_in_no_user_data_and_no_plan_output():
     result, holder = _build()
     cluster = holder["cluster"]
@@ -69,6 +70,7 @@ def test_the_secret_name_is_in_no_user_data_and_no_plan_output():
     assert rows["llm-api-key-name"]["properties"]["value"] == "[secret]"
 
 
+@pytest.mark.slow
 def test_a_plain_name_is_rendered_as_before_with_no_pointer():
     result, holder = _build(name="/llm/prod/api-key", secret=False)
     assert [r for r in result.resources if r.name == "llm-api-key-name"] == []

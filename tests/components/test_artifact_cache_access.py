@@ -63,6 +63,7 @@ def _cache_policy(result) -> dict:
     return json.loads(policy)
 
 
+@pytest.mark.slow
 def test_a_neuron_cluster_grants_its_static_keys_prefix_and_the_weights_key_in_their_bucket():
     args = cluster_args(weights_kms_key_arn=KMS_KEY)
     result = build_cluster(args)

@@ -32,6 +32,7 @@ def test_a_cluster_name_aws_could_not_carry_is_refused_before_anything_registers
     assert result.resources == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "staging-eu-west-1", "team.a_prod", "x" * 100])
 def test_every_stack_name_pulumi_allows_gives_names_aws_accepts(stack):
     """The shipped program names its cluster from the stack; the strict harness would refuse any

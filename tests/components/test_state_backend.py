@@ -141,6 +141,7 @@ def test_a_given_bucket_name_and_prefix_name_the_resources():
     }
 
 
+@pytest.mark.slow
 def test_old_state_versions_expire_but_recent_history_stays(backend):
     # Versioned, version deletion denied, and Pulumi rewrites the checkpoint at every step:
     # without a rule the versions grow forever (before: no lifecycle configuration at all).

@@ -61,6 +61,7 @@ def test_the_node_config_matches_its_golden_file(variant):
     assert_golden(f"node_config_{variant}.json", json.dumps(config, indent=1, sort_keys=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_user_data_and_the_runner_are_shellcheck_clean(variant, tmp_path):
     args = _args(variant)

@@ -79,6 +79,7 @@ def test_a_refusal_names_fields_by_the_schema_in_the_path_and_the_text() -> None
     assert "minSize = 3" in text and "min_size" not in text and "max_size" not in text
 
 
+@pytest.mark.slow
 def test_an_output_that_fails_its_check_later_names_fields_by_the_schema_too() -> None:
     result = _refused(lambda vpc: {"subnetIds": vpc.id.apply(lambda _: ["subnet-a", "subnet-b"])})
     assert [path for path, _ in _errors(result)] == ["subnetIds[0]", "subnetIds[1]"]

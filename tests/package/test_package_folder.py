@@ -12,9 +12,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from graviton_llm.package import PACKAGE, PackageProvider, provider
+
+# Makes the folder's virtualenv as pulumi install does.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "component-package"

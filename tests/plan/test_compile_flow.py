@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import boto3
+import pytest
 import yaml
 from moto import mock_aws
 from typer.testing import CliRunner
@@ -59,6 +60,7 @@ def allowed(policy: dict, action: str, arn: str, context: dict | None = None) ->
     return False
 
 
+@pytest.mark.slow
 def test_the_next_key_is_granted_and_pre_warmed_before_anything_rolls_out():
     old = dev_cluster()
     new = copy.deepcopy(old)
@@ -112,6 +114,7 @@ def block_stack(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_capacity_block_job_launches_into_the_block_in_its_zone(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = block_stack(tmp_path)
@@ -150,6 +153,7 @@ def test_compile_and_cost_read_a_team_projects_cluster(tmp_path, monkeypatch):
     assert runner.invoke(app, ["cost", "--stack", "dev"]).exit_code == 0
 
 
+@pytest.mark.slow
 def test_ami_write_pins_a_team_projects_stack(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -167,6 +171,7 @@ def test_ami_write_pins_a_team_projects_stack(tmp_path, monkeypatch):
     assert template["properties"]["imageId"] == pinned
 
 
+@pytest.mark.slow
 def test_a_program_built_cluster_is_chosen_by_name_and_found_by_its_tag(tmp_path, monkeypatch):
     # A hand-written project: two clusters from its own config keys, in a VPC it creates
     # (Outputs), a secret API key parameter. Before: exit 2, no `<project>:cluster`.
@@ -201,6 +206,7 @@ def test_the_printed_commands_run_as_the_stacks_aws_settings(tmp_path, monkeypat
     assert "as the role the stack assumes (arn:aws:iam::210987654321:role/ci)" in result.output
 
 
+@pytest.mark.slow
 def test_a_program_built_clusters_template_is_found_by_its_stacks_tags(tmp_path, monkeypatch):
     # The cluster's name alone also matches another stack's (or project's) cluster.
     import shutil

@@ -90,6 +90,7 @@ def test_wildcard_iam_is_found_but_deny_statements_are_not(insecure):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_shipped_stacks_pass_every_check(stack):
     plan = build_plan(stack)

@@ -100,6 +100,7 @@ def test_an_unknown_cidr_is_not_judged_naming_the_resource_and_the_input():
     assert not_judged("imdsv1", [Group()]) == []
 
 
+@pytest.mark.slow
 def test_a_check_over_another_stacks_value_is_not_judged_in_text_and_json(tmp_path):
     project = _project(tmp_path)
     as_json = runner.invoke(app, ["plan", str(project), "--stack", "staging", "--json"])
@@ -120,6 +121,7 @@ def test_a_check_over_another_stacks_value_is_not_judged_in_text_and_json(tmp_pa
     ) in text.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("cidr", "exit_code"), [("0.0.0.0/0", 1), ("10.8.0.0/16", 0)])
 def test_plan_takes_the_other_stacks_outputs_and_judges_them(tmp_path, cidr, exit_code):
     project = _project(tmp_path)

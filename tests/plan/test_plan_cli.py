@@ -24,6 +24,7 @@ def invoke(*args: str):
     return runner.invoke(app, list(args), env={"COLUMNS": "200"})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_plan_json_matches_the_reviewed_golden_document(stack):
     result = invoke("plan", "--stack", stack, "--json")
@@ -31,10 +32,12 @@ def test_plan_json_matches_the_reviewed_golden_document(stack):
     assert_golden(f"plan_{stack}.json", result.output)
 
 
+@pytest.mark.slow
 def test_plan_json_is_stable_across_runs():
     assert to_json(build_plan("prod").document()) == to_json(build_plan("prod").document())
 
 
+@pytest.mark.slow
 def test_plan_json_full_carries_the_user_data_it_digests():
     document = json.loads(invoke("plan", "--stack", "dev", "--json", "--full").output)
     import hashlib
@@ -44,6 +47,7 @@ def test_plan_json_full_carries_the_user_data_it_digests():
     assert hashlib.sha256(text.encode()).hexdigest() == document["user_data"]["sha256"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_a_shipped_stacks_user_data_is_plain_and_within_4_kib_and_plan_names_its_agent(stack):
     plan = build_plan(stack)
@@ -59,6 +63,7 @@ def test_a_shipped_stacks_user_data_is_plain_and_within_4_kib_and_plan_names_its
     assert f"node agent: {agent['uri']}" in text
 
 
+@pytest.mark.slow
 def test_plan_prints_tree_findings_and_cost():
     result = invoke("plan", "--stack", "prod")
     assert result.exit_code == 0, result.output
@@ -72,6 +77,7 @@ def test_plan_prints_tree_findings_and_cost():
     assert catalog.PRICE_SNAPSHOT_DATE in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_plan_shows_a_cache_hit_cold_start_3x_shorter_than_a_first_compile(stack):
     """Issue 15's done-when, from the plan document: every part sourced or an assumption."""
@@ -91,6 +97,7 @@ def test_plan_shows_a_cache_hit_cold_start_3x_shorter_than_a_first_compile(stack
     assert cold["artifact_cache"] and cold["new_node_s"] == cold["cache_hit_s"]
 
 
+@pytest.mark.slow
 def test_plan_shows_the_cache_prefix_and_the_nodes_grant():
     result = invoke("plan", "--stack", "prod")
     out = result.output
@@ -104,6 +111,7 @@ def test_plan_shows_the_cache_prefix_and_the_nodes_grant():
     assert "a cache hit is 5.4x shorter" in out
 
 
+@pytest.mark.slow
 def test_plan_prints_the_predicted_performance_of_the_cluster():
     out = invoke("plan", "--stack", "prod").output
     section = out[out.index("performance (predicted") :]
@@ -114,6 +122,7 @@ def test_plan_prints_the_predicted_performance_of_the_cluster():
     assert "neuron-v2: calibrated on published measurements" in section
 
 
+@pytest.mark.slow
 def test_plan_performance_section_is_the_sizing_prediction():
     from graviton_llm.sizing import stack_performance
 
@@ -124,6 +133,7 @@ def test_plan_performance_section_is_the_sizing_prediction():
     assert section["calibrated"] is True and section["note"] is None
 
 
+@pytest.mark.slow
 def test_a_public_ingress_makes_plan_fail_with_the_finding(monkeypatch):
     original = serving_security._ingress_rules
 

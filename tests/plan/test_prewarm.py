@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from graviton_llm import program
@@ -20,6 +21,7 @@ def invoke(*args: str):
     return runner.invoke(app, list(args), env={"COLUMNS": "200"})
 
 
+@pytest.mark.slow
 def test_compile_writes_the_jobs_user_data_and_prints_the_command_that_runs_it(tmp_path):
     target = tmp_path / "job.gz"
     result = invoke("compile", "--stack", "prod", "--output", str(target))
@@ -41,6 +43,7 @@ def test_compile_writes_the_jobs_user_data_and_prints_the_command_that_runs_it(t
     assert f"--user-data fileb://{target}" in out
 
 
+@pytest.mark.slow
 def test_the_program_exports_the_launch_template_the_job_names():
     outputs = build_plan("dev").result.stack_outputs
     assert outputs["launch_template_id"] == "llm-dev-lt-id"
@@ -78,6 +81,7 @@ def test_a_stack_that_compiles_nothing_has_nothing_to_pre_warm(tmp_path, monkeyp
     assert "nothing to pre-warm for cluster 'llm-off': its artifact cache is off" in out
 
 
+@pytest.mark.slow
 def test_a_cpu_cluster_of_a_team_project_is_named_with_the_reason(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     team = Path(__file__).resolve().parent.parent / "fixtures" / "team_project"

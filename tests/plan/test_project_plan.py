@@ -29,6 +29,7 @@ def team_plan() -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_both_clusters_their_resources_and_their_summed_cost(team_plan):
     clusters = {c["name"]: c for c in team_plan["clusters"]}
     assert sorted(clusters) == ["search-chat", "search-summarize"]
@@ -66,6 +67,7 @@ def test_both_clusters_their_resources_and_their_summed_cost(team_plan):
     assert (team_plan["project"], team_plan["stack"]) == ("team-search", "staging")
 
 
+@pytest.mark.slow
 def test_secure_config_is_a_secret_output_that_no_output_shows(team_plan):
     assert team_plan["secret_config"] == ["team-search:apiKeyParameter"]
     assert team_plan["outputs"]["api_key_parameter"] == "[secret]"
@@ -76,6 +78,7 @@ def test_secure_config_is_a_secret_output_that_no_output_shows(team_plan):
     assert rows["search-chat-api-key-name"]["properties"]["value"] == "[secret]"
 
 
+@pytest.mark.slow
 def test_the_text_plan_lists_each_cluster_and_the_total_and_restores_the_process():
     path, modules, cwd = list(sys.path), set(sys.modules), os.getcwd()
     result = invoke("plan", str(TEAM), "--stack", "staging")
@@ -91,6 +94,7 @@ def test_the_text_plan_lists_each_cluster_and_the_total_and_restores_the_process
     assert sys.path == path and os.getcwd() == cwd
 
 
+@pytest.mark.slow
 def test_in_a_project_folder_plan_plans_that_project(monkeypatch):
     monkeypatch.chdir(TEAM)
     document = json.loads(invoke("plan", "--stack", "staging", "--json").stdout)
@@ -103,6 +107,7 @@ def _copy(tmp_path) -> Path:
     return project
 
 
+@pytest.mark.slow
 def test_against_an_earlier_plan_shows_what_a_change_to_one_cluster_would_do(team_plan, tmp_path):
     # The team lowers the chat cluster's batch: its node script changes, so its launch template
     # is updated and its rollout runs; its compiled artifacts get a new cache key, so their
@@ -183,6 +188,7 @@ def _bad_projects():
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(_bad_projects()))
 def test_bad_project_input_exits_2_with_one_readable_paragraph(tmp_path, case):
     spoil, words = _bad_projects()[case]
@@ -196,6 +202,7 @@ def test_bad_project_input_exits_2_with_one_readable_paragraph(tmp_path, case):
     assert words in " ".join(out.split())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["program raises", "stack file missing"])
 def test_bad_project_input_with_json_is_the_error_document(tmp_path, case):
     spoil, words = _bad_projects()[case]
@@ -207,6 +214,7 @@ def test_bad_project_input_with_json_is_the_error_document(tmp_path, case):
     assert words in error["fix"]
 
 
+@pytest.mark.slow
 def test_a_cluster_the_args_refuse_lists_each_field(tmp_path):
     project = _copy(tmp_path)
     stack = project / "stacks" / "Pulumi.staging.yaml"
@@ -216,6 +224,7 @@ def test_a_cluster_the_args_refuse_lists_each_field(tmp_path):
     assert "instance_type = 'inf2.9xlarge'" in result.stdout and "fix: " in result.stdout
 
 
+@pytest.mark.slow
 def test_a_team_plan_shows_what_a_shipped_stack_plan_shows(team_plan):
     """Issue 22, item 5: each cluster's AMI pin, cold start (both paths) and artifact cache, in
     the JSON and in the text; a one-cluster project keeps them under the single-cluster keys."""
@@ -247,6 +256,7 @@ def _spoil_at(project: Path, relative: str, old: str, new: str) -> int:
     return text[: text.index(old)].count("\n") + 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("relative", "old", "new", "words"),
     [

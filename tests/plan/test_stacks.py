@@ -9,6 +9,7 @@ from graviton_llm.args import ArgsError
 from graviton_llm.plan import build_plan
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stack", "resources", "instance_type", "nodes"),
     [
@@ -29,6 +30,7 @@ def test_stack_config_builds_the_cluster(stack, resources, instance_type, nodes)
     }
 
 
+@pytest.mark.slow
 def test_prod_serves_a_real_70b_at_tp24_with_reservations():
     plan = build_plan("prod")
     args = plan.cluster.args

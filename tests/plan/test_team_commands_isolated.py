@@ -17,6 +17,9 @@ from graviton_llm.cli import app
 from graviton_llm.plan.project import build_project_plan
 from graviton_llm.plan.stack_cluster import cluster_entry, project_clusters
 
+# Every test here runs the CLI, a program or a server end to end.
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "team_project"
 

@@ -54,6 +54,7 @@ def _stack_runs(stack: str) -> list:
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_our_stacks_pass_every_policy_deployed_and_on_a_first_preview(stack: str) -> None:
     deployed, first_preview = _stack_runs(stack)
@@ -226,6 +227,7 @@ def test_a_role_over_its_inline_policy_quota_is_refused_by_the_harness_and_the_p
     assert analyze_stack(resources[:2]) == []  # one policy alone is within the quota
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", [r for r in (*CHECKS, *RULES) if r.scope == "resource"],
                          ids=lambda r: r.id)  # fmt: skip
 def test_a_resource_rule_judges_each_resource_alone(rule, insecure) -> None:

@@ -11,9 +11,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from graviton_llm.policy import PACK_NAME, pack, rules
+
+# Makes the folder's virtualenv as pulumi install does.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "policy-pack"

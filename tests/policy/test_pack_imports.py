@@ -8,6 +8,11 @@ import json
 import subprocess
 import sys
 
+import pytest
+
+# Imports the pack in fresh interpreters.
+pytestmark = pytest.mark.slow
+
 HEAVY = ("pulumi_aws", "numpy", "pydantic", "matplotlib", "aiohttp", "botocore")
 OURS_NOT_NEEDED = tuple(
     f"graviton_llm.{layer}"

@@ -14,6 +14,9 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from graviton_llm.policy import rules
 from support_process import plugin_channel
 
+# Starts the policy pack as the engine starts a plugin.
+pytestmark = pytest.mark.slow
+
 FOLDER = Path(__file__).resolve().parents[2] / "policy-pack"
 
 

@@ -31,6 +31,7 @@ def prod() -> dict:
     return build_plan("prod").document()["stack_cost"]
 
 
+@pytest.mark.slow
 def test_the_shipped_prod_stack_bills_more_than_its_instances(prod):
     lines = items(prod)
     kinds = {line["item"].split(" (")[0] for line in prod["lines"]}
@@ -51,6 +52,7 @@ def test_the_shipped_prod_stack_bills_more_than_its_instances(prod):
     assert prod["unpriced"] == []
 
 
+@pytest.mark.slow
 def test_a_two_cluster_team_project_bills_its_nat_gateway_with_the_weights_as_traffic():
     plan = build_project_plan(FIXTURE, "staging")
     cost = plan.document()["stack_cost"]
@@ -81,6 +83,7 @@ def test_an_s3_gateway_endpoint_takes_the_weights_off_the_nat_gateway():
     assert "data processed: the weights' download (known traffic)" in without - with_endpoint
 
 
+@pytest.mark.slow
 def test_a_region_without_sourced_service_prices_lists_them_unpriced_never_guessed(tmp_path):
     team = tmp_path / "team"
     shutil.copytree(FIXTURE, team)
@@ -149,6 +152,7 @@ def test_every_item_a_rule_prices_is_sourced_in_us_east_1():
         service_prices.read_snapshot_text("item,region,unit,usd,source,source_date\nx,r,u,1,,\n")
 
 
+@pytest.mark.slow
 def test_the_plan_prints_the_whole_stack_cost_with_its_sources():
     result = runner.invoke(app, ["plan", "--stack", "prod"], env={"COLUMNS": "250"})
     assert result.exit_code == 0, result.output

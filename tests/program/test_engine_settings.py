@@ -101,6 +101,7 @@ ACCEPTED = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("project_yaml", "stack_yaml", "config"), ACCEPTED)
 def test_what_the_engine_accepts_plans(tmp_path, project_yaml, stack_yaml, config):
     folder = project(tmp_path, project_yaml, stack_yaml)

@@ -3,6 +3,7 @@ byte is written, never over an existing one without --force."""
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -25,6 +26,7 @@ def _project(tmp_path):
     return folder
 
 
+@pytest.mark.slow
 def test_a_new_environment_from_dev_and_flags_is_written_then_planned(tmp_path):
     project = _project(tmp_path)
     result = invoke(
@@ -64,6 +66,7 @@ def test_bad_input_lists_each_field_exits_2_and_writes_nothing(tmp_path):
     assert not (project / "Pulumi.qa.yaml").exists()
 
 
+@pytest.mark.slow
 def test_an_existing_stack_file_is_kept_without_force(tmp_path):
     project = _project(tmp_path)
     before = (project / "Pulumi.prod.yaml").read_text()
@@ -86,6 +89,7 @@ encryptedkey: AQICAHhPZm9yIHRlc3Rz
 """
 
 
+@pytest.mark.slow
 def test_force_rewrites_only_the_cluster_keeping_secrets_and_the_secrets_provider(tmp_path):
     """Issue 22, item 3: the scaffold README's step 3 on a prod file with an API key: the
     secure key, the secrets provider's key, other config and comments survive, and the plan
@@ -114,6 +118,7 @@ def test_force_rewrites_only_the_cluster_keeping_secrets_and_the_secrets_provide
     assert "team:apiKeyParameter" in yaml.safe_load(plan.stdout)["secret_config"]
 
 
+@pytest.mark.slow
 def test_the_dev_files_own_comment_command_works_and_placeholders_are_warned(tmp_path):
     project = _project(tmp_path)
     comment = (project / "Pulumi.dev.yaml").read_text().splitlines()
@@ -132,6 +137,7 @@ def test_the_dev_files_own_comment_command_works_and_placeholders_are_warned(tmp
     assert "--weights-uri" in said
 
 
+@pytest.mark.slow
 def test_a_secret_in_the_base_cluster_is_not_copied(tmp_path):
     project = _project(tmp_path)
     dev = project / "Pulumi.dev.yaml"

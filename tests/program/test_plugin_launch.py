@@ -107,6 +107,7 @@ def test_a_main_the_engine_cannot_use(tmp_path, main, words):
     assert words in plugin_launch_problems(project)[0]
 
 
+@pytest.mark.slow
 def test_plan_of_a_project_the_engine_could_not_start_says_so(tmp_path):
     import shutil
 

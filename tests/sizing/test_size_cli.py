@@ -250,6 +250,7 @@ def test_cost_prod_prints_a_predicted_per_token_figure_without_tokens_per_second
     assert "predicted" not in given.output and "$115.20" in given.output
 
 
+@pytest.mark.slow
 def test_calibrate_save_labels_its_two_tables_and_prints_the_fits_caveats(tmp_path, monkeypatch):
     from graviton_llm.sizing import calibration_store as store
 
@@ -265,6 +266,7 @@ def test_calibrate_save_labels_its_two_tables_and_prints_the_fits_caveats(tmp_pa
     assert json.loads(saved.read_text())["fit"]["unsettled"]  # recorded in the file too
 
 
+@pytest.mark.slow
 def test_write_stack_into_a_team_project_uses_its_namespace_and_plans(tmp_path):
     """Issue 22, item 4: written into a team project, the cluster is `<project>:cluster`, which
     its program reads (with `graviton-llm:cluster` the plan failed: missing configuration)."""
