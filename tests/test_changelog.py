@@ -14,7 +14,7 @@ CHANGELOG = (ROOT / "CHANGELOG.md").read_text()
 CONTRACTS = [
     ("`plan --json` `schema_version`", "graviton_llm/plan/build.py", "SCHEMA_VERSION"),
     ("`size --json` `schema_version`", "graviton_llm/sizing/document.py", "SCHEMA_VERSION"),
-    ("artifact cache key format", "graviton_llm/node/serve_command.py", "ARTIFACT_KEY_FORMAT"),
+    ("artifact cache key format", "graviton_llm/node/artifact_key.py", "ARTIFACT_KEY_FORMAT"),
     ("node config document", "graviton_llm/node_agent/config.py", "FORMAT"),
     ("artifact cache manifest", "graviton_llm/node_agent/model_store.py", "FORMAT"),
     ("saved calibration", "graviton_llm/sizing/calibration_store.py", "FORMAT"),
@@ -43,11 +43,11 @@ def test_every_contract_value_in_the_code_is_the_one_the_changelog_names() -> No
 
 def test_the_plan_and_artifact_key_versions_are_read_from_the_code_the_package_uses() -> None:
     """The table's two deploy-facing rows are the values the package itself exposes."""
-    from graviton_llm.node import serve_command
+    from graviton_llm.node import artifact_key
     from graviton_llm.plan import build
 
     assert _row("`plan --json` `schema_version`") == str(build.SCHEMA_VERSION)
-    assert _row("artifact cache key format") == str(serve_command.ARTIFACT_KEY_FORMAT)
+    assert _row("artifact cache key format") == str(artifact_key.ARTIFACT_KEY_FORMAT)
 
 
 def test_every_component_type_token_is_listed() -> None:
