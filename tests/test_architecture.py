@@ -45,7 +45,7 @@ def test_the_package_keeps_every_import_contract():
         ("pricing/cost.py", "from graviton_llm.args import problems", "Pricing stands beside"),
         ("sizing/search.py", "import graviton_llm.plan.build", "Sizing stands beside"),
         ("sizing/calibrate.py", "from graviton_llm.bench import report", "Sizing stands beside"),
-        ("scaffold/__init__.py", "import graviton_llm.program", "The project templates are"),
+        ("scaffold/__init__.py", "import graviton_llm.project", "The project templates are"),
         # Even a type-only import back closes a circle (the rules once named the cluster model).
         (
             "args/operations_rules.py",

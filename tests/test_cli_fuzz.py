@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from graviton_llm import cli
-from graviton_llm.program import STACKS_DIR
+from graviton_llm.project import STACKS_DIR
 
 # Every test here runs the CLI, a program or a server end to end.
 pytestmark = pytest.mark.slow

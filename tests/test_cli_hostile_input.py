@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from graviton_llm import cli
 from graviton_llm.cli import common
-from graviton_llm.program import STACKS_DIR
+from graviton_llm.project import STACKS_DIR
 from graviton_llm.safeio.exits import ExitCode
 from graviton_llm.safeio.terminal import printable, terminal_size
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from ..args import ResolvedClusterArgs
-    from ..program.cluster_stacks import ClusterStack
+    from ..project.cluster_stacks import ClusterStack
 
 finite = finite_option
 
@@ -132,7 +132,7 @@ PLAN_STACK_HELP = (
 
 def stack_args_and_config(stack: str) -> tuple[ResolvedClusterArgs, dict[str, Any]]:
     """The stack's cluster args, validated without running the program, and its raw config."""
-    from ..program import stack_cluster_args
+    from ..project import stack_cluster_args
 
     return stack_cluster_args(stack)
 

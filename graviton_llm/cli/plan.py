@@ -65,7 +65,7 @@ def plan(
     from ..plan.project import project_plan_document
     from ..plan.project_report import print_project_plan
     from ..plan.report import print_plan
-    from ..program.stack_references import load_stack_references
+    from ..project.stack_references import load_stack_references
 
     console = console_for_this_run()
     with input_errors(console, as_json=json_output):
@@ -100,8 +100,8 @@ def plan(
 def _warn_launch_problems(console: Console, project_dir: Path) -> None:
     """What would keep `pulumi up` from starting the project's plugins (the rollout's dynamic
     provider among them), though the offline plan ran."""
-    from ..program.plugin_launch import plugin_launch_problems
-    from ..program.project import project_file
+    from ..project.files import project_file
+    from ..project.plugin_launch import plugin_launch_problems
 
     found = project_file(project_dir.resolve())
     for problem in plugin_launch_problems(found) if found else []:
@@ -121,7 +121,7 @@ def ami(
     credentials); --write pins the latest, for review with `plan --against`."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from ..program import ami_pin
+    from ..project import ami_pin
 
     console = console_for_this_run()
     with input_errors(console):

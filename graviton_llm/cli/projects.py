@@ -23,8 +23,8 @@ def register(app: typer.Typer) -> None:
 def project_to_plan(project_dir: Path | None) -> Path | None:
     """PROJECT_DIR; else the current folder when it holds a project other than this
     repository's own (whose stacks are the shipped ones)."""
-    from ..program import PROJECT
-    from ..program.project import project_name
+    from ..project import PROJECT
+    from ..project.files import project_name
 
     if project_dir is not None:
         return project_dir
@@ -103,7 +103,7 @@ def init_env(
     written; an existing file left as it was)."""
     from ..plan.project import project_plan_document
     from ..plan.project_report import print_project_summary
-    from ..program.environments import undo, write_environment
+    from ..project.environments import undo, write_environment
 
     settings = {
         "vpc_id": vpc_id, "subnet_ids": subnet_id or None, "instance_type": instance_type,
@@ -158,7 +158,7 @@ def state_backend_lines(
 ) -> None:
     """The `pulumi login` and `--secrets-provider` lines of the account's state backend (made
     once per account by a `graviton-llm new DIR --state-backend` project), offline."""
-    from ..program.state_backend import setup_lines
+    from ..project.state_backend import setup_lines
 
     console = console_for_this_run()
     with input_errors(console):

@@ -33,7 +33,7 @@ def _clusters(stack: str, project_dir: Path | None, timeout: float) -> StackClus
     cluster, or every NeuronServingCluster a team's program declares (run offline in a child
     process with a time limit, as `plan` runs it)."""
     from ..plan.stack_cluster import project_clusters
-    from ..program.main import PROJECT
+    from ..project.main import PROJECT
     from .projects import project_to_plan
 
     project = project_to_plan(project_dir)

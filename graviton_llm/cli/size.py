@@ -246,8 +246,8 @@ def size(
             sized = sizing.size(request)
             placeholders = None
             if write_stack is not None and sized.best is not None:
-                from ..program import PROJECT
-                from ..program.project import project_of_stack_file, require_cluster_key
+                from ..project import PROJECT
+                from ..project.files import project_of_stack_file, require_cluster_key
 
                 # The namespace of the project the file is a stack of (its `<project>:cluster`).
                 owner = project_of_stack_file(write_stack)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .. import program
+from .. import project
 from ..documents.iam import artifact_cache_policy
 from ..facts import catalog, cold_start, images
 from ..facts.rules import EngineResource
@@ -15,7 +15,7 @@ from ..facts.units import HOURS_PER_MONTH
 from ..node.agent_archive import agent_archive
 from ..node.artifact_key import artifact_cache_location, artifact_key_inputs, static_artifact_key
 from ..pricing.cost import monthly
-from ..program.stack_files import cluster_config, stack_region
+from ..project.stack_files import cluster_config, stack_region
 from ..safeio.json_text import to_json as to_json  # plan.to_json: the canonical encoder
 from ..sizing import stack_performance
 from ..testing import ProgramResult, resolve, run_program
@@ -119,7 +119,7 @@ class Plan:
         """The `plan --json` document (schema: docs/plan-json.md). Same input, same bytes."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "project": program.PROJECT,
+            "project": project.PROJECT,
             "stack": self.stack,
             "region": self.region,
             "resource_count": len(self.result.resources),
@@ -239,16 +239,16 @@ def security_section(
 
 
 def build_plan(stack: str) -> Plan:
-    """Run program.main with the stack's config, offline, with the mocks' values and again as
+    """Run project.main with the stack's config, offline, with the mocks' values and again as
     a first preview. Bad input raises a ConfigError or the args' ValidationError before the
     program runs."""
-    config = program.load_stack_config(stack)
+    config = project.load_stack_config(stack)
     cluster_config(stack, config)
     region = stack_region(stack, config)
-    name = program.stack_config_path(stack).stem.removeprefix("Pulumi.")
+    name = project.stack_config_path(stack).stem.removeprefix("Pulumi.")
     runs = [
         run_program(
-            program.main, config=config, project=program.PROJECT, stack=name, region=region,
+            project.main, config=config, project=project.PROJECT, stack=name, region=region,
             first_preview=first,
         )
         for first in (False, True)

@@ -21,11 +21,11 @@ from ..components.parts.tagging import COMPONENT_TAG, PROJECT_TAG, STACK_TAG
 from ..node.agent_location import agent_location
 from ..node.artifact_key import artifact_cache_location, static_artifact_key
 from ..node.user_data import render_compile_script
-from ..program.cluster_stacks import ClusterStack
+from ..project.cluster_stacks import ClusterStack
 from .limits import DEFAULT_TIMEOUT_S
 from .stack_cluster import stack_cluster
 
-# The stack output that names the cluster's launch template (program/main.py, the scaffold).
+# The stack output that names the cluster's launch template (project/main.py, the scaffold).
 LAUNCH_TEMPLATE_OUTPUT = "launch_template_id"
 JOB_NAME = "graviton-llm-compile"
 

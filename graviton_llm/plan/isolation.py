@@ -37,7 +37,7 @@ from .limits import DEFAULT_TIMEOUT_S as DEFAULT_TIMEOUT_S
 from .team_program import ProgramError
 
 if TYPE_CHECKING:
-    from ..program.project import Project, StackConfig
+    from ..project.files import Project, StackConfig
 
 MAX_RESULT_BYTES = 512 * 2**20
 MAX_RELAYED_BYTES = 256 * 1024
@@ -59,7 +59,7 @@ def _project_plan(
 def _project_clusters(project_dir: str, stack: str) -> list[dict[str, Any]]:
     """What `ami`, `compile`, `cost`, `reserve` and `rollout status` read of a team's program:
     each cluster it declares (plan/stack_cluster.py), from one run under the mocks."""
-    from ..program.project import load_project, load_stack
+    from ..project.files import load_project, load_stack
     from .stack_cluster import cluster_entry
     from .team_program import run_team_program
 

@@ -15,7 +15,7 @@ from typing import Any
 from ..facts import catalog
 from ..facts.units import HOURS_PER_MONTH
 from ..pricing.cost import monthly
-from ..program.project import Project, StackConfig, load_project, load_stack
+from ..project.files import Project, StackConfig, load_project, load_stack
 from ..testing import ProgramResult
 from .build import SCHEMA_VERSION, Plan, security_section
 from .findings import SECRET_SHOWN

@@ -19,9 +19,9 @@ from typing import Any
 import pulumi
 
 from ..args import NeuronServingClusterArgs, ResolvedClusterArgs
-from ..program.cluster_stacks import ClusterStack, cluster_stack
-from ..program.project import Project, StackConfig, load_project, load_stack
-from ..program.stack_files import ConfigError
+from ..project.cluster_stacks import ClusterStack, cluster_stack
+from ..project.files import Project, StackConfig, load_project, load_stack
+from ..project.stack_files import ConfigError
 from .isolation import program_label, run_in_child
 from .limits import DEFAULT_TIMEOUT_S
 

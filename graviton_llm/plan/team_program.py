@@ -37,8 +37,8 @@ from pydantic import ValidationError
 
 from ..args.refusals import ArgsError
 from ..components.parts import observe
-from ..program.project import Project, StackConfig
-from ..program.stack_files import ConfigError
+from ..project.files import Project, StackConfig
+from ..project.stack_files import ConfigError
 from ..testing import ProgramResult, run_program
 
 _RESOURCE = re.compile(r"While processing resource: '([^']+)'")

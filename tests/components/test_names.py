@@ -8,7 +8,7 @@ import pytest
 
 from graviton_llm import program
 from graviton_llm.args import ArgsError
-from graviton_llm.program.main import default_cluster_name
+from graviton_llm.project.main import default_cluster_name
 from graviton_llm.testing import AwsRuleViolation, run_program
 from support import build_cluster, cluster_args, error_messages
 

@@ -11,7 +11,7 @@ import pytest
 from graviton_llm.args import ArgsError
 from graviton_llm.components.state_backend import StateBackend
 from graviton_llm.documents.state_backend import setup_commands, state_bucket_policy
-from graviton_llm.program.state_backend import main
+from graviton_llm.project.state_backend import main
 from graviton_llm.testing import run_program
 
 BUCKET = "pulumi-state-123456789012-us-east-1"

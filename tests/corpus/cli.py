@@ -212,7 +212,7 @@ def _compile_output_missing() -> str:
 
 def _ami_write_newline() -> str:
     from graviton_llm.cli import common
-    from graviton_llm.program import ami_pin
+    from graviton_llm.project import ami_pin
 
     path = Path(_stack_file(DEV))
     common.ec2_client = lambda *_args, **_kwargs: object()  # type: ignore[assignment]

@@ -84,7 +84,7 @@ def test_user_data_and_the_runner_are_shellcheck_clean(variant, tmp_path):
 def test_user_data_is_plain_text_within_4_kib(variant):
     """No gzip: EC2's 16 KB limit applies to the raw bytes, which now hold only the bootstrap
     and the config (every shipped stack and example is checked too: test_examples.py,
-    tests/program)."""
+    tests/project)."""
     for script in (render_user_data(_args(variant)), _compile_script(variant)):
         data = script.encode()
         assert data.startswith(b"#!/bin/bash\n") and data.isascii()

@@ -9,8 +9,8 @@ from moto import mock_aws
 from typer.testing import CliRunner
 
 from graviton_llm.cli import app
-from graviton_llm.program import STACKS_DIR
-from graviton_llm.program.ami_pin import write_pin
+from graviton_llm.project import STACKS_DIR
+from graviton_llm.project.ami_pin import write_pin
 
 runner = CliRunner()
 

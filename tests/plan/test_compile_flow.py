@@ -21,7 +21,7 @@ from graviton_llm.cli import app
 from graviton_llm.components.refresh_provider import RefreshProvider
 from graviton_llm.node.artifact_key import artifact_cache_location
 from graviton_llm.plan.compile_job import stack_compile_job
-from graviton_llm.program import STACKS_DIR
+from graviton_llm.project import STACKS_DIR
 from graviton_llm.scaffold import create_project
 from graviton_llm.testing import run_program
 from graviton_llm.testing.aws_stubs import aws_stubs

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from graviton_llm.cli import app
 from graviton_llm.plan.rollout_status import progress_bar
-from graviton_llm.program import STACKS_DIR
+from graviton_llm.project import STACKS_DIR
 from graviton_llm.scaffold import create_project
 from graviton_llm.testing.aws_stubs import aws_stubs
 

@@ -15,7 +15,7 @@ from graviton_llm import program
 from graviton_llm.facts.aws_rules import RULES, STACK_RULES
 from graviton_llm.plan.checks import CHECKS
 from graviton_llm.policy import policies
-from graviton_llm.program.stack_files import stack_region
+from graviton_llm.project.stack_files import stack_region
 from graviton_llm.testing import AwsRuleViolation, run_program
 from policy_analyzer import Declared, analyze, analyze_stack
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from graviton_llm.cli import app
 from graviton_llm.facts import catalog
 from graviton_llm.facts import performance as perf
-from graviton_llm.program import stack_cluster_args
+from graviton_llm.project import stack_cluster_args
 
 runner = CliRunner()
 LLAMA_70B = "meta-llama/Llama-3.3-70B-Instruct"

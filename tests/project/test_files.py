@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graviton_llm.program.project import load_project, load_stack, secret_placeholder
-from graviton_llm.program.stack_files import ConfigError
+from graviton_llm.project.files import load_project, load_stack, secret_placeholder
+from graviton_llm.project.stack_files import ConfigError
 
 
 def _project(tmp_path, text="name: team\nruntime: python\n", main="__main__.py"):

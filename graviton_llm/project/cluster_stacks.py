@@ -12,8 +12,8 @@ from typing import Any
 from ..args import NeuronServingClusterArgs, ResolvedClusterArgs
 from ..args.cluster_rules import deploy_region_problems
 from ..args.problems import raise_if_problems
+from .files import load_project, load_stack
 from .main import PROJECT, default_cluster_name
-from .project import load_project, load_stack
 from .stack_files import cluster_config, load_stack_config, stack_config_path, stack_region
 
 
@@ -37,7 +37,7 @@ class ClusterStack:
 
     @property
     def shipped_cluster_name(self) -> str:
-        """The cluster's name in this repository's program (program/main.py)."""
+        """The cluster's name in this repository's program (project/main.py)."""
         name = self.config.get(f"{PROJECT}:name")
         return name if isinstance(name, str) and name else default_cluster_name(self.stack)
 

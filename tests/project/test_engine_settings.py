@@ -1,6 +1,6 @@
 """`plan` refuses the project settings the Pulumi engine refuses (issue 22, item 9), naming each,
 before the team's program runs: the Python host's runtime options, config keys and declarations
-(program/project_config.py and plugin_launch.py cite the engine's source for each rule)."""
+(project/project_config.py and plugin_launch.py cite the engine's source for each rule)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from graviton_llm.cli import app
-from graviton_llm.program.project import load_project, load_stack
+from graviton_llm.project.files import load_project, load_stack
 
 runner = CliRunner()
 PROGRAM = "import pulumi\npulumi.export('ok', 1)\n"

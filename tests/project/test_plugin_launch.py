@@ -1,5 +1,5 @@
 """Every Pulumi.yaml the project ships, its examples and `graviton-llm new` write lets the
-engine start the program and its plugins (program/plugin_launch.py says what the engine does)."""
+engine start the program and its plugins (project/plugin_launch.py says what the engine does)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graviton_llm.program.plugin_launch import plugin_launch_problems
+from graviton_llm.project.plugin_launch import plugin_launch_problems
 from graviton_llm.scaffold import KINDS, create_project
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -30,7 +30,7 @@ from ..args.cluster_rules import deploy_region_problems
 from ..args.placeholders import placeholder_fields
 from ..args.problems import raise_if_problems
 from ..testing.config import SECURE_KEY, secret_placeholder, without_secrets
-from .project import (
+from .files import (
     DEFAULT_REGION,
     Project,
     cluster_key,
