@@ -102,7 +102,7 @@ def runner_script(argv: list[str]) -> str:
 
 
 def key_inputs(config: dict[str, Any]) -> dict[str, Any] | None:
-    """What the artifact key covers (the renderer's node/artifact_key.artifact_key_inputs): the
+    """What the artifact key covers (the renderer's serve_command.artifact_key_inputs): the
     config's inputs with the values it holds once elsewhere put back."""
     artifacts = config["artifacts"]
     if artifacts is None:
