@@ -39,6 +39,8 @@ FAST_DESPITE = {
     "node_agent/test_units.py": "systemd-analyze verify, tens of milliseconds per unit",
     "plan/test_team_program_modules.py": "one small project planned twice",
     "pricing/test_prices.py": "the maintainer script once on a small offer file",
+    "facts/test_hardware_families.py": "one python -c that imports the performance model",
+    "test_testing_secrets.py": "team projects planned in-process (run_project), no child",
 }
 
 

@@ -60,6 +60,7 @@ def registered(tmp_path_factory) -> dict[str, set[str]]:
     return seen
 
 
+@pytest.mark.slow  # runs every stack, example and a scaffolded project
 def test_every_registered_type_has_a_registry_row(registered):
     missing = {t: sorted(where) for t, where in registered.items() if t not in RESOURCE_TYPES}
     assert not missing, (
@@ -68,10 +69,12 @@ def test_every_registered_type_has_a_registry_row(registered):
     )
 
 
+@pytest.mark.slow  # runs every stack, example and a scaffolded project
 def test_every_example_ran_to_the_end(registered):
     assert not FAILED, f"examples that failed under the harness: {FAILED}"
 
 
+@pytest.mark.slow  # runs every stack, example and a scaffolded project
 def test_the_stacks_register_the_types_the_checks_and_costs_rely_on(registered):
     """The harness really ran them: the cluster's types are among those collected (so the test
     above cannot pass on an empty collection)."""
