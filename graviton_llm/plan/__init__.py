@@ -6,19 +6,13 @@ without loading Pulumi.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from .build import SCHEMA_VERSION, Plan, build_plan, to_json
 
 
-def __getattr__(name: str) -> Any:
-    if name not in __all__:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(".build", __name__), name)
-    globals()[name] = value
-    return value
-
-
 __all__ = ["SCHEMA_VERSION", "Plan", "build_plan", "to_json"]
+__getattr__ = lazy_attributes(__name__, dict.fromkeys(__all__, ".build"), globals())
