@@ -56,7 +56,7 @@ def test_the_package_keeps_every_import_contract():
         ("bench/tokens.py", "from graviton_llm.bench import workload", "No module imports one"),
         (
             "components/rollout.py",
-            "from .. import neuron_serving_cluster",
+            "from . import neuron_serving_cluster",
             "No module imports one",
         ),
     ],
