@@ -103,4 +103,6 @@ def test_the_harness_adds_up_across_resources_through_the_stack_rules(monkeypatc
 
     with pytest.raises(AwsRuleViolation, match="a second inline policy") as refused:
         run_program(two_small)
-    assert refused.value.name == "b"
+    # The second to reach the engine is refused, as AWS refuses the second created: the program's
+    # async registrations decide which that is.
+    assert refused.value.name in {"a", "b"}

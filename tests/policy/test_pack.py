@@ -11,7 +11,7 @@ import pulumi_aws as aws
 import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
-from graviton_llm import program
+from graviton_llm import project
 from graviton_llm.facts.aws_rules import RULES, STACK_RULES
 from graviton_llm.plan.checks import CHECKS
 from graviton_llm.policy import policies
@@ -45,10 +45,10 @@ def test_the_pack_carries_each_rule_once_at_its_level_with_its_options() -> None
 
 
 def _stack_runs(stack: str) -> list:
-    config = program.load_stack_config(stack)
+    config = project.load_stack_config(stack)
     region = stack_region(stack, config)
     return [
-        run_program(program.main, config=config, project=program.PROJECT, stack=stack,
+        run_program(project.main, config=config, project=project.PROJECT, stack=stack,
                     region=region, first_preview=first)
         for first in (False, True)
     ]  # fmt: skip
