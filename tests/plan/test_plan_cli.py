@@ -9,7 +9,7 @@ import pulumi_aws as aws
 import pytest
 from typer.testing import CliRunner
 
-from graviton_llm import program
+from graviton_llm import project
 from graviton_llm.cli import app
 from graviton_llm.components import serving_security
 from graviton_llm.facts import catalog
@@ -155,7 +155,7 @@ def test_a_public_ingress_makes_plan_fail_with_the_finding(monkeypatch):
 
 
 def _bad_stack(tmp_path):
-    text = (program.STACKS_DIR / "Pulumi.dev.yaml").read_text()
+    text = (project.STACKS_DIR / "Pulumi.dev.yaml").read_text()
     text = text.replace("inf2.8xlarge", "inf2.9xlarge").replace("10.0.0.0/8", "0.0.0.0/0")
     path = tmp_path / "Pulumi.bad.yaml"
     path.write_text(text)
@@ -184,7 +184,7 @@ def test_bad_config_with_json_is_a_json_error_document(tmp_path):
 
 def test_a_value_is_plain_in_json_and_quoted_once_in_text(tmp_path):
     # A rule's own refusal (a tag value, a KMS ARN) and pydantic's (the instance type) alike.
-    text = (program.STACKS_DIR / "Pulumi.dev.yaml").read_text()
+    text = (project.STACKS_DIR / "Pulumi.dev.yaml").read_text()
     path = tmp_path / "Pulumi.tagged.yaml"
     path.write_text(text.replace("owner: platform-team", "owner: cc#dev"))
     errors = json.loads(invoke("plan", "--stack", str(path), "--json").output)["errors"]
@@ -217,7 +217,7 @@ def test_cost_compares_terms_and_alternatives_with_the_snapshot_named():
 
 def test_cost_says_a_cpu_node_compiles_nothing(tmp_path):
     stack = tmp_path / "Pulumi.cpu.yaml"
-    dev = (program.STACKS_DIR / "Pulumi.dev.yaml").read_text()
+    dev = (project.STACKS_DIR / "Pulumi.dev.yaml").read_text()
     stack.write_text(dev.replace("inf2.8xlarge", "r8g.16xlarge"))
     result = invoke("cost", "--stack", str(stack), "--tokens-per-second", "10")
     assert result.exit_code == 0, result.output

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from graviton_llm import program
+from graviton_llm import project
 from graviton_llm.cli import app
 from graviton_llm.node.agent_location import agent_location
 from graviton_llm.node.user_data import render_compile_script
@@ -26,7 +26,7 @@ def test_compile_writes_the_jobs_user_data_and_prints_the_command_that_runs_it(t
     target = tmp_path / "job.gz"
     result = invoke("compile", "--stack", "prod", "--output", str(target))
     assert result.exit_code == 0, result.output
-    args, _ = program.stack_cluster_args("prod")
+    args, _ = project.stack_cluster_args("prod")
     # The user data is the pre-warm job's of exactly this cluster (its agent where the
     # stack publishes it, in the stack's region).
     assert target.read_bytes().decode() == render_compile_script(
@@ -60,7 +60,7 @@ def test_compile_script_prints_the_script_itself():
 def test_a_stack_that_compiles_nothing_has_nothing_to_pre_warm(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # where the user data would be written
     stack = tmp_path / "Pulumi.cpu.yaml"
-    dev = (program.STACKS_DIR / "Pulumi.dev.yaml").read_text()
+    dev = (project.STACKS_DIR / "Pulumi.dev.yaml").read_text()
     stack.write_text(dev.replace("inf2.8xlarge", "r8g.16xlarge"))
     result = invoke("compile", "--stack", str(stack))
     assert result.exit_code == 2
