@@ -3,6 +3,6 @@
 `pulumi up -s dev` (with credentials) or `graviton-llm plan --stack dev` (offline, mocked).
 """
 
-from graviton_llm.program import main
+from graviton_llm.project import main
 
 main()

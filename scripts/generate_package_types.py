@@ -45,6 +45,12 @@ import pulumi
 '''
 
 
+def _summary(model: type[BaseModel]) -> str:
+    from graviton_llm.args.base import summary  # after _models put the checkout on sys.path
+
+    return summary(model)
+
+
 def _models() -> dict[str, type[BaseModel]]:
     sys.path.insert(0, str(ROOT))
     import graviton_llm.args as args
@@ -116,7 +122,7 @@ def render() -> str:
     enums: dict[str, tuple] = {}
     classes = []
     for name, model in reversed(models.items()):  # nested types first
-        lines = [f"class {name}(TypedDict):", _docstring(model.__doc__ or name), ""]
+        lines = [f"class {name}(TypedDict):", _docstring(_summary(model)), ""]
         for field, info in model.model_fields.items():
             text = _rendered(info.annotation, list(info.metadata), field, enums)
             if not info.is_required():

@@ -100,6 +100,7 @@ def assert_refused(overrides: dict[str, Any], field: str, words: str) -> None:
     assert result.resources == []
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def inf2_cluster() -> ProgramResult:
+    """The base cluster, built once: its users only read what it registered."""
     return build_cluster(cluster_args())

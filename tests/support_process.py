@@ -11,6 +11,8 @@ from pathlib import Path
 
 import grpc
 
+from reaping import die_with_parent
+
 
 @contextlib.contextmanager
 def plugin_channel(
@@ -19,7 +21,7 @@ def plugin_channel(
     """Run ``python <args>`` in ``cwd`` and yield a channel to the port it prints first."""
     child = subprocess.Popen(
         [python, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True,
+        text=True, preexec_fn=die_with_parent(),
     )  # fmt: skip
     try:
         assert child.stdout is not None

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from graviton_llm import cli
 from graviton_llm.cli import common
-from graviton_llm.program import STACKS_DIR
+from graviton_llm.project import STACKS_DIR
 from graviton_llm.safeio import files
 
 runner = CliRunner()
@@ -116,6 +116,7 @@ STACK_FILES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("text", "words"), STACK_FILES)
 @pytest.mark.parametrize("command", ["plan", "cost", "reserve", "compile"])
 def test_a_bad_stack_file_exits_2_with_a_readable_error(tmp_path, text, words, command):
@@ -134,6 +135,7 @@ def test_an_alias_bomb_is_refused_before_it_expands(tmp_path):
     assert_refused(invoke("plan", "--stack", stack_file(tmp_path, ALIAS_BOMB)), "aliases")
 
 
+@pytest.mark.slow
 def test_unreadable_and_odd_paths_exit_2(tmp_path, monkeypatch):
     directory = tmp_path / "Pulumi.dir.yaml"
     directory.mkdir()

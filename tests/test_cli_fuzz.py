@@ -6,13 +6,17 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from graviton_llm import cli
-from graviton_llm.program import STACKS_DIR
+from graviton_llm.project import STACKS_DIR
+
+# Every test here runs the CLI, a program or a server end to end.
+pytestmark = pytest.mark.slow
 
 runner = CliRunner()
 DEV = yaml.safe_load((STACKS_DIR / "Pulumi.dev.yaml").read_text())

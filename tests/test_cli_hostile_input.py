@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from graviton_llm import cli
 from graviton_llm.cli import common
-from graviton_llm.program import STACKS_DIR
+from graviton_llm.project import STACKS_DIR
 from graviton_llm.safeio.exits import ExitCode
 from graviton_llm.safeio.terminal import printable, terminal_size
 
@@ -71,6 +71,7 @@ def test_markup_in_a_stack_value_is_printed_as_written(tmp_path, old, new, shown
     assert shown in text and "\U0001f511" not in text
 
 
+@pytest.mark.slow
 def test_the_tools_own_words_print_without_emoji(tmp_path):
     text = refused(invoke("plan", "--stack", stack(tmp_path, "config: [1]\n")))
     assert "`namespace:key: value`" in text and "\U0001f511" not in text
@@ -101,6 +102,7 @@ def test_printable_shows_every_control_character_and_keeps_text():
     assert printable("naïve Ĳ 日本") == "naïve Ĳ 日本"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", ["0", "-5", "abc", "\u0663"])
 def test_a_columns_value_that_is_no_width_still_prints(tmp_path, columns):
     """COLUMNS=0 printed nothing and exited 0."""
@@ -158,6 +160,7 @@ COMMANDS = {
 }  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS)
 def test_fifos_devices_and_folders_are_refused_without_reading(tmp_path, command):
     """A FIFO or /dev/zero reports a size of 0: the size check passed and the read hung or
@@ -181,6 +184,7 @@ NESTED_JSON = "[" * 100_000 + "]" * 100_000
 NESTED_YAML = "config: " + "[" * 5000 + "]" * 5000 + "\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS)
 def test_deeply_nested_documents_are_refused_not_a_recursion_error(tmp_path, command):
     nested = NESTED_YAML if command == "stack" else NESTED_JSON
@@ -197,6 +201,7 @@ WRONG_SHAPES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("document", "words"), WRONG_SHAPES)
 def test_a_wrong_shaped_against_document_is_refused_naming_the_field(tmp_path, document, words):
     path = tmp_path / "old.json"

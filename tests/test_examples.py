@@ -43,6 +43,7 @@ def test_every_example_directory_is_covered():
     assert sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()) == sorted(EXPECTED)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", sorted(EXPECTED))
 def test_example_builds_one_cluster_with_an_endpoint(example):
     result = _run(example)
@@ -58,6 +59,7 @@ def test_example_builds_one_cluster_with_an_endpoint(example):
     assert result.stack_outputs["endpoint"].startswith("http://internal-")
 
 
+@pytest.mark.slow
 def test_graviton_example_runs_the_cpu_image_on_arm64():
     result = _run("graviton_cpu")
     import base64
@@ -66,6 +68,7 @@ def test_graviton_example_runs_the_cpu_image_on_arm64():
     assert "vllm/vllm-openai-cpu:" in user_data and "/dev/neuron" not in user_data
 
 
+@pytest.mark.slow
 def test_reserved_capacity_example_reserves_one_instance_per_zone():
     result = _run("reserved_capacity")
     reservations = result.of_type("aws:ec2/capacityReservation:CapacityReservation")
@@ -76,6 +79,7 @@ def test_reserved_capacity_example_reserves_one_instance_per_zone():
     assert result.stack_outputs["reserved_usd_per_hour"] == pytest.approx(2 * 12.98127)
 
 
+@pytest.mark.slow
 def test_team_example_puts_nodes_in_its_own_private_subnets():
     result = _run("team_vpc")
     asg = result.one("aws:autoscaling/group:Group")
@@ -85,17 +89,20 @@ def test_team_example_puts_nodes_in_its_own_private_subnets():
     ]
 
 
+@pytest.mark.slow
 def test_warm_pool_example_keeps_two_prepared_nodes():
     pool = _run("warm_pool").one("aws:autoscaling/group:Group").inputs["warmPool"]
     assert pool["minSize"] == 2 and pool["poolState"] == "Stopped"
 
 
+@pytest.mark.slow
 def test_spot_example_has_an_on_demand_floor_of_one():
     asg = _run("spot_on_demand_floor").one("aws:autoscaling/group:Group").inputs
     distribution = asg["mixedInstancesPolicy"]["instancesDistribution"]
     assert distribution["onDemandBaseCapacity"] == 1
 
 
+@pytest.mark.slow
 def test_autoscaling_example_tracks_queue_depth_and_pages_oncall():
     result = _run("autoscaling_alerts")
     policy = result.one("aws:autoscaling/policy:Policy").inputs
@@ -104,6 +111,7 @@ def test_autoscaling_example_tracks_queue_depth_and_pages_oncall():
     assert result.stack_outputs["alarm_topic"].startswith("arn:aws:sns:")
 
 
+@pytest.mark.slow
 def test_team_example_keeps_weight_downloads_off_the_nat_gateway():
     endpoint = _run("team_vpc").one("aws:ec2/vpcEndpoint:VpcEndpoint").inputs
     assert endpoint["vpcEndpointType"] == "Gateway"

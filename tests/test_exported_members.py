@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import pydoc
 import runpy
 import typing
 from pathlib import Path
@@ -116,6 +117,7 @@ def _lineage(cls: type) -> list[type]:
     return [cls] + [k for base in bases if isinstance(base, type) for k in _lineage(base)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", _models(), ids=lambda m: m.__name__)
 def test_every_field_has_an_attribute_docstring_in_the_model_and_its_dict(model):
     for cls in (model, getattr(graviton_llm, model.__name__ + "Dict")):
@@ -151,6 +153,34 @@ def test_every_component_documents_its_own_init(component):
     assert "name" in doc and "opts" in doc
 
 
+def _help(thing: object) -> str:
+    return " ".join(pydoc.render_doc(thing, renderer=pydoc.plaintext).replace("|", "").split())
+
+
+@pytest.mark.parametrize("model", _models(), ids=lambda m: m.__name__)
+def test_help_on_an_args_model_explains_each_field(model):
+    shown = _help(model)
+    for name, field in model.model_fields.items():
+        assert f"{name}: {' '.join((field.description or '').split())}" in shown, name
+
+
+@pytest.mark.parametrize(
+    ("component", "model"),
+    [
+        (graviton_llm.NeuronServingCluster, graviton_llm.NeuronServingClusterArgs),
+        (graviton_llm.ReservedCapacity, graviton_llm.ReservedCapacityArgs),
+        (graviton_llm.StateBackend, graviton_llm.StateBackendArgs),
+    ],
+    ids=lambda c: c.__name__,
+)
+def test_help_on_a_component_explains_every_argument_it_takes(component, model):
+    shown = _help(component)
+    for name, field in model.model_fields.items():
+        assert f"{name}: {' '.join((field.description or '').split())}" in shown, name
+    assert inspect.getdoc(component.__init__).startswith("Declare"), "help() lost its indentation"
+
+
+@pytest.mark.slow
 def test_the_cluster_takes_keyword_arguments():
     result = run_program(lambda: NeuronServingCluster("llm", **BASE_ARGS))
     assert result.one("graviton-llm:cluster:NeuronServingCluster").name == "llm"
@@ -187,6 +217,7 @@ def test_args_package_exports_every_model_it_defines():
     assert models <= set(graviton_llm.args.__all__)
 
 
+@pytest.mark.slow
 def test_the_generated_typed_dicts_are_up_to_date():
     """Each *_dicts.py is what scripts/generate_args_dicts.py renders from the models now."""
     script = runpy.run_path(str(ROOT / "scripts" / "generate_args_dicts.py"))

@@ -43,6 +43,7 @@ def test_computed_attributes_of_new_resources_are_unknown_on_a_first_preview():
     assert known["id"] == "data-id" and known["arn"].startswith("arn:aws:s3:")
 
 
+@pytest.mark.slow
 def test_a_cluster_in_a_network_the_stack_creates_previews_with_unknown_ids():
     def program() -> None:
         vpc = aws.ec2.Vpc("team", cidr_block="10.42.0.0/16")
@@ -107,6 +108,7 @@ def test_the_strict_rules_never_raise_on_an_unknown_value(type_):
         aws_rules.inline_policy_size(type_, inputs)
 
 
+@pytest.mark.slow
 def test_a_network_from_a_stack_reference_plans_under_the_strict_rules():
     """Item 2: the VPC and each subnet from a StackReference the harness cannot answer, in the
     list form, are unknown at preview. The strict rules used to iterate the unknown and raise."""
@@ -129,6 +131,7 @@ def test_a_network_from_a_stack_reference_plans_under_the_strict_rules():
 EXAMPLE_NAMES = sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("example", EXAMPLE_NAMES)
 def test_every_example_previews_on_a_first_preview(example):
     result = run_program(

@@ -18,7 +18,7 @@ from graviton_llm.args import identifiers
 from graviton_llm.args.operations import MonitoringArgs
 from graviton_llm.cli import common
 from graviton_llm.plan.findings import run_checks
-from graviton_llm.program import STACKS_DIR, ami_pin
+from graviton_llm.project import STACKS_DIR, ami_pin
 from graviton_llm.testing import run_program
 
 runner = CliRunner()

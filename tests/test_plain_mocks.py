@@ -20,6 +20,9 @@ from graviton_llm import NeuronServingCluster
 from graviton_llm.testing import AwsMocks
 from support import cluster_args
 
+# Every test here runs the CLI, a program or a server end to end.
+pytestmark = pytest.mark.slow
+
 
 class GuideMocks(pulumi.runtime.Mocks):
     """The minimal mocks of Pulumi's unit-testing guide."""

@@ -48,6 +48,7 @@ def test_the_project_has_what_a_team_needs(project):
     assert "{{" not in "".join(p.read_text() for p in project.rglob("*") if p.is_file())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_each_stack_plans_clean_out_of_the_box(project, stack):
     result = invoke("plan", str(project), "--stack", stack, "--json")
@@ -83,6 +84,7 @@ def test_a_folder_that_is_not_empty_is_refused_without_force(tmp_path):
     assert invoke("new", str(tmp_path / "x"), "--name", "bad name").exit_code == 2
 
 
+@pytest.mark.slow
 def test_the_state_backend_project_plans_the_bucket_and_keys(tmp_path):
     folder = tmp_path / "state"
     assert invoke("new", str(folder), "--state-backend").exit_code == 0
@@ -110,3 +112,40 @@ def test_the_state_backend_project_plans_the_bucket_and_keys(tmp_path):
     lines = invoke("state-backend", "--account", "123456789012", "--region", "us-east-1").stdout
     assert outputs["login_command"] in lines
     assert outputs["secrets_provider"] in lines
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        None,
+        "./wheels/graviton_llm-0.1.0-py3-none-any.whl",
+        "graviton-llm @ git+https://github.com/acme/graviton-llm@v0.1.0",
+        "https://artifacts.example.com/graviton_llm-0.1.0-py3-none-any.whl",
+    ],
+)
+def test_the_requirement_line_is_the_package_source_a_team_chooses(tmp_path, line):
+    """Issue 22, item 1: the pinned version alone is served by no public index; a team names
+    its source (its index, a wheel, a git URL), and the README says how to choose."""
+    args = ["new", str(tmp_path / "p")] + (["--requirement", line] if line else [])
+    assert invoke(*args).exit_code == 0
+    requirements = (tmp_path / "p" / "requirements.txt").read_text().splitlines()
+    packages = [r for r in requirements if r and not r.startswith("#")]
+    assert packages[0] == (line or f"graviton-llm=={package_version()}")
+    assert packages[1:] == ["pulumi>=3.200,<4", "pulumi-aws>=7.0,<8", "pytest>=8"]
+    readme = (tmp_path / "p" / "README.md").read_text()
+    for source in ("A package index", "A wheel file", "A git URL", "--requirement"):
+        assert source in readme
+    assert "](https://github.com/)" not in readme  # no placeholder link
+
+
+def test_a_requirement_that_is_not_one_line_is_refused(tmp_path):
+    result = invoke("new", str(tmp_path / "p"), "--requirement", "graviton-llm\nevil==1")
+    assert result.exit_code == 2 and "one line of requirements.txt" in result.stdout
+    assert not (tmp_path / "p").exists()
+
+
+def test_the_state_backend_keeps_its_local_state_out_of_git(tmp_path):
+    assert invoke("new", str(tmp_path / "s"), "--state-backend").exit_code == 0
+    readme = (tmp_path / "s" / "README.md").read_text()
+    assert "pulumi login file://$PWD/.state" in readme
+    assert ".state/" in (tmp_path / "s" / ".gitignore").read_text().splitlines()

@@ -122,6 +122,7 @@ def test_a_failed_program_leaves_nothing_behind_for_the_next_run(failing):
     assert after.stack_outputs == {"bucket": "after-id"} and after.error is None
 
 
+@pytest.mark.slow
 def test_a_failure_is_reported_once_not_again_when_its_futures_are_collected(caplog):
     # Pulumi stores a failed registration's error in every output of the resource; collected
     # later (here: after a program with lookups), asyncio printed each as "never retrieved".

@@ -5,11 +5,16 @@ a secret Output, as under `pulumi up`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pulumi
+import pytest
 import yaml
 
 from graviton_llm import NeuronServingCluster
 from graviton_llm.plan.findings import is_secret_value
+from graviton_llm.plan.project import run_project
+from graviton_llm.plan.team_program import ProgramError
 from graviton_llm.testing import run_program, secret_placeholder
 from support import cluster_args
 
@@ -51,3 +56,35 @@ def test_a_plain_value_can_be_declared_secret_for_a_test():
     )  # fmt: skip
     assert result.stack_outputs["key"] == "/search/dev/api-key"
     assert "key" in result.secret_outputs
+
+
+PROGRAM = """\
+import pulumi
+
+settings = pulumi.Config()
+pulumi.export("key", settings.require_secret("apiKeyParameter"))
+pulumi.export("deploying", not pulumi.runtime.is_dry_run())
+if settings.get_bool("fail"):
+    raise RuntimeError("the team's own words")
+"""
+
+
+def _project(folder: Path, *, fail: bool) -> Path:
+    (folder / "Pulumi.yaml").write_text("name: search\nruntime: python\n")
+    (folder / "__main__.py").write_text(PROGRAM)
+    (folder / "Pulumi.dev.yaml").write_text(STACK_FILE + f"  search:fail: {str(fail).lower()}\n")
+    return folder
+
+
+def test_run_project_reads_the_stack_file_as_pulumi_does(tmp_path):
+    result = run_project(_project(tmp_path, fail=False), "dev", preview=False)
+    assert result.stack_outputs["key"] == secret_placeholder("search:apiKeyParameter")
+    assert "key" in result.secret_outputs
+    assert result.stack_outputs["deploying"] is True
+
+
+def test_run_project_names_where_a_program_failed(tmp_path):
+    with pytest.raises(ProgramError) as failed:
+        run_project(_project(tmp_path, fail=True), "dev")
+    assert "the team's own words" in str(failed.value)
+    assert "__main__.py:7" in str(failed.value)

@@ -8,6 +8,8 @@ shipped dev stack plans from another folder, and a team's path works end to end 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from support_folder_venv import dependencies_without_us
+
+# Builds the wheel and installs it into fresh virtualenvs.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,6 +51,9 @@ class Installed:
     cli: Path
     site: str
     elsewhere: Path  # a folder with no source tree in it
+    wheels: Path  # the folder holding the wheel: a package source, as a team's index is
+    wheel: Path
+    dependencies: Path  # this environment's third-party packages, graviton-llm left out
 
 
 @pytest.fixture(scope="session")
@@ -60,10 +70,14 @@ def installed(tmp_path_factory) -> Installed:
         )
     wheels = tmp_path / "wheels"
     built = run(
-        sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+        sys.executable, "-m", "pip", "wheel", "--verbose", "--no-deps", "--no-build-isolation",
         "--wheel-dir", str(wheels), str(source), cwd=tmp_path,
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
+    # The build backend's own warnings (pip shows them with --verbose), e.g. setuptools'
+    # "Package 'graviton_llm.facts.data' is absent from the `packages` configuration".
+    warned = re.findall(r"\w+Warning: .*", built.stdout + built.stderr)
+    assert not warned, warned
     (wheel,) = wheels.glob("graviton_llm-*.whl")
 
     # A fresh environment whose only extra path is this one's third-party packages (so the test
@@ -83,7 +97,8 @@ def installed(tmp_path_factory) -> Installed:
     assert installed.returncode == 0, installed.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    return Installed(fresh_python, env_dir / "bin" / "graviton-llm", fresh_site, elsewhere)
+    return Installed(fresh_python, env_dir / "bin" / "graviton-llm", fresh_site, elsewhere, wheels,
+                     wheel, dependencies_without_us(tmp_path / "dependencies"))  # fmt: skip
 
 
 def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(installed):
@@ -107,15 +122,19 @@ def test_a_wheel_in_a_fresh_virtualenv_plans_the_shipped_dev_stack(installed):
 
 def test_every_package_folder_is_in_the_wheel():
     # pyproject.toml lists the packages (graviton_llm.stacks lives outside the package folder,
-    # where `packages.find` cannot see it): a new subpackage must be listed too.
-    listed = set(
-        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
-    )
-    found = {
-        ".".join(p.parent.relative_to(ROOT).parts)
-        for p in (ROOT / "graviton_llm").rglob("__init__.py")
-    }
-    assert found | {"graviton_llm.stacks"} == listed
+    # where `packages.find` cannot see it): a new subpackage must be listed too, and so must a
+    # folder of data files (setuptools warns about one it does not list).
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(setuptools["packages"])
+    folders = [
+        p for p in (ROOT / "graviton_llm").rglob("*")
+        if p.is_dir() and p.name != "__pycache__" and any(f.is_file() for f in p.iterdir())
+    ]  # fmt: skip
+    found = {".".join(p.relative_to(ROOT).parts) for p in folders}
+    assert found | {"graviton_llm", "graviton_llm.stacks"} == listed
+    # Each data folder says which of its files ship.
+    data = {name for name in found if not (ROOT / name.replace(".", "/") / "__init__.py").exists()}
+    assert data <= set(setuptools["package-data"])
 
 
 def test_the_wheel_carries_the_one_copy_of_the_shipped_stacks(installed):
@@ -167,26 +186,93 @@ def test_a_team_project_from_the_wheel_gets_a_new_environment_plans_it_and_passe
     assert "5 passed" in tests.stdout  # dev, prod, staging plan clean; prod stricter; secret key
 
 
-def test_a_platform_teams_policy_pack_and_component_package_run_from_the_wheel(installed):
-    """The two folders as a platform team keeps them (their three files, copied out of this
-    repository), started as the engine starts them with the wheel's Python."""
-    from google.protobuf import empty_pb2
-    from pulumi.runtime.proto import analyzer_pb2_grpc, provider_pb2, provider_pb2_grpc
+def test_a_platform_teams_folders_install_their_own_venv_and_serve_from_it(installed):
+    """The policy pack and the component package as a platform team keeps them (their files,
+    copied out of this repository): each folder's venv made and its requirements.txt installed
+    as `pulumi install` does, from the package source the test provides, then started from that
+    venv as the engine starts it."""
+    from google.protobuf import empty_pb2, struct_pb2
+    from pulumi.runtime.proto import (
+        analyzer_pb2,
+        analyzer_pb2_grpc,
+        provider_pb2,
+        provider_pb2_grpc,
+    )
 
+    from support_folder_venv import install_folder
     from support_process import plugin_channel
 
+    dependencies = dependencies_without_us(installed.elsewhere / "dependencies")
+    pythons = {}
     for folder in ("policy-pack", "component-package"):
-        shutil.copytree(ROOT / folder, installed.elsewhere / folder)
+        copy = installed.elsewhere / folder
+        shutil.copytree(ROOT / folder, copy)
+        pythons[folder] = install_folder(copy, installed.wheels, dependencies)
+        where = run(str(pythons[folder]), "-c", "import graviton_llm; print(graviton_llm.__file__)",
+                    cwd=installed.elsewhere)  # fmt: skip
+        assert where.stdout.startswith(str(copy / "venv")), where.stdout + where.stderr
+
     pack = installed.elsewhere / "policy-pack"
     with plugin_channel(["-u", "-m", "pulumi.policy", "127.0.0.1:1", str(pack)], pack,
-                        str(installed.python)) as channel:  # fmt: skip
-        info = analyzer_pb2_grpc.AnalyzerStub(channel).GetAnalyzerInfo(empty_pb2.Empty())
-    assert info.name == "graviton-llm" and len(info.policies) == 11
+                        str(pythons["policy-pack"])) as channel:  # fmt: skip
+        analyzer = analyzer_pb2_grpc.AnalyzerStub(channel)
+        info = analyzer.GetAnalyzerInfo(empty_pb2.Empty())
+        props = struct_pb2.Struct()
+        props.update({"metadataOptions": {"httpTokens": "optional"}})
+        request = analyzer_pb2.AnalyzeRequest(
+            urn="urn:pulumi:dev::web::aws:ec2/launchTemplate:LaunchTemplate::web",
+            type="aws:ec2/launchTemplate:LaunchTemplate", name="web", properties=props,
+        )  # fmt: skip
+        answer = analyzer.Analyze(request)
+    assert info.name == "graviton-llm" and len(info.policies) == 13
+    assert [(d.policyName, d.enforcementLevel) for d in answer.diagnostics] == [
+        ("imdsv1", analyzer_pb2.MANDATORY)
+    ]
     package = installed.elsewhere / "component-package"
-    with plugin_channel([str(package), "127.0.0.1:1"], package, str(installed.python)) as channel:
+    with plugin_channel([str(package), "127.0.0.1:1"], package,
+                        str(pythons["component-package"])) as channel:  # fmt: skip
         provider = provider_pb2_grpc.ResourceProviderStub(channel)
         schema = json.loads(provider.GetSchema(provider_pb2.GetSchemaRequest()).schema)
     assert sorted(schema["resources"]) == [
         "graviton-llm:index:NeuronServingCluster", "graviton-llm:index:ReservedCapacity",
         "graviton-llm:index:StateBackend",
     ]  # fmt: skip
+
+
+def readme_commands(readme: str) -> list[str]:
+    """The commands of the scaffold README's "Check it offline" block, in order; `a && b` is two."""
+    section = readme.split("## Check it offline", 1)[1]
+    block = section.split("```bash\n", 1)[1].split("```", 1)[0]
+    return [part.strip() for line in block.splitlines() for part in line.split("&&")
+            if part.strip()]  # fmt: skip
+
+
+def test_a_team_follows_the_scaffold_readme_with_the_virtualenv_inside_the_project(installed):
+    """Issue 22, items 1 and 2: the README's commands as written, its pip command included, the
+    package coming from the wheel (`new --requirement`, the source a team chooses) and the
+    dependencies from a folder this test provides; the virtualenv is `.venv` inside the project,
+    as Pulumi.yaml says, and the scaffold's tests pass there."""
+    project = installed.elsewhere / "readme-llm"
+    created = run(str(installed.cli), "new", str(project), "--requirement", str(installed.wheel),
+                  cwd=installed.elsewhere)  # fmt: skip
+    assert created.returncode == 0, created.stdout + created.stderr
+    commands = readme_commands((project / "README.md").read_text())
+    assert commands[0] == "python -m venv .venv"
+    assert commands[1] == ".venv/bin/pip install -r requirements.txt"
+    environment = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+                   "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}  # fmt: skip
+    for command in commands:
+        done = subprocess.run(["bash", "-c", command], cwd=project, capture_output=True,
+                              text=True, timeout=600, env=environment)  # fmt: skip
+        assert done.returncode == 0, f"{command}\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+        if command == "python -m venv .venv":  # the dependencies' source, before pip runs
+            site = run(".venv/bin/python", "-c",
+                       "import sysconfig; print(sysconfig.get_path('purelib'))",
+                       cwd=project).stdout.strip()  # fmt: skip
+            Path(site, "dependencies.pth").write_text(f"{installed.dependencies}\n")
+        if command.startswith(".venv/bin/python -m pytest"):
+            assert " passed" in done.stdout and "failed" not in done.stdout, done.stdout
+    where = run(".venv/bin/python", "-c", "import graviton_llm; print(graviton_llm.__file__)",
+                cwd=project).stdout  # fmt: skip
+    assert where.startswith(str(project / ".venv")), where  # the wheel, in the project's venv
+    assert (project / "Pulumi.staging.yaml").is_file()

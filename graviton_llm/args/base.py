@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from inspect import isawaitable
-from typing import TYPE_CHECKING, Annotated, ClassVar, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias
 
 import pulumi
 from pydantic import BaseModel, ConfigDict, PlainValidator, WrapValidator
@@ -87,3 +87,34 @@ class ArgsModel(BaseModel):
         allow_inf_nan=False,
         use_attribute_docstrings=True,
     )
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        # help() shows a class's __doc__, not pydantic's field descriptions: append them, so
+        # help(NeuronServingClusterArgs) explains each field as the IDE's hover does.
+        super().__pydantic_init_subclass__(**kwargs)
+        if cls.__doc__ is not None and FIELDS_HEADING not in cls.__doc__:
+            cls.__doc__ = cls.__doc__.rstrip() + "\n\n" + fields_help(cls)
+
+
+FIELDS_HEADING = "Fields (each also a key of the dict form):"
+
+
+def fields_help(model: type[BaseModel], indent: str = "") -> str:
+    """The model's fields, each with its description, as help() prints them (each line after
+    the first ``indent``-ed, to match the docstring it ends)."""
+    lines = [FIELDS_HEADING]
+    for name, field in model.model_fields.items():
+        lines.append(f"{indent}    {name}: {' '.join((field.description or '').split())}")
+    return f"\n{indent}".join([lines[0], *(line.removeprefix(indent) for line in lines[1:])])
+
+
+def summary(model: type[BaseModel]) -> str:
+    """The model's own docstring, without the fields help() lists after it."""
+    return (model.__doc__ or model.__name__).split(FIELDS_HEADING)[0].rstrip()
+
+
+def with_fields_help(init: Callable[..., None], model: type[BaseModel]) -> None:
+    """End a component's ``__init__`` docstring with its args' fields, so help(component)
+    explains every argument it takes (as a model, a dict or keyword arguments)."""
+    init.__doc__ = f"{(init.__doc__ or '').rstrip()}\n\n        {fields_help(model, ' ' * 8)}\n"

@@ -5,10 +5,8 @@ does with it. Validation runs every rule in ``cluster_rules`` at once and raises
 
 from __future__ import annotations
 
-import os
 from typing import ClassVar
 
-import pulumi
 from pydantic import ConfigDict, Field, model_validator
 
 from ..facts import catalog, images
@@ -19,7 +17,6 @@ from .cluster_rules import (
     DEFAULT_MAX_SEQS,
     cluster_memory_fit,
     cluster_problems,
-    deploy_region_problems,
 )
 from .components import ReservedCapacityArgs, ServingNetwork
 from .model import ModelSpec
@@ -33,7 +30,7 @@ from .operations import (
     WarmPoolArgs,
     artifact_cache_root,
 )
-from .problems import Problem, raise_if_problems
+from .problems import raise_if_problems
 
 # Bounds: each where AWS sets one (cited at its use), the rest ours, far beyond any real cluster
 # and far below what would overflow a number or a document.
@@ -237,32 +234,3 @@ def default_max_num_seqs(args: NeuronServingClusterArgs) -> int:
         return DEFAULT_MAX_SEQS
     batch = largest_batch_that_fits(fit, DEFAULT_MAX_SEQS)
     return min(batch, DEFAULT_MAX_SEQS) if batch >= 1 else DEFAULT_MAX_SEQS
-
-
-def deploy_region_or_problems(
-    args: NeuronServingClusterArgs, *, explicit_provider: bool = False
-) -> tuple[str | None, list[Problem]]:
-    """args.region, else the stack's aws:region, else the environment the provider reads; with
-    the problems when none is set or the instance type is not offered there, and, for a cluster
-    on the default AWS provider, when args.region is not the region that provider deploys to:
-    ARNs, prices and the catalog check would name one region while every resource is created in
-    the other (an explicit provider's region is checked by the component against that
-    provider, components/rollout.py)."""
-    provider_region = (
-        pulumi.Config("aws").get("region")
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-    )
-    region = args.region or provider_region
-    problems = deploy_region_problems(args, region)
-    if not explicit_provider and args.region and provider_region and args.region != provider_region:
-        problems.append(
-            Problem(
-                "region",
-                args.region,
-                f"the stack's AWS provider deploys to {provider_region} (aws:region): set "
-                f"`pulumi config set aws:region {args.region}`, drop `region`, or give the "
-                "cluster an explicit aws.Provider in that region",
-            )
-        )
-    return region, problems

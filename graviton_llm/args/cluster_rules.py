@@ -1,44 +1,32 @@
 """Every rule that refuses a cluster's args, over the whole model: hardware, sizes, memory fit,
-capacity, tags, region. All problems are collected at once."""
+capacity, tags, region. Declared in ``CLUSTER_RULES`` (then ``OPERATIONS_RULES``) and run by one
+loop (``rule_table.judge``): all problems are collected at once, in table order."""
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 from ..facts import catalog, images
 from ..facts.catalog import InstanceSpec
 from ..facts.memory import MemoryFit, largest_batch_that_fits, memory_fit
-from .components import OUR_TAGS, security_problems
+from .components import security_problems
 from .fields import instance_problems, region_problems
-from .identifiers import (
-    device_name_problems,
-    ec2_id_problems,
-    email_problems,
-    image_problems,
-    kms_key_arn_problems,
-    region_name_problems,
-    shown,
-    ssm_parameter_problems,
-    tag_problems,
-    tag_value_problems,
-)
+from .identifier_rules import IDENTIFIER_RULES
 from .model import model_problems
-from .operations_rules import operations_problems
+from .operations_rules import OPERATIONS_RULES
 from .problems import Problem
-
-if TYPE_CHECKING:  # the cluster model imports these rules; only its type is needed here
-    from .cluster import NeuronServingClusterArgs
+from .rule_table import ArgsRule, judge
+from .views import ClusterView
 
 MAX_SUBNETS = 16  # ours
 DEFAULT_MAX_SEQS = 256  # vLLM's SchedulerConfig default
 
 
-def batch(args: NeuronServingClusterArgs) -> int:
+def batch(args: ClusterView) -> int:
     """The batch the rules judge: max_num_seqs, which the model fills in before they run."""
     return DEFAULT_MAX_SEQS if args.max_num_seqs is None else args.max_num_seqs
 
 
-def _accelerator_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Problem]:
+def _accelerator_problems(args: ClusterView) -> list[Problem]:
+    spec = args.spec
     if args.accelerator is None or args.accelerator == spec.accelerator:
         return []
     if args.accelerator == "neuron":
@@ -55,7 +43,8 @@ def _accelerator_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) ->
     return [Problem("accelerator", args.accelerator, message)]
 
 
-def _tensor_parallel_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Problem]:
+def _tensor_parallel_problems(args: ClusterView) -> list[Problem]:
+    spec = args.spec
     tp = args.tensor_parallel_size
     if tp is None:
         return []
@@ -89,10 +78,11 @@ def _tensor_parallel_problems(args: NeuronServingClusterArgs, spec: InstanceSpec
     ]
 
 
-def _chunked_prefill_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Problem]:
+def _chunked_prefill_problems(args: ClusterView) -> list[Problem]:
     """The NxDI-based plugin has no chunked prefill ("Chunked prefill is not supported on Neuron",
     vLLM User Guide for NxD Inference), and without it vLLM requires a step budget of at least
     max_model_len, or a full-length prompt could never be scheduled."""
+    spec = args.spec
     if images.serving_stack(spec) != "neuron-nxdi":
         return []
     if 0 < args.max_num_batched_tokens < args.max_model_len:
@@ -107,37 +97,43 @@ def _chunked_prefill_problems(args: NeuronServingClusterArgs, spec: InstanceSpec
     return []
 
 
-def _size_problems(args: NeuronServingClusterArgs) -> list[Problem]:
-    problems = []
+def _step_budget_problems(args: ClusterView) -> list[Problem]:
     # vLLM's SchedulerConfig refuses a step budget smaller than the batch.
-    if args.max_num_batched_tokens < batch(args):
-        problems.append(
-            Problem(
-                "max_num_batched_tokens",
-                args.max_num_batched_tokens,
-                f"must be >= max_num_seqs ({args.max_num_seqs}), as vLLM requires",
-            )
+    if args.max_num_batched_tokens >= batch(args):
+        return []
+    return [
+        Problem(
+            "max_num_batched_tokens",
+            args.max_num_batched_tokens,
+            f"must be >= max_num_seqs ({args.max_num_seqs}), as vLLM requires",
         )
-    problems += subnet_count_problems(args.subnet_ids)
+    ]
+
+
+def _group_size_problems(args: ClusterView) -> list[Problem]:
     if args.min_size > args.max_size:
-        problems.append(Problem("min_size", args.min_size, f"is above max_size ({args.max_size})"))
-    elif not args.min_size <= args.desired_capacity <= args.max_size:
-        problems.append(
+        return [Problem("min_size", args.min_size, f"is above max_size ({args.max_size})")]
+    if not args.min_size <= args.desired_capacity <= args.max_size:
+        return [
             Problem(
                 "desired_capacity",
                 args.desired_capacity,
                 f"must lie within min_size..max_size ({args.min_size}..{args.max_size})",
             )
+        ]
+    return []
+
+
+def _api_key_kms_problems(args: ClusterView) -> list[Problem]:
+    if args.api_key_kms_key_arn is None or args.api_key_ssm_parameter is not None:
+        return []
+    return [
+        Problem(
+            "api_key_kms_key_arn",
+            args.api_key_kms_key_arn,
+            "only used with api_key_ssm_parameter (the SecureString it decrypts)",
         )
-    if args.api_key_kms_key_arn is not None and args.api_key_ssm_parameter is None:
-        problems.append(
-            Problem(
-                "api_key_kms_key_arn",
-                shown(args.api_key_kms_key_arn),
-                "only used with api_key_ssm_parameter (the SecureString it decrypts)",
-            )
-        )
-    return problems
+    ]
 
 
 def subnet_count_problems(subnet_ids: object) -> list[Problem]:
@@ -154,50 +150,7 @@ def subnet_count_problems(subnet_ids: object) -> list[Problem]:
     return []
 
 
-def _identifier_problems(args: NeuronServingClusterArgs) -> list[Problem]:
-    """Every id, name and ARN the user gave, against the rules AWS applies (identifiers.py).
-    An Output is judged the same way once it resolves (deferred.py)."""
-    problems = []
-    if isinstance(args.vpc_id, str):
-        problems += ec2_id_problems("vpc_id", args.vpc_id, "vpc")
-    subnets = args.subnet_ids if isinstance(args.subnet_ids, list) else []
-    strings = [s for s in subnets if isinstance(s, str)]
-    for i, subnet in enumerate(subnets):
-        if isinstance(subnet, str):
-            problems += ec2_id_problems(f"subnet_ids.{i}", subnet, "subnet")
-    if len(set(strings)) < len(strings):
-        problems.append(Problem("subnet_ids", strings, "lists a subnet twice; give each once"))
-    if isinstance(args.ami_id, str):
-        problems += ec2_id_problems("ami_id", args.ami_id, "ami")
-    for field in ("weights_kms_key_arn", "api_key_kms_key_arn"):
-        value = getattr(args, field)
-        if isinstance(value, str):
-            problems += kms_key_arn_problems(field, value)
-    if args.region is not None:
-        problems += region_name_problems("region", args.region)
-    if args.image is not None:
-        problems += image_problems("image", args.image)
-    if args.root_device_name is not None:
-        problems += device_name_problems("root_device_name", args.root_device_name)
-    if isinstance(args.api_key_ssm_parameter, str):
-        problems += ssm_parameter_problems("api_key_ssm_parameter", args.api_key_ssm_parameter)
-    for field in ("environment", "owner"):
-        value = getattr(args, field)
-        if value is not None:
-            problems += tag_value_problems(field, value)
-    problems += tag_problems(
-        "tags",
-        args.tags,
-        # + Environment, Owner; + the group's graviton-llm:project and :stack (tagging.py)
-        ours=OUR_TAGS + 4,
-        instance_metadata=True,
-    )
-    for i, email in enumerate(args.monitoring.alarm_emails):
-        problems += email_problems(f"monitoring.alarm_emails.{i}", email)
-    return problems
-
-
-def cluster_memory_fit(args: NeuronServingClusterArgs, spec: InstanceSpec) -> MemoryFit:
+def cluster_memory_fit(args: ClusterView, spec: InstanceSpec) -> MemoryFit:
     """Weights and KV cache of this cluster's model and shapes on its cores (default TP when
     none is given yet)."""
     return memory_fit(
@@ -213,7 +166,8 @@ def cluster_memory_fit(args: NeuronServingClusterArgs, spec: InstanceSpec) -> Me
     )
 
 
-def _fit_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Problem]:
+def _fit_problems(args: ClusterView) -> list[Problem]:
+    spec = args.spec
     model = args.model
     info = model.info
     if model.params_billion is None and info is None:
@@ -251,31 +205,10 @@ def _fit_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Pr
     return [Problem("model", model.id, message)]
 
 
-def cluster_problems(args: NeuronServingClusterArgs) -> list[Problem]:
-    """Every reason this cluster could not serve, found without touching AWS."""
-    spec, problems = instance_problems("instance_type", args.instance_type)
-    problems += security_problems(args)
-    problems += _size_problems(args)
-    problems += _identifier_problems(args)
-    problems += model_problems(args.model, args.accelerator or (spec.accelerator if spec else None))
-    if spec is None:
-        return problems
-    problems += _accelerator_problems(args, spec)
-    problems += _tensor_parallel_problems(args, spec)
-    problems += _chunked_prefill_problems(args, spec)
-    if args.region is not None:
-        problems += region_problems("region", args.region, spec)
-    if not any(p.field in ("tensor_parallel_size", "accelerator") for p in problems):
-        problems += _fit_problems(args, spec)
-    if args.capacity is not None:
-        problems += _capacity_problems(args, spec)
-    problems += operations_problems(args)
-    return problems
-
-
-def _capacity_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> list[Problem]:
-    capacity = args.capacity
-    assert capacity is not None
+def _capacity_problems(args: ClusterView) -> list[Problem]:
+    capacity, spec = args.capacity, args.spec
+    if capacity is None:
+        return []
     problems = []
     if capacity.instance_type not in (None, spec.name):
         problems.append(
@@ -298,7 +231,65 @@ def _capacity_problems(args: NeuronServingClusterArgs, spec: InstanceSpec) -> li
     return problems
 
 
-def deploy_region_problems(args: NeuronServingClusterArgs, region: str | None) -> list[Problem]:
+def _instance_type(args: ClusterView) -> list[Problem]:
+    return instance_problems("instance_type", args.instance_type)[1]
+
+
+def _model(args: ClusterView) -> list[Problem]:
+    spec = catalog.instance_spec(args.instance_type)
+    return model_problems(args.model, args.accelerator or (spec.accelerator if spec else None))
+
+
+def _region_offers_type(args: ClusterView) -> list[Problem]:
+    return [] if args.region is None else region_problems("region", args.region, args.spec)
+
+
+CLUSTER_RULES: tuple[ArgsRule, ...] = (
+    ArgsRule("instance-type", ("instance_type",), "an instance type in the catalog",
+             _instance_type),
+    ArgsRule("network", ("port", "metrics_port", "allowed_cidrs", "metrics_cidrs", "ssh_cidrs"),
+             "valid, distinct ports (not the latency exporter's); private CIDRs within the "
+             "security group's rule count", security_problems),
+    ArgsRule("step-budget", ("max_num_batched_tokens", "max_num_seqs"),
+             "max_num_batched_tokens >= max_num_seqs (vLLM)", _step_budget_problems),
+    ArgsRule("subnet-count", ("subnet_ids",), f"1 to {MAX_SUBNETS} subnets",
+             lambda args: subnet_count_problems(args.subnet_ids)),
+    ArgsRule("group-sizes", ("min_size", "max_size", "desired_capacity"),
+             "min_size <= desired_capacity <= max_size", _group_size_problems),
+    ArgsRule("api-key-kms-key", ("api_key_kms_key_arn", "api_key_ssm_parameter"),
+             "api_key_kms_key_arn only with api_key_ssm_parameter", _api_key_kms_problems),
+    *IDENTIFIER_RULES,
+    ArgsRule("model", ("model", "accelerator", "instance_type"), "a model the catalog knows (or "
+             "its size), its weights location, dtype and serving stack", _model),
+    ArgsRule("accelerator-matches", ("accelerator", "instance_type"),
+             "accelerator, when given, the instance's", _accelerator_problems,
+             needs_instance_type=True),
+    ArgsRule("tensor-parallel-degree", ("tensor_parallel_size", "instance_type"),
+             "a degree the Neuron runtime supports within the instance's cores (1 on CPU)",
+             _tensor_parallel_problems, needs_instance_type=True),
+    ArgsRule("chunked-prefill", ("max_num_batched_tokens", "max_model_len", "instance_type"),
+             "on the NxDI plugin, max_num_batched_tokens >= max_model_len",
+             _chunked_prefill_problems, needs_instance_type=True),
+    ArgsRule("region-offers-type", ("region", "instance_type"),
+             "the region, when given, offers the instance type", _region_offers_type,
+             needs_instance_type=True),
+    ArgsRule("memory-fit", ("model", "max_model_len", "max_num_seqs", "tensor_parallel_size",
+             "instance_type"), "max_model_len within the model's context; weights and KV cache "
+             "fit the cores (or host RAM)", _fit_problems, needs_instance_type=True,
+             unless_refused=("tensor_parallel_size", "accelerator")),
+    ArgsRule("capacity-matches", ("capacity.instance_type", "capacity.availability_zones",
+             "instance_type", "region"), "reservations of the cluster's instance type, in "
+             "zones of its region", _capacity_problems, needs_instance_type=True),
+    *OPERATIONS_RULES,
+)  # fmt: skip
+
+
+def cluster_problems(args: ClusterView) -> list[Problem]:
+    """Every reason this cluster could not serve, found without touching AWS."""
+    return judge(CLUSTER_RULES, args)
+
+
+def deploy_region_problems(args: ClusterView, region: str | None) -> list[Problem]:
     """The region the stack deploys to must be known and offer the instance type."""
     if region is None:
         return [
@@ -309,3 +300,28 @@ def deploy_region_problems(args: NeuronServingClusterArgs, region: str | None) -
             )
         ]
     return region_problems("region", region, args.spec)
+
+
+def deploy_region_or_problems(
+    args: ClusterView, provider_region: str | None, *, explicit_provider: bool = False
+) -> tuple[str | None, list[Problem]]:
+    """args.region, else ``provider_region`` (the region the stack's default AWS provider
+    deploys to, which the component layer reads from aws:region or the environment); with the
+    problems when none is set or the instance type is not offered there, and, for a cluster on
+    the default AWS provider, when args.region is not the region that provider deploys to:
+    ARNs, prices and the catalog check would name one region while every resource is created in
+    the other (an explicit provider's region is checked by the component against that
+    provider, components/rollout.py)."""
+    region = args.region or provider_region
+    problems = deploy_region_problems(args, region)
+    if not explicit_provider and args.region and provider_region and args.region != provider_region:
+        problems.append(
+            Problem(
+                "region",
+                args.region,
+                f"the stack's AWS provider deploys to {provider_region} (aws:region): set "
+                f"`pulumi config set aws:region {args.region}`, drop `region`, or give the "
+                "cluster an explicit aws.Provider in that region",
+            )
+        )
+    return region, problems

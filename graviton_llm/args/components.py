@@ -3,6 +3,8 @@ WeightsBucketAccess, ReservedCapacity and ServingMonitoring."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from pydantic import Field, model_validator
 
 from ..facts.ports import DEFAULT_METRICS_PORT, DEFAULT_PORT, LATENCY_EXPORTER_PORT
@@ -25,7 +27,7 @@ DEFAULT_ALLOWED_CIDRS = ("10.0.0.0/8",)
 MAX_RULE_CIDRS = 25
 MAX_SSH_CIDRS = 5  # ours
 # Tags a component adds beside the user's: Purpose, graviton-llm:component and ManagedBy
-# (components/tagging.py), and Name.
+# (components/parts/tagging.py), and Name.
 OUR_TAGS = 4
 
 
@@ -79,7 +81,22 @@ class ServingSecurityArgs(ServingNetwork):
         return self
 
 
-def security_problems(net: ServingNetwork) -> list[Problem]:
+class NetworkView(Protocol):
+    """What ``security_problems`` reads: a ServingNetwork, or a view of one (args/views.py)."""
+
+    @property
+    def port(self) -> int: ...
+    @property
+    def metrics_port(self) -> int: ...
+    @property
+    def allowed_cidrs(self) -> StrListInput: ...
+    @property
+    def metrics_cidrs(self) -> StrListInput: ...
+    @property
+    def ssh_cidrs(self) -> StrListInput: ...
+
+
+def security_problems(net: NetworkView) -> list[Problem]:
     """The network rules a cluster and a standalone ServingSecurity share."""
     port, metrics_port = net.port, net.metrics_port
     problems = [

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # What each field that may be an Output is checked for once it resolves (in the order of the
 # model). api_key_ssm_parameter has its own path: it is usually secret, and its check must not
-# quote it (components/api_key.py).
+# quote it (components/parts/api_key.py).
 CHECKS: dict[str, str] = {
     "vpc_id": "an EC2 vpc id (vpc- and 8 or 17 hex digits)",
     "subnet_ids": "1-16 EC2 subnet ids (subnet- and 8 or 17 hex digits), none twice",

@@ -147,7 +147,7 @@ def s3_uri_problems(
     return [
         Problem(
             field,
-            shown(uri),
+            uri,
             f"{shown(uri)} is not a {what}: it must be s3://<bucket>/<prefix>/ with "
             f"{parsed}, e.g. {example}",
         )

@@ -35,11 +35,11 @@ def _checked(
         return [Problem(field, value, f"is empty; give {what}, e.g. {example}")]
     if len(value) > max_length:
         return [
-            Problem(field, shown(value), f"is {len(value)} characters; {what} has at most "
+            Problem(field, value, f"is {len(value)} characters; {what} has at most "
                     f"{max_length}, e.g. {example}")
         ]  # fmt: skip
     if not pattern.fullmatch(value):
-        return [Problem(field, shown(value), f"{shown(value)} is not {what}, e.g. {example}")]
+        return [Problem(field, value, f"{shown(value)} is not {what}, e.g. {example}")]
     return []
 
 
@@ -83,7 +83,7 @@ def hf_model_id_problems(field: str, model_id: str) -> list[Problem]:
     )
     if not problems and ("--" in model_id or ".." in model_id or model_id.endswith(".git")):
         problems.append(
-            Problem(field, shown(model_id), "may not contain '--' or '..' or end in '.git' "
+            Problem(field, model_id, "may not contain '--' or '..' or end in '.git' "
                     "(Hugging Face repo id rules)")
         )  # fmt: skip
     return problems
@@ -181,9 +181,7 @@ def ssm_parameter_problems(field: str, name: str) -> list[Problem]:
         example="/llm/prod/api-key",
     )
     if not problems and re.match(r"/(aws|ssm)", name, re.IGNORECASE | re.ASCII):
-        problems.append(
-            Problem(field, shown(name), "may not start with 'aws' or 'ssm' (reserved by AWS)")
-        )
+        problems.append(Problem(field, name, "may not start with 'aws' or 'ssm' (reserved by AWS)"))
     return problems
 
 
@@ -236,11 +234,11 @@ def future_time_problems(field: str, value: str, now: datetime | None = None) ->
             when = None
     if when is None or when.tzinfo is None:
         return [
-            Problem(field, shown(value), "is not an RFC 3339 time with a zone, e.g. "
+            Problem(field, value, "is not an RFC 3339 time with a zone, e.g. "
                     "2027-06-30T00:00:00Z")
         ]  # fmt: skip
     if when <= (now or datetime.now(UTC)):
-        return [Problem(field, shown(value), "is in the past; give a time in the future")]
+        return [Problem(field, value, "is in the past; give a time in the future")]
     return []
 
 
@@ -283,11 +281,11 @@ _METADATA_TAG_KEY = re.compile(r"[A-Za-z0-9+\-=.,_:@]+", re.ASCII)
 def tag_value_problems(field: str, value: str) -> list[Problem]:
     if len(value) > 256 or not _TAG_TEXT.fullmatch(value):
         return [
-            Problem(field, shown(value), "a tag value has at most 256 letters, digits, spaces "
+            Problem(field, value, "a tag value has at most 256 letters, digits, spaces "
                     "or _ . : / = + - @")
         ]  # fmt: skip
     if value.lower().startswith("aws:"):
-        return [Problem(field, shown(value), "may not start with 'aws:' (reserved by AWS)")]
+        return [Problem(field, value, "may not start with 'aws:' (reserved by AWS)")]
     return []
 
 
@@ -307,16 +305,16 @@ def tag_problems(
         where = f"{field}.{key if plain else shown(key, 40)}"
         if not key or len(key) > 127 or not _TAG_TEXT.fullmatch(key):
             problems.append(
-                Problem(where, shown(key), "a tag key has 1-127 letters, digits, spaces or "
+                Problem(where, key, "a tag key has 1-127 letters, digits, spaces or "
                         "_ . : / = + - @")
             )  # fmt: skip
         elif key.lower().startswith("aws:"):
-            problems.append(Problem(where, shown(key), "may not start with 'aws:' (reserved)"))
+            problems.append(Problem(where, key, "may not start with 'aws:' (reserved)"))
         elif instance_metadata and (
             not _METADATA_TAG_KEY.fullmatch(key) or key in (".", "..", "_index")
         ):
             problems.append(
-                Problem(where, shown(key), "tag keys reach instance metadata, where EC2 allows "
+                Problem(where, key, "tag keys reach instance metadata, where EC2 allows "
                         "only letters, digits and + - = . , _ : @ (no spaces or /); e.g. "
                         "'team:owner' instead of 'team/owner'")
             )  # fmt: skip

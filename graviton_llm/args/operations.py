@@ -1,7 +1,7 @@
 """Typed operations options of a cluster: rollout, warm pool, capacity mode, scaling, monitoring.
 
 Each has a secure, working default; combinations AWS does not allow are refused by
-``operations_rules.operations_problems`` with the field named, before any resource exists.
+the rows of ``operations_rules.OPERATIONS_RULES`` with the field named, before any resource exists.
 """
 
 from __future__ import annotations

@@ -1,21 +1,20 @@
 """Combinations of operations options that AWS refuses or that could not work, judged over the
-whole cluster args (rollout, warm pool, capacity mode, Spot, scaling, monitoring)."""
+whole cluster args (rollout, warm pool, capacity mode, Spot, scaling, monitoring): one check per
+rule, declared in ``OPERATIONS_RULES`` (run by ``rule_table.judge`` after the cluster rules)."""
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 from ..facts import catalog, images, timing
 from ..facts.catalog import InstanceSpec
-from ..facts.sizing import predict_cold_start
+from ..facts.cold_start import predict_cold_start
 from .fields import parse_s3_uri, s3_prefixes_overlap, s3_uri_problems
-from .identifiers import kms_key_arn_problems, shown
+from .identifiers import kms_key_arn_problems
 from .operations import DEFAULT_CACHE_FOLDER, WAIT_TIMEOUT_MAX_MINUTES, artifact_cache_root
 from .problems import Problem
-
-if TYPE_CHECKING:  # the cluster model imports these rules; only its type is needed here
-    from .cluster import NeuronServingClusterArgs
+from .rule_table import ArgsRule
+from .views import ClusterView
 
 
 def _serving_shape(spec: InstanceSpec) -> tuple[int, int] | int:
@@ -23,7 +22,10 @@ def _serving_shape(spec: InstanceSpec) -> tuple[int, int] | int:
     return (spec.neuron_chips, spec.neuron_cores) if spec.neuron_cores else spec.vcpus
 
 
-def spot_problems(args: NeuronServingClusterArgs) -> list[Problem]:
+def spot_problems(args: ClusterView) -> list[Problem]:
+    """Each Spot instance type can share the group's launch template."""
+    if args.capacity_mode != "spot_with_on_demand_base":
+        return []
     spec = args.spec
     problems = []
     for i, other_type in enumerate(args.spot.instance_types):
@@ -61,7 +63,7 @@ def spot_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     return problems
 
 
-def artifact_cache_problems(args: NeuronServingClusterArgs) -> list[Problem]:
+def artifact_cache_problems(args: ClusterView) -> list[Problem]:
     """The cache location parses, never overlaps the weights (nodes write under the cache and
     must never write under the weights; a cache inside the weights prefix would also be listed
     and downloaded as part of the model), and is set only where something is compiled."""
@@ -84,7 +86,7 @@ def artifact_cache_problems(args: NeuronServingClusterArgs) -> list[Problem]:
                 problems.append(
                     Problem(
                         f"artifact_cache.{field}",
-                        shown(value),
+                        value,
                         f"{spec.name} serves on vLLM's CPU backend, which compiles nothing to "
                         "cache; remove it",
                     )
@@ -99,7 +101,7 @@ def artifact_cache_problems(args: NeuronServingClusterArgs) -> list[Problem]:
         problems.append(
             Problem(
                 "artifact_cache.uri",
-                shown(cache.uri) if cache.uri is not None else None,
+                cache.uri,
                 f"s3://{root[0]}/{root[1]} overlaps the weights at {args.model.weights_uri}: "
                 "nodes write under the cache and only read the weights (which they list and "
                 "download in full); set artifact_cache.uri to a prefix beside them, e.g. "
@@ -109,107 +111,139 @@ def artifact_cache_problems(args: NeuronServingClusterArgs) -> list[Problem]:
     return problems
 
 
-def operations_problems(args: NeuronServingClusterArgs) -> list[Problem]:
-    """Combinations of operations options that AWS refuses or that could not work."""
-    problems: list[Problem] = artifact_cache_problems(args)
-    mode = args.capacity_mode
-    if mode == "spot_with_on_demand_base":
-        problems += spot_problems(args)
-        if args.warm_pool is not None:
-            # Warm pools support mixed instances policies (Nov 2025) but not Spot Instances
-            # (EC2 Auto Scaling user guide, "Warm pools": limitations).
-            problems.append(
-                Problem(
-                    "warm_pool",
-                    "set",
-                    "AWS warm pools cannot hold Spot Instances; use capacity_mode 'on_demand' "
-                    "or 'reserved' with a warm pool, or drop the warm pool",
-                )
-            )
-        if args.capacity is not None:
-            problems.append(
-                Problem(
-                    "capacity",
-                    "set",
-                    "capacity reservations hold on-demand capacity; Spot cannot use them. Use "
-                    "capacity_mode 'reserved' or 'on_demand'",
-                )
-            )
-    elif args.spot.instance_types:
-        problems.append(
-            Problem(
-                "spot.instance_types",
-                args.spot.instance_types,
-                "only used with capacity_mode 'spot_with_on_demand_base'",
-            )
+def _spot_with_warm_pool(args: ClusterView) -> list[Problem]:
+    if args.capacity_mode != "spot_with_on_demand_base" or args.warm_pool is None:
+        return []
+    # Warm pools support mixed instances policies (Nov 2025) but not Spot Instances
+    # (EC2 Auto Scaling user guide, "Warm pools": limitations).
+    return [
+        Problem(
+            "warm_pool",
+            "set",
+            "AWS warm pools cannot hold Spot Instances; use capacity_mode 'on_demand' "
+            "or 'reserved' with a warm pool, or drop the warm pool",
         )
-    if mode == "reserved" and args.capacity is not None and not args.capacity.capacity_block_id:
-        # capacity-reservations-only: a node beyond the reservations cannot launch. A one-node
-        # rollout launches the replacement before ending the old node (refresh_healthy_percentages).
-        single = args.rollout.enabled and args.node_count <= 1
-        needed = max(args.max_size, args.desired_capacity + (1 if single else 0))
-        if args.capacity.instance_count < needed:
-            problems.append(
-                Problem(
-                    "capacity.instances_per_zone",
-                    args.capacity.instances_per_zone,
-                    f"'reserved' runs nodes only in the reservations: "
-                    f"{args.capacity.instance_count} reserved, {needed} needed (max_size"
-                    + (", plus one for a one-node rollout" if single else "")
-                    + "); reserve more or use capacity_mode 'on_demand'",
-                )
-            )
-    if mode == "reserved" and args.capacity is None:
-        problems.append(
-            Problem(
-                "capacity_mode",
-                mode,
-                "'reserved' targets the cluster's capacity reservations: set capacity "
-                "(availability_zones, instances_per_zone)",
-            )
-        )
-    if args.warm_pool is not None:
-        pool = args.warm_pool
-        if pool.pool_state == "Hibernated":
-            problems.append(_hibernated_pool_problem(args.spec))
-        cap = pool.max_group_prepared_capacity
-        if cap is not None and cap < args.max_size:
-            problems.append(
-                Problem(
-                    "warm_pool.max_group_prepared_capacity",
-                    cap,
-                    f"must be >= max_size ({args.max_size}), or omitted",
-                )
-            )
-    if args.scaling.mode == "target_tracking" and args.min_size >= args.max_size:
-        problems.append(
-            Problem(
-                "scaling.mode",
-                "target_tracking",
-                f"needs room to scale: min_size ({args.min_size}) < max_size ({args.max_size})",
-            )
-        )
-    if args.monitoring.alarm_emails and not args.monitoring.alarm_topic:
-        problems.append(
-            Problem(
-                "monitoring.alarm_emails",
-                args.monitoring.alarm_emails,
-                "need monitoring.alarm_topic: true (the topic they subscribe to)",
-            )
-        )
-    if args.rollout.auto_rollback and args.rollout.enabled and not args.monitoring.enabled:
-        problems.append(
-            Problem(
-                "rollout.auto_rollback",
-                True,
-                "rolls back on the monitoring alarms: enable monitoring, or set "
-                "rollout.auto_rollback false",
-            )
-        )
-    return problems + wait_timeout_problems(args)
+    ]
 
 
-def wait_timeout_problems(args: NeuronServingClusterArgs) -> list[Problem]:
+def _spot_with_capacity(args: ClusterView) -> list[Problem]:
+    if args.capacity_mode != "spot_with_on_demand_base" or args.capacity is None:
+        return []
+    return [
+        Problem(
+            "capacity",
+            "set",
+            "capacity reservations hold on-demand capacity; Spot cannot use them. Use "
+            "capacity_mode 'reserved' or 'on_demand'",
+        )
+    ]
+
+
+def _spot_types_without_spot(args: ClusterView) -> list[Problem]:
+    if args.capacity_mode == "spot_with_on_demand_base" or not args.spot.instance_types:
+        return []
+    return [
+        Problem(
+            "spot.instance_types",
+            args.spot.instance_types,
+            "only used with capacity_mode 'spot_with_on_demand_base'",
+        )
+    ]
+
+
+def _reservations_cover_group(args: ClusterView) -> list[Problem]:
+    capacity = args.capacity
+    if args.capacity_mode != "reserved" or capacity is None or capacity.capacity_block_id:
+        return []
+    # capacity-reservations-only: a node beyond the reservations cannot launch. A one-node
+    # rollout launches the replacement before ending the old node (refresh_healthy_percentages).
+    single = args.rollout.enabled and args.node_count <= 1
+    needed = max(args.max_size, args.desired_capacity + (1 if single else 0))
+    if capacity.instance_count >= needed:
+        return []
+    return [
+        Problem(
+            "capacity.instances_per_zone",
+            capacity.instances_per_zone,
+            f"'reserved' runs nodes only in the reservations: "
+            f"{capacity.instance_count} reserved, {needed} needed (max_size"
+            + (", plus one for a one-node rollout" if single else "")
+            + "); reserve more or use capacity_mode 'on_demand'",
+        )
+    ]
+
+
+def _reserved_needs_capacity(args: ClusterView) -> list[Problem]:
+    if args.capacity_mode != "reserved" or args.capacity is not None:
+        return []
+    return [
+        Problem(
+            "capacity_mode",
+            args.capacity_mode,
+            "'reserved' targets the cluster's capacity reservations: set capacity "
+            "(availability_zones, instances_per_zone)",
+        )
+    ]
+
+
+def _pool_not_hibernated(args: ClusterView) -> list[Problem]:
+    if args.warm_pool is None or args.warm_pool.pool_state != "Hibernated":
+        return []
+    return [_hibernated_pool_problem(args.spec)]
+
+
+def _pool_holds_the_group(args: ClusterView) -> list[Problem]:
+    cap = args.warm_pool.max_group_prepared_capacity if args.warm_pool is not None else None
+    if cap is None or cap >= args.max_size:
+        return []
+    return [
+        Problem(
+            "warm_pool.max_group_prepared_capacity",
+            cap,
+            f"must be >= max_size ({args.max_size}), or omitted",
+        )
+    ]
+
+
+def _room_to_scale(args: ClusterView) -> list[Problem]:
+    if args.scaling.mode != "target_tracking" or args.min_size < args.max_size:
+        return []
+    return [
+        Problem(
+            "scaling.mode",
+            "target_tracking",
+            f"needs room to scale: min_size ({args.min_size}) < max_size ({args.max_size})",
+        )
+    ]
+
+
+def _emails_need_topic(args: ClusterView) -> list[Problem]:
+    if not args.monitoring.alarm_emails or args.monitoring.alarm_topic:
+        return []
+    return [
+        Problem(
+            "monitoring.alarm_emails",
+            args.monitoring.alarm_emails,
+            "need monitoring.alarm_topic: true (the topic they subscribe to)",
+        )
+    ]
+
+
+def _rollback_needs_alarms(args: ClusterView) -> list[Problem]:
+    rollout = args.rollout
+    if not (rollout.auto_rollback and rollout.enabled) or args.monitoring.enabled:
+        return []
+    return [
+        Problem(
+            "rollout.auto_rollback",
+            True,
+            "rolls back on the monitoring alarms: enable monitoring, or set "
+            "rollout.auto_rollback false",
+        )
+    ]
+
+
+def wait_timeout_problems(args: ClusterView) -> list[Problem]:
     """With `rollout.wait`, the wait must outlast an ordinary rollout: shorter, every `pulumi
     up` that rolls out fails while the refresh goes on."""
     rollout = args.rollout
@@ -276,3 +310,50 @@ def _hibernated_pool_problem(spec: InstanceSpec) -> Problem:
         "Hibernated",
         f"{why}: use Stopped (only EBS is billed; the model reloads from the node's volume)",
     )
+
+
+# Run after the cluster rules, on a known instance type, in this order (the order of the refusals).
+OPERATIONS_RULES: tuple[ArgsRule, ...] = (
+    ArgsRule("artifact-cache", ("artifact_cache", "model.weights_uri", "instance_type"),
+             "a parseable cache location and KMS key, set only on Neuron, never overlapping "
+             "the weights", artifact_cache_problems, needs_instance_type=True),
+    ArgsRule("spot-instance-types", ("capacity_mode", "spot.instance_types", "instance_type",
+             "region"), "with Spot, each extra type of the same accelerator, vLLM image and "
+             "shape as instance_type, offered in the region", spot_problems,
+             needs_instance_type=True),
+    ArgsRule("spot-without-warm-pool", ("capacity_mode", "warm_pool"),
+             "no warm pool with Spot (AWS warm pools hold no Spot Instances)",
+             _spot_with_warm_pool, needs_instance_type=True),
+    ArgsRule("spot-without-capacity", ("capacity_mode", "capacity"),
+             "no capacity reservations with Spot", _spot_with_capacity,
+             needs_instance_type=True),
+    ArgsRule("spot-types-need-spot", ("capacity_mode", "spot.instance_types"),
+             "spot.instance_types only with capacity_mode 'spot_with_on_demand_base'",
+             _spot_types_without_spot, needs_instance_type=True),
+    ArgsRule("reservations-cover-group", ("capacity_mode", "capacity", "max_size",
+             "desired_capacity", "rollout.enabled"), "with 'reserved' (not a Capacity Block), "
+             "enough reserved instances for max_size (one more for a one-node rollout)",
+             _reservations_cover_group, needs_instance_type=True),
+    ArgsRule("reserved-needs-capacity", ("capacity_mode", "capacity"),
+             "capacity set with capacity_mode 'reserved'", _reserved_needs_capacity,
+             needs_instance_type=True),
+    ArgsRule("warm-pool-not-hibernated", ("warm_pool.pool_state", "instance_type"),
+             "no Hibernated warm pool (no Neuron or large-RAM instance hibernates)",
+             _pool_not_hibernated, needs_instance_type=True),
+    ArgsRule("warm-pool-prepared-capacity", ("warm_pool.max_group_prepared_capacity",
+             "max_size"), "warm_pool.max_group_prepared_capacity >= max_size, or omitted",
+             _pool_holds_the_group, needs_instance_type=True),
+    ArgsRule("target-tracking-room", ("scaling.mode", "min_size", "max_size"),
+             "target tracking with min_size < max_size", _room_to_scale,
+             needs_instance_type=True),
+    ArgsRule("alarm-emails-need-topic", ("monitoring.alarm_emails", "monitoring.alarm_topic"),
+             "alarm e-mails only with monitoring.alarm_topic", _emails_need_topic,
+             needs_instance_type=True),
+    ArgsRule("auto-rollback-needs-monitoring", ("rollout.auto_rollback", "rollout.enabled",
+             "monitoring.enabled"), "automatic rollback only with the monitoring alarms",
+             _rollback_needs_alarms, needs_instance_type=True),
+    ArgsRule("rollout-wait-timeout", ("rollout.wait", "rollout.wait_timeout_minutes",
+             "instance_type", "model", "desired_capacity", "artifact_cache.enabled",
+             "monitoring.enabled"), "with rollout.wait, a timeout longer than a rollout of "
+             "every node takes", wait_timeout_problems, needs_instance_type=True),
+)  # fmt: skip

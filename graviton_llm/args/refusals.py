@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Union, get_args, get_origin
+from typing import Any, Protocol, Union, get_args, get_origin
 
 import pulumi
 from pydantic import BaseModel, ValidationError
@@ -55,14 +57,13 @@ class FieldProblem:
 
     @property
     def shown_value(self) -> str:
-        """The value as a message prints it: text quoted once, an Output as Output[str]."""
+        """The value as a message prints it: text quoted (and cut when long), an Output as
+        Output[str]. ``value`` itself is the plain value (what `--json` reports)."""
         value = self.value
         if isinstance(value, Shown):
             return str(value)
         if isinstance(value, str):
-            # Our rules quote the values they report already (identifiers.shown).
-            quoted = len(value) >= 2 and value[0] == value[-1] == "'"
-            return value if quoted else shown(value)
+            return shown(value)
         return repr(value)
 
     @property
@@ -83,23 +84,56 @@ class FieldProblem:
         return path
 
 
+class Spelling(Protocol):
+    """How the caller's language names our fields (a property path, and field names in text)."""
+
+    def path(self, path: str) -> str: ...
+    def text(self, text: str) -> str: ...
+
+
+class _AsWritten:
+    def path(self, path: str) -> str:
+        return path
+
+    def text(self, text: str) -> str:
+        return text
+
+
+# Set by the component package while it builds a component for another language (the schema's
+# camelCase). Every refusal made in this context names fields that way, including one raised
+# later when an Output resolves: the task that checks it copied this context when it was made.
+_SPELLING: ContextVar[Spelling | None] = ContextVar("graviton_llm_spelling", default=None)
+_AS_WRITTEN = _AsWritten()
+
+
+@contextmanager
+def spelled(spelling: Spelling) -> Iterator[None]:
+    """Refusals made inside (and in the tasks started inside) name fields by ``spelling``."""
+    token = _SPELLING.set(spelling)
+    try:
+        yield
+    finally:
+        _SPELLING.reset(token)
+
+
 class ArgsError(pulumi.InputPropertiesError):
     """A component's args refused: every problem at once, each naming the component and field."""
 
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
         self.problems: tuple[FieldProblem, ...] = tuple(problems)
+        spelling = _SPELLING.get() or _AS_WRITTEN
         components = list(dict.fromkeys(p.where for p in self.problems))
         lines = [
             f"graviton-llm refused the args of {', '.join(components)}: "
             f"{len(self.problems)} problem(s), each with its fix"
         ]
         for p in self.problems:
-            lines.append(f"  {p.where}: {p.property_path} = {p.shown_value}")
-            lines.append(f"      fix: {p.fix}")
+            lines.append(f"  {p.where}: {spelling.path(p.property_path)} = {p.shown_value}")
+            lines.append(f"      fix: {spelling.text(p.fix)}")
         super().__init__(
             "\n".join(lines),
-            [{"property_path": p.property_path, "reason": f"{p.where}: {p.fix}"}
-             for p in self.problems],
+            [{"property_path": spelling.path(p.property_path),
+              "reason": f"{p.where}: {spelling.text(p.fix)}"} for p in self.problems],
         )  # fmt: skip
 
     @classmethod

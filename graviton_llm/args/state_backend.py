@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from .base import ArgsModel
 from .components import OUR_TAGS
 from .fields import _bucket_problem
-from .identifiers import region_name_problems, shown, tag_problems
+from .identifiers import region_name_problems, tag_problems
 from .problems import Problem, raise_if_problems
 
 # The longest region name today has 14 characters (ap-southeast-5); an account id has 12. The
@@ -42,13 +42,13 @@ class StateBackendArgs(ArgsModel):
         problems: list[Problem] = []
         if len(self.name_prefix) > MAX_PREFIX or not _PREFIX.fullmatch(self.name_prefix):
             problems.append(
-                Problem("name_prefix", shown(self.name_prefix), f"1-{MAX_PREFIX} lowercase "
+                Problem("name_prefix", self.name_prefix, f"1-{MAX_PREFIX} lowercase "
                         "letters, digits and '-', not starting or ending with '-'")
             )  # fmt: skip
         if self.bucket_name is not None:
             problem = _bucket_problem(self.bucket_name)
             if problem:
-                problems.append(Problem("bucket_name", shown(self.bucket_name), f"give {problem}"))
+                problems.append(Problem("bucket_name", self.bucket_name, f"give {problem}"))
         if self.region is not None:
             problems += region_name_problems("region", self.region)
         problems += tag_problems("tags", self.tags, ours=OUR_TAGS, instance_metadata=False)

@@ -3,29 +3,31 @@
 Exit codes of ``bench``: 0 done; 1 the failure rate passed ``--max-failure-rate`` (or nothing
 was measured); 2 a usage error, found before any request; 130 interrupted (Ctrl-C). The result
 files are written in every case but a usage error, from whatever finished.
+
+The client, its metrics and plots need the optional dependencies of ``graviton-llm[bench]``
+(aiohttp, matplotlib, tokenizers): they are imported when a command runs, never when the CLI
+starts, and a missing one is a usage error that says how to install it (``require_extra``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..facts import catalog
 from ..safeio.bounds import finite_option
 from ..safeio.exits import ExitCode
 from ..safeio.terminal import console_for_this_run, styled
-from .config import BenchConfig
-from .load_generator import BenchResult, run_benchmark
-from .metrics import SLO, BenchmarkMetrics, compute_metrics
+from .extras import require_extra
 from .mock.command import mock_server
-from .report import RunReport, machine, prepare_output_dir, read_json, write_run_files
-from .tables import compare_table, summary_table
-from .workload import LengthSpec
+
+if TYPE_CHECKING:
+    from .config import BenchConfig
+    from .load_generator import BenchResult
+    from .metrics import SLO, BenchmarkMetrics
+    from .workload import LengthSpec
 
 console = console_for_this_run()
 # An SLO is a finite number of milliseconds: NaN compared false, so every request counted as good.
@@ -39,6 +41,8 @@ def _fail(message: str) -> typer.Exit:
 
 def _price(price_per_hour: float | None, instance_type: str | None) -> float | None:
     """``--price-per-hour`` wins; otherwise the catalog's on-demand price for the type."""
+    from ..facts import catalog
+
     if price_per_hour is not None:
         if price_per_hour < 0:
             raise _fail(f"--price-per-hour {price_per_hour}: must be >= 0")
@@ -55,6 +59,8 @@ def _price(price_per_hour: float | None, instance_type: str | None) -> float | N
 
 
 def _lengths(text: str, option: str) -> LengthSpec:
+    from .workload import LengthSpec
+
     try:
         return LengthSpec.parse(text)
     except ValueError as error:
@@ -62,6 +68,18 @@ def _lengths(text: str, option: str) -> LengthSpec:
 
 
 def _run_with_progress(config: BenchConfig, show: bool, result: BenchResult) -> None:
+    import asyncio
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from .load_generator import run_benchmark
+
     if not show:
         asyncio.run(run_benchmark(config, result=result))
         return
@@ -161,9 +179,16 @@ def bench(
     ] = None,
 ) -> None:
     """Benchmark an OpenAI-compatible server (vLLM's API) with vLLM's metric definitions."""
+    needed = ["aiohttp"] * (compare is None) + ["matplotlib"] * (compare is None and not no_plot)
+    require_extra("bench", [*needed, *["tokenizers"] * (tokenizer is not None)])
     if compare is not None:
         _compare(compare[0], compare[1])
         return
+    from .config import BenchConfig
+    from .load_generator import BenchResult
+    from .metrics import SLO
+    from .report import prepare_output_dir
+
     if url is None:
         raise _fail("--url is required (or --compare A.json B.json)")
     if num_requests is None and duration is None:
@@ -232,6 +257,10 @@ def _report(
     plot: bool,
 ) -> BenchmarkMetrics:
     """Print the summary and write the files, for a run that ended or was interrupted."""
+    from .metrics import compute_metrics
+    from .report import RunReport, machine, write_run_files
+    from .tables import summary_table
+
     config = result.config
     metrics = compute_metrics(result.records, slo=slo, price_per_hour=price)
     title = f"{result.model} @ {config.url}  ({config.mode})"
@@ -269,6 +298,9 @@ def _report(
 
 
 def _compare(path_a: Path, path_b: Path) -> None:
+    from .report import read_json
+    from .tables import compare_table
+
     try:
         a, b = read_json(path_a), read_json(path_b)
         table = compare_table(a, b, str(path_a), str(path_b))

@@ -180,7 +180,7 @@ class BenchmarkMetrics:
 
 def cost_per_million_tokens(price_per_hour: float, tokens_per_second: float) -> float | None:
     """Dollars per 1M tokens for an instance billed ``price_per_hour`` at the measured rate
-    (graviton_llm.cost's formula at full utilization); None when nothing was generated."""
+    (pricing/cost.py's formula at full utilization); None when nothing was generated."""
     if tokens_per_second <= 0:
         return None
     return cost.cost_per_million_tokens(price_per_hour, tokens_per_second)

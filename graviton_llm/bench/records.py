@@ -195,3 +195,13 @@ def csv_row(record: RequestRecord, origin: float) -> dict[str, Any]:
         "error_kind": record.error_label(),
         "error": record.error,
     }
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """One request's prompt, as the workload made it (the token counts read it too)."""
+
+    text: str
+    max_tokens: int
+    tokens: int | None = None
+    """Its length by the run's tokenizer; None without one."""

@@ -12,7 +12,6 @@ machine) and ``records`` (one object per request).
 from __future__ import annotations
 
 import csv
-import json
 import platform
 import time
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..safeio.files import expect, load_json
+from ..safeio.json_text import to_json
 from .metrics import BenchmarkMetrics
 from .records import CSV_COLUMNS, RequestRecord, csv_row
 
@@ -91,7 +91,7 @@ def machine() -> dict[str, Any]:
 
 
 def write_json(path: Path, report: RunReport) -> None:
-    path.write_text(json.dumps(report.to_dict(), indent=1) + "\n", encoding="utf-8")
+    path.write_text(to_json(report.to_dict()), encoding="utf-8")
 
 
 MAX_RESULT_BYTES = 256 * 2**20  # ours: 10,000 requests' records are about 10 MB

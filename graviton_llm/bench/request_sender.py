@@ -29,10 +29,10 @@ import aiohttp
 
 from ..safeio.files import parse_json
 from .config import BenchConfig
-from .records import ErrorKind, RequestRecord
+from .records import ErrorKind, Prompt, RequestRecord
 from .stream_parser import StreamFailure, parse_stream
 from .tokens import Tokenizer, count_tokens
-from .workload import Prompt, PromptSource, load_dataset
+from .workload import PromptSource, load_dataset
 
 _ERROR_TEXT_LIMIT = 200
 MAX_STREAM_BYTES = 64 * 1024 * 1024

@@ -18,14 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..safeio.files import read_text
-from .records import ErrorKind, TokenSource
+from .records import ErrorKind, Prompt, TokenSource
 from .stream_parser import ParsedStream, StreamFailure
-
-if TYPE_CHECKING:
-    from .workload import Prompt
 
 MAX_TOKENIZER_BYTES = 256 * 2**20  # ours: the largest tokenizer.json we know is ~35 MB
 CHARS_PER_TOKEN = 4.0

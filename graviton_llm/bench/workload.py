@@ -13,13 +13,11 @@ import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..safeio.bounds import require_number
 from ..safeio.files import parse_json, read_text
-
-if TYPE_CHECKING:
-    from .tokens import Tokenizer
+from .records import Prompt
+from .tokens import Tokenizer
 
 # Synthetic prompts are words drawn from this list; a word-level tokenizer (and the mock
 # server without a tokenizer) counts each as one token.
@@ -67,14 +65,6 @@ class LengthSpec:
 
     def __str__(self) -> str:
         return str(self.low) if self.low == self.high else f"{self.low}:{self.high}"
-
-
-@dataclass(frozen=True)
-class Prompt:
-    text: str
-    max_tokens: int
-    tokens: int | None = None
-    """Its length by the run's tokenizer; None without one."""
 
 
 MAX_DATASET_BYTES = 1024 * 2**20  # ours: a million prompts of a few hundred words

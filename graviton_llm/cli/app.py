@@ -4,7 +4,6 @@ that a CI gate would read as exit code 1 ("a check failed")."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from typing import Any
@@ -14,6 +13,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from ..safeio.exits import ExitCode
+from ..safeio.json_text import to_json
 from ..safeio.terminal import console_for_this_run, styled
 
 DEBUG_ENV = "GRAVITON_LLM_DEBUG"
@@ -36,7 +36,7 @@ class _Commands(TyperGroup):
             from .common import error_document
 
             message = str(getattr(error, "format_message", error.__str__)())
-            sys.stdout.write(json.dumps(error_document(ValueError(message)), indent=2) + "\n")
+            sys.stdout.write(to_json(error_document(ValueError(message))))
             raise typer.Exit(ExitCode.BAD_INPUT) from None
         except (typer.Exit, typer.Abort, TyperException):  # chosen exit codes
             raise

@@ -13,17 +13,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
-from ..args import ResolvedClusterArgs
-from ..args.refusals import ArgsError, field_problems
+from ..plan.limits import DEFAULT_TIMEOUT_S
 from ..safeio.bounds import finite_option
 from ..safeio.exits import ExitCode
+from ..safeio.json_text import to_json
 from ..safeio.terminal import console_for_this_run as console_for_this_run
 from ..safeio.terminal import styled
 
 if TYPE_CHECKING:
-    from ..program.cluster_stacks import ClusterStack
+    from rich.console import Console
+
+    from ..args import ResolvedClusterArgs
+    from ..project.cluster_stacks import ClusterStack
 
 finite = finite_option
 
@@ -31,6 +33,8 @@ finite = finite_option
 def error_document(error: Exception) -> dict[str, Any]:
     """Bad input as `--json` reports it: {"errors": [{"cluster", "component", "field", "value",
     "fix"}]}; "cluster" names the cluster a problem belongs to (null when not a cluster's)."""
+    from ..args.refusals import field_problems
+
     problems = field_problems(error)
     if problems is not None:
         return {
@@ -39,7 +43,7 @@ def error_document(error: Exception) -> dict[str, Any]:
                     "cluster": p.component if p.kind == "cluster" else None,
                     "component": p.where,
                     "field": p.field,
-                    "value": p.value,
+                    "value": _json_value(p.value),
                     "fix": p.fix,
                 }
                 for p in problems
@@ -49,12 +53,23 @@ def error_document(error: Exception) -> dict[str, Any]:
                         "fix": one_paragraph(str(error))}]}  # fmt: skip
 
 
+def _json_value(value: Any) -> Any:
+    """A refused value as JSON holds it, else its repr (an Output, a NaN, an object)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
+
+
 def one_paragraph(text: str) -> str:
     """A message on one line: a team program's or a file's words may hold newlines."""
     return " ".join(text.split()) or "(no message)"
 
 
 def print_error(console: Console, error: Exception) -> None:
+    from ..args.refusals import field_problems
+
     heading = ("Invalid configuration", "bold red")
     problems = field_problems(error)
     if problems is None:
@@ -74,15 +89,26 @@ def input_errors(console: Console, as_json: bool = False) -> Iterator[None]:
     reports bad input as a ValueError (pydantic's ValidationError, the stack files'
     ConfigError, safeio's InputFileError, the pricing and performance models' own) or, from a
     component, an ArgsError;
-    unreadable files as OSError."""
+    unreadable files as OSError. (ArgsError is imported only when one is raised: the CLI's
+    start does not load Pulumi.)"""
     try:
         yield
-    except (ValueError, OSError, ArithmeticError, ArgsError) as error:
-        if as_json:
-            sys.stdout.write(json.dumps(error_document(error), indent=2, default=repr) + "\n")
-        else:
-            print_error(console, error)
-        raise typer.Exit(ExitCode.BAD_INPUT) from None
+    except (ValueError, OSError, ArithmeticError) as error:
+        raise _bad_input(console, error, as_json) from None
+    except Exception as error:
+        from ..args.refusals import ArgsError
+
+        if not isinstance(error, ArgsError):
+            raise
+        raise _bad_input(console, error, as_json) from None
+
+
+def _bad_input(console: Console, error: Exception, as_json: bool) -> typer.Exit:
+    if as_json:
+        sys.stdout.write(to_json(error_document(error)))
+    else:
+        print_error(console, error)
+    return typer.Exit(ExitCode.BAD_INPUT)
 
 
 def aws_failed(console: Console, what: str, error: Exception) -> typer.Exit:
@@ -106,7 +132,7 @@ PLAN_STACK_HELP = (
 
 def stack_args_and_config(stack: str) -> tuple[ResolvedClusterArgs, dict[str, Any]]:
     """The stack's cluster args, validated without running the program, and its raw config."""
-    from ..program import stack_cluster_args
+    from ..project import stack_cluster_args
 
     return stack_cluster_args(stack)
 
@@ -121,13 +147,31 @@ PROJECT_DIR_HELP = (
 CLUSTER_HELP = "With a team project declaring several clusters: the one to act on (its name)."
 
 
-def stack_cluster(stack: str, project_dir: Path | None, cluster: str | None = None) -> ClusterStack:
+def program_timeout_option() -> Any:
+    """--program-timeout, for every command that may run a team's program (in a child process,
+    plan/isolation.py): a program that loops ends the command with exit code 2."""
+    return typer.Option(
+        DEFAULT_TIMEOUT_S,
+        "--program-timeout",
+        callback=finite(1, 86_400),
+        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
+        help="Seconds a team's program may run under the mock engine before it is stopped.",
+    )
+
+
+def stack_cluster(
+    stack: str,
+    project_dir: Path | None,
+    cluster: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
+) -> ClusterStack:
     """The stack's cluster (plan/stack_cluster.py): a team project's when PROJECT_DIR is
-    given or the current folder holds one, else a shipped stack or a stack file's path."""
+    given or the current folder holds one (its program run in a child process when the
+    clusters are not in the stack file), else a shipped stack or a stack file's path."""
     from ..plan.stack_cluster import stack_cluster as find
     from .projects import project_to_plan
 
-    return find(stack, project_to_plan(project_dir), cluster)
+    return find(stack, project_to_plan(project_dir), cluster, timeout=timeout)
 
 
 def stack_aws_settings(config: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:

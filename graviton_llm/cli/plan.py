@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from ..plan.isolation import DEFAULT_TIMEOUT_S
 from . import common, projects
-from .app import app
 from .common import (
     PLAN_STACK_HELP,
     STACK_HELP,
     console_for_this_run,
-    finite,
     input_errors,
 )
 
+if TYPE_CHECKING:
+    from rich.console import Console
 
-@app.command()
+
 def plan(
     project_dir: Annotated[
         Path | None,
@@ -42,12 +40,16 @@ def plan(
             "create, update, replace or delete.",
         ),
     ] = None,
-    program_timeout: float = typer.Option(
-        DEFAULT_TIMEOUT_S,
-        callback=finite(1, 86_400),
-        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
-        help="Seconds a team's program may run under the mock engine before it is stopped.",
-    ),
+    stack_references: Annotated[
+        Path | None,
+        typer.Option(
+            "--stack-references",
+            help="A YAML or JSON file mapping each stack a StackReference of the project reads "
+            "('org/project/stack') to its outputs (as `pulumi stack output --json` prints "
+            "them). Without it those values are unknown and the checks over them not judged.",
+        ),
+    ] = None,
+    program_timeout: float = common.program_timeout_option(),
 ) -> None:
     """Run the stack program offline under the mock engine and print what it would create.
 
@@ -58,28 +60,37 @@ def plan(
     loops or ends its process included), 70 a bug of ours.
     """
     from ..plan import build_plan, to_json
-    from ..plan.diff import diff_plans, load_plan_document
+    from ..plan.changes_report import print_changes
+    from ..plan.diff import cost_change, diff_plans, load_plan_document
     from ..plan.project import project_plan_document
     from ..plan.project_report import print_project_plan
-    from ..plan.report import print_changes, print_plan
+    from ..plan.report import print_plan
+    from ..project.stack_references import load_stack_references
 
     console = console_for_this_run()
     with input_errors(console, as_json=json_output):
         project = projects.project_to_plan(project_dir)
         old = load_plan_document(against) if against is not None else None
         if project is not None:
-            document = project_plan_document(project, stack, full=full, timeout=program_timeout)
+            references = None
+            if stack_references is not None:
+                references = load_stack_references(stack_references)
+            document = project_plan_document(
+                project, stack, full=full, timeout=program_timeout, stack_references=references
+            )
         else:
             document = build_plan(stack).document(full=full)
     changes = None if old is None else diff_plans(old, document)
+    costs = None if old is None else cost_change(old, document)
     if json_output:
         if changes is not None:
             document["changes"] = [change.as_dict() for change in changes]
+            document["cost_change"] = costs
         sys.stdout.write(to_json(document))
     else:
         (print_project_plan if project is not None else print_plan)(console, document)
         if changes is not None:
-            print_changes(console, changes, str(against))
+            print_changes(console, changes, str(against), costs)
         if project is not None:
             _warn_launch_problems(console, project)
     if not document["security"]["passed"]:
@@ -89,15 +100,14 @@ def plan(
 def _warn_launch_problems(console: Console, project_dir: Path) -> None:
     """What would keep `pulumi up` from starting the project's plugins (the rollout's dynamic
     provider among them), though the offline plan ran."""
-    from ..program.plugin_launch import plugin_launch_problems
-    from ..program.project import project_file
+    from ..project.files import project_file
+    from ..project.plugin_launch import plugin_launch_problems
 
     found = project_file(project_dir.resolve())
     for problem in plugin_launch_problems(found) if found else []:
         console.print(f"warning: {found}: {problem}", highlight=False, markup=False)
 
 
-@app.command()
 def ami(
     project_dir: Annotated[
         Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
@@ -105,16 +115,17 @@ def ami(
     stack: str = typer.Option("dev", help=STACK_HELP),
     cluster: str | None = typer.Option(None, help=common.CLUSTER_HELP),
     write: bool = typer.Option(False, "--write", help="Pin the latest image in the stack file."),
+    program_timeout: float = common.program_timeout_option(),
 ) -> None:
     """The stack's pinned AMI against the latest its SSM parameter names (needs AWS
     credentials); --write pins the latest, for review with `plan --against`."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from ..program import ami_pin
+    from ..project import ami_pin
 
     console = console_for_this_run()
     with input_errors(console):
-        target = common.stack_cluster(stack, project_dir, cluster)
+        target = common.stack_cluster(stack, project_dir, cluster, program_timeout)
         args, region = target.args, target.region
     try:
         ec2 = common.ec2_client(region, target.config, console)
@@ -143,3 +154,8 @@ def ami(
                 )
             ami_pin.write_pin(target.path, newest.image_id, key=target.key)
         console.print(f"pinned {newest.image_id}; review the rollout with `plan --against`")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(plan)
+    app.command()(ami)

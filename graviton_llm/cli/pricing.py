@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ..args import ResolvedClusterArgs
-from ..facts import catalog
 from . import common
-from .app import app
 from .common import STACK_HELP, console_for_this_run, finite, input_errors
 
+if TYPE_CHECKING:
+    from ..args import ResolvedClusterArgs
 
-@app.command()
+
 def cost(
     project_dir: Annotated[
         Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
@@ -58,12 +57,13 @@ def cost(
     output_len: int = typer.Option(
         None, min=1, max=1 << 21, help="Output tokens of the predicted throughput (default 128)."
     ),
+    program_timeout: float = common.program_timeout_option(),
 ) -> None:
     """Hourly, monthly and per-1M-token cost of the stack's nodes against alternatives.
 
     Without --tokens-per-second, the stack's throughput is predicted (graviton-llm size):
     one node at its max_num_seqs, --input-len / --output-len tokens per request."""
-    from ..facts import sizing
+    from ..facts import cold_start
     from ..pricing import cost as model
     from ..pricing.report import print_blog_checks, print_cold_start, print_comparison
 
@@ -72,7 +72,7 @@ def cost(
         print_blog_checks(console)
         return
     with input_errors(console):
-        args = common.stack_cluster(stack, project_dir, cluster).args
+        args = common.stack_cluster(stack, project_dir, cluster, program_timeout).args
         basis = None
         if tokens_per_second is None:
             tokens_per_second, basis = _predicted_throughput(args, input_len, output_len)
@@ -92,7 +92,7 @@ def cost(
     print_comparison(
         console, comparison, args.model.id, args.model.weights_gib, throughput_basis=basis
     )
-    cold = sizing.predict_cold_start(args.spec, args.model.weights_gib, args.model.info)
+    cold = cold_start.predict_cold_start(args.spec, args.model.weights_gib, args.model.info)
     cached = args.artifact_cache_root is not None
     print_cold_start(console, cold, args.instance_type, artifact_cache=cached)
 
@@ -114,7 +114,6 @@ def _predicted_throughput(
     return tokens, f"{tokens:g} output tok/s per node, {performance.basis}, at {shape}"
 
 
-@app.command()
 def reserve(
     project_dir: Annotated[
         Path | None, typer.Argument(help=common.PROJECT_DIR_HELP, show_default=False)
@@ -133,12 +132,14 @@ def reserve(
         False, "--purchase", help="Really buy --offering (after a passing dry run)."
     ),
     yes: bool = typer.Option(False, "--yes", help="Do not ask before buying."),
+    program_timeout: float = common.program_timeout_option(),
 ) -> None:
     """Reserved Instance offerings for the stack's nodes, break-even utilization against
     on-demand, and a dry-run-first purchase. Needs AWS credentials. Never buys Savings Plans or
     Capacity Blocks (non-cancellable, no dry run)."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from ..facts import catalog
     from ..pricing import reservations
     from ..pricing.report import print_offerings
 
@@ -146,7 +147,7 @@ def reserve(
     config: dict[str, Any] | None = None  # the stack's AWS settings, when it was read
     with input_errors(console):
         if instance_type is None or count is None or region is None:
-            target = common.stack_cluster(stack, project_dir, cluster)
+            target = common.stack_cluster(stack, project_dir, cluster, program_timeout)
             config = target.config
             instance_type = instance_type or target.args.instance_type
             count = count or max(target.args.desired_capacity, 1)
@@ -181,6 +182,8 @@ def reserve(
 
 
 def _parse_alt_tps(values: list[str]) -> dict[str, float]:
+    from ..facts import catalog
+
     measured = {}
     for value in values:
         name, _, number = value.partition("=")
@@ -194,3 +197,8 @@ def _parse_alt_tps(values: list[str]) -> dict[str, float]:
             raise ValueError(f"--alt-tps {value!r}: no snapshot price for {name.strip()!r}")
         measured[name.strip()] = tokens
     return measured
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(cost)
+    app.command()(reserve)

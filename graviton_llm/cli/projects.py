@@ -11,11 +11,10 @@ from typing import Annotated
 
 import typer
 
-from .app import app
-from .common import console_for_this_run, finite, input_errors
+from .common import console_for_this_run, input_errors, program_timeout_option
 
 
-def register() -> None:
+def register(app: typer.Typer) -> None:
     app.command()(new)
     app.command("init-env")(init_env)
     app.command("state-backend")(state_backend_lines)
@@ -24,8 +23,8 @@ def register() -> None:
 def project_to_plan(project_dir: Path | None) -> Path | None:
     """PROJECT_DIR; else the current folder when it holds a project other than this
     repository's own (whose stacks are the shipped ones)."""
-    from ..program import PROJECT
-    from ..program.project import project_name
+    from ..project import PROJECT
+    from ..project.files import project_name
 
     if project_dir is not None:
         return project_dir
@@ -40,6 +39,12 @@ def new(
         False, "--state-backend", help="The account's state bucket and secrets key instead."
     ),
     force: bool = typer.Option(False, help="Write into a folder that is not empty."),
+    requirement: str = typer.Option(
+        None,
+        help="The requirements.txt line that installs graviton-llm: graviton-llm==VERSION from "
+        "your index (default: this version), a wheel file's path or URL, or "
+        "'graviton-llm @ git+https://...@TAG'.",
+    ),
 ) -> None:
     """Scaffold a team project: Pulumi.yaml, a program composing one cluster from typed config,
     dev and (stricter) prod stacks, pinned requirements, offline tests and a README on going
@@ -49,8 +54,9 @@ def new(
     console = console_for_this_run()
     with input_errors(console):
         written = create_project(
-            directory, name=name, kind="state-backend" if state_backend else "cluster", force=force
-        )
+            directory, name=name, kind="state-backend" if state_backend else "cluster",
+            force=force, requirement=requirement,
+        )  # fmt: skip
     console.print(f"project {written.project} in {directory}:", highlight=False)
     for path in written.files:
         console.print(f"  {path.relative_to(directory)}", highlight=False)
@@ -88,19 +94,16 @@ def init_env(
     owner: str = typer.Option(None, help="Owner tag."),
     environment: str = typer.Option(None, help="Environment tag (default: NAME)."),
     force: bool = typer.Option(False, help="Overwrite an existing Pulumi.<NAME>.yaml."),
-    program_timeout: float = typer.Option(
-        300.0,
-        callback=finite(1, 86_400),
-        envvar="GRAVITON_LLM_PROGRAM_TIMEOUT",
-        help="Seconds the project's program may run under the mock engine (its plan).",
-    ),
+    program_timeout: float = program_timeout_option(),
 ) -> None:
     """Write Pulumi.<NAME>.yaml for a new environment from --from's cluster and the flags,
-    validated before anything is written, then print its plan summary. Exit codes: 0 written
-    (1 when its plan fails a security check), 2 bad input (nothing written)."""
+    validated and planned before it is kept, then print its plan summary. Only for projects
+    whose config sets `<project>:cluster` (those `graviton-llm new` writes). Exit codes: 0
+    written (1 when its plan fails a security check), 2 bad input or a plan that fails (nothing
+    written; an existing file left as it was)."""
     from ..plan.project import project_plan_document
     from ..plan.project_report import print_project_summary
-    from ..program.environments import write_environment
+    from ..project.environments import undo, write_environment
 
     settings = {
         "vpc_id": vpc_id, "subnet_ids": subnet_id or None, "instance_type": instance_type,
@@ -112,13 +115,38 @@ def init_env(
     }  # fmt: skip
     console = console_for_this_run()
     with input_errors(console):
-        path = write_environment(project_dir, name, settings, base=base, region=region, force=force)
-    console.print(f"wrote {path}", highlight=False)
-    with input_errors(console):
-        document = project_plan_document(project_dir, name, timeout=program_timeout)
+        written = write_environment(
+            project_dir, name, settings, base=base, region=region, force=force
+        )
+        try:  # the new stack must plan too: exit 2 leaves the file as it was (or none)
+            document = project_plan_document(project_dir, name, timeout=program_timeout)
+        except BaseException:
+            undo(written)
+            raise
+    kept = "; every other key, secret and the secrets provider kept" if written.rewritten else ""
+    console.print(f"wrote {written.path}{kept}", highlight=False)
+    for field, value in written.placeholders:
+        console.print(
+            f"warning: {field} is a placeholder ({value}){' copied from ' + base if base else ''}"
+            f": set it (--{_flag(field)}) before `pulumi up`",
+            highlight=False, markup=False,
+        )  # fmt: skip
+    for field in written.not_copied:
+        console.print(
+            f"note: {field} is secret in Pulumi.{base}.yaml: not copied (its ciphertext belongs "
+            "to that stack); set it with `pulumi config set --secret` once the stack exists",
+            highlight=False, markup=False,
+        )  # fmt: skip
     print_project_summary(console, document)
     if not document["security"]["passed"]:
         raise typer.Exit(1)
+
+
+def _flag(field: str) -> str:
+    """The init-env flag that sets a cluster field (subnet_ids.0 -> subnet-id)."""
+    top = field.split(".")[0]
+    name = {"model": "weights-uri", "subnet_ids": "subnet-id"}.get(top, top.replace("_", "-"))
+    return name
 
 
 def state_backend_lines(
@@ -130,7 +158,7 @@ def state_backend_lines(
 ) -> None:
     """The `pulumi login` and `--secrets-provider` lines of the account's state backend (made
     once per account by a `graviton-llm new DIR --state-backend` project), offline."""
-    from ..program.state_backend import setup_lines
+    from ..project.state_backend import setup_lines
 
     console = console_for_this_run()
     with input_errors(console):

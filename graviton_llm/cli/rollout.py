@@ -14,11 +14,9 @@ import typer
 
 from ..safeio.exits import ExitCode
 from . import common
-from .app import app
 from .common import STACK_HELP, console_for_this_run, input_errors
 
 rollout_app = typer.Typer(help="Follow a cluster's rollouts (instance refreshes).")
-app.add_typer(rollout_app, name="rollout")
 
 
 @dataclass(frozen=True)
@@ -30,12 +28,12 @@ class StackClusters:
     config: dict[str, Any]
 
 
-def _clusters(stack: str, project_dir: Path | None) -> StackClusters:
+def _clusters(stack: str, project_dir: Path | None, timeout: float) -> StackClusters:
     """The names of the stack's clusters, its region and AWS settings: a shipped stack's one
-    cluster, or every NeuronServingCluster a team's program declares (run offline, as `plan`
-    does)."""
-    from ..plan.project import build_project_plan
-    from ..program.main import PROJECT
+    cluster, or every NeuronServingCluster a team's program declares (run offline in a child
+    process with a time limit, as `plan` runs it)."""
+    from ..plan.stack_cluster import project_clusters
+    from ..project.main import PROJECT
     from .projects import project_to_plan
 
     project = project_to_plan(project_dir)
@@ -44,9 +42,10 @@ def _clusters(stack: str, project_dir: Path | None) -> StackClusters:
         return StackClusters(
             [target.shipped_cluster_name], target.region, PROJECT, target.stack, target.config
         )
-    plan = build_project_plan(project, stack)
-    names = sorted(c._name for c in plan.run.clusters)
-    return StackClusters(names, plan.region, plan.project.name, plan.stack.stack, plan.stack.config)
+    found = project_clusters(project, stack, timeout=timeout)
+    return StackClusters(
+        found.names, found.stack.region, found.project.name, found.stack.stack, found.stack.config
+    )
 
 
 @rollout_app.command("status")
@@ -61,6 +60,7 @@ def status(
         "finding it by the cluster's tags.",
     ),
     history: int = typer.Option(1, min=1, max=100, help="Refreshes to show per group."),
+    program_timeout: float = common.program_timeout_option(),
 ) -> None:
     """Where the stack's rollout is: each refresh's status, a progress bar, the instances left,
     the launch template version it moves to, and why it failed or rolled back."""
@@ -70,7 +70,7 @@ def status(
 
     console = console_for_this_run()
     with input_errors(console):
-        found = _clusters(stack, project_dir)
+        found = _clusters(stack, project_dir, program_timeout)
     rollouts, missing = [], []
     try:
         session = common.stack_session(found.config, found.region, console)
@@ -115,3 +115,7 @@ def _account(session: Any, region: str) -> str:
     """``account 123456789012 `` of the credentials in use, to tell a wrong account at once."""
     identity = session.client("sts", region_name=region).get_caller_identity()
     return f"account {identity['Account']} "
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rollout_app, name="rollout")

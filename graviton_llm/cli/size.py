@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -10,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from ..safeio.bounds import require_number
-from .app import app
 from .common import STACK_HELP, console_for_this_run, finite, input_errors, stack_args_and_config
 
 # Bounds on what `size` is asked (ours, far past any real deployment): an unbounded count is a
@@ -84,7 +82,6 @@ def misplaced_flags(ctx: typer.Context, mode: str) -> list[str]:
     return problems
 
 
-@app.command()
 def size(
     ctx: typer.Context,
     model: str = typer.Option(None, help="Model id, e.g. meta-llama/Llama-3.3-70B-Instruct."),
@@ -249,12 +246,18 @@ def size(
             sized = sizing.size(request)
             placeholders = None
             if write_stack is not None and sized.best is not None:
-                from ..program import PROJECT
+                from ..project import PROJECT
+                from ..project.files import project_of_stack_file, require_cluster_key
 
+                # The namespace of the project the file is a stack of (its `<project>:cluster`).
+                owner = project_of_stack_file(write_stack)
+                if owner is not None:
+                    stack = write_stack.stem.removeprefix("Pulumi.")
+                    require_cluster_key(owner, "size --write-stack", stack)
                 where = sizing.Placement(region, vpc_id, tuple(subnet_id or ()), weights_uri)
                 placeholders = sizing.write_stack(
                     write_stack, sized.best, choice, request.max_model_len, where,
-                    project=PROJECT, force=force,
+                    project=owner.name if owner else PROJECT, force=force,
                 )  # fmt: skip
     if isinstance(prediction, sizing.LoadedPrediction):
         if json_output:
@@ -265,7 +268,7 @@ def size(
         applied = None if calibration is None else {"path": str(calibration[0])}
         if json_output:
             document = {**prediction.as_dict(), "calibration": _calibration_json(calibration)}
-            sys.stdout.write(json.dumps(document, indent=2) + "\n")
+            sys.stdout.write(sizing.to_json(document))
         else:
             print_prediction(
                 console, prediction, f"{model} on {kind}, TP {tp}, batch {batch}", applied
@@ -370,3 +373,7 @@ def _size_calibrate(
         data, _required(model, "--model (or --stack)"), _one(types, "--instance-type"),
         tensor_parallel_size=tp, max_num_seqs=_one(seqs, "--max-num-seqs"), nodes=nodes,
     )  # fmt: skip
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(size)

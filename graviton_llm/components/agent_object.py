@@ -17,7 +17,7 @@ import pulumi_aws as aws
 
 from ..args import ResolvedClusterArgs
 from ..args.fields import parse_s3_uri
-from ..documents.iam import node_agent_read_policy, to_json
+from ..documents.iam import node_agent_read_policy, policy_json
 from ..node.agent_archive import agent_archive
 from ..node.agent_location import AgentLocation
 
@@ -63,7 +63,7 @@ def declare(
     grant = aws.iam.RolePolicy(
         f"{name}-node-agent",
         role=role,
-        policy=to_json(node_agent_read_policy(location.bucket, location.key)),
+        policy=policy_json(node_agent_read_policy(location.bucket, location.key)),
         opts=child,
     )
     return [agent, grant]

@@ -7,9 +7,9 @@ import pulumi_aws as aws
 
 from ..args import ArtifactCacheAccessArgs, ArtifactCacheAccessArgsDict, ResolvedClusterArgs
 from ..args.fields import parse_s3_uri
-from ..documents.iam import artifact_cache_policy, to_json
-from ..node.serve_command import artifact_cache_location
-from .inputs import validated
+from ..documents.iam import artifact_cache_policy, policy_json
+from ..node.artifact_key import artifact_cache_location
+from .parts.inputs import validated
 
 
 class ArtifactCacheAccess(pulumi.ComponentResource):
@@ -37,7 +37,7 @@ class ArtifactCacheAccess(pulumi.ComponentResource):
         args = validated(ArtifactCacheAccessArgs, name, args, "ArtifactCacheAccess")
         super().__init__("graviton-llm:cache:ArtifactCacheAccess", name, None, opts)
         document = pulumi.Output.from_input(args.kms_key_arn).apply(
-            lambda key: to_json(
+            lambda key: policy_json(
                 artifact_cache_policy(args.cache_uri, kms_key_arn=key, region=args.region)
             )
         )

@@ -18,8 +18,6 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from botocore.credentials import CredentialProvider
-
 SESSION_NAME = "graviton-llm-rollout"
 _DURATION = re.compile(r"(\d+)([hms])")
 
@@ -97,18 +95,19 @@ def merged(stack: dict[str, Any], explicit: dict[str, Any] | None) -> dict[str, 
     return settings
 
 
-class _Given(CredentialProvider):  # type: ignore[misc]
-    """A credential provider that answers with credentials built here (an assumed role)."""
+def _given(credentials: Any) -> Any:
+    """A credential provider that answers with credentials built here (an assumed role).
+    Defined when first needed: botocore loads only where the rollout signs, not in `plan`."""
+    from botocore.credentials import CredentialProvider
 
-    METHOD = "assume-role"
-    CANONICAL_NAME = "graviton-llm-assume-role"
+    class Given(CredentialProvider):  # type: ignore[misc]
+        METHOD = "assume-role"
+        CANONICAL_NAME = "graviton-llm-assume-role"
 
-    def __init__(self, credentials: Any) -> None:
-        super().__init__()
-        self._credentials = credentials
+        def load(self) -> Any:
+            return credentials
 
-    def load(self) -> Any:
-        return self._credentials
+    return Given()
 
 
 def _assume_role_fetcher(
@@ -167,7 +166,7 @@ def session(
             **clock,
         )
         source = botocore.session.Session()
-        source.register_component("credential_provider", CredentialResolver([_Given(credentials)]))
+        source.register_component("credential_provider", CredentialResolver([_given(credentials)]))
     if source is current._session:
         return current
     return boto3.Session(botocore_session=source, region_name=region)

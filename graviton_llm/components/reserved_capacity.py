@@ -11,11 +11,12 @@ import pulumi
 import pulumi_aws as aws
 
 from ..args import ReservedCapacityArgs, ReservedCapacityArgsDict
+from ..args.base import with_fields_help
 from ..args.components import standalone_capacity_problems
 from ..args.refusals import ArgsError, from_problems
 from ..pricing.cost import ReservationCost, reservation_cost
-from .inputs import validated
-from .tagging import merged_tags
+from .parts.inputs import validated
+from .parts.tagging import merged_tags
 
 
 class ReservedCapacity(pulumi.ComponentResource):
@@ -81,3 +82,6 @@ class ReservedCapacity(pulumi.ComponentResource):
         self.register_outputs(
             {"reservation_ids": self.reservation_ids, "usd_per_hour": self.cost.usd_per_hour}
         )
+
+
+with_fields_help(ReservedCapacity.__init__, ReservedCapacityArgs)

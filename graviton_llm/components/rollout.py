@@ -5,16 +5,13 @@ cluster's own AWS provider."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 import pulumi
+import pulumi_aws as aws
 
 from ..args import ResolvedClusterArgs
-from . import auto_scaling
 from .instance_refresh import InstanceRefresh, explicit_provider_settings
-
-if TYPE_CHECKING:
-    from .neuron_serving_cluster import NeuronServingCluster
+from .parts import auto_scaling
 
 
 class RegionMismatchError(ValueError):
@@ -61,11 +58,10 @@ def checked_region(cluster: pulumi.Resource, name: str, region: str) -> pulumi.O
 
 
 def group_version(
-    cluster: NeuronServingCluster, args: ResolvedClusterArgs
+    group: aws.autoscaling.Group, args: ResolvedClusterArgs
 ) -> pulumi.Output[str | None]:
     """The launch template version the group's state names (the one it runs until a refresh
     succeeds: the version is ignored once rollouts are on)."""
-    group = cluster.auto_scaling_group
     if args.capacity_mode == "spot_with_on_demand_base":
         return group.mixed_instances_policy.apply(
             lambda p: p.launch_template.launch_template_specification.version if p else None
@@ -74,12 +70,18 @@ def group_version(
 
 
 def declare_rollout(
-    cluster: NeuronServingCluster,
+    cluster: pulumi.Resource,
+    name: str,
     args: ResolvedClusterArgs,
     region: str,
     alarm_prefix: str,
+    *,
+    group: aws.autoscaling.Group,
+    template: aws.ec2.LaunchTemplate,
+    alarms: pulumi.Resource | None,
 ) -> InstanceRefresh:
-    group, template = cluster.auto_scaling_group, cluster.launch_template
+    """The rollout of ``cluster`` (its parent, and whose AWS provider signs it), after the
+    group, and the ``alarms`` it names when there are any."""
     request = pulumi.Output.all(group.name, template.id, template.latest_version.apply(str)).apply(
         lambda values: auto_scaling.refresh_request(
             args, alarm_prefix, group_name=values[0], launch_template_id=values[1],
@@ -87,17 +89,17 @@ def declare_rollout(
         )
     )  # fmt: skip
     # After the alarms it names: a refresh may only name alarms that exist.
-    after: list[pulumi.Resource] = [group, *([cluster.monitoring] if cluster.monitoring else [])]
+    after: list[pulumi.Resource] = [group, *([alarms] if alarms else [])]
     rollout = args.rollout
     return InstanceRefresh(
-        f"{cluster._name}-rollout",
-        region=checked_region(cluster, cluster._name, region),
+        f"{name}-rollout",
+        region=checked_region(cluster, name, region),
         request=request,
         retry=rollout.retry,
         hold=rollout.hold,
         wait=rollout.wait,
         wait_timeout_seconds=rollout.wait_timeout_minutes * 60,
         aws=explicit_provider_settings(explicit_aws_provider(cluster)),
-        group_version=group_version(cluster, args),
+        group_version=group_version(group, args),
         opts=pulumi.ResourceOptions(parent=cluster, depends_on=after),
     )

@@ -18,8 +18,8 @@ from ..documents.alarms import (
     alarm_specs,
     dashboard_body,
 )
-from ..documents.iam import alarm_topic_key_policy, to_json
-from .inputs import validated
+from ..documents.iam import alarm_topic_key_policy, policy_json
+from .parts.inputs import validated
 
 
 class ServingMonitoring(pulumi.ComponentResource):
@@ -65,7 +65,7 @@ class ServingMonitoring(pulumi.ComponentResource):
         self.topic_key = None
         actions: list[Any] = []
         if args.alarm_topic:
-            # Encrypted at rest with a key CloudWatch may use (policies.alarm_topic_key_policy).
+            # Encrypted at rest with a key CloudWatch may use (iam.alarm_topic_key_policy).
             account = aws.get_caller_identity_output(
                 opts=pulumi.InvokeOutputOptions(parent=self)
             ).account_id
@@ -73,7 +73,7 @@ class ServingMonitoring(pulumi.ComponentResource):
                 f"{name}-alarms-key",
                 description=f"graviton-llm {name}: encrypts the alarm topic",
                 enable_key_rotation=True,
-                policy=account.apply(lambda acct: to_json(alarm_topic_key_policy(acct))),
+                policy=account.apply(lambda acct: policy_json(alarm_topic_key_policy(acct))),
                 tags=args.tags,
                 opts=child,
             )

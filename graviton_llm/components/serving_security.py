@@ -20,8 +20,8 @@ from ..documents.iam import (
     managed_policy_arn,
 )
 from ..facts.ports import SSH_PORT
-from .inputs import validated
-from .tagging import merged_tags
+from .parts.inputs import validated
+from .parts.tagging import merged_tags
 
 # Egress: HTTPS only. Nodes need ECR Public / Docker Hub (image), S3 (weights), SSM and
 # CloudWatch, all on 443. DNS (VPC resolver) and NTP (169.254.169.123) are not filtered by

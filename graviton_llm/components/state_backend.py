@@ -20,9 +20,10 @@ import pulumi
 import pulumi_aws as aws
 
 from ..args import StateBackendArgs, StateBackendArgsDict
+from ..args.base import with_fields_help
 from ..args.problems import Problem
 from ..args.refusals import ArgsError, from_problems
-from ..documents.iam import to_json
+from ..documents.iam import policy_json
 from ..documents.state_backend import (
     ABORT_UPLOADS_AFTER_DAYS,
     STATE_HISTORY_DAYS,
@@ -33,8 +34,8 @@ from ..documents.state_backend import (
     state_bucket_name,
     state_bucket_policy,
 )
-from .inputs import validated
-from .tagging import Tags, merged_tags
+from .parts.inputs import validated
+from .parts.tagging import Tags, merged_tags
 
 
 class StateBackend(pulumi.ComponentResource):
@@ -200,7 +201,7 @@ class StateBackend(pulumi.ComponentResource):
         aws.s3.BucketPolicy(
             f"{name}-policy",
             bucket=self.bucket.id,
-            policy=self.bucket.arn.apply(lambda arn: to_json(state_bucket_policy(arn))),
+            policy=self.bucket.arn.apply(lambda arn: policy_json(state_bucket_policy(arn))),
             # The denies only make sense on a bucket already versioned, encrypted and private.
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[versioning, encryption, public_access]
@@ -219,3 +220,6 @@ def _region(name: str, args: StateBackendArgs) -> str:
         problem = Problem("region", None, "set region, or the stack's aws:region")
         raise ArgsError(from_problems(name, [problem], "StateBackend"))
     return region
+
+
+with_fields_help(StateBackend.__init__, StateBackendArgs)

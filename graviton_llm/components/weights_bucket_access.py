@@ -6,8 +6,8 @@ import pulumi
 import pulumi_aws as aws
 
 from ..args import WeightsBucketAccessArgs, WeightsBucketAccessArgsDict
-from ..documents.iam import to_json, weights_read_policy
-from .inputs import validated
+from ..documents.iam import policy_json, weights_read_policy
+from .parts.inputs import validated
 
 
 class WeightsBucketAccess(pulumi.ComponentResource):
@@ -33,7 +33,7 @@ class WeightsBucketAccess(pulumi.ComponentResource):
         args = validated(WeightsBucketAccessArgs, name, args, "WeightsBucketAccess")
         super().__init__("graviton-llm:weights:WeightsBucketAccess", name, None, opts)
         document = pulumi.Output.from_input(args.kms_key_arn).apply(
-            lambda key: to_json(
+            lambda key: policy_json(
                 weights_read_policy(args.weights_uri, kms_key_arn=key, region=args.region)
             )
         )

@@ -11,6 +11,7 @@ responses with prometheus-fastapi-instrumentator (``http_requests_total{status="
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import yaml
@@ -18,6 +19,7 @@ import yaml
 from ..node_agent.cloudwatch import (
     ASG_DIMENSION,
     NAMESPACE,
+    SCRAPE_INTERVAL_SECONDS,
     cloudwatch_agent_config,
     prometheus_scrape_config,
 )
@@ -26,6 +28,7 @@ __all__ = [
     "ASG_DIMENSION",
     "DEFAULT_LOG_GROUP",
     "NAMESPACE",
+    "SCRAPE_INTERVAL_SECONDS",
     "agent_config_problems",
     "cloudwatch_agent_config",
     "metrics_log_group",
@@ -81,6 +84,50 @@ def agent_config_problems(config: dict[str, Any], scrape_config: str) -> list[st
         if ASG_DIMENSION in dimensions and ASG_DIMENSION not in labelled.get(job, set()):
             problems.append(f"{where}: scrape job {job!r} sets no {ASG_DIMENSION} label")
     return problems
+
+
+# The label values a declared dimension takes besides the group's name (what makes several
+# CloudWatch metrics of one selector): prometheus-fastapi-instrumentator groups status codes as
+# "2xx".."5xx" (its should_group_status_codes default), neuron-monitor-prometheus reports memory
+# in "host" and "neuron_device".
+DIMENSION_VALUES = {"status": ("2xx", "3xx", "4xx", "5xx"),
+                    "memory_location": ("host", "neuron_device")}  # fmt: skip
+
+
+def published_series(neuron: bool) -> list[tuple[str, str, dict[str, str]]]:
+    """(job, metric, extra dimension values) of every CloudWatch metric the agent's declarations
+    make, per cluster: the group's name is their dimension, so the nodes share them."""
+    series = []
+    for declaration in cloudwatch_agent_config(neuron, "group")["logs"]["metrics_collected"][
+        "prometheus"]["emf_processor"]["metric_declaration"]:  # fmt: skip
+        job = declaration["label_matcher"].strip("^$")
+        extra = [d for d in declaration["dimensions"][0] if d != ASG_DIMENSION]
+        combos: list[dict[str, str]] = [{}]
+        for name in extra:
+            combos = [{**c, name: value} for c in combos for value in DIMENSION_VALUES[name]]
+        for selector in declaration["metric_selectors"]:
+            series += [(job, selector.strip("^$"), combo) for combo in combos]
+    return series
+
+
+def emf_bytes_per_scrape(neuron: bool, group_name: str) -> int:
+    """The bytes of the log events one scrape of one node sends for the published series, in
+    the embedded metric format (CloudWatch docs, "Embedded metric format specification"): one
+    event per job and label set, carrying its metrics' values, labels and metadata. Prometheus
+    also brings labels of its own (instance, model_name, ...): a lower bound."""
+    events: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, Any]] = {}
+    for job, metric, labels in published_series(neuron):
+        key = (job, tuple(sorted(labels.items())))
+        event = events.setdefault(key, {
+            "_aws": {"Timestamp": 1_700_000_000_000, "CloudWatchMetrics": [
+                {"Namespace": NAMESPACE, "Dimensions": [[ASG_DIMENSION, *labels]], "Metrics": []}
+            ]},
+            ASG_DIMENSION: group_name, "job": job, "instance": "localhost:8000",
+            "prom_metric_type": "gauge", **labels,
+        })  # fmt: skip
+        event["_aws"]["CloudWatchMetrics"][0]["Metrics"].append({"Name": metric})
+        event[metric] = 0.0
+    return sum(len(json.dumps(event, separators=(",", ":"))) for event in events.values())
 
 
 def metrics_log_group(alarm_prefix: str) -> str:

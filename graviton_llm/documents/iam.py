@@ -183,7 +183,10 @@ def _kms_via(
     }
 
 
-def to_json(document: dict[str, Any]) -> str:
+def policy_json(document: dict[str, Any]) -> str:
+    """A policy document as the resources send it: keys in the order written (Version before
+    Statement), no final newline. Not safeio.json_text.to_json: these bytes are a resource input
+    in every deployed stack's state, and other bytes would show every role policy as changed."""
     return json.dumps(document, indent=2, sort_keys=False)
 
 

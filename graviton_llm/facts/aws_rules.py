@@ -19,6 +19,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .resource_types import (
+    AUTO_SCALING_GROUP,
+    RESOURCE_TYPES,
+    NameRule,
+    judged_by,
+)
 from .rules import EngineResource, Rule, Violation, each_resource
 
 # Pulumi auto-names a resource `<logical name>-<7 hex>` (pulumi-aws autonaming.go; pulumi
@@ -31,66 +37,9 @@ ROLE_INLINE_POLICY_CHARS = 10_240
 MAX_TAGS = 50
 
 
-@dataclass(frozen=True)
-class NameRule:
-    """The name input of a type: its longest value, characters, and the auto-name's limit."""
-
-    field: str | None  # None: the type takes no name input
-    max_length: int
-    pattern: re.Pattern[str] | None = None
-    autoname_max: int | None = None  # longest auto-name (None: not auto-named)
-    forbidden_prefixes: tuple[str, ...] = ()
-    note: str = ""
-
-
-_ELB = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
-_IAM = re.compile(r"[\w+=,.@-]+", re.ASCII)
+# Each type's name rule is in its registry row (facts/resource_types.py).
 NAME_RULES: dict[str, NameRule] = {
-    # ELBv2 CreateLoadBalancer / CreateTargetGroup: 32 of A-Z a-z 0-9 '-', no '-' at either end;
-    # the provider checks at preview. pulumi-aws caps target-group auto-names at 32 but not load
-    # balancers', so a logical name over 24 fails the provider's check there.
-    "aws:lb/loadBalancer:LoadBalancer": NameRule(
-        "name", 32, _ELB, 32, ("internal-",), "ELBv2 CreateLoadBalancer"
-    ),
-    "aws:lb/targetGroup:TargetGroup": NameRule("name", 32, _ELB, 32, (), "ELBv2 CreateTargetGroup"),
-    "aws:iam/role:Role": NameRule("name", 64, _IAM, 64, (), "IAM CreateRole"),
-    "aws:iam/instanceProfile:InstanceProfile": NameRule(
-        "name", 128, _IAM, 128, (), "IAM CreateInstanceProfile"
-    ),
-    "aws:iam/rolePolicy:RolePolicy": NameRule("name", 128, _IAM, 128, (), "IAM PutRolePolicy"),
-    # 3-128 in the API; the provider refuses over 125.
-    "aws:ec2/launchTemplate:LaunchTemplate": NameRule(
-        "name", 125, re.compile(r"[A-Za-z0-9()./_-]{3,}"), 125, (), "EC2 CreateLaunchTemplate"
-    ),
-    # Printable ASCII 33-126 without ':' (CreateAutoScalingGroup, AutoScalingGroupName).
-    "aws:autoscaling/group:Group": NameRule(
-        "name", 255, re.compile(r"[!-9;-~]+"), 255, (), "EC2 Auto Scaling CreateAutoScalingGroup"
-    ),
-    "aws:cloudwatch/metricAlarm:MetricAlarm": NameRule(
-        "name", 255, re.compile(r"[ -~]+"), 255, (), "CloudWatch PutMetricAlarm"
-    ),
-    "aws:cloudwatch/dashboard:Dashboard": NameRule(
-        "dashboardName", 255, re.compile(r"[A-Za-z0-9_-]+"), None, (), "CloudWatch PutDashboard"
-    ),
-    # pulumi-aws caps SNS topic auto-names at 80.
-    "aws:sns/topic:Topic": NameRule(
-        "name", 256, re.compile(r"[A-Za-z0-9_-]+(?:\.fifo)?"), 80, (), "SNS CreateTopic"
-    ),
-    "aws:cloudwatch/logGroup:LogGroup": NameRule(
-        "name", 512, re.compile(r"[A-Za-z0-9_./#-]+"), 255, ("aws/",), "CloudWatch Logs"
-    ),
-    "aws:ec2/securityGroup:SecurityGroup": NameRule(
-        "name", 255, None, 255, ("sg-",), "EC2 CreateSecurityGroup"
-    ),
-    "aws:s3/bucketV2:BucketV2": NameRule(
-        "bucket", 63, re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"), 63, (), "S3 bucket naming"
-    ),
-    "aws:s3/bucket:Bucket": NameRule(
-        "bucket", 63, re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"), 63, (), "S3 bucket naming"
-    ),
-    "aws:kms/alias:Alias": NameRule(
-        "name", 256, re.compile(r"alias/[A-Za-z0-9/_-]+"), 256, ("alias/aws/",), "KMS CreateAlias"
-    ),
+    token: row.name_rule for token, row in RESOURCE_TYPES.items() if row.name_rule is not None
 }
 # Security group and rule descriptions (EC2 CreateSecurityGroup, IpRange.Description).
 _SG_TEXT = re.compile(r"[A-Za-z0-9 ._:/()#,@\[\]+=&;{}!$*-]*")
@@ -107,7 +56,7 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _names(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
+def _names(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]:
     rule = NAME_RULES.get(type_)
     if rule is None or rule.field is None:
         return []
@@ -167,10 +116,10 @@ def _permissions(rules: Iterable[dict[str, Any]]) -> Counter[tuple[Any, ...]]:
     return seen
 
 
-def _security_group(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
+def _security_group(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]:
     """EC2 refuses "the same permission must not appear multiple times" in one request, and the
     provider sends all of a group's rules (per direction) in one AuthorizeSecurityGroup* call."""
-    if type_ != "aws:ec2/securityGroup:SecurityGroup":
+    if not judged_by("aws-security-group-rules", type_):
         return []
     problems = []
     for direction in ("ingress", "egress"):
@@ -196,8 +145,8 @@ def _security_group(type_: str, logical: str, inputs: dict[str, Any]) -> list[st
     return problems
 
 
-def _user_data(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
-    if type_ != "aws:ec2/launchTemplate:LaunchTemplate":
+def _user_data(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]:
+    if not judged_by("aws-user-data-size", type_):
         return []
     encoded = inputs.get("userData")
     if not isinstance(encoded, str):
@@ -208,14 +157,14 @@ def _user_data(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
     return []
 
 
-def _tag_pairs(type_: str, inputs: dict[str, Any]) -> list[tuple[Any, Any]]:
-    if type_ == "aws:autoscaling/group:Group":
+def _tag_pairs(type_: str, inputs: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    if type_ == AUTO_SCALING_GROUP:  # a list of {key, value, propagateAtLaunch}
         tags = [t for t in _listed(inputs.get("tags")) if isinstance(t, dict)]
         return [(t.get("key"), t.get("value")) for t in tags]
     return list(_mapping(inputs.get("tags")).items())
 
 
-def _tags(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
+def _tags(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]:
     pairs = _tag_pairs(type_, inputs)
     key_limit = 127 if type_.startswith(_EC2_TAGGED) else 128
     problems = []
@@ -231,10 +180,10 @@ def _tags(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
     return problems
 
 
-def _group_sizes(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
+def _group_sizes(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]:
     """An Auto Scaling group needs min <= desired <= max, and exactly one of a launch template
     and a mixed instances policy (CreateAutoScalingGroup)."""
-    if type_ != "aws:autoscaling/group:Group":
+    if not judged_by("aws-auto-scaling-group", type_):
         return []
     problems = []
     low, high = inputs.get("minSize"), inputs.get("maxSize")
@@ -251,9 +200,51 @@ def _group_sizes(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
     return problems
 
 
+def inline_policy_size(type_: str, inputs: Mapping[str, Any]) -> tuple[str, int] | None:
+    """(role name, characters IAM counts) of an inline role policy whose role and text are known."""
+    role, policy = inputs.get("role"), inputs.get("policy")
+    if not judged_by("aws-role-policy-size", type_) or not isinstance(role, str):
+        return None
+    return (role, sum(not c.isspace() for c in policy)) if isinstance(policy, str) else None
+
+
+def _role_policy_alone(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]:
+    """One inline policy over the role's quota by itself: PutRolePolicy refuses it whatever else
+    the role holds, so each policy is judged before it is sent."""
+    size = inline_policy_size(type_, inputs)
+    if size is None or size[1] <= ROLE_INLINE_POLICY_CHARS:
+        return []
+    return [f"inline policy for role {size[0]!r}: {size[1]} characters (whitespace not "
+            f"counted), over IAM's {ROLE_INLINE_POLICY_CHARS} per role"]  # fmt: skip
+
+
+def _role_policies(
+    resources: Sequence[EngineResource], config: Mapping[str, Any]
+) -> list[Violation]:
+    """Inline policies of one role, each within the quota, added up as IAM counts them against
+    it; reported on the last, the one whose PutRolePolicy IAM refuses. (One over the quota by
+    itself is aws-role-policy-size's.)"""
+    sizes: dict[str, list[tuple[EngineResource, int]]] = {}
+    for r in resources:
+        size = inline_policy_size(r.type, r.inputs)
+        if size is not None:
+            sizes.setdefault(size[0], []).append((r, size[1]))
+    found = []
+    for role, policies in sorted(sizes.items()):
+        total = sum(chars for _, chars in policies)
+        alone = any(chars > ROLE_INLINE_POLICY_CHARS for _, chars in policies)
+        if total > ROLE_INLINE_POLICY_CHARS and not alone:
+            last = policies[-1][0]
+            found.append(Violation(last.name, last.type, (
+                f"role {role!r}: {len(policies)} inline policies total {total} characters "
+                f"(whitespace not counted), over IAM's {ROLE_INLINE_POLICY_CHARS} per role"
+            )))  # fmt: skip
+    return found
+
+
 # Each rule once: the strict harness runs them on every registration (violations), the policy
-# pack on every resource of any stack (graviton_llm/policy). AWS refuses what they find, so the
-# pack blocks at preview what `pulumi up` would fail on half-way.
+# pack on every resource of any stack (graviton_llm/policy) before it is sent. AWS refuses what
+# they find, so the pack blocks at preview what `pulumi up` would fail on half-way.
 RULES: tuple[Rule, ...] = (
     Rule("aws-names", "Names AWS and its provider accept (lengths, characters, prefixes, "
          "auto-names)", "resource", "mandatory", "skipped", each_resource(_names)),
@@ -267,47 +258,18 @@ RULES: tuple[Rule, ...] = (
     Rule("aws-auto-scaling-group", "Auto Scaling groups with min <= desired <= max and one "
          "launch template or mixed instances policy", "resource", "mandatory", "skipped",
          each_resource(_group_sizes)),
+    Rule("aws-role-policy-size", f"Each inline role policy within IAM's "
+         f"{ROLE_INLINE_POLICY_CHARS} characters per role", "resource", "mandatory", "skipped",
+         each_resource(_role_policy_alone)),
 )  # fmt: skip
 
-
-def inline_policy_size(type_: str, inputs: dict[str, Any]) -> tuple[str, int] | None:
-    """(role name, characters IAM counts) of an inline role policy whose role and text are known.
-    The quota is per role, so the harness adds these up across registrations."""
-    role, policy = inputs.get("role"), inputs.get("policy")
-    if type_ != "aws:iam/rolePolicy:RolePolicy" or not isinstance(role, str):
-        return None
-    return (role, sum(not c.isspace() for c in policy)) if isinstance(policy, str) else None
-
-
-def role_policy_problems(role: str, total: int) -> list[str]:
-    if total <= ROLE_INLINE_POLICY_CHARS:
-        return []
-    return [f"role {role!r}: inline policies total {total} characters (whitespace not counted), "
-            f"over IAM's {ROLE_INLINE_POLICY_CHARS} per role"]  # fmt: skip
-
-
-def _role_policies(
-    resources: Sequence[EngineResource], config: Mapping[str, Any]
-) -> list[Violation]:
-    """Inline policies of one role added up, as IAM counts them against its per-role quota."""
-    totals: Counter[str] = Counter()
-    last: dict[str, EngineResource] = {}
-    for r in resources:
-        size = inline_policy_size(r.type, r.inputs)
-        if size is not None:
-            totals[size[0]] += size[1]
-            last[size[0]] = r
-    return [
-        Violation(last[role].name, last[role].type, problem)
-        for role, total in sorted(totals.items())
-        for problem in role_policy_problems(role, total)
-    ]
-
-
-# Across resources: the harness adds up as registrations come (StrictAwsMocks), the pack over the
-# whole stack; both through inline_policy_size and role_policy_problems.
+# Across resources. The harness runs them as registrations come, each over the ones before it
+# (AWS refuses the request that crosses a quota); the pack over the whole stack, which the engine
+# hands a stack policy after the deployment: the resources' outputs (on a preview, what the
+# preview computed). So the pack can fail a preview on what it finds, but on `pulumi up` it
+# reports after the changes were made (here AWS has refused the PutRolePolicy before that).
 STACK_RULES: tuple[Rule, ...] = (
-    Rule("aws-role-inline-policy-size", f"A role's inline policies within IAM's "
+    Rule("aws-role-inline-policy-size", f"A role's inline policies together within IAM's "
          f"{ROLE_INLINE_POLICY_CHARS} characters", "stack", "mandatory", "skipped",
          _role_policies),
 )  # fmt: skip
@@ -317,10 +279,25 @@ STACK_RULES: tuple[Rule, ...] = (
 class _Registration:
     type: str
     name: str
-    inputs: dict[str, Any]
+    inputs: Mapping[str, Any]
 
 
-def violations(type_: str, logical: str, inputs: dict[str, Any]) -> list[str]:
+def violations(type_: str, logical: str, inputs: Mapping[str, Any]) -> list[str]:
     """What AWS would refuse in this resource's inputs (empty: nothing)."""
     one = [_Registration(type_, logical, inputs)]
     return [found.detail for rule in RULES for found in rule(one)]
+
+
+def stack_violations(
+    before: Sequence[tuple[str, Mapping[str, Any]]], type_: str, inputs: Mapping[str, Any]
+) -> list[str]:
+    """What AWS would refuse when this resource is created after ``before`` (each a type and
+    inputs, in the order created), by the stack rules: the harness's view of a deployment."""
+    registered = [_Registration(t, f"#{i}", i_) for i, (t, i_) in enumerate(before)]
+    latest = _Registration(type_, f"#{len(before)}", inputs)
+    return [
+        found.detail
+        for rule in STACK_RULES
+        for found in rule([*registered, latest])
+        if found.resource == latest.name
+    ]

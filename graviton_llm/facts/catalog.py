@@ -63,11 +63,6 @@ _GRAVITON4_COMMON_REGIONS = (
     "eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2",
     "eu-west-3", "sa-east-1", "us-east-1", "us-east-2", "us-west-1", "us-west-2",
 )  # fmt: skip
-_GRAVITON4_REGIONS = {
-    "r8g": tuple(sorted((*_GRAVITON4_COMMON_REGIONS, "me-central-1"))),
-    "m8g": tuple(sorted((*_GRAVITON4_COMMON_REGIONS, "me-central-1", "me-south-1"))),
-    "c8g": tuple(sorted((*_GRAVITON4_COMMON_REGIONS, "il-central-1"))),
-}
 
 
 @dataclass(frozen=True)
@@ -141,7 +136,8 @@ def _neuron(
     )
 
 
-def _graviton4(family: str, size: str, gib_per_vcpu: int) -> InstanceSpec:
+def _graviton4(family: str, size: str) -> InstanceSpec:
+    gib_per_vcpu, regions = GRAVITON4_FAMILIES[family]
     vcpus, network = _GRAVITON4_SIZES[size]
     return InstanceSpec(
         f"{family}.{size}",
@@ -154,7 +150,7 @@ def _graviton4(family: str, size: str, gib_per_vcpu: int) -> InstanceSpec:
         vcpus,
         vcpus * gib_per_vcpu,
         network,
-        _GRAVITON4_REGIONS[family],
+        regions,
     )
 
 
@@ -182,15 +178,21 @@ _GRAVITON4_SIZES = {
     "4xlarge": (16, "up to 15 Gb/s"), "8xlarge": (32, "15 Gb/s"), "12xlarge": (48, "22.5 Gb/s"),
     "16xlarge": (64, "30 Gb/s"), "24xlarge": (96, "40 Gb/s"), "48xlarge": (192, "50 Gb/s"),
 }  # fmt: skip
-_GRAVITON4_GIB_PER_VCPU = {"r8g": 8, "m8g": 4, "c8g": 2}
+# A Graviton4 family in one row: GiB per vCPU (r8g 8, m8g 4, c8g 2, as above) and the regions
+# that offer it (moto 5.2.5, as above).
+GRAVITON4_FAMILIES: dict[str, tuple[int, tuple[str, ...]]] = {
+    "r8g": (8, tuple(sorted((*_GRAVITON4_COMMON_REGIONS, "me-central-1")))),
+    "m8g": (4, tuple(sorted((*_GRAVITON4_COMMON_REGIONS, "me-central-1", "me-south-1")))),
+    "c8g": (2, tuple(sorted((*_GRAVITON4_COMMON_REGIONS, "il-central-1")))),
+}
 
 INSTANCE_TYPES: dict[str, InstanceSpec] = {
     spec.name: spec
     for spec in [
         *_NEURON_ROWS,
         *(
-            _graviton4(family, size, gib)
-            for family, gib in _GRAVITON4_GIB_PER_VCPU.items()
+            _graviton4(family, size)
+            for family in GRAVITON4_FAMILIES
             for size in _GRAVITON4_SIZES
         ),
     ]

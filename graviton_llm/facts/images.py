@@ -38,12 +38,16 @@ def serving_stack(spec: InstanceSpec) -> ServingStack:
     return "cpu" if family is None else family.serving_stack
 
 
+# The image of each serving stack (a family names its stack in catalog.NEURON_FAMILIES).
+IMAGES: dict[ServingStack, str] = {
+    "neuron-nxdi": NEURON_NXDI_IMAGE,
+    "neuron-plugin": NEURON_PLUGIN_IMAGE,
+    "cpu": VLLM_CPU_ARM64_IMAGE,
+}
+
+
 def default_image(spec: InstanceSpec) -> str:
-    return {
-        "neuron-nxdi": NEURON_NXDI_IMAGE,
-        "neuron-plugin": NEURON_PLUGIN_IMAGE,
-        "cpu": VLLM_CPU_ARM64_IMAGE,
-    }[serving_stack(spec)]
+    return IMAGES[serving_stack(spec)]
 
 
 def ami_parameter(spec: InstanceSpec) -> str:

@@ -11,19 +11,15 @@ from typing import Any, Literal
 from ..args import ResolvedClusterArgs
 from ..args.fields import parse_s3_uri
 from ..documents import cloudwatch_agent
-from ..facts import images, sizing, timing
+from ..facts import cold_start, images, timing
+from ..facts.cold_start import predict_cold_start
 from ..facts.ports import LATENCY_EXPORTER_PORT
-from ..facts.sizing import predict_cold_start
 from ..node_agent import config as schema
 from ..node_agent import node_files as agent_files
 from ..node_agent.cloudwatch import prometheus_scrape_config
 from ..node_agent.paths import MODEL_MOUNT
-from .serve_command import (
-    artifact_cache_location,
-    artifact_key_inputs,
-    serve_command,
-    static_artifact_key,
-)
+from .artifact_key import artifact_cache_location, artifact_key_inputs, static_artifact_key
+from .serve_command import serve_command
 
 Job = Literal["boot", "compile"]
 # The artifact key's inputs the config holds elsewhere (node_files.key_inputs puts them back).
@@ -59,7 +55,7 @@ def api_key_source(
 
 def readiness_timeout_seconds(args: ResolvedClusterArgs) -> int:
     """How long the boot gate and the release unit wait for vLLM: the predicted cold start with
-    margin (facts/sizing.py). Past it the boot fails, its heartbeats stop and the group replaces
+    margin (facts/cold_start.py). Past it the boot fails, its heartbeats stop and the group replaces
     it."""
     cold = predict_cold_start(args.spec, args.model.weights_gib, args.model.info)
     return cold.readiness_timeout_s
@@ -125,8 +121,8 @@ def node_config(
         # Empty: the node reads its region from instance metadata.
         "region": args.region or "",
         "neuron_chips": args.spec.neuron_chips,
-        # The CRT client's target: the instance's network bandwidth (facts/sizing.py).
-        "s3_target_gbps": sizing.s3_target_gbps(args.spec),
+        # The CRT client's target: the instance's network bandwidth (facts/cold_start.py).
+        "s3_target_gbps": cold_start.s3_target_gbps(args.spec),
         "ready_timeout_seconds": readiness_timeout_seconds(args),
         "heartbeat_seconds": timing.LIFECYCLE_HEARTBEAT_EVERY_SECONDS,
         "api_key": None

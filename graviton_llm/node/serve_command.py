@@ -5,7 +5,6 @@ chosen by an exhaustive match."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ from typing import assert_never
 from ..args import ResolvedClusterArgs
 from ..facts import images
 from ..facts.memory import kv_cache_gib
-from ..node_agent.node_files import PATH_ENV
 from ..node_agent.paths import ACTIVE_ARTIFACTS, ARTIFACTS_MOUNT, MODEL_MOUNT
 
 # vllm-neuron (NxDI-based) recommends a paged-attention block of 32 or 16 (Neuron docs, "vLLM
@@ -64,67 +62,13 @@ def _common_vllm_args(args: ResolvedClusterArgs) -> list[str]:
     ]
 
 
-def _compact_json(value: object) -> str:
+def compact_json(value: object) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 # The container sees this node's artifact directory here (a symlink to the key's directory, set
 # before each start by `model-store prepare`): the command line is the same whatever the key.
 ACTIVE_ARTIFACTS_MOUNT = f"{ARTIFACTS_MOUNT}/{ACTIVE_ARTIFACTS}"
-# Bump when what the key covers or how the cache stores a set changes: old sets are then unused.
-ARTIFACT_KEY_FORMAT = 1
-
-
-def artifact_key_inputs(args: ResolvedClusterArgs) -> dict[str, object]:
-    """What the Neuron compile depends on, as far as the renderer knows it: vllm-neuron loads
-    whatever NEURON_COMPILED_ARTIFACTS holds without checking it against the config
-    (vllm-project/vllm-neuron worker/neuronx_distributed_model_loader.py,
-    _get_compiled_model_path returns the variable verbatim; "any differing model
-    configurations ... will not trigger re-compilation", NxD Inference vLLM user guide), so the
-    key must change with anything that changes the compiled model. The whole serve command
-    (but the port) and the container env (but paths) are in it, so a flag added later changes
-    the key too. The weights' identity (their S3 listing) is added on the node at boot."""
-    spec = args.spec
-    family = spec.neuron_family
-    command = serve_command(args)
-    vllm = command.vllm_args
-    if "--port" in vllm:
-        at = vllm.index("--port")
-        vllm = vllm[:at] + vllm[at + 2 :]
-    return {
-        "format": ARTIFACT_KEY_FORMAT,
-        "image": args.image,
-        "model_id": args.model.id,
-        "dtype": args.model.dtype,
-        "tensor_parallel_size": args.tensor_parallel_size,
-        "max_model_len": args.max_model_len,
-        "max_num_seqs": args.max_num_seqs,
-        "max_num_batched_tokens": args.max_num_batched_tokens,
-        "block_size": NEURON_BLOCK_SIZE if "--block-size" in vllm else None,
-        "enable_prefix_caching": args.enable_prefix_caching,
-        "serving_stack": images.serving_stack(spec),
-        "instance_family": spec.family,
-        "logical_nc_config": family.logical_nc_config if family else None,
-        "vllm_args": vllm,
-        "env": {k: v for k, v in sorted(command.env.items()) if k not in PATH_ENV},
-    }
-
-
-def artifact_cache_location(args: ResolvedClusterArgs) -> tuple[str, str] | None:
-    """(bucket, prefix/) under which this cluster's nodes read and write compiled artifacts:
-    the cache's root and the static key. Below it one entry per weights digest (computed at
-    boot). None on CPU or with the cache off."""
-    root = args.artifact_cache_root
-    if root is None:
-        return None
-    bucket, prefix = root
-    return bucket, f"{prefix}{static_artifact_key(args)}/"
-
-
-def static_artifact_key(args: ResolvedClusterArgs) -> str:
-    """The rendered part of the artifact key: a digest of artifact_key_inputs."""
-    material = _compact_json(artifact_key_inputs(args))
-    return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
 def _neuron_nxdi(args: ResolvedClusterArgs) -> ServeCommand:
@@ -146,7 +90,7 @@ def _neuron_nxdi(args: ResolvedClusterArgs) -> ServeCommand:
             "pa_block_size": NEURON_BLOCK_SIZE,
             "pa_num_blocks": blocks,
         }
-        vllm_args += ["--additional-config", _compact_json({"override_neuron_config": override})]
+        vllm_args += ["--additional-config", compact_json({"override_neuron_config": override})]
     return ServeCommand(
         env={
             "VLLM_NEURON_FRAMEWORK": "neuronx-distributed-inference",
@@ -179,7 +123,7 @@ def _neuron_plugin(args: ResolvedClusterArgs) -> ServeCommand:
         vllm_args=[
             *_common_vllm_args(args),
             "--additional-config",
-            _compact_json({"neuron_config": neuron_config}),
+            compact_json({"neuron_config": neuron_config}),
         ],
     )
 

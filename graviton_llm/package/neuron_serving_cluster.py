@@ -13,8 +13,8 @@ import pulumi_aws as aws
 
 from ..args import NeuronServingClusterArgs as ClusterModel
 from ..args import NeuronServingClusterArgsDict
-from ..components.inputs import cluster_spec
 from ..components.neuron_serving_cluster import NeuronServingCluster as Cluster
+from ..components.parts.inputs import cluster_spec
 from .inputs import model_input
 from .types import NeuronServingClusterArgs
 

@@ -8,7 +8,7 @@ import pulumi
 
 from ..args import ReservedCapacityArgs as ReservedCapacityModel
 from ..args import ReservedCapacityArgsDict
-from ..components.inputs import validated
+from ..components.parts.inputs import validated
 from ..components.reserved_capacity import ReservedCapacity as Capacity
 from .inputs import model_input
 from .types import ReservedCapacityArgs

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 
 from ..args import StateBackendArgs as StateBackendModel
 from ..args import StateBackendArgsDict
-from ..components.inputs import validated
+from ..components.parts.inputs import validated
 from ..components.state_backend import StateBackend as Backend
 from .inputs import model_input
 from .types import StateBackendArgs

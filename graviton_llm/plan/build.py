@@ -3,145 +3,29 @@
 from __future__ import annotations
 
 import hashlib
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi.output import Unknown
-
-from .. import program
+from .. import project
 from ..documents.iam import artifact_cache_policy
-from ..facts import catalog, images, sizing
-from ..facts.aws_replacements import replacing_inputs
+from ..facts import catalog, cold_start, images
+from ..facts.rules import EngineResource
 from ..facts.units import HOURS_PER_MONTH
 from ..node.agent_archive import agent_archive
-from ..node.serve_command import (
-    artifact_cache_location,
-    artifact_key_inputs,
-    static_artifact_key,
-)
+from ..node.artifact_key import artifact_cache_location, artifact_key_inputs, static_artifact_key
 from ..pricing.cost import monthly
-from ..program.stack_files import cluster_config, stack_region
+from ..project.stack_files import cluster_config, stack_region
+from ..safeio.json_text import to_json as to_json  # plan.to_json: the canonical encoder
 from ..sizing import stack_performance
-from ..testing import ProgramResult, RegisteredResource, resolve, run_program
-from .findings import SECRET_SHOWN, CheckResult, is_secret_value, run_checks
+from ..testing import ProgramResult, resolve, run_program
+from .findings import CheckResult, run_checks
 from .first_preview import FirstPreview, checked_at_deploy, first_preview_of
-
-UNKNOWN_SHOWN = "[unknown until deployed]"
+from .resource_rows import document_value, resource_rows
+from .unjudged import not_judged
 
 # Version of the `plan --json` document (docs/plan-json.md). Bump on any incompatible change.
 SCHEMA_VERSION = 1
-
-# Inputs worth a reviewer's eye, per resource type (camelCase, as the engine sees them). Tags and
-# user data are left out: tags are the same everywhere, user data has its own section.
-KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
-    "aws:ec2/securityGroup:SecurityGroup": ("vpcId", "ingress", "egress"),
-    "aws:iam/role:Role": ("assumeRolePolicy",),
-    "aws:iam/rolePolicy:RolePolicy": ("role", "policy"),
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("role", "policyArn"),
-    "aws:iam/instanceProfile:InstanceProfile": ("role",),
-    "aws:ec2/launchTemplate:LaunchTemplate": (
-        "instanceType", "imageId", "metadataOptions", "blockDeviceMappings",
-        "vpcSecurityGroupIds", "iamInstanceProfile",
-    ),
-    "aws:autoscaling/group:Group": (
-        "minSize", "maxSize", "desiredCapacity", "healthCheckType", "healthCheckGracePeriod",
-        "launchTemplate", "vpcZoneIdentifiers", "capacityReservationSpecification",
-        "instanceRefresh", "warmPool", "mixedInstancesPolicy", "protectFromScaleIn",
-    ),
-    "aws:cloudwatch/metricAlarm:MetricAlarm": ("name", "comparisonOperator", "threshold",
-                                               "evaluationPeriods", "alarmActions"),
-    "aws:autoscaling/policy:Policy": ("policyType", "targetTrackingConfiguration"),
-    # The rollout (components/instance_refresh.py): the refresh it starts when this changes.
-    "pulumi-python:dynamic:Resource": ("request",),
-    "aws:sns/topic:Topic": ("kmsMasterKeyId",),
-    "aws:lb/loadBalancer:LoadBalancer": ("internal", "loadBalancerType", "subnets"),
-    "aws:lb/targetGroup:TargetGroup": ("port", "protocol", "healthCheck"),
-    "aws:lb/listener:Listener": ("port", "protocol"),
-    "aws:ec2/capacityReservation:CapacityReservation": (
-        "instanceType", "availabilityZone", "instanceCount", "instanceMatchCriteria",
-        "endDateType", "endDate",
-    ),
-    # What teams' own projects commonly add: their network and the state backend.
-    "aws:ec2/vpc:Vpc": ("cidrBlock", "enableDnsHostnames", "enableDnsSupport"),
-    "aws:ec2/subnet:Subnet": ("vpcId", "cidrBlock", "availabilityZone", "mapPublicIpOnLaunch"),
-    "aws:ec2/routeTable:RouteTable": ("vpcId", "routes"),
-    "aws:ec2/natGateway:NatGateway": ("subnetId", "connectivityType"),
-    "aws:ec2/vpcEndpoint:VpcEndpoint": ("serviceName", "vpcEndpointType", "routeTableIds"),
-    "aws:s3/bucket:Bucket": ("bucket", "forceDestroy", "objectLockEnabled"),
-    "aws:s3/bucketVersioning:BucketVersioning": ("versioningConfiguration",),
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (
-        "rules",
-    ),
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (
-        "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets",
-    ),
-    "aws:s3/bucketPolicy:BucketPolicy": ("policy",),
-    "aws:kms/alias:Alias": ("name", "targetKeyId"),
-    "aws:ssm/parameter:Parameter": ("name", "type", "value"),
-}  # fmt: skip
-# Inputs that are JSON documents in a string: shown parsed, so the JSON diff reads well.
-_JSON_STRING_PROPERTIES = {"assumeRolePolicy", "policy"}
-
-
-def _plain(value: Any) -> Any:
-    """Engine values as JSON: integral floats back to ints (the engine sends numbers as floats),
-    dict keys sorted by json.dumps later; a secret shown as "[secret]", never its value; a value
-    only AWS will know (an attribute the mocks do not compute) as "[unknown until deployed]"."""
-    if is_secret_value(value):
-        return SECRET_SHOWN
-    if isinstance(value, Unknown):
-        return UNKNOWN_SHOWN
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def replacing_values(resource: RegisteredResource) -> dict[str, Any]:
-    """The resource's inputs that force a replacement when they change (facts/aws_replacements)."""
-    return {
-        key: _plain(resource.inputs[key])
-        for key in replacing_inputs(resource.type)
-        if key in resource.inputs
-    }
-
-
-def _without(value: Any, path: list[str]) -> Any:
-    """``value`` with the property at ``path`` (e.g. launchTemplate.version) left out."""
-    if not isinstance(value, dict) or not path:
-        return value
-    head, *rest = path
-    if head not in value:
-        return value
-    if not rest:
-        return {k: v for k, v in value.items() if k != head}
-    return {**value, head: _without(value[head], rest)}
-
-
-def inputs_digest(resource: RegisteredResource) -> str:
-    """A digest of the inputs Pulumi would compare: ignore_changes paths and a dynamic
-    resource's pickled provider (code, not configuration) left out."""
-    inputs: Any = {k: v for k, v in resource.inputs.items() if k != "__provider"}
-    for path in resource.ignore_changes:
-        inputs = _without(inputs, path.split("."))
-    text = json.dumps(_plain(inputs), sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def key_properties(resource: RegisteredResource) -> dict[str, Any]:
-    properties = {}
-    for key in KEY_PROPERTIES.get(resource.type, ()):
-        if key not in resource.inputs:
-            continue
-        value = resource.inputs[key]
-        if key in _JSON_STRING_PROPERTIES and isinstance(value, str):
-            value = json.loads(value)
-        properties[key] = _plain(value)
-    return properties
 
 
 @dataclass(frozen=True)
@@ -162,35 +46,7 @@ class Plan:
 
     def resource_rows(self) -> list[dict[str, Any]]:
         """One row per resource, parents before children, siblings by name: a stable order."""
-        by_parent: dict[str | None, list[RegisteredResource]] = {}
-        urns = {r.urn for r in self.result.resources}
-        for r in self.result.resources:
-            parent = r.parent_urn if r.parent_urn in urns else None
-            by_parent.setdefault(parent, []).append(r)
-        rows: list[dict[str, Any]] = []
-
-        def walk(parent: str | None, depth: int) -> None:
-            for r in sorted(by_parent.get(parent, []), key=lambda r: (r.type, r.name)):
-                rows.append(
-                    {
-                        "depth": depth,
-                        "type": r.type,
-                        "name": r.name,
-                        "parent": r.parent_name if parent else None,
-                        "protect": r.protect,
-                        "ignore_changes": sorted(r.ignore_changes),
-                        "retain_on_delete": r.retain_on_delete,
-                        "properties": key_properties(r),
-                        # What `plan --against` compares: the inputs that force AWS to replace
-                        # the resource, and a digest of all its inputs (any change: an update).
-                        "replace_on_change": replacing_values(r),
-                        "inputs_sha256": inputs_digest(r),
-                    }
-                )
-                walk(r.urn, depth + 1)
-
-        walk(None, 0)
-        return rows
+        return resource_rows(self.result)
 
     def security(self) -> list[CheckResult]:
         return run_checks(self.result.resources)
@@ -263,22 +119,31 @@ class Plan:
         """The `plan --json` document (schema: docs/plan-json.md). Same input, same bytes."""
         return {
             "schema_version": SCHEMA_VERSION,
-            "project": program.PROJECT,
+            "project": project.PROJECT,
             "stack": self.stack,
             "region": self.region,
             "resource_count": len(self.result.resources),
             "resources": self.resource_rows(),
-            "outputs": _plain(self.result.stack_outputs),
+            "outputs": document_value(self.result.stack_outputs),
             "user_data": self.user_data_section(full),
             "checked_at_deploy": checked_at_deploy(self.cluster),
             "first_preview": self.first_preview.section() if self.first_preview else None,
-            "security": security_section(self.security()),
+            "security": security_section(self.security(), self.result.resources),
             "cost": self.cost(),
+            "stack_cost": self.stack_cost(),
             "cold_start": self.cold_start(),
             "artifact_cache": self.artifact_cache(),
             "ami": self.ami(),
             "performance": self.performance(),
         }
+
+    def stack_cost(self, clusters: list[Any] | None = None) -> dict[str, Any]:
+        """Every resource of the plan priced in its region (pricing/stack_cost.py): the whole
+        bill, of which `cost` is the instances' part."""
+        from .stack_bill import whole_stack_cost
+
+        built = [self.cluster] if clusters is None else clusters
+        return whole_stack_cost(self.result, built, self.region, document_value).document()
 
     def performance(self) -> dict[str, Any]:
         """Predicted TTFT, TPOT and throughput of a node at its max_num_seqs, at the request
@@ -298,17 +163,17 @@ class Plan:
         }
 
     def cold_start(self) -> dict[str, Any]:
-        """Predicted boot-to-ready seconds by part (facts/sizing.py) on both paths: a first
+        """Predicted boot-to-ready seconds by part (facts/cold_start.py) on both paths: a first
         compile (the figure behind the boot script's readiness gate, since any node may miss the
         cache) and a hit in the artifact cache. Each part says where its figure comes from."""
         args = self.cluster.args
-        cold = sizing.predict_cold_start(
+        cold = cold_start.predict_cold_start(
             args.spec, args.model.weights_gib, args.model.info, warm_pool=args.warm_pool is not None
         )
         cached = args.artifact_cache_root is not None
-        advice = sizing.warm_pool_advice(cold, artifact_cache=cached)
+        advice = cold_start.warm_pool_advice(cold, artifact_cache=cached)
         return {
-            "seconds": {k: round(v, 1) for k, v in sizing.cold_start_table(cold).items()},
+            "seconds": {k: round(v, 1) for k, v in cold_start.cold_start_table(cold).items()},
             "parts": [
                 {
                     "part": part.name,
@@ -316,7 +181,7 @@ class Plan:
                     "cache_hit_s": round(part.cache_hit_s, 1),
                     "basis": part.basis,
                 }
-                for part in sizing.cold_start_parts(cold)
+                for part in cold_start.cold_start_parts(cold)
             ],
             "first_compile_s": round(cold.total_s, 1),
             "cache_hit_s": round(cold.cache_hit_s, 1),
@@ -351,7 +216,11 @@ class Plan:
         }
 
 
-def security_section(checks: list[CheckResult]) -> dict[str, Any]:
+def security_section(
+    checks: list[CheckResult], resources: Sequence[EngineResource] = ()
+) -> dict[str, Any]:
+    """The checks' results; under each, what it could not judge among ``resources`` (an input
+    only the deployment knows): its "pass" covers only what it saw."""
     return {
         "passed": all(c.passed for c in checks),
         "checks": [
@@ -362,27 +231,24 @@ def security_section(checks: list[CheckResult]) -> dict[str, Any]:
                 "findings": [
                     {"resource": f.resource, "type": f.type, "detail": f.detail} for f in c.findings
                 ],
+                "not_judged": [n.as_dict() for n in not_judged(c.id, resources)],
             }
             for c in checks
         ],
     }
 
 
-def to_json(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, sort_keys=True) + "\n"
-
-
 def build_plan(stack: str) -> Plan:
-    """Run program.main with the stack's config, offline, with the mocks' values and again as
+    """Run project.main with the stack's config, offline, with the mocks' values and again as
     a first preview. Bad input raises a ConfigError or the args' ValidationError before the
     program runs."""
-    config = program.load_stack_config(stack)
+    config = project.load_stack_config(stack)
     cluster_config(stack, config)
     region = stack_region(stack, config)
-    name = program.stack_config_path(stack).stem.removeprefix("Pulumi.")
+    name = project.stack_config_path(stack).stem.removeprefix("Pulumi.")
     runs = [
         run_program(
-            program.main, config=config, project=program.PROJECT, stack=name, region=region,
+            project.main, config=config, project=project.PROJECT, stack=name, region=region,
             first_preview=first,
         )
         for first in (False, True)

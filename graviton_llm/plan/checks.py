@@ -2,8 +2,8 @@
 and the policy pack (graviton_llm/policy) runs on any stack with a platform team's settings.
 
 Each check reads each value a deployment would send, secrets included, and an unknown as
-absent (``revealed``). Levels are the pack's defaults (a platform team may change them per
-policy); `plan` fails on any finding.
+absent, through reads.view (which notes the unknowns a check read, for the pack). Levels are the
+pack's defaults (a platform team may change them per policy); `plan` fails on any finding.
 """
 
 from __future__ import annotations
@@ -20,51 +20,64 @@ from .findings import (
     Resource,
     imdsv1,
     public_ingress,
-    revealed,
-    s3_write_scope,
     unencrypted_volumes,
     wildcard_iam,
 )
 from .findings import _Revealed as Revealed
+from .reads import InputMap, view
+from .s3_writes import s3_write_scope, weights_overwrite
 
 _Judge = Callable[[Sequence[EngineResource], Mapping[str, Any]], list[Finding]]
 
 
-def _plain(check: Callable[[Iterable[Resource]], list[Finding]]) -> _Judge:
+def _read(r: EngineResource) -> Resource:
+    """``r`` as a check reads it (a judge that watches the reads hands its own view)."""
+    inputs = r.inputs if isinstance(r.inputs, InputMap) else view(r.inputs)
+    return Revealed(r.type, r.name, inputs)
+
+
+def _unconfigured(check: Callable[[Iterable[Resource]], list[Finding]]) -> _Judge:
     def judge(resources: Sequence[EngineResource], config: Mapping[str, Any]) -> list[Finding]:
-        return check([Revealed(r.type, r.name, revealed(r.inputs)) for r in resources])
+        return check([_read(r) for r in resources])
 
     return judge
 
 
 def _configured(check: Callable[[Iterable[Resource], Mapping[str, Any]], list[Finding]]) -> _Judge:
     def judge(resources: Sequence[EngineResource], config: Mapping[str, Any]) -> list[Finding]:
-        return check([Revealed(r.type, r.name, revealed(r.inputs)) for r in resources], config)
+        return check([_read(r) for r in resources], config)
 
     return judge
 
 
-# s3-write-scope is advisory in the pack: it describes how our nodes publish to the artifact
-# cache, and would report every other S3 writer of a stack that is not ours.
+# The S3 checks are advisory in the pack: they describe how our nodes publish to the artifact
+# cache, and would report every other S3 writer of a stack that is not ours. s3-weights-overwrite
+# needs the stack's policies together, so the pack runs it once the stack is analyzed (on a
+# `pulumi up`, after the changes are made): it reports, it cannot refuse.
 CHECKS: tuple[Rule, ...] = (
     Rule("public-ingress", "No ingress from public addresses, no internet-facing load balancer",
          "resource", "mandatory", "absent", _configured(public_ingress),
          (ALLOWED_CIDRS, INTERNET_FACING_LOAD_BALANCERS)),
     Rule("imdsv1", "IMDSv2 required (no IMDSv1) on every launch template and instance",
-         "resource", "mandatory", "absent", _plain(imdsv1)),
+         "resource", "mandatory", "absent", _unconfigured(imdsv1)),
     Rule("unencrypted-volume", "Every EBS volume encrypted", "resource", "mandatory", "absent",
-         _plain(unencrypted_volumes)),
+         _unconfigured(unencrypted_volumes)),
     Rule(
         "wildcard-iam",
         "No wildcard IAM actions or resources in the stack's own policies (AWS managed "
         "policies other than admin are not judged)",
-        "resource", "mandatory", "absent", _plain(wildcard_iam),
+        "resource", "mandatory", "absent", _unconfigured(wildcard_iam),
     ),
     Rule(
         "s3-write-scope",
         "S3 writes only to an artifact cache's blobs and manifests under a named prefix "
-        "(manifests only as a create), never over the model weights, no deletes or ACL changes",
-        "stack", "advisory", "absent", _plain(s3_write_scope),
+        "(manifests only as a create), no deletes or ACL changes",
+        "resource", "advisory", "absent", _unconfigured(s3_write_scope),
+    ),
+    Rule(
+        "s3-weights-overwrite",
+        "No S3 write grant over a prefix the stack grants as model weights",
+        "stack", "advisory", "absent", _unconfigured(weights_overwrite),
     ),
 )  # fmt: skip
 

@@ -17,21 +17,26 @@ from typing import Any
 
 from pulumi.output import Unknown
 
+from ..facts.resource_types import (
+    EBS_VOLUME,
+    IAM_POLICY,
+    INSTANCE,
+    LAUNCH_TEMPLATE,
+    LOAD_BALANCER,
+    ROLE_POLICY,
+    ROLE_POLICY_ATTACHMENT,
+    SECURITY_GROUP,
+    SECURITY_GROUP_INGRESS_RULE,
+    SECURITY_GROUP_RULE,
+)
 from ..facts.rules import EngineResource, Option
+from .reads import SECRET_SIG, SECRET_SIG_KEY, is_list, is_secret_value
 
-Resource = EngineResource  # what every check reads: type, logical name, inputs
+Resource = EngineResource  # what every check reads: type, logical name, inputs (reads.view)
 
-
-# How the engine marks a secret value among a resource's inputs: {SIG_KEY: SECRET_SIG, "value": v}
-# (pulumi/sdk/python/lib/pulumi/runtime/rpc.py, _special_sig_key and _special_secret_sig). The
-# checks judge the value inside; what is printed shows it as SECRET_SHOWN.
-SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
-SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+__all__ = ["SECRET_SIG", "SECRET_SIG_KEY", "is_secret_value"]  # where plan and tests read them
+# The checks judge a secret's value (reads.view); what is printed shows it as SECRET_SHOWN.
 SECRET_SHOWN = "[secret]"
-
-
-def is_secret_value(value: Any) -> bool:
-    return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG
 
 
 def revealed(value: Any) -> Any:
@@ -53,7 +58,7 @@ def revealed(value: Any) -> Any:
 class _Revealed:
     type: str
     name: str
-    inputs: dict[str, Any]
+    inputs: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -75,23 +80,13 @@ class CheckResult:
         return not self.findings
 
 
-SG = "aws:ec2/securityGroup:SecurityGroup"
-SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
-SG_INGRESS_RULE = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
-LB = "aws:lb/loadBalancer:LoadBalancer"
-LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
-INSTANCE = "aws:ec2/instance:Instance"
-EBS_VOLUME = "aws:ebs/volume:Volume"
-POLICY_TYPES = (
-    "aws:iam/rolePolicy:RolePolicy",
-    "aws:iam/policy:Policy",
-    "aws:iam/userPolicy:UserPolicy",
-    "aws:iam/groupPolicy:GroupPolicy",
-)
-POLICY_ATTACHMENT_TYPES = (
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:iam/policyAttachment:PolicyAttachment",
-)
+# The types the checks read (facts/resource_types.py), by the short names the checks use.
+SG, SG_RULE, SG_INGRESS_RULE = SECURITY_GROUP, SECURITY_GROUP_RULE, SECURITY_GROUP_INGRESS_RULE
+LB = LOAD_BALANCER
+# IAM users' and groups' policies: the checks judge them though no stack of ours declares one.
+POLICY_TYPES = (ROLE_POLICY, IAM_POLICY, "aws:iam/userPolicy:UserPolicy",
+                "aws:iam/groupPolicy:GroupPolicy")  # fmt: skip
+POLICY_ATTACHMENT_TYPES = (ROLE_POLICY_ATTACHMENT, "aws:iam/policyAttachment:PolicyAttachment")
 # AWS managed policies that grant "*" on "*" (or nearly): attaching one is a wildcard grant.
 WILDCARD_MANAGED_POLICIES = ("AdministratorAccess", "PowerUserAccess")
 
@@ -104,7 +99,7 @@ def _is_public(cidr: Any) -> bool:
     return network.prefixlen == 0 or network.is_global
 
 
-def _rule_text(rule: dict[str, Any]) -> str:
+def _rule_text(rule: Mapping[str, Any]) -> str:
     low, high = rule.get("fromPort"), rule.get("toPort")
     ports = "all" if rule.get("protocol") in ("-1", "all") else f"{_num(low)}-{_num(high)}"
     if low == high and low is not None:
@@ -116,6 +111,29 @@ def _num(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def _cidr_list_problems(value: Any) -> list[str]:
+    """Each entry of allowedCidrs that is not a CIDR block: one bad entry would otherwise leave
+    the whole list unread (the policy would allow nothing, or a range no one meant)."""
+    if not is_list(value):
+        return [f'allowedCidrs = {value!r}: give a list of CIDR blocks, e.g. ["52.94.76.0/24"]']
+    return [
+        f"allowedCidrs[{i}] = {entry!r}: not a CIDR block; give an IPv4 or IPv6 range such as "
+        "52.94.76.0/24 or 2600:1f18::/36"
+        for i, entry in enumerate(value)
+        if not _is_network(entry)
+    ]
+
+
+def _is_network(entry: Any) -> bool:
+    if not isinstance(entry, str):  # ip_network would read a number as one address
+        return False
+    try:
+        ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
 ALLOWED_CIDRS = Option(
     "allowedCidrs",
     {
@@ -125,17 +143,27 @@ ALLOWED_CIDRS = Option(
         "description": "Public ranges ingress may come from (each within one of these CIDRs), "
         "e.g. a partner's egress addresses.",
     },
+    _cidr_list_problems,
 )
+
+
+def _flag_problems(value: Any) -> list[str]:
+    if isinstance(value, bool):
+        return []
+    return [f"allowInternetFacingLoadBalancers = {value!r}: give true or false"]
+
+
 INTERNET_FACING_LOAD_BALANCERS = Option(
     "allowInternetFacingLoadBalancers",
     {"type": "boolean", "default": False, "description": "Allow internet-facing load balancers."},
+    _flag_problems,
 )
 
 
 def _allowed(cidr: Any, allowed: Iterable[str]) -> bool:
+    ranges = [ipaddress.ip_network(a, strict=False) for a in allowed]  # Rule.settings checked
     try:
         network = ipaddress.ip_network(str(cidr), strict=False)
-        ranges = [ipaddress.ip_network(a, strict=False) for a in allowed]
     except ValueError:
         return False
     return any(network.version == r.version and network.subnet_of(r) for r in ranges)  # type: ignore[arg-type]
@@ -156,11 +184,11 @@ def public_ingress(
         elif r.type == SG_RULE and r.inputs.get("type") == "ingress":
             rules = [r.inputs]
         elif r.type == SG_INGRESS_RULE:
-            rule = dict(r.inputs)
-            rule["cidrBlocks"] = [rule.get("cidrIpv4")] if rule.get("cidrIpv4") else []
-            rule["ipv6CidrBlocks"] = [rule.get("cidrIpv6")] if rule.get("cidrIpv6") else []
-            rule["protocol"] = rule.get("ipProtocol")
-            rules = [rule]
+            # Only the fields judged: the rule's group id (often a new group's) is not read.
+            v4, v6 = r.inputs.get("cidrIpv4"), r.inputs.get("cidrIpv6")
+            rules = [{"cidrBlocks": [v4] if v4 else [], "ipv6CidrBlocks": [v6] if v6 else [],
+                      "protocol": r.inputs.get("ipProtocol"), "fromPort": r.inputs.get("fromPort"),
+                      "toPort": r.inputs.get("toPort")}]  # fmt: skip
         elif r.type == LB:
             if r.inputs.get("internal") is not True and not allow_public_lb:
                 found.append(Finding("public-ingress", r.name, r.type, "internet-facing"))
@@ -226,8 +254,8 @@ def unencrypted_volumes(resources: Iterable[Resource]) -> list[Finding]:
     return found
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+def as_list(value: Any) -> list[Any]:
+    return list(value) if is_list(value) else [value]
 
 
 def _wildcard_action(action: Any) -> bool:
@@ -291,119 +319,22 @@ def wildcard_iam(resources: Iterable[Resource]) -> list[Finding]:
             except json.JSONDecodeError:
                 found.append(Finding("wildcard-iam", r.name, r.type, "policy is not JSON"))
                 continue
-        if not isinstance(document, dict):
+        if not isinstance(document, Mapping):
             found.append(Finding("wildcard-iam", r.name, r.type, "policy unknown at plan time"))
             continue
-        for i, statement in enumerate(_as_list(document.get("Statement", []))):
+        for i, statement in enumerate(as_list(document.get("Statement", []))):
             if statement.get("Effect") != "Allow":
                 continue
             where = statement.get("Sid") or f"Statement[{i}]"
-            actions = [a for a in _as_list(statement.get("Action", [])) if _wildcard_action(a)]
+            actions = [a for a in as_list(statement.get("Action", [])) if _wildcard_action(a)]
             if actions:
                 found.append(Finding("wildcard-iam", r.name, r.type, f"{where}: Action {actions}"))
             if "NotAction" in statement:
                 found.append(Finding("wildcard-iam", r.name, r.type, f"{where}: NotAction"))
-            for resource in _as_list(statement.get("Resource", [])):
+            for resource in as_list(statement.get("Resource", [])):
                 reason = wildcard_resource(resource)
                 if reason:
                     found.append(Finding("wildcard-iam", r.name, r.type, f"{where}: {reason}"))
-    return found
-
-
-# What a node may do to S3 objects beyond reading: upload (multipart parts included) and abort
-# its own failed multipart upload. Deleting, ACLs, tagging, retention: never.
-NODE_S3_WRITES = ("s3:putobject", "s3:abortmultipartupload")
-_S3_READS = ("s3:get", "s3:list", "s3:describe")
-
-
-def _policy_document(r: Resource) -> dict[str, Any] | None:
-    document = r.inputs.get("policy")
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except json.JSONDecodeError:
-            return None
-    return document if isinstance(document, dict) else None
-
-
-def _object_prefix(arn: str) -> tuple[str, str] | None:
-    """(bucket, the key's literal prefix before any wildcard) of an S3 object ARN."""
-    parts = arn.split(":", 5)
-    if len(parts) != 6 or parts[2] != "s3" or "/" not in parts[5]:
-        return None
-    bucket, key = parts[5].split("/", 1)
-    literal = key
-    for wildcard in ("*", "?", "${"):
-        literal = literal.split(wildcard, 1)[0]
-    return bucket, literal
-
-
-def _cache_layout(arn: str) -> tuple[str, str] | None:
-    """(bucket, prefix) when ``arn`` names only what a node publishes to an artifact cache:
-    <prefix><digest>/blobs/<sha256> or <prefix><digest>/manifest.json, under a named prefix."""
-    for tail in ("*/blobs/*", "*/manifest.json"):
-        if arn.endswith(tail):
-            prefix = _object_prefix(arn[: -len(tail)] + "*")
-            if prefix is not None and prefix[1].endswith("/") and prefix[1].strip("/"):
-                return prefix
-    return None
-
-
-def _creates_only(statement: dict[str, Any]) -> bool:
-    """The statement allows a PUT only when the object does not exist yet (If-None-Match: *)."""
-    condition = statement.get("Condition")
-    equals = condition.get("StringEquals") if isinstance(condition, dict) else None
-    return isinstance(equals, dict) and equals.get("s3:if-none-match") in ("*", ["*"])
-
-
-def s3_write_scope(resources: Iterable[Resource]) -> list[Finding]:
-    """S3 writes only as a node publishes compiled artifacts: PutObject (and aborting its own
-    multipart upload) on an artifact cache's blobs and manifests under a named prefix, never
-    over a prefix granted as model weights (a ReadModelWeights statement, as
-    WeightsBucketAccess writes it), and a manifest only as a create: a role that could
-    overwrite the weights could poison every node's model, one that could overwrite a manifest
-    or delete could replace or destroy what another node published."""
-    weights: list[tuple[str, str, str]] = []  # (bucket, prefix, the policy granting it)
-    writes: list[tuple[Resource, str, list[str], list[str], bool]] = []
-    for r in resources:
-        if r.type not in POLICY_TYPES:
-            continue
-        document = _policy_document(r)
-        if document is None:
-            continue  # wildcard_iam reports a policy it cannot read
-        for statement in _as_list(document.get("Statement", [])):
-            if statement.get("Effect") != "Allow":
-                continue
-            actions = [str(a).lower() for a in _as_list(statement.get("Action", []))]
-            arns = [str(a) for a in _as_list(statement.get("Resource", []))]
-            sid = str(statement.get("Sid") or "a statement")
-            if sid.startswith("ReadModelWeights"):
-                weights += [(*p, r.name) for p in map(_object_prefix, arns) if p]
-            s3_writes = [a for a in actions if a.startswith("s3:") and not a.startswith(_S3_READS)]
-            if s3_writes:
-                writes.append((r, sid, s3_writes, arns, _creates_only(statement)))
-    found = []
-    for r, sid, actions, arns, creates_only in writes:
-        for action in sorted(set(actions) - set(NODE_S3_WRITES)):
-            found.append(Finding("s3-write-scope", r.name, r.type, f"{sid}: may {action}"))
-        for arn in arns:
-            if arn.endswith("/manifest.json") and "s3:putobject" in actions and not creates_only:
-                detail = f"{sid}: may overwrite {arn} (no s3:if-none-match condition)"
-                found.append(Finding("s3-write-scope", r.name, r.type, detail))
-            cache = _cache_layout(arn)
-            written = cache or _object_prefix(arn)
-            if cache is None:
-                detail = f"{sid}: writes {arn}, not an artifact cache's blobs or manifests"
-                found.append(Finding("s3-write-scope", r.name, r.type, detail))
-            for bucket, prefix, reader in weights:
-                if (
-                    written
-                    and written[0] == bucket
-                    and (written[1].startswith(prefix) or prefix.startswith(written[1]))
-                ):
-                    where = f"s3://{bucket}/{prefix} ({reader})"
-                    detail = f"{sid}: writes {arn} over the model weights {where}"
-                    found.append(Finding("s3-write-scope", r.name, r.type, detail))
     return found
 
 

@@ -28,32 +28,61 @@ import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..args.refusals import ArgsError, FieldProblem, Shown, field_problems
 from ..safeio.files import read_bytes
 from ..safeio.terminal import printable
+from .limits import DEFAULT_TIMEOUT_S as DEFAULT_TIMEOUT_S
 from .team_program import ProgramError
 
-DEFAULT_TIMEOUT_S = 300.0
-"""Ours: the largest project we plan takes under 20 s on two cores; a program still running after
-five minutes under mocks waits on something that never comes."""
+if TYPE_CHECKING:
+    from ..project.files import Project, StackConfig
+
 MAX_RESULT_BYTES = 512 * 2**20
 MAX_RELAYED_BYTES = 256 * 1024
 """The end of what a program printed, relayed to stderr: enough for any traceback."""
 
 
-def _project_plan(project_dir: str, stack: str, full: bool = False) -> dict[str, Any]:
+def _project_plan(
+    project_dir: str,
+    stack: str,
+    full: bool = False,
+    stack_references: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     from .project import build_project_plan
 
-    return build_project_plan(Path(project_dir), stack).document(full=full)
+    plan = build_project_plan(Path(project_dir), stack, stack_references=stack_references)
+    return plan.document(full=full)
+
+
+def _project_clusters(project_dir: str, stack: str) -> list[dict[str, Any]]:
+    """What `ami`, `compile`, `cost`, `reserve` and `rollout status` read of a team's program:
+    each cluster it declares (plan/stack_cluster.py), from one run under the mocks."""
+    from ..project.files import load_project, load_stack
+    from .stack_cluster import cluster_entry
+    from .team_program import run_team_program
+
+    project = load_project(Path(project_dir))
+    run = run_team_program(project, load_stack(project, stack))
+    return [cluster_entry(c) for c in sorted(run.clusters, key=lambda c: c._name)]
 
 
 TASKS: dict[str, Callable[..., Any]] = {
     "project-plan": _project_plan,
+    "project-clusters": _project_clusters,
 }
 """What a child may be asked to do: a name, and a function of JSON arguments returning a JSON
 value. A new command on team projects adds its task here."""
+
+
+def program_label(project: Project, config: StackConfig) -> str:
+    """How a refusal names the program a child runs: project, entry point, stack."""
+    try:
+        shown = project.entry_point.relative_to(project.root)
+    except ValueError:
+        shown = project.entry_point
+    return f"the program of project {project.name!r} ({shown}) on stack {config.stack!r}"
 
 
 def run_in_child(task: str, arguments: dict[str, Any], *, timeout: float, program: str) -> Any:
@@ -157,7 +186,7 @@ def _entry(problem: FieldProblem) -> dict[str, Any]:
     return {
         "component": problem.component,
         "field": problem.field,
-        "value": str(problem.value) if readable else _plain(problem.value),
+        "value": str(problem.value) if readable else json_or_repr(problem.value),
         "readable": readable,
         "fix": problem.fix,
         "kind": problem.kind,
@@ -169,7 +198,7 @@ def _problem(entry: dict[str, Any]) -> FieldProblem:
     return FieldProblem(entry["component"], entry["field"], value, entry["fix"], entry["kind"])
 
 
-def _plain(value: Any) -> Any:
+def json_or_repr(value: Any) -> Any:
     """``value`` when JSON holds it as it is, else its repr."""
     try:
         return json.loads(json.dumps(value, allow_nan=False))

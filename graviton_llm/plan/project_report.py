@@ -8,7 +8,16 @@ from typing import Any
 from rich.console import Console
 
 from ..safeio.terminal import styled
-from .report import print_checked_at_deploy, print_first_preview, print_resources, print_security
+from .cost_report import print_stack_cost
+from .report import (
+    print_ami,
+    print_artifact_cache,
+    print_checked_at_deploy,
+    print_cold_start,
+    print_first_preview,
+    print_resources,
+    print_security,
+)
 
 
 def print_project_plan(console: Console, document: dict[str, Any]) -> None:
@@ -22,8 +31,12 @@ def print_project_plan(console: Console, document: dict[str, Any]) -> None:
     console.print(styled(("clusters", "bold"), f" ({len(clusters)})"))
     for cluster in clusters:
         print_cluster(console, cluster)
+        print_ami(console, cluster["ami"], indent="      ")
+        print_cold_start(console, cluster["cold_start"])
+        print_artifact_cache(console, cluster["artifact_cache"])
     print_security(console, document["security"])
     print_total_cost(console, document["total_cost"])
+    print_stack_cost(console, document["stack_cost"])
     if document["outputs"]:
         console.print(styled(("outputs", "bold"), " (mock values)"))
         for name, value in sorted(document["outputs"].items()):

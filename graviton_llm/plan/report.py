@@ -7,10 +7,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
+from ..facts.resource_types import BUCKET_POLICY, LAUNCH_TEMPLATE, ROLE, ROLE_POLICY, SECURITY_GROUP
 from ..safeio.terminal import styled
-from .diff import Change
+from .cost_report import print_stack_cost
 
 
 def _ports(rule: dict[str, Any]) -> str:
@@ -35,7 +35,7 @@ def _generic(properties: dict[str, Any]) -> str:
 
 
 def _summary(type_: str, properties: dict[str, Any]) -> str:
-    if type_ == "aws:ec2/securityGroup:SecurityGroup":
+    if type_ == SECURITY_GROUP:
         lines = [
             f"in  {r.get('protocol')} {_ports(r)} from "
             f"{', '.join([*(r.get('cidrBlocks') or []), *(r.get('ipv6CidrBlocks') or [])])}"
@@ -46,19 +46,19 @@ def _summary(type_: str, properties: dict[str, Any]) -> str:
             for r in properties.get("egress", [])
         ]
         return "\n".join(lines)
-    if type_ in ("aws:iam/rolePolicy:RolePolicy", "aws:s3/bucketPolicy:BucketPolicy"):
+    if type_ in (ROLE_POLICY, BUCKET_POLICY):
         policy = properties.get("policy", {})
         if not isinstance(policy, dict):  # a secret document: "[secret]"
             return f"policy {policy}"
         # A bucket policy's Deny statements mean little without their conditions (TLS).
-        bucket = type_ == "aws:s3/bucketPolicy:BucketPolicy"
+        bucket = type_ == BUCKET_POLICY
         return "\n".join(_statement(s, bucket) for s in policy.get("Statement", []))
-    if type_ == "aws:iam/role:Role":
+    if type_ == ROLE:
         statements = properties.get("assumeRolePolicy", {}).get("Statement", [])
         return "assumed by " + ", ".join(
             json.dumps(s.get("Principal"), sort_keys=True) for s in statements
         )
-    if type_ == "aws:ec2/launchTemplate:LaunchTemplate":
+    if type_ == LAUNCH_TEMPLATE:
         volumes = [
             f"{m['deviceName']} {m['ebs'].get('volumeSize')} GiB {m['ebs'].get('volumeType')}"
             f"{' encrypted' if str(m['ebs'].get('encrypted')).lower() == 'true' else ''}"
@@ -146,29 +146,31 @@ def print_plan(console: Console, document: dict[str, Any]) -> None:
         highlight=False,
     )
     console.print("  (graviton-llm cost compares terms and alternatives)")
-
-    ami = document["ami"]
-    if ami["pinned"]:
-        console.print(styled(("AMI", "bold"), f" pinned: {ami['image_id']}"))
-    else:
-        console.print(
-            styled(
-                ("AMI", "bold"),
-                " ",
-                ("not pinned", "yellow"),
-                f": each deploy takes the latest {ami['parameter']} and an AMI release rolls "
-                "the fleet; pin it with `graviton-llm ami --write`",
-            )
-        )
-
-    _print_cold_start(console, document["cold_start"])
-    _print_artifact_cache(console, document["artifact_cache"])
-
+    print_stack_cost(console, document["stack_cost"])
+    print_ami(console, document["ami"])
+    print_cold_start(console, document["cold_start"])
+    print_artifact_cache(console, document["artifact_cache"])
     _print_performance(console, document["performance"])
 
 
-def _print_cold_start(console: Console, cold: dict[str, Any]) -> None:
-    console.print(styled(("cold start", "bold"), " (predicted, facts/sizing.py)"))
+def print_ami(console: Console, ami: dict[str, Any], indent: str = "") -> None:
+    if ami["pinned"]:
+        console.print(styled(indent, ("AMI", "bold"), f" pinned: {ami['image_id']}"))
+        return
+    console.print(
+        styled(
+            indent,
+            ("AMI", "bold"),
+            " ",
+            ("not pinned", "yellow"),
+            f": each deploy takes the latest {ami['parameter']} and an AMI release rolls "
+            "the fleet; pin it with `graviton-llm ami --write`",
+        )
+    )
+
+
+def print_cold_start(console: Console, cold: dict[str, Any]) -> None:
+    console.print(styled(("cold start", "bold"), " (predicted, facts/cold_start.py)"))
     table = Table(show_header=True, box=None, pad_edge=False)
     for column in ("part", "first compile", "cache hit", "from"):
         numbers = column in ("first compile", "cache hit")
@@ -203,7 +205,7 @@ def _print_cold_start(console: Console, cold: dict[str, Any]) -> None:
     )
 
 
-def _print_artifact_cache(console: Console, cache: dict[str, Any]) -> None:
+def print_artifact_cache(console: Console, cache: dict[str, Any]) -> None:
     if not cache["enabled"]:
         console.print(styled(("artifact cache", "bold"), f" off: {cache['note']}"))
         return
@@ -270,42 +272,12 @@ def print_security(console: Console, security: dict[str, Any]) -> None:
                 markup=False,
                 highlight=False,
             )
-
-
-def print_changes(console: Console, changes: list[Change], against: str) -> None:
-    """What deploying this plan does to the resources of the plan in ``against``."""
-    if not changes:
-        console.print(styled((f"against {against}", "bold"), ": no change"))
-        return
-    table = Table(title=f"changes against {against}", show_lines=False)
-    for column in ("action", "resource", "type", "because"):
-        table.add_column(column, overflow="fold")
-    colours = {"replace": "bold red", "delete": "red", "create": "green", "update": "yellow"}
-    for change in changes:
-        table.add_row(
-            Text(change.action, style=colours[change.action]),
-            change.name,
-            change.type,
-            ", ".join(change.because),
-        )
-    console.print(table)
-    replaced = [c for c in changes if c.action == "replace"]
-    if replaced:
-        console.print(
-            styled(
-                (f"{len(replaced)} resource(s) would be replaced", "bold red"),
-                " (deleted and created): review before `pulumi up`.",
-            )
-        )
-    for change in replaced:
-        if change.kept:
+        for unseen in check["not_judged"]:
             console.print(
-                f"{change.name}: the replacement keeps {', '.join(change.kept)} from the old "
-                "resource (ignore_changes applies to it too): a replaced group starts on the "
-                "launch template version the old one ran, and the rollout then refreshes it "
-                "onto the new one",
-                highlight=False,
+                f"        not judged: {unseen['resource']} ({unseen['type']}): "
+                f"{', '.join(unseen['inputs'])} {unseen['reason']}",
                 markup=False,
+                highlight=False,
             )
 
 

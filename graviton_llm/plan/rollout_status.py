@@ -1,6 +1,6 @@
 """`graviton-llm rollout status`: where a cluster's rollout is, read from EC2 Auto Scaling.
 
-A cluster's group is found by its tags (components/tagging.py: `graviton-llm:component` = the
+A cluster's group is found by its tags (components/parts/tagging.py: `graviton-llm:component` = the
 cluster's name, ManagedBy = graviton-llm, and the stack's `graviton-llm:project` and
 `graviton-llm:stack`), its refreshes from DescribeInstanceRefreshes (newest first), each shown
 with a progress bar from PercentageComplete, the instances left, the version it moves to and,
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..components.tagging import COMPONENT_TAG, MANAGED_BY, PROJECT_TAG, STACK_TAG
+from ..components.parts.tagging import COMPONENT_TAG, MANAGED_BY, PROJECT_TAG, STACK_TAG
 from ..documents.instance_refresh import (
     REJECTED,
     RUNNING,
@@ -48,7 +48,7 @@ class ClusterGroups:
 
 def cluster_groups(autoscaling: Any, cluster: str, project: str, stack: str) -> ClusterGroups:
     """The Auto Scaling groups of the cluster named ``cluster`` in ``project``'s ``stack``, by
-    their tags (components/tagging.py). Another stack's cluster of the same name is never
+    their tags (components/parts/tagging.py). Another stack's cluster of the same name is never
     one of them; a group deployed before the project and stack tags is, when no tagged group
     is found (``untagged``)."""
     filters = [

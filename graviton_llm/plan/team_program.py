@@ -20,8 +20,11 @@ from __future__ import annotations
 import os
 import re
 import runpy
+import site
 import sys
-from collections.abc import Iterator
+import sysconfig
+import traceback
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +36,9 @@ from pulumi.runtime.sync_await import _sync_await
 from pydantic import ValidationError
 
 from ..args.refusals import ArgsError
-from ..components import observe
-from ..program.project import Project, StackConfig
-from ..program.stack_files import ConfigError
+from ..components.parts import observe
+from ..project.files import Project, StackConfig
+from ..project.stack_files import ConfigError
 from ..testing import ProgramResult, run_program
 
 _RESOURCE = re.compile(r"While processing resource: '([^']+)'")
@@ -65,10 +68,17 @@ class ProgramRun:
 
 
 def run_team_program(
-    project: Project, stack: StackConfig, *, first_preview: bool = False
+    project: Project,
+    stack: StackConfig,
+    *,
+    first_preview: bool = False,
+    stack_references: Mapping[str, Mapping[str, Any]] | None = None,
+    preview: bool = True,
 ) -> ProgramRun:
     """Run ``project``'s program with ``stack``'s config (as a first preview with
-    ``first_preview``); raise ProgramError if it fails."""
+    ``first_preview``, as `pulumi up` deploys with ``preview=False``; what its StackReferences
+    read from ``stack_references``, as run_program takes them); raise ProgramError if it
+    fails."""
     entry = project.entry_point
     exported: dict[str, Any] = {}
 
@@ -92,7 +102,9 @@ def run_team_program(
             project=project.name,
             stack=stack.stack,
             region=stack.region,
+            preview=preview,
             first_preview=first_preview,
+            stack_references=stack_references,
             catch=True,
         )
     if result.error is not None:
@@ -109,10 +121,13 @@ def _failure(project: Project, stack: StackConfig, entry: Path, error: BaseExcep
     input ("While processing resource: ..."): the innermost error is the program's, the
     innermost resource says where."""
     where = _RESOURCE.findall(str(error))
+    line = _line_in_project(error, project.root)
     error = innermost_cause(error)
     words = " ".join(str(error).split()) or "(no message)"
     if where:
         words += f" (while registering {where[-1]})"
+    if line:
+        words += f" (at {line})"
     try:
         shown = entry.relative_to(project.root)
     except ValueError:
@@ -121,6 +136,23 @@ def _failure(project: Project, stack: StackConfig, entry: Path, error: BaseExcep
         f"the program of project {project.name!r} ({shown}) failed on stack {stack.stack!r} "
         f"under the mock engine: {type(error).__name__}: {words}"
     )
+
+
+def _line_in_project(error: BaseException, root: Path) -> str | None:
+    """``file:line`` (relative to the project) of the innermost frame inside the project, in the
+    innermost error of ``error``'s cause chain that has one: where the team's code failed."""
+    chain, seen = [], set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for failed in reversed(chain):
+        for frame in reversed(traceback.extract_tb(failed.__traceback__)):
+            path = Path(frame.filename)
+            if path.is_absolute() and path.resolve().is_relative_to(root):
+                return f"{path.resolve().relative_to(root)}:{frame.lineno}"
+    return None
 
 
 def innermost_cause(error: BaseException) -> BaseException:
@@ -154,19 +186,39 @@ def _isolated(project: Project, entry: Path) -> Iterator[None]:
         os.chdir(saved_cwd)
         sys.argv = saved_argv
         sys.path[:] = saved_path
+        libraries = _library_roots()
         for name in set(sys.modules) - saved_modules:
-            if _inside(sys.modules[name], project.root):
+            if _projects_own(sys.modules[name], project.root, libraries):
                 del sys.modules[name]
 
 
-def _inside(module: Any, root: Path) -> bool:
+def _library_roots() -> tuple[Path, ...]:
+    """Where this interpreter's installed packages live: the virtualenv (which the scaffold's
+    Pulumi.yaml puts inside the project, `virtualenv: .venv`) and its site-packages."""
+    places = [sys.prefix, sys.exec_prefix, *sysconfig.get_paths().values()]
+    places += getattr(site, "getsitepackages", list)()
+    roots = []
+    for place in places:
+        try:
+            roots.append(Path(place).resolve())
+        except (OSError, ValueError):
+            continue
+    return tuple(roots)
+
+
+def _projects_own(module: Any, root: Path, libraries: tuple[Path, ...]) -> bool:
+    """A module of the project's own code (infra/network.py), imported by its program: put back
+    so the next run imports it afresh. Not a library installed in a virtualenv inside the
+    project: pulumi_aws imports its submodules lazily, during a run, and evicting them broke
+    the next use of the package (NameError: name 'ParameterType' is not defined)."""
     location = getattr(module, "__file__", None)
     if not location:
         return False
     try:
-        return Path(location).resolve().is_relative_to(root)
+        path = Path(location).resolve()
     except (OSError, ValueError):
         return False
+    return path.is_relative_to(root) and not any(path.is_relative_to(p) for p in libraries)
 
 
 @contextmanager

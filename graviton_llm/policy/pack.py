@@ -1,14 +1,19 @@
 """Each rule as a pulumi-policy policy: a "resource" rule as a ResourceValidationPolicy (one
-resource at a time), a "stack" rule as a StackValidationPolicy; its level, title and options
-become the policy's enforcement level, description and configuration schema.
+resource at a time, before the engine sends it: it can refuse), a "stack" rule as a
+StackValidationPolicy (the stack's resources together, once the deployment is done); its level,
+title and options become the policy's enforcement level, description and configuration schema.
 
-What the engine hands a policy: inputs after the provider's check (camelCase, numbers as
-floats, secrets already revealed), each value a preview cannot know yet as a sentinel string
-that pulumi-policy's proxy refuses to read (pulumi_policy/proxy.py, UnknownValueError). The
-rules expect the harness's form instead, an unknown as a marker object (``engine_inputs``). A
-rule that reads an unknown as absent ("absent", facts/rules.py) cannot decide a resource that
-holds one: what it would report there becomes pulumi-policy's own advisory "can't run policy
-during preview", and the rule runs on the known values when `pulumi up` analyzes the resource.
+What the engine hands a policy (pulumi/pkg/resource/deploy/step_generator.go): a resource policy
+gets the resource's inputs after the provider's check, a stack policy every resource's outputs
+(on a preview, what the preview computed), both camelCase, numbers as floats, secrets revealed,
+each value a preview cannot know yet as a sentinel string (pulumi_policy/proxy.py). The rules
+read an unknown as a marker object instead (``engine_inputs``): the AWS rules ("skipped") never
+judge one; a security check ("absent") reads it as missing, through a view that notes each
+unknown it reads (plan/reads.py). What a check finds on a resource whose unknowns it did not
+read stands at the policy's level (public ingress on a security group whose new VPC's id is
+unknown); what it finds, or misses, on one where it read an unknown becomes pulumi-policy's own
+advisory "can't run policy ... during preview", as its proxy makes of a policy that reads one,
+and the rule applies when `pulumi up` analyzes the known values.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pulumi.output import UNKNOWN, Unknown
+from pulumi.output import Unknown
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -43,6 +48,7 @@ from pulumi_policy.proxy import (
 from ..facts.aws_rules import RULES, STACK_RULES
 from ..facts.rules import Rule
 from ..plan.checks import CHECKS
+from ..plan.reads import Reads, view
 from ..scaffold import package_version
 
 PACK_NAME = "graviton-llm"
@@ -58,11 +64,19 @@ def rules() -> tuple[Rule, ...]:
     return (*CHECKS, *RULES, *STACK_RULES)
 
 
+class _Sentinel(Unknown):
+    """An unknown as the rules read it, keeping the engine's sentinel (which names its kind:
+    string, number, ...) for pulumi-policy's advisory."""
+
+    def __init__(self, sentinel: str) -> None:  # Unknown itself holds nothing
+        self.sentinel = sentinel
+
+
 @dataclass(frozen=True)
 class _Resource:
     type: str
     name: str
-    inputs: dict[str, Any]
+    inputs: Mapping[str, Any]
 
 
 def engine_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -74,7 +88,7 @@ def engine_inputs(props: Mapping[str, Any]) -> dict[str, Any]:
 
 def _marked(value: Any) -> Any:
     if isinstance(value, str) and value in _SENTINELS:
-        return UNKNOWN
+        return _Sentinel(value)
     if isinstance(value, Mapping):
         return {key: _marked(item) for key, item in value.items()}
     if isinstance(value, list):
@@ -82,35 +96,33 @@ def _marked(value: Any) -> Any:
     return value
 
 
-def _unknown_path(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
-    """Where the first unknown in ``value`` is, or None."""
-    if isinstance(value, Unknown):
-        return path
-    items: list[tuple[Any, Any]] = []
-    if isinstance(value, dict):
-        items = list(value.items())
-    elif isinstance(value, list):
-        items = list(enumerate(value))
-    for key, item in items:
-        found = _unknown_path(item, (*path, str(key)))
-        if found is not None:
-            return found
-    return None
+def _watched(
+    rule: Rule, type_: str, name: str, props: Mapping[str, Any]
+) -> tuple[_Resource, Reads]:
+    """The resource as ``rule`` reads it, and where its reads of unknowns are noted (a rule that
+    never judges an unknown reads the markers themselves)."""
+    reads = Reads()
+    inputs = engine_inputs(props)
+    read = view(inputs, reads) if rule.unknowns == "absent" else inputs
+    return _Resource(type_, name, read), reads
 
 
-def _undecided(rule: Rule, resource: _Resource) -> UnknownValueError | None:
-    """pulumi-policy's "can't run during preview" for a resource this rule cannot decide yet."""
-    path = _unknown_path(resource.inputs) if rule.unknowns == "absent" else None
-    return None if path is None else UnknownValueError(UNKNOWN_STRING_VALUE, list(path))
+def _waiting(reads: Reads, where: Sequence[str] = ()) -> UnknownValueError | None:
+    """pulumi-policy's "can't run during preview" for the first unknown the rule read."""
+    if not reads.unknown:
+        return None
+    path, value = reads.unknown[0]
+    sentinel = value.sentinel if isinstance(value, _Sentinel) else UNKNOWN_STRING_VALUE
+    return UnknownValueError(sentinel, [*where, *path])
 
 
 def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
     def validate(args: ResourceValidationArgs, report_violation: ReportViolation) -> None:
-        resource = _Resource(args.resource_type, args.name, engine_inputs(args.props))
+        resource, reads = _watched(rule, args.resource_type, args.name, args.props)
         found = rule([resource], args.get_config())
-        undecided = _undecided(rule, resource) if found else None
-        if undecided is not None:
-            raise undecided
+        waiting = _waiting(reads)
+        if waiting is not None:
+            raise waiting  # an unknown it read may change what it found
         for violation in found:
             report_violation(violation.detail, None)
 
@@ -121,24 +133,18 @@ def _resource_policy(rule: Rule) -> ResourceValidationPolicy:
 
 def _stack_policy(rule: Rule) -> StackValidationPolicy:
     def validate(args: StackValidationArgs, report_violation: ReportViolation) -> None:
-        resources = {
-            (r.resource_type, r.name): (
-                r.urn,
-                _Resource(r.resource_type, r.name, engine_inputs(r.props)),
-            )
-            for r in args.resources
-        }
-        waiting: UnknownValueError | None = None
-        for violation in rule([r for _, r in resources.values()], args.get_config()):
-            urn, resource = resources[(violation.type, violation.resource)]
-            undecided = _undecided(rule, resource)
-            if undecided is None:
-                report_violation(violation.detail, urn)
-            else:
-                waiting = waiting or undecided
-        # Decided violations are reported; the advisory names what the rest wait for.
-        if waiting is not None:
-            raise waiting
+        # Each resource named by its URN: logical names repeat under different parents.
+        watched = {r.urn: (r.name, *_watched(rule, r.resource_type, r.urn, r.props))
+                   for r in args.resources}  # fmt: skip
+        resources = [resource for _, resource, _ in watched.values()]
+        for violation in rule(resources, args.get_config()):
+            if not watched[violation.resource][2].unknown:
+                report_violation(violation.detail, violation.resource)
+        # What is decided is reported; the advisory names the first unknown the rest wait for.
+        for name, _, reads in watched.values():
+            waiting = _waiting(reads, [name])
+            if waiting is not None:
+                raise waiting
 
     return StackValidationPolicy(rule.id, rule.title, validate, _LEVELS[rule.level], _schema(rule))
 

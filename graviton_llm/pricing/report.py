@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..facts import catalog
-from ..facts.sizing import ColdStart
+from ..facts.cold_start import ColdStart
 from . import blog_claims
 from .cost import TERMS, Comparison, OptionCost, model_memory_gib
 from .reservations import OfferingAdvice
@@ -110,7 +110,7 @@ def print_cold_start(
     """What a new node (scale-out, rollout) takes to serve on both paths, and what the compile
     the artifact cache saves costs in instance time."""
     price = catalog.on_demand_price(instance_type)
-    line = "Cold start of a new node (facts/sizing.py; `graviton-llm plan` shows each part): "
+    line = "Cold start of a new node (facts/cold_start.py; `graviton-llm plan` shows each part): "
     if cold.compile_s == 0:
         console.print(line + f"{cold.total_s:,.0f} s, nothing compiled.", highlight=False)
         return

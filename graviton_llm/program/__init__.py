@@ -1,27 +1,16 @@
-"""The stack program a Pulumi project runs, and reading the stack files it runs with."""
+"""Deprecated: graviton_llm.program is graviton_llm.project (issue 25, CHANGELOG.md). Projects
+scaffolded before the rename import ``graviton_llm.program.state_backend`` and
+``graviton_llm.program.project``; these names keep working, with a DeprecationWarning, until the
+next incompatible release."""
 
-from .main import PROJECT, main
-from .project import Project, StackConfig, load_project, load_stack
-from .stack_files import (
-    STACKS_DIR,
-    ConfigError,
-    load_stack_config,
-    load_yaml,
-    stack_cluster_args,
-    stack_config_path,
+import warnings
+
+from ..project import *  # noqa: F403  (the same public names)
+from ..project import __all__  # noqa: F401
+
+warnings.warn(
+    "graviton_llm.program is now graviton_llm.project (graviton_llm.program.project is "
+    "graviton_llm.project.files); update the import",
+    DeprecationWarning,
+    stacklevel=2,
 )
-
-__all__ = [
-    "PROJECT",
-    "STACKS_DIR",
-    "ConfigError",
-    "Project",
-    "StackConfig",
-    "load_project",
-    "load_stack",
-    "load_stack_config",
-    "load_yaml",
-    "main",
-    "stack_cluster_args",
-    "stack_config_path",
-]

@@ -4,7 +4,8 @@ Two kinds: ``cluster`` (Pulumi.yaml, a `__main__.py` composing one cluster from 
 Pulumi.dev.yaml and a stricter Pulumi.prod.yaml, requirements.txt pinning this package, tests
 that plan every stack offline, a README on going live) and ``state-backend`` (the account's
 state bucket and secrets key, once per account). Templates are plain files; the only things
-filled in are the project's name and this package's version.
+filled in are the project's name, this package's version and the requirements.txt line that
+installs it (``requirement``: a pinned version from an index, a wheel file or a git URL).
 """
 
 from __future__ import annotations
@@ -43,6 +44,24 @@ def package_version() -> str:
         return "0.1.0"
 
 
+def default_requirement() -> str:
+    """graviton-llm at the version that wrote the project, from whatever index pip uses."""
+    return f"graviton-llm=={package_version()}"
+
+
+def checked_requirement(line: str) -> str:
+    """One requirements.txt line (pip's format: a specifier, a path or URL, `name @ url`, or an
+    option such as --extra-index-url), refused when it could not be one."""
+    text = line.strip()
+    if not text or len(text) > 1000 or not text.isprintable() or "{{" in text:
+        raise ScaffoldError(
+            f"--requirement {line!r}: one line of requirements.txt, e.g. graviton-llm==0.1.0, "
+            "./wheels/graviton_llm-0.1.0-py3-none-any.whl or "
+            "'graviton-llm @ git+https://github.com/<org>/graviton-llm@v0.1.0'"
+        )
+    return text
+
+
 def default_name(directory: Path) -> str:
     """The folder's name, reduced to what a Pulumi project name allows."""
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", directory.resolve().name).strip("-.")
@@ -63,7 +82,12 @@ def _files(root: Traversable, prefix: str = "") -> list[tuple[str, Traversable]]
 
 
 def create_project(
-    directory: Path, *, name: str | None = None, kind: str = "cluster", force: bool = False
+    directory: Path,
+    *,
+    name: str | None = None,
+    kind: str = "cluster",
+    force: bool = False,
+    requirement: str | None = None,
 ) -> Written:
     """Write the ``kind`` project into ``directory`` (created if missing). A non-empty folder is
     refused unless ``force``, which overwrites files of the same names and keeps the others."""
@@ -85,7 +109,8 @@ def create_project(
             "(files of the same names are overwritten)"
         )
     templates = resources.files(__package__).joinpath("templates", KINDS[kind])
-    values = {"{{project}}": name, "{{version}}": package_version()}
+    line = checked_requirement(requirement) if requirement is not None else default_requirement()
+    values = {"{{project}}": name, "{{version}}": package_version(), "{{requirement}}": line}
     files = _files(templates)
     for relative, _ in files:
         _refuse_links(directory, relative)  # all checked before the first file is written

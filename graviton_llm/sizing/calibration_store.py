@@ -29,6 +29,7 @@ from ..facts import performance as perf
 from ..facts.models import model_key
 from ..facts.performance.fit import levenberg_marquardt
 from ..facts.performance.parameters import generation_params
+from ..safeio.json_text import to_json
 from .calibrate import BenchSummary
 from .deployment import loaded_prediction
 
@@ -198,7 +199,7 @@ def save(document: dict[str, Any], d: Deployment, where: Path | None = None) -> 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{d.key}.json"
     temporary = path.with_suffix(".json.tmp")
-    temporary.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    temporary.write_text(to_json(document), encoding="utf-8")
     os.replace(temporary, path)
     return path
 

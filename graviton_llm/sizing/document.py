@@ -3,11 +3,11 @@ dropped one with its reasons. Same input, same bytes."""
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from ..pricing import cost
+from ..safeio.json_text import to_json as to_json  # sizing.to_json: the canonical encoder
 from .search import Option, Rejection, SizingResult
 
 # Version of the `size --json` document. Bump on any incompatible change. 3: an option's first
@@ -209,7 +209,3 @@ def sizing_document(result: SizingResult) -> dict[str, Any]:
         "options": [option_document(o, i) for i, o in enumerate(result.options, start=1)],
         "rejected": [rejection_document(r) for r in result.rejected],
     }
-
-
-def to_json(document: dict[str, Any]) -> str:
-    return json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n"

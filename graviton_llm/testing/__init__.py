@@ -20,7 +20,8 @@ against the rules AWS and its provider apply (graviton_llm/facts/aws_rules.py: n
 characters, duplicate security-group permissions, user data size, tag limits, group sizes, a
 role's inline policy size) and a violation fails the registration with an ``AwsRuleViolation``,
 as `pulumi up` would fail.
-``strict=False`` turns that off.
+``strict=False`` turns that off. What the engine itself refuses stays refused either way: a second
+resource with a URN seen before (two clusters of one name) fails with a ``DuplicateResourceUrn``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from .answers import MOCK_ACCOUNT, MOCK_AMI_ID, MOCK_VPC_CIDR, MOCK_VPC_ID, Call
 from .config import engine_config, secret_placeholder
 from .mocks import AwsMocks, AwsRuleViolation, StrictAwsMocks
 from .pickling import restore_pickler
+from .urns import ROOT_STACK_TYPE, DuplicateResourceUrn, declared_at, engine_urn
 
 __all__ = [
     "MOCK_ACCOUNT",
@@ -53,6 +55,7 @@ __all__ = [
     "AwsMocks",
     "AwsRuleViolation",
     "CallHandler",
+    "DuplicateResourceUrn",
     "ProgramResult",
     "RegisteredResource",
     "Unknown",
@@ -111,14 +114,38 @@ class ProgramResult:
 
 
 class _CapturingMonitor(pulumi_mocks.MockMonitor):
-    """Records each registration's options, which MockMonitor's own bookkeeping drops."""
+    """Records each registration's options, which MockMonitor's own bookkeeping drops, under
+    the URN the engine would give it; refuses a URN seen before, as the engine does (urns.py)."""
 
     def __init__(self, mocks: AwsMocks) -> None:
         super().__init__(mocks)
         self.captured: list[RegisteredResource] = []
+        self.refused: list[DuplicateResourceUrn] = []
+        self._declared: dict[str, str | None] = {}  # URN -> where the program declared it
         self._lock = threading.Lock()
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return engine_urn(pulumi.get_stack(), pulumi.get_project(), parent, type_, name)
+
+    def _claim(self, request: Any) -> None:
+        if request.type == ROOT_STACK_TYPE:
+            return
+        urn = self.make_urn(request.parent, request.type, request.name)
+        with self._lock:
+            if urn in self._declared:
+                refused = DuplicateResourceUrn(
+                    urn, request.type, request.name, self._declared[urn], declared_at(request)
+                )
+                self.refused.append(refused)
+                raise refused
+            self._declared[urn] = declared_at(request)
+
+    def ReadResource(self, request: Any) -> Any:
+        self._claim(request)
+        return super().ReadResource(request)  # type: ignore[no-untyped-call]
+
     def RegisterResource(self, request: Any) -> Any:
+        self._claim(request)
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -261,7 +288,9 @@ def run_program(
         # The SDK re-raises a failed registration's error `from` itself (runtime/stack.py,
         # wait_for_rpcs): a chain that never ends for whoever walks it.
         error.__cause__ = None
-    violations = mocks.violations if isinstance(mocks, StrictAwsMocks) else []
+    violations: list[Exception] = [*monitor.refused]
+    if isinstance(mocks, StrictAwsMocks):
+        violations += mocks.violations
     for reported in [error, *violations] if error is not None else []:
         _mark_reported(reported)
     # The engine reports a failed registration in its own words: raise the rule behind it.

@@ -3,9 +3,10 @@ SSM parameters, caller identity, ...) and the attributes a provider computes on 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any
+
+from ..facts.resource_types import hex_digest, resource_type
 
 MOCK_ACCOUNT = "123456789012"
 MOCK_AMI_ID = "ami-0123456789abcdef0"
@@ -16,20 +17,12 @@ MOCK_VPC_ID = "vpc-0123456789abcdef0"
 CallHandler = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-# Types whose ids a program passes on to checks that know AWS's id format (a cluster's vpc_id
-# and subnet_ids): the mocks give them ids of that format, derived from the name.
-_EC2_ID_PREFIXES = {"aws:ec2/vpc:Vpc": "vpc", "aws:ec2/subnet:Subnet": "subnet"}
-
-
-def _hex(name: str, digits: int) -> str:
-    return hashlib.sha256(name.encode()).hexdigest()[:digits]
-
-
 def mock_id(name: str, type_: str | None = None) -> str:
     """The physical id the harness gives the resource named ``name``: ``<name>-id``, or an id of
-    AWS's own format (vpc-0 and 16 hex digits) for a VPC or a subnet."""
-    prefix = _EC2_ID_PREFIXES.get(type_ or "")
-    return f"{prefix}-0{_hex(name, 16)}" if prefix else f"{name}-id"
+    AWS's own format (vpc-0 and 16 hex digits) for a type whose registry row says so (a VPC, a
+    subnet: checks that know AWS's id format read a cluster's vpc_id and subnet_ids)."""
+    prefix = resource_type(type_ or "").mock_id_prefix
+    return f"{prefix}-0{hex_digest(name, 16)}" if prefix else f"{name}-id"
 
 
 def team_lookups(region: str) -> dict[str, CallHandler]:
@@ -172,31 +165,11 @@ def vpc_answer(vpc_id: str, cidr: str, region: str) -> dict[str, Any]:
 
 
 def computed_outputs(type_: str, name: str, inputs: dict[str, Any], region: str) -> dict[str, Any]:
-    """Attributes the provider would compute, so dependants get realistic values."""
+    """Attributes the provider would compute, so dependants get realistic values: an ARN from
+    the service and name, and what the type's registry row answers (facts/resource_types.py)."""
     service = type_.split(":")[1].split("/")[0]
-    arn = f"arn:aws:{service}:{region}:{MOCK_ACCOUNT}:{name}"
-    extra: dict[str, Any] = {"arn": arn}
-    if type_ == "aws:iam/role:Role" or type_ == "aws:iam/instanceProfile:InstanceProfile":
-        extra["name"] = inputs.get("name", name)
-        extra["arn"] = f"arn:aws:iam::{MOCK_ACCOUNT}:{type_.rsplit(':', 1)[-1].lower()}/{name}"
-    elif type_ == "aws:kms/key:Key":
-        # A key ARN names the key by its id, a UUID (KMS developer guide, "Key identifiers"), so
-        # a cluster's KMS key check passes it. The id itself (keyId) stays unanswered: a plan
-        # shows it as unknown rather than a guess.
-        digits = _hex(name, 32)
-        key_id = "-".join(digits[a:b] for a, b in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32)))
-        extra["arn"] = f"arn:aws:kms:{region}:{MOCK_ACCOUNT}:key/{key_id}"
-    elif type_ == "aws:ec2/launchTemplate:LaunchTemplate":
-        extra["latestVersion"] = 1
-    elif type_ == "aws:lb/loadBalancer:LoadBalancer":
-        extra["dnsName"] = f"internal-{name}.elb.{region}.amazonaws.com"
-        extra["arnSuffix"] = f"net/{name}/0123456789abcdef"
-    elif type_ == "aws:lb/targetGroup:TargetGroup":
-        extra["arnSuffix"] = f"targetgroup/{name}/0123456789abcdef"
-    elif type_ == "aws:autoscaling/group:Group":
-        extra["name"] = inputs.get("name", name)
-        extra["arn"] = (
-            f"arn:aws:autoscaling:{region}:{MOCK_ACCOUNT}:autoScalingGroup:0000:"
-            f"autoScalingGroupName/{extra['name']}"
-        )
+    extra: dict[str, Any] = {"arn": f"arn:aws:{service}:{region}:{MOCK_ACCOUNT}:{name}"}
+    answer = resource_type(type_).mock_answer
+    if answer is not None:
+        extra.update(answer(name, inputs, region, MOCK_ACCOUNT))
     return {**inputs, **extra}

@@ -128,7 +128,7 @@ def _strip_secrets(value: Any, path: str, found: set[str]) -> Any:
     return value
 
 
-def _plain(value: Any) -> Any:
+def secrets_stripped(value: Any) -> Any:
     return _strip_secrets(value, "", set())
 
 
@@ -223,7 +223,7 @@ class DynamicProviderHost:
         """The outputs the engine stores; ``before`` and ``secrets``: what annotateSecrets
         marks them from (the inputs with their secret paths, or the stored outputs)."""
         stored = round_trip({**outs, PROVIDER_KEY: pickled})
-        plain = _plain(stored)
+        plain = secrets_stripped(stored)
         marked = _annotated(plain, before, secrets, "")
         texts = {t for p in secrets for t in _secret_texts(_at(before, p))}
         for where, text in _plain_leaves(plain, "", marked | {PROVIDER_KEY}):
@@ -235,8 +235,8 @@ class DynamicProviderHost:
         return Outputs(id_, plain, frozenset(marked), inputs)
 
     def check(self, olds: Mapping[str, Any], news: Mapping[str, Any]) -> Any:
-        old = _plain(self._inputs(olds, preview=True))
-        new = _plain(self._inputs(news, preview=True))
+        old = secrets_stripped(self._inputs(olds, preview=True))
+        new = secrets_stripped(self._inputs(news, preview=True))
         return self.provider.check(old, new)
 
     def create(self, inputs: Mapping[str, Any]) -> Outputs:
@@ -256,13 +256,21 @@ class DynamicProviderHost:
     def diff(
         self, id_: str, olds: Outputs | Mapping[str, Any], news: Mapping[str, Any]
     ) -> DiffResult:
-        old = olds.props if isinstance(olds, Outputs) else _plain(self._inputs(olds, preview=True))
-        return self._diff(id_, old, _plain(self._inputs(news, preview=True)))
+        old = (
+            olds.props
+            if isinstance(olds, Outputs)
+            else secrets_stripped(self._inputs(olds, preview=True))
+        )
+        return self._diff(id_, old, secrets_stripped(self._inputs(news, preview=True)))
 
     def update(
         self, id_: str, olds: Outputs | Mapping[str, Any], news: Mapping[str, Any]
     ) -> Outputs:
-        old = olds.props if isinstance(olds, Outputs) else _plain(self._inputs(olds, preview=False))
+        old = (
+            olds.props
+            if isinstance(olds, Outputs)
+            else secrets_stripped(self._inputs(olds, preview=False))
+        )
         crossed = self._inputs(news, preview=False)
         secrets: set[str] = set()
         new = _strip_secrets(crossed, "", secrets)
@@ -311,11 +319,11 @@ class DynamicProviderHost:
         refreshed = self.read(state.id, state)
         if refreshed is None:
             return Refreshed(None, "delete")
-        news = _plain(state.inputs)
+        news = secrets_stripped(state.inputs)
         diff = self._diff(refreshed.id, refreshed.props, news)
         changes = diff.changes
         if changes is None:
-            changes = _plain(refreshed.inputs) != news
+            changes = secrets_stripped(refreshed.inputs) != news
         return Refreshed(refreshed, "update" if changes else "same", diff)
 
 

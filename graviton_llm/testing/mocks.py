@@ -18,13 +18,13 @@ resolve_properties: a missing property is unknown during a preview).
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from pulumi.runtime import mocks as pulumi_mocks
 
 from ..facts import aws_rules
+from ..facts.resource_types import VPC
 from .answers import CallHandler, computed_outputs, default_calls, mock_id, vpc_answer
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -67,7 +67,7 @@ class AwsMocks(pulumi_mocks.Mocks):
         if args.typ == STACK_REFERENCE:
             return self._stack_reference(args.name, inputs)
         outputs = computed_outputs(args.typ, args.name, inputs, self.region)
-        if args.typ == "aws:ec2/vpc:Vpc" and isinstance(inputs.get("cidrBlock"), str):
+        if args.typ == VPC and isinstance(inputs.get("cidrBlock"), str):
             # A lookup of a VPC the program created answers with that VPC's own CIDR.
             self.vpcs[mock_id(args.name, args.typ)] = inputs["cidrBlock"]
         if self.first_preview:
@@ -107,18 +107,17 @@ class StrictAwsMocks(AwsMocks):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.violations: list[AwsRuleViolation] = []
-        self.inline_policy_chars: Counter[str] = Counter()  # per role, as IAM counts them
+        # Every registration so far (type, inputs), in order: the stack rules (a role's inline
+        # policies added up) judge each new one against those before it, as AWS does.
+        self.registered: list[tuple[str, dict[str, Any]]] = []
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
         problems = aws_rules.violations(args.typ, args.name, inputs)
-        size = aws_rules.inline_policy_size(args.typ, inputs)
-        if size is not None:
-            role, chars = size
-            self.inline_policy_chars[role] += chars
-            problems += aws_rules.role_policy_problems(role, self.inline_policy_chars[role])
+        problems += aws_rules.stack_violations(self.registered, args.typ, inputs)
         if problems:
             violation = AwsRuleViolation(args.typ, args.name, problems)
             self.violations.append(violation)
             raise violation
+        self.registered.append((args.typ, inputs))  # what AWS refused does not exist
         return super().new_resource(args)

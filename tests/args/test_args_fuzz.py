@@ -9,6 +9,7 @@ import math
 import subprocess
 from typing import Any
 
+import pytest
 from hypothesis import event, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -17,6 +18,9 @@ from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.args import ArgsError
 from graviton_llm.facts import catalog
 from support import build_cluster, cluster_args
+
+# Every test here runs the CLI, a program or a server end to end.
+pytestmark = pytest.mark.slow
 
 HOSTILE = [
     "", " ", "\x00", "a\nb", "a\r\nb", "x" * 5000, "$(id)", "`id`", "a;b", "a&b", "a/b", "a\\b",

@@ -12,7 +12,7 @@ import pulumi_aws as aws
 import pytest
 
 from graviton_llm import ArgsError, NeuronServingCluster
-from graviton_llm.testing import run_program
+from graviton_llm.testing import Unknown, run_program
 from graviton_llm.testing.answers import mock_id
 from support import cluster_args
 
@@ -45,6 +45,7 @@ def _cluster(**overrides: object) -> dict[str, object]:
     return cluster_args(**overrides)
 
 
+@pytest.mark.slow
 def test_an_awsx_like_output_of_a_list_of_subnets_is_taken():
     def program() -> None:
         network = PrivateNetwork("team")
@@ -59,6 +60,7 @@ def test_an_awsx_like_output_of_a_list_of_subnets_is_taken():
     assert result.one(NLB).inputs["subnets"] == subnets
 
 
+@pytest.mark.slow
 def test_get_subnets_output_ids_is_taken():
     def program() -> None:
         ids = aws.ec2.get_subnets_output(
@@ -86,6 +88,7 @@ def test_a_stack_reference_network_is_taken_as_the_other_stack_answers():
     assert result.one(SG).inputs["vpcId"] == "vpc-0123456789abcdef0"
 
 
+@pytest.mark.slow
 def test_output_all_and_a_list_mixing_strings_and_outputs_are_taken():
     def program() -> None:
         second = pulumi.Output.from_input(MOCK_SUBNETS[1])
@@ -97,6 +100,7 @@ def test_output_all_and_a_list_mixing_strings_and_outputs_are_taken():
     assert groups == {"one-asg": MOCK_SUBNETS[:2], "two-asg": MOCK_SUBNETS[:2]}
 
 
+@pytest.mark.slow
 def test_an_output_tag_value_and_output_cidrs_reach_the_resources():
     def program() -> None:
         team = pulumi.Output.from_input("search")
@@ -122,31 +126,46 @@ def _refused(program, preview: bool = True) -> tuple[ArgsError, list[str]]:
     return result.error, [r.type for r in result.resources]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
 def test_a_bad_subnet_in_an_output_is_refused_when_it_resolves_before_any_node_launches(preview):
     def program() -> None:
         subnets = pulumi.Output.from_input([MOCK_SUBNETS[0], "subnet-nope"])
         NeuronServingCluster("llm", _cluster(subnet_ids=subnets))
 
-    error, registered = _refused(program, preview)
+    result = run_program(program, catch=True, preview=preview)
+    error = result.error
+    assert isinstance(error, ArgsError), error
     (problem,) = error.problems
     assert (problem.component, problem.field) == ("llm", "subnet_ids.1")
     assert "is not an EC2 subnet id" in problem.fix
-    assert ASG not in registered
     assert "llm" in str(error) and "subnet_ids" in str(error)
+    if preview:
+        # A preview goes on to collect every cluster's refusals (it creates nothing): what takes
+        # the refused value sees it unknown, never the bad subnet.
+        assert isinstance(result.one(ASG).inputs["vpcZoneIdentifiers"], Unknown)
+        assert "subnet-nope" not in repr([r.inputs for r in result.resources])
+    else:
+        assert ASG not in [r.type for r in result.resources]
 
 
+@pytest.mark.slow
 def test_a_public_cidr_in_an_output_is_refused_before_the_security_group_exists():
     def program() -> None:
         cidrs = pulumi.Output.from_input(["0.0.0.0/0"])
         NeuronServingCluster("llm", _cluster(allowed_cidrs=cidrs))
 
-    error, registered = _refused(program)
+    error, registered = _refused(program, preview=False)
     assert [p.field for p in error.problems] == ["allowed_cidrs.0"]
     assert "reaches beyond the VPC" in error.problems[0].fix
     assert SG not in registered and ASG not in registered
+    previewed = run_program(program, catch=True)
+    assert [p.field for p in previewed.error.problems] == ["allowed_cidrs.0"]
+    # In a preview the group's ingress, built from the refused value, is unknown.
+    assert isinstance(previewed.one(SG).inputs["ingress"], Unknown)
 
 
+@pytest.mark.slow
 def test_every_deferred_problem_is_listed_at_once():
     def program() -> None:
         NeuronServingCluster(
@@ -176,6 +195,7 @@ def test_a_value_the_cluster_needs_at_construction_says_so_naming_the_field(fiel
     assert registered == []
 
 
+@pytest.mark.slow
 def test_the_cluster_says_which_checks_wait_for_deploy_time_values():
     holder: dict[str, NeuronServingCluster] = {}
 
@@ -223,6 +243,7 @@ def _secret_key() -> None:
     NeuronServingCluster("llm", _cluster(api_key_ssm_parameter=secret))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first_preview", [False, True], ids=["mock-values", "first-preview"])
 @pytest.mark.parametrize(
     "program", [_awsx_like, _subnets_lookup, _stack_reference, _output_tags, _secret_key]
@@ -233,3 +254,65 @@ def test_each_kind_of_team_program_plans_in_both_modes(program, first_preview):
         program, first_preview=first_preview, stack_references={"acme/network/prod": network}
     )
     assert result.one(ASG).inputs["minSize"] == 3
+
+
+SHARED = "acme/network/prod"
+SUBNET_TWICE = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0aaaaaaaaaaaaaaa1"]
+TWICE = {SHARED: {"vpc_id": "vpc-0aaaaaaaaaaaaaaaa", "private_subnet_ids": SUBNET_TWICE}}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("first_preview", [False, True], ids=["mock-values", "first-preview"])
+def test_a_field_still_unknown_does_not_hold_back_the_check_of_a_known_one(first_preview):
+    # The subnets come from the network stack (known: they list one subnet twice); a tag is the
+    # id of a VPC this stack creates, unknown on a first preview. The subnets are judged anyway.
+    def program() -> None:
+        own = aws.ec2.Vpc("own", cidr_block="10.42.0.0/16")
+        network = pulumi.StackReference(SHARED)
+        NeuronServingCluster(
+            "small",
+            _cluster(
+                vpc_id=network.get_output("vpc_id"),
+                subnet_ids=network.get_output("private_subnet_ids"),
+                tags={"vpc": own.id},
+            ),
+        )
+
+    result = run_program(program, catch=True, stack_references=TWICE, first_preview=first_preview)
+    assert isinstance(result.error, ArgsError), result.error
+    assert [(p.component, p.field) for p in result.error.problems] == [("small", "subnet_ids")]
+
+
+def _three_clusters() -> None:
+    network = pulumi.StackReference(SHARED)
+    own = aws.ec2.Vpc("own", cidr_block="10.42.0.0/16")
+    NeuronServingCluster(  # refused when its tag resolves
+        "chat", _cluster(vpc_id=own.id, tags={"bad": own.id.apply(lambda v: v + "!")})
+    )
+    NeuronServingCluster("ok", _cluster())
+    NeuronServingCluster(  # refused when the shared network's subnets resolve
+        "small",
+        _cluster(vpc_id=network.get_output("vpc_id"),
+                 subnet_ids=network.get_output("private_subnet_ids")),
+    )  # fmt: skip
+    NeuronServingCluster("batch", _cluster(max_num_seqs="16"))  # refused at construction
+
+
+@pytest.mark.slow
+def test_every_clusters_refusals_given_as_outputs_come_together_in_a_preview():
+    result = run_program(_three_clusters, catch=True, stack_references=TWICE)
+    assert isinstance(result.error, ArgsError), result.error
+    assert [(p.component, p.field) for p in result.error.problems] == [
+        ("chat", "tags.bad"), ("small", "subnet_ids"), ("batch", "max_num_seqs")]  # fmt: skip
+    text = str(result.error)
+    assert "cluster 'chat', cluster 'small', cluster 'batch'" in text
+
+
+@pytest.mark.slow
+def test_outside_a_preview_the_first_output_refusal_stops_the_program():
+    result = run_program(_three_clusters, catch=True, stack_references=TWICE, preview=False)
+    assert isinstance(result.error, ArgsError), result.error
+    assert len({p.component for p in result.error.problems}) == 1
+    # Nothing launches nodes for the refused cluster.
+    refused = result.error.problems[0].component
+    assert f"{refused}-asg" not in [r.name for r in result.resources]

@@ -205,6 +205,7 @@ def test_all_problems_are_reported_at_once():
     } <= _fields(caught.value)
 
 
+@pytest.mark.slow
 def test_stack_region_is_checked_when_args_leave_region_unset():
     def program():
         NeuronServingCluster("llm", cluster_args(instance_type="trn2.48xlarge"))

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from graviton_llm.cli import app
 from graviton_llm.facts import catalog
+from reaping import die_with_parent
 
 runner = CliRunner()
 
@@ -29,6 +30,7 @@ def said(result) -> str:
     return " ".join(result.output.split())
 
 
+@pytest.mark.slow
 def test_bench_writes_json_csv_and_png_and_prices_the_tokens(mock_server, tmp_path):
     mock = mock_server(ttft_s=0.005, itl_s=0.001)
     out = tmp_path / "run"
@@ -51,6 +53,7 @@ def test_bench_writes_json_csv_and_png_and_prices_the_tokens(mock_server, tmp_pa
     assert (out / "bench.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_price_per_hour_overrides_the_catalog(mock_server, tmp_path):
     mock = mock_server(ttft_s=0.001, itl_s=0.0)
     result = bench(
@@ -62,12 +65,14 @@ def test_price_per_hour_overrides_the_catalog(mock_server, tmp_path):
     assert json.loads((tmp_path / "bench.json").read_text())["price_per_hour"] == 3.6
 
 
+@pytest.mark.slow
 def test_unpriced_instance_type_is_refused_by_name():
     result = bench("--url", "http://127.0.0.1:9", "--instance-type", "trn2.48xlarge")
     assert result.exit_code == 2
     assert "--instance-type trn2.48xlarge" in result.output
 
 
+@pytest.mark.slow
 def test_compare_shows_both_runs_side_by_side(mock_server, tmp_path):
     mock = mock_server(ttft_s=0.005, itl_s=0.001)
     for name, concurrency in (("a", "1"), ("b", "4")):
@@ -106,6 +111,7 @@ VLLM_KEYS = (
 )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_bench_json_has_vllms_result_keys_with_std_and_peaks(mock_server, tmp_path):
     mock = mock_server(ttft_s=0.005, itl_s=0.001)
     result = bench(
@@ -121,6 +127,7 @@ def test_bench_json_has_vllms_result_keys_with_std_and_peaks(mock_server, tmp_pa
     assert "std" in result.output and "peak" in result.output
 
 
+@pytest.mark.slow
 def test_every_request_failing_exits_1_with_its_results_written_and_latencies_absent(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -151,6 +158,7 @@ def test_an_unwritable_out_is_refused_before_any_request(mock_server, tmp_path):
     assert mock.state().requests == 0
 
 
+@pytest.mark.slow
 def test_request_timeout_is_an_option_and_a_timed_out_request_is_a_failure(mock_server, tmp_path):
     mock = mock_server(ttft_s=0.001, itl_s=0.001, stall_rate=1.0)
     result = bench(
@@ -162,6 +170,7 @@ def test_request_timeout_is_an_option_and_a_timed_out_request_is_a_failure(mock_
     assert data["errors"] == {"timeout": 2} and data["meta"]["timeout_s"] == 0.2
 
 
+@pytest.mark.slow
 def test_estimated_token_counts_are_labelled_in_the_summary_and_the_json(mock_server, tmp_path):
     mock = mock_server(ttft_s=0.001, itl_s=0.0, send_usage=False)
     result = bench(
@@ -177,6 +186,7 @@ def test_estimated_token_counts_are_labelled_in_the_summary_and_the_json(mock_se
     }
 
 
+@pytest.mark.slow
 def test_interrupting_a_run_writes_what_finished(mock_server, tmp_path):
     # A separate process, interrupted (Ctrl-C) once the mock has served 6 requests.
     mock = mock_server(ttft_s=0.002, itl_s=0.002)
@@ -193,7 +203,10 @@ def test_interrupting_a_run_writes_what_finished(mock_server, tmp_path):
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         with stderr_path.open("wb") as stderr:
-            process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+            process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=stderr, env=env,
+                preexec_fn=die_with_parent(),
+            )  # fmt: skip
     finally:
         signal.signal(signal.SIGINT, previous)
     try:

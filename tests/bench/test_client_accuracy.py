@@ -12,12 +12,16 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 from conftest import dominates, peak_overlap, run
 
 from graviton_llm.bench.arrivals import arrival_offsets
 from graviton_llm.bench.config import BenchConfig
 from graviton_llm.bench.metrics import compute_metrics
 from graviton_llm.bench.workload import LengthSpec
+
+# Every test here runs the CLI, a program or a server end to end.
+pytestmark = pytest.mark.slow
 
 TTFT_S = 0.050
 ITL_S = 0.010

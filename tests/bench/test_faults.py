@@ -27,6 +27,7 @@ def config(url: str, **overrides) -> BenchConfig:
     return BenchConfig(**(base | overrides))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("endpoint", ["completions", "chat"])
 def test_each_injected_fault_is_counted_once_in_its_kind(mock_server, endpoint):
     mock = mock_server(
@@ -55,6 +56,7 @@ def test_each_injected_fault_is_counted_once_in_its_kind(mock_server, endpoint):
     assert metrics.total_output_tokens == 6 * metrics.completed
 
 
+@pytest.mark.slow
 def test_a_stalled_stream_ends_at_the_timeout_as_a_timeout(mock_server):
     mock = mock_server(ttft_s=0.001, itl_s=0.001, stall_rate=1.0)
     # The mock stalls for an hour: ending at all (within the hang guard) is the timeout working.
@@ -67,6 +69,7 @@ def test_a_stalled_stream_ends_at_the_timeout_as_a_timeout(mock_server):
     assert elapsed >= 0.3
 
 
+@pytest.mark.slow
 def test_a_server_that_never_answers_ends_the_run_at_the_timeout():
     # The kernel completes the TCP handshake on a listening socket; nothing ever replies.
     with socket.socket() as silent:
@@ -89,6 +92,7 @@ def test_model_lookup_on_a_silent_server_fails_with_a_hint_not_a_hang():
             run(config(url, concurrency=1, num_requests=1, timeout_s=0.2))
 
 
+@pytest.mark.slow
 def test_refused_connections_are_connection_errors():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -105,6 +109,7 @@ def test_impossible_configs_are_refused_with_every_problem_named():
         assert field in message
 
 
+@pytest.mark.slow
 def test_workers_are_capped_by_the_number_of_requests(mock_server):
     # --concurrency far above --num-requests used to start one worker per slot (ten million
     # of them ran out of memory; 65,535 of them take 64 MB at their peak, 3 take 0.4 MB).
@@ -125,6 +130,7 @@ def test_workers_are_capped_by_the_number_of_requests(mock_server):
         BenchConfig(url=mock.url, concurrency=10_000_000, duration_s=5.0).validate()
 
 
+@pytest.mark.slow
 def test_a_cancel_swallowed_below_the_sender_still_stops_the_run(mock_server, monkeypatch):
     # Ctrl-C cancels the run. If the cancel lands where it is turned into an ordinary failure
     # (aiohttp, or asyncio.timeout when the request's own timeout fires at the same moment), the
@@ -165,6 +171,7 @@ def test_a_cancel_swallowed_below_the_sender_still_stops_the_run(mock_server, mo
     assert mock.state().requests == 2
 
 
+@pytest.mark.slow
 def test_a_cancel_lost_below_the_sender_still_stops_the_run(mock_server, monkeypatch):
     # Worse than turned into a failure: taken back (a timeout helper that believes the cancel
     # is its own uncancels the task), so the worker cannot tell it was ever cancelled. The run

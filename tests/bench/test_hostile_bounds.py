@@ -51,6 +51,7 @@ def _bench(respond, requests: int = 1, **overrides):
     return result.records, compute_metrics(result.records), peak
 
 
+@pytest.mark.slow
 def test_a_gzip_bomb_stops_at_the_cap_on_decompressed_bytes():
     """4 MiB of gzip inflating to 4 GiB drove the client to 7.3 GB: the 64 MiB cap counted
     compressed bytes. Here 80 MiB inflate from about 80 KB."""
@@ -63,6 +64,7 @@ def test_a_gzip_bomb_stops_at_the_cap_on_decompressed_bytes():
     assert peak < 16 * MIB  # inflated a MiB at a time, counted as it goes
 
 
+@pytest.mark.slow
 def test_a_flood_of_newlines_keeps_no_events():
     """64 MiB of blank lines took 2.4 GB as millions of empty events."""
     flood = [SSE_HEAD, *([b"\n" * MIB] * 8), *map(bytes, [b"data: [DONE]\n\n"])]
@@ -71,6 +73,7 @@ def test_a_flood_of_newlines_keeps_no_events():
     assert peak < 16 * MIB
 
 
+@pytest.mark.slow
 def test_one_endless_event_and_too_many_events_fail_their_request():
     endless = [SSE_HEAD, b"data: " + b"x" * (MAX_EVENT_BYTES + MIB)]
     records, metrics, _ = _bench(lambda i, raw: endless)
@@ -83,6 +86,7 @@ def test_one_endless_event_and_too_many_events_fail_their_request():
     assert "more than 1056 events for 16 tokens" in (records[0].error or "")
 
 
+@pytest.mark.slow
 def test_gzip_that_is_not_a_bomb_still_decodes():
     body = gzip.compress(b"".join(b"data: " + json.dumps(text_chunk(" x")).encode() + b"\n\n"
                                   for _ in range(16)) + b"data: [DONE]\n\n")  # fmt: skip

@@ -20,6 +20,9 @@ from graviton_llm.bench.config import BenchConfig
 from graviton_llm.bench.metrics import compute_metrics
 from graviton_llm.bench.workload import LengthSpec
 
+# Every test here runs the CLI, a program or a server end to end.
+pytestmark = pytest.mark.slow
+
 SIXTEEN = [text_chunk(" The quantum") for _ in range(8)]  # 16 tokens, 2 per chunk
 ERROR_500 = {"error": {"message": "x", "code": 500}}
 NOT_STREAMED = response(body=b'{"choices": [{"text": "not streamed"}]}')

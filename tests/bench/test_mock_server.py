@@ -202,6 +202,7 @@ _bodies = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=80, deadline=None, derandomize=True, database=None)
 @given(payload=_bodies, chat=st.booleans())
 def test_any_body_is_accepted_or_refused_with_a_4xx_never_an_exception(payload, chat):

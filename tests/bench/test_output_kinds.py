@@ -13,6 +13,9 @@ from graviton_llm.bench.config import BenchConfig
 from graviton_llm.bench.metrics import compute_metrics
 from graviton_llm.bench.workload import LengthSpec
 
+# Every test here runs the CLI, a program or a server end to end.
+pytestmark = pytest.mark.slow
+
 TTFT_S, ITL_S, TOKENS, THINKING = 0.020, 0.010, 16, 8
 
 

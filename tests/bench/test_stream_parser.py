@@ -214,6 +214,7 @@ _chunk = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, derandomize=True, database=None)
 @given(chunks=st.lists(_chunk, max_size=5), max_tokens=st.integers(1, 64), done=st.booleans())
 def test_any_json_is_a_success_or_a_classified_failure_never_a_crash(chunks, max_tokens, done):

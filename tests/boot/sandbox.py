@@ -27,6 +27,7 @@ from graviton_llm.node.agent_archive import agent_archive
 from graviton_llm.node.agent_location import AGENT_FOLDER, AgentLocation
 from graviton_llm.node.user_data import render_compile_script
 from graviton_llm.node_agent import model_store_weights
+from reaping import OWNER_ENV, die_with_parent
 from support import free_port
 
 __all__ = ["ASG_NAME", "INSTANCE_ID", "FakeImds"]
@@ -75,12 +76,14 @@ class MotoServer:
             [sys.executable, str(FAKES / "aws_server.py"), self.cli_socket],
             stdout=subprocess.PIPE,
             text=True,
+            preexec_fn=die_with_parent(),
         )
         with open(log, "w") as out:
             self.process = subprocess.Popen(
                 [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", "0"],
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                preexec_fn=die_with_parent(),
             )
         assert self.cli.stdout is not None and self.cli.stdout.readline() == "ready\n"
         deadline = time.monotonic() + 30
@@ -246,6 +249,7 @@ class Sandbox:
             "GLT_START_UNITS": f"{VLLM_UNIT},{PUBLISH_UNIT}",
             "GRAVITON_LLM_IMDS_URL": self.imds.url,
             "FAKE_VLLM_LOG": str(self.server_log),
+            OWNER_ENV: str(os.getpid()),  # units end when this test run does (fakes/tether.py)
         }
         return env | extra
 
@@ -290,6 +294,7 @@ class Sandbox:
             text=True,
             timeout=timeout,
             check=False,
+            preexec_fn=die_with_parent(),  # this thread waits for it: it outlives the script
         )
         seconds = time.monotonic() - started
         record = self.record.read_text() if self.record.exists() else ""

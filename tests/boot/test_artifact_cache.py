@@ -16,6 +16,7 @@ import time
 from types import SimpleNamespace
 from typing import Any
 
+import pytest
 from sandbox import VLLM_UNIT, Run, Sandbox, scenario, seeded_weights_digest
 
 from graviton_llm.documents.iam import (
@@ -23,9 +24,12 @@ from graviton_llm.documents.iam import (
     node_agent_read_policy,
     weights_read_policy,
 )
+from graviton_llm.node.artifact_key import artifact_cache_location, static_artifact_key
 from graviton_llm.node.node_config import container_argv
-from graviton_llm.node.serve_command import artifact_cache_location, static_artifact_key
 from graviton_llm.node_agent.model_store import FORMAT
+
+# Boots nodes in the sandbox (moto, the AWS CLI, the agent on python3, fake units).
+pytestmark = pytest.mark.slow
 
 ARTIFACTS = "opt/graviton-llm/compiled"
 

@@ -8,10 +8,14 @@ import hashlib
 import json
 from types import SimpleNamespace
 
+import pytest
 import yaml
 from sandbox import ASG_NAME, INSTANCE_ID, VLLM_UNIT, WEIGHTS, FakeImds, Run, Sandbox, scenario
 
 from graviton_llm.node.node_config import container_argv, readiness_timeout_seconds
+
+# Boots nodes in the sandbox (moto, the AWS CLI, the agent on python3, fake units).
+pytestmark = pytest.mark.slow
 
 MODEL = "opt/graviton-llm/model"
 API_KEY = "sk-test-0123456789abcdef"

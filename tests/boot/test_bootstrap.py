@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from sandbox import AGENT, Run, Sandbox, scenario
 
 from graviton_llm.node.agent_archive import agent_archive
+
+# Boots nodes in the sandbox (moto, the AWS CLI, the agent on python3, fake units).
+pytestmark = pytest.mark.slow
 
 LOG = "var/log/graviton-llm-boot.log"
 

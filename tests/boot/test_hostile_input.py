@@ -12,8 +12,12 @@ import contextlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError
 from sandbox import Run, Sandbox, scenario
+
+# Boots nodes in the sandbox (moto, the AWS CLI, the agent on python3, fake units).
+pytestmark = pytest.mark.slow
 
 # Each writes the marker file if any shell ever runs it. MARK is replaced per sandbox.
 PAYLOADS = [

@@ -23,6 +23,8 @@ import grpc
 from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
+from reaping import die_with_parent
+
 NS = "http://autoscaling.amazonaws.com/doc/2011-01-01/"
 URN = "urn:pulumi:dev::team::pulumi-python:dynamic:Resource::llm-rollout"
 
@@ -181,6 +183,7 @@ def real_host(endpoint: str, config: dict[str, Any]) -> Iterator[RealHost]:
         stderr=subprocess.PIPE,
         env=env,
         text=True,
+        preexec_fn=die_with_parent(),
     )
     said = Said()
     assert process.stdout is not None and process.stderr is not None

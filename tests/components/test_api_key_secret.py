@@ -15,7 +15,7 @@ from graviton_llm import ArgsError, NeuronServingCluster, render_user_data
 from graviton_llm.args import NeuronServingClusterArgs
 from graviton_llm.plan.build import Plan
 from graviton_llm.plan.findings import is_secret_value, revealed, run_checks
-from graviton_llm.testing import run_program
+from graviton_llm.testing import Unknown, run_program
 from support import cluster_args
 
 SECRET_NAME = "/llm/prod/very-secret-parameter-name"
@@ -23,7 +23,7 @@ POINTER = "/graviton-llm/team/prod/llm/api-key-parameter"
 LT = "aws:ec2/launchTemplate:LaunchTemplate"
 
 
-def _build(name=SECRET_NAME, secret=True):
+def _build(name=SECRET_NAME, secret=True, preview=True):
     holder = {}
 
     def program():
@@ -32,7 +32,8 @@ def _build(name=SECRET_NAME, secret=True):
             "llm", cluster_args(api_key_ssm_parameter=parameter)
         )
 
-    return run_program(program, project="team", stack="prod", catch=True), holder
+    result = run_program(program, project="team", stack="prod", catch=True, preview=preview)
+    return result, holder
 
 
 def test_the_secret_name_reaches_the_pointer_and_the_policy_as_secret_inputs():
@@ -54,6 +55,7 @@ def test_the_secret_name_reaches_the_pointer_and_the_policy_as_secret_inputs():
     assert pointer.urn in result.one(LT).dependencies
 
 
+@pytest.mark.slow
 def test_the_secret_name_is_in_no_user_data_and_no_plan_output():
     result, holder = _build()
     cluster = holder["cluster"]
@@ -68,6 +70,7 @@ def test_the_secret_name_is_in_no_user_data_and_no_plan_output():
     assert rows["llm-api-key-name"]["properties"]["value"] == "[secret]"
 
 
+@pytest.mark.slow
 def test_a_plain_name_is_rendered_as_before_with_no_pointer():
     result, holder = _build(name="/llm/prod/api-key", secret=False)
     assert [r for r in result.resources if r.name == "llm-api-key-name"] == []
@@ -76,15 +79,19 @@ def test_a_plain_name_is_rendered_as_before_with_no_pointer():
     assert isinstance(policy, str) and '"Resource": "arn:aws:ssm:' in policy
 
 
-def test_a_malformed_secret_name_fails_without_showing_it():
-    result, _ = _build(name="not-a-parameter-name")
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "up"])
+def test_a_malformed_secret_name_fails_without_showing_it(preview):
+    result, _ = _build(name="not-a-parameter-name", preview=preview)
     assert isinstance(result.error, ArgsError)
     (problem,) = result.error.problems
     assert (problem.component, problem.field) == ("llm", "api_key_ssm_parameter")
     assert "api_key_ssm_parameter = [secret, not shown]" in str(result.error)
     assert "not-a-parameter-name" not in str(result.error)
-    # The launch template waits for the pointer, whose value failed its check: no node.
-    assert not result.of_type(LT)
+    if preview:  # the refusal waits for every cluster's; the pointer's value stays unknown
+        secret_value = result.named("llm-api-key-name").inputs["value"]
+        assert isinstance(secret_value["value"], Unknown)  # a secret's wire form
+    else:  # the launch template waits for the pointer, whose value failed its check: no node
+        assert not result.of_type(LT)
 
 
 def test_the_checks_judge_a_secret_policy():

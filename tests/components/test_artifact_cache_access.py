@@ -10,7 +10,7 @@ import pytest
 from graviton_llm import ArtifactCacheAccess, NeuronServingClusterArgs
 from graviton_llm.args import ArgsError
 from graviton_llm.documents.iam import artifact_cache_policy
-from graviton_llm.node.serve_command import static_artifact_key
+from graviton_llm.node.artifact_key import static_artifact_key
 from graviton_llm.testing import run_program
 from support import KMS_KEY, assert_golden, build_cluster, cluster_args
 
@@ -63,6 +63,7 @@ def _cache_policy(result) -> dict:
     return json.loads(policy)
 
 
+@pytest.mark.slow
 def test_a_neuron_cluster_grants_its_static_keys_prefix_and_the_weights_key_in_their_bucket():
     args = cluster_args(weights_kms_key_arn=KMS_KEY)
     result = build_cluster(args)

@@ -36,6 +36,7 @@ def test_the_first_deployment_starts_nothing(host):
     assert created.id == f"{GROUP}-refresh" and created.props["instance_refresh_id"] == ""
 
 
+@pytest.mark.slow
 def test_a_new_version_starts_a_refresh_typed_for_the_api(host):
     created = host.create(inputs("1"))
     with aws_stubs() as aws:
@@ -56,6 +57,7 @@ def test_an_unchanged_request_asks_nothing_and_changes_nothing(host):
         assert not host.diff(created.id, created, inputs("1", wait=True)).changes
 
 
+@pytest.mark.slow
 def test_a_refresh_already_running_is_never_cancelled(host):
     created = host.create(inputs("1"))
     with aws_stubs() as aws:
@@ -66,6 +68,7 @@ def test_a_refresh_already_running_is_never_cancelled(host):
             host.update(created.id, created, inputs("8"))
 
 
+@pytest.mark.slow
 def test_read_reports_a_rollback_as_drift(host):
     started = host.create(inputs("1"))
     with aws_stubs() as aws:
@@ -81,6 +84,7 @@ def wait_host(fake: FakeTime) -> DynamicProviderHost:
     return DynamicProviderHost(RefreshProvider(sleep=fake.sleep, clock=fake.clock))
 
 
+@pytest.mark.slow
 def test_wait_returns_when_the_refresh_succeeds():
     fake = FakeTime()
     host = wait_host(fake)
@@ -100,6 +104,7 @@ def test_wait_returns_when_the_refresh_succeeds():
     assert len(aws.made("autoscaling", "DescribeInstanceRefreshes")) == 1 + 4  # check, polls
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("status", ["RollbackSuccessful", "Failed", "Cancelled", "RollbackFailed"])
 def test_wait_fails_the_up_when_the_refresh_fails_or_rolls_back(status):
     fake = FakeTime()
@@ -131,6 +136,7 @@ def test_wait_is_bounded_and_the_refresh_goes_on():
     assert fake.now == 60
 
 
+@pytest.mark.slow
 def test_a_replaced_group_is_refreshed_onto_the_current_version(host):
     # A replacement keeps the ignored launchTemplate.version: the new group starts on the old
     # version. Its new name changes the request, so the same `pulumi up` refreshes it onto the

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+import pytest
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -17,6 +18,9 @@ from graviton_llm.facts.models import KNOWN_MODELS
 from graviton_llm.node_agent.paths import LIFECYCLE_HOOK_NAME
 from graviton_llm.plan.findings import run_checks
 from graviton_llm.testing import MOCK_VPC_CIDR, run_program
+
+# Every test here runs the CLI, a program or a server end to end.
+pytestmark = pytest.mark.slow
 
 PRIVATE = ["10.0.0.0/8", "10.1.0.0/16", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10",
            "10.20.0.0/16", "fd00::/8"]  # fmt: skip

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pulumi_aws as aws
 import pytest
 
-from graviton_llm import program
+from graviton_llm import project
 from graviton_llm.args import ArgsError
-from graviton_llm.program.main import default_cluster_name
+from graviton_llm.project.main import default_cluster_name
 from graviton_llm.testing import AwsRuleViolation, run_program
 from support import build_cluster, cluster_args, error_messages
 
@@ -32,12 +32,13 @@ def test_a_cluster_name_aws_could_not_carry_is_refused_before_anything_registers
     assert result.resources == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "staging-eu-west-1", "team.a_prod", "x" * 100])
 def test_every_stack_name_pulumi_allows_gives_names_aws_accepts(stack):
     """The shipped program names its cluster from the stack; the strict harness would refuse any
     resulting name AWS refuses (load balancer, target group, role, dashboard, alarms)."""
-    config = program.load_stack_config("dev")
-    result = run_program(program.main, config=config, stack=stack)
+    config = project.load_stack_config("dev")
+    result = run_program(project.main, config=config, stack=stack)
     dashboard = result.one("aws:cloudwatch/dashboard:Dashboard").inputs["dashboardName"]
     assert set(dashboard) <= set("abcdefghijklmnopqrstuvwxyz0123456789-_ABCDEFGHIJKLMNOPQRSTUVWXYZ")
     assert len(default_cluster_name(stack)) <= 20

@@ -51,6 +51,7 @@ def test_launch_template_tags_instances_and_volumes(inf2_cluster):
     assert all(s["tags"]["ManagedBy"] == "graviton-llm" for s in specs)
 
 
+@pytest.mark.slow
 def test_ami_is_resolved_from_ssm_at_deploy_time_never_resolve_ssm():
     seen = []
 
@@ -90,6 +91,7 @@ def test_user_data_is_the_pure_renderer_output(inf2_cluster):
     assert base64.b64decode(encoded).decode() == expected
 
 
+@pytest.mark.slow
 def test_asg_pins_the_launch_template_version_and_ignores_desired_capacity(inf2_cluster):
     asg = inf2_cluster.one(ASG)
     assert asg.inputs["launchTemplate"] == {"id": "llm-lt-id", "version": "1"}
@@ -119,6 +121,7 @@ def test_asg_spans_the_private_subnets_with_3_3_3_by_default(inf2_cluster):
     assert (asg["minSize"], asg["maxSize"], asg["desiredCapacity"]) == (3, 3, 3)
 
 
+@pytest.mark.slow
 def test_asg_tags_propagate_to_instances():
     result = build_cluster(cluster_args(tags={"Environment": "dev", "Owner": "ml"}))
     tags = {t["key"]: t for t in result.one(ASG).inputs["tags"]}
@@ -146,6 +149,7 @@ def test_nlb_is_internal_and_health_checks_vllm(inf2_cluster):
     assert listener["defaultActions"][0]["type"] == "forward"
 
 
+@pytest.mark.slow
 def test_custom_port_flows_to_security_group_target_group_listener_and_vllm():
     result = build_cluster(cluster_args(port=8080))
     assert result.one(TG).inputs["port"] == 8080
@@ -155,6 +159,7 @@ def test_custom_port_flows_to_security_group_target_group_listener_and_vllm():
     assert '"--port","8080"' in result.value.user_data
 
 
+@pytest.mark.slow
 def test_security_group_admits_the_vpc_cidr_for_nlb_health_checks(inf2_cluster):
     ingress = inf2_cluster.one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]
     assert any(r["cidrBlocks"] == [MOCK_VPC_CIDR] for r in ingress)
@@ -198,6 +203,7 @@ def test_cluster_accepts_outputs_from_the_teams_own_vpc():
     assert result.one(TG).inputs["vpcId"] == mock_id("team-vpc", "aws:ec2/vpc:Vpc")
 
 
+@pytest.mark.slow
 def test_kms_key_reaches_the_weights_policy():
     result = build_cluster(cluster_args(weights_kms_key_arn=KMS_KEY))
     policy = result.named("llm-weights-read").inputs["policy"]
@@ -218,6 +224,7 @@ def test_the_launch_template_waits_for_the_nodes_grants(inf2_cluster):
     assert {"llm-weights-read", "llm-security-ssm", "llm-security-cloudwatch"} <= waits_for
 
 
+@pytest.mark.slow
 def test_every_cidr_of_the_vpc_may_health_check_the_nodes():
     """Subnets (and so the NLB's addresses) may sit in a secondary CIDR of the VPC."""
 
@@ -237,6 +244,7 @@ def test_every_cidr_of_the_vpc_may_health_check_the_nodes():
     assert health["cidrBlocks"] == ["10.20.0.0/16", "100.64.0.0/16"]
 
 
+@pytest.mark.slow
 def test_a_custom_ami_gets_its_own_root_device_sized_and_encrypted():
     """An Ubuntu-based AMI boots from /dev/sda1: a mapping on /dev/xvda would be a second disk
     and leave the root at the AMI's small default."""
@@ -252,6 +260,7 @@ def test_a_custom_ami_gets_its_own_root_device_sized_and_encrypted():
     assert mapping["ebs"]["encrypted"] == "true"
 
 
+@pytest.mark.slow
 def test_the_weights_key_is_used_through_s3_in_the_buckets_region():
     result = build_cluster(
         cluster_args(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graviton_llm.components.auto_scaling import refresh_healthy_percentages
+from graviton_llm.components.parts.auto_scaling import refresh_healthy_percentages
 from graviton_llm.node_agent import paths as node_agent_paths
 from graviton_llm.node_agent.paths import LIFECYCLE_HOOK_NAME
 from support import KMS_KEY, assert_refused, build_cluster, cluster_args
@@ -90,6 +90,7 @@ def test_a_spot_rollout_carries_the_mixed_instances_policy():
     ]
 
 
+@pytest.mark.slow
 def test_without_rollouts_pulumi_updates_the_version_itself():
     result = build_cluster(cluster_args(rollout={"enabled": False}))
     assert result.of_type("pulumi-python:dynamic:Resource") == []
@@ -128,12 +129,14 @@ def test_device_memory_alarm_at_85_percent_of_the_cores_in_use(inf2_cluster):
     assert percent["expression"] == f"100 * used / {32 * 1024**3}"
 
 
+@pytest.mark.slow
 def test_cpu_nodes_have_no_device_memory_alarm():
     result = build_cluster(cluster_args(instance_type="r8g.8xlarge"))
     assert "device-memory" not in _alarms(result)
     assert len(_alarms(result)) == 5
 
 
+@pytest.mark.slow
 def test_alarms_go_to_an_encrypted_sns_topic_with_email_subscriptions():
     result = build_cluster(
         cluster_args(monitoring={"alarm_topic": True, "alarm_emails": ["oncall@example.com"]})
@@ -190,6 +193,7 @@ def test_every_node_holds_its_launch_lifecycle_hook_until_it_serves(inf2_cluster
     assert lt["metadataOptions"]["instanceMetadataTags"] == "enabled"
 
 
+@pytest.mark.slow
 def test_spot_mode_uses_a_mixed_policy_with_an_on_demand_floor():
     result = build_cluster(
         cluster_args(
@@ -211,6 +215,7 @@ def test_spot_mode_uses_a_mixed_policy_with_an_on_demand_floor():
     assert policy["launchTemplate"]["launchTemplateSpecification"]["version"] == "1"
 
 
+@pytest.mark.slow
 def test_reserved_mode_runs_only_in_the_reservations():
     result = build_cluster(
         cluster_args(
@@ -222,6 +227,7 @@ def test_reserved_mode_runs_only_in_the_reservations():
     assert spec["capacityReservationPreference"] == "capacity-reservations-only"
 
 
+@pytest.mark.slow
 def test_target_tracking_on_vllm_queue_depth_with_boot_protection():
     result = build_cluster(
         cluster_args(
@@ -250,6 +256,7 @@ def test_fixed_size_has_no_scaling_policy_and_no_protection(inf2_cluster):
     assert _node_config(inf2_cluster)["unprotect_on_release"] is False
 
 
+@pytest.mark.slow
 def test_node_permissions_are_scoped_to_the_group_and_the_api_key():
     key = "arn:aws:kms:us-east-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321"
     result = build_cluster(
@@ -433,6 +440,7 @@ def test_impossible_operations_combinations_are_refused_and_create_nothing(overr
     assert_refused(overrides, field, words)
 
 
+@pytest.mark.slow
 def test_the_launch_hook_does_not_depend_on_the_model():
     """Created once with the group (pulumi-aws applies initial_lifecycle_hooks only then), so it
     must fit any later model: heartbeats, not a cold-start-sized timeout, keep it open."""

@@ -120,6 +120,7 @@ def _project(tmp_path: Path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow
 def test_plan_json_lists_every_clusters_problems_naming_the_cluster(tmp_path):
     result = CliRunner().invoke(app, ["plan", str(_project(tmp_path)), "--json"])
     assert result.exit_code == 2, result.output
@@ -130,6 +131,7 @@ def test_plan_json_lists_every_clusters_problems_naming_the_cluster(tmp_path):
     ]
 
 
+@pytest.mark.slow
 def test_plan_text_names_each_cluster(tmp_path):
     result = CliRunner().invoke(app, ["plan", str(_project(tmp_path))], env={"COLUMNS": "200"})
     assert result.exit_code == 2, result.output

@@ -88,6 +88,7 @@ def test_standalone_reservation_needs_an_instance_type_and_creates_nothing_witho
 BLOCK = "cr-0123456789abcdef0"
 
 
+@pytest.mark.slow
 def test_capacity_block_is_targeted_never_bought():
     result = build_cluster(
         cluster_args(instance_type="trn1.32xlarge", capacity={"capacity_block_id": BLOCK})

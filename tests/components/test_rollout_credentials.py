@@ -37,6 +37,7 @@ def test_the_refresh_is_signed_as_the_stack_config_says():
         host.update(created.id, created, inputs("2"))
 
 
+@pytest.mark.slow
 def test_assumed_roles_from_the_stack_config_sign_the_refresh():
     config = {"aws:region": "us-east-1", "aws:assumeRoles": ROLES,
               "aws:accessKey": "AKIABASE", "aws:secretKey": "base-secret"}  # fmt: skip
@@ -52,6 +53,7 @@ def test_assumed_roles_from_the_stack_config_sign_the_refresh():
     assert assume.access_key == "AKIABASE" and start.access_key == ROLE_KEY
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("given", "base_key"),
     [
@@ -80,6 +82,7 @@ def test_an_explicit_provider_keeps_the_stacks_assumed_roles(given, base_key):
     assert assume.access_key == base_key and start.access_key == ROLE_KEY
 
 
+@pytest.mark.slow
 def test_an_explicit_providers_keys_sign_read_too_and_stay_encrypted():
     given = explicit(access_key="AKIAEXPLICIT", secret_key="explicit-secret")
     config = {"aws:accessKey": "AKIASTACK", "aws:secretKey": "stack-secret"}
@@ -97,6 +100,7 @@ def test_an_explicit_providers_keys_sign_read_too_and_stay_encrypted():
     assert describe.access_key == "AKIAEXPLICIT"
 
 
+@pytest.mark.slow
 def test_an_assumed_role_is_assumed_again_before_it_expires(monkeypatch):
     # rollout.wait polls for hours; an assumed (or chained) role lasts an hour. Before, the
     # credentials were assumed once and every poll after the hour failed as expired.

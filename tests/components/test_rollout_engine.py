@@ -17,6 +17,9 @@ from graviton_llm.testing import ProgramResult, run_program
 from graviton_llm.testing.aws_stubs import aws_stubs
 from graviton_llm.testing.engine import DynamicProviderHost, round_trip
 
+# Every test here runs the CLI, a program or a server end to end.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.name for p in (ROOT / "examples").iterdir() if p.is_dir())
 DYNAMIC = "pulumi-python:dynamic:Resource"

@@ -46,6 +46,7 @@ def started_version_2(host):
         return host.update(created.id, created, inputs("2"))
 
 
+@pytest.mark.slow
 def test_refresh_shows_a_rolled_back_rollout_and_the_next_up_says_so(host, capsys):
     started = started_version_2(host)
     assert started.props["status"] == "Pending"
@@ -69,6 +70,7 @@ def test_refresh_shows_a_rolled_back_rollout_and_the_next_up_says_so(host, capsy
     assert "not rolled out" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("status", ["RollbackSuccessful", "Failed", "Cancelled", "RollbackFailed"])
 def test_after_a_rollback_a_node_count_change_applies_and_starts_nothing(host, status, capsys):
     # Version 2 was rejected (the state does not know yet); a node-count change moves
@@ -86,6 +88,7 @@ def test_after_a_rollback_a_node_count_change_applies_and_starts_nothing(host, s
     assert "not rolled out" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_new_version_after_a_rollback_rolls_out(host, capsys):
     started = started_version_2(host)
     with aws_stubs() as aws:
@@ -98,6 +101,7 @@ def test_a_new_version_after_a_rollback_rolls_out(host, capsys):
     assert "not rolled out" not in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_preview_says_when_a_change_would_rerun_the_rejected_version(host, capsys):
     # The state still holds version 1 (a `wait` up failed, so nothing was stored); the program
     # asks for version 2 again, which rolled back.
@@ -113,6 +117,7 @@ def test_the_preview_says_when_a_change_would_rerun_the_rejected_version(host, c
     assert updated.props["request"]["DesiredConfiguration"]["LaunchTemplate"]["Version"] == "2"
 
 
+@pytest.mark.slow
 def test_retry_only_moves_forward(host, capsys):
     started = started_version_2(host)  # with retry 0; it rolled back
     with aws_stubs() as aws:
@@ -147,6 +152,7 @@ def test_a_lowered_retry_is_no_change(host, capsys):
     assert "only moves forward" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_a_refresh_preference_change_alone_starts_no_refresh(host):
     # Replacing every node to apply a new warmup would be a rollout nobody asked for.
     created = host.create(inputs("1"))
@@ -159,6 +165,7 @@ def test_a_refresh_preference_change_alone_starts_no_refresh(host):
     assert updated.props["request"]["Preferences"]["InstanceWarmup"] == 300
 
 
+@pytest.mark.slow
 def test_turning_rollouts_on_with_a_template_change_rolls_the_new_version_out(host):
     # rollout.enabled turned on in the same `pulumi up` as a template change: the group keeps
     # version 1 (its version is now ignored) and the new rollout resource is created. Before,
@@ -173,6 +180,7 @@ def test_turning_rollouts_on_with_a_template_change_rolls_the_new_version_out(ho
     assert fresh.props["instance_refresh_id"] == "" and aws.calls == []
 
 
+@pytest.mark.slow
 def test_turning_rollouts_on_while_held_starts_nothing_until_the_hold_is_released(host):
     with aws_stubs() as aws:
         last(aws)
@@ -186,6 +194,7 @@ def test_turning_rollouts_on_while_held_starts_nothing_until_the_hold_is_release
         host.update(held.id, held, inputs("2", group_version="1"))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("status", "done", "says"),
     [
@@ -209,6 +218,7 @@ def test_a_failed_wait_says_what_the_group_runs(status, done, says):
             host.update(created.id, created, inputs("2", wait=True, wait_timeout_seconds=3600))
 
 
+@pytest.mark.slow
 def test_a_stack_deployed_before_the_move_still_reads_refreshes_and_deletes(host):
     ops = pickletools.genops(base64.b64decode(OLD_PICKLE))
     named = [arg for _, arg, _ in ops if isinstance(arg, str)]

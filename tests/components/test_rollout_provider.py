@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+import pytest
 
 from graviton_llm import NeuronServingCluster
 from graviton_llm.testing import run_program
@@ -39,6 +40,7 @@ def test_a_cluster_region_other_than_its_providers_is_refused():
     assert "set `region: eu-west-1`" in str(result.error)
 
 
+@pytest.mark.slow
 def test_without_an_explicit_provider_the_stack_config_signs_it():
     result = run_program(lambda: NeuronServingCluster("llm", cluster_args()))
     (rollout,) = [r for r in result.of_type(DYNAMIC) if r.name == "llm-rollout"]
@@ -57,11 +59,13 @@ def test_a_cluster_region_other_than_the_default_providers_is_refused():
                                           for r in result.resources)  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_same_region_as_the_default_provider_is_accepted():
     args = cluster_args(instance_type="inf2.8xlarge", region="us-east-1")
     assert run_program(lambda: NeuronServingCluster("llm", args)).error is None
 
 
+@pytest.mark.slow
 def test_an_explicit_provider_in_a_parent_component_counts():
     class Team(pulumi.ComponentResource):
         def __init__(self) -> None:

@@ -11,6 +11,9 @@ from graviton_llm.components.refresh_provider import RefreshProvider
 from real_host import deserialize, fake_auto_scaling, real_host, serialize
 from rollout_support import OLD_PICKLE, inputs, refresh
 
+# Starts the dynamic provider host process.
+pytestmark = pytest.mark.slow
+
 CONFIG = {"aws:region": "us-east-1", "aws:accessKey": "AKIASTACKCONFIG000",
           "aws:secretKey": "stack-secret"}  # fmt: skip
 

@@ -20,6 +20,7 @@ def build(**args):
     return run_program(program, project="search", stack="prod")
 
 
+@pytest.mark.slow
 def test_the_group_and_template_name_their_stack():
     result = build()
     group_tags = {t["key"]: t for t in result.named("llm-asg").inputs["tags"]}
@@ -33,6 +34,7 @@ def test_the_group_and_template_name_their_stack():
         assert not LOOKUP.keys() & spec["tags"].keys()
 
 
+@pytest.mark.slow
 def test_adding_them_to_a_deployed_stack_changes_only_tags(monkeypatch):
     # The second `pulumi up` after upgrading: a launch template's tags update in place, but
     # a change to its tag specifications (template data) would publish a new version and roll
@@ -45,6 +47,7 @@ def test_adding_them_to_a_deployed_stack_changes_only_tags(monkeypatch):
         assert {k for k in old.keys() | new.keys() if old.get(k) != new.get(k)} == {"tags"}
 
 
+@pytest.mark.slow
 def test_the_tag_limit_counts_them():
     # 50 tags per group: ours are Purpose, graviton-llm:component, ManagedBy, Name,
     # Environment, Owner and the two lookup tags.

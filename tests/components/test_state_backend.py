@@ -11,7 +11,7 @@ import pytest
 from graviton_llm.args import ArgsError
 from graviton_llm.components.state_backend import StateBackend
 from graviton_llm.documents.state_backend import setup_commands, state_bucket_policy
-from graviton_llm.program.state_backend import main
+from graviton_llm.project.state_backend import main
 from graviton_llm.testing import run_program
 
 BUCKET = "pulumi-state-123456789012-us-east-1"
@@ -141,6 +141,7 @@ def test_a_given_bucket_name_and_prefix_name_the_resources():
     }
 
 
+@pytest.mark.slow
 def test_old_state_versions_expire_but_recent_history_stays(backend):
     # Versioned, version deletion denied, and Pulumi rewrites the checkpoint at every step:
     # without a rule the versions grow forever (before: no lifecycle configuration at all).

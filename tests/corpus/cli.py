@@ -212,11 +212,11 @@ def _compile_output_missing() -> str:
 
 def _ami_write_newline() -> str:
     from graviton_llm.cli import common
-    from graviton_llm.program import ami_pin
+    from graviton_llm.project import ami_pin
 
     path = Path(_stack_file(DEV))
-    common.ec2_client = lambda region, *_: object()  # type: ignore[assignment]
-    common.client = lambda service, region, *_: object()  # type: ignore[assignment]
+    common.ec2_client = lambda *_args, **_kwargs: object()  # type: ignore[assignment]
+    common.client = lambda *_args, **_kwargs: object()  # type: ignore[assignment]
     hostile = "ami-0123456789abcdef0\n    image: registry.example/attacker"
     ami_pin.latest = lambda ssm, ec2, spec: ("/p", ami_pin.Ami(hostile))  # type: ignore[assignment]
     outcome = judge_cli(_invoke(["ami", "--stack", str(path), "--write"]), {2})

@@ -14,7 +14,9 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import signal
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -60,12 +62,23 @@ def judge_cli(result: Any, codes: set[int], literal: str | None = None) -> str:
 
 
 def run_case(case: Case) -> tuple[str, str]:
-    """(outcome, detail) of ``case``, run in a forked child with its time limit."""
+    """(outcome, detail) of ``case``, run in a forked child with its time limit. Whatever the
+    case writes to the temp dir lands in a scratch folder removed when the case ends, even
+    when it hangs and is killed."""
+    scratch = tempfile.mkdtemp(prefix="corpus-case-")
+    try:
+        return _run_case(case, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_case(case: Case, scratch: str) -> tuple[str, str]:
     read, write = os.pipe()
     child = os.fork()
     if child == 0:  # pragma: no cover - the child
         os.close(read)
         os.setpgid(0, 0)
+        tempfile.tempdir = os.environ["TMPDIR"] = scratch
         quiet = os.open(os.devnull, os.O_WRONLY)  # the case's own logs would bury the table
         os.dup2(quiet, 1)
         os.dup2(quiet, 2)

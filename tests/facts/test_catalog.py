@@ -1,3 +1,5 @@
+import pytest
+
 from graviton_llm.facts import catalog
 from graviton_llm.facts.catalog import INSTANCE_TYPES, default_tensor_parallel_size, instance_spec
 from graviton_llm.facts.models import nonexistent_model_hint, resolve_model
@@ -61,6 +63,7 @@ def test_blog_llama_3_2_70b_names_the_real_70b_models():
     assert nonexistent_model_hint("meta-llama/Llama-3.1-8B") is None
 
 
+@pytest.mark.slow
 def test_catalog_agrees_with_ec2_describe_instance_types_as_moto_carries_it():
     """vCPUs, memory and network of every row against EC2's own instance type data."""
     import gzip

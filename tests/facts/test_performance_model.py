@@ -288,6 +288,7 @@ def test_prediction_json_shape():
 # ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_fit_reproduces_the_stored_constants():
     fitted = fit.fit(ROWS)
     assert set(fitted) == set(parameters.FITTED)
@@ -352,6 +353,7 @@ def test_load_is_labelled_as_the_load_generator_produced_it():
     assert opened and {r.arrivals for r in opened} == {"constant"}
 
 
+@pytest.mark.slow
 def test_the_cohort_fraction_is_the_fit_of_the_loaded_fit_rows():
     group = [
         (parameters.FITTED[c.generation].as_vector(), c)

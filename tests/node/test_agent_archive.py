@@ -37,6 +37,7 @@ sys.stdout.buffer.write(agent_archive().data + render_user_data(args_for()).enco
 """
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical_and_need_no_zlib():
     """Stored entries: no compressor whose build could change the bytes (before, gzip'd user
     data differed between zlib and zlib-ng, so who deployed decided whether the fleet rolled)."""
@@ -80,6 +81,7 @@ def test_it_runs_on_a_bare_python3_outside_any_virtualenv(tmp_path):
     assert missing.returncode == 1 and "cannot read it" in missing.stderr, missing.stderr
 
 
+@pytest.mark.slow
 def test_the_agent_is_python_3_9_code():
     """AL2023's python3, and the Neuron base DLAMI's (AL2023), is 3.9 (docs/sources.md). vermin
     names the minimum version each construct needs; a 3.10 one (match, zip(strict=...), an

@@ -11,13 +11,9 @@ import pytest
 from graviton_llm import NeuronServingClusterArgs, render_user_data
 from graviton_llm.node.agent_archive import agent_archive
 from graviton_llm.node.agent_location import agent_location
+from graviton_llm.node.artifact_key import artifact_key_inputs, static_artifact_key
 from graviton_llm.node.node_config import container_argv, node_config
-from graviton_llm.node.serve_command import (
-    artifact_key_inputs,
-    num_gpu_blocks_override,
-    serve_command,
-    static_artifact_key,
-)
+from graviton_llm.node.serve_command import num_gpu_blocks_override, serve_command
 from graviton_llm.node.user_data import render_compile_script
 from graviton_llm.node_agent import node_files as agent_files
 from support import assert_golden, cluster_args
@@ -65,6 +61,7 @@ def test_the_node_config_matches_its_golden_file(variant):
     assert_golden(f"node_config_{variant}.json", json.dumps(config, indent=1, sort_keys=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_user_data_and_the_runner_are_shellcheck_clean(variant, tmp_path):
     args = _args(variant)
@@ -87,7 +84,7 @@ def test_user_data_and_the_runner_are_shellcheck_clean(variant, tmp_path):
 def test_user_data_is_plain_text_within_4_kib(variant):
     """No gzip: EC2's 16 KB limit applies to the raw bytes, which now hold only the bootstrap
     and the config (every shipped stack and example is checked too: test_examples.py,
-    tests/program)."""
+    tests/project)."""
     for script in (render_user_data(_args(variant)), _compile_script(variant)):
         data = script.encode()
         assert data.startswith(b"#!/bin/bash\n") and data.isascii()

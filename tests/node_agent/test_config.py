@@ -56,6 +56,7 @@ def _jsonschema_valid(document: object) -> bool:
     return jsonschema.Draft202012Validator(node_config.schema()).is_valid(document)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(GOOD))
 def test_what_the_renderer_writes_the_agent_accepts(name, tmp_path):
     document = GOOD[name]
@@ -67,6 +68,7 @@ def test_what_the_renderer_writes_the_agent_accepts(name, tmp_path):
     assert f"a valid graviton-llm-node/1 document for the {document['job']} job" in checked.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(BAD))
 def test_both_sides_refuse_the_same_documents(name, tmp_path):
     document = BAD[name]

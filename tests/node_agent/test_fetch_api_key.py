@@ -7,6 +7,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from agent_support import config_for, install, run_agent
 
 POINTER = "/graviton-llm/team/prod/llm/api-key-parameter"
@@ -48,6 +50,7 @@ def test_a_pointer_to_a_missing_parameter_fails_without_naming_it(tmp_path):
     assert SECRET_NAME not in config
 
 
+@pytest.mark.slow
 def test_a_plain_name_is_read_or_reported_by_name_as_before(tmp_path):
     run = _run(tmp_path, "/llm/plain")
     assert run.returncode == 0, run.stderr

@@ -16,6 +16,7 @@ import pytest
 from agent_support import install
 from graviton_llm.facts.vllm_metrics import LATENCY_METRICS
 from graviton_llm.node_agent import latency_exporter as exporter
+from reaping import die_with_parent
 from support import free_port
 
 BUCKETS = {0.1: 10.0, 0.5: 60.0, 1.0: 90.0, math.inf: 100.0}
@@ -71,6 +72,7 @@ def test_parse_sums_label_sets_and_ignores_other_series():
     assert parsed == {"vllm:e2e_request_latency_seconds": {0.5: 6.0, 2.0: 12.0, math.inf: 12.0}}
 
 
+@pytest.mark.slow
 def test_the_installed_script_serves_p99_of_the_last_interval(tmp_path):
     """The exact file the node installs, run with python3 against a stand-in vLLM."""
     counts = {"fast": 0, "total": 0}
@@ -101,6 +103,7 @@ def test_the_installed_script_serves_p99_of_the_last_interval(tmp_path):
             "--interval",
             "0.2",
         ],
+        preexec_fn=die_with_parent(),
     )
     try:
         # 100 requests arrive, 90 under 0.5 s and 10 between 0.5 s and 2 s.
@@ -140,6 +143,7 @@ class _Scripted(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+@pytest.mark.slow
 def test_no_scrape_failure_stops_the_exporter_or_leaves_stale_percentiles(capsys):
     good = _metrics(fast=45, total=90).encode()
     later = _metrics(fast=90, total=180).encode()
@@ -234,6 +238,7 @@ class _Trickle(BaseHTTPRequestHandler):
             self.wfile.flush()
 
 
+@pytest.mark.slow
 def test_a_trickling_scrape_ends_at_its_deadline_and_withdraws_the_percentiles(capsys):
     good = ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
     _Scripted.replies = [(200, _metrics(fast=45, total=90).encode(), None)]

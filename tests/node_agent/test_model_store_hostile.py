@@ -281,6 +281,7 @@ def documents(draw) -> bytes:
     return json.dumps(document).encode()
 
 
+@pytest.mark.slow
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(document=documents(), upload=st.lists(contents, min_size=2, max_size=4, unique=True))
 def test_no_manifest_crashes_prepare_or_loads_what_was_not_verified(

@@ -15,6 +15,9 @@ from agent_support import config_for, install, run_agent
 from fake_imds import ASG_NAME, INSTANCE_ID, FakeImds
 from graviton_llm.node_agent.paths import LIFECYCLE_HOOK_NAME
 
+# Every test here runs the CLI, a program or a server end to end.
+pytestmark = pytest.mark.slow
+
 AWS_STUB = """#!/bin/sh
 printf '%s\\n' "$*" >>"$AWS_CALLS"
 if [ "$2" = complete-lifecycle-action ] && [ -n "$AWS_NO_ACTION" ]; then

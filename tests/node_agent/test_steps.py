@@ -125,6 +125,7 @@ class _Vllm(BaseHTTPRequestHandler):
         self.end_headers()
 
 
+@pytest.mark.slow
 def test_ready_means_health_and_a_real_completion_for_the_served_model(node):
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Vllm)
     server.model = "meta-llama/Llama-3.1-8B-Instruct"

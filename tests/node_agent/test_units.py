@@ -96,6 +96,7 @@ def _verify(root: Path, unit: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 @pytest.mark.parametrize(
     "unit", [VLLM_UNIT, METRICS_UNIT, RELEASE_UNIT, LATENCY_UNIT, PUBLISH_UNIT]

@@ -92,6 +92,7 @@ def _comparable(value: Any) -> Any:
     return value
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first_preview", [False, True], ids=["deployed", "first-preview"])
 def test_a_cluster_built_from_another_languages_inputs_is_the_python_cluster(first_preview):
     mode = {"first_preview": True} if first_preview else {"preview": False}
@@ -103,6 +104,7 @@ def test_a_cluster_built_from_another_languages_inputs_is_the_python_cluster(fir
     assert ours.parent_urn == component.urn and package.value.urn == component.urn
 
 
+@pytest.mark.slow
 def test_the_outputs_reach_the_caller_typed_with_their_dependencies() -> None:
     result = run_program(_from_typescript, preview=False)
     built = result.value
@@ -119,11 +121,13 @@ def test_the_outputs_reach_the_caller_typed_with_their_dependencies() -> None:
     assert built.outputs["metricsLogGroup"].startswith("/graviton-llm/")
 
 
+@pytest.mark.slow
 def test_on_a_first_preview_what_aws_assigns_is_unknown_to_the_caller() -> None:
     built = run_program(_from_typescript, first_preview=True).value
     assert isinstance(built.outputs["endpoint"], Unknown)
 
 
+@pytest.mark.slow
 def test_the_api_key_name_given_as_a_secret_stays_out_of_the_user_data() -> None:
     result = run_program(_from_typescript, preview=False)
     user_data = result.one("aws:ec2/launchTemplate:LaunchTemplate").inputs["userData"]
@@ -165,6 +169,7 @@ async def _state_backend() -> Any:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_state_backend_and_reserved_capacity_are_served_too() -> None:
     backend = run_program(_state_backend, preview=False)
     assert backend.value.outputs["loginUrl"].startswith("s3://acme-")
@@ -208,3 +213,37 @@ def test_a_plain_input_given_another_resources_output_is_refused() -> None:
     result = run_program(program, catch=True)
     assert isinstance(result.error, pulumi.InputPropertiesError)
     assert [e["property_path"] for e in result.error.errors or []] == ["instanceType"]
+
+
+def _with_schema_defaults(inputs: dict[str, Any], spec: dict[str, Any], package: dict) -> dict:
+    """``inputs`` as a generated SDK sends them: each default the schema gives filled in, in the
+    component and in each nested object the program gives."""
+    properties = spec.get("inputProperties", spec.get("properties", {}))
+    filled = dict(inputs)
+    for key, prop in properties.items():
+        if key not in filled and "default" in prop:
+            filled[key] = prop["default"]
+        elif isinstance(filled.get(key), dict) and "$ref" in prop:
+            nested = package["types"].get(prop["$ref"].removeprefix("#/types/"), {})
+            if nested.get("type") == "object":
+                filled[key] = _with_schema_defaults(filled[key], nested, package)
+    return filled
+
+
+@pytest.mark.slow
+def test_the_schemas_defaults_sent_by_a_generated_sdk_change_nothing() -> None:
+    from graviton_llm.package import schema
+
+    package = schema()
+    spec = package["resources"][CLUSTER]
+
+    async def with_defaults() -> Any:
+        inputs = _with_schema_defaults(_typescript_inputs(*_network()), spec, package)
+        assert {"maxNumBatchedTokens", "port"} <= set(inputs)
+        assert inputs["monitoring"]["dashboard"] is True
+        return await construct(PackageProvider(), CLUSTER, "team-llm", inputs)
+
+    mode = {"preview": False}
+    assert _custom(run_program(with_defaults, **mode)) == _custom(
+        run_program(_from_typescript, **mode)
+    )

@@ -12,9 +12,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from graviton_llm.package import PACKAGE, PackageProvider, provider
+
+# Makes the folder's virtualenv as pulumi install does.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "component-package"
@@ -58,3 +62,13 @@ def test_the_docs_show_the_folders_files_and_examples_as_they_are() -> None:
     for name in ("PulumiPlugin.yaml", "__main__.py", "requirements.txt",
                  "examples/yaml/Pulumi.yaml", "examples/typescript/index.ts"):  # fmt: skip
         assert (FOLDER / name).read_text() in docs, name
+
+
+def test_the_requirements_say_where_graviton_llm_comes_from() -> None:
+    from support_folder_venv import documented_source
+
+    body = documented_source(FOLDER, ROOT / "docs" / "multi-language.md",
+                             "Where the plugin installs graviton-llm from")  # fmt: skip
+    for source in ("PIP_INDEX_URL", "--index-url", "never `--extra-index-url`", "#sha256=",
+                   "git URL"):  # fmt: skip
+        assert source in body, source

@@ -8,11 +8,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from google.protobuf import empty_pb2
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from graviton_llm.package import schema
 from support_process import plugin_channel
+
+# Starts the component provider host as a plugin.
+pytestmark = pytest.mark.slow
 
 FOLDER = Path(__file__).resolve().parents[2] / "component-package"
 

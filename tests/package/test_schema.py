@@ -83,6 +83,9 @@ def _check(spec: dict[str, Any], model: type[BaseModel], package: dict[str, Any]
                    where)  # fmt: skip
         else:
             assert prop["type"] == expected["type"], where
+        # A plain default (a string, number or boolean) is the schema's too; no other.
+        plain = isinstance(info.default, str | int | float | bool)
+        assert prop.get("default", "(none)") == (info.default if plain else "(none)"), where
 
 
 def _is_model(annotation: Any) -> bool:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from moto import mock_aws
 from typer.testing import CliRunner
 
 from graviton_llm.cli import app
-from graviton_llm.program import STACKS_DIR
-from graviton_llm.program.ami_pin import write_pin
+from graviton_llm.project import STACKS_DIR
+from graviton_llm.project.ami_pin import write_pin
 
 runner = CliRunner()
 
@@ -22,6 +23,7 @@ def graviton_stack(tmp_path):
     return path
 
 
+@pytest.mark.slow
 def test_an_unpinned_stack_shows_the_latest_and_writing_pins_it(tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -51,6 +53,7 @@ def test_an_existing_pin_is_replaced_in_place(tmp_path):
     assert text.count("ami_id:") == 1 and "ami-0fedcba9876543210" in text
 
 
+@pytest.mark.slow
 def test_ami_asks_aws_as_the_stacks_profile(tmp_path, monkeypatch):
     # The stack deploys with aws:profile; before, `ami` asked with the machine's default
     # credentials (here moto's) and answered for whatever account those reach.

@@ -90,6 +90,7 @@ def test_wildcard_iam_is_found_but_deny_statements_are_not(insecure):
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_the_shipped_stacks_pass_every_check(stack):
     plan = build_plan(stack)
@@ -99,6 +100,7 @@ def test_the_shipped_stacks_pass_every_check(stack):
         ("unencrypted-volume", True),
         ("wildcard-iam", True),
         ("s3-write-scope", True),
+        ("s3-weights-overwrite", True),
     ]
 
 
@@ -187,17 +189,14 @@ def test_s3_writes_outside_a_cache_or_over_the_weights_are_found():
         ),
         (
             "poisoner",
-            "Overwrite: writes arn:aws:s3:::team-weights/llama/*/manifest.json " + over,
-        ),
-        (
-            "poisoner",
-            "Overwrite: writes arn:aws:s3:::team-weights/llama/config.json " + over,
-        ),
-        (
-            "poisoner",
             "Overwrite: writes arn:aws:s3:::team-weights/llama/config.json, not an artifact "
             "cache's blobs or manifests",
         ),
+    ]
+    # Over the weights another policy grants: a check over the stack's policies together.
+    assert details(check["s3-weights-overwrite"]) == [
+        ("poisoner", "Overwrite: writes arn:aws:s3:::team-weights/llama/*/manifest.json " + over),
+        ("poisoner", "Overwrite: writes arn:aws:s3:::team-weights/llama/config.json " + over),
     ]
 
 

@@ -14,6 +14,9 @@ from typer.testing import CliRunner
 from graviton_llm.cli import app
 from graviton_llm.plan import build_plan
 
+# Every test here runs the CLI, a program or a server end to end.
+pytestmark = pytest.mark.slow
+
 runner = CliRunner()
 
 STACK_REFERENCE_PROGRAM = """\

@@ -9,7 +9,7 @@ import pulumi_aws as aws
 import pytest
 from typer.testing import CliRunner
 
-from graviton_llm import program
+from graviton_llm import project
 from graviton_llm.cli import app
 from graviton_llm.components import serving_security
 from graviton_llm.facts import catalog
@@ -24,6 +24,7 @@ def invoke(*args: str):
     return runner.invoke(app, list(args), env={"COLUMNS": "200"})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_plan_json_matches_the_reviewed_golden_document(stack):
     result = invoke("plan", "--stack", stack, "--json")
@@ -31,10 +32,12 @@ def test_plan_json_matches_the_reviewed_golden_document(stack):
     assert_golden(f"plan_{stack}.json", result.output)
 
 
+@pytest.mark.slow
 def test_plan_json_is_stable_across_runs():
     assert to_json(build_plan("prod").document()) == to_json(build_plan("prod").document())
 
 
+@pytest.mark.slow
 def test_plan_json_full_carries_the_user_data_it_digests():
     document = json.loads(invoke("plan", "--stack", "dev", "--json", "--full").output)
     import hashlib
@@ -44,6 +47,7 @@ def test_plan_json_full_carries_the_user_data_it_digests():
     assert hashlib.sha256(text.encode()).hexdigest() == document["user_data"]["sha256"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_a_shipped_stacks_user_data_is_plain_and_within_4_kib_and_plan_names_its_agent(stack):
     plan = build_plan(stack)
@@ -59,19 +63,21 @@ def test_a_shipped_stacks_user_data_is_plain_and_within_4_kib_and_plan_names_its
     assert f"node agent: {agent['uri']}" in text
 
 
+@pytest.mark.slow
 def test_plan_prints_tree_findings_and_cost():
     result = invoke("plan", "--stack", "prod")
     assert result.exit_code == 0, result.output
     out = result.output
     assert "llm-prod-security-role" in out and "yes" in out  # protected role
     assert "in  tcp 8000 from 10.0.0.0/8" in out
-    assert out.count("pass ") == 5
+    assert out.count("pass ") == 6
     assert "$28,429/month" in out  # 3 x 12.98127 x 730
     assert "0 idle beyond the 3 nodes" in out  # one reservation per node
     assert "1,500 s" in out  # the compile: 70B, 80 layers x 600 s per 32 layers
     assert catalog.PRICE_SNAPSHOT_DATE in out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_plan_shows_a_cache_hit_cold_start_3x_shorter_than_a_first_compile(stack):
     """Issue 15's done-when, from the plan document: every part sourced or an assumption."""
@@ -91,6 +97,7 @@ def test_plan_shows_a_cache_hit_cold_start_3x_shorter_than_a_first_compile(stack
     assert cold["artifact_cache"] and cold["new_node_s"] == cold["cache_hit_s"]
 
 
+@pytest.mark.slow
 def test_plan_shows_the_cache_prefix_and_the_nodes_grant():
     result = invoke("plan", "--stack", "prod")
     out = result.output
@@ -104,6 +111,7 @@ def test_plan_shows_the_cache_prefix_and_the_nodes_grant():
     assert "a cache hit is 5.4x shorter" in out
 
 
+@pytest.mark.slow
 def test_plan_prints_the_predicted_performance_of_the_cluster():
     out = invoke("plan", "--stack", "prod").output
     section = out[out.index("performance (predicted") :]
@@ -114,6 +122,7 @@ def test_plan_prints_the_predicted_performance_of_the_cluster():
     assert "neuron-v2: calibrated on published measurements" in section
 
 
+@pytest.mark.slow
 def test_plan_performance_section_is_the_sizing_prediction():
     from graviton_llm.sizing import stack_performance
 
@@ -124,6 +133,7 @@ def test_plan_performance_section_is_the_sizing_prediction():
     assert section["calibrated"] is True and section["note"] is None
 
 
+@pytest.mark.slow
 def test_a_public_ingress_makes_plan_fail_with_the_finding(monkeypatch):
     original = serving_security._ingress_rules
 
@@ -145,7 +155,7 @@ def test_a_public_ingress_makes_plan_fail_with_the_finding(monkeypatch):
 
 
 def _bad_stack(tmp_path):
-    text = (program.STACKS_DIR / "Pulumi.dev.yaml").read_text()
+    text = (project.STACKS_DIR / "Pulumi.dev.yaml").read_text()
     text = text.replace("inf2.8xlarge", "inf2.9xlarge").replace("10.0.0.0/8", "0.0.0.0/0")
     path = tmp_path / "Pulumi.bad.yaml"
     path.write_text(text)
@@ -172,6 +182,17 @@ def test_bad_config_with_json_is_a_json_error_document(tmp_path):
     assert by_field["allowed_cidrs.0"]["value"] == "0.0.0.0/0"
 
 
+def test_a_value_is_plain_in_json_and_quoted_once_in_text(tmp_path):
+    # A rule's own refusal (a tag value, a KMS ARN) and pydantic's (the instance type) alike.
+    text = (project.STACKS_DIR / "Pulumi.dev.yaml").read_text()
+    path = tmp_path / "Pulumi.tagged.yaml"
+    path.write_text(text.replace("owner: platform-team", "owner: cc#dev"))
+    errors = json.loads(invoke("plan", "--stack", str(path), "--json").output)["errors"]
+    assert [(e["field"], e["value"]) for e in errors] == [("owner", "cc#dev")]
+    shown = invoke("plan", "--stack", str(path)).output
+    assert "owner = 'cc#dev'" in shown and "''cc#dev''" not in shown
+
+
 def test_missing_stack_exits_2():
     result = invoke("plan", "--stack", "nosuch")
     assert result.exit_code == 2
@@ -196,7 +217,7 @@ def test_cost_compares_terms_and_alternatives_with_the_snapshot_named():
 
 def test_cost_says_a_cpu_node_compiles_nothing(tmp_path):
     stack = tmp_path / "Pulumi.cpu.yaml"
-    dev = (program.STACKS_DIR / "Pulumi.dev.yaml").read_text()
+    dev = (project.STACKS_DIR / "Pulumi.dev.yaml").read_text()
     stack.write_text(dev.replace("inf2.8xlarge", "r8g.16xlarge"))
     result = invoke("cost", "--stack", str(stack), "--tokens-per-second", "10")
     assert result.exit_code == 0, result.output

@@ -29,6 +29,7 @@ def team_plan() -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_both_clusters_their_resources_and_their_summed_cost(team_plan):
     clusters = {c["name"]: c for c in team_plan["clusters"]}
     assert sorted(clusters) == ["search-chat", "search-summarize"]
@@ -66,6 +67,7 @@ def test_both_clusters_their_resources_and_their_summed_cost(team_plan):
     assert (team_plan["project"], team_plan["stack"]) == ("team-search", "staging")
 
 
+@pytest.mark.slow
 def test_secure_config_is_a_secret_output_that_no_output_shows(team_plan):
     assert team_plan["secret_config"] == ["team-search:apiKeyParameter"]
     assert team_plan["outputs"]["api_key_parameter"] == "[secret]"
@@ -76,6 +78,7 @@ def test_secure_config_is_a_secret_output_that_no_output_shows(team_plan):
     assert rows["search-chat-api-key-name"]["properties"]["value"] == "[secret]"
 
 
+@pytest.mark.slow
 def test_the_text_plan_lists_each_cluster_and_the_total_and_restores_the_process():
     path, modules, cwd = list(sys.path), set(sys.modules), os.getcwd()
     result = invoke("plan", str(TEAM), "--stack", "staging")
@@ -91,6 +94,7 @@ def test_the_text_plan_lists_each_cluster_and_the_total_and_restores_the_process
     assert sys.path == path and os.getcwd() == cwd
 
 
+@pytest.mark.slow
 def test_in_a_project_folder_plan_plans_that_project(monkeypatch):
     monkeypatch.chdir(TEAM)
     document = json.loads(invoke("plan", "--stack", "staging", "--json").stdout)
@@ -103,6 +107,7 @@ def _copy(tmp_path) -> Path:
     return project
 
 
+@pytest.mark.slow
 def test_against_an_earlier_plan_shows_what_a_change_to_one_cluster_would_do(team_plan, tmp_path):
     # The team lowers the chat cluster's batch: its node script changes, so its launch template
     # is updated and its rollout runs; its compiled artifacts get a new cache key, so their
@@ -143,6 +148,10 @@ def _bad_projects():
         main = p / "infra" / "__main__.py"
         main.write_text(main.read_text() + "\npulumi.export('x', vpc.id.apply(lambda _: 1 / 0))\n")
 
+    def one_name_twice(p):
+        main = p / "infra" / "__main__.py"
+        main.write_text(main.read_text().replace('f"search-{name}"', '"search-chat"'))
+
     def exits(p):
         (p / "infra" / "__main__.py").write_text("import sys\nsys.exit(3)\n")
 
@@ -164,6 +173,13 @@ def _bad_projects():
         "main missing": (missing_main, "`main` 'app/'"),
         "program raises": (raises, "RuntimeError: the team forgot a subnet"),
         "program exits": (exits, "exited with status 3"),
+        "two clusters of one name": (
+            one_name_twice,
+            "DuplicateResourceUrn: Duplicate resource URN 'urn:pulumi:staging::team-search::"
+            "graviton-llm:cluster:NeuronServingCluster::search-chat'; try giving it a unique "
+            "name: two NeuronServingCluster resources are named 'search-chat' (at "
+            "__main__.py:17 and at __main__.py:17)",
+        ),
         "an apply raises": (apply_raises, "ZeroDivisionError: division by zero"),
         "stack file missing": (missing_stack, "no stack 'staging' in project 'team-search'"),
         "stack file malformed": (malformed_stack, "not valid YAML"),
@@ -172,6 +188,7 @@ def _bad_projects():
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(_bad_projects()))
 def test_bad_project_input_exits_2_with_one_readable_paragraph(tmp_path, case):
     spoil, words = _bad_projects()[case]
@@ -185,6 +202,7 @@ def test_bad_project_input_exits_2_with_one_readable_paragraph(tmp_path, case):
     assert words in " ".join(out.split())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["program raises", "stack file missing"])
 def test_bad_project_input_with_json_is_the_error_document(tmp_path, case):
     spoil, words = _bad_projects()[case]
@@ -196,6 +214,7 @@ def test_bad_project_input_with_json_is_the_error_document(tmp_path, case):
     assert words in error["fix"]
 
 
+@pytest.mark.slow
 def test_a_cluster_the_args_refuse_lists_each_field(tmp_path):
     project = _copy(tmp_path)
     stack = project / "stacks" / "Pulumi.staging.yaml"
@@ -203,3 +222,56 @@ def test_a_cluster_the_args_refuse_lists_each_field(tmp_path):
     result = invoke("plan", str(project), "--stack", "staging")
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "instance_type = 'inf2.9xlarge'" in result.stdout and "fix: " in result.stdout
+
+
+@pytest.mark.slow
+def test_a_team_plan_shows_what_a_shipped_stack_plan_shows(team_plan):
+    """Issue 22, item 5: each cluster's AMI pin, cold start (both paths) and artifact cache, in
+    the JSON and in the text; a one-cluster project keeps them under the single-cluster keys."""
+    shipped = set(json.loads(invoke("plan", "--stack", "dev", "--json").stdout))
+    project_only = {"clusters", "total_cost", "secret_config"}
+    assert shipped <= set(team_plan) and set(team_plan) - shipped == project_only
+    chat, summarize = sorted(team_plan["clusters"], key=lambda c: c["name"])
+    assert chat["ami"]["pinned"] is False and chat["ami"]["parameter"].startswith("/aws/service/")
+    assert chat["artifact_cache"]["enabled"] is True
+    assert chat["artifact_cache"]["prewarm"] == (
+        "graviton-llm compile --stack staging --cluster search-chat"
+    )
+    assert summarize["artifact_cache"] == {"enabled": False, "note": "no compile on CPU"}
+    assert chat["cold_start"]["parts"] and chat["cold_start"]["cache_hit_s"] > 0
+    # Several clusters: the single-cluster keys are null (read `clusters`).
+    assert team_plan["ami"] is None and team_plan["artifact_cache"] is None
+    text = invoke("plan", str(TEAM), "--stack", "staging").stdout
+    assert text.count("AMI not pinned") == 2 and text.count("cold start (predicted") == 2
+    assert "artifact cache s3://search-model-weights/.graviton-llm-cache/" in text
+    assert "pre-warm before a rollout: graviton-llm compile --stack staging --cluster " in text
+
+
+def _spoil_at(project: Path, relative: str, old: str, new: str) -> int:
+    """Replace ``old`` by ``new`` in a project file; the line it is on."""
+    path = project / relative
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    return text[: text.index(old)].count("\n") + 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("relative", "old", "new", "words"),
+    [
+        ("infra/__main__.py", "vpc_id\": vpc.id,", "vpc_id\": vpc.idd,",
+         "AttributeError: 'Vpc' object has no attribute 'idd'"),
+        ("infra/network.py", "igw = aws.ec2.InternetGateway(name, vpc_id=vpc.id)",
+         "igw = aws.ec2.InternetGateway(name, vpc_id=vpc.id.apply(lambda v: v[99]))",
+         "IndexError: string index out of range"),
+    ],
+    ids=["main", "an apply in a local module"],
+)  # fmt: skip
+def test_a_failing_program_says_where_in_the_project(tmp_path, relative, old, new, words):
+    project = _copy(tmp_path)
+    line = _spoil_at(project, relative, old, new)
+    result = invoke("plan", str(project), "--stack", "staging")
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.stdout.split())
+    assert words in out and f"(at {relative}:{line})" in out

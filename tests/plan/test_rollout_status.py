@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from graviton_llm.cli import app
 from graviton_llm.plan.rollout_status import progress_bar
-from graviton_llm.program import STACKS_DIR
+from graviton_llm.project import STACKS_DIR
 from graviton_llm.scaffold import create_project
 from graviton_llm.testing.aws_stubs import aws_stubs
 
@@ -63,6 +63,7 @@ def status(aws, *refreshes: dict, args=("rollout", "status", "--stack", "dev")):
     return runner.invoke(app, list(args), env={"COLUMNS": "200"})
 
 
+@pytest.mark.slow
 def test_a_refresh_in_progress_shows_its_progress():
     with aws_stubs() as aws:
         result = status(aws, refresh("InProgress", PercentageComplete=50, InstancesToUpdate=1))
@@ -72,6 +73,7 @@ def test_a_refresh_in_progress_shows_its_progress():
     assert f"{progress_bar(50)}, 1 instance(s) to update" in result.output
 
 
+@pytest.mark.slow
 def test_a_successful_refresh_is_complete():
     with aws_stubs() as aws:
         result = status(aws, refresh("Successful", PercentageComplete=100, InstancesToUpdate=0))
@@ -79,6 +81,7 @@ def test_a_successful_refresh_is_complete():
     assert progress_bar(100) in result.output and "Successful" in result.output
 
 
+@pytest.mark.slow
 def test_a_rolled_back_refresh_says_why_and_fails():
     rollback = {"RollbackReason": "Alarm llm-dev-error-rate went into ALARM",
                 "PercentageCompleteOnRollback": 50}  # fmt: skip
@@ -90,6 +93,7 @@ def test_a_rolled_back_refresh_says_why_and_fails():
     assert "raise rollout.retry" in result.output
 
 
+@pytest.mark.slow
 def test_a_failed_refresh_says_why_and_fails():
     reason = "Instance i-0 failed to launch: lifecycle hook abandoned"
     with aws_stubs() as aws:
@@ -97,6 +101,7 @@ def test_a_failed_refresh_says_why_and_fails():
     assert result.exit_code == 1 and reason in result.output
 
 
+@pytest.mark.slow
 def test_a_refresh_that_stopped_without_a_rollback_says_what_runs_where():
     # AutoRollback off: the nodes it replaced keep the new version (before: "the group keeps
     # its previous version", which only a rollback makes true).
@@ -108,12 +113,14 @@ def test_a_refresh_that_stopped_without_a_rollback_says_what_runs_where():
     assert "set rollout.hold: true" in result.output
 
 
+@pytest.mark.slow
 def test_a_group_never_refreshed_says_so():
     with aws_stubs() as aws:
         result = status(aws)
     assert result.exit_code == 0 and "no instance refresh yet" in result.output
 
 
+@pytest.mark.slow
 def test_a_team_project_finds_its_clusters_by_their_names(tmp_path, monkeypatch):
     project = tmp_path / "search"
     create_project(project, name="search")
@@ -130,6 +137,7 @@ def test_a_team_project_finds_its_clusters_by_their_names(tmp_path, monkeypatch)
     )
 
 
+@pytest.mark.slow
 def test_another_stacks_cluster_of_the_same_name_is_not_this_one():
     # Before, the group was found by the cluster's name alone: `--stack dev` reported the
     # rollout of a `llm-dev` cluster some other project or stack deployed in the account.
@@ -144,6 +152,7 @@ def test_another_stacks_cluster_of_the_same_name_is_not_this_one():
     assert "account 210987654321 us-east-1" in " ".join(result.output.split())
 
 
+@pytest.mark.slow
 def test_a_group_deployed_before_the_stack_tags_is_still_found():
     with aws_stubs() as aws:
         aws.add("autoscaling", "describe_auto_scaling_groups",
@@ -155,6 +164,7 @@ def test_a_group_deployed_before_the_stack_tags_is_still_found():
     assert f"group {GROUP}" in result.output and "found by its cluster name only" in result.output
 
 
+@pytest.mark.slow
 def test_the_stack_files_assumed_role_signs_the_lookup(tmp_path):
     # Before: the machine's default credentials, whatever account the stack deploys to.
     stack_file = tmp_path / "Pulumi.dev.yaml"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from graviton_llm import program
+from graviton_llm import project
 from graviton_llm.args import ArgsError
 from graviton_llm.plan import build_plan
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stack", "resources", "instance_type", "nodes"),
     [
@@ -29,6 +30,7 @@ def test_stack_config_builds_the_cluster(stack, resources, instance_type, nodes)
     }
 
 
+@pytest.mark.slow
 def test_prod_serves_a_real_70b_at_tp24_with_reservations():
     plan = build_plan("prod")
     args = plan.cluster.args
@@ -38,15 +40,15 @@ def test_prod_serves_a_real_70b_at_tp24_with_reservations():
 
 
 def test_stack_names_map_to_files_and_paths_pass_through(tmp_path):
-    assert program.stack_config_path("dev").name == "Pulumi.dev.yaml"
+    assert project.stack_config_path("dev").name == "Pulumi.dev.yaml"
     custom = tmp_path / "Pulumi.custom.yaml"
-    assert program.stack_config_path(str(custom)) == custom
+    assert project.stack_config_path(str(custom)) == custom
 
 
 def test_a_bad_stack_file_is_refused_with_the_field_named(tmp_path):
     bad = tmp_path / "Pulumi.bad.yaml"
     bad.write_text(
-        (program.STACKS_DIR / "Pulumi.dev.yaml").read_text().replace("inf2.8xlarge", "r8g.48xlarge")
+        (project.STACKS_DIR / "Pulumi.dev.yaml").read_text().replace("inf2.8xlarge", "r8g.48xlarge")
         + "\n"
     )
     text = bad.read_text().replace("    model:", "    accelerator: neuron\n    model:")

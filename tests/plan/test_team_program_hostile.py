@@ -41,17 +41,20 @@ def refused(result, *words: str) -> str:
     return result.stdout
 
 
+@pytest.mark.slow
 def test_a_program_that_loops_is_stopped_at_its_time_limit(tmp_path):
     root = project(tmp_path, "while True:\n    pass\n")
     refused(plan(root, "--program-timeout", "2"), "did not finish within 2 s", "--program-timeout")
 
 
+@pytest.mark.slow
 def test_a_program_that_ends_the_interpreter_fails_the_plan_instead_of_passing_it(tmp_path):
     """os._exit(0) in the CLI's own process ended `plan` with exit code 0 and no output."""
     root = project(tmp_path, "import os\nos._exit(0)\n")
     refused(plan(root, "--json"), "ended its process (exit status 0")
 
 
+@pytest.mark.slow
 def test_a_thread_the_program_leaves_running_ends_with_its_process(tmp_path):
     program = (
         "import threading, time\n"
@@ -66,11 +69,13 @@ def test_a_thread_the_program_leaves_running_ends_with_its_process(tmp_path):
     assert "team-leftover" not in {thread.name for thread in threading.enumerate()}
 
 
+@pytest.mark.slow
 def test_a_base_exception_of_the_program_is_its_failure_not_a_traceback(tmp_path):
     program = "class Stop(BaseException):\n    pass\n\nraise Stop('from the team')\n"
     refused(plan(project(tmp_path, program)), "Stop (a BaseException): from the team")
 
 
+@pytest.mark.slow
 def test_a_program_breaking_an_aws_rule_is_reported_not_looped_on(tmp_path):
     """The harness raises a rule violation that is its own __cause__: the walk used to spin."""
     bad = '\nimport pulumi_aws\npulumi_aws.s3.Bucket("b", bucket="Not_A_Bucket!!")\n'
@@ -118,6 +123,7 @@ def test_main_and_stack_config_dir_stay_inside_the_project(tmp_path, setting, wo
     assert "ran a program outside" not in text
 
 
+@pytest.mark.slow
 def test_program_failures_are_one_error_document_with_json(tmp_path):
     result = plan(project(tmp_path, "import os\nos._exit(3)\n"), "--json")
     assert result.exit_code == 2

@@ -4,6 +4,13 @@ pulumi-policy's own analyzer service (Analyze / AnalyzeStack / Configure), which
 them, wraps them in its unknown-checking proxy, runs each policy at its enforcement level and
 answers with diagnostics, as `pulumi preview --policy-pack` would see them.
 
+As the engine does (pulumi/pkg/resource/deploy/step_generator.go): Analyze gets one resource's
+inputs, AnalyzeStack every resource's outputs once the deployment is done (on a preview, what
+the preview computed); each resource is named by its URN. Configure gets every policy, with its
+schema's defaults and the level given, else its own (pulumi/pkg/resource/analyzer/config.go,
+ReconcilePolicyPackConfig). The pack's version is pulumi-policy's "0.0.1" (policy.py): the CLI
+shows PulumiPolicy.yaml's instead.
+
 (pulumi/sdk/go/common/resource/plugin/analyzer_plugin.go marshals with KeepUnknowns and
 KeepSecrets; pulumi_policy/policy.py's _PolicyAnalyzerServicer is what serves them.)
 """
@@ -56,28 +63,37 @@ def _struct(inputs: Mapping[str, Any]) -> struct_pb2.Struct:
     return struct
 
 
-def _urn(type_: str, name: str) -> str:
-    return f"urn:pulumi:test::project::{type_}::{name}"
+def _urn(r: Any) -> str:
+    """The resource's URN: the harness's, or one built for a hand-written resource."""
+    if getattr(r, "urn", None):
+        return str(r.urn)
+    parent = f"{r.parent}$" if getattr(r, "parent", "") else ""
+    return f"urn:pulumi:test::project::{parent}{r.type}::{r.name}"
 
 
 def service(
     config: Mapping[str, Mapping[str, Any]] | None = None, only: Sequence[Any] | None = None
 ) -> _PolicyAnalyzerServicer:
     """pulumi-policy's analyzer service over the pack's policies, configured as the engine
-    configures it: each policy given settings gets them with its level (the one given, else its
-    own default, which the CLI reads from the pack's GetAnalyzerInfo)."""
+    configures it: every policy with its schema's defaults, the settings given over them, and
+    its level (the one given, else its own, which the CLI reads from GetAnalyzerInfo); settings
+    for a name the pack has no policy for are passed on as they are."""
     pack = list(policies(only))
-    servicer = _PolicyAnalyzerServicer(PACK_NAME, "0.1.0", pack, EnforcementLevel.ADVISORY)
-    if config:
-        defaults = {p.name: p.enforcement_level for p in pack}
-        request = proto.ConfigureAnalyzerRequest()
-        for name, settings in config.items():
-            level = settings.get("enforcementLevel") or defaults[name].value
-            request.policyConfig[name].enforcementLevel = _WIRE_LEVELS[level]
-            request.policyConfig[name].properties.update(
-                {k: v for k, v in settings.items() if k != "enforcementLevel"}
-            )
-        servicer.Configure(request, None)
+    servicer = _PolicyAnalyzerServicer(PACK_NAME, "0.0.1", pack, EnforcementLevel.ADVISORY)
+    given = {name: dict(settings) for name, settings in (config or {}).items()}
+    request = proto.ConfigureAnalyzerRequest()
+    for policy in pack:
+        settings = given.pop(policy.name, {})
+        level = settings.pop("enforcementLevel", None) or policy.enforcement_level.value
+        schema = policy.config_schema.properties if policy.config_schema else {}
+        defaults = {key: spec["default"] for key, spec in schema.items() if "default" in spec}
+        request.policyConfig[policy.name].enforcementLevel = _WIRE_LEVELS[level]
+        request.policyConfig[policy.name].properties.update({**defaults, **settings})
+    for name, settings in given.items():
+        level = settings.pop("enforcementLevel", "advisory")
+        request.policyConfig[name].enforcementLevel = _WIRE_LEVELS[level]
+        request.policyConfig[name].properties.update(settings)
+    servicer.Configure(request, None)
     return servicer
 
 
@@ -98,7 +114,7 @@ def analyze(
     found = []
     for r in resources:
         request = proto.AnalyzeRequest(
-            urn=_urn(r.type, r.name), type=r.type, name=r.name, properties=_struct(r.inputs)
+            urn=_urn(r), type=r.type, name=r.name, properties=_struct(r.inputs)
         )
         for diagnostic in _diagnostics(servicer.Analyze(request, None)):
             found.append(Diagnostic(diagnostic.policy, diagnostic.level, request.urn,
@@ -109,11 +125,12 @@ def analyze(
 def analyze_stack(
     resources: Iterable[Any], config: Mapping[str, Mapping[str, Any]] | None = None, **kwargs: Any
 ) -> list[Diagnostic]:
-    """Every stack policy over all the resources, as the engine calls AnalyzeStack at the end."""
+    """Every stack policy over all the resources (``outputs``), as the engine calls
+    AnalyzeStack once the deployment (or the preview) is done."""
     request = proto.AnalyzeStackRequest(
         resources=[
             proto.AnalyzerResource(
-                urn=_urn(r.type, r.name), type=r.type, name=r.name, properties=_struct(r.inputs)
+                urn=_urn(r), type=r.type, name=r.name, properties=_struct(r.outputs)
             )
             for r in resources
         ]
@@ -123,8 +140,15 @@ def analyze_stack(
 
 @dataclass(frozen=True)
 class Declared:
-    """A hand-written resource, as a stack that does not use our component declares it."""
+    """A hand-written resource, as a stack that does not use our component declares it (under
+    ``parent``'s type chain, if any). Its outputs are its inputs: the provider echoes them, and
+    these declare nothing it computes."""
 
     type: str
     name: str
     inputs: dict[str, Any]
+    parent: str = ""
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return self.inputs

@@ -11,11 +11,11 @@ import pulumi_aws as aws
 import pytest
 from pulumi_policy import ResourceValidationPolicy, StackValidationPolicy
 
-from graviton_llm import program
+from graviton_llm import project
 from graviton_llm.facts.aws_rules import RULES, STACK_RULES
 from graviton_llm.plan.checks import CHECKS
 from graviton_llm.policy import policies
-from graviton_llm.program.stack_files import stack_region
+from graviton_llm.project.stack_files import stack_region
 from graviton_llm.testing import AwsRuleViolation, run_program
 from policy_analyzer import Declared, analyze, analyze_stack
 
@@ -31,10 +31,13 @@ def test_the_pack_carries_each_rule_once_at_its_level_with_its_options() -> None
         "wildcard-iam": "mandatory", "s3-write-scope": "advisory", "aws-names": "mandatory",
         "aws-security-group-rules": "mandatory", "aws-user-data-size": "mandatory",
         "aws-tags": "mandatory", "aws-auto-scaling-group": "mandatory",
+        "aws-role-policy-size": "mandatory", "s3-weights-overwrite": "advisory",
         "aws-role-inline-policy-size": "mandatory",
     }  # fmt: skip
+    # Only what needs the stack's resources together is a stack policy: it reports after the
+    # deployment, where a resource policy refuses before the resource is sent.
     stack = {p.name for p in pack if isinstance(p, StackValidationPolicy)}
-    assert stack == {"s3-write-scope", "aws-role-inline-policy-size"}
+    assert stack == {"s3-weights-overwrite", "aws-role-inline-policy-size"}
     assert all(isinstance(p, ResourceValidationPolicy) for p in pack if p.name not in stack)
     configured = {p.name: p.config_schema.properties for p in pack if p.config_schema}
     assert set(configured) == {"public-ingress"}
@@ -42,15 +45,16 @@ def test_the_pack_carries_each_rule_once_at_its_level_with_its_options() -> None
 
 
 def _stack_runs(stack: str) -> list:
-    config = program.load_stack_config(stack)
+    config = project.load_stack_config(stack)
     region = stack_region(stack, config)
     return [
-        run_program(program.main, config=config, project=program.PROJECT, stack=stack,
+        run_program(project.main, config=config, project=project.PROJECT, stack=stack,
                     region=region, first_preview=first)
         for first in (False, True)
     ]  # fmt: skip
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("stack", ["dev", "prod"])
 def test_our_stacks_pass_every_policy_deployed_and_on_a_first_preview(stack: str) -> None:
     deployed, first_preview = _stack_runs(stack)
@@ -164,20 +168,29 @@ def _grant_on_a_new_bucket() -> None:
 def test_what_a_preview_cannot_know_waits_for_the_deployment() -> None:
     preview = run_program(_grant_on_a_new_bucket, first_preview=True).resources
     waiting = _found(analyze(preview))
-    assert {(f[0], f[1], f[2]) for f in waiting} == {
-        ("wildcard-iam", "advisory", "writer"),
-        ("imdsv1", "advisory", "later"),
-    }
-    assert all("can't be known during preview" in f[3] for f in waiting)
-    deployed = _found(analyze(run_program(_grant_on_a_new_bucket, preview=False).resources))
+    assert waiting == {
+        (policy, "advisory", resource, f"can't run policy '{policy}' from policy pack "
+         f"'graviton-llm@v0.0.1' during preview: string value at .{path} can't be known "
+         "during preview")
+        for policy, resource, path in [
+            ("wildcard-iam", "writer", "policy"), ("s3-write-scope", "writer", "policy"),
+            ("imdsv1", "later", "metadataOptions.httpTokens"),
+        ]
+    }  # fmt: skip
+    deployed_run = run_program(_grant_on_a_new_bucket, preview=False).resources
+    deployed = _found(analyze(deployed_run))
     assert {(f[0], f[1], f[2]) for f in deployed} == {
         ("wildcard-iam", "mandatory", "writer"),
+        ("s3-write-scope", "advisory", "writer"),
         ("imdsv1", "mandatory", "later"),
     }
-    # The stack policy reads no unknown policy on a preview; it judges it as `pulumi up` ends.
-    assert analyze_stack(preview) == []
-    deployed_stack = analyze_stack(run_program(_grant_on_a_new_bucket, preview=False).resources)
-    assert {(d.policy, d.level) for d in deployed_stack} == {("s3-write-scope", "advisory")}
+    # The stack policy reads the policy on the preview too: it waits, naming the resource.
+    [stack_waiting] = analyze_stack(preview)
+    assert (stack_waiting.policy, stack_waiting.level) == ("s3-weights-overwrite", "advisory")
+    assert stack_waiting.message.endswith(
+        "string value at .writer.policy can't be known during preview"
+    )
+    assert analyze_stack(deployed_run) == []  # no weights granted: nothing to overwrite
 
 
 def test_an_aws_rule_never_reports_an_unknown_name() -> None:
@@ -214,6 +227,7 @@ def test_a_role_over_its_inline_policy_quota_is_refused_by_the_harness_and_the_p
     assert analyze_stack(resources[:2]) == []  # one policy alone is within the quota
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rule", [r for r in (*CHECKS, *RULES) if r.scope == "resource"],
                          ids=lambda r: r.id)  # fmt: skip
 def test_a_resource_rule_judges_each_resource_alone(rule, insecure) -> None:

@@ -11,9 +11,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from graviton_llm.policy import PACK_NAME, pack, rules
+
+# Makes the folder's virtualenv as pulumi install does.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = ROOT / "policy-pack"
@@ -53,3 +57,14 @@ def test_the_docs_show_the_folders_files_as_they_are() -> None:
     docs = (ROOT / "docs" / "policy-pack.md").read_text()
     for name in ("PulumiPolicy.yaml", "__main__.py", "requirements.txt"):
         assert (FOLDER / name).read_text() in docs, name
+
+
+def test_the_requirements_say_where_graviton_llm_comes_from_and_the_docs_show_each_source() -> None:
+    from support_folder_venv import documented_source
+
+    body = documented_source(FOLDER, ROOT / "docs" / "policy-pack.md",
+                             "Where the pack installs graviton-llm from")  # fmt: skip
+    for source in ("PIP_INDEX_URL=", "--index-url https://", "never `--extra-index-url`",
+                   "graviton-llm[policy] @ https://", "#sha256=", "@ git+https://"):  # fmt: skip
+        assert source in body, source
+    assert "dependency confusion" in body

@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import grpc
+import pytest
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 
 from graviton_llm.policy import rules
 from support_process import plugin_channel
+
+# Starts the policy pack as the engine starts a plugin.
+pytestmark = pytest.mark.slow
 
 FOLDER = Path(__file__).resolve().parents[2] / "policy-pack"
 
@@ -32,3 +37,21 @@ def test_the_folder_serves_the_pack_over_grpc() -> None:
     assert [(d.policyName, d.enforcementLevel) for d in answer.diagnostics] == [
         ("imdsv1", analyzer_pb2.MANDATORY)
     ]
+
+
+def test_a_misspelled_setting_fails_the_analysis_with_the_packs_error() -> None:
+    """The engine validates only each option's type (convertSchema sets no
+    additionalProperties), so it configures the pack with a misspelled option; the pack's answer
+    to the next resource is an error naming it, which fails the preview."""
+    with plugin_channel(["-u", "-m", "pulumi.policy", "127.0.0.1:1", str(FOLDER)], FOLDER) as ch:
+        analyzer = analyzer_pb2_grpc.AnalyzerStub(ch)
+        request = analyzer_pb2.ConfigureAnalyzerRequest()
+        request.policyConfig["public-ingress"].enforcementLevel = analyzer_pb2.MANDATORY
+        request.policyConfig["public-ingress"].properties.update({"allowedCidr": ["52.94.0.0/16"]})
+        analyzer.Configure(request)
+        with pytest.raises(grpc.RpcError) as failed:
+            analyzer.Analyze(analyzer_pb2.AnalyzeRequest(
+                urn="urn:pulumi:dev::web::aws:ec2/securityGroup:SecurityGroup::web",
+                type="aws:ec2/securityGroup:SecurityGroup", name="web",
+            ))  # fmt: skip
+    assert "'allowedCidr' is not an option of this policy" in str(failed.value.details())

@@ -98,6 +98,7 @@ def test_an_offer_file_without_a_date_is_refused():
         prices.prices_from_offer_file({"products": {}, "terms": {}}, ["inf2.xlarge"], "x")
 
 
+@pytest.mark.slow
 def test_the_maintainer_script_refreshes_on_demand_rows_and_keeps_the_rest(tmp_path):
     snapshot = tmp_path / "instance_prices.csv"
     shipped = resources.files("graviton_llm.facts").joinpath("data", facts_prices.DATA_FILE)

@@ -27,6 +27,7 @@ def fake_credentials(monkeypatch):
         monkeypatch.setenv(key, value)
 
 
+@pytest.mark.slow
 def test_moto_lookup_keeps_only_the_requested_type():
     with mock_aws():
         ec2 = boto3.client("ec2", region_name="us-east-1")

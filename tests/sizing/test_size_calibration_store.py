@@ -38,6 +38,7 @@ def synthetic_bench(concurrency: int = 24, nodes: int = 1) -> dict:
     }
 
 
+@pytest.mark.slow
 def test_calibration_reproduces_a_synthetic_bench_within_5_percent(tmp_path):
     data = synthetic_bench()
     bench = read_bench(data)
@@ -88,6 +89,7 @@ def test_a_broken_calibration_file_is_refused_by_name(tmp_path):
         store.scales_for(MODEL, "inf2.48xlarge", 8, 16, tmp_path)
 
 
+@pytest.mark.slow
 def test_a_scale_pinned_at_its_bound_is_said_and_recorded():
     # A deployment whose server answers in 0.01 ms: the fit stops at its 0.1 ms floor.
     fast = perf.Scales(step=1.0, prefill=1.0, serving_ms=0.01)
@@ -108,6 +110,7 @@ def test_a_scale_pinned_at_its_bound_is_said_and_recorded():
     assert any("lower bound" in w for w in document["fit"]["warnings"])
 
 
+@pytest.mark.slow
 def test_a_run_that_cannot_separate_the_scales_says_so():
     # Only a mean TTFT and a throughput: two figures cannot settle three scales.
     full = synthetic_bench()

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from graviton_llm.cli import app
 from graviton_llm.facts import catalog
 from graviton_llm.facts import performance as perf
-from graviton_llm.program import stack_cluster_args
+from graviton_llm.project import stack_cluster_args
 
 runner = CliRunner()
 LLAMA_70B = "meta-llama/Llama-3.3-70B-Instruct"
@@ -249,6 +250,7 @@ def test_cost_prod_prints_a_predicted_per_token_figure_without_tokens_per_second
     assert "predicted" not in given.output and "$115.20" in given.output
 
 
+@pytest.mark.slow
 def test_calibrate_save_labels_its_two_tables_and_prints_the_fits_caveats(tmp_path, monkeypatch):
     from graviton_llm.sizing import calibration_store as store
 
@@ -262,3 +264,36 @@ def test_calibrate_save_labels_its_two_tables_and_prints_the_fits_caveats(tmp_pa
     assert "fit: this bench run does not settle" in out
     (saved,) = tmp_path.glob("*--inf2.48xlarge--tp24--seqs16.json")
     assert json.loads(saved.read_text())["fit"]["unsettled"]  # recorded in the file too
+
+
+@pytest.mark.slow
+def test_write_stack_into_a_team_project_uses_its_namespace_and_plans(tmp_path):
+    """Issue 22, item 4: written into a team project, the cluster is `<project>:cluster`, which
+    its program reads (with `graviton-llm:cluster` the plan failed: missing configuration)."""
+    project = tmp_path / "search-llm"
+    assert invoke("new", str(project)).exit_code == 0
+    path = project / "Pulumi.sized.yaml"
+    result = invoke(
+        "size", *ASKED, "--write-stack", str(path), "--vpc-id", "vpc-0123456789abcdef0",
+        "--subnet-id", "subnet-0aaaaaaaaaaaaaaaa", "--subnet-id", "subnet-0bbbbbbbbbbbbbbbb",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "search-llm:cluster" in yaml.safe_load(path.read_text())["config"]
+    plan = invoke("plan", str(project), "--stack", "sized", "--json")
+    assert plan.exit_code == 0, plan.output
+    assert json.loads(plan.stdout)["project"] == "search-llm"
+
+
+def test_write_stack_into_a_project_that_reads_no_project_cluster_is_refused(tmp_path):
+    """The file would hold `<project>:cluster`, which such a project's program never reads."""
+    project = tmp_path / "hand"
+    project.mkdir()
+    (project / "Pulumi.yaml").write_text("name: hand\nruntime: python\n")
+    (project / "__main__.py").write_text("import pulumi\n")
+    (project / "Pulumi.dev.yaml").write_text("config:\n  hand:clusters: []\n")
+    path = project / "Pulumi.sized.yaml"
+    result = invoke("size", *ASKED, "--write-stack", str(path))
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.stdout.split())
+    assert "`hand:cluster`" in said and "copy Pulumi.dev.yaml and edit it by hand" in said
+    assert not path.exists()

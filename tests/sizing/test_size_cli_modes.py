@@ -26,6 +26,7 @@ def invoke(*args: str, columns: int = 200):
     return runner.invoke(app, list(args), env={"COLUMNS": str(columns)})
 
 
+@pytest.mark.slow
 def test_flags_of_another_mode_are_refused_together_naming_each():
     result = invoke(*SEARCH, "--save", "--bench-nodes", "3", "--stack", "dev", "--batch", "7")
     assert result.exit_code == 2, result.output
@@ -72,6 +73,7 @@ def save_calibration(tmp_path, monkeypatch, tp: int = 24, seqs: int = 8) -> perf
     return scales
 
 
+@pytest.mark.slow
 def test_predict_applies_a_saved_calibration_when_the_tp_is_left_to_its_default(
     tmp_path, monkeypatch
 ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graviton_llm.facts import performance as perf
-from graviton_llm.program import stack_cluster_args
+from graviton_llm.project import stack_cluster_args
 from graviton_llm.sizing import (
     DEFAULT_INPUT_LEN,
     DEFAULT_OUTPUT_LEN,

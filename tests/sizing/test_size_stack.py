@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from graviton_llm.args import NeuronServingClusterArgs
-from graviton_llm.program import PROJECT, stack_cluster_args
+from graviton_llm.project import PROJECT, stack_cluster_args
 from graviton_llm.sizing import Placement, SizingRequest, Targets, Traffic, choose_model, size
 from graviton_llm.sizing.stack import cluster_config, placeholder_weights_uri, write_stack
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from pathlib import Path
 from typing import Annotated
@@ -11,8 +10,6 @@ import typer
 
 from ...safeio.exits import ExitCode
 from ...safeio.terminal import console_for_this_run, styled
-from .config import MockConfig
-from .running import serve_forever
 
 console = console_for_this_run()
 
@@ -50,6 +47,14 @@ def mock_server(
     ),
 ) -> None:
     """A vLLM-like OpenAI server with a known token schedule, queueing and fault injection."""
+    from ..extras import require_extra
+
+    require_extra("mock-server", ["aiohttp", *["tokenizers"] * (tokenizer is not None)])
+    import asyncio
+
+    from .config import MockConfig
+    from .running import serve_forever
+
     config = MockConfig(
         model=model,
         ttft_s=ttft_ms / 1000.0,

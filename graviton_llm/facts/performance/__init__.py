@@ -3,6 +3,7 @@ fitted to published measurements (docs/performance-model.md): equations in roofl
 values in parameters.py, the figures in data/, the fit and its error report in fit.py and
 errors.py. Pure: numpy and the standard library."""
 
+from .families import check_families
 from .load import Engine, LoadResult, closed_loop, open_loop
 from .model import (
     DegreeOption,
@@ -18,6 +19,9 @@ from .model import (
 from .parameters import WEIGHT_DTYPES, PerformanceInputError
 from .roofline import Hardware, features, hardware, resolve_shape
 from .shapes import ModelShape, model_shape
+
+# A family declared in part is refused here, naming the part, rather than a KeyError at run time.
+check_families()
 
 __all__ = [
     "WEIGHT_DTYPES",

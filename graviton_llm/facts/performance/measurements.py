@@ -136,7 +136,7 @@ class Measurement:
     @property
     def family(self) -> str:
         prefix = self.instance_type.split(".")[0]
-        if prefix in ("r8g", "m8g", "c8g"):
+        if prefix in catalog.GRAVITON4_FAMILIES:
             return "graviton"
         return "trn1" if prefix == "trn1n" else prefix
 

@@ -122,6 +122,11 @@ def start_unit(unit: str) -> int:
         if keys.get("RemainAfterExit") == ["yes"]:
             done_file.touch()
         return 0
+    # Its own session (systemctl stop ends the group), tethered to the test run that owns the
+    # sandbox so a killed run leaves no server behind (tether.py).
+    owner = os.environ.get("GLT_OWNER_PID")
+    if owner:
+        argv = [sys.executable, str(Path(__file__).with_name("tether.py")), owner, *argv]
     with open(STATE / f"{unit}.log", "ab") as log:
         process = subprocess.Popen(
             argv, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True

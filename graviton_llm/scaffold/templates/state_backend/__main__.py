@@ -1,5 +1,5 @@
 """Once per account: the state bucket and the secrets key every team project uses (see README)."""
 
-from graviton_llm.program.state_backend import main
+from graviton_llm.project.state_backend import main
 
 main()

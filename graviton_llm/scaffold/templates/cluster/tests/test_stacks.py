@@ -13,7 +13,7 @@ import pytest
 from graviton_llm import ResolvedClusterArgs
 from graviton_llm.plan.findings import is_secret_value
 from graviton_llm.plan.project import ProjectPlan, build_project_plan
-from graviton_llm.program.project import load_project, load_stack
+from graviton_llm.project.files import load_project, load_stack
 from graviton_llm.testing import run_program
 
 PROJECT = Path(__file__).resolve().parent.parent
