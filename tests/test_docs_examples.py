@@ -108,6 +108,7 @@ def project(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.slow  # a scaffolded project and each document's examples run as its tests
 @pytest.mark.parametrize("document", SESSIONS)
 def test_the_test_examples_of_a_document_run_in_order(document, project, monkeypatch):
     monkeypatch.chdir(project)

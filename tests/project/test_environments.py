@@ -150,6 +150,7 @@ def test_a_secret_in_the_base_cluster_is_not_copied(tmp_path):
         result.stdout.split())
 
 
+@pytest.mark.slow  # plans the project twice in child processes
 def test_a_plan_that_exits_2_leaves_no_new_file_and_an_existing_one_as_it_was(tmp_path):
     """Exit code 2 means nothing written: the new stack's plan is part of init-env's check."""
     project = _project(tmp_path)
