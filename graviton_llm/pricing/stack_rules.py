@@ -348,5 +348,6 @@ RULES: dict[str, Rule] = {
     "aws:s3/bucketV2:BucketV2": usage_only("storage and requests"),
     # The node agent's archive (~100 KB) bills as storage of the bucket it is in, and its reads.
     "aws:s3/bucketObjectv2:BucketObjectv2": usage_only("storage in its bucket and requests"),
+    "aws:ecr/repository:Repository": usage_only("storage of its images and data transfer"),
     "aws:sns/topic:Topic": usage_only("requests and notifications"),
 }

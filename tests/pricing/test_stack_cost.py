@@ -177,3 +177,12 @@ def test_the_document_is_the_same_whatever_order_the_resources_registered_in():
     backward = stack_cost(resources[::-1], [bill], "us-east-1").document()
     assert len(forward["usage_based"]) >= 2 and len(forward["unpriced"]) == 2
     assert forward == backward
+
+
+def test_every_type_of_the_registry_is_priced_or_free():
+    """A type added to facts/resource_types.py is billed by a rule, listed as usage-based, or
+    named free: never left to show up as "unpriced" in a team's plan."""
+    from graviton_llm.facts.resource_types import RESOURCE_TYPES
+    from graviton_llm.pricing.stack_rules import FREE_TYPES, RULES
+
+    assert [t for t in RESOURCE_TYPES if t not in RULES and t not in FREE_TYPES] == []
