@@ -18,12 +18,12 @@ from .findings import (
     CheckResult,
     Finding,
     Resource,
+    Revealed,
     imdsv1,
     public_ingress,
     unencrypted_volumes,
     wildcard_iam,
 )
-from .findings import _Revealed as Revealed
 from .reads import InputMap, view
 from .s3_writes import s3_write_scope, weights_overwrite
 

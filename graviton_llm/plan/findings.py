@@ -55,7 +55,9 @@ def revealed(value: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class _Revealed:
+class Revealed:
+    """A resource as the checks read it: its inputs through reads.view."""
+
     type: str
     name: str
     inputs: Mapping[str, Any]

@@ -16,7 +16,8 @@ from ..facts.resource_types import RESOURCE_TYPES, resource_type
 from ..testing import ProgramResult, RegisteredResource
 from .findings import SECRET_SHOWN, is_secret_value
 
-UNKNOWN_SHOWN = "[unknown until deployed]"
+UNKNOWN_UNTIL_DEPLOYED = "unknown until deployed"  # also the reason a check did not judge
+UNKNOWN_SHOWN = f"[{UNKNOWN_UNTIL_DEPLOYED}]"
 
 
 # Inputs worth a reviewer's eye, per resource type (camelCase, as the engine sees them): each

@@ -15,16 +15,9 @@ from typing import Any
 
 from ..facts.rules import EngineResource
 from .checks import CHECKS
+from .findings import Revealed
 from .reads import Reads, view
-
-UNKNOWN_UNTIL_DEPLOYED = "unknown until deployed"
-
-
-@dataclass(frozen=True)
-class _Watched:
-    type: str
-    name: str
-    inputs: Any
+from .resource_rows import UNKNOWN_UNTIL_DEPLOYED
 
 
 @dataclass(frozen=True)
@@ -51,7 +44,7 @@ def not_judged(check: str, resources: Iterable[EngineResource]) -> list[NotJudge
     (reads.view notes them: an unknown the check never looks at does not count), by name."""
     (rule,) = [r for r in CHECKS if r.id == check]
     watched = [(r, Reads()) for r in resources]
-    rule([_Watched(r.type, r.name, view(r.inputs, seen)) for r, seen in watched])
+    rule([Revealed(r.type, r.name, view(r.inputs, seen)) for r, seen in watched])
     found = [
         NotJudged(check, r.name, r.type, tuple(dict.fromkeys(_shown(p) for p, _ in seen.unknown)))
         for r, seen in watched
