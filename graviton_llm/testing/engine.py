@@ -248,6 +248,13 @@ class DynamicProviderHost:
         return self._store(str(result.id), outs, ins, secrets, pickled=ins[PROVIDER_KEY],
                            inputs=crossed)  # fmt: skip
 
+    def _old(self, olds: Outputs | Mapping[str, Any], preview: bool) -> dict[str, Any]:
+        """The stored state a step compares against: a provider's outputs as they are, or
+        inputs crossed through the engine's serialization."""
+        if isinstance(olds, Outputs):
+            return dict(olds.props)
+        return dict(secrets_stripped(self._inputs(olds, preview=preview)))
+
     def _diff(self, id_: str, old: dict[str, Any], new: dict[str, Any]) -> DiffResult:
         pickled = old.get(PROVIDER_KEY) if is_unknown(new.get(PROVIDER_KEY)) else new[PROVIDER_KEY]
         result: DiffResult = self._provider_of(pickled).diff(id_, old, new)
@@ -256,21 +263,13 @@ class DynamicProviderHost:
     def diff(
         self, id_: str, olds: Outputs | Mapping[str, Any], news: Mapping[str, Any]
     ) -> DiffResult:
-        old = (
-            olds.props
-            if isinstance(olds, Outputs)
-            else secrets_stripped(self._inputs(olds, preview=True))
-        )
+        old = self._old(olds, preview=True)
         return self._diff(id_, old, secrets_stripped(self._inputs(news, preview=True)))
 
     def update(
         self, id_: str, olds: Outputs | Mapping[str, Any], news: Mapping[str, Any]
     ) -> Outputs:
-        old = (
-            olds.props
-            if isinstance(olds, Outputs)
-            else secrets_stripped(self._inputs(olds, preview=False))
-        )
+        old = self._old(olds, preview=False)
         crossed = self._inputs(news, preview=False)
         secrets: set[str] = set()
         new = _strip_secrets(crossed, "", secrets)
