@@ -22,17 +22,16 @@ from ..node.agent_archive import agent_archive
 from ..node.agent_location import AgentLocation
 
 
-def _bucket_key(args: ResolvedClusterArgs, location: AgentLocation) -> str | None:
-    """The KMS key the agent's bucket encrypts with, when the args name it: the cache's, or in
-    the weights bucket the weights'. Objects are written with it, which bucket policies that
-    demand SSE-KMS headers accept."""
+def _bucket_key(args: ResolvedClusterArgs, location: AgentLocation) -> pulumi.Input[str] | None:
+    """The KMS key the agent's bucket encrypts with, when the args name it (a string or an
+    Output): the cache's, or in the weights bucket the weights'. Objects are written with it,
+    which bucket policies that demand SSE-KMS headers accept."""
     cache, cache_key = args.artifact_cache_root, args.artifact_cache.kms_key_arn
     if cache is not None and cache[0] == location.bucket and cache_key is not None:
-        return cache_key if isinstance(cache_key, str) else None
+        return cache_key
     weights = parse_s3_uri(args.model.weights_uri)
     if weights is not None and weights[0] == location.bucket:
-        key = args.weights_kms_key_arn
-        return key if isinstance(key, str) else None
+        return args.weights_kms_key_arn
     return None
 
 
@@ -55,7 +54,7 @@ def declare(
         content_type="application/zip",
         # pulumi-aws 7 manages a resource in the region it names: the bucket's.
         region=location.region or None,
-        server_side_encryption="aws:kms" if kms_key else None,
+        server_side_encryption="aws:kms" if kms_key is not None else None,
         kms_key_id=kms_key,
         # No tags: clusters beside one cache share the object, and each would rewrite them.
         opts=pulumi.ResourceOptions(parent=parent, retain_on_delete=True),

@@ -143,7 +143,7 @@ class Plan:
         from .stack_bill import whole_stack_cost
 
         built = [self.cluster] if clusters is None else clusters
-        return whole_stack_cost(self.result, built, self.region, document_value).document()
+        return whole_stack_cost(self.result, built, self.region).document()
 
     def performance(self) -> dict[str, Any]:
         """Predicted TTFT, TPOT and throughput of a node at its max_num_seqs, at the request

@@ -30,20 +30,21 @@ KEY_PROPERTIES: dict[str, tuple[str, ...]] = {
 _JSON_STRING_PROPERTIES = {"assumeRolePolicy", "policy"}
 
 
-def document_value(value: Any) -> Any:
+def document_value(value: Any, unknown: Any = UNKNOWN_SHOWN) -> Any:
     """Engine values as JSON: integral floats back to ints (the engine sends numbers as floats),
     dict keys sorted by json.dumps later; a secret shown as "[secret]", never its value; a value
-    only AWS will know (an attribute the mocks do not compute) as "[unknown until deployed]"."""
+    only AWS will know (an attribute the mocks do not compute) as ``unknown``, by default
+    "[unknown until deployed]" (the cost rules ask for a marker no input can be)."""
     if is_secret_value(value):
         return SECRET_SHOWN
     if isinstance(value, Unknown):
-        return UNKNOWN_SHOWN
+        return unknown
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: document_value(v) for k, v in value.items()}
+        return {k: document_value(v, unknown) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [document_value(v) for v in value]
+        return [document_value(v, unknown) for v in value]
     return value
 
 

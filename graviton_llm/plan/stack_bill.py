@@ -14,8 +14,9 @@ from ..documents.cloudwatch_agent import (
 )
 from ..facts.units import HOURS_PER_MONTH
 from ..pricing.stack_cost import StackCost, stack_cost
-from ..pricing.stack_items import ClusterBill, PlannedResource
+from ..pricing.stack_items import UNKNOWN_INPUT, ClusterBill, PlannedResource
 from ..testing import ProgramResult, RegisteredResource
+from .resource_rows import document_value
 
 CLUSTER_TYPE = "graviton-llm:cluster:NeuronServingCluster"
 SCRAPES_PER_MONTH = HOURS_PER_MONTH * 3600 / SCRAPE_INTERVAL_SECONDS
@@ -40,10 +41,10 @@ def cluster_bill(cluster: Any) -> ClusterBill:
     )
 
 
-def planned_resources(result: ProgramResult, plain: Any) -> list[PlannedResource]:
-    """Every resource of ``result``, inputs made plain by ``plain``
-    (resource_rows.document_value), each with the cluster it belongs to (its nearest
-    NeuronServingCluster ancestor)."""
+def planned_resources(result: ProgramResult) -> list[PlannedResource]:
+    """Every resource of ``result``, inputs as the plan shows them but an unknown value as
+    UNKNOWN_INPUT (a rule that needs it lists the resource unpriced), each with the cluster it
+    belongs to (its nearest NeuronServingCluster ancestor)."""
     by_urn = {r.urn: r for r in result.resources}
 
     def owner(resource: RegisteredResource) -> str | None:
@@ -60,7 +61,11 @@ def planned_resources(result: ProgramResult, plain: Any) -> list[PlannedResource
         PlannedResource(
             type=r.type,
             name=r.name,
-            inputs={k: plain(v) for k, v in r.inputs.items() if k != "__provider"},
+            inputs={
+                k: document_value(v, UNKNOWN_INPUT)
+                for k, v in r.inputs.items()
+                if k != "__provider"
+            },
             custom=r.custom,
             cluster=owner(r),
         )
@@ -68,6 +73,5 @@ def planned_resources(result: ProgramResult, plain: Any) -> list[PlannedResource
     ]
 
 
-def whole_stack_cost(result: ProgramResult, clusters: list[Any], region: str,
-                     plain: Any) -> StackCost:  # fmt: skip
-    return stack_cost(planned_resources(result, plain), [cluster_bill(c) for c in clusters], region)
+def whole_stack_cost(result: ProgramResult, clusters: list[Any], region: str) -> StackCost:
+    return stack_cost(planned_resources(result), [cluster_bill(c) for c in clusters], region)

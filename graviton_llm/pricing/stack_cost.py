@@ -20,7 +20,15 @@ from typing import Any
 from ..facts import service_prices
 from ..facts.prices import hourly
 from ..facts.units import HOURS_PER_MONTH
-from .stack_items import ClusterBill, Context, Line, PlannedResource, Unpriced, UsageLine
+from .stack_items import (
+    ClusterBill,
+    Context,
+    Line,
+    PlannedResource,
+    UnknownQuantity,
+    Unpriced,
+    UsageLine,
+)
 from .stack_rules import FREE_TYPES, RULES
 
 
@@ -88,7 +96,12 @@ def stack_cost(
                 cost.unpriced.append(Unpriced(resource.name, resource.type,
                                               "no price rule for this type"))  # fmt: skip
             continue
-        for entry in rule(resource, context):
+        try:
+            entries = list(rule(resource, context))
+        except UnknownQuantity as unknown:
+            entries = [Unpriced(resource.name, resource.type,
+                                f"{unknown} unknown until deployed")]  # fmt: skip
+        for entry in entries:
             _add(cost, entry)
     return cost
 

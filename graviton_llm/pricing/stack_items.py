@@ -13,6 +13,21 @@ from ..facts.service_prices import ServicePrice
 GB_PER_GIB = 1.073741824  # AWS bills data per GB (10^9 bytes); weights are sized in GiB
 
 
+class _UnknownInput:
+    """An input only the deployment knows (an unknown on a preview), as the rules receive it."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN_INPUT"
+
+
+UNKNOWN_INPUT = _UnknownInput()
+
+
+class UnknownQuantity(Exception):
+    """A rule needed an input that is UNKNOWN_INPUT: the resource is listed as unpriced, with
+    the input named, never priced from a guess."""
+
+
 @dataclass(frozen=True)
 class PlannedResource:
     type: str

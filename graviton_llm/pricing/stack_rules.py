@@ -25,7 +25,16 @@ from ..facts.service_prices import (
     DETAILED_MONITORING_METRICS_PER_INSTANCE,
 )
 from ..facts.units import HOURS_PER_MONTH
-from .stack_items import GB_PER_GIB, Context, Line, PlannedResource, Unpriced, UsageLine
+from .stack_items import (
+    GB_PER_GIB,
+    UNKNOWN_INPUT,
+    Context,
+    Line,
+    PlannedResource,
+    UnknownQuantity,
+    Unpriced,
+    UsageLine,
+)
 
 Entry = Line | UsageLine | Unpriced
 Rule = Callable[[PlannedResource, Context], Iterator[Entry]]
@@ -79,7 +88,7 @@ def _usage(resource: PlannedResource, context: Context, item: str, what: str) ->
 
 def _instances(resource: PlannedResource, context: Context, instance_type: Any, count: float,
                what: str, basis: str | None = None) -> Iterator[Entry]:  # fmt: skip
-    if not isinstance(instance_type, str):
+    if not isinstance(_known(instance_type, "instance type"), str):
         yield Unpriced(resource.name, resource.type, f"{what}: instance type unknown offline")
         return
     price = context.instance_price(instance_type)
@@ -120,7 +129,8 @@ def _launched_by(template: PlannedResource, context: Context) -> tuple[float, st
     count = 0.0
     for group in context.of_type(AUTO_SCALING_GROUP):
         if _template_id(group.inputs) == f"{template.name}-id":
-            count += _number(group.inputs.get("desiredCapacity", group.inputs.get("minSize")))
+            count += _number(group.inputs.get("desiredCapacity", group.inputs.get("minSize")),
+                             "desiredCapacity")
     return count, "the desired capacity of the groups that launch from it"
 
 
@@ -129,14 +139,26 @@ def _template_id(inputs: Any) -> Any:
     return template.get("id") if isinstance(template, dict) else None
 
 
-def _number(value: Any) -> float:
+def _known(value: Any, what: str) -> Any:
+    if value is UNKNOWN_INPUT:
+        raise UnknownQuantity(what)
+    return value
+
+
+def _number(value: Any, what: str = "a quantity") -> float:
+    value = _known(value, what)
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _count(value: Any, what: str) -> int:
+    """How many items a list input holds (0 when absent)."""
+    return len(_known(value, what) or [])
 
 
 def _volume(resource: PlannedResource, context: Context, volume: dict[str, Any], count: float,
             where: str, default_type: str = "gp2") -> Iterator[Entry]:  # fmt: skip
     kind = volume.get("volumeType") or volume.get("type") or default_type
-    size = _number(volume.get("volumeSize", volume.get("size")))
+    size = _number(volume.get("volumeSize", volume.get("size")), "volume size")
     if not size:
         yield Unpriced(resource.name, resource.type, f"{where}: its size comes from the AMI")
         return
@@ -185,7 +207,8 @@ def auto_scaling_group(resource: PlannedResource, context: Context) -> Iterator[
         yield Unpriced(resource.name, resource.type,
                        "mixed instances policy: the types launched are chosen at run time")
         return
-    count = _number(resource.inputs.get("desiredCapacity", resource.inputs.get("minSize")))
+    count = _number(resource.inputs.get("desiredCapacity", resource.inputs.get("minSize")),
+                    "desiredCapacity")
     templates = [t for t in context.of_type(LAUNCH_TEMPLATE)
                  if f"{t.name}-id" == _template_id(resource.inputs)]  # fmt: skip
     instance_type = templates[0].inputs.get("instanceType") if templates else None
@@ -209,7 +232,7 @@ def ebs_volume(resource: PlannedResource, context: Context) -> Iterator[Entry]:
 def capacity_reservation(resource: PlannedResource, context: Context) -> Iterator[Entry]:
     if resource.cluster is not None:  # billed with the cluster's nodes
         return
-    count = _number(resource.inputs.get("instanceCount"))
+    count = _number(resource.inputs.get("instanceCount"), "instanceCount")
     yield from _instances(resource, context, resource.inputs.get("instanceType"), count,
                           "reserved instances (billed whether used or not)")  # fmt: skip
 
@@ -227,7 +250,8 @@ def load_balancer(resource: PlannedResource, context: Context) -> Iterator[Entry
     yield _line(resource, context, f"{prefix}-hour", H, f"{kind} load balancer")
     yield _line(resource, context, f"{prefix}-lcu-hour", H, "capacity units (estimate)", LCU_BASIS)
     if resource.inputs.get("internal") not in (True, "true"):
-        zones = len(resource.inputs.get("subnets") or resource.inputs.get("subnetMappings") or [])
+        zones = _count(resource.inputs.get("subnets") or resource.inputs.get("subnetMappings"),
+                       "subnets")
         yield _line(resource, context, "public-ipv4-hour", H * max(zones, 1),
                     "public IPv4 addresses (one per zone)")  # fmt: skip
 
@@ -258,7 +282,7 @@ def vpc_endpoint(resource: PlannedResource, context: Context) -> Iterator[Entry]
     if kind == "Gateway":
         return  # S3 and DynamoDB gateway endpoints bill nothing
     if kind == "Interface":
-        zones = len(resource.inputs.get("subnetIds") or []) or 1
+        zones = _count(resource.inputs.get("subnetIds"), "subnetIds") or 1
         yield _line(resource, context, "vpc-endpoint-interface-hour", H * zones,
                     f"interface endpoint ({zones} zone(s))")  # fmt: skip
     else:

@@ -16,7 +16,7 @@ from graviton_llm.facts.prices import on_demand
 from graviton_llm.plan import build_plan
 from graviton_llm.plan.project import build_project_plan
 from graviton_llm.pricing.stack_cost import stack_cost
-from graviton_llm.pricing.stack_items import GB_PER_GIB, ClusterBill, PlannedResource
+from graviton_llm.pricing.stack_items import GB_PER_GIB, UNKNOWN_INPUT, ClusterBill, PlannedResource
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "team_project"
 runner = CliRunner()
@@ -186,3 +186,35 @@ def test_every_type_of_the_registry_is_priced_or_free():
     from graviton_llm.pricing.stack_rules import FREE_TYPES, RULES
 
     assert [t for t in RESOURCE_TYPES if t not in RULES and t not in FREE_TYPES] == []
+
+
+@pytest.mark.parametrize(
+    ("resource", "needed"),
+    [
+        (PlannedResource("aws:ec2/vpcEndpoint:VpcEndpoint", "ssm", {
+            "vpcEndpointType": "Interface", "subnetIds": UNKNOWN_INPUT}), "subnetIds"),
+        (PlannedResource("aws:lb/loadBalancer:LoadBalancer", "web", {
+            "loadBalancerType": "application", "subnets": UNKNOWN_INPUT}), "subnets"),
+        (PlannedResource("aws:ec2/instance:Instance", "box", {"instanceType": UNKNOWN_INPUT}),
+         "instance type"),
+        (PlannedResource("aws:autoscaling/group:Group", "asg", {"desiredCapacity": UNKNOWN_INPUT}),
+         "desiredCapacity"),
+    ],
+)  # fmt: skip
+def test_a_quantity_unknown_until_deployed_is_unpriced_never_guessed(resource, needed):
+    """Subnets from another stack on a preview: the rule does not count the characters of a
+    marker or take zero; the resource is listed unpriced, naming the input."""
+    cost = stack_cost([resource], [], "us-east-1")
+    assert cost.lines == [] and cost.usage_based == []
+    assert [(x.resource, x.reason) for x in cost.unpriced] == [
+        (resource.name, f"{needed} unknown until deployed")
+    ]
+
+
+def test_the_plan_hands_the_cost_rules_an_unknown_as_unknown():
+    from pulumi.output import Unknown
+
+    from graviton_llm.plan.resource_rows import UNKNOWN_SHOWN, document_value
+
+    assert document_value([Unknown()]) == [UNKNOWN_SHOWN]
+    assert document_value([Unknown()], UNKNOWN_INPUT) == [UNKNOWN_INPUT]
