@@ -5,7 +5,7 @@ StackReference output, a secret). Its value is unknown when the program runs on 
 so it is checked when it resolves: by the same rules, with the same field-naming messages, over
 the args with the resolved values put in (``deferred_problems``). The cluster gates the
 resources that use those values, and its Auto Scaling group, on that check
-(components/deferred_checks.py), so `pulumi up` fails before any node launches.
+(components/parts/inputs.py), so `pulumi up` fails before any node launches.
 """
 
 from __future__ import annotations

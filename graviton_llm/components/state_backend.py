@@ -14,8 +14,6 @@ BucketServerSideEncryptionConfiguration, BucketPublicAccessBlock and BucketPolic
 
 from __future__ import annotations
 
-import os
-
 import pulumi
 import pulumi_aws as aws
 
@@ -34,7 +32,7 @@ from ..documents.state_backend import (
     state_bucket_name,
     state_bucket_policy,
 )
-from .parts.inputs import validated
+from .parts.inputs import default_provider_region, validated
 from .parts.tagging import Tags, merged_tags
 
 
@@ -210,12 +208,7 @@ class StateBackend(pulumi.ComponentResource):
 
 
 def _region(name: str, args: StateBackendArgs) -> str:
-    region = (
-        args.region
-        or pulumi.Config("aws").get("region")
-        or os.environ.get("AWS_REGION")
-        or os.environ.get("AWS_DEFAULT_REGION")
-    )
+    region = args.region or default_provider_region()
     if region is None:
         problem = Problem("region", None, "set region, or the stack's aws:region")
         raise ArgsError(from_problems(name, [problem], "StateBackend"))

@@ -15,6 +15,7 @@ from ..args import NeuronServingClusterArgs as ClusterModel
 from ..args import NeuronServingClusterArgsDict
 from ..components.neuron_serving_cluster import NeuronServingCluster as Cluster
 from ..components.parts.inputs import cluster_spec
+from ..components.rollout import aws_provider_in
 from .inputs import model_input
 from .types import NeuronServingClusterArgs
 
@@ -52,7 +53,9 @@ class NeuronServingCluster(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         given = cast(NeuronServingClusterArgsDict, model_input(ClusterModel, args))
-        cluster_spec(name, given)  # refused here, before the package's component is registered
+        # Refused here, before the package's component is registered; an AWS provider in opts
+        # reaches the inner cluster through its parent, so it is told the same.
+        cluster_spec(name, given, explicit_provider=aws_provider_in(opts) is not None)
         super().__init__("graviton-llm:index:NeuronServingCluster", name, {}, opts)
         cluster = Cluster(name, given, opts=pulumi.ResourceOptions(parent=self))
         self.endpoint = cluster.endpoint

@@ -247,3 +247,19 @@ def test_the_schemas_defaults_sent_by_a_generated_sdk_change_nothing() -> None:
     assert _custom(run_program(with_defaults, **mode)) == _custom(
         run_program(_from_typescript, **mode)
     )
+
+
+def test_the_package_takes_an_explicit_provider_in_another_region_as_the_component_does():
+    """Its early check is told of the provider, as the inner cluster is (before: refused as if
+    the stack's default provider deployed it, though the component would accept it)."""
+    from graviton_llm.package.neuron_serving_cluster import NeuronServingCluster as Packaged
+    from support import cluster_args
+
+    def program() -> None:
+        provider = aws.Provider("team", region="eu-west-1")
+        args = cluster_args(instance_type="inf2.8xlarge", region="eu-west-1")
+        Packaged("llm", args, opts=pulumi.ResourceOptions(providers=[provider]))
+
+    result = run_program(program, catch=True)
+    assert result.error is None
+    assert result.one("graviton-llm:cluster:NeuronServingCluster").name == "llm"
