@@ -21,6 +21,7 @@ from ..args.refusals import ArgsError
 from ..documents.alarms import alarm_name_prefix
 from ..documents.cloudwatch_agent import metrics_log_group
 from ..facts import cold_start, timing
+from ..facts.resource_types import NEURON_SERVING_CLUSTER
 from ..node.agent_location import AgentLocation, agent_location
 from ..node.user_data import render_user_data
 from . import agent_object
@@ -155,7 +156,7 @@ class NeuronServingCluster(pulumi.ComponentResource):
         weights_gib = args.model.weights_gib
         volume_gib = args.root_volume_gib or cold_start.root_volume_gib(spec, weights_gib)
 
-        super().__init__("graviton-llm:cluster:NeuronServingCluster", name, None, opts)
+        super().__init__(NEURON_SERVING_CLUSTER, name, None, opts)
         owner_tags = {"Environment": args.environment, "Owner": args.owner}
         tags = merged_tags(name, {**{k: v for k, v in owner_tags.items() if v}, **args.tags})
         self._name = name

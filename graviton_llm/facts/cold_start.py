@@ -45,6 +45,7 @@ S3_EFFICIENCY = 0.5
 # default (every instance in the catalog): about $40 a month per node at us-east-1 gp3 rates,
 # against minutes of every cold start and of every warm start, which reads the volume.
 GP3_DEFAULT_MIBPS = 125
+GP3_DEFAULT_IOPS = 3000
 GP3_FAST = {"throughput_mibps": 1000, "iops": 4000}
 DIRTY_RATIO = 0.20
 # Neuron compiles the model on first start: "5-10+ min" (Neuron docs; docs/sources.md), and

@@ -51,6 +51,8 @@ EBS_VOLUME = "aws:ebs/volume:Volume"
 INSTANCE = "aws:ec2/instance:Instance"
 DYNAMIC_RESOURCE = "pulumi-python:dynamic:Resource"  # the rollout (components/instance_refresh)
 AWS_PROVIDER = "pulumi:providers:aws"
+# Ours: deployed stacks hold resources under it (tests/plan/test_shipped_urns.py).
+NEURON_SERVING_CLUSTER = "graviton-llm:cluster:NeuronServingCluster"
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..facts.aws_replacements import has_replacement_rule, replacing_inputs
-from ..facts.resource_types import LAUNCH_TEMPLATE
+from ..facts.resource_types import DYNAMIC_RESOURCE, LAUNCH_TEMPLATE, NEURON_SERVING_CLUSTER
 from ..safeio.files import InputFileError, expect, load_json
 from ..testing.answers import mock_id
 from .property_changes import PropertyChange, property_changes
 
 Action = Literal["create", "update", "replace", "may-replace", "delete"]
 ORDER: dict[Action, int] = {"replace": 0, "may-replace": 1, "delete": 2, "create": 3, "update": 4}
-CLUSTER = "graviton-llm:cluster:NeuronServingCluster"
-DYNAMIC = "pulumi-python:dynamic:Resource"
+CLUSTER = NEURON_SERVING_CLUSTER
+DYNAMIC = DYNAMIC_RESOURCE
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ from ..documents.cloudwatch_agent import (
     emf_bytes_per_scrape,
     published_series,
 )
+from ..facts.resource_types import NEURON_SERVING_CLUSTER
 from ..facts.units import HOURS_PER_MONTH
 from ..pricing.stack_cost import StackCost, stack_cost
 from ..pricing.stack_items import UNKNOWN_INPUT, ClusterBill, PlannedResource
 from ..testing import ProgramResult, RegisteredResource
 from .resource_rows import document_value
 
-CLUSTER_TYPE = "graviton-llm:cluster:NeuronServingCluster"
 SCRAPES_PER_MONTH = HOURS_PER_MONTH * 3600 / SCRAPE_INTERVAL_SECONDS
 
 
@@ -52,7 +52,7 @@ def planned_resources(result: ProgramResult) -> list[PlannedResource]:
         parent = resource.parent_urn
         while parent in by_urn and parent not in seen:
             seen.add(parent)
-            if by_urn[parent].type == CLUSTER_TYPE:
+            if by_urn[parent].type == NEURON_SERVING_CLUSTER:
                 return by_urn[parent].name
             parent = by_urn[parent].parent_urn
         return None

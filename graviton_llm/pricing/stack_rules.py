@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from ..facts.cold_start import GP3_DEFAULT_IOPS, GP3_DEFAULT_MIBPS
 from ..facts.resource_types import (
     AUTO_SCALING_GROUP,
     CAPACITY_RESERVATION,
@@ -17,6 +18,7 @@ from ..facts.resource_types import (
     KMS_KEY,
     LAUNCH_TEMPLATE,
     LOAD_BALANCER,
+    NEURON_SERVING_CLUSTER,
     SSM_PARAMETER,
     VPC_ENDPOINT,
 )
@@ -164,9 +166,9 @@ def _volume(resource: PlannedResource, context: Context, volume: dict[str, Any],
         return
     yield _line(resource, context, f"ebs-{kind}-storage", size * count,
                 f"{where} ({kind}, {size:g} GB x {count:g})")  # fmt: skip
-    if kind == "gp3":  # the first 3,000 IOPS and 125 MB/s are in the storage price
-        extra_iops = max(_number(volume.get("iops")) - 3000, 0)
-        extra_mbps = max(_number(volume.get("throughput")) - 125, 0)
+    if kind == "gp3":  # the baseline IOPS and MiB/s (facts/cold_start.py) are in the storage price
+        extra_iops = max(_number(volume.get("iops")) - GP3_DEFAULT_IOPS, 0)
+        extra_mbps = max(_number(volume.get("throughput")) - GP3_DEFAULT_MIBPS, 0)
         if extra_iops:
             yield _line(resource, context, "ebs-gp3-iops", extra_iops * count, f"{where} IOPS")
         if extra_mbps:
@@ -351,7 +353,7 @@ def usage_only(what: str) -> Rule:
 
 
 RULES: dict[str, Rule] = {
-    "graviton-llm:cluster:NeuronServingCluster": cluster,
+    NEURON_SERVING_CLUSTER: cluster,
     LAUNCH_TEMPLATE: launch_template,
     AUTO_SCALING_GROUP: auto_scaling_group,
     INSTANCE: instance,
