@@ -235,3 +235,29 @@ def test_no_blog_mistakes_in_any_variant():
 
 def test_the_readiness_timeout_is_the_predicted_cold_start_with_margin():
     assert node_config(_args("inf2"))["ready_timeout_seconds"] == 1200
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_the_agent_rebuilds_the_artifact_keys_inputs_the_renderer_digested(variant):
+    """The node writes its own copy of the key's inputs into the cache manifest
+    (node_agent/node_files.key_inputs, from the config); the renderer digests
+    node/artifact_key.artifact_key_inputs. The two are written on either side of the agent
+    boundary: they must stay equal, or a cache set would be filed under inputs it was not built
+    from."""
+    args = _args(variant).resolved()
+    rebuilt = agent_files.key_inputs(node_config(args))
+    if args.artifact_cache_root is None:  # a CPU cluster compiles nothing, keeps no cache
+        assert rebuilt is None
+    else:
+        assert rebuilt == artifact_key_inputs(args)
+
+
+def test_the_bootstrap_installs_the_agent_where_the_agents_units_look_for_it():
+    """bootstrap.sh writes the config, the agent and the boot log at the agent's own paths
+    (node_agent/paths.py), which the units it writes then name."""
+    from graviton_llm.node.shell import template
+    from graviton_llm.node_agent import paths
+
+    text = template("bootstrap.sh")
+    for path in (paths.AGENT, paths.NODE_CONFIG, paths.BOOT_LOG):
+        assert f'"$R{path}"' in text, path
