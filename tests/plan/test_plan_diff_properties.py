@@ -30,6 +30,10 @@ def team(tmp_path_factory) -> Path:
     return copy_
 
 
+# Every test reads the team project planned under the mocks (the module fixture, ~3 s).
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def staging(team) -> dict:
     return json.loads(json.dumps(build_project_plan(team, "staging").document()))
@@ -47,7 +51,6 @@ def _changes(old: dict, new: dict) -> dict[str, object]:
 SUBNET = "aws:ec2/subnet:Subnet"
 
 
-@pytest.mark.slow
 def test_a_subnets_new_cidr_replaces_it_and_says_why(staging):
     new = copy.deepcopy(staging)
     _row(new, SUBNET, "search-private-us-east-1a")["inputs"]["cidrBlock"] = "10.42.99.0/24"
@@ -68,7 +71,6 @@ def test_a_subnets_new_cidr_replaces_it_and_says_why(staging):
     assert changes["search-chat-nlb LoadBalancer"].action == "update"
 
 
-@pytest.mark.slow
 def test_an_update_lists_each_property_old_to_new(staging):
     new = copy.deepcopy(staging)
     _row(new, "aws:ec2/vpc:Vpc", "search")["inputs"]["enableDnsHostnames"] = False
@@ -106,7 +108,6 @@ def test_a_secret_is_compared_and_shown_masked(staging):
     assert (prop.old, prop.new) == ("[secret]", "a-plain-name")
 
 
-@pytest.mark.slow
 def test_the_cost_change_is_shown_by_resource(team, staging, tmp_path):
     stack = team / "stacks" / "Pulumi.staging.yaml"
     text = stack.read_text()
